@@ -1,0 +1,33 @@
+/** What every command receives: its I/O and the global options, parsed once. */
+import type { Readable, Writable } from 'node:stream';
+import type { Logger } from '../src/log.js';
+
+export interface Io {
+  stdout: Writable;
+  stderr: Writable;
+  stdin: Readable;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  /** Whether stdout is a terminal (changes default output formats). */
+  stdoutIsTTY: boolean;
+  /** Whether stderr is a terminal (spinners vs plain lines). */
+  stderrIsTTY: boolean;
+}
+
+export interface GlobalOptions {
+  concurrency: number;
+  quiet: boolean;
+  json: boolean;
+  caFile: string[];
+  insecureSkipTlsVerify: boolean;
+  plainHttp: string[];
+  authFromSecret: string[];
+  verbose: boolean;
+}
+
+export interface CommandContext {
+  io: Io;
+  /** Reads the global options (valid once commander has parsed argv). */
+  globals(): GlobalOptions;
+  logger(): Logger;
+}

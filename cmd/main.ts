@@ -1,0 +1,113 @@
+/**
+ * argv → exit code. Parses global options once, runs one subcommand, and maps
+ * errors to exit codes. Used in-process by tests and by the `airlift` bin.
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { createRequire } from 'node:module';
+import { AirliftError, UsageError, toAirliftError } from '../src/errors.js';
+import type { Logger } from '../src/log.js';
+import type { CommandContext, GlobalOptions, Io } from './context.js';
+import { EXIT_OK, exitCodeFor } from './exit-codes.js';
+import { createLogger } from './logger.js';
+import { registerCommands } from './commands/index.js';
+
+const require = createRequire(import.meta.url);
+
+function readVersion(): string {
+  for (const p of ['../package.json', '../../package.json']) {
+    try {
+      return (require(p) as { version: string }).version;
+    } catch {
+      // try the next location (source tree vs dist/)
+    }
+  }
+  return '0.0.0';
+}
+
+export const VERSION = readVersion();
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 1024) throw new InvalidArgumentError('expected a whole number from 1 to 1024');
+  return n;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+export function buildProgram(ctx: CommandContext): Command {
+  const program = new Command('airlift')
+    .description('Move the container images a Helm chart needs into an airgapped registry, and point the chart at them.')
+    .version(VERSION, '-V, --version')
+    .addOption(new Option('--concurrency <n>', 'parallel transfers').argParser(positiveInt).default(8))
+    .option('-q, --quiet', 'print only errors on stderr', false)
+    .option('--json', 'machine-readable progress: one JSON event per line on stderr', false)
+    .option('-v, --verbose', 'print debug logs', false)
+    .option('--ca-file <file>', 'trust this CA bundle (PEM) for TLS registries (repeatable)', collect, [])
+    .option('--insecure-skip-tls-verify', 'do not verify registry TLS certificates', false)
+    .option('--plain-http <host>', 'talk plain HTTP to this registry host (repeatable); loopback hosts may always fall back', collect, [])
+    .option('--auth-from-secret <file>', 'read registry credentials from a kubernetes.io/dockerconfigjson Secret manifest (repeatable)', collect, [])
+    .showHelpAfterError('(run airlift --help for usage)')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => ctx.io.stdout.write(s),
+      writeErr: (s) => ctx.io.stderr.write(s),
+    });
+  program.enablePositionalOptions(false);
+  registerCommands(program, ctx);
+  return program;
+}
+
+export async function run(argv: string[], io: Io): Promise<number> {
+  let program: Command | undefined;
+  let logger: Logger | undefined;
+  const ctx: CommandContext = {
+    io,
+    globals(): GlobalOptions {
+      const o = program!.opts();
+      return {
+        concurrency: o.concurrency as number,
+        quiet: Boolean(o.quiet),
+        json: Boolean(o.json),
+        verbose: Boolean(o.verbose),
+        caFile: o.caFile as string[],
+        insecureSkipTlsVerify: Boolean(o.insecureSkipTlsVerify),
+        plainHttp: o.plainHttp as string[],
+        authFromSecret: o.authFromSecret as string[],
+      };
+    },
+    logger(): Logger {
+      logger ??= createLogger(io.stderr, ctx.globals());
+      return logger;
+    },
+  };
+  program = buildProgram(ctx);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return EXIT_OK;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT_OK;
+      // commander has already printed its message
+      return exitCodeFor('E_USAGE');
+    }
+    const e = toAirliftError(err);
+    reportError(io, e, program?.opts().json === true);
+    return exitCodeFor(e.code);
+  }
+}
+
+function reportError(io: Io, e: AirliftError, json: boolean): void {
+  if (json) {
+    io.stderr.write(JSON.stringify({ type: 'error', time: new Date().toISOString(), ...e.toJSON() }) + '\n');
+    return;
+  }
+  io.stderr.write(`error [${e.code}]: ${e.message}\n`);
+  if (e.hint) io.stderr.write(`hint: ${e.hint}\n`);
+  if (e.code === 'E_INTERNAL' && e.cause instanceof Error && e.cause.stack) {
+    io.stderr.write(`this is a bug in airlift; please report it with this trace:\n${e.cause.stack}\n`);
+  }
+}
+
+export { UsageError };

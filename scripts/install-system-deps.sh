@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs the Debian packages airlift's tests, example and benchmark use:
+# the distribution registry, skopeo (the independent client), htpasswd and openssl.
+set -euo pipefail
+need=()
+command -v docker-registry >/dev/null || need+=(docker-registry)
+command -v skopeo >/dev/null || need+=(skopeo)
+command -v htpasswd >/dev/null || need+=(apache2-utils)
+command -v openssl >/dev/null || need+=(openssl)
+if [ "${#need[@]}" -gt 0 ] || [ "${AIRLIFT_FORCE_APT:-}" = 1 ]; then
+  SUDO=""
+  [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends docker-registry skopeo apache2-utils openssl
+fi
+# The Debian package starts a registry service on :5000 where systemd runs; airlift's tests start their own.
+if command -v systemctl >/dev/null && systemctl is-active --quiet docker-registry 2>/dev/null; then
+  systemctl stop docker-registry || true
+fi

@@ -1,0 +1,90 @@
+/** sha256 digests: compute, parse, and verify streams. */
+import { createHash, type Hash } from 'node:crypto';
+import { Transform, type TransformCallback } from 'node:stream';
+import { DigestMismatchError, UnsupportedError, InputError } from '../errors.js';
+
+const DIGEST_RE = /^([a-z0-9]+(?:[.+_-][a-z0-9]+)*):([a-zA-Z0-9=_-]+)$/;
+const HEX_LENGTH: Record<string, number> = { sha256: 64, sha512: 128 };
+
+export function sha256(data: Uint8Array | string): string {
+  return `sha256:${createHash('sha256').update(data).digest('hex')}`;
+}
+
+export interface ParsedDigest {
+  algorithm: 'sha256' | 'sha512';
+  hex: string;
+}
+
+/** Validates a digest string; throws for malformed input or algorithms airlift does not verify. */
+export function parseDigest(d: string): ParsedDigest {
+  const m = DIGEST_RE.exec(d);
+  if (!m) throw new InputError(`invalid digest ${JSON.stringify(d)}: expected <algorithm>:<hex>`);
+  const algorithm = m[1]!;
+  const hex = m[2]!;
+  const len = HEX_LENGTH[algorithm];
+  if (len === undefined) {
+    throw new UnsupportedError(`unsupported digest algorithm ${JSON.stringify(algorithm)} in ${JSON.stringify(d)}: only sha256 and sha512 are supported`);
+  }
+  if (hex.length !== len || !/^[a-f0-9]+$/.test(hex)) {
+    throw new InputError(`invalid digest ${JSON.stringify(d)}: ${algorithm} needs ${len} lowercase hex characters`);
+  }
+  return { algorithm: algorithm as 'sha256' | 'sha512', hex };
+}
+
+export function digestOf(algorithm: 'sha256' | 'sha512', data: Uint8Array): string {
+  return `${algorithm}:${createHash(algorithm).update(data).digest('hex')}`;
+}
+
+/** Verifies bytes already in memory against a digest (and size, if given). */
+export function verifyBytes(what: string, data: Uint8Array, expected: string, size?: number): void {
+  const { algorithm } = parseDigest(expected);
+  if (size !== undefined && data.byteLength !== size) {
+    throw new DigestMismatchError(`${what}: size`, String(size), String(data.byteLength));
+  }
+  const actual = digestOf(algorithm, data);
+  if (actual !== expected) throw new DigestMismatchError(what, expected, actual);
+}
+
+/**
+ * A pass-through stream that hashes what flows through it and fails the
+ * stream (instead of ending it) when the digest or size does not match.
+ * Nothing downstream should commit data before this stream has ended.
+ */
+export class VerifyingStream extends Transform {
+  private readonly hash: Hash;
+  private bytes = 0;
+  constructor(
+    private readonly what: string,
+    private readonly expected: string,
+    private readonly size?: number,
+    initial?: { hash: Hash; bytes: number },
+  ) {
+    super();
+    this.hash = initial?.hash ?? createHash(parseDigest(expected).algorithm);
+    this.bytes = initial?.bytes ?? 0;
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.bytes += chunk.length;
+    if (this.size !== undefined && this.bytes > this.size) {
+      cb(new DigestMismatchError(`${this.what}: more bytes than the descriptor's size`, String(this.size), `>${this.size}`));
+      return;
+    }
+    this.hash.update(chunk);
+    cb(null, chunk);
+  }
+  override _flush(cb: TransformCallback): void {
+    if (this.size !== undefined && this.bytes !== this.size) {
+      cb(new DigestMismatchError(`${this.what}: size`, String(this.size), String(this.bytes)));
+      return;
+    }
+    const actual = `${parseDigest(this.expected).algorithm}:${this.hash.digest('hex')}`;
+    if (actual !== this.expected) {
+      cb(new DigestMismatchError(this.what, this.expected, actual));
+      return;
+    }
+    cb();
+  }
+  get bytesSeen(): number {
+    return this.bytes;
+  }
+}

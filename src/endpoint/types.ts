@@ -1,0 +1,47 @@
+/**
+ * The source/destination contract every store implements: a registry, an OCI
+ * image layout directory, and an OCI archive (a tar of a layout). The copy
+ * engine is written once against these interfaces.
+ *
+ * `repo` is the repository inside the store. For a registry it is the path
+ * below the host (`library/nginx`). For a layout it is the image name that,
+ * joined with a tag, forms the `org.opencontainers.image.ref.name` annotation
+ * (airlift writes full names there: `docker.io/library/nginx:1.25`).
+ */
+import type { Readable } from 'node:stream';
+import type { Descriptor, RawManifest } from '../oci/types.js';
+
+export type EndpointKind = 'registry' | 'oci-dir' | 'oci-archive';
+
+export interface ImageSource {
+  readonly kind: EndpointKind;
+  /** Human-readable, credential-free name for messages. */
+  readonly description: string;
+  /** A manifest by tag or digest; when asked by digest the bytes are verified. */
+  getManifest(repo: string, reference: string, signal?: AbortSignal): Promise<RawManifest>;
+  /** The digest a tag or digest resolves to, without the body where the store can (HEAD). */
+  resolveManifest(repo: string, reference: string, signal?: AbortSignal): Promise<{ digest: string; mediaType: string; size: number } | undefined>;
+  /** The blob's bytes as a stream. The caller verifies digest and size while consuming. */
+  getBlob(repo: string, desc: Descriptor, signal?: AbortSignal): Promise<Readable>;
+  close(): Promise<void>;
+}
+
+export interface ImageDestination {
+  readonly kind: EndpointKind;
+  readonly description: string;
+  /** True when the store can link a blob from another repository cheaply (registry mount). */
+  readonly supportsMount: boolean;
+  /** Digest of the manifest at a tag or digest, or undefined when absent. One request on a registry. */
+  resolveManifest(repo: string, reference: string, signal?: AbortSignal): Promise<{ digest: string; mediaType: string; size: number } | undefined>;
+  hasBlob(repo: string, desc: Descriptor, signal?: AbortSignal): Promise<boolean>;
+  /** Links a blob that already sits in `fromRepo`. Resolves false when the store declined. */
+  mountBlob(repo: string, desc: Descriptor, fromRepo: string, signal?: AbortSignal): Promise<boolean>;
+  /** Stores a blob; verifies digest and size and stores nothing when they do not match. */
+  putBlob(repo: string, desc: Descriptor, body: Readable, signal?: AbortSignal): Promise<void>;
+  /** Stores a manifest by digest, and under `tag` when given. Its blobs and children must already be stored. */
+  putManifest(repo: string, manifest: RawManifest, tag?: string, signal?: AbortSignal): Promise<void>;
+  /** Publishes what was written (an archive is tarred and renamed into place here). */
+  commit(): Promise<void>;
+  /** Releases resources; without a prior commit(), discards what was written where the store can. */
+  close(): Promise<void>;
+}

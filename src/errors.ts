@@ -1,0 +1,192 @@
+/**
+ * One error tree for the whole library. Every error carries a stable `code`;
+ * `cmd/` maps codes to exit codes. Messages never contain secrets: every
+ * message passes through `redact()` at construction.
+ */
+
+export type ErrorCode =
+  | 'E_USAGE' // bad command line
+  | 'E_INPUT' // bad input file: chart, values, config, lock, hints
+  | 'E_REFERENCE' // malformed image reference
+  | 'E_AUTH' // credentials missing or refused
+  | 'E_NOT_FOUND' // manifest, blob, repository, chart or file does not exist
+  | 'E_DIGEST_MISMATCH' // bytes do not match their digest or size
+  | 'E_NETWORK' // connection, TLS, DNS, timeout
+  | 'E_REGISTRY' // registry answered with an error we cannot recover from
+  | 'E_UNSUPPORTED' // media type, schema 1, digest algorithm we do not handle
+  | 'E_TOO_LARGE' // manifest over the size limit, alias bomb
+  | 'E_BUNDLE' // malformed bundle / OCI layout / archive
+  | 'E_CONFLICT' // two sources map to the same destination
+  | 'E_IO' // local file system (disk full, permission)
+  | 'E_INTERNAL'; // a bug
+
+export interface ErrorOptions {
+  cause?: unknown;
+  /** What the user can do about it. */
+  hint?: string;
+}
+
+export class AirliftError extends Error {
+  readonly code: ErrorCode;
+  readonly hint: string | undefined;
+  constructor(code: ErrorCode, message: string, opts: ErrorOptions = {}) {
+    super(redact(message), opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.code = code;
+    this.hint = opts.hint === undefined ? undefined : redact(opts.hint);
+    this.name = new.target.name;
+  }
+  toJSON(): Record<string, unknown> {
+    return { code: this.code, message: this.message, ...(this.hint ? { hint: this.hint } : {}) };
+  }
+}
+
+export class UsageError extends AirliftError {
+  constructor(message: string, opts?: ErrorOptions) {
+    super('E_USAGE', message, opts);
+  }
+}
+export class InputError extends AirliftError {
+  constructor(message: string, opts?: ErrorOptions) {
+    super('E_INPUT', message, opts);
+  }
+}
+export class InvalidReferenceError extends AirliftError {
+  readonly input: string;
+  readonly reason: string;
+  constructor(input: string, reason: string, opts?: ErrorOptions) {
+    super('E_REFERENCE', `invalid image reference ${JSON.stringify(input)}: ${reason}`, opts);
+    this.input = input;
+    this.reason = reason;
+  }
+}
+export class AuthError extends AirliftError {
+  readonly registry: string;
+  constructor(registry: string, message: string, opts?: ErrorOptions) {
+    super('E_AUTH', message, {
+      hint: `check the credentials for ${registry} (airlift login ${registry}, --auth-from-secret, or REGISTRY_AUTH_FILE)`,
+      ...opts,
+    });
+    this.registry = registry;
+  }
+}
+export class NotFoundError extends AirliftError {
+  constructor(message: string, opts?: ErrorOptions) {
+    super('E_NOT_FOUND', message, opts);
+  }
+}
+export class DigestMismatchError extends AirliftError {
+  readonly expected: string;
+  readonly actual: string;
+  constructor(what: string, expected: string, actual: string, opts?: ErrorOptions) {
+    super('E_DIGEST_MISMATCH', `${what}: expected ${expected}, got ${actual}`, opts);
+    this.expected = expected;
+    this.actual = actual;
+  }
+}
+export class NetworkError extends AirliftError {
+  constructor(message: string, opts?: ErrorOptions) {
+    super('E_NETWORK', message, opts);
+  }
+}
+export interface OciErrorDetail {
+  code: string;
+  message?: string;
+  detail?: unknown;
+}
+export class RegistryError extends AirliftError {
+  readonly status: number;
+  readonly method: string;
+  readonly url: string;
+  readonly ociErrors: OciErrorDetail[];
+  constructor(
+    init: { status: number; method: string; url: string; ociErrors?: OciErrorDetail[]; message?: string },
+    opts?: ErrorOptions,
+  ) {
+    const url = redactUrl(init.url);
+    const detail = (init.ociErrors ?? []).map((e) => `${e.code}${e.message ? `: ${e.message}` : ''}`).join('; ');
+    super(
+      'E_REGISTRY',
+      init.message ?? `${init.method} ${url}: HTTP ${init.status}${detail ? ` (${detail})` : ''}`,
+      opts,
+    );
+    this.status = init.status;
+    this.method = init.method;
+    this.url = url;
+    this.ociErrors = init.ociErrors ?? [];
+  }
+}
+export class UnsupportedError extends AirliftError {
+  constructor(message: string, opts?: ErrorOptions) {
+    super('E_UNSUPPORTED', message, opts);
+  }
+}
+export class TooLargeError extends AirliftError {
+  constructor(message: string, opts?: ErrorOptions) {
+    super('E_TOO_LARGE', message, opts);
+  }
+}
+export class BundleError extends AirliftError {
+  constructor(message: string, opts?: ErrorOptions) {
+    super('E_BUNDLE', message, opts);
+  }
+}
+export class ConflictError extends AirliftError {
+  constructor(message: string, opts?: ErrorOptions) {
+    super('E_CONFLICT', message, opts);
+  }
+}
+export class IoError extends AirliftError {
+  constructor(message: string, opts?: ErrorOptions) {
+    super('E_IO', message, opts);
+  }
+}
+
+/** Wraps any thrown value so callers can rely on `.code`. */
+export function toAirliftError(err: unknown): AirliftError {
+  if (err instanceof AirliftError) return err;
+  if (err instanceof Error) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOSPC' || code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'EDQUOT') {
+      return new IoError(err.message, { cause: err });
+    }
+    if (code === 'ENOENT') return new NotFoundError(err.message, { cause: err });
+    if (
+      code === 'ECONNREFUSED' ||
+      code === 'ECONNRESET' ||
+      code === 'ETIMEDOUT' ||
+      code === 'ENOTFOUND' ||
+      code === 'EAI_AGAIN' ||
+      (typeof code === 'string' && code.startsWith('UND_ERR'))
+    ) {
+      return new NetworkError(err.message, { cause: err });
+    }
+    return new AirliftError('E_INTERNAL', err.message, { cause: err });
+  }
+  return new AirliftError('E_INTERNAL', String(err));
+}
+
+// ---------------------------------------------------------------- redaction
+
+const secrets = new Set<string>();
+
+/** Registers a secret (password, token) so that no message ever shows it. */
+export function registerSecret(s: string | undefined): void {
+  if (s && s.length >= 4) secrets.add(s);
+}
+
+/** Strips credentials from URLs and known secrets and auth headers from text. */
+export function redact(text: string): string {
+  let out = text
+    .replace(/(\b[a-z][a-z0-9+.-]*:\/\/)[^/@\s:]+(?::[^/@\s]*)?@/gi, '$1***@')
+    .replace(/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/g, '$1 ***')
+    .replace(/([?&](?:access_token|token|password|X-Amz-Signature|X-Amz-Credential|sig|X-Goog-Signature)=)[^&\s"']+/gi, '$1***')
+    .replace(/("(?:password|auth|identitytoken|registrytoken|token|access_token|refresh_token)"\s*:\s*")[^"]*"/gi, '$1***"');
+  for (const s of secrets) {
+    if (out.includes(s)) out = out.split(s).join('***');
+  }
+  return out;
+}
+
+export function redactUrl(url: string): string {
+  return redact(url);
+}

@@ -1,0 +1,17 @@
+/**
+ * Logging and progress events. stdout is for data; everything here goes to
+ * stderr (plain lines, a spinner on a terminal, or one JSON object per line
+ * with --json). Library code only sees this interface.
+ */
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export interface Logger {
+  log(level: LogLevel, message: string, fields?: Record<string, unknown>): void;
+  /** A machine-readable progress event (`image.start`, `blob.done`, ...). */
+  event(name: string, fields: Record<string, unknown>): void;
+}
+
+export const silentLogger: Logger = {
+  log() {},
+  event() {},
+};
