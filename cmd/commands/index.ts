@@ -1,8 +1,10 @@
 /** Every subcommand is registered here, and only here. Each lives in its own file. */
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
+import { registerLock } from './lock.js';
 
 export function registerCommands(program: Command, ctx: CommandContext): void {
   void program;
   void ctx;
+  registerLock(program, ctx);
 }

@@ -1,0 +1,56 @@
+/**
+ * `airlift lock merge A.json B.json ... -o OUT.json`: one lock from the locks of
+ * several shard workers or runs.
+ * `airlift lock diff OLD NEW [-o text|json]`: images added, removed and changed.
+ * Both exit 0 when they could do their job, whatever the diff says.
+ */
+import { Command, Option } from 'commander';
+import { diffLocks, formatDiffText, isEmptyDiff } from '../../src/lock/diff.js';
+import { formatLock, readLock, writeLock } from '../../src/lock/io.js';
+import { mergeLocks } from '../../src/lock/merge.js';
+import type { CommandContext } from '../context.js';
+
+export function registerLock(program: Command, ctx: CommandContext): void {
+  const lock = program.command('lock').description('combine and compare airlift.lock.json files');
+
+  lock
+    .command('merge')
+    .description('merge lock files (e.g. one per --shard worker) into one; conflicting digests for the same image are an error')
+    .argument('<lock...>', 'lock files to merge')
+    .option('-o, --output <file>', 'write the merged lock here (atomically) instead of stdout')
+    .action(async (files: string[], opts: { output?: string }) => {
+      const log = ctx.logger();
+      const inputs = [];
+      for (const file of files) inputs.push({ file, lock: await readLock(file) });
+      const merged = mergeLocks(inputs);
+      if (opts.output && opts.output !== '-') {
+        await writeLock(opts.output, merged);
+        log.log('info', `merged ${files.length} lock(s), ${merged.images.length} image(s), into ${opts.output}`, {
+          files: files.length,
+          images: merged.images.length,
+          output: opts.output,
+        });
+      } else {
+        ctx.io.stdout.write(formatLock(merged));
+      }
+    });
+
+  lock
+    .command('diff')
+    .description('list images added (+), removed (-) and changed (~) between two lock files')
+    .argument('<old>', 'the earlier lock')
+    .argument('<new>', 'the later lock')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (oldFile: string, newFile: string, opts: { output: 'text' | 'json' }) => {
+      const d = diffLocks(await readLock(oldFile), await readLock(newFile));
+      if (opts.output === 'json') ctx.io.stdout.write(`${JSON.stringify(d, null, 2)}\n`);
+      else ctx.io.stdout.write(formatDiffText(d));
+      ctx.logger().log(
+        'info',
+        isEmptyDiff(d)
+          ? `no differences between ${oldFile} and ${newFile}`
+          : `${d.added.length} added, ${d.removed.length} removed, ${d.changed.length} changed`,
+        { added: d.added.length, removed: d.removed.length, changed: d.changed.length },
+      );
+    });
+}

@@ -1,0 +1,88 @@
+/**
+ * What changed between two locks (pure), for reviewing a sync: images added,
+ * removed, and changed (same source, another digest or another destination).
+ *
+ * Images are matched by source. A lock that records one source at several
+ * destinations (merged from runs with different targets) matches those entries
+ * by source and destination instead.
+ */
+import type { Lock, LockImage } from './types.js';
+import { compareImages } from './validate.js';
+
+export interface ChangedImage {
+  source: string;
+  /** Digest in the old lock. */
+  from: string;
+  /** Digest in the new lock. */
+  to: string;
+  /** Set when the destination differs. */
+  destination?: { from?: string; to?: string };
+}
+
+export interface LockDiff {
+  added: LockImage[];
+  removed: LockImage[];
+  changed: ChangedImage[];
+}
+
+function duplicatedSources(lock: Lock): Set<string> {
+  const seen = new Set<string>();
+  const dup = new Set<string>();
+  for (const img of lock.images) (seen.has(img.source) ? dup : seen).add(img.source);
+  return dup;
+}
+
+export function diffLocks(oldLock: Lock, newLock: Lock): LockDiff {
+  const dup = new Set([...duplicatedSources(oldLock), ...duplicatedSources(newLock)]);
+  const key = (img: LockImage): string => (dup.has(img.source) ? `${img.source}\u0000${img.destination ?? ''}` : img.source);
+  const before = new Map(oldLock.images.map((img) => [key(img), img]));
+  const after = new Map(newLock.images.map((img) => [key(img), img]));
+
+  const added: LockImage[] = [];
+  const removed: LockImage[] = [];
+  const changed: ChangedImage[] = [];
+  for (const [k, img] of after) {
+    const prev = before.get(k);
+    if (!prev) {
+      added.push(img);
+      continue;
+    }
+    const destChanged = (prev.destination ?? '') !== (img.destination ?? '');
+    if (prev.digest !== img.digest || destChanged) {
+      changed.push({
+        source: img.source,
+        from: prev.digest,
+        to: img.digest,
+        ...(destChanged ? { destination: { from: prev.destination, to: img.destination } } : {}),
+      });
+    }
+  }
+  for (const [k, img] of before) if (!after.has(k)) removed.push(img);
+
+  added.sort(compareImages);
+  removed.sort(compareImages);
+  changed.sort((a, b) => (a.source < b.source ? -1 : a.source > b.source ? 1 : 0));
+  return { added, removed, changed };
+}
+
+export function isEmptyDiff(d: LockDiff): boolean {
+  return d.added.length === 0 && d.removed.length === 0 && d.changed.length === 0;
+}
+
+function shortDigest(d: string): string {
+  const i = d.indexOf(':');
+  return i < 0 ? d : d.slice(0, i + 13);
+}
+
+/** Text form: "+ source digest", "- source digest", "~ source old → new", one line each. */
+export function formatDiffText(d: LockDiff): string {
+  const lines: string[] = [];
+  for (const img of d.added) lines.push(`+ ${img.source} ${img.digest}${img.destination ? ` → ${img.destination}` : ''}`);
+  for (const img of d.removed) lines.push(`- ${img.source} ${img.digest}${img.destination ? ` (was at ${img.destination})` : ''}`);
+  for (const c of d.changed) {
+    let line = `~ ${c.source} ${c.from === c.to ? shortDigest(c.from) : `${c.from} → ${c.to}`}`;
+    if (c.destination) line += ` (destination ${c.destination.from ?? 'none'} → ${c.destination.to ?? 'none'})`;
+    lines.push(line);
+  }
+  return lines.length ? `${lines.join('\n')}\n` : '';
+}

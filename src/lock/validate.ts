@@ -1,0 +1,166 @@
+/**
+ * Validation of an airlift.lock.json document (pure). Every problem is an
+ * InputError naming the file and the field ("mirror.lock.json: images[3].digest: ...").
+ * Fields this version does not know are kept as they are, so that a lock written
+ * by a newer airlift survives a merge.
+ */
+import { AirliftError, InputError } from '../errors.js';
+import { parseDigest } from '../digest/index.js';
+import { LOCK_VERSION, type Lock, type LockChart, type LockImage } from './types.js';
+
+type Obj = Record<string, unknown>;
+
+class Checker {
+  constructor(readonly file: string) {}
+
+  fail(field: string, problem: string): never {
+    throw new InputError(`${this.file}: ${field}: ${problem}`, {
+      hint: `fix ${field} in ${this.file}, or write the lock again with airlift (save, load --lock-out or sync --lock-out)`,
+    });
+  }
+
+  object(v: unknown, field: string): Obj {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) this.fail(field, `expected an object, got ${describe(v)}`);
+    return v as Obj;
+  }
+
+  string(o: Obj, key: string, field: string, optional = false): string | undefined {
+    const v = o[key];
+    if (v === undefined && optional) return undefined;
+    if (typeof v !== 'string' || v === '') this.fail(`${field}.${key}`.replace(/^\./, ''), `expected a non-empty string, got ${describe(v)}`);
+    return v;
+  }
+
+  digest(o: Obj, key: string, field: string, optional = false): string | undefined {
+    const v = this.string(o, key, field, optional);
+    if (v === undefined) return undefined;
+    try {
+      parseDigest(v);
+    } catch (e) {
+      this.fail(`${field}.${key}`, e instanceof AirliftError ? e.message : String(e));
+    }
+    return v;
+  }
+
+  array(o: Obj, key: string, field: string): unknown[] {
+    const v = o[key];
+    if (!Array.isArray(v)) this.fail(`${field}.${key}`.replace(/^\./, ''), `expected an array, got ${describe(v)}`);
+    return v;
+  }
+}
+
+function describe(v: unknown): string {
+  if (v === undefined) return 'nothing (the field is missing)';
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'object') return 'an object';
+  const s = JSON.stringify(v);
+  return `${typeof v} ${s.length > 60 ? `${s.slice(0, 57)}...` : s}`;
+}
+
+function validateImage(c: Checker, raw: unknown, field: string): LockImage {
+  const o = c.object(raw, field);
+  c.string(o, 'source', field);
+  c.string(o, 'destination', field, true);
+  c.digest(o, 'digest', field);
+  c.string(o, 'mediaType', field);
+  const size = o.size;
+  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
+    c.fail(`${field}.size`, `expected a whole number of bytes, got ${describe(size)}`);
+  }
+  const platforms = c.array(o, 'platforms', field);
+  platforms.forEach((p, i) => {
+    if (typeof p !== 'string' || !/^[^/\s]+\/[^/\s]+(\/[^/\s]+)?$/.test(p)) {
+      c.fail(`${field}.platforms[${i}]`, `expected "os/arch[/variant]", got ${describe(p)}`);
+    }
+  });
+  if (o.filtered !== undefined) {
+    const f = c.object(o.filtered, `${field}.filtered`);
+    c.digest(f, 'sourceDigest', `${field}.filtered`);
+    if (typeof f.note !== 'string') c.fail(`${field}.filtered.note`, `expected a string, got ${describe(f.note)}`);
+  }
+  return o as unknown as LockImage;
+}
+
+function validateChart(c: Checker, raw: unknown, field: string): LockChart {
+  const o = c.object(raw, field);
+  c.string(o, 'name', field);
+  c.string(o, 'version', field);
+  c.string(o, 'file', field, true);
+  c.digest(o, 'digest', field, true);
+  c.string(o, 'destination', field, true);
+  return o as unknown as LockChart;
+}
+
+/** Validates a parsed lock document; `file` names it in errors. Returns it typed (unknown fields kept). */
+export function validateLock(doc: unknown, file: string): Lock {
+  const c = new Checker(file);
+  const o = c.object(doc, '(top level)');
+  if (o.version !== LOCK_VERSION) {
+    c.fail('version', `expected ${LOCK_VERSION}, got ${describe(o.version)}${typeof o.version === 'number' && o.version > LOCK_VERSION ? ' (written by a newer airlift; upgrade airlift)' : ''}`);
+  }
+  c.string(o, 'generator', '');
+  c.string(o, 'target', '', true);
+  c.array(o, 'images', '').forEach((img, i) => validateImage(c, img, `images[${i}]`));
+  // Older or hand-written locks may omit charts; treat that as none.
+  if (o.charts === undefined) o.charts = [];
+  c.array(o, 'charts', '').forEach((ch, i) => validateChart(c, ch, `charts[${i}]`));
+  return o as unknown as Lock;
+}
+
+/** Parses and validates lock text. */
+export function parseLock(text: string, file: string): Lock {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw new InputError(`${file}: not valid JSON (${e instanceof Error ? e.message : String(e)})`, {
+      hint: `${file} should be an airlift lock file (airlift.lock.json) as written by save, load --lock-out or sync --lock-out`,
+    });
+  }
+  return validateLock(doc, file);
+}
+
+// ------------------------------------------------------------ canonical form
+
+const TOP_ORDER = ['version', 'generator', 'target', 'charts', 'images'];
+const IMAGE_ORDER = ['source', 'destination', 'digest', 'mediaType', 'size', 'platforms', 'filtered'];
+const CHART_ORDER = ['name', 'version', 'file', 'digest', 'destination'];
+const FILTERED_ORDER = ['sourceDigest', 'note'];
+
+/** Copies `o` with the known keys first in `order`, then any other keys sorted; drops undefined values. */
+function ordered(o: Obj, order: string[]): Obj {
+  const out: Obj = {};
+  for (const k of order) if (o[k] !== undefined) out[k] = o[k];
+  for (const k of Object.keys(o).filter((k) => !order.includes(k)).sort()) if (o[k] !== undefined) out[k] = o[k];
+  return out;
+}
+
+function cmp(a: string | undefined, b: string | undefined): number {
+  const x = a ?? '';
+  const y = b ?? '';
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+export function compareImages(a: LockImage, b: LockImage): number {
+  return cmp(a.source, b.source) || cmp(a.destination, b.destination) || cmp(a.digest, b.digest);
+}
+
+/** The lock in its canonical form: stable key order, images sorted by source, charts by name and version. */
+export function canonicalLock(lock: Lock): Lock {
+  const images = [...lock.images].sort(compareImages).map((img) => {
+    const o = ordered(img as unknown as Obj, IMAGE_ORDER);
+    if (img.filtered) o.filtered = ordered(img.filtered as unknown as Obj, FILTERED_ORDER);
+    o.platforms = [...img.platforms].sort();
+    return o;
+  });
+  const charts = [...lock.charts]
+    .sort((a, b) => cmp(a.name, b.name) || cmp(a.version, b.version) || cmp(a.destination, b.destination))
+    .map((ch) => ordered(ch as unknown as Obj, CHART_ORDER));
+  return ordered({ ...(lock as unknown as Obj), charts, images }, TOP_ORDER) as unknown as Lock;
+}
+
+/** Lock text as written to disk: canonical form, two-space indent, trailing newline. */
+export function formatLock(lock: Lock): string {
+  return `${JSON.stringify(canonicalLock(lock), null, 2)}\n`;
+}
