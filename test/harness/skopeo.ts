@@ -5,7 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { accessSync, constants as fsConstants, mkdtempSync, writeFileSync } from 'node:fs';
+import { accessSync, constants as fsConstants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { StartedRegistry } from './registry.js';
@@ -47,6 +47,7 @@ function authFile(): string {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'airlift-skopeo-auth-'));
     emptyAuthFile = path.join(dir, 'auth.json');
     writeFileSync(emptyAuthFile, '{"auths":{}}\n');
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   }
   return emptyAuthFile;
 }
