@@ -117,7 +117,7 @@ export function freePort(): Promise<number> {
 
 // ---- last-resort cleanup ---------------------------------------------------
 
-const live = new Set<{ child: ChildProcess; dir: string }>();
+const live = new Set<{ child: ChildProcess; dir: string; watchdog?: ChildProcess }>();
 let exitHookInstalled = false;
 
 function installExitHook(): void {
@@ -126,6 +126,7 @@ function installExitHook(): void {
   process.on('exit', () => {
     for (const entry of live) {
       try {
+        entry.watchdog?.kill('SIGKILL');
         entry.child.kill('SIGKILL');
       } catch {
         // already gone
@@ -138,6 +139,21 @@ function installExitHook(): void {
     }
     live.clear();
   });
+}
+
+/**
+ * A shell that waits on a pipe from this process and, when the pipe closes
+ * because this process died without running its 'exit' handlers (SIGKILL,
+ * SIGTERM from a test runner), kills the registry and removes its directory.
+ */
+function startWatchdog(child: ChildProcess, dir: string): ChildProcess {
+  const w = spawn('sh', ['-c', 'read _ignored; kill -KILL "$1" 2>/dev/null; rm -rf "$2"', 'airlift-registry-watchdog', String(child.pid), dir], {
+    stdio: ['pipe', 'ignore', 'ignore'],
+  });
+  w.on('error', () => {});
+  w.unref();
+  (w.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+  return w;
 }
 
 function waitExit(child: ChildProcess, ms: number): Promise<boolean> {
@@ -311,7 +327,7 @@ export async function startRegistry(opts: StartRegistryOptions = {}): Promise<St
       const configFile = path.join(dir, 'config.yml');
       await writeFile(configFile, configYaml({ port, storage, tls, htpasswd, token }));
       const child = spawn(bin, ['serve', configFile], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '' } });
-      const entry = { child, dir };
+      const entry: { child: ChildProcess; dir: string; watchdog?: ChildProcess } = { child, dir };
       live.add(entry);
       let output = '';
       const keep = (c: Buffer): void => {
@@ -331,9 +347,8 @@ export async function startRegistry(opts: StartRegistryOptions = {}): Promise<St
         if (/address already in use/i.test(output) && attempt < START_ATTEMPTS) continue;
         throw err;
       }
-      // Unpipe logs after start so the buffers do not hold the process open.
-      child.stdout?.resume();
-      child.stderr?.resume();
+      const watchdog = startWatchdog(child, dir);
+      entry.watchdog = watchdog;
       let stopped: Promise<void> | undefined;
       const ts = tokenServer;
       return {
@@ -344,6 +359,7 @@ export async function startRegistry(opts: StartRegistryOptions = {}): Promise<St
         ...extra,
         stop(): Promise<void> {
           stopped ??= (async () => {
+            watchdog.kill('SIGKILL');
             await killChild(child);
             live.delete(entry);
             if (ts) await ts.close();
