@@ -1,0 +1,249 @@
+/**
+ * The scan: load charts, merge values the way Helm does, walk every chart
+ * and subchart, and collect findings from values, templates, annotations,
+ * hints and rendered manifests. `scanCharts` is the one entry point.
+ */
+import { readFile } from 'node:fs/promises';
+import { InputError, NotFoundError } from '../errors.js';
+import { formatReference } from '../reference/index.js';
+import { scanValues } from './detect.js';
+import { evaluateHint, parseHints } from './hints.js';
+import { KNOWN_CHARTS } from './known-charts.js';
+import { loadChart, type ChartDependency, type LoadedChart } from './load.js';
+import { scanManifests } from './manifests.js';
+import { scanAnnotations, scanTemplateText } from './sources.js';
+import { parseSetValues } from './strvals.js';
+import { getPath, hasPath, mergeLayers, subchartValues, type Values, type ValuesLayer } from './values.js';
+import { isMap, parseYamlMap } from './yaml.js';
+import type { ChartInfo, ImageFinding, ScanOptions, ScanResult, ScannedImage, ValuesPath } from './types.js';
+
+export interface ScanInputs extends ScanOptions {
+  /** Rendered manifests for the chart argument "-" (the command reads stdin). */
+  stdin?: string;
+}
+
+async function readValuesFile(file: string): Promise<Values> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    throw new NotFoundError(`values file ${file} cannot be read`, { hint: 'check the path given to -f' });
+  }
+  return parseYamlMap(text, file);
+}
+
+/** The user's overriding layers, highest precedence first (as `originOf` wants them). */
+export async function userLayers(opts: ScanOptions): Promise<ValuesLayer[]> {
+  const layers: ValuesLayer[] = [];
+  for (const f of opts.valuesFiles ?? []) layers.unshift({ file: f, values: await readValuesFile(f), prefix: [] });
+  if (opts.set?.length) layers.unshift({ file: '--set', values: parseSetValues(opts.set, { typed: true }), prefix: [] });
+  if (opts.setString?.length) layers.unshift({ file: '--set-string', values: parseSetValues(opts.setString, { typed: false }), prefix: [] });
+  return layers;
+}
+
+/**
+ * Helm's rule: the first path in `condition` that resolves to a boolean in
+ * the parent's values decides; otherwise `tags` (top-level `tags.<name>`): any
+ * true tag enables, all false disables; otherwise enabled.
+ */
+export function dependencyEnabled(dep: ChartDependency, parentValues: Values, topValues: Values): boolean {
+  if (dep.condition) {
+    for (const c of dep.condition.split(',').map((s) => s.trim()).filter(Boolean)) {
+      const v = getPath(parentValues, c.split('.'));
+      if (typeof v === 'boolean') return v;
+    }
+  }
+  if (dep.tags?.length) {
+    const tags = isMap(topValues.tags) ? topValues.tags : {};
+    const set = dep.tags.map((t) => tags[t]).filter((v): v is boolean => typeof v === 'boolean');
+    if (set.length > 0) return set.some((v) => v);
+  }
+  return true;
+}
+
+interface Walk {
+  opts: ScanInputs;
+  findings: ImageFinding[];
+  charts: ChartInfo[];
+  topValues: Values;
+  /** Top-level values with every subchart's merged values placed at its path (for hints). */
+  coalesced: Values;
+}
+
+function setAt(root: Values, path: ValuesPath, v: Values): void {
+  let cur: Values = root;
+  for (const [i, k] of path.entries()) {
+    if (i === path.length - 1) {
+      cur[String(k)] = v;
+      return;
+    }
+    if (!isMap(cur[String(k)])) cur[String(k)] = {};
+    cur = cur[String(k)] as Values;
+  }
+}
+
+function walkChart(
+  w: Walk,
+  chart: LoadedChart,
+  values: Values,
+  layers: ValuesLayer[],
+  info: { chain: string; prefix: ValuesPath; disabled: boolean; depth: number; alias?: string },
+): void {
+  const instances: { sub: LoadedChart; key: string; dep?: ChartDependency; enabled: boolean }[] = [];
+  const missing = new Map<string, boolean>();
+  const used = new Set<LoadedChart>();
+  for (const dep of chart.dependencies) {
+    const key = dep.alias ?? dep.name;
+    const enabled = dependencyEnabled(dep, values, w.topValues);
+    const sub = chart.subcharts.find((s) => s.name === dep.name);
+    if (!sub) missing.set(key, !enabled || info.disabled);
+    else {
+      used.add(sub);
+      instances.push({ sub, key, dep, enabled });
+    }
+  }
+  for (const sub of chart.subcharts) if (!used.has(sub)) instances.push({ sub, key: sub.name, enabled: true });
+
+  const ci: ChartInfo = {
+    name: chart.name,
+    version: chart.version,
+    type: chart.type,
+    chart: info.chain,
+    valuesPath: info.prefix,
+    path: chart.path,
+    packaged: chart.packaged,
+    depth: info.depth,
+    disabled: info.disabled,
+    missingDependencies: [...missing.keys()],
+  };
+  if (chart.appVersion) ci.appVersion = chart.appVersion;
+  if (info.alias) ci.alias = info.alias;
+  w.charts.push(ci);
+
+  const origin = (paths: ValuesPath[]): string => {
+    for (const l of layers) if (paths.some((p) => l.prefix.every((x, i) => x === p[i]) && hasPath(l.values, p.slice(l.prefix.length)))) return l.file;
+    return chart.valuesFile;
+  };
+  const own: ImageFinding[] = scanValues(values, {
+    chart: info.chain,
+    ...(chart.appVersion ? { appVersion: chart.appVersion } : {}),
+    valuesPrefix: info.prefix,
+    origin,
+    disabled: info.disabled,
+    skipKeys: new Set(instances.map((i) => i.key)),
+    missingDeps: missing,
+    scanGlobal: info.depth === 0,
+  });
+
+  if (w.opts.builtinHints !== false) {
+    for (const known of KNOWN_CHARTS) {
+      if (known.name !== chart.name || !known.match(values)) continue;
+      if (known.onlyWithoutTemplates && chart.templates.length > 0) continue;
+      for (const r of known.replaces ?? []) {
+        const full = [...info.prefix, ...r];
+        for (let i = own.length - 1; i >= 0; i--) {
+          const f = own[i]!;
+          if (f.path.length === full.length && f.path.every((x, j) => x === full[j])) own.splice(i, 1);
+        }
+      }
+      for (const h of known.hints) {
+        own.push(
+          evaluateHint(h, {
+            chart: info.chain,
+            file: `builtin:${known.name}`,
+            values,
+            chartMeta: { name: chart.name, version: chart.version, ...(chart.appVersion ? { appVersion: chart.appVersion } : {}) },
+            valuesPrefix: info.prefix,
+            disabled: info.disabled,
+            builtin: true,
+          }),
+        );
+      }
+    }
+  }
+  w.findings.push(...own);
+
+  if (w.opts.templates !== false) {
+    for (const t of chart.templates) {
+      const file = chart.packaged ? `${chart.path}!/${t.name}` : `${chart.path}/${t.name}`;
+      w.findings.push(...scanTemplateText(t.text, { chart: info.chain, file, disabled: info.disabled }));
+    }
+  }
+  if (w.opts.annotations !== false) {
+    w.findings.push(...scanAnnotations(chart.metadata, { chart: info.chain, file: chart.chartFile, disabled: info.disabled }));
+  }
+
+  for (const inst of instances) {
+    const subVals = subchartValues(values, inst.key, inst.sub.values);
+    const prefix = [...info.prefix, inst.key];
+    setAt(w.coalesced, prefix, subVals);
+    walkChart(w, inst.sub, subVals, [...layers, { file: inst.sub.valuesFile, values: inst.sub.values, prefix }], {
+      chain: `${info.chain}/${inst.key}`,
+      prefix,
+      disabled: info.disabled || !inst.enabled,
+      depth: info.depth + 1,
+      ...(inst.key !== inst.sub.name ? { alias: inst.key } : {}),
+    });
+  }
+}
+
+/** Groups valid findings by reference, sorted. */
+export function groupImages(findings: ImageFinding[]): ScannedImage[] {
+  const byRef = new Map<string, ScannedImage>();
+  for (const f of findings) {
+    if (!f.ref) continue;
+    const key = formatReference(f.ref);
+    let img = byRef.get(key);
+    if (!img) {
+      img = { ref: f.ref, formatted: key, sources: [], disabled: true };
+      byRef.set(key, img);
+    }
+    img.sources.push(f);
+    if (!f.disabled) img.disabled = false;
+  }
+  return [...byRef.values()].sort((a, b) => (a.formatted < b.formatted ? -1 : a.formatted > b.formatted ? 1 : 0));
+}
+
+/** Scans charts (directories, `.tgz`, or "-" for rendered manifests in `opts.stdin`). */
+export async function scanCharts(paths: string[], opts: ScanInputs = {}): Promise<ScanResult> {
+  if (paths.length === 0) throw new InputError('no chart given', { hint: 'give a chart directory, a .tgz, or - for rendered manifests on stdin' });
+  const layers = await userLayers(opts);
+  const hints = opts.hintsFile ? parseHints(await readFile(opts.hintsFile, 'utf8').catch(() => {
+    throw new NotFoundError(`hints file ${opts.hintsFile} cannot be read`, { hint: 'check the path given to --hints' });
+  }), opts.hintsFile) : [];
+  const findings: ImageFinding[] = [];
+  const charts: ChartInfo[] = [];
+  for (const p of paths) {
+    if (p === '-') {
+      findings.push(...scanManifests(opts.stdin ?? '', '-'));
+      continue;
+    }
+    const chart = await loadChart(p);
+    const top = mergeLayers(chart.values, [...layers].reverse().map((l) => l.values));
+    const w: Walk = { opts, findings, charts, topValues: top, coalesced: structuredClone(top) };
+    walkChart(w, chart, top, [...layers, { file: chart.valuesFile, values: chart.values, prefix: [] }], {
+      chain: chart.name,
+      prefix: [],
+      disabled: false,
+      depth: 0,
+    });
+    for (const h of hints) {
+      findings.push(
+        evaluateHint(h, {
+          chart: chart.name,
+          file: opts.hintsFile!,
+          values: w.coalesced,
+          chartMeta: { name: chart.name, version: chart.version, ...(chart.appVersion ? { appVersion: chart.appVersion } : {}) },
+          valuesPrefix: [],
+        }),
+      );
+    }
+  }
+  const kept = opts.enabledOnly ? findings.filter((f) => !f.disabled) : findings;
+  return {
+    findings: kept,
+    images: groupImages(kept),
+    errors: kept.filter((f) => f.error !== undefined),
+    charts: opts.enabledOnly ? charts.filter((c) => !c.disabled) : charts,
+  };
+}

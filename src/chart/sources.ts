@@ -1,0 +1,81 @@
+/**
+ * Images outside values (pure): literal `image:` lines in templates and the
+ * image annotations of Chart.yaml.
+ */
+import { makeFinding } from './assemble.js';
+import { parseYaml, isMap } from './yaml.js';
+import type { ImageFinding } from './types.js';
+
+/**
+ * `image: busybox`, `- image: "quay.io/x:1"`: a literal value on one line.
+ * Lines built with `{{ }}` are the values' business and are skipped.
+ */
+const LITERAL_IMAGE = /^\s*(?:-\s+)?image:\s*(["']?)([A-Za-z0-9][^\s"'{}#]*)\1\s*(?:#.*)?$/;
+
+export function scanTemplateText(text: string, ctx: { chart: string; file: string; disabled?: boolean }): ImageFinding[] {
+  const out: ImageFinding[] = [];
+  const seen = new Set<string>();
+  for (const line of text.split(/\r?\n/)) {
+    if (line.includes('{{')) continue;
+    const m = LITERAL_IMAGE.exec(line);
+    if (!m) continue;
+    const raw = m[2]!;
+    if (seen.has(raw)) continue;
+    seen.add(raw);
+    out.push(
+      makeFinding(raw, {
+        kind: 'template',
+        chart: ctx.chart,
+        file: ctx.file,
+        path: [],
+        layout: { type: 'none' },
+        ...(ctx.disabled ? { disabled: true } : {}),
+      }),
+    );
+  }
+  return out;
+}
+
+/** The annotation keys charts list their images under, all `[{name, image}]` YAML lists. */
+export const IMAGE_ANNOTATIONS = ['artifacthub.io/images', 'images', 'helm.sh/images'] as const;
+
+export function scanAnnotations(
+  metadata: Record<string, unknown>,
+  ctx: { chart: string; file: string; disabled?: boolean },
+): ImageFinding[] {
+  const ann = metadata.annotations;
+  if (!isMap(ann)) return [];
+  const out: ImageFinding[] = [];
+  for (const key of IMAGE_ANNOTATIONS) {
+    const v = ann[key];
+    if (v === undefined || v === null) continue;
+    const where = `${ctx.file} annotation ${key}`;
+    let list: unknown;
+    try {
+      list = typeof v === 'string' ? parseYaml(v, where) : v;
+    } catch (err) {
+      out.push(
+        makeFinding('', { kind: 'annotation', chart: ctx.chart, file: ctx.file, path: [], layout: { type: 'none' } }, {
+          error: `annotation ${key} is not valid YAML: ${err instanceof Error ? err.message : String(err)}`,
+        }),
+      );
+      continue;
+    }
+    if (!Array.isArray(list)) continue;
+    for (const entry of list) {
+      const image = isMap(entry) ? entry.image : typeof entry === 'string' ? entry : undefined;
+      if (typeof image !== 'string' || image === '') continue;
+      out.push(
+        makeFinding(image.trim(), {
+          kind: 'annotation',
+          chart: ctx.chart,
+          file: `${ctx.file}#${key}`,
+          path: [],
+          layout: { type: 'none' },
+          ...(ctx.disabled ? { disabled: true } : {}),
+        }),
+      );
+    }
+  }
+  return out;
+}

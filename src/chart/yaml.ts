@@ -1,0 +1,70 @@
+/** YAML parsing for chart inputs: bounded alias expansion, errors that name the file. */
+import { parse, parseAllDocuments } from 'yaml';
+import { InputError, TooLargeError } from '../errors.js';
+
+/** An alias-expansion budget far above what real charts use, far below what a YAML bomb needs. */
+export const MAX_ALIAS_COUNT = 10_000;
+
+const OPTIONS = { maxAliasCount: MAX_ALIAS_COUNT, merge: true, uniqueKeys: false } as const;
+
+function wrap(err: unknown, file: string): Error {
+  const msg = err instanceof Error ? err.message : String(err);
+  if (/alias/i.test(msg) && /count|excessive|resource/i.test(msg)) {
+    return new TooLargeError(`${file}: YAML alias expansion exceeds ${MAX_ALIAS_COUNT} nodes`, {
+      cause: err,
+      hint: 'the file expands aliases too many times (a "billion laughs" document?); remove the aliases',
+    });
+  }
+  return new InputError(`${file}: invalid YAML: ${msg.split('\n')[0]}`, {
+    cause: err,
+    hint: 'fix the YAML syntax (check indentation and quoting) and run again',
+  });
+}
+
+/** Parses one YAML document. Empty input gives null. */
+export function parseYaml(text: string, file: string): unknown {
+  try {
+    return parse(text, OPTIONS) ?? null;
+  } catch (err) {
+    throw wrap(err, file);
+  }
+}
+
+/** Parses a YAML document that must be a map (values files, Chart.yaml). Empty input gives {}. */
+export function parseYamlMap(text: string, file: string, what = 'a values file'): Record<string, unknown> {
+  const v = parseYaml(text, file);
+  if (v === null || v === undefined) return {};
+  if (!isMap(v)) {
+    throw new InputError(`${file}: ${what} must be a YAML map, found ${Array.isArray(v) ? 'a list' : typeof v}`, {
+      hint: 'the top level of the file must be key: value pairs',
+    });
+  }
+  return v;
+}
+
+/** Parses a multi-document YAML stream (rendered manifests). Empty documents are skipped. */
+export function parseYamlDocuments(text: string, file: string): unknown[] {
+  let docs;
+  try {
+    docs = parseAllDocuments(text, OPTIONS);
+  } catch (err) {
+    throw wrap(err, file);
+  }
+  const list = Array.isArray(docs) ? docs : [docs];
+  const out: unknown[] = [];
+  for (const [i, d] of list.entries()) {
+    if (d.errors.length > 0) throw wrap(new Error(`document ${i + 1}: ${d.errors[0]!.message}`), file);
+    let v: unknown;
+    try {
+      v = d.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (err) {
+      throw wrap(err, file);
+    }
+    if (v !== null && v !== undefined) out.push(v);
+  }
+  return out;
+}
+
+export function isMap(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date) && !(v instanceof Uint8Array);
+}
