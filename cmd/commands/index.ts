@@ -2,9 +2,11 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
 import { registerLock } from './lock.js';
+import { registerImages } from './images.js';
 
 export function registerCommands(program: Command, ctx: CommandContext): void {
   void program;
   void ctx;
   registerLock(program, ctx);
+  registerImages(program, ctx);
 }

@@ -1,0 +1,106 @@
+/**
+ * `airlift images CHART... [-f VALUES]... [--set K=V]... [--set-string K=V]...
+ *   [--enabled-only] [--no-annotations] [--no-templates] [--no-builtin-hints]
+ *   [--hints FILE] [-o table|list|json|yaml] [--hosts] [--strict]`
+ * Lists every image the charts need. CHART "-" reads rendered manifests from
+ * stdin (`helm template … | airlift images -`).
+ * Malformed references are listed on stderr (and under "errors" in JSON/YAML)
+ * with their file and values path; the valid images still go to stdout and the
+ * exit code is 0, unless --strict, which exits with E_INPUT's code.
+ */
+import path from 'node:path';
+import { Command, Option } from 'commander';
+import { InputError, TooLargeError, UsageError } from '../../src/errors.js';
+import { scanCharts } from '../../src/chart/index.js';
+import { formatErrors, formatHosts, formatJson, formatList, formatTable, formatYaml } from '../../src/chart/report.js';
+import type { CommandContext } from '../context.js';
+import type { Readable } from 'node:stream';
+
+const MAX_STDIN = 256 * 1024 * 1024;
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+async function readAll(stream: Readable): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of stream) {
+    const b = typeof c === 'string' ? Buffer.from(c) : (c as Buffer);
+    size += b.length;
+    if (size > MAX_STDIN) throw new TooLargeError(`stdin: more than ${MAX_STDIN} bytes of manifests`);
+    chunks.push(b);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+interface ImagesFlags {
+  values: string[];
+  set: string[];
+  setString: string[];
+  enabledOnly: boolean;
+  annotations: boolean;
+  templates: boolean;
+  builtinHints: boolean;
+  hints?: string;
+  output?: 'table' | 'list' | 'json' | 'yaml';
+  hosts: boolean;
+  strict: boolean;
+}
+
+export function registerImages(program: Command, ctx: CommandContext): void {
+  program
+    .command('images')
+    .description('list every image the charts need, and where each is set (CHART "-" reads `helm template` output from stdin)')
+    .argument('<chart...>', 'chart directories, packaged .tgz files, or - for rendered manifests on stdin')
+    .option('-f, --values <file>', 'values file, as helm -f (repeatable; later files win)', collect, [])
+    .option('--set <key=value>', 'set values as helm --set (repeatable)', collect, [])
+    .option('--set-string <key=value>', 'set string values as helm --set-string (repeatable)', collect, [])
+    .option('--enabled-only', 'leave out images of subcharts disabled by their condition or tags', false)
+    .option('--no-annotations', 'ignore the image annotations of Chart.yaml (artifacthub.io/images, images, helm.sh/images)')
+    .option('--no-templates', 'do not look for literal images in templates')
+    .option('--no-builtin-hints', 'do not apply the hints airlift ships for known charts')
+    .option('--hints <file>', 'YAML list of image templates such as "{{ .foo.registry }}/{{ .foo.repository }}:{{ .foo.tag }}"')
+    .addOption(new Option('-o, --output <format>', 'output format (default: table on a terminal, list otherwise)').choices(['table', 'list', 'json', 'yaml']))
+    .option('--hosts', 'print only the registry hosts the images come from (for firewall allowlists)', false)
+    .option('--strict', 'exit with an error when any image reference is malformed', false)
+    .action(async (charts: string[], flags: ImagesFlags) => {
+      const cwd = ctx.io.cwd;
+      const abs = (p: string): string => (p === '-' ? p : path.resolve(cwd, p));
+      if (charts.filter((c) => c === '-').length > 1) throw new UsageError('"-" (stdin) can be given only once');
+      const stdin = charts.includes('-') ? await readAll(ctx.io.stdin) : undefined;
+      const result = await scanCharts(charts.map(abs), {
+        valuesFiles: flags.values.map(abs),
+        set: flags.set,
+        setString: flags.setString,
+        enabledOnly: flags.enabledOnly,
+        annotations: flags.annotations,
+        templates: flags.templates,
+        builtinHints: flags.builtinHints,
+        ...(flags.hints ? { hintsFile: abs(flags.hints) } : {}),
+        ...(stdin !== undefined ? { stdin } : {}),
+      });
+      const out = ctx.io.stdout;
+      if (flags.hosts) out.write(formatHosts(result));
+      else {
+        const format = flags.output ?? (ctx.io.stdoutIsTTY ? 'table' : 'list');
+        if (format === 'list') out.write(formatList(result));
+        else if (format === 'table') out.write(formatTable(result));
+        else if (format === 'json') out.write(formatJson(result));
+        else out.write(formatYaml(result));
+      }
+      if (result.errors.length > 0) {
+        ctx.io.stderr.write(formatErrors(result.errors));
+        if (flags.strict) {
+          throw new InputError(`${result.errors.length} image reference(s) could not be assembled`, {
+            hint: 'set the missing fields with -f or --set at the values paths shown above, or drop --strict',
+          });
+        }
+      }
+      ctx.logger().log('debug', `${result.images.length} image(s) from ${result.charts.length} chart(s)`, {
+        images: result.images.length,
+        charts: result.charts.length,
+        errors: result.errors.length,
+      });
+    });
+}

@@ -1,0 +1,80 @@
+/** Output of `airlift images` (pure): list, table, JSON/YAML document, hosts. */
+import { stringify } from 'yaml';
+import { formatPath } from './values.js';
+import type { ImageFinding, ScanResult } from './types.js';
+
+export interface ImagesDocument {
+  images: {
+    ref: string;
+    registry: string;
+    repository: string;
+    tag: string | null;
+    digest: string | null;
+    sources: { chart: string; file: string; path: string; kind: string }[];
+  }[];
+  errors: { raw: string; error: string; chart: string; file: string; path: string; kind: string }[];
+}
+
+export function imagesDocument(r: ScanResult): ImagesDocument {
+  return {
+    images: r.images.map((img) => ({
+      ref: img.formatted,
+      registry: img.ref.registry,
+      repository: img.ref.repository,
+      tag: img.ref.tag ?? null,
+      digest: img.ref.digest ?? null,
+      sources: img.sources.map((s) => ({ chart: s.chart, file: s.file, path: formatPath(s.path), kind: s.kind })),
+    })),
+    errors: r.errors.map((e) => ({
+      raw: e.raw,
+      error: e.error ?? '',
+      chart: e.chart,
+      file: e.file,
+      path: formatPath(e.path),
+      kind: e.kind,
+    })),
+  };
+}
+
+export function formatList(r: ScanResult): string {
+  return r.images.map((i) => `${i.formatted}\n`).join('');
+}
+
+export function formatHosts(r: ScanResult): string {
+  const hosts = [...new Set(r.images.map((i) => i.ref.registry))].sort();
+  return hosts.map((h) => `${h}\n`).join('');
+}
+
+export function formatJson(r: ScanResult): string {
+  return `${JSON.stringify(imagesDocument(r), null, 2)}\n`;
+}
+
+export function formatYaml(r: ScanResult): string {
+  return stringify(imagesDocument(r));
+}
+
+function sourceLabel(s: ImageFinding): string {
+  const where = s.path.length > 0 ? formatPath(s.path) : s.file;
+  const notes = [s.kind !== 'values' ? s.kind : '', s.tagDefaulted ? `tag from ${s.tagDefaulted}` : '', s.disabled ? 'disabled' : '']
+    .filter(Boolean)
+    .join(', ');
+  return `${s.chart}: ${where}${notes ? ` (${notes})` : ''}`;
+}
+
+/** A human table: IMAGE then one SOURCE per line. */
+export function formatTable(r: ScanResult): string {
+  const rows: [string, string][] = [];
+  for (const img of r.images) {
+    img.sources.forEach((s, i) => rows.push([i === 0 ? img.formatted : '', sourceLabel(s)]));
+  }
+  const w = Math.max(5, ...rows.map((x) => x[0].length));
+  const lines = [`${'IMAGE'.padEnd(w)}  SOURCE`, ...rows.map(([a, b]) => `${a.padEnd(w)}  ${b}`.trimEnd())];
+  return `${lines.join('\n')}\n`;
+}
+
+/** One line per malformed finding, for stderr: chart, file, values path, what was assembled and why it is wrong. */
+export function formatErrors(errors: ImageFinding[]): string {
+  return errors
+    .map((e) => `warning: ${e.chart}: ${e.file}${e.path.length ? ` at ${formatPath(e.path)}` : ''}: ${JSON.stringify(e.raw)}: ${e.error}\n`)
+    .join('');
+}
