@@ -88,15 +88,18 @@ function parseOrReason(input: string, defaults: { registry: string; tag: string 
   }
   if (path === '') return new Reason(colon === 0 ? 'missing repository name before ":"' : 'missing repository name');
   if (path !== path.toLowerCase()) return new Reason(`repository name must be lowercase (${JSON.stringify(path)})`);
-  if (tag !== undefined) {
-    const bad = checkTag(tag);
-    if (bad) return new Reason(bad);
+  if (slash < 0 && nameTag.startsWith('[')) {
+    return new Reason(`${JSON.stringify(nameTag)} looks like a registry host with no repository: add "/<path>"`);
   }
 
   registry = normaliseRegistry(registry ?? defaults.registry);
   path = normalisePath(registry, path);
   const badPath = checkPath(path);
   if (badPath) return new Reason(badPath);
+  if (tag !== undefined) {
+    const bad = checkTag(tag);
+    if (bad) return new Reason(bad);
+  }
 
   if (tag === undefined && digest === undefined) tag = defaults.tag;
   return makeReference(registry, path, tag, digest);

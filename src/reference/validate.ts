@@ -57,14 +57,15 @@ export function checkHost(host: string): string | undefined {
     if (!rest.startsWith(':')) return `invalid registry host ${q(host)}: ${HOST_EXAMPLES}`;
     return checkPort(rest.slice(1), host);
   }
+  if (host.split(':').length > 2) {
+    if (/^[0-9a-fA-F:]+$/.test(host)) return `invalid registry host ${q(host)}: put an IPv6 address in brackets, e.g. [::1]:5000`;
+    return `invalid registry host ${q(host)}: more than one ":"`;
+  }
   const colon = host.indexOf(':');
   const name = colon < 0 ? host : host.slice(0, colon);
   const port = colon < 0 ? undefined : host.slice(colon + 1);
   if (!DOMAIN_NAME_RE.test(name)) {
     if (name.includes('_')) return `invalid registry host ${q(host)}: host names cannot contain "_"`;
-    if (/^[0-9a-fA-F:]+$/.test(host) && host.includes('::')) {
-      return `invalid registry host ${q(host)}: put an IPv6 address in brackets, e.g. [::1]:5000`;
-    }
     return `invalid registry host ${q(host)}: ${HOST_EXAMPLES}`;
   }
   return checkPort(port, host);
