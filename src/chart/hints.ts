@@ -101,15 +101,12 @@ function evaluate(expr: string, template: string, ctx: HintContext): Evaluated {
       if (tok.v === 'printf') {
         const fmt = term();
         let out = '';
-        let k = 0;
         for (let j = 0; j < fmt.length; j++) {
           if (fmt[j] === '%' && fmt[j + 1] === 's') {
             out += term();
             j++;
-            k++;
           } else out += fmt[j];
         }
-        void k;
         return out;
       }
       return fail(`unsupported function ${tok.v}`);

@@ -12,6 +12,7 @@ import { KNOWN_CHARTS } from './known-charts.js';
 import { loadChart, type ChartDependency, type LoadedChart } from './load.js';
 import { scanManifests } from './manifests.js';
 import { scanAnnotations, scanTemplateText } from './sources.js';
+import { findPullSecretSlots, type PullSecretSlot } from './pull-secrets.js';
 import { parseSetValues } from './strvals.js';
 import { getPath, hasPath, mergeLayers, subchartValues, type Values, type ValuesLayer } from './values.js';
 import { isMap, parseYamlMap } from './yaml.js';
@@ -64,6 +65,7 @@ export function dependencyEnabled(dep: ChartDependency, parentValues: Values, to
 interface Walk {
   opts: ScanInputs;
   findings: ImageFinding[];
+  pullSecrets: PullSecretSlot[];
   charts: ChartInfo[];
   topValues: Values;
   /** Top-level values with every subchart's merged values placed at its path (for hints). */
@@ -162,6 +164,15 @@ function walkChart(
     }
   }
   w.findings.push(...own);
+  w.pullSecrets.push(
+    ...findPullSecretSlots(values, {
+      chart: info.chain,
+      valuesPrefix: info.prefix,
+      skipKeys: new Set(instances.map((i) => i.key)),
+      scanGlobal: info.depth === 0,
+      disabled: info.disabled,
+    }),
+  );
 
   if (w.opts.templates !== false) {
     for (const t of chart.templates) {
@@ -205,7 +216,7 @@ export function groupImages(findings: ImageFinding[]): ScannedImage[] {
 }
 
 /** Scans charts (directories, `.tgz`, or "-" for rendered manifests in `opts.stdin`). */
-export async function scanCharts(paths: string[], opts: ScanInputs = {}): Promise<ScanResult> {
+export async function scanCharts(paths: string[], opts: ScanInputs = {}): Promise<ScanResult & { pullSecrets: PullSecretSlot[] }> {
   if (paths.length === 0) throw new InputError('no chart given', { hint: 'give a chart directory, a .tgz, or - for rendered manifests on stdin' });
   const layers = await userLayers(opts);
   const hints = opts.hintsFile ? parseHints(await readFile(opts.hintsFile, 'utf8').catch(() => {
@@ -213,6 +224,7 @@ export async function scanCharts(paths: string[], opts: ScanInputs = {}): Promis
   }), opts.hintsFile) : [];
   const findings: ImageFinding[] = [];
   const charts: ChartInfo[] = [];
+  const pullSecrets: PullSecretSlot[] = [];
   for (const p of paths) {
     if (p === '-') {
       findings.push(...scanManifests(opts.stdin ?? '', '-'));
@@ -220,7 +232,7 @@ export async function scanCharts(paths: string[], opts: ScanInputs = {}): Promis
     }
     const chart = await loadChart(p);
     const top = mergeLayers(chart.values, [...layers].reverse().map((l) => l.values));
-    const w: Walk = { opts, findings, charts, topValues: top, coalesced: structuredClone(top) };
+    const w: Walk = { opts, findings, pullSecrets, charts, topValues: top, coalesced: structuredClone(top) };
     walkChart(w, chart, top, [...layers, { file: chart.valuesFile, values: chart.values, prefix: [] }], {
       chain: chart.name,
       prefix: [],
@@ -245,5 +257,6 @@ export async function scanCharts(paths: string[], opts: ScanInputs = {}): Promis
     images: groupImages(kept),
     errors: kept.filter((f) => f.error !== undefined),
     charts: opts.enabledOnly ? charts.filter((c) => !c.disabled) : charts,
+    pullSecrets: opts.enabledOnly ? pullSecrets.filter((s) => !s.disabled) : pullSecrets,
   };
 }
