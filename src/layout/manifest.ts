@@ -1,0 +1,46 @@
+/** The little manifest knowledge a layout needs: media type sniffing and child descriptors. Pure. */
+import { BundleError } from '../errors.js';
+import { MediaType, isIndexMediaType, type Descriptor } from '../oci/types.js';
+
+function parseJson(where: string, bytes: Uint8Array): Record<string, unknown> {
+  let v: unknown;
+  try {
+    v = JSON.parse(Buffer.from(bytes).toString('utf8'));
+  } catch {
+    throw new BundleError(`${where} is not valid JSON`);
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new BundleError(`${where} is not a JSON object`);
+  return v as Record<string, unknown>;
+}
+
+/** The media type a manifest declares, or the one its shape implies (OCI manifests may omit it). */
+export function sniffManifestMediaType(where: string, bytes: Uint8Array): string {
+  const o = parseJson(where, bytes);
+  if (typeof o.mediaType === 'string' && o.mediaType !== '') return o.mediaType;
+  if (Array.isArray(o.manifests)) return MediaType.OciIndex;
+  if (typeof o.config === 'object' && o.config !== null) return MediaType.OciManifest;
+  if (o.schemaVersion === 1) return MediaType.DockerSchema1;
+  throw new BundleError(`${where} is not an image manifest or index`);
+}
+
+function descriptors(v: unknown): Descriptor[] {
+  if (!Array.isArray(v)) return [];
+  return v.filter(
+    (d): d is Descriptor =>
+      typeof d === 'object' && d !== null && typeof (d as Descriptor).digest === 'string' && typeof (d as Descriptor).size === 'number',
+  );
+}
+
+/**
+ * What a manifest points to: for an index its child manifests; for an image
+ * manifest its config and layers. `subject` is not followed (it may live elsewhere).
+ */
+export function manifestChildren(where: string, mediaType: string, bytes: Uint8Array): { manifests: Descriptor[]; blobs: Descriptor[] } {
+  const o = parseJson(where, bytes);
+  if (isIndexMediaType(mediaType) || (Array.isArray(o.manifests) && o.config === undefined)) {
+    return { manifests: descriptors(o.manifests), blobs: [] };
+  }
+  const blobs = descriptors(o.layers);
+  if (typeof o.config === 'object' && o.config !== null) blobs.unshift(...descriptors([o.config]));
+  return { manifests: [], blobs };
+}

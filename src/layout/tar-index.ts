@@ -1,0 +1,234 @@
+/**
+ * Indexes a tar archive by reading only its 512-byte headers and seeking past
+ * file data, so a layout inside a tar is read in place: every file is then a
+ * byte range of the archive. ustar, pax (long names, large sizes) and GNU
+ * long names are understood. Links, devices and paths that could escape a
+ * directory are refused; nothing is ever extracted.
+ */
+import { createReadStream } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { BundleError, NotFoundError, TooLargeError, toAirliftError } from '../errors.js';
+import { STREAM_CHUNK, type LayoutFiles } from './files.js';
+import { safeEntryPath } from './paths.js';
+
+const BLOCK = 512;
+const MAX_META = 1024 * 1024;
+
+export interface TarEntry {
+  name: string;
+  /** Offset of the file's data in the archive. */
+  offset: number;
+  size: number;
+}
+
+function cstr(buf: Buffer, start: number, len: number): string {
+  const end = buf.indexOf(0, start);
+  return buf.toString('utf8', start, end === -1 || end > start + len ? start + len : end);
+}
+
+function parseNumeric(buf: Buffer, start: number, len: number): number | undefined {
+  const first = buf[start]!;
+  if (first & 0x80) {
+    // base-256 (GNU/star) for values that do not fit in octal
+    let v = first & 0x3f;
+    if (first & 0x40) return undefined; // negative
+    for (let i = 1; i < len; i++) v = v * 256 + buf[start + i]!;
+    return Number.isSafeInteger(v) ? v : undefined;
+  }
+  const s = buf.toString('ascii', start, start + len).replace(/[\0 ]+$/g, '').trim();
+  if (s === '') return 0;
+  if (!/^[0-7]+$/.test(s)) return undefined;
+  return parseInt(s, 8);
+}
+
+function checksumOk(h: Buffer): boolean {
+  const stored = parseNumeric(h, 148, 8);
+  if (stored === undefined) return false;
+  let unsigned = 0;
+  let signed = 0;
+  for (let i = 0; i < BLOCK; i++) {
+    const b = i >= 148 && i < 156 ? 0x20 : h[i]!;
+    unsigned += b;
+    signed += b > 127 ? b - 256 : b;
+  }
+  return stored === unsigned || stored === signed;
+}
+
+function parsePax(where: string, data: Buffer): Record<string, string> {
+  const out: Record<string, string> = {};
+  let pos = 0;
+  while (pos < data.length) {
+    const sp = data.indexOf(0x20, pos);
+    if (sp === -1) break;
+    const len = Number(data.toString('ascii', pos, sp));
+    if (!Number.isSafeInteger(len) || len <= sp - pos || pos + len > data.length) {
+      throw new BundleError(`${where}: malformed pax extended header`);
+    }
+    const rec = data.toString('utf8', sp + 1, pos + len - 1);
+    const eq = rec.indexOf('=');
+    if (eq > 0) out[rec.slice(0, eq)] = rec.slice(eq + 1);
+    pos += len;
+  }
+  return out;
+}
+
+function notATar(file: string, head: Buffer): BundleError {
+  const hint = 'an airlift bundle is an uncompressed tar made by `airlift save`';
+  if (head[0] === 0x1f && head[1] === 0x8b) {
+    return new BundleError(`${file} is gzip-compressed, not a tar archive`, { hint: `decompress it first (gunzip); ${hint}` });
+  }
+  if (head[0] === 0x28 && head[1] === 0xb5 && head[2] === 0x2f && head[3] === 0xfd) {
+    return new BundleError(`${file} is zstd-compressed, not a tar archive`, { hint: `decompress it first (zstd -d); ${hint}` });
+  }
+  return new BundleError(`${file} is not a tar archive`, { hint });
+}
+
+async function readAt(fh: FileHandle, buf: Buffer, pos: number): Promise<number> {
+  let off = 0;
+  while (off < buf.length) {
+    const { bytesRead } = await fh.read(buf, off, buf.length - off, pos + off);
+    if (bytesRead === 0) break;
+    off += bytesRead;
+  }
+  return off;
+}
+
+/** Lists the regular files of a tar archive with their data offsets. */
+export async function indexTar(file: string): Promise<Map<string, TarEntry>> {
+  let fh: FileHandle;
+  try {
+    fh = await open(file, 'r');
+  } catch (err) {
+    const e = toAirliftError(err);
+    if (e.code === 'E_NOT_FOUND') throw new NotFoundError(`bundle ${file} does not exist`, { cause: err });
+    throw e;
+  }
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) throw new BundleError(`${file} is not a regular file`);
+    const total = st.size;
+    const entries = new Map<string, TarEntry>();
+    const h = Buffer.alloc(BLOCK);
+    let pos = 0;
+    let pax: Record<string, string> = {};
+    let longName: string | undefined;
+    for (;;) {
+      if (pos >= total) {
+        if (pos === 0) throw new BundleError(`${file} is empty, not a tar archive`);
+        break; // no end-of-archive blocks; accept what was complete
+      }
+      const n = await readAt(fh, h, pos);
+      if (n < BLOCK) {
+        if (pos === 0) throw notATar(file, h.subarray(0, n));
+        throw new BundleError(`${file} is truncated: it ends inside a tar header at offset ${pos}`, {
+          hint: 'the bundle is incomplete; copy it again',
+        });
+      }
+      if (h.every((b) => b === 0)) break;
+      if (!checksumOk(h)) {
+        if (pos === 0) throw notATar(file, h);
+        throw new BundleError(`${file} is damaged: bad tar header checksum at offset ${pos}`, { hint: 'copy the bundle again' });
+      }
+      const type = String.fromCharCode(h[156]!);
+      const magic = h.toString('ascii', 257, 263);
+      let size = parseNumeric(h, 124, 12);
+      if (size === undefined) throw new BundleError(`${file}: invalid size in tar header at offset ${pos}`);
+      const dataStart = pos + BLOCK;
+      if (type === 'x' || type === 'g' || type === 'L' || type === 'K') {
+        if (size > MAX_META) throw new TooLargeError(`${file}: tar metadata entry at offset ${pos} is ${size} bytes`);
+        const data = Buffer.alloc(size);
+        if ((await readAt(fh, data, dataStart)) < size) throw new BundleError(`${file} is truncated inside a tar header at offset ${pos}`);
+        if (type === 'x') pax = { ...pax, ...parsePax(file, data) };
+        else if (type === 'L') longName = cstr(data, 0, data.length);
+        pos = dataStart + Math.ceil(size / BLOCK) * BLOCK;
+        continue;
+      }
+      let rawName = pax.path ?? longName;
+      if (rawName === undefined) {
+        const base = cstr(h, 0, 100);
+        const prefix = magic === 'ustar\0' ? cstr(h, 345, 155) : '';
+        rawName = prefix ? `${prefix}/${base}` : base;
+      }
+      if (pax.size !== undefined) {
+        const s = Number(pax.size);
+        if (!Number.isSafeInteger(s) || s < 0) throw new BundleError(`${file}: entry ${JSON.stringify(rawName)} has an invalid pax size`);
+        size = s;
+      }
+      pax = {};
+      longName = undefined;
+      const name = safeEntryPath(file, rawName);
+      if (type === '1' || type === '2') {
+        const kind = type === '1' ? 'a hard link' : 'a symbolic link';
+        throw new BundleError(`${file}: entry ${JSON.stringify(rawName)} is ${kind}; refusing to read this archive`, {
+          hint: 'an airlift bundle contains only regular files and directories',
+        });
+      }
+      if (type === '5') {
+        pos = dataStart;
+        continue;
+      }
+      if (type !== '0' && type !== '\0' && type !== '7') {
+        throw new BundleError(`${file}: entry ${JSON.stringify(rawName)} has unsupported tar type ${JSON.stringify(type)}`, {
+          hint: 'an airlift bundle contains only regular files and directories',
+        });
+      }
+      const next = dataStart + Math.ceil(size / BLOCK) * BLOCK;
+      if (dataStart + size > total) {
+        throw new BundleError(`${file} is truncated: entry ${JSON.stringify(rawName)} needs ${size} bytes but the file ends first`, {
+          hint: 'the bundle is incomplete; copy it again',
+        });
+      }
+      if (name !== undefined) entries.set(name, { name, offset: dataStart, size });
+      pos = next;
+    }
+    return entries;
+  } finally {
+    await fh.close();
+  }
+}
+
+/** The files of a tar archive, read in place. */
+export class TarFiles implements LayoutFiles {
+  private constructor(
+    readonly file: string,
+    private readonly entries: Map<string, TarEntry>,
+  ) {}
+  static async open(file: string): Promise<TarFiles> {
+    return new TarFiles(file, await indexTar(file));
+  }
+  get description(): string {
+    return this.file;
+  }
+  entry(name: string): TarEntry | undefined {
+    return this.entries.get(name);
+  }
+  async size(name: string): Promise<number | undefined> {
+    return this.entries.get(name)?.size;
+  }
+  async read(name: string, max: number): Promise<Buffer> {
+    const e = this.entries.get(name);
+    if (!e) throw new NotFoundError(`${this.file}: ${name} is missing`);
+    if (e.size > max) throw new TooLargeError(`${this.file}: ${name} is ${e.size} bytes, over the ${max}-byte limit`);
+    const fh = await open(this.file, 'r');
+    try {
+      const buf = Buffer.alloc(e.size);
+      await readAt(fh, buf, e.offset);
+      return buf;
+    } finally {
+      await fh.close();
+    }
+  }
+  async stream(name: string, range?: { start: number; end: number }): Promise<Readable> {
+    const e = this.entries.get(name);
+    if (!e) throw new NotFoundError(`${this.file}: ${name} is missing`);
+    const start = range?.start ?? 0;
+    const end = range?.end ?? e.size - 1;
+    if (end < start) return Readable.from([]);
+    return createReadStream(this.file, { start: e.offset + start, end: e.offset + Math.min(end, e.size - 1), highWaterMark: STREAM_CHUNK });
+  }
+  async list(): Promise<string[]> {
+    return [...this.entries.keys()].sort();
+  }
+  async close(): Promise<void> {}
+}

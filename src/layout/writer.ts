@@ -1,0 +1,231 @@
+/**
+ * Writes an OCI image layout directory. Blobs stream into a temporary file in
+ * their own directory while their digest and size are verified, and are
+ * renamed into place only when both match; index.json is replaced atomically
+ * by commit().
+ */
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { VerifyingStream, parseDigest, verifyBytes } from '../digest/index.js';
+import { AirliftError, IoError, toAirliftError } from '../errors.js';
+import { ANNOTATION_CONTAINERD_NAME, ANNOTATION_REF_NAME, type Descriptor, type RawManifest } from '../oci/types.js';
+import { STREAM_CHUNK } from './files.js';
+import { emptyLayoutIndex, parseLayoutIndex, serializeLayoutIndex, MAX_INDEX_BYTES, type LayoutIndex } from './index-json.js';
+import { BLOBS_DIR, INDEX_FILE, OCI_LAYOUT_CONTENT, OCI_LAYOUT_FILE, blobPath, checkOciLayoutFile } from './paths.js';
+
+export interface LayoutWriterOptions {
+  /** fsync every blob and index.json before renaming (a final output). Default true. */
+  durable?: boolean;
+  /** Start from an empty index even if index.json exists (a staging area reused by a re-run). Default false. */
+  freshIndex?: boolean;
+}
+
+const TMP_PREFIX = '.tmp-';
+
+/** Turns a file-system failure into an IoError that names what was being written. */
+export function ioFailure(what: string, err: unknown): AirliftError {
+  if (err instanceof AirliftError) return err;
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    return new IoError(`disk full while writing ${what}`, { cause: err, hint: 'free some space or write to another file system, then run again' });
+  }
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+    return new IoError(`cannot write ${what}: ${(err as Error).message}`, { cause: err, hint: 'check the permissions of the output location' });
+  }
+  return toAirliftError(err);
+}
+
+async function fsyncPath(p: string, flags = 'r'): Promise<void> {
+  const fh = await open(p, flags);
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+export class LayoutWriter {
+  private index: LayoutIndex;
+  /** Digests of blobs written (and verified) by this writer. */
+  readonly written = new Set<string>();
+  private readonly durable: boolean;
+
+  private constructor(
+    readonly root: string,
+    index: LayoutIndex,
+    opts: LayoutWriterOptions,
+  ) {
+    this.index = index;
+    this.durable = opts.durable ?? true;
+  }
+
+  /** Creates the layout directory (or opens an existing one and keeps its index entries). */
+  static async open(root: string, opts: LayoutWriterOptions = {}): Promise<LayoutWriter> {
+    try {
+      await mkdir(path.join(root, BLOBS_DIR), { recursive: true });
+      const layoutFile = path.join(root, OCI_LAYOUT_FILE);
+      let existing: Buffer | undefined;
+      try {
+        existing = await readFile(layoutFile);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      }
+      if (existing) checkOciLayoutFile(root, existing);
+      else await writeFile(layoutFile, OCI_LAYOUT_CONTENT);
+      let index = emptyLayoutIndex();
+      if (!opts.freshIndex) {
+        try {
+          const st = await stat(path.join(root, INDEX_FILE));
+          if (st.size > MAX_INDEX_BYTES) throw new IoError(`${root}: index.json is over ${MAX_INDEX_BYTES} bytes`);
+          index = parseLayoutIndex(`${root}: index.json`, await readFile(path.join(root, INDEX_FILE)));
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        }
+      }
+      return new LayoutWriter(root, index, opts);
+    } catch (err) {
+      throw ioFailure(`the OCI layout ${root}`, err);
+    }
+  }
+
+  private abs(rel: string): string {
+    return path.join(this.root, ...rel.split('/'));
+  }
+
+  private tmpName(digest: string): string {
+    const { algorithm, hex } = parseDigest(digest);
+    return path.join(this.root, BLOBS_DIR, algorithm, `${TMP_PREFIX}${hex.slice(0, 12)}-${process.pid}-${randomBytes(4).toString('hex')}`);
+  }
+
+  /** Removes temporary files that an interrupted run left behind. */
+  async removeStaleTemp(): Promise<void> {
+    let algs: string[];
+    try {
+      algs = await readdir(path.join(this.root, BLOBS_DIR));
+    } catch {
+      return;
+    }
+    for (const alg of algs) {
+      let names: string[] = [];
+      try {
+        names = await readdir(path.join(this.root, BLOBS_DIR, alg));
+      } catch {
+        continue;
+      }
+      await Promise.all(names.filter((n) => n.startsWith(TMP_PREFIX)).map((n) => rm(path.join(this.root, BLOBS_DIR, alg, n), { force: true })));
+    }
+  }
+
+  /** Size of a stored blob, or undefined. */
+  async blobSize(digest: string): Promise<number | undefined> {
+    try {
+      const st = await stat(this.abs(blobPath(digest)));
+      return st.isFile() ? st.size : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** True when the blob is stored with the descriptor's size. */
+  async hasBlob(desc: Pick<Descriptor, 'digest' | 'size'>): Promise<boolean> {
+    return (await this.blobSize(desc.digest)) === desc.size;
+  }
+
+  /** Streams a blob in, verifying digest and size; stores nothing unless both match. */
+  async writeBlob(desc: Pick<Descriptor, 'digest' | 'size'>, body: Readable, signal?: AbortSignal): Promise<void> {
+    const final = this.abs(blobPath(desc.digest));
+    const tmp = this.tmpName(desc.digest);
+    const what = `blob ${desc.digest}`;
+    try {
+      await mkdir(path.dirname(final), { recursive: true });
+      const verifier = new VerifyingStream(what, desc.digest, desc.size);
+      const out = createWriteStream(tmp, { flags: 'wx', highWaterMark: STREAM_CHUNK });
+      await pipeline(body, verifier, out, signal ? { signal } : {});
+      if (this.durable) await fsyncPath(tmp, 'r+');
+      await rename(tmp, final);
+      this.written.add(desc.digest);
+    } catch (err) {
+      body.destroy();
+      await rm(tmp, { force: true });
+      throw ioFailure(`${what} to ${this.root}`, err);
+    }
+  }
+
+  /** Stores bytes already in memory (manifests), verified against the descriptor. */
+  async writeBytes(desc: Pick<Descriptor, 'digest' | 'size'>, bytes: Uint8Array): Promise<void> {
+    verifyBytes(`blob ${desc.digest}`, bytes, desc.digest, desc.size);
+    if (await this.hasBlob(desc)) return;
+    const final = this.abs(blobPath(desc.digest));
+    const tmp = this.tmpName(desc.digest);
+    try {
+      await mkdir(path.dirname(final), { recursive: true });
+      const fh = await open(tmp, 'wx');
+      try {
+        await fh.writeFile(bytes);
+        if (this.durable) await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await rename(tmp, final);
+      this.written.add(desc.digest);
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw ioFailure(`blob ${desc.digest} to ${this.root}`, err);
+    }
+  }
+
+  /**
+   * Stores a manifest blob and, when `name` is given, names it in index.json
+   * (ref name and containerd name), replacing an entry of the same name.
+   */
+  async writeManifest(manifest: RawManifest, name?: { refName: string; containerdName?: string }): Promise<void> {
+    const desc: Descriptor = { mediaType: manifest.mediaType, digest: manifest.digest, size: manifest.bytes.byteLength };
+    await this.writeBytes(desc, manifest.bytes);
+    if (name) {
+      desc.annotations = { [ANNOTATION_REF_NAME]: name.refName };
+      if (name.containerdName) desc.annotations[ANNOTATION_CONTAINERD_NAME] = name.containerdName;
+      this.setEntry(desc);
+    }
+  }
+
+  /** Adds an index entry; an entry with the same ref name (or, unnamed, the same digest) is replaced. */
+  setEntry(desc: Descriptor): void {
+    const name = desc.annotations?.[ANNOTATION_REF_NAME];
+    this.index.manifests = this.index.manifests.filter((d) => {
+      const n = d.annotations?.[ANNOTATION_REF_NAME];
+      return name !== undefined ? n !== name : !(n === undefined && d.digest === desc.digest);
+    });
+    this.index.manifests.push(desc);
+  }
+
+  /** The index as it stands (entries sorted by name, then digest, for deterministic output). */
+  currentIndex(): LayoutIndex {
+    const key = (d: Descriptor): string => `${d.annotations?.[ANNOTATION_REF_NAME] ?? '\uffff'}\0${d.digest}`;
+    const manifests = [...this.index.manifests].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+    return { ...this.index, manifests };
+  }
+
+  /** Writes index.json atomically (temporary file, fsync, rename). */
+  async commit(): Promise<void> {
+    const final = path.join(this.root, INDEX_FILE);
+    const tmp = `${final}${TMP_PREFIX}${process.pid}-${randomBytes(4).toString('hex')}`;
+    try {
+      const fh = await open(tmp, 'wx');
+      try {
+        await fh.writeFile(serializeLayoutIndex(this.currentIndex()));
+        if (this.durable) await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await rename(tmp, final);
+      if (this.durable) await fsyncPath(this.root).catch(() => undefined);
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw ioFailure(`${final}`, err);
+    }
+  }
+}
