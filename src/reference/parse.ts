@@ -5,6 +5,21 @@ import { isRegistryHost, looksLikeHost } from './host.js';
 import type { ParseOptions, Reference } from './types.js';
 import { checkDigest, checkHost, checkPath, checkTag } from './validate.js';
 
+/**
+ * No valid reference comes near this (host + 255-character path + 128-character
+ * tag + sha512 digest); longer input is refused before any pattern runs on it.
+ */
+const INPUT_MAX = 2048;
+
+/** How much of a refused input an error message quotes. */
+const QUOTE_MAX = 300;
+
+function refused(input: unknown, reason: string): InvalidReferenceError {
+  let shown = String(input);
+  if (shown.length > QUOTE_MAX) shown = `${shown.slice(0, QUOTE_MAX)}… (${shown.length} characters)`;
+  return new InvalidReferenceError(shown, reason, { hint: hintFor(reason) });
+}
+
 /** Internal: a parse failure carrying only the reason. */
 class Reason {
   constructor(readonly text: string) {}
@@ -45,6 +60,7 @@ function resolveOptions(opts: ParseOptions | undefined): { registry: string; tag
 function parseOrReason(input: string, defaults: { registry: string; tag: string | undefined }): Reference | Reason {
   if (typeof input !== 'string') return new Reason(`expected a string, got ${input === null ? 'null' : typeof input}`);
   if (input === '') return new Reason('empty reference');
+  if (input.length > INPUT_MAX) return new Reason(`longer than ${INPUT_MAX} characters (${input.length})`);
   if (input.trim() !== input) return new Reason('leading or trailing whitespace');
   if (/\s/.test(input)) return new Reason('contains whitespace');
   const scheme = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.exec(input);
@@ -112,7 +128,7 @@ function parseOrReason(input: string, defaults: { registry: string; tag: string 
  */
 export function parseReference(input: string, opts?: ParseOptions): Reference {
   const r = parseOrReason(input, resolveOptions(opts));
-  if (r instanceof Reason) throw new InvalidReferenceError(String(input), r.text, { hint: hintFor(r.text) });
+  if (r instanceof Reason) throw refused(input, r.text);
   return r;
 }
 
@@ -122,7 +138,7 @@ export function tryParseReference(
 ): { ok: true; ref: Reference } | { ok: false; error: InvalidReferenceError } {
   const r = parseOrReason(input, resolveOptions(opts));
   if (r instanceof Reason) {
-    return { ok: false, error: new InvalidReferenceError(String(input), r.text, { hint: hintFor(r.text) }) };
+    return { ok: false, error: refused(input, r.text) };
   }
   return { ok: true, ref: r };
 }

@@ -58,7 +58,7 @@ export function checkHost(host: string): string | undefined {
     return checkPort(rest.slice(1), host);
   }
   if (host.split(':').length > 2) {
-    if (/^[0-9a-fA-F:]+$/.test(host)) return `invalid registry host ${q(host)}: put an IPv6 address in brackets, e.g. [::1]:5000`;
+    if (isIPv6Literal(host) || isIPv6Literal(host.slice(0, host.lastIndexOf(':')))) return `invalid registry host ${q(host)}: put an IPv6 address in brackets, e.g. [::1]:5000`;
     return `invalid registry host ${q(host)}: more than one ":"`;
   }
   const colon = host.indexOf(':');
