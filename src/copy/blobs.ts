@@ -1,0 +1,197 @@
+/**
+ * The blob scheduler: every blob an image needs goes through here, so that a
+ * blob shared by many images is fetched once per run. At a destination that
+ * can mount (a registry), a shared blob is uploaded once and mounted into
+ * every other repository; what the destination is known to hold is never
+ * asked again. Data streams GET → verify → PUT; nothing is buffered beyond a
+ * small config captured for the lock.
+ */
+import type { Readable } from 'node:stream';
+import type { TransformCallback } from 'node:stream';
+import type { LimitFunction } from 'p-limit';
+import { VerifyingStream } from '../digest/index.js';
+import type { ImageDestination, ImageSource } from '../endpoint/types.js';
+import { AirliftError, DigestMismatchError, RegistryError, toAirliftError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { Descriptor } from '../oci/types.js';
+
+export interface BlobRequest {
+  source: ImageSource;
+  srcRepo: string;
+  dest: ImageDestination;
+  destRepo: string;
+  desc: Descriptor;
+  /** The image asking, for messages and byte accounting. */
+  image: string;
+  /** Keep the bytes in memory when uploaded (small configs, read for the lock). */
+  capture?: boolean;
+}
+
+export type BlobOutcome = 'uploaded' | 'mounted' | 'existing';
+
+/** Configs larger than this are not captured. */
+export const MAX_CAPTURE = 1024 * 1024;
+const ATTEMPTS = 3;
+
+/** What one destination is known to hold, and the work in flight towards it. */
+class DestState {
+  /** digest → repositories known to hold it ('' for stores without repositories). */
+  readonly holders = new Map<string, Set<string>>();
+  /** key → the one promise doing that work. */
+  readonly inflight = new Map<string, Promise<BlobOutcome>>();
+  /** digest → the first transfer of it to this destination (mounting waits for it). */
+  readonly firsts = new Map<string, Promise<BlobOutcome>>();
+  has(digest: string, repo: string): boolean {
+    return this.holders.get(digest)?.has(repo) ?? false;
+  }
+  add(digest: string, repo: string): void {
+    let s = this.holders.get(digest);
+    if (!s) this.holders.set(digest, (s = new Set()));
+    s.add(repo);
+  }
+  holderOtherThan(digest: string, repo: string): string | undefined {
+    for (const r of this.holders.get(digest) ?? []) if (r !== repo) return r;
+    return undefined;
+  }
+}
+
+/** A VerifyingStream that also counts bytes for progress and can keep a small body. */
+class MeteredStream extends VerifyingStream {
+  verified = false;
+  readonly chunks: Buffer[] | undefined;
+  constructor(what: string, desc: Descriptor, private readonly onBytes: (n: number) => void, capture: boolean) {
+    super(what, desc.digest, desc.size);
+    this.chunks = capture && desc.size <= MAX_CAPTURE ? [] : undefined;
+  }
+  override _transform(chunk: Buffer, enc: BufferEncoding, cb: TransformCallback): void {
+    this.onBytes(chunk.length);
+    this.chunks?.push(chunk);
+    super._transform(chunk, enc, cb);
+  }
+  override _flush(cb: TransformCallback): void {
+    super._flush((err?: Error | null) => {
+      if (!err) this.verified = true;
+      cb(err);
+    });
+  }
+}
+
+function retryable(e: AirliftError): boolean {
+  if (e.code === 'E_NETWORK' || e.code === 'E_DIGEST_MISMATCH') return true;
+  return e instanceof RegistryError && (e.status >= 500 || e.status === 429);
+}
+
+export interface SchedulerOptions {
+  limit: LimitFunction;
+  logger: Logger;
+  signal?: AbortSignal;
+  onBytes?: (image: string, bytes: number) => void;
+}
+
+export class BlobScheduler {
+  private readonly states = new WeakMap<ImageDestination, DestState>();
+  /** Small blobs kept from their upload (digest → bytes). */
+  readonly captured = new Map<string, Buffer>();
+
+  constructor(private readonly opts: SchedulerOptions) {}
+
+  private state(dest: ImageDestination): DestState {
+    let s = this.states.get(dest);
+    if (!s) this.states.set(dest, (s = new DestState()));
+    return s;
+  }
+
+  /** Records that a destination repository holds a blob (e.g. learnt elsewhere). */
+  markPresent(dest: ImageDestination, repo: string, digest: string): void {
+    this.state(dest).add(digest, dest.supportsMount ? repo : '');
+  }
+
+  /**
+   * Makes sure `req.dest` holds the blob in `req.destRepo`. The first caller
+   * for a blob does the work; later callers share it and see 'existing'.
+   */
+  ensure(req: BlobRequest): Promise<BlobOutcome> {
+    const st = this.state(req.dest);
+    const repo = req.dest.supportsMount ? req.destRepo : '';
+    const key = `${repo}@${req.desc.digest}`;
+    const running = st.inflight.get(key);
+    if (running) return running.then(() => 'existing');
+    if (st.has(req.desc.digest, repo)) return Promise.resolve('existing');
+    const first = st.firsts.get(req.desc.digest);
+    const p = this.work(req, st, repo, first);
+    st.inflight.set(key, p);
+    if (!first) st.firsts.set(req.desc.digest, p);
+    // A rejected promise stays: other images needing the blob fail with the same error.
+    p.catch(() => undefined);
+    return p;
+  }
+
+  private async work(req: BlobRequest, st: DestState, repo: string, first: Promise<BlobOutcome> | undefined): Promise<BlobOutcome> {
+    const { dest, desc } = req;
+    const { limit, signal } = this.opts;
+    if (dest.supportsMount) {
+      const sameStore = (req.source as unknown) === (dest as unknown) && req.srcRepo !== req.destRepo;
+      if (!sameStore && first) await first; // the blob is on its way into another repository: mount it from there
+      const from = st.holderOtherThan(desc.digest, repo) ?? (sameStore ? req.srcRepo : undefined);
+      if (from !== undefined) {
+        const ok = await limit(() => dest.mountBlob(req.destRepo, desc, from, signal));
+        if (ok) {
+          st.add(desc.digest, repo);
+          return 'mounted';
+        }
+        this.opts.logger.log('debug', `${dest.description} declined to mount ${desc.digest} from ${from} into ${req.destRepo}`);
+      }
+    }
+    if (await limit(() => dest.hasBlob(req.destRepo, desc, signal))) {
+      st.add(desc.digest, repo);
+      return 'existing';
+    }
+    await limit(() => this.transfer(req));
+    st.add(desc.digest, repo);
+    return 'uploaded';
+  }
+
+  /** GET → verify → PUT, retried a few times for transient faults. */
+  private async transfer(req: BlobRequest): Promise<void> {
+    let last: AirliftError | undefined;
+    for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+      this.opts.signal?.throwIfAborted();
+      try {
+        await this.transferOnce(req);
+        return;
+      } catch (err) {
+        last = toAirliftError(err);
+        if (this.opts.signal?.aborted || !retryable(last) || attempt === ATTEMPTS) break;
+        this.opts.logger.log('warn', `retrying blob ${req.desc.digest} of ${req.image} (attempt ${attempt + 1} of ${ATTEMPTS}): ${last.message}`);
+        await new Promise((r) => setTimeout(r, 200 * attempt));
+      }
+    }
+    throw last ?? new AirliftError('E_INTERNAL', `blob ${req.desc.digest} of ${req.image} was not copied`);
+  }
+
+  private async transferOnce(req: BlobRequest): Promise<void> {
+    const { source, dest, desc, image } = req;
+    const what = `blob ${desc.digest} of ${image} (from ${source.description})`;
+    const onBytes = this.opts.onBytes;
+    const meter = new MeteredStream(what, desc, onBytes ? (n) => onBytes(image, n) : () => undefined, req.capture === true);
+    let body: Readable | undefined;
+    try {
+      body = await source.getBlob(req.srcRepo, desc, this.opts.signal);
+      body.once('error', (e) => meter.destroy(e));
+      body.pipe(meter);
+      await dest.putBlob(req.destRepo, desc, meter, this.opts.signal);
+    } catch (err) {
+      body?.destroy();
+      meter.destroy();
+      const e = toAirliftError(meter.errored ?? err);
+      // Name the image and the blob in every failure.
+      if (!e.message.includes(desc.digest)) e.message = `${what}: ${e.message}`;
+      throw e;
+    }
+    if (!meter.verified) {
+      // The destination returned before the whole body was read: never trust it.
+      throw new DigestMismatchError(`${what}: the destination stored it before it was verified`, desc.digest, 'an unverified body');
+    }
+    if (meter.chunks) this.captured.set(desc.digest, Buffer.concat(meter.chunks));
+  }
+}

@@ -1,0 +1,39 @@
+/** The platform an image config declares (os/architecture/variant), for the lock. */
+import { VerifyingStream } from '../digest/index.js';
+import type { ImageSource } from '../endpoint/types.js';
+import { formatPlatform, type Descriptor } from '../oci/types.js';
+import { MAX_CAPTURE } from './blobs.js';
+
+/** Parses a config's platform; undefined when it names none or is not JSON. */
+export function platformFromConfig(bytes: Uint8Array): string | undefined {
+  try {
+    const c = JSON.parse(Buffer.from(bytes).toString('utf8')) as Record<string, unknown>;
+    if (typeof c.os !== 'string' || typeof c.architecture !== 'string' || !c.os || !c.architecture) return undefined;
+    return formatPlatform({ os: c.os, architecture: c.architecture, ...(typeof c.variant === 'string' && c.variant ? { variant: c.variant } : {}) });
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The platform of an image from its config: from bytes captured during the
+ * copy, or read (verified, at most 1 MiB) from the source when the copy did
+ * not stream it (it was already at the destination).
+ */
+export async function readConfigPlatform(
+  source: ImageSource,
+  repo: string,
+  config: Descriptor,
+  image: string,
+  captured: Buffer | undefined,
+  signal?: AbortSignal,
+): Promise<string | undefined> {
+  if (captured) return platformFromConfig(captured);
+  if (config.size > MAX_CAPTURE) return undefined;
+  const body = await source.getBlob(repo, config, signal);
+  const v = new VerifyingStream(`config ${config.digest} of ${image}`, config.digest, config.size);
+  body.once('error', (e) => v.destroy(e));
+  const chunks: Buffer[] = [];
+  for await (const c of body.pipe(v)) chunks.push(c as Buffer);
+  return platformFromConfig(Buffer.concat(chunks));
+}

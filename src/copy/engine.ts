@@ -1,0 +1,228 @@
+/**
+ * The one copy engine. For each job: resolve the source digest, skip the
+ * image when the destination already holds it, otherwise walk manifest →
+ * index children → config and layers, storing blobs before the manifests
+ * that name them and children before their index. Failures stay with their
+ * image: a blob that fails verification fails every image that needs it, and
+ * no manifest naming it is stored.
+ */
+import pLimit from 'p-limit';
+import type { ImageSource } from '../endpoint/types.js';
+import { NotFoundError, UnsupportedError, toAirliftError } from '../errors.js';
+import type { Descriptor, RawManifest } from '../oci/types.js';
+import { BlobScheduler, type BlobOutcome } from './blobs.js';
+import { readConfigPlatform } from './config-platform.js';
+import { isDigestRef, isForeignLayer, isImageConfig, parseManifest, type ParsedManifest } from './manifest.js';
+import { filterIndex, formatFilter, indexPlatforms } from './platform.js';
+import { emptyCounts, type CopyJob, type CopyOptions, type CopyResult } from './types.js';
+
+export function jobName(job: CopyJob): string {
+  if (job.name) return job.name;
+  const { repo, reference } = job.source;
+  return `${repo}${isDigestRef(reference) ? '@' : ':'}${reference}`;
+}
+
+class Run {
+  readonly blobs: BlobScheduler;
+  private readonly configPlatforms = new Map<string, Promise<string | undefined>>();
+  constructor(readonly opts: CopyOptions) {
+    this.blobs = new BlobScheduler({
+      limit: pLimit(Math.max(1, opts.concurrency)),
+      logger: opts.logger,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(opts.onBytes ? { onBytes: opts.onBytes } : {}),
+    });
+  }
+
+  async copy(job: CopyJob): Promise<CopyResult> {
+    const name = jobName(job);
+    const result: CopyResult = { job, name, status: 'failed', blobs: emptyCounts(), manifests: 0 };
+    const { logger, signal } = this.opts;
+    logger.event('image.start', { image: name });
+    try {
+      await this.copyInto(job, name, result);
+    } catch (err) {
+      const e = toAirliftError(err);
+      if (!e.message.includes(name)) e.message = `${name}: ${e.message}`;
+      result.status = 'failed';
+      result.error = e;
+    }
+    signal?.throwIfAborted();
+    logger.event('image.done', {
+      image: name,
+      status: result.status,
+      ...(result.digest ? { digest: result.digest } : {}),
+      ...(result.error ? { error: result.error.toJSON() } : {}),
+      bytes: result.blobs.bytes,
+      uploaded: result.blobs.uploaded,
+      mounted: result.blobs.mounted,
+      existing: result.blobs.existing,
+    });
+    return result;
+  }
+
+  private async copyInto(job: CopyJob, name: string, result: CopyResult): Promise<void> {
+    const { source, dest } = job;
+    const { signal } = this.opts;
+    const filters = this.opts.platforms?.length ? this.opts.platforms : undefined;
+
+    // 1. The source digest: one HEAD (none when the reference is a digest).
+    let sourceDigest: string;
+    if (isDigestRef(source.reference)) sourceDigest = source.reference;
+    else {
+      const r = await source.store.resolveManifest(source.repo, source.reference, signal);
+      if (!r) throw new NotFoundError(`${name} does not exist at ${source.store.description}`, { hint: 'check the image name and tag' });
+      sourceDigest = r.digest;
+    }
+    result.sourceDigest = sourceDigest;
+
+    // 2. The digest the destination will hold (a filtered index gets a new one).
+    let expected = sourceDigest;
+    let top: { raw: RawManifest; parsed: ParsedManifest } | undefined;
+    const prev = job.previous;
+    if (filters) {
+      if (prev && (prev.sourceDigest ?? prev.digest) === sourceDigest) expected = prev.digest;
+      else {
+        top = await this.fetchManifest(source.store, source.repo, sourceDigest, name);
+        if (top.parsed.kind === 'index') {
+          expected = filterIndex(name, top.raw, top.parsed.json, top.parsed.children, filters).digest;
+        }
+      }
+    }
+
+    // 3. Already there: one HEAD at the destination, and nothing else.
+    if (this.opts.skipExisting !== false) {
+      const there = await dest.store.resolveManifest(dest.repo, dest.tag ?? expected, signal);
+      if (there && there.digest === expected) {
+        result.status = 'skipped';
+        result.digest = there.digest;
+        result.mediaType = there.mediaType;
+        result.size = there.size;
+        if (expected !== sourceDigest) result.filtered = filteredNote(sourceDigest, filters);
+        if (prev && prev.digest === expected) result.platforms = prev.platforms;
+        else if (this.opts.describeSkipped) {
+          top ??= await this.fetchManifest(source.store, source.repo, sourceDigest, name);
+          result.platforms = await this.describe(job, top, filters);
+        }
+        return;
+      }
+    }
+
+    // 4. Copy.
+    top ??= await this.fetchManifest(source.store, source.repo, sourceDigest, name);
+    let raw = top.raw;
+    let platforms: string[];
+    if (top.parsed.kind === 'index') {
+      const f = filterIndex(name, top.raw, top.parsed.json, top.parsed.children, filters);
+      await this.copyChildren(job, name, f.kept, result);
+      if (f.changed) {
+        raw = { bytes: f.bytes, digest: f.digest, mediaType: top.raw.mediaType };
+        result.filtered = filteredNote(sourceDigest, filters);
+      }
+      platforms = indexPlatforms(f.kept);
+    } else {
+      platforms = await this.copyImageBlobs(job, name, top.parsed, result);
+    }
+    await dest.store.putManifest(dest.repo, raw, dest.tag, signal);
+    result.status = 'copied';
+    result.digest = raw.digest;
+    result.mediaType = raw.mediaType;
+    result.size = raw.bytes.byteLength;
+    result.platforms = platforms;
+  }
+
+  private async fetchManifest(store: ImageSource, repo: string, digest: string, name: string): Promise<{ raw: RawManifest; parsed: ParsedManifest }> {
+    const raw = await store.getManifest(repo, digest, this.opts.signal);
+    if (raw.digest !== digest) {
+      throw new UnsupportedError(`${name}: ${store.description} answered manifest ${raw.digest} when asked for ${digest}`);
+    }
+    return { raw, parsed: parseManifest(`manifest ${digest} of ${name}`, raw) };
+  }
+
+  /** Children (image manifests, or nested indexes) are stored before the index; all must succeed. */
+  private async copyChildren(job: CopyJob, name: string, children: Descriptor[], result: CopyResult): Promise<void> {
+    const settled = await Promise.allSettled(
+      children.map(async (child) => {
+        const { raw, parsed } = await this.fetchManifest(job.source.store, job.source.repo, child.digest, name);
+        if (parsed.kind === 'index') await this.copyChildren(job, name, parsed.children, result);
+        else await this.copyImageBlobs(job, name, parsed, result);
+        await job.dest.store.putManifest(job.dest.repo, raw, undefined, this.opts.signal);
+        result.manifests++;
+      }),
+    );
+    throwFirst(settled);
+  }
+
+  /** Config and layers of one image manifest; resolves with its platform for the lock. */
+  private async copyImageBlobs(job: CopyJob, name: string, m: Extract<ParsedManifest, { kind: 'image' }>, result: CopyResult): Promise<string[]> {
+    const blobs = [m.config, ...m.layers];
+    const settled = await Promise.allSettled(
+      blobs.map(async (desc, i) => {
+        if (i > 0 && isForeignLayer(desc)) {
+          result.blobs.foreign++;
+          return;
+        }
+        const outcome = await this.blobs.ensure({
+          source: job.source.store,
+          srcRepo: job.source.repo,
+          dest: job.dest.store,
+          destRepo: job.dest.repo,
+          desc,
+          image: name,
+          capture: i === 0 && isImageConfig(desc),
+        });
+        this.count(result, outcome, desc);
+        this.opts.logger.event('blob.done', { image: name, digest: desc.digest, size: desc.size, outcome });
+      }),
+    );
+    throwFirst(settled);
+    const p = await this.platformOf(job, name, m.config);
+    return p ? [p] : [];
+  }
+
+  private count(result: CopyResult, outcome: BlobOutcome, desc: Descriptor): void {
+    result.blobs[outcome]++;
+    if (outcome === 'uploaded') result.blobs.bytes += desc.size;
+  }
+
+  private platformOf(job: CopyJob, name: string, config: Descriptor): Promise<string | undefined> {
+    if (!isImageConfig(config)) return Promise.resolve(undefined);
+    let p = this.configPlatforms.get(config.digest);
+    if (!p) {
+      const captured = this.blobs.captured.get(config.digest);
+      this.blobs.captured.delete(config.digest);
+      p = readConfigPlatform(job.source.store, job.source.repo, config, name, captured, this.opts.signal);
+      this.configPlatforms.set(config.digest, p);
+    }
+    return p;
+  }
+
+  /** Platforms of an image without copying it (skipped images, describeSkipped). */
+  private async describe(job: CopyJob, top: { raw: RawManifest; parsed: ParsedManifest }, filters: CopyOptions['platforms']): Promise<string[]> {
+    const name = jobName(job);
+    const { raw, parsed } = top;
+    if (parsed.kind === 'index') return indexPlatforms(filterIndex(name, raw, parsed.json, parsed.children, filters).kept);
+    const p = await this.platformOf(job, name, parsed.config);
+    return p ? [p] : [];
+  }
+}
+
+function filteredNote(sourceDigest: string, filters: CopyOptions['platforms']): { sourceDigest: string; note: string } {
+  return { sourceDigest, note: `index rewritten to keep only ${(filters ?? []).map(formatFilter).join(', ')}` };
+}
+
+function throwFirst(settled: PromiseSettledResult<unknown>[]): void {
+  for (const s of settled) if (s.status === 'rejected') throw s.reason;
+}
+
+/**
+ * Copies every job; never throws for a single image (see each result's
+ * status and error). Jobs run concurrently; blobs are shared across them.
+ */
+export async function copyImages(jobs: readonly CopyJob[], opts: CopyOptions): Promise<CopyResult[]> {
+  const run = new Run(opts);
+  const images = pLimit(Math.max(2, opts.concurrency * 2));
+  const results = await Promise.all(jobs.map((job) => images(() => run.copy(job))));
+  opts.signal?.throwIfAborted();
+  return results;
+}
