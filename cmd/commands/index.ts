@@ -3,10 +3,12 @@ import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
 import { registerLock } from './lock.js';
 import { registerImages } from './images.js';
+import { registerServe } from './serve.js';
 
 export function registerCommands(program: Command, ctx: CommandContext): void {
   void program;
   void ctx;
   registerLock(program, ctx);
   registerImages(program, ctx);
+  registerServe(program, ctx);
 }
