@@ -1,0 +1,96 @@
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../helpers/io.js';
+import { EXIT_CODES } from '../../../cmd/exit-codes.js';
+
+const repoRoot = path.resolve(import.meta.dirname, '../../..');
+const k8ssandra = path.join(repoRoot, 'fixtures/charts/k8ssandra');
+const tmp = mkdtempSync(path.join(tmpdir(), 'airlift-images-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('airlift images', () => {
+  it('-o list (default when piped): sorted, unique, fully qualified', async () => {
+    const r = await runCli(['images', k8ssandra, '--no-annotations']);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines).toEqual([...new Set(lines)].sort());
+    expect(lines).toContain('docker.io/library/busybox:1.36');
+    expect(lines).toContain('quay.io/prometheus-operator/prometheus-operator:v0.44.0');
+    expect(lines).toHaveLength(17);
+  });
+
+  it('-o table is the default on a terminal', async () => {
+    const r = await runCli(['images', k8ssandra], { stdoutIsTTY: true });
+    expect(r.stdout.split('\n')[0]).toMatch(/^IMAGE\s+SOURCE$/);
+    expect(r.stdout).toMatch(/docker\.io\/thelastpickle\/cassandra-reaper:3\.0\.1\s+k8ssandra\/reaper: reaper\.image \(disabled\)/);
+  });
+
+  it('-o json has the documented shape with dotted paths', async () => {
+    const r = await runCli(['images', k8ssandra, '-o', 'json']);
+    const doc = JSON.parse(r.stdout) as { images: Record<string, unknown>[]; errors: unknown[] };
+    expect(Object.keys(doc)).toEqual(['images', 'errors']);
+    const po = doc.images.find((i) => i.ref === 'quay.io/prometheus-operator/prometheus-operator:v0.44.0')!;
+    expect(po).toEqual({
+      ref: 'quay.io/prometheus-operator/prometheus-operator:v0.44.0',
+      registry: 'quay.io',
+      repository: 'prometheus-operator/prometheus-operator',
+      tag: 'v0.44.0',
+      digest: null,
+      sources: [{ chart: 'k8ssandra/kube-prometheus-stack', file: path.join(k8ssandra, 'values.yaml'), path: 'kube-prometheus-stack.prometheusOperator.image', kind: 'values' }],
+    });
+    expect(doc.errors).toEqual([]);
+  });
+
+  it('-o yaml, --hosts, -f and --set with relative paths', async () => {
+    // global.imageRegistry replaces the registry of every image map that has a `registry` key
+    writeFileSync(path.join(tmp, 'over.yaml'), 'global:\n  imageRegistry: mirror.example:5000\n');
+    const y = await runCli(['images', 'fixtures/charts/k8ssandra', '-o', 'yaml', '-f', path.join(tmp, 'over.yaml')], { cwd: repoRoot });
+    expect(y.stdout).toMatch(/ref: mirror.example:5000\/stargateio\/stargate-4_0:v1.0.45/);
+    expect(y.stdout).toMatch(/ref: mirror.example:5000\/k8ssandra\/cass-operator:v1.8.0/);
+    expect(y.stdout).toMatch(/ref: quay.io\/prometheus\/prometheus:v2.22.1/);
+    const h = await runCli(['images', k8ssandra, '--hosts', '--set', 'stargate.image.registry=mirror.example:5000']);
+    expect(h.stdout).toBe('docker.io\nmirror.example:5000\nquay.io\n');
+  });
+
+  it('reads rendered manifests from stdin with "-"', async () => {
+    const r = await runCli(['images', '-'], { stdin: 'kind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: a, image: "nginx:1.25"}, {name: b, image: "nginx:1.25"}]\n' });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('docker.io/library/nginx:1.25\n');
+  });
+
+  it('malformed references: valid ones on stdout, the bad one on stderr with file and path; --strict fails', async () => {
+    mkdirSync(path.join(tmp, 'bad'), { recursive: true });
+    writeFileSync(path.join(tmp, 'bad/Chart.yaml'), 'name: bad\nversion: 1.0.0\n');
+    writeFileSync(path.join(tmp, 'bad/values.yaml'), 'good:\n  image: nginx:1\nbroken:\n  image:\n    repository: Upper/Case\n    tag: "1"\n');
+    const r = await runCli(['images', path.join(tmp, 'bad')]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('docker.io/library/nginx:1\n');
+    expect(r.stderr).toContain(`${path.join(tmp, 'bad/values.yaml')} at broken.image: "Upper/Case:1": repository name must be lowercase`);
+    const j = await runCli(['images', path.join(tmp, 'bad'), '-o', 'json']);
+    expect((JSON.parse(j.stdout) as { errors: { path: string }[] }).errors.map((e) => e.path)).toEqual(['broken.image']);
+    const s = await runCli(['images', path.join(tmp, 'bad'), '--strict']);
+    expect(s.code).toBe(EXIT_CODES.E_INPUT);
+    expect(s.stdout).toBe('docker.io/library/nginx:1\n');
+  });
+
+  it('--no-builtin-hints leaves the generic appVersion default (sonarqube corpus chart)', async () => {
+    const chart = path.resolve(repoRoot, '../shared/corpus/charts/sonarqube');
+    const on = await runCli(['images', chart, '--no-annotations']);
+    expect(on.stdout).toContain('docker.io/library/sonarqube:2026.4.0-developer\n');
+    expect(on.stdout).not.toContain('docker.io/library/sonarqube:2026.4.0\n');
+    const off = await runCli(['images', chart, '--no-annotations', '--no-builtin-hints']);
+    expect(off.stdout).toBe('docker.io/library/sonarqube:2026.4.0\ndocker.io/sonarsource/sonarqube-mcp:1.22.0.3040\n');
+    const pinned = await runCli(['images', chart, '--no-annotations', '--set-string', 'image.tag=2025.1.0-enterprise']);
+    expect(pinned.stdout).toContain('docker.io/library/sonarqube:2025.1.0-enterprise\n');
+  });
+
+  it('bad input: missing chart, bad --set, bad output format', async () => {
+    expect((await runCli(['images', path.join(tmp, 'none')])).code).toBe(EXIT_CODES.E_NOT_FOUND);
+    const bad = await runCli(['images', k8ssandra, '--set', 'a[x]=1']);
+    expect(bad.code).toBe(EXIT_CODES.E_USAGE);
+    expect(bad.stderr).toMatch(/--set "a\[x\]=1"/);
+    expect((await runCli(['images', k8ssandra, '-o', 'xml'])).code).toBe(EXIT_CODES.E_USAGE);
+  });
+});
