@@ -54,6 +54,16 @@ describe('airlift images', () => {
     expect(h.stdout).toBe('docker.io\nmirror.example:5000\nquay.io\n');
   });
 
+  it('--hints evaluates templates against the coalesced values (subcharts under their alias)', async () => {
+    const hints = path.join(tmp, 'hints.yaml');
+    writeFileSync(hints, '- "{{ .reaper.image.registry }}/{{ .reaper.image.repository }}:{{ .reaper.image.tag }}"\n- "{{ .extra.image }}:{{ .Chart.AppVersion }}"\n');
+    const r = await runCli(['images', k8ssandra, '--hints', hints, '--set', 'extra.image=org/extra', '-o', 'json']);
+    const doc = JSON.parse(r.stdout) as { images: { ref: string; sources: { path: string; kind: string }[] }[] };
+    const reaper = doc.images.find((i) => i.ref === 'docker.io/thelastpickle/cassandra-reaper:3.0.1')!;
+    expect(reaper.sources.map((s) => `${s.kind} ${s.path}`)).toEqual(['values reaper.image', 'hints reaper.image']);
+    expect(doc.images.find((i) => i.ref === 'docker.io/org/extra:1.6.1')!.sources[0]).toMatchObject({ kind: 'hints', path: 'extra' });
+  });
+
   it('reads rendered manifests from stdin with "-"', async () => {
     const r = await runCli(['images', '-'], { stdin: 'kind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: a, image: "nginx:1.25"}, {name: b, image: "nginx:1.25"}]\n' });
     expect(r.code).toBe(0);
