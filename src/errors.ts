@@ -175,9 +175,13 @@ export function registerSecret(s: string | undefined): void {
 }
 
 /** Strips credentials from URLs and known secrets and auth headers from text. */
+/** Messages longer than this are cut before redaction, so redaction stays linear and errors stay readable. */
+const MAX_MESSAGE_CHARS = 8192;
+
 export function redact(text: string): string {
+  if (text.length > MAX_MESSAGE_CHARS) text = `${text.slice(0, MAX_MESSAGE_CHARS)}… (${text.length - MAX_MESSAGE_CHARS} more characters)`;
   let out = text
-    .replace(/(\b[a-z][a-z0-9+.-]*:\/\/)[^/@\s:]+(?::[^/@\s]*)?@/gi, '$1***@')
+    .replace(/([a-z][a-z0-9+.-]{0,31}:\/\/)[^/@\s:]{1,256}(?::[^/@\s]{0,256})?@/gi, '$1***@')
     .replace(/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/g, '$1 ***')
     .replace(/([?&](?:access_token|token|password|X-Amz-Signature|X-Amz-Credential|sig|X-Goog-Signature)=)[^&\s"']+/gi, '$1***')
     .replace(/("(?:password|auth|identitytoken|registrytoken|token|access_token|refresh_token)"\s*:\s*")[^"]*"/gi, '$1***"');
