@@ -1,0 +1,100 @@
+/**
+ * Small hand-made OCI layout bundles for bad-input and fuzz tests: a valid
+ * one-image bundle as a list of tar entries, and a tar writer (tar-stream)
+ * that can also write hostile entries (`../` paths, absolute paths, links).
+ */
+import { createHash } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import tarStream from 'tar-stream';
+
+export interface BundleEntry {
+  name: string;
+  body?: Buffer | string;
+  type?: 'file' | 'directory' | 'symlink' | 'link';
+  linkname?: string;
+}
+
+const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+
+export interface SampleBundle {
+  entries: BundleEntry[];
+  ref: string;
+  manifestDigest: string;
+  layerDigest: string;
+  configDigest: string;
+  manifest: Buffer;
+}
+
+/** One OCI image (config + one layer) named `ref`, as bundle entries. */
+export function sampleBundle(ref = 'example.com/team/app:1.0', layerBytes = 3000): SampleBundle {
+  const layer = Buffer.alloc(layerBytes);
+  for (let i = 0; i < layer.length; i++) layer[i] = (i * 31 + 7) & 0xff;
+  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [`sha256:${sha(layer)}`] } }));
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${sha(config)}`, size: config.length },
+      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: `sha256:${sha(layer)}`, size: layer.length }],
+    }),
+  );
+  const index = {
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.index.v1+json',
+    manifests: [
+      {
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        digest: `sha256:${sha(manifest)}`,
+        size: manifest.length,
+        annotations: { 'org.opencontainers.image.ref.name': ref, 'io.containerd.image.name': ref },
+      },
+    ],
+  };
+  return {
+    ref,
+    manifest,
+    manifestDigest: `sha256:${sha(manifest)}`,
+    layerDigest: `sha256:${sha(layer)}`,
+    configDigest: `sha256:${sha(config)}`,
+    entries: [
+      { name: 'oci-layout', body: '{"imageLayoutVersion":"1.0.0"}' },
+      { name: 'index.json', body: JSON.stringify(index) },
+      { name: 'blobs/', type: 'directory' },
+      { name: 'blobs/sha256/', type: 'directory' },
+      { name: `blobs/sha256/${sha(config)}`, body: config },
+      { name: `blobs/sha256/${sha(layer)}`, body: layer },
+      { name: `blobs/sha256/${sha(manifest)}`, body: manifest },
+    ],
+  };
+}
+
+/** Tar bytes of `entries` (ustar/pax via tar-stream; names are written as given). */
+export function tarBytes(entries: BundleEntry[]): Promise<Buffer> {
+  const pack = tarStream.pack();
+  const chunks: Buffer[] = [];
+  pack.on('data', (c: Buffer) => chunks.push(c));
+  const done = new Promise<Buffer>((resolve, reject) => {
+    pack.on('end', () => resolve(Buffer.concat(chunks)));
+    pack.on('error', reject);
+  });
+  for (const e of entries) {
+    const type = e.type ?? 'file';
+    const header = { name: e.name, type, mode: type === 'directory' ? 0o755 : 0o644, mtime: new Date(0), ...(e.linkname ? { linkname: e.linkname } : {}) };
+    if (type === 'file') pack.entry(header, typeof e.body === 'string' ? Buffer.from(e.body) : (e.body ?? Buffer.alloc(0)));
+    else pack.entry(header);
+  }
+  pack.finalize();
+  return done;
+}
+
+export async function writeBundle(file: string, entries: BundleEntry[]): Promise<Buffer> {
+  const bytes = await tarBytes(entries);
+  await writeFile(file, bytes);
+  return bytes;
+}
+
+/** `entries` with the entry called `name` replaced (or removed when `body` is null). */
+export function replaceEntry(entries: BundleEntry[], name: string, body: Buffer | string | null): BundleEntry[] {
+  if (body === null) return entries.filter((e) => e.name !== name);
+  return entries.map((e) => (e.name === name ? { ...e, body } : e));
+}
