@@ -18,8 +18,6 @@ export interface KnownChart {
   match(values: Values): boolean;
   hints: string[];
   replaces?: ValuesPath[];
-  /** The hints stand in for literal images in templates: use them only when the chart came without templates. */
-  onlyWithoutTemplates?: boolean;
 }
 
 const has = (v: unknown, ...keys: string[]): boolean => {
@@ -53,12 +51,5 @@ export const KNOWN_CHARTS: KnownChart[] = [
       '{{ .image.registry | default "docker.io" }}/{{ .image.repository | default "traefik" }}:{{ .image.tag | default .Chart.AppVersion }}',
     ],
     replaces: [['image']],
-  },
-  {
-    name: 'connect',
-    note: 'Redpanda Connect chart: templates/tests/test-connection.yaml runs the literal image `busybox` (a helm test).',
-    match: (v) => isMap(v.image) && typeof v.image.repository === 'string' && v.image.repository.includes('redpandadata/connect'),
-    hints: ['busybox'],
-    onlyWithoutTemplates: true,
   },
 ];

@@ -140,7 +140,6 @@ function walkChart(
   if (w.opts.builtinHints !== false) {
     for (const known of KNOWN_CHARTS) {
       if (known.name !== chart.name || !known.match(values)) continue;
-      if (known.onlyWithoutTemplates && chart.templates.length > 0) continue;
       for (const r of known.replaces ?? []) {
         const full = [...info.prefix, ...r];
         for (let i = own.length - 1; i >= 0; i--) {

@@ -6,7 +6,7 @@
  * malformed findings are documented below, chart by chart, and checked
  * exactly, so a change in what the scanner finds shows up here.
  */
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -39,9 +39,34 @@ const ERRORS: Record<string, Record<string, RegExp>> = {
 const FROM_BUILTIN: Record<string, string[]> = {
   sonarqube: ['docker.io/library/sonarqube:26.7.0.124771-community', 'docker.io/library/sonarqube:2026.4.0-developer', 'docker.io/library/sonarqube:2026.4.0-enterprise'],
   traefik: ['docker.io/library/traefik:v3.7.11'],
-  // busybox is a literal in templates/tests/test-connection.yaml; the corpus carries no templates.
-  connect: ['docker.io/library/busybox:latest'],
 };
+
+/**
+ * Templates the real chart ships and the corpus (values only) leaves out, recreated where an expected
+ * image is a literal in a template rather than a value: the scanner's template pass must find it.
+ */
+const TEMPLATES: Record<string, Record<string, string>> = {
+  // SOURCES.md: connect's busybox:latest is hard-coded in templates/tests/test-connection.yaml as plain `busybox`.
+  connect: {
+    'templates/tests/test-connection.yaml': [
+      'apiVersion: v1',
+      'kind: Pod',
+      'metadata:',
+      '  name: "{{ include "redpanda-connect.fullname" . }}-test-connection"',
+      '  annotations:',
+      '    "helm.sh/hook": test',
+      'spec:',
+      '  containers:',
+      '    - name: wget',
+      '      image: busybox',
+      "      command: ['wget']",
+      '  restartPolicy: Never',
+      '',
+    ].join('\n'),
+  },
+};
+/** Expected lines found only by the template pass (kind `template`). */
+const FROM_TEMPLATES: Record<string, string[]> = { connect: ['docker.io/library/busybox:latest'] };
 
 const norm = (s: string): string => formatReference(parseReference(s));
 const tmp = mkdtempSync(path.join(tmpdir(), 'airlift-corpus-'));
@@ -74,6 +99,10 @@ describe('chart corpus', () => {
       const copy = path.join(tmp, name);
       cpSync(path.join(corpus, name), copy, { recursive: true });
       stripAnnotations(copy);
+      for (const [rel, text] of Object.entries(TEMPLATES[name] ?? {})) {
+        mkdirSync(path.dirname(path.join(copy, rel)), { recursive: true });
+        writeFileSync(path.join(copy, rel), text);
+      }
       for (const k of IMAGE_ANNOTATIONS) expect(readFileSync(path.join(copy, 'Chart.yaml'), 'utf8')).not.toContain(`${k}:`);
 
       const r = await runCli(['images', copy, '-o', 'list', '--no-annotations']);
@@ -92,6 +121,8 @@ describe('chart corpus', () => {
       for (const e of doc.errors) expect(e.error).toMatch(errs[e.path]!);
       const builtinOnly = doc.images.filter((i) => i.sources.every((s) => s.file.startsWith('builtin:'))).map((i) => i.ref).sort();
       expect(builtinOnly).toEqual((FROM_BUILTIN[name] ?? []).slice().sort());
+      const templateOnly = doc.images.filter((i) => i.sources.every((s) => s.kind === 'template')).map((i) => i.ref).sort();
+      expect(templateOnly).toEqual((FROM_TEMPLATES[name] ?? []).slice().sort());
 
       summary.push(
         `${name.padEnd(22)} expected ${String(expected.length).padStart(2)}  found ${String(got.length).padStart(2)}  extra ${extras.length}  errors ${doc.errors.length}  builtin-only ${builtinOnly.length}` +
