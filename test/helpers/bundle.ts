@@ -72,7 +72,7 @@ export function sampleBundle(ref = 'example.com/team/app:1.0', layerBytes = 3000
 export function tarBytes(entries: BundleEntry[]): Promise<Buffer> {
   const pack = tarStream.pack();
   const chunks: Buffer[] = [];
-  pack.on('data', (c: Buffer) => chunks.push(c));
+  pack.on('data', (c: unknown) => void chunks.push(c as Buffer));
   const done = new Promise<Buffer>((resolve, reject) => {
     pack.on('end', () => resolve(Buffer.concat(chunks)));
     pack.on('error', reject);
