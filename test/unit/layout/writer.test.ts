@@ -1,0 +1,175 @@
+import { readdir, readFile, stat, writeFile, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sha256 } from '../../../src/digest/index.js';
+import { openOciArchiveDestination, openOciArchiveSource, stagingDirFor } from '../../../src/endpoint/oci-archive.js';
+import { openOciDirDestination, openOciDirSource } from '../../../src/endpoint/oci-dir.js';
+import type { RawManifest } from '../../../src/oci/types.js';
+import { tempDir } from './helpers.js';
+
+let tmp: { dir: string; cleanup: () => Promise<void> };
+beforeAll(async () => {
+  tmp = await tempDir();
+});
+afterAll(async () => tmp.cleanup());
+
+function image(seed: number) {
+  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', seed }));
+  const layers = [Buffer.alloc(300_000, seed), Buffer.alloc(70_000, seed + 100)];
+  const manifestBytes = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256(config), size: config.length },
+      layers: layers.map((l) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: sha256(l), size: l.length })),
+    }),
+  );
+  const manifest: RawManifest = { bytes: manifestBytes, mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: sha256(manifestBytes) };
+  const blobs = [config, ...layers].map((b) => ({ desc: { mediaType: 'x', digest: sha256(b), size: b.length }, bytes: b }));
+  return { manifest, blobs };
+}
+
+/** A stream that yields `bytes` up to `failAt`, then errors (a dropped connection). */
+function failingStream(bytes: Buffer, failAt: number): Readable {
+  return new Readable({
+    read() {
+      this.push(bytes.subarray(0, failAt));
+      this.destroy(new Error('connection reset by peer'));
+    },
+  });
+}
+
+const ls = async (d: string): Promise<string[]> => (await readdir(d)).sort();
+
+describe('layout writer', () => {
+  it('verifies digest and size and stores nothing on mismatch', async () => {
+    const dst = await openOciDirDestination(path.join(tmp.dir, 'w1'));
+    const good = Buffer.from('hello');
+    const desc = { mediaType: 'x', digest: sha256(good), size: 5 };
+    await expect(dst.putBlob('r', desc, Readable.from([Buffer.from('hellp')]))).rejects.toMatchObject({ code: 'E_DIGEST_MISMATCH' });
+    await expect(dst.putBlob('r', { ...desc, size: 4 }, Readable.from([good]))).rejects.toMatchObject({ code: 'E_DIGEST_MISMATCH' });
+    await expect(dst.putBlob('r', desc, failingStream(good, 3))).rejects.toThrow(/connection reset/);
+    expect(await dst.hasBlob('r', desc)).toBe(false);
+    expect(await ls(path.join(tmp.dir, 'w1', 'blobs', 'sha256'))).toEqual([]);
+    await dst.putBlob('r', desc, Readable.from([good]));
+    expect(await dst.hasBlob('r', desc)).toBe(true);
+    expect(await dst.hasBlob('r', { ...desc, size: 6 })).toBe(false);
+    expect(await ls(path.join(tmp.dir, 'w1', 'blobs', 'sha256'))).toEqual([desc.digest.slice(7)]);
+  });
+
+  it('names images in index.json, replaces a moved tag, keeps other entries of an existing layout', async () => {
+    const dir = path.join(tmp.dir, 'w2');
+    const a = image(1);
+    const b = image(2);
+    let dst = await openOciDirDestination(dir);
+    for (const img of [a, b]) for (const bl of img.blobs) await dst.putBlob('r', bl.desc, Readable.from([bl.bytes]));
+    await dst.putManifest('docker.io/library/app', a.manifest, '1.0');
+    await dst.putManifest('docker.io/library/app', a.manifest, 'stable');
+    await dst.commit();
+    dst = await openOciDirDestination(dir);
+    await dst.putManifest('docker.io/library/app', b.manifest, 'stable');
+    await dst.putManifest('docker.io/library/app', b.manifest, b.manifest.digest);
+    await dst.commit();
+    const idx = JSON.parse(await readFile(path.join(dir, 'index.json'), 'utf8'));
+    const names = idx.manifests.map((m: { annotations: Record<string, string>; digest: string }) => [m.annotations['org.opencontainers.image.ref.name'], m.digest]);
+    expect(names).toEqual([
+      ['docker.io/library/app:1.0', a.manifest.digest],
+      ['docker.io/library/app:stable', b.manifest.digest],
+      [`docker.io/library/app@${b.manifest.digest}`, b.manifest.digest],
+    ]);
+    expect(idx.manifests[0].annotations['io.containerd.image.name']).toBe('docker.io/library/app:1.0');
+    expect(await readFile(path.join(dir, 'oci-layout'), 'utf8')).toBe('{"imageLayoutVersion":"1.0.0"}');
+    const src = await openOciDirSource(dir);
+    expect((await src.resolveManifest('docker.io/library/app', 'stable'))?.digest).toBe(b.manifest.digest);
+    expect((await dst.resolveManifest('docker.io/library/app', '1.0'))?.digest).toBe(a.manifest.digest);
+    expect(await dst.resolveManifest('docker.io/library/app', 'nope')).toBeUndefined();
+    expect((await dst.resolveManifest('other', a.manifest.digest))?.mediaType).toBe('application/vnd.oci.image.manifest.v1+json');
+    expect(await ls(dir)).toEqual(['blobs', 'index.json', 'oci-layout']);
+  });
+});
+
+describe('oci-archive writer: interruption, staging reuse, atomic output', () => {
+  it('an interrupted run leaves nothing at the output path; a re-run reuses the staged blobs', async () => {
+    const out = path.join(tmp.dir, 'i1', 'bundle.tar');
+    await mkdir(path.dirname(out));
+    const img = image(3);
+    let dst = await openOciArchiveDestination(out);
+    await dst.putBlob('r', img.blobs[0]!.desc, Readable.from([img.blobs[0]!.bytes]));
+    await dst.putBlob('r', img.blobs[1]!.desc, Readable.from([img.blobs[1]!.bytes]));
+    await expect(dst.putBlob('r', img.blobs[2]!.desc, failingStream(img.blobs[2]!.bytes, 1000))).rejects.toThrow();
+    await dst.close(); // no commit: the run failed
+    expect(await ls(path.dirname(out))).toEqual(['bundle.tar.airlift-staging']);
+
+    dst = await openOciArchiveDestination(out);
+    expect(await dst.hasBlob('r', img.blobs[0]!.desc)).toBe(true);
+    expect(await dst.hasBlob('r', img.blobs[1]!.desc)).toBe(true);
+    expect(await dst.hasBlob('r', img.blobs[2]!.desc)).toBe(false);
+    await dst.putBlob('r', img.blobs[2]!.desc, Readable.from([img.blobs[2]!.bytes]));
+    await dst.putManifest('example.org/app', img.manifest, '1');
+    await dst.commit();
+    expect(await ls(path.dirname(out))).toEqual(['bundle.tar']);
+    const src = await openOciArchiveSource(out);
+    expect((await src.getManifest('example.org/app', '1')).digest).toBe(img.manifest.digest);
+  });
+
+  it('a damaged staged blob from an earlier run fails the commit, leaves no output, and is dropped for the next run', async () => {
+    const out = path.join(tmp.dir, 'i2', 'bundle.tar');
+    await mkdir(path.dirname(out));
+    const img = image(4);
+    const victim = img.blobs[1]!;
+    // an earlier run's staging holds a blob of the right size but wrong bytes
+    const stagedPath = path.join(stagingDirFor(out), 'blobs', 'sha256', victim.desc.digest.slice(7));
+    await mkdir(path.dirname(stagedPath), { recursive: true });
+    await writeFile(stagedPath, Buffer.alloc(victim.bytes.length, 0xee));
+    let dst = await openOciArchiveDestination(out);
+    for (const bl of img.blobs) if (!(await dst.hasBlob('r', bl.desc))) await dst.putBlob('r', bl.desc, Readable.from([bl.bytes]));
+    await dst.putManifest('example.org/app', img.manifest, '1');
+    await expect(dst.commit()).rejects.toMatchObject({ code: 'E_DIGEST_MISMATCH', message: expect.stringContaining(victim.desc.digest) });
+    expect(await ls(path.dirname(out))).toEqual(['bundle.tar.airlift-staging']);
+    dst = await openOciArchiveDestination(out);
+    expect(await dst.hasBlob('r', victim.desc)).toBe(false);
+    await dst.putBlob('r', victim.desc, Readable.from([victim.bytes]));
+    await dst.putManifest('example.org/app', img.manifest, '1');
+    await dst.commit();
+    expect(await ls(path.dirname(out))).toEqual(['bundle.tar']);
+  });
+
+  it('refuses to commit when a referenced blob was not stored, writing nothing', async () => {
+    const out = path.join(tmp.dir, 'i3', 'bundle.tar');
+    await mkdir(path.dirname(out));
+    const img = image(5);
+    const dst = await openOciArchiveDestination(out);
+    await dst.putBlob('r', img.blobs[0]!.desc, Readable.from([img.blobs[0]!.bytes]));
+    await dst.putManifest('example.org/app', img.manifest, '1');
+    await expect(dst.commit()).rejects.toMatchObject({ code: 'E_BUNDLE', message: expect.stringContaining(img.blobs[1]!.desc.digest) });
+    expect((await ls(path.dirname(out))).filter((n) => n !== 'bundle.tar.airlift-staging')).toEqual([]);
+  });
+
+  it('replaces an existing output only when complete, takes extra files by path, and refuses layout names', async () => {
+    const out = path.join(tmp.dir, 'i4', 'bundle.tar');
+    await mkdir(path.dirname(out));
+    await writeFile(out, 'previous bundle');
+    const chart = path.join(tmp.dir, 'i4-chart.tgz');
+    await writeFile(chart, Buffer.alloc(5000, 1));
+    const img = image(6);
+    const dst = await openOciArchiveDestination(out);
+    expect(() => dst.addFile('index.json', Buffer.from('x'))).toThrow(/belongs to the OCI layout/);
+    expect(() => dst.addFile('blobs/sha256/abc', Buffer.from('x'))).toThrow(/belongs to the OCI layout/);
+    expect(() => dst.addFile('../x', Buffer.from('x'))).toThrow(/outside/);
+    dst.addFile('charts/app-1.0.0.tgz', chart);
+    for (const bl of img.blobs) await dst.putBlob('r', bl.desc, Readable.from([bl.bytes]));
+    expect(await readFile(out, 'utf8')).toBe('previous bundle');
+    await dst.putManifest('example.org/app', img.manifest, '1');
+    await dst.commit();
+    const src = await openOciArchiveSource(out);
+    expect(await src.extraFiles()).toEqual(['charts/app-1.0.0.tgz']);
+    expect((await src.readFile('charts/app-1.0.0.tgz', 10_000)).equals(Buffer.alloc(5000, 1))).toBe(true);
+    expect((await stat(out)).size % 512).toBe(0);
+  });
+
+  it('names a missing output directory and refuses a directory as output', async () => {
+    await expect(openOciArchiveDestination(path.join(tmp.dir, 'no-such-dir', 'b.tar'))).rejects.toMatchObject({ code: 'E_NOT_FOUND', message: expect.stringContaining('no-such-dir') });
+    await expect(openOciArchiveDestination(tmp.dir)).rejects.toMatchObject({ code: 'E_USAGE' });
+  });
+});
