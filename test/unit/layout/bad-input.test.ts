@@ -140,7 +140,7 @@ describe('oci-archive reader refuses bad bundles with a clear error', () => {
     await writeFile(p, whole.subarray(0, whole.length - 20 * 1024));
     expect((await openErr(p)).message).toMatch(/is truncated/);
     const damaged = Buffer.from(whole);
-    damaged[512 + 600] ^= 0xff; // inside the second header (oci-layout's data is one block)
+    damaged[512 + 600] = damaged[512 + 600]! ^ 0xff; // inside the second header (oci-layout's data is one block)
     const q = file();
     await writeFile(q, damaged);
     expect((await openErr(q)).message).toMatch(/bad tar header checksum at offset 1024|is damaged/);

@@ -1,6 +1,6 @@
 /** Builds small layouts and tars (valid and hostile) in memory for reader tests. */
 import { writeFile } from 'node:fs/promises';
-import tarStream from 'tar-stream';
+import tarStream, { type Header } from 'tar-stream';
 import { sha256 } from '../../../src/digest/index.js';
 
 export interface TarEntrySpec {
@@ -13,18 +13,22 @@ export interface TarEntrySpec {
 export async function makeTar(entries: TarEntrySpec[]): Promise<Buffer> {
   const pack = tarStream.pack();
   const chunks: Buffer[] = [];
-  pack.on('data', (c: Buffer) => chunks.push(c));
+  pack.on('data', (c: unknown) => {
+    chunks.push(c as Buffer);
+  });
   const done = new Promise<void>((resolve, reject) => {
     pack.on('end', () => resolve());
     pack.on('error', reject);
   });
   for (const e of entries) {
     await new Promise<void>((resolve, reject) => {
-      const header: tarStream.Headers = { name: e.name, type: e.type ?? 'file', mtime: new Date(0) };
+      const header: Partial<Header> & { name: string } = { name: e.name, type: e.type ?? 'file', mtime: new Date(0) };
       if (e.linkname) header.linkname = e.linkname;
       const data = e.type === undefined || e.type === 'file' ? Buffer.from(e.data ?? '') : undefined;
       if (data) header.size = data.length;
-      pack.entry(header, data, (err) => (err ? reject(err) : resolve()));
+      const cb = (err?: Error | null): void => (err ? reject(err) : resolve());
+      if (data) pack.entry(header, data, cb);
+      else pack.entry(header, cb);
     });
   }
   pack.finalize();
