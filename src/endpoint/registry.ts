@@ -1,0 +1,80 @@
+/**
+ * The registry implementation of the endpoint contract, over RegistryClient.
+ * A mount the registry declines opens an upload session; the next putBlob of
+ * that blob into that repository uploads into it instead of opening another.
+ */
+import type { Readable } from 'node:stream';
+import type { Descriptor, RawManifest } from '../oci/types.js';
+import type { RegistryClient } from '../registry/client.js';
+import type { UploadSession } from '../registry/upload.js';
+import type { ImageDestination, ImageSource } from './types.js';
+
+export interface RegistryEndpointOptions {
+  /**
+   * Ask for push,pull tokens for every call, also reads, so that a
+   * destination needs one token per repository instead of two.
+   */
+  push?: boolean;
+}
+
+export type RegistryEndpoint = ImageSource & ImageDestination;
+
+export function createRegistryEndpoint(host: string, client: RegistryClient, opts: RegistryEndpointOptions = {}): RegistryEndpoint {
+  const push = Boolean(opts.push);
+  const declined = new Map<string, UploadSession>();
+  const key = (repo: string, digest: string): string => `${repo}@${digest}`;
+  return {
+    kind: 'registry',
+    description: host,
+    supportsMount: true,
+
+    getManifest(repo: string, reference: string, signal?: AbortSignal): Promise<RawManifest> {
+      return client.getManifest(host, repo, reference, { signal, push });
+    },
+
+    resolveManifest(repo: string, reference: string, signal?: AbortSignal) {
+      return client.headManifest(host, repo, reference, { signal, push });
+    },
+
+    getBlob(repo: string, desc: Descriptor, signal?: AbortSignal): Promise<Readable> {
+      return client.getBlob(host, repo, desc, { signal, push });
+    },
+
+    async hasBlob(repo: string, desc: Descriptor, signal?: AbortSignal): Promise<boolean> {
+      return (await client.headBlob(host, repo, desc.digest, { signal, push: true })) !== undefined;
+    },
+
+    async mountBlob(repo: string, desc: Descriptor, fromRepo: string, signal?: AbortSignal): Promise<boolean> {
+      if (repo === fromRepo) return (await client.headBlob(host, repo, desc.digest, { signal, push: true })) !== undefined;
+      const r = await client.mountBlob(host, repo, desc.digest, fromRepo, { signal });
+      if (r.mounted) return true;
+      const k = key(repo, desc.digest);
+      const previous = declined.get(k);
+      declined.set(k, r.session);
+      if (previous) await client.cancelUpload(previous);
+      return false;
+    },
+
+    async putBlob(repo: string, desc: Descriptor, body: Readable, signal?: AbortSignal): Promise<void> {
+      const k = key(repo, desc.digest);
+      const session = declined.get(k);
+      declined.delete(k);
+      await client.putBlob(host, repo, desc, body, { signal, ...(session ? { session } : {}) });
+    },
+
+    async putManifest(repo: string, manifest: RawManifest, tag?: string, signal?: AbortSignal): Promise<void> {
+      // By tag when there is one: the registry stores it by digest too (one request).
+      await client.putManifest(host, repo, tag ?? manifest.digest, manifest, { signal });
+    },
+
+    async commit(): Promise<void> {
+      // A registry publishes each manifest as it is put.
+    },
+
+    async close(): Promise<void> {
+      const sessions = [...declined.values()];
+      declined.clear();
+      await Promise.all(sessions.map((s) => client.cancelUpload(s)));
+    },
+  };
+}

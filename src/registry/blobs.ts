@@ -1,0 +1,140 @@
+/**
+ * Blob HEAD and streaming GET. The GET follows redirects (object storage)
+ * without Authorization off the registry's origin, and resumes with Range
+ * after a dropped connection. Verification: getBlobVerified, or the caller
+ * pipes through VerifyingStream.
+ */
+import { PassThrough, Readable, pipeline } from 'node:stream';
+import { VerifyingStream } from '../digest/index.js';
+import { NetworkError } from '../errors.js';
+import type { Descriptor } from '../oci/types.js';
+import { repoScope } from './challenge.js';
+import { isRetryableError } from './retry.js';
+import type { Requester } from './request.js';
+import { header } from './transport.js';
+
+export interface BlobOptions {
+  signal?: AbortSignal;
+  push?: boolean;
+  /** How many times a dropped download is resumed (default 5). */
+  maxResumes?: number;
+}
+
+function scopes(repo: string, o: BlobOptions) {
+  return [o.push ? repoScope(repo, 'pull', 'push') : repoScope(repo, 'pull')];
+}
+
+/** Size of the blob in `repo`, or undefined when the registry does not have it there. */
+export async function headBlob(r: Requester, host: string, repo: string, digest: string, o: BlobOptions = {}): Promise<{ size: number } | undefined> {
+  const { res } = await r.request({
+    method: 'HEAD',
+    host,
+    path: `/v2/${repo}/blobs/${digest}`,
+    scopes: scopes(repo, o),
+    accept: [200, 404],
+    followRedirects: true,
+    what: `blob ${host}/${repo}@${digest}`,
+    signal: o.signal,
+  });
+  await res.body.dump();
+  if (res.statusCode === 404) return undefined;
+  return { size: Number(header(res, 'content-length') ?? NaN) };
+}
+
+/** Parses "bytes START-END/TOTAL" → START. */
+function rangeStart(contentRange: string | undefined): number | undefined {
+  const m = /^bytes (\d+)-\d+\/(?:\d+|\*)$/.exec(contentRange?.trim() ?? '');
+  return m ? Number(m[1]) : undefined;
+}
+
+/**
+ * The blob's bytes. Resolves once the registry answered (errors such as 404
+ * reject here); later failures that cannot be resumed destroy the stream.
+ */
+export async function getBlob(r: Requester, host: string, repo: string, desc: Pick<Descriptor, 'digest'> & { size?: number }, o: BlobOptions = {}): Promise<Readable> {
+  const what = `blob ${host}/${repo}@${desc.digest}`;
+  const maxResumes = o.maxResumes ?? 5;
+  const controller = new AbortController();
+  const onOuterAbort = (): void => controller.abort(o.signal?.reason);
+  o.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  const open = (offset: number) =>
+    r.request({
+      method: 'GET',
+      host,
+      path: `/v2/${repo}/blobs/${desc.digest}`,
+      scopes: scopes(repo, o),
+      headers: offset > 0 ? { range: `bytes=${offset}-` } : {},
+      accept: offset > 0 ? [200, 206] : [200],
+      followRedirects: true,
+      what,
+      signal: controller.signal,
+    });
+  let first = await open(0);
+  const out = new PassThrough({ highWaterMark: 1 << 20 });
+  let done = false;
+  out.on('close', () => {
+    o.signal?.removeEventListener('abort', onOuterAbort);
+    if (!done) controller.abort(new Error('blob stream closed by the consumer'));
+  });
+  const pump = async (): Promise<void> => {
+    let offset = 0;
+    let resumes = 0;
+    let current: Awaited<ReturnType<typeof open>> | undefined = first;
+    for (;;) {
+      try {
+        const res = (current ?? (await open(offset))).res;
+        current = undefined;
+        let skip = 0;
+        if (offset > 0) {
+          if (res.statusCode === 206) {
+            const start = rangeStart(header(res, 'content-range'));
+            if (start === undefined || start > offset) throw new NetworkError(`${what}: the server resumed at an unexpected range (${header(res, 'content-range') ?? 'none'})`);
+            skip = offset - start;
+          } else skip = offset; // Range ignored: skip what we already have
+        }
+        for await (const c of res.body) {
+          let chunk = c as Buffer;
+          if (skip > 0) {
+            if (chunk.length <= skip) {
+              skip -= chunk.length;
+              continue;
+            }
+            chunk = chunk.subarray(skip);
+            skip = 0;
+          }
+          offset += chunk.length;
+          if (!out.write(chunk)) await new Promise<void>((res2) => out.once('drain', res2));
+          if (out.destroyed) return;
+        }
+        if (desc.size !== undefined && offset < desc.size) {
+          throw Object.assign(new Error(`connection ended after ${offset} of ${desc.size} bytes`), { code: 'ECONNRESET' });
+        }
+        done = true;
+        out.end();
+        return;
+      } catch (err) {
+        if (out.destroyed || controller.signal.aborted) return;
+        if (!isRetryableError(err) || resumes >= maxResumes) {
+          done = true;
+          out.destroy(err instanceof NetworkError ? err : new NetworkError(`${what}: download failed after ${offset} bytes: ${(err as Error).message}`, { cause: err }));
+          return;
+        }
+        resumes++;
+        r.auth; // keep the requester (and its token cache) for the resumed request
+        current = undefined;
+      }
+    }
+  };
+  void pump().finally(() => {
+    first = undefined as never;
+  });
+  return out;
+}
+
+/** getBlob piped through VerifyingStream: the stream errors instead of ending when bytes are wrong. */
+export async function getBlobVerified(r: Requester, host: string, repo: string, desc: Descriptor, o: BlobOptions = {}): Promise<Readable> {
+  const raw = await getBlob(r, host, repo, desc, o);
+  const v = new VerifyingStream(`blob ${host}/${repo}@${desc.digest}`, desc.digest, desc.size);
+  pipeline(raw, v, () => {});
+  return v;
+}

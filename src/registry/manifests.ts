@@ -1,0 +1,185 @@
+/** Manifest GET / HEAD / PUT with digest verification, size cap and schema 1 refusal. */
+import { DigestMismatchError, RegistryError, TooLargeError, UnsupportedError } from '../errors.js';
+import { digestOf, parseDigest } from '../digest/index.js';
+import { MANIFEST_MEDIA_TYPES, MAX_MANIFEST_BYTES, MediaType, type RawManifest } from '../oci/types.js';
+import { repoScope } from './challenge.js';
+import type { Requester } from './request.js';
+import { header } from './transport.js';
+import type { Readable } from 'node:stream';
+
+/** The OCI 1.0 artifact manifest (withdrawn from the spec, still served by some registries). */
+export const OCI_ARTIFACT_MANIFEST = 'application/vnd.oci.artifact.manifest.v1+json';
+export const MANIFEST_ACCEPT = [...MANIFEST_MEDIA_TYPES, OCI_ARTIFACT_MANIFEST].join(', ');
+
+const SCHEMA1 = new Set<string>([MediaType.DockerSchema1, MediaType.DockerSchema1Signed]);
+
+export interface ManifestOptions {
+  signal?: AbortSignal;
+  /** Ask for push,pull scope (destination use) so one token serves every call. */
+  push?: boolean;
+}
+
+export interface ManifestHead {
+  digest: string;
+  mediaType: string;
+  size: number;
+}
+
+export function isDigestRef(ref: string): boolean {
+  return ref.includes(':');
+}
+
+function scopes(repo: string, o: ManifestOptions) {
+  return [o.push ? repoScope(repo, 'pull', 'push') : repoScope(repo, 'pull')];
+}
+
+function schema1Error(host: string, repo: string, ref: string): UnsupportedError {
+  return new UnsupportedError(`${host}/${repo}${isDigestRef(ref) ? '@' : ':'}${ref} is a Docker schema 1 manifest, which airlift does not copy`, {
+    hint: 'schema 1 is deprecated; push the image again with a current docker/buildkit/podman (schema 2 or OCI)',
+  });
+}
+
+function baseMediaType(ct: string | undefined): string | undefined {
+  const v = ct?.split(';')[0]?.trim();
+  return v || undefined;
+}
+
+/** Reads a body of at most MAX_MANIFEST_BYTES; stops reading and throws past it. */
+async function readManifestBody(body: Readable, what: string, declared: number | undefined): Promise<Buffer> {
+  if (declared !== undefined && declared > MAX_MANIFEST_BYTES) {
+    body.destroy();
+    throw tooLarge(what, declared);
+  }
+  const chunks: Buffer[] = [];
+  let n = 0;
+  for await (const c of body) {
+    const b = c as Buffer;
+    n += b.length;
+    if (n > MAX_MANIFEST_BYTES) {
+      body.destroy();
+      throw tooLarge(what, n);
+    }
+    chunks.push(b);
+  }
+  return Buffer.concat(chunks);
+}
+
+function tooLarge(what: string, n: number): TooLargeError {
+  return new TooLargeError(`${what} is larger than the ${MAX_MANIFEST_BYTES} byte manifest limit (${n} bytes or more)`, {
+    hint: 'registries and container runtimes refuse manifests this large; check that the reference points at an image',
+  });
+}
+
+/** The media type of manifest bytes: the Content-Type, else the body's own mediaType field. */
+function sniffMediaType(bytes: Buffer, contentType: string | undefined): { mediaType: string; schemaVersion?: number } {
+  let parsed: { mediaType?: unknown; schemaVersion?: unknown; manifests?: unknown; config?: unknown } = {};
+  try {
+    parsed = JSON.parse(bytes.toString('utf8')) as typeof parsed;
+  } catch {
+    // Not JSON: the caller reports it through the media type check.
+  }
+  const schemaVersion = typeof parsed.schemaVersion === 'number' ? parsed.schemaVersion : undefined;
+  const fromBody = typeof parsed.mediaType === 'string' ? parsed.mediaType : undefined;
+  const ct = baseMediaType(contentType);
+  const known = ct && (MANIFEST_MEDIA_TYPES.includes(ct) || ct === OCI_ARTIFACT_MANIFEST || SCHEMA1.has(ct)) ? ct : undefined;
+  const guessed = Array.isArray(parsed.manifests) ? MediaType.OciIndex : parsed.config ? MediaType.OciManifest : undefined;
+  return { mediaType: known ?? fromBody ?? guessed ?? ct ?? 'application/octet-stream', ...(schemaVersion !== undefined ? { schemaVersion } : {}) };
+}
+
+export async function getManifest(r: Requester, host: string, repo: string, ref: string, o: ManifestOptions = {}): Promise<RawManifest> {
+  const what = `manifest ${host}/${repo}${isDigestRef(ref) ? '@' : ':'}${ref}`;
+  if (isDigestRef(ref)) parseDigest(ref);
+  const { res } = await r.request({
+    method: 'GET',
+    host,
+    path: `/v2/${repo}/manifests/${ref}`,
+    scopes: scopes(repo, o),
+    headers: { accept: MANIFEST_ACCEPT },
+    accept: [200],
+    what,
+    signal: o.signal,
+  });
+  const declared = header(res, 'content-length');
+  const bytes = await readManifestBody(res.body, what, declared === undefined ? undefined : Number(declared));
+  const { mediaType, schemaVersion } = sniffMediaType(bytes, header(res, 'content-type'));
+  if (SCHEMA1.has(mediaType) || schemaVersion === 1) throw schema1Error(host, repo, ref);
+  if (!MANIFEST_MEDIA_TYPES.includes(mediaType) && mediaType !== OCI_ARTIFACT_MANIFEST) {
+    throw new UnsupportedError(`${what} has media type ${JSON.stringify(mediaType)}, which airlift does not copy`, {
+      hint: `supported: ${MANIFEST_MEDIA_TYPES.join(', ')}`,
+    });
+  }
+  const headerDigest = header(res, 'docker-content-digest');
+  let digest: string;
+  if (isDigestRef(ref)) {
+    const algorithm = parseDigest(ref).algorithm;
+    digest = digestOf(algorithm, bytes);
+    if (digest !== ref) throw new DigestMismatchError(what, ref, digest);
+  } else {
+    const algorithm = headerDigest && /^sha512:/.test(headerDigest) ? 'sha512' : 'sha256';
+    digest = digestOf(algorithm, bytes);
+    if (headerDigest && headerDigest !== digest) {
+      throw new DigestMismatchError(`${what}: Docker-Content-Digest header`, headerDigest, digest);
+    }
+  }
+  return { bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), mediaType, digest };
+}
+
+/** HEAD; undefined on 404. Falls back to GET when the registry omits the digest header. */
+export async function headManifest(r: Requester, host: string, repo: string, ref: string, o: ManifestOptions = {}): Promise<ManifestHead | undefined> {
+  const what = `manifest ${host}/${repo}${isDigestRef(ref) ? '@' : ':'}${ref}`;
+  const { res } = await r.request({
+    method: 'HEAD',
+    host,
+    path: `/v2/${repo}/manifests/${ref}`,
+    scopes: scopes(repo, o),
+    headers: { accept: MANIFEST_ACCEPT },
+    accept: [200, 404],
+    what,
+    signal: o.signal,
+  });
+  await res.body.dump();
+  if (res.statusCode === 404) return undefined;
+  const mediaType = baseMediaType(header(res, 'content-type'));
+  if (mediaType && SCHEMA1.has(mediaType)) throw schema1Error(host, repo, ref);
+  const digest = header(res, 'docker-content-digest');
+  const size = Number(header(res, 'content-length'));
+  if (!digest || !mediaType || !Number.isFinite(size) || (isDigestRef(ref) && digest !== ref)) {
+    const m = await getManifest(r, host, repo, ref, o);
+    return { digest: m.digest, mediaType: m.mediaType, size: m.bytes.byteLength };
+  }
+  if (size > MAX_MANIFEST_BYTES) throw tooLarge(what, size);
+  return { digest, mediaType, size };
+}
+
+/** PUT by tag or digest; returns the digest, checked against what the registry reports. */
+export async function putManifest(
+  r: Requester,
+  host: string,
+  repo: string,
+  ref: string,
+  m: RawManifest,
+  o: { signal?: AbortSignal } = {},
+): Promise<string> {
+  const what = `manifest ${host}/${repo}${isDigestRef(ref) ? '@' : ':'}${ref}`;
+  if (m.bytes.byteLength > MAX_MANIFEST_BYTES) throw tooLarge(what, m.bytes.byteLength);
+  const actual = digestOf(parseDigest(m.digest).algorithm, m.bytes);
+  if (actual !== m.digest) throw new DigestMismatchError(what, m.digest, actual);
+  if (isDigestRef(ref) && ref !== m.digest) throw new DigestMismatchError(what, ref, m.digest);
+  const { res } = await r.request({
+    method: 'PUT',
+    host,
+    path: `/v2/${repo}/manifests/${ref}`,
+    scopes: [repoScope(repo, 'pull', 'push')],
+    headers: { 'content-type': m.mediaType },
+    body: Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength),
+    accept: [200, 201, 202],
+    what,
+    signal: o.signal,
+  });
+  await res.body.dump();
+  const reported = header(res, 'docker-content-digest');
+  if (reported && reported !== m.digest) {
+    throw new RegistryError({ status: res.statusCode, method: 'PUT', url: `/v2/${repo}/manifests/${ref}`, message: `${host} stored ${what} as ${reported}, not ${m.digest}` });
+  }
+  return m.digest;
+}

@@ -1,0 +1,135 @@
+/**
+ * The request loop every registry call goes through: auth header, the
+ * per-registry concurrency limit, one retry with a fresh token on 401,
+ * redirects (Authorization only ever goes to the registry's own origin),
+ * and bounded retries on network errors, 5xx and 429.
+ */
+import type { Readable } from 'node:stream';
+import pLimit, { type LimitFunction } from 'p-limit';
+import { AuthError, RegistryError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { Authenticator } from './auth.js';
+import { normalizeScopes, parseChallenges, parseScopes, type Scope } from './challenge.js';
+import { errorFromResponse } from './errors.js';
+import { backoffDelay, isRetryableError, isRetryableStatus, parseRetryAfter, sleep, type RetryPolicy } from './retry.js';
+import { header, type RegistryEndpointInfo, type Response, type Transport } from './transport.js';
+
+export interface RequestSpec {
+  method: 'GET' | 'HEAD' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
+  host: string;
+  /** "/v2/..." on the registry, or an absolute URL (upload locations). */
+  path: string;
+  scopes: Scope[];
+  headers?: Record<string, string>;
+  body?: string | Buffer | Uint8Array | Readable | null;
+  /** Statuses handed back to the caller; anything else becomes an error. */
+  accept: readonly number[];
+  /** Follow 301/302/303/307/308 (blob downloads). */
+  followRedirects?: boolean;
+  /** For messages: "manifest library/nginx:1.25". */
+  what: string;
+  signal?: AbortSignal;
+}
+
+export interface RequestResult {
+  res: Response;
+  /** The URL that answered (after redirects). */
+  url: string;
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const MAX_REDIRECTS = 5;
+
+export class Requester {
+  private readonly limits = new Map<string, LimitFunction>();
+  constructor(
+    readonly transport: Transport,
+    readonly auth: Authenticator,
+    private readonly retry: RetryPolicy,
+    private readonly logger: Logger,
+    private readonly concurrencyPerRegistry: number,
+  ) {}
+
+  limit(host: string): LimitFunction {
+    let l = this.limits.get(host);
+    if (!l) this.limits.set(host, (l = pLimit(this.concurrencyPerRegistry)));
+    return l;
+  }
+
+  async request(spec: RequestSpec): Promise<RequestResult> {
+    const info = await this.transport.ping(spec.host, spec.signal);
+    const replayable = spec.body === undefined || spec.body === null || typeof spec.body === 'string' || spec.body instanceof Uint8Array;
+    let scopes = normalizeScopes(spec.scopes);
+    let url = new URL(spec.path, info.origin).toString();
+    let authRetried = false;
+    let redirects = 0;
+    let attempt = 0;
+    for (;;) {
+      attempt++;
+      const sameOrigin = new URL(url).origin === info.origin;
+      const authorization = sameOrigin ? await this.auth.header(info, scopes, spec.signal) : undefined;
+      const headers: Record<string, string> = { ...spec.headers };
+      if (authorization) headers.authorization = authorization;
+      let res: Response;
+      try {
+        res = await this.limit(spec.host)(() =>
+          this.transport.send(spec.method, url, spec.host, info.origin, { headers, body: spec.body ?? null, signal: spec.signal }),
+        );
+      } catch (err) {
+        const d = replayable && isRetryableError(err) ? backoffDelay(this.retry, attempt) : undefined;
+        if (d === undefined) throw err;
+        this.logger.log('debug', `${spec.method} ${spec.what}: ${(err as Error).message}; retrying in ${d} ms`);
+        await sleep(d, spec.signal);
+        continue;
+      }
+      const status = res.statusCode;
+      this.logger.log('debug', `${spec.method} ${url} -> ${status}`);
+      if (status === 401 && sameOrigin && !authRetried && !spec.accept.includes(401)) {
+        authRetried = true;
+        const challenges = parseChallenges(res.headers['www-authenticate']);
+        await res.body.dump();
+        this.updateChallenge(info, challenges);
+        this.auth.invalidate(info, authorization);
+        const extra = parseScopes(challenges.find((c) => c.scheme === 'bearer')?.params.scope);
+        scopes = normalizeScopes([...scopes, ...extra.filter((s) => s.type === 'repository')]);
+        if (!replayable) {
+          throw new AuthError(spec.host, `${spec.host} refused the token for ${spec.what} while streaming its body`, {
+            hint: 'run the command again; the token has been refreshed',
+          });
+        }
+        continue;
+      }
+      if (spec.followRedirects && REDIRECTS.has(status)) {
+        const location = header(res, 'location');
+        await res.body.dump();
+        if (!location || ++redirects > MAX_REDIRECTS) {
+          throw new RegistryError({ status, method: spec.method, url, message: `${spec.what}: ${location ? 'too many redirects' : 'redirect without Location'} from ${spec.host}` });
+        }
+        url = new URL(location, url).toString();
+        attempt = 0;
+        continue;
+      }
+      if (spec.accept.includes(status)) return { res, url };
+      if (isRetryableStatus(status) && replayable) {
+        const d = backoffDelay(this.retry, attempt, parseRetryAfter(header(res, 'retry-after')));
+        if (d !== undefined) {
+          await res.body.dump();
+          this.logger.log('debug', `${spec.method} ${spec.what}: HTTP ${status}; retrying in ${d} ms`);
+          await sleep(d, spec.signal);
+          continue;
+        }
+      }
+      throw await errorFromResponse(status, res.body, { host: spec.host, method: spec.method, url, what: spec.what });
+    }
+  }
+
+  /** A registry that allowed anonymous /v2/ may still challenge per repository. */
+  private updateChallenge(info: RegistryEndpointInfo, challenges: ReturnType<typeof parseChallenges>): void {
+    const ch = challenges.find((c) => c.scheme === 'bearer') ?? challenges.find((c) => c.scheme === 'basic');
+    if (ch && (!info.challenge || info.challenge.scheme !== ch.scheme || info.challenge.params.realm !== ch.params.realm)) {
+      info.challenge = { scheme: ch.scheme, params: { ...ch.params } };
+      delete info.challenge.params.scope;
+      delete info.challenge.params.error;
+    }
+  }
+}

@@ -1,0 +1,219 @@
+/**
+ * HTTP transport: one keep-alive undici Pool per registry origin (TLS options
+ * per host), one shared Agent for other origins (token servers, blob
+ * redirect targets), scheme choice with the /v2/ ping, and single attempts
+ * that turn socket failures into NetworkError. Retries live in the client.
+ */
+import type { Readable } from 'node:stream';
+import { Agent, Pool, type Dispatcher } from 'undici';
+import type { Logger } from '../log.js';
+import { parseChallenges, type Challenge } from './challenge.js';
+import { errorFromResponse, networkError } from './errors.js';
+import { schemePlan, splitHostPort } from './hosts.js';
+import { isIP } from 'node:net';
+import { backoffDelay, isRetryableError, isRetryableStatus, parseRetryAfter, sleep, type RetryPolicy } from './retry.js';
+import { tlsFor, type TlsOptions } from './tls.js';
+import { RegistryError } from '../errors.js';
+
+export type Response = Dispatcher.ResponseData;
+
+export interface TransportOptions {
+  tls: TlsOptions;
+  plainHttp: string[];
+  env: NodeJS.ProcessEnv;
+  userAgent: string;
+  logger: Logger;
+  retry: RetryPolicy;
+  /** Max connections per registry origin (undici Pool `connections`); null = unbounded. */
+  connectionsPerOrigin?: number | null;
+}
+
+export interface RegistryEndpointInfo {
+  host: string;
+  /** "https://host" or "http://host". */
+  origin: string;
+  /** The challenge from GET /v2/ (undefined: no auth needed). */
+  challenge: Challenge | undefined;
+}
+
+export interface SendOptions {
+  headers?: Record<string, string>;
+  body?: string | Buffer | Uint8Array | Readable | null;
+  signal?: AbortSignal;
+}
+
+const KEEP_ALIVE = { keepAliveTimeout: 30_000, keepAliveMaxTimeout: 120_000, headersTimeout: 120_000, bodyTimeout: 300_000 };
+
+export class Transport {
+  private readonly pools = new Map<string, Promise<Pool>>();
+  private readonly pings = new Map<string, Promise<RegistryEndpointInfo>>();
+  private foreign: Agent | undefined;
+
+  constructor(readonly opts: TransportOptions) {}
+
+  private pool(origin: string, host: string): Promise<Pool> {
+    let p = this.pools.get(origin);
+    if (!p) {
+      p = (async () => {
+        const tls = origin.startsWith('https:') ? await tlsFor(host, this.opts.tls, this.opts.env) : undefined;
+        return new Pool(origin, {
+          ...KEEP_ALIVE,
+          connections: this.opts.connectionsPerOrigin ?? null,
+          ...(tls ? { connect: { ...tls, ...sniName(host) } } : {}),
+        });
+      })();
+      this.pools.set(origin, p);
+      p.catch(() => this.pools.delete(origin));
+    }
+    return p;
+  }
+
+  private foreignAgent(): Agent {
+    this.foreign ??= new Agent({
+      ...KEEP_ALIVE,
+      connect: { rejectUnauthorized: !this.opts.tls.insecureSkipTlsVerify },
+    });
+    return this.foreign;
+  }
+
+  /**
+   * One request. `registryOrigin` selects the registry's pool when the URL is
+   * on it; any other origin goes through the shared agent.
+   */
+  async send(method: string, url: string, host: string, registryOrigin: string | undefined, o: SendOptions = {}): Promise<Response> {
+    const u = new URL(url);
+    const headers = { 'user-agent': this.opts.userAgent, ...o.headers };
+    try {
+      if (registryOrigin !== undefined && u.origin === registryOrigin) {
+        const pool = await this.pool(u.origin, host);
+        return await pool.request({ method: method as Dispatcher.HttpMethod, path: u.pathname + u.search, headers, body: o.body ?? null, signal: o.signal ?? null });
+      }
+      return await this.foreignAgent().request({
+        origin: u.origin,
+        method: method as Dispatcher.HttpMethod,
+        path: u.pathname + u.search,
+        headers,
+        body: o.body ?? null,
+        signal: o.signal ?? null,
+      });
+    } catch (err) {
+      if (o.signal?.aborted) throw o.signal.reason ?? err;
+      throw networkError(err, { host: u.host, method, url });
+    }
+  }
+
+  /** A request to a non-registry origin (token realm) with retries for transient failures. */
+  async fetchExternal(method: string, url: string, o: SendOptions = {}): Promise<Response> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const res = await this.send(method, url, new URL(url).host, undefined, o);
+        if (isRetryableStatus(res.statusCode)) {
+          const d = backoffDelay(this.opts.retry, attempt, parseRetryAfter(header(res, 'retry-after')));
+          if (d !== undefined) {
+            await res.body.dump();
+            await sleep(d, o.signal);
+            continue;
+          }
+        }
+        return res;
+      } catch (err) {
+        const d = isRetryableError(err) ? backoffDelay(this.opts.retry, attempt) : undefined;
+        if (d === undefined) throw err;
+        await sleep(d, o.signal);
+      }
+    }
+  }
+
+  /** GET /v2/ once per host: learns the scheme and the auth challenge. */
+  ping(host: string, signal?: AbortSignal): Promise<RegistryEndpointInfo> {
+    let p = this.pings.get(host);
+    if (!p) {
+      p = this.doPing(host, signal);
+      this.pings.set(host, p);
+      p.catch(() => this.pings.delete(host));
+    }
+    return p;
+  }
+
+  /** Forgets what ping learned (used after the registry changed its challenge). */
+  forgetPing(host: string): void {
+    this.pings.delete(host);
+  }
+
+  private async doPing(host: string, signal?: AbortSignal): Promise<RegistryEndpointInfo> {
+    const plan = schemePlan(host, this.opts.plainHttp);
+    const tryScheme = async (scheme: 'https' | 'http'): Promise<RegistryEndpointInfo> => {
+      const origin = `${scheme}://${host}`;
+      for (let attempt = 1; ; attempt++) {
+        let res: Response;
+        try {
+          res = await this.send('GET', `${origin}/v2/`, host, origin, { signal });
+        } catch (err) {
+          // A TLS handshake against a plain HTTP server is not worth retrying.
+          const d = isRetryableError(err) && !(scheme === 'https' && plan.fallbackToHttp) ? backoffDelay(this.opts.retry, attempt) : undefined;
+          if (d === undefined) throw err;
+          await sleep(d, signal);
+          continue;
+        }
+        if (res.statusCode === 200) {
+          await res.body.dump();
+          return { host, origin, challenge: undefined };
+        }
+        if (res.statusCode === 401) {
+          const challenges = parseChallenges(res.headers['www-authenticate']);
+          await res.body.dump();
+          const ch = challenges.find((c) => c.scheme === 'bearer') ?? challenges.find((c) => c.scheme === 'basic') ?? challenges[0];
+          return { host, origin, challenge: ch ?? { scheme: 'basic', params: {} } };
+        }
+        if (isRetryableStatus(res.statusCode)) {
+          const d = backoffDelay(this.opts.retry, attempt, parseRetryAfter(header(res, 'retry-after')));
+          if (d !== undefined) {
+            await res.body.dump();
+            await sleep(d, signal);
+            continue;
+          }
+        }
+        const err = await errorFromResponse(res.statusCode, res.body, { host, method: 'GET', url: `${origin}/v2/`, what: 'the registry API root /v2/' });
+        if (err instanceof RegistryError || res.statusCode === 404) {
+          throw new RegistryError(
+            { status: res.statusCode, method: 'GET', url: `${origin}/v2/`, message: `${host} does not answer like an OCI registry: GET ${origin}/v2/ gave HTTP ${res.statusCode}` },
+            { hint: 'check the registry host name and port' },
+          );
+        }
+        throw err;
+      }
+    };
+    try {
+      const info = await tryScheme(plan.first);
+      this.opts.logger.log('debug', `registry ${host}: ${info.origin}, auth ${info.challenge?.scheme ?? 'none'}`);
+      return info;
+    } catch (err) {
+      if (plan.first !== 'https' || !plan.fallbackToHttp || signal?.aborted) throw err;
+      this.opts.logger.log('debug', `registry ${host}: HTTPS failed (${(err as Error).message}); trying plain HTTP (loopback host)`);
+      try {
+        return await tryScheme('http');
+      } catch {
+        throw err;
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    const pools = await Promise.allSettled([...this.pools.values()]);
+    this.pools.clear();
+    await Promise.all(pools.map((p) => (p.status === 'fulfilled' ? p.value.close().catch(() => {}) : undefined)));
+    if (this.foreign) await this.foreign.close().catch(() => {});
+    this.foreign = undefined;
+  }
+}
+
+/** SNI server name: the host name without port; none for IP addresses (RFC 6066). */
+function sniName(host: string): { servername?: string } {
+  const { hostname } = splitHostPort(host);
+  return isIP(hostname) ? {} : { servername: hostname };
+}
+
+export function header(res: { headers: Record<string, string | string[] | undefined> }, name: string): string | undefined {
+  const v = res.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
