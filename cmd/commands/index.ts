@@ -4,6 +4,11 @@ import type { CommandContext } from '../context.js';
 import { registerLock } from './lock.js';
 import { registerImages } from './images.js';
 import { registerServe } from './serve.js';
+import { registerCopy } from './copy.js';
+import { registerSync } from './sync.js';
+import { registerSave } from './save.js';
+import { registerLogin } from './login.js';
+import { registerLogout } from './logout.js';
 
 export function registerCommands(program: Command, ctx: CommandContext): void {
   void program;
@@ -11,4 +16,9 @@ export function registerCommands(program: Command, ctx: CommandContext): void {
   registerLock(program, ctx);
   registerImages(program, ctx);
   registerServe(program, ctx);
+  registerCopy(program, ctx);
+  registerSync(program, ctx);
+  registerSave(program, ctx);
+  registerLogin(program, ctx);
+  registerLogout(program, ctx);
 }

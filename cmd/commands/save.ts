@@ -1,0 +1,123 @@
+/**
+ * `airlift save [CHART...] [--image REF]... [--images-file FILE]... [-f VALUES]...
+ *   [--set K=V]... [--platform P]... [--config airlift.yaml] -o BUNDLE.tar`
+ * Copies every image the charts need into one bundle: an OCI image layout in a
+ * tar (each blob once), each image named by its full source reference, plus
+ * the charts as packaged .tgz and airlift.lock.json. The bundle is staged next
+ * to the output and renamed into place when complete; an interrupted run,
+ * run again, reuses what was fetched.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { chartFileName, packageChartDir } from '../../src/bundle/charts.js';
+import { readConfig, type AirliftConfig } from '../../src/config/index.js';
+import { parsePlatform, type CopyJob } from '../../src/copy/index.js';
+import { collectImages, sourceReference, type WantedImage } from '../../src/copy/inputs.js';
+import { formatReport, rowFor } from '../../src/copy/report.js';
+import { sha256 } from '../../src/digest/index.js';
+import { openOciArchiveDestination } from '../../src/endpoint/oci-archive.js';
+import { UsageError } from '../../src/errors.js';
+import { buildLock, lockImage } from '../../src/lock/build.js';
+import { formatLock } from '../../src/lock/io.js';
+import type { LockChart, LockImage } from '../../src/lock/types.js';
+import { filterShard, formatShard, parseShard } from '../../src/shard/index.js';
+import type { CommandContext } from '../context.js';
+import { VERSION } from '../main.js';
+import { Registries, collect, platformOption, runJobs, throwIfFailed } from '../mirror.js';
+import { chartInputs } from './sync.js';
+
+interface SaveFlags {
+  image: string[];
+  imagesFile: string[];
+  values: string[];
+  set: string[];
+  setString: string[];
+  enabledOnly: boolean;
+  config?: string;
+  platform: string[];
+  output?: string;
+  shard?: string;
+}
+
+/** The name an image has inside a bundle: its full source reference, split as the layout addresses it. */
+export function bundleName(img: WantedImage): { repo: string; tag: string } {
+  const repo = `${img.ref.registry}/${img.ref.repository}`;
+  const { tag, digest } = img.ref;
+  return { repo, tag: tag !== undefined && digest !== undefined ? `${tag}@${digest}` : (tag ?? digest!) };
+}
+
+export function registerSave(program: Command, ctx: CommandContext): void {
+  const cmd = program
+    .command('save')
+    .description('copy every image of the charts (and --image) into one bundle tarball with the charts and a lock file')
+    .argument('[chart...]', 'chart directories or packaged .tgz files')
+    .option('--image <ref>', 'an extra image to save (repeatable)', collect, [])
+    .option('--images-file <file>', 'a file with one image reference per line (repeatable)', collect, [])
+    .option('-f, --values <file>', 'values file for the charts, as helm -f (repeatable)', collect, [])
+    .option('--set <key=value>', 'set chart values as helm --set (repeatable)', collect, [])
+    .option('--set-string <key=value>', 'set chart values as helm --set-string (repeatable)', collect, [])
+    .option('--enabled-only', 'leave out images of subcharts disabled by their condition or tags', false)
+    .option('--config <file>', 'airlift.yaml naming charts, images and platforms')
+    .option('-o, --output <bundle.tar>', 'the bundle to write')
+    .option('--shard <I/N>', 'save only shard I of N (0 <= I < N), split by image; the charts go into shard 0');
+  platformOption(cmd).action(async (charts: string[], flags: SaveFlags, command: Command) => {
+    const cwd = ctx.io.cwd;
+    const abs = (p: string): string => path.resolve(cwd, p);
+    if (!flags.output || flags.output === '-') throw new UsageError('save needs -o BUNDLE.tar (a file; the bundle is renamed into place when complete)');
+    const out = abs(flags.output);
+    const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
+    const cfg: AirliftConfig | undefined = flags.config ? await readConfig(abs(flags.config)) : undefined;
+    const platforms = flags.platform.length ? flags.platform.map(parsePlatform) : (cfg?.platforms ?? []);
+    const concurrencyFromFlag = command.parent?.getOptionValueSource('concurrency') === 'cli';
+    const concurrency = concurrencyFromFlag ? ctx.globals().concurrency : (cfg?.concurrency ?? ctx.globals().concurrency);
+    const collected = await collectImages({
+      charts: [...chartInputs(charts, flags, abs), ...(cfg?.charts ?? [])],
+      images: [...flags.image, ...(cfg?.images ?? [])],
+      imagesFiles: [...flags.imagesFile.map(abs), ...(cfg?.imagesFile ? [cfg.imagesFile] : [])],
+      enabledOnly: flags.enabledOnly,
+    });
+    const images = filterShard(collected.images, (i) => i.formatted, shard);
+    if (shard) ctx.logger().log('info', `shard ${formatShard(shard)}: ${images.length} of ${collected.images.length} images`, { shard: formatShard(shard), images: images.length, total: collected.images.length });
+
+    const regs = new Registries(ctx);
+    const dest = await openOciArchiveDestination(out);
+    try {
+      const jobs: CopyJob[] = [];
+      for (const img of images) {
+        jobs.push({
+          source: { store: regs.endpoint(img.ref.registry), repo: img.ref.repository, reference: sourceReference(img.ref) },
+          dest: { store: dest, ...bundleName(img) },
+          name: img.formatted,
+        });
+      }
+      const results = await runJobs(ctx, jobs, { verb: 'saving', platforms, concurrency });
+      throwIfFailed(results, 'saved');
+
+      // Charts, packaged; the same chart named twice is stored once.
+      const lockCharts = new Map<string, LockChart>();
+      for (const ch of shard && shard.index !== 0 ? [] : collected.charts) {
+        const file = chartFileName(ch.name, ch.version);
+        if (lockCharts.has(file)) continue;
+        const tgz = ch.packaged ? await readFile(ch.path) : await packageChartDir(ch.path, ch.name);
+        dest.addFile(file, tgz);
+        lockCharts.set(file, { name: ch.name, version: ch.version, file, digest: sha256(tgz) });
+      }
+      const entries = results
+        .map((r, i) => lockImage({ result: r, source: images[i]!.formatted }))
+        .filter((e): e is LockImage => e !== undefined);
+      const lock = buildLock({ generator: `airlift ${VERSION}`, images: entries, charts: [...lockCharts.values()] });
+      dest.addFile('airlift.lock.json', Buffer.from(formatLock(lock), 'utf8'));
+      await dest.commit();
+      const rows = results.map((r, i) => {
+        const n = bundleName(images[i]!);
+        return rowFor(r, images[i]!.formatted, `oci-archive:${flags.output}:${n.repo}:${n.tag}`);
+      });
+      ctx.io.stdout.write(formatReport(rows, 'table'));
+      ctx.logger().log('info', `wrote ${flags.output}: ${entries.length} images, ${lockCharts.size} charts`);
+    } finally {
+      await dest.close();
+      await regs.close();
+    }
+  });
+}

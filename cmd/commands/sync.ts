@@ -1,0 +1,131 @@
+/**
+ * `airlift sync (CHART... | --image REF... | --images-file FILE | --config FILE)
+ *   --to HOST[:PORT][/PREFIX] [--mapping MODE] [--platform P]... [--lock-out FILE] [-o table|json]`
+ * Registry to registry, directly. Idempotent: an image whose destination tag
+ * already has the source digest costs one HEAD at each side.
+ */
+import { access } from 'node:fs/promises';
+import path from 'node:path';
+import { Command, Option } from 'commander';
+import { readConfig, type AirliftConfig } from '../../src/config/index.js';
+import { parsePlatform, type CopyJob } from '../../src/copy/index.js';
+import { collectImages, destinationTag, sourceReference, type ChartInput } from '../../src/copy/inputs.js';
+import { formatReport, rowFor, type ReportFormat } from '../../src/copy/report.js';
+import { UsageError } from '../../src/errors.js';
+import { buildLock, lockImage, previousFromLock } from '../../src/lock/build.js';
+import { readLock, writeLock } from '../../src/lock/io.js';
+import type { LockImage } from '../../src/lock/types.js';
+import { formatTarget, mapReferences, parseMappingMode, parseTarget } from '../../src/mapping/index.js';
+import { formatReference } from '../../src/reference/index.js';
+import { filterShard, formatShard, parseShard } from '../../src/shard/index.js';
+import type { CommandContext } from '../context.js';
+import { VERSION } from '../main.js';
+import { Registries, collect, platformOption, runJobs, throwIfFailed } from '../mirror.js';
+
+interface SyncFlags {
+  image: string[];
+  imagesFile: string[];
+  values: string[];
+  set: string[];
+  setString: string[];
+  enabledOnly: boolean;
+  config?: string;
+  to?: string;
+  mapping?: string;
+  platform: string[];
+  lockOut?: string;
+  shard?: string;
+  output: ReportFormat;
+}
+
+/** Image inputs shared by save and sync: chart arguments with -f/--set, --image, --images-file and a config file. */
+export function chartInputs(charts: string[], flags: Pick<SyncFlags, 'values' | 'set' | 'setString'>, abs: (p: string) => string): ChartInput[] {
+  return charts.map((c) => ({ path: abs(c), values: flags.values.map(abs), set: flags.set, setString: flags.setString }));
+}
+
+async function previousLock(file: string | undefined): Promise<Map<string, LockImage>> {
+  const out = new Map<string, LockImage>();
+  if (!file) return out;
+  try {
+    await access(file);
+  } catch {
+    return out;
+  }
+  for (const img of (await readLock(file)).images) out.set(`${img.source} ${img.destination ?? ''}`, img);
+  return out;
+}
+
+export function registerSync(program: Command, ctx: CommandContext): void {
+  const cmd = program
+    .command('sync')
+    .description('copy images registry to registry (the CI mirror job); unchanged images cost one request')
+    .argument('[chart...]', 'chart directories or packaged .tgz files whose images to copy')
+    .option('--image <ref>', 'an image to copy (repeatable)', collect, [])
+    .option('--images-file <file>', 'a file with one image reference per line (repeatable)', collect, [])
+    .option('-f, --values <file>', 'values file for the charts, as helm -f (repeatable)', collect, [])
+    .option('--set <key=value>', 'set chart values as helm --set (repeatable)', collect, [])
+    .option('--set-string <key=value>', 'set chart values as helm --set-string (repeatable)', collect, [])
+    .option('--enabled-only', 'leave out images of subcharts disabled by their condition or tags', false)
+    .option('--config <file>', 'airlift.yaml naming charts, images, platforms, target and mapping')
+    .option('--to <HOST[:PORT][/PREFIX]>', 'the mirror registry, with an optional repository prefix')
+    .option('--mapping <mode>', 'default (drop the source registry), preserve-registry, or flatten')
+    .option('--lock-out <file>', 'write airlift.lock.json with every image and where it landed')
+    .option('--shard <I/N>', 'copy only shard I of N (0 <= I < N), split by image: N workers cover every image exactly once')
+    .addOption(new Option('-o, --output <format>', 'report format on stdout').choices(['table', 'json']).default('table'));
+  platformOption(cmd).action(async (charts: string[], flags: SyncFlags, command: Command) => {
+    const cwd = ctx.io.cwd;
+    const abs = (p: string): string => path.resolve(cwd, p);
+    const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
+    const cfg: AirliftConfig | undefined = flags.config ? await readConfig(abs(flags.config)) : undefined;
+    const targetText = flags.to ?? cfg?.targetText;
+    if (!targetText) throw new UsageError('sync needs a destination: --to HOST[:PORT][/PREFIX] (or target: in --config)');
+    const target = flags.to ? parseTarget(flags.to) : cfg!.target!;
+    const mapping = flags.mapping ? parseMappingMode(flags.mapping) : (cfg?.mapping ?? 'default');
+    const platforms = flags.platform.length ? flags.platform.map(parsePlatform) : (cfg?.platforms ?? []);
+    const concurrencyFromFlag = command.parent?.getOptionValueSource('concurrency') === 'cli';
+    const concurrency = concurrencyFromFlag ? ctx.globals().concurrency : (cfg?.concurrency ?? ctx.globals().concurrency);
+    const { images: allImages } = await collectImages({
+      charts: [...chartInputs(charts, flags, abs), ...(cfg?.charts ?? [])],
+      images: [...flags.image, ...(cfg?.images ?? [])],
+      imagesFiles: [...flags.imagesFile.map(abs), ...(cfg?.imagesFile ? [cfg.imagesFile] : [])],
+      enabledOnly: flags.enabledOnly,
+    });
+    // Map every image, not only this shard's, so that flatten collisions across shards are still refused.
+    const mapped = mapReferences(allImages.map((i) => i.ref), target, mapping);
+    const images = filterShard(allImages, (i) => i.formatted, shard);
+    if (shard) ctx.logger().log('info', `shard ${formatShard(shard)}: ${images.length} of ${allImages.length} images`, { shard: formatShard(shard), images: images.length, total: allImages.length });
+    const lockOut = flags.lockOut ? abs(flags.lockOut) : undefined;
+    const previous = await previousLock(lockOut);
+
+    const regs = new Registries(ctx);
+    try {
+      const destStore = regs.endpoint(target.host, true);
+      const jobs: CopyJob[] = [];
+      const destNames: string[] = [];
+      for (const img of images) {
+        const d = mapped.get(img.formatted)!;
+        const destName = formatReference(d);
+        destNames.push(destName);
+        const prev = previousFromLock(previous.get(`${img.formatted} ${destName}`));
+        jobs.push({
+          source: { store: regs.endpoint(img.ref.registry), repo: img.ref.repository, reference: sourceReference(img.ref) },
+          dest: { store: destStore, repo: d.repository, tag: destinationTag(d) },
+          name: img.formatted,
+          ...(prev ? { previous: prev } : {}),
+        });
+      }
+      const results = await runJobs(ctx, jobs, { verb: 'syncing', platforms, concurrency, describeSkipped: lockOut !== undefined });
+      const rows = results.map((r, i) => rowFor(r, images[i]!.formatted, destNames[i]!));
+      ctx.io.stdout.write(formatReport(rows, flags.output));
+      if (lockOut) {
+        const entries = results
+          .map((r, i) => lockImage({ result: r, source: images[i]!.formatted, destination: destNames[i]! }))
+          .filter((e): e is LockImage => e !== undefined);
+        await writeLock(lockOut, buildLock({ generator: `airlift ${VERSION}`, target: formatTarget(target), images: entries }));
+      }
+      throwIfFailed(results, 'synced');
+    } finally {
+      await regs.close();
+    }
+  });
+}

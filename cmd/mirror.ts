@@ -1,0 +1,97 @@
+/**
+ * Wiring shared by save, load, sync and copy: registry endpoints (one per
+ * host, shared by every image of the run), the copy run with progress on
+ * stderr, and the failure that ends a run when images failed.
+ */
+import type { Command } from 'commander';
+import { copyImages, type CopyJob, type CopyResult, type PlatformFilter } from '../src/copy/index.js';
+import { failureError } from '../src/copy/report.js';
+import { createRegistryEndpoint } from '../src/endpoint/registry.js';
+import type { RegistryClient } from '../src/registry/client.js';
+import { createProgress } from '../src/progress/index.js';
+import type { CommandContext } from './context.js';
+import { registryClientFromContext } from './registry-client.js';
+
+import type { RegistryEndpoint } from '../src/endpoint/registry.js';
+
+/**
+ * One endpoint per registry host for the whole run, so what is known at a host
+ * is shared across images (and a source on the destination host mounts).
+ */
+export class Registries {
+  private readonly endpoints = new Map<string, RegistryEndpoint>();
+  private client: RegistryClient | undefined;
+  constructor(private readonly ctx: CommandContext) {}
+
+  /** The endpoint for a host; `push` asks for push,pull tokens (a destination) when it is created. */
+  endpoint(host: string, push = false): RegistryEndpoint {
+    let ep = this.endpoints.get(host);
+    if (!ep) {
+      this.client ??= registryClientFromContext(this.ctx);
+      ep = createRegistryEndpoint(host, this.client, { push });
+      this.endpoints.set(host, ep);
+    }
+    return ep;
+  }
+
+  /** Factory for openEndpoint (docker:// endpoints). */
+  get = async (host: string): Promise<RegistryEndpoint> => this.endpoint(host);
+
+  async close(): Promise<void> {
+    for (const ep of this.endpoints.values()) await ep.close().catch(() => undefined);
+    await this.client?.close().catch(() => undefined);
+  }
+}
+
+export function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** Adds the flags every copying command shares. */
+export function platformOption(cmd: Command): Command {
+  return cmd.option('--platform <os/arch[/variant]>', 'copy only this platform of multi-platform images (repeatable)', collect, []);
+}
+
+export interface RunOptions {
+  verb: string;
+  platforms: PlatformFilter[];
+  concurrency?: number;
+  describeSkipped?: boolean;
+  signal?: AbortSignal;
+}
+
+/** Copies the jobs with progress on stderr; throws one error naming every failed image. */
+export async function runJobs(ctx: CommandContext, jobs: CopyJob[], o: RunOptions): Promise<CopyResult[]> {
+  const g = ctx.globals();
+  const progress = createProgress(ctx.logger(), { stderr: ctx.io.stderr, isTTY: ctx.io.stderrIsTTY, json: g.json, quiet: g.quiet, verb: o.verb });
+  progress.start(jobs.length);
+  let results: CopyResult[];
+  try {
+    results = await copyImages(jobs, {
+      concurrency: o.concurrency ?? g.concurrency,
+      logger: progress.logger,
+      onBytes: (image, n) => progress.onBytes(image, n),
+      ...(o.platforms.length ? { platforms: o.platforms } : {}),
+      ...(o.describeSkipped ? { describeSkipped: true } : {}),
+      ...(o.signal ? { signal: o.signal } : {}),
+    });
+  } catch (err) {
+    progress.finish({ images: jobs.length, copied: 0, skipped: 0, failed: jobs.length, bytes: 0 });
+    throw err;
+  }
+  const count = (s: string): number => results.filter((r) => r.status === s).length;
+  progress.finish({
+    images: results.length,
+    copied: count('copied'),
+    skipped: count('skipped'),
+    failed: count('failed'),
+    bytes: results.reduce((n, r) => n + r.blobs.bytes, 0),
+  });
+  return results;
+}
+
+/** Throws when any image failed (after the caller has written what it could). */
+export function throwIfFailed(results: CopyResult[], verb: string): void {
+  const e = failureError(results, verb);
+  if (e) throw e;
+}

@@ -1,0 +1,76 @@
+/**
+ * Charts inside a bundle: a chart directory packaged into a `.tgz`
+ * deterministically (sorted entries, fixed owner, mode and time, so the same
+ * chart always gives the same bytes), and the Chart.yaml of a packaged chart.
+ */
+import { lstat, readFile, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { pack } from 'tar-stream';
+import { readTgz } from '../chart/archive.js';
+import { parseYamlMap } from '../chart/yaml.js';
+import { InputError, TooLargeError } from '../errors.js';
+
+/** Largest chart airlift packages or pushes. */
+export const MAX_CHART_BYTES = 64 * 1024 * 1024;
+
+/** Helm's rule for chart names in archives: the file is charts/<name>-<version>.tgz. */
+export function chartFileName(name: string, version: string): string {
+  return `charts/${name}-${version}.tgz`;
+}
+
+async function walk(root: string, rel: string, out: string[]): Promise<void> {
+  const dir = rel === '' ? root : path.join(root, rel);
+  const entries = await readdir(dir, { withFileTypes: true });
+  for (const e of entries) {
+    const r = rel === '' ? e.name : `${rel}/${e.name}`;
+    if (e.name === '.git' || e.name === '.svn' || e.name === '.hg') continue;
+    if (e.isDirectory()) await walk(root, r, out);
+    else if (e.isFile()) out.push(r);
+    // symbolic links and special files are left out, as helm package does for links outside the chart
+  }
+}
+
+/** Packages a chart directory as `<name>/...` in a gzip-compressed tar; the same files give the same bytes. */
+export async function packageChartDir(dir: string, name: string): Promise<Buffer> {
+  const st = await lstat(dir);
+  if (!st.isDirectory()) throw new InputError(`${dir} is not a chart directory`);
+  const files: string[] = [];
+  await walk(dir, '', files);
+  files.sort();
+  const p = pack();
+  const chunks: Buffer[] = [];
+  p.on('data', (c: unknown) => chunks.push(c as Buffer));
+  const ended = new Promise<void>((resolve, reject) => {
+    p.on('end', resolve);
+    p.on('error', reject);
+  });
+  let total = 0;
+  for (const f of files) {
+    const data = await readFile(path.join(dir, ...f.split('/')));
+    total += data.length;
+    if (total > MAX_CHART_BYTES) throw new TooLargeError(`chart ${dir} is over ${MAX_CHART_BYTES} bytes`, { hint: 'check .helmignore and remove large files from the chart' });
+    const mode = ((await lstat(path.join(dir, ...f.split('/')))).mode & 0o111) !== 0 ? 0o755 : 0o644;
+    await new Promise<void>((resolve, reject) =>
+      p.entry({ name: `${name}/${f}`, size: data.length, mode, mtime: new Date(0), uid: 0, gid: 0, uname: '', gname: '', type: 'file' }, data, (err) =>
+        err ? reject(err) : resolve(),
+      ),
+    );
+  }
+  p.finalize();
+  await ended;
+  return gzipSync(Buffer.concat(chunks), { level: 9 });
+}
+
+/** The Chart.yaml of a packaged chart, as a plain object (the Helm OCI config). */
+export async function chartMetadata(tgz: Buffer, label: string): Promise<Record<string, unknown>> {
+  const files = await readTgz(tgz, label);
+  const names = [...files.keys()].filter((n) => /^[^/]+\/Chart\.yaml$/.test(n)).sort();
+  const first = names[0];
+  if (!first) throw new InputError(`${label} has no <chart>/Chart.yaml`, { hint: 'a packaged chart holds its files under one top directory named after the chart' });
+  const meta = parseYamlMap(files.get(first)!.toString('utf8'), `${label}: ${first}`, 'Chart.yaml');
+  if (typeof meta.name !== 'string' || typeof meta.version !== 'string') {
+    throw new InputError(`${label}: ${first} needs a name and a version`);
+  }
+  return meta;
+}

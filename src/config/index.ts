@@ -1,0 +1,137 @@
+/**
+ * airlift.yaml: what a save or sync run copies, for CI jobs. Every field is
+ * validated with an InputError naming the file and the field; relative paths
+ * are resolved against the file's directory.
+ *
+ *   target: mirror.internal:5000/platform
+ *   mapping: default              # default | preserve-registry | flatten
+ *   platforms: [linux/amd64]
+ *   concurrency: 8
+ *   charts:
+ *     - path: ./charts/app        # a chart directory or .tgz (or just the path as a string)
+ *       values: [prod.yaml]
+ *       set: [image.tag=1.2]
+ *       setString: []
+ *   images: [docker.io/library/nginx:1.25]
+ *   imagesFile: images.txt
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseYamlMap } from '../chart/yaml.js';
+import { AirliftError, InputError, NotFoundError } from '../errors.js';
+import { parsePlatform, type PlatformFilter } from '../copy/platform.js';
+import { parseMappingMode, parseTarget, type MappingMode, type Target } from '../mapping/index.js';
+import { parseReference } from '../reference/index.js';
+
+export interface ConfigChart {
+  path: string;
+  values: string[];
+  set: string[];
+  setString: string[];
+}
+
+export interface AirliftConfig {
+  file: string;
+  charts: ConfigChart[];
+  images: string[];
+  imagesFile?: string;
+  platforms: PlatformFilter[];
+  target?: Target;
+  /** The target as written, for messages and locks. */
+  targetText?: string;
+  mapping?: MappingMode;
+  concurrency?: number;
+}
+
+const KNOWN = ['charts', 'images', 'imagesFile', 'platforms', 'target', 'mapping', 'concurrency'];
+const CHART_KNOWN = ['path', 'values', 'set', 'setString'];
+
+class Fields {
+  constructor(readonly file: string) {}
+  fail(field: string, problem: string): never {
+    throw new InputError(`${this.file}: ${field}: ${problem}`, { hint: `fix ${field} in ${this.file} (see manifests/airlift-config.schema.json)` });
+  }
+  strings(v: unknown, field: string): string[] {
+    if (v === undefined || v === null) return [];
+    if (!Array.isArray(v)) this.fail(field, 'expected a list of strings');
+    return v.map((s, i) => {
+      if (typeof s !== 'string' || s.trim() === '') this.fail(`${field}[${i}]`, 'expected a non-empty string');
+      return s;
+    });
+  }
+  /** Runs a parser and turns its error into one naming the field. */
+  wrap<T>(field: string, f: () => T): T {
+    try {
+      return f();
+    } catch (e) {
+      this.fail(field, e instanceof AirliftError ? e.message : String(e));
+    }
+  }
+}
+
+/** Validates a parsed config document; `file` is its path (relative paths resolve against its directory). */
+export function validateConfig(doc: Record<string, unknown>, file: string): AirliftConfig {
+  const f: Fields = new Fields(file);
+  const dir = path.dirname(path.resolve(file));
+  const abs = (p: string): string => path.resolve(dir, p);
+  for (const k of Object.keys(doc)) {
+    if (!KNOWN.includes(k)) f.fail(k, `unknown field; expected one of ${KNOWN.join(', ')}`);
+  }
+  const cfg: AirliftConfig = { file, charts: [], images: [], platforms: [] };
+
+  if (doc.charts !== undefined && doc.charts !== null) {
+    if (!Array.isArray(doc.charts)) f.fail('charts', 'expected a list of charts (a path, or {path, values, set, setString})');
+    cfg.charts = doc.charts.map((c, i) => {
+      const at = `charts[${i}]`;
+      if (typeof c === 'string' && c.trim() !== '') return { path: abs(c), values: [], set: [], setString: [] };
+      if (typeof c !== 'object' || c === null || Array.isArray(c)) f.fail(at, 'expected a path or a map with "path"');
+      const o = c as Record<string, unknown>;
+      for (const k of Object.keys(o)) if (!CHART_KNOWN.includes(k)) f.fail(`${at}.${k}`, `unknown field; expected one of ${CHART_KNOWN.join(', ')}`);
+      if (typeof o.path !== 'string' || o.path.trim() === '') f.fail(`${at}.path`, 'expected the path of a chart directory or .tgz');
+      return {
+        path: abs(o.path),
+        values: f.strings(o.values, `${at}.values`).map(abs),
+        set: f.strings(o.set, `${at}.set`),
+        setString: f.strings(o.setString, `${at}.setString`),
+      };
+    });
+  }
+  cfg.images = f.strings(doc.images, 'images');
+  cfg.images.forEach((s, i) => f.wrap(`images[${i}]`, () => parseReference(s)));
+  if (doc.imagesFile !== undefined && doc.imagesFile !== null) {
+    if (typeof doc.imagesFile !== 'string' || doc.imagesFile === '') f.fail('imagesFile', 'expected a file path');
+    cfg.imagesFile = abs(doc.imagesFile);
+  }
+  cfg.platforms = f.strings(doc.platforms, 'platforms').map((p, i) => f.wrap(`platforms[${i}]`, () => parsePlatform(p)));
+  if (doc.target !== undefined && doc.target !== null) {
+    if (typeof doc.target !== 'string') f.fail('target', 'expected HOST[:PORT][/PREFIX]');
+    cfg.target = f.wrap('target', () => parseTarget(doc.target as string));
+    cfg.targetText = doc.target;
+  }
+  if (doc.mapping !== undefined && doc.mapping !== null) {
+    if (typeof doc.mapping !== 'string') f.fail('mapping', 'expected default, preserve-registry or flatten');
+    cfg.mapping = f.wrap('mapping', () => parseMappingMode(doc.mapping as string));
+  }
+  if (doc.concurrency !== undefined && doc.concurrency !== null) {
+    const n = doc.concurrency;
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 1024) f.fail('concurrency', 'expected a whole number from 1 to 1024');
+    cfg.concurrency = n;
+  }
+  if (cfg.charts.length === 0 && cfg.images.length === 0 && cfg.imagesFile === undefined) {
+    f.fail('(top level)', 'names nothing to copy: give charts, images or imagesFile');
+  }
+  return cfg;
+}
+
+/** Reads and validates airlift.yaml. */
+export async function readConfig(file: string): Promise<AirliftConfig> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new NotFoundError(`config file ${file} does not exist`, { hint: 'check the path given to --config' });
+    throw new InputError(`cannot read config file ${file}: ${(e as Error).message}`);
+  }
+  return validateConfig(parseYamlMap(text, file, 'an airlift config file'), file);
+}

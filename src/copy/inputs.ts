@@ -1,0 +1,97 @@
+/**
+ * The images a save or sync run copies, from charts (scanned as `airlift
+ * images` does), --image flags, an images file and airlift.yaml. The result
+ * is a plain sorted array of unique references, so that sharding is a filter.
+ */
+import { readFile } from 'node:fs/promises';
+import { scanCharts, type ChartInfo } from '../chart/index.js';
+import { formatErrors } from '../chart/report.js';
+import { InputError, NotFoundError } from '../errors.js';
+import { formatReference, parseReference, type Reference } from '../reference/index.js';
+
+export interface ChartInput {
+  path: string;
+  values: string[];
+  set: string[];
+  setString: string[];
+}
+
+export interface ImageInputs {
+  charts: ChartInput[];
+  images: string[];
+  imagesFiles: string[];
+  enabledOnly?: boolean;
+}
+
+export interface WantedImage {
+  ref: Reference;
+  /** formatReference(ref). */
+  formatted: string;
+}
+
+export interface CollectedInputs {
+  images: WantedImage[];
+  /** Top-level charts (depth 0) that were scanned, for packaging into a bundle. */
+  charts: ChartInfo[];
+}
+
+/** Parses an images file: one reference per line; blank lines and `#` comments ignored. */
+export function parseImagesFile(text: string, file: string): Reference[] {
+  const out: Reference[] = [];
+  text.split(/\r?\n/).forEach((line, i) => {
+    const s = line.replace(/\s+#.*$/, '').trim();
+    if (s === '' || s.startsWith('#')) return;
+    try {
+      out.push(parseReference(s));
+    } catch (e) {
+      throw new InputError(`${file}:${i + 1}: ${(e as Error).message}`, { hint: 'one image reference per line, e.g. docker.io/library/nginx:1.25' });
+    }
+  });
+  return out;
+}
+
+export async function collectImages(inputs: ImageInputs): Promise<CollectedInputs> {
+  const refs: Reference[] = [];
+  const charts: ChartInfo[] = [];
+  for (const c of inputs.charts) {
+    const r = await scanCharts([c.path], { valuesFiles: c.values, set: c.set, setString: c.setString, enabledOnly: inputs.enabledOnly ?? false });
+    if (r.errors.length > 0) {
+      throw new InputError(`${c.path}: ${r.errors.length} image reference(s) could not be assembled:\n${formatErrors(r.errors).trimEnd()}`, {
+        hint: 'set the missing fields with -f or --set at the values paths shown, or list the images with --image',
+      });
+    }
+    for (const img of r.images) if (!(inputs.enabledOnly && img.disabled)) refs.push(img.ref);
+    charts.push(...r.charts.filter((ch) => ch.depth === 0));
+  }
+  for (const s of inputs.images) refs.push(parseReference(s));
+  for (const f of inputs.imagesFiles) {
+    let text: string;
+    try {
+      text = await readFile(f, 'utf8');
+    } catch {
+      throw new NotFoundError(`images file ${f} cannot be read`, { hint: 'check the path given to --images-file' });
+    }
+    refs.push(...parseImagesFile(text, f));
+  }
+  const unique = new Map<string, WantedImage>();
+  for (const ref of refs) {
+    const formatted = formatReference(ref);
+    if (!unique.has(formatted)) unique.set(formatted, { ref, formatted });
+  }
+  const images = [...unique.values()].sort((a, b) => (a.formatted < b.formatted ? -1 : a.formatted > b.formatted ? 1 : 0));
+  if (images.length === 0) throw new InputError('no images to copy', { hint: 'give charts that reference images, --image REF or --images-file FILE' });
+  return { images, charts };
+}
+
+/**
+ * The reference to ask the source for: the digest when the reference pins
+ * one (a tag alongside it is kept for naming only), else the tag.
+ */
+export function sourceReference(ref: Reference): string {
+  return ref.digest ?? ref.tag ?? 'latest';
+}
+
+/** The tag to store under at a registry destination: the tag, or the digest for digest-only references. */
+export function destinationTag(ref: Reference): string {
+  return ref.tag ?? ref.digest!;
+}

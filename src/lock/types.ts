@@ -1,0 +1,40 @@
+/**
+ * airlift.lock.json: what a save, load or sync moved. Written into bundles,
+ * by `load --lock-out` and `sync --lock-out`; read by `relocate --lock`,
+ * `lock diff` and `lock merge`.
+ */
+export const LOCK_VERSION = 1;
+
+export interface LockImage {
+  /** Full source reference, normalised: "docker.io/library/nginx:1.25" (or "...@sha256:..."). */
+  source: string;
+  /** Where it landed, when the operation had a destination: "mirror:5000/prefix/library/nginx:1.25". */
+  destination?: string;
+  /** Digest of the top-level manifest or index as stored. */
+  digest: string;
+  mediaType: string;
+  size: number;
+  /** "os/arch[/variant]" of every platform stored; empty for a single-platform image without a platform in its config. */
+  platforms: string[];
+  /** Set when an index was rewritten because only some platforms were kept. */
+  filtered?: { sourceDigest: string; note: string };
+}
+
+export interface LockChart {
+  name: string;
+  version: string;
+  /** Path inside the bundle: "charts/<name>-<version>.tgz". */
+  file?: string;
+  digest?: string;
+  /** Where it landed as an OCI Helm chart after load. */
+  destination?: string;
+}
+
+export interface Lock {
+  version: typeof LOCK_VERSION;
+  generator: string;
+  /** "HOST[:PORT][/PREFIX]" for load/sync. */
+  target?: string;
+  charts: LockChart[];
+  images: LockImage[];
+}

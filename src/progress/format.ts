@@ -1,0 +1,31 @@
+/** Human formatting of sizes, rates and durations for progress lines. Pure. */
+
+const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+
+export function formatBytes(n: number): string {
+  let v = n;
+  let i = 0;
+  while (v >= 1024 && i < UNITS.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return i === 0 ? `${v} B` : `${v.toFixed(1)} ${UNITS[i]}`;
+}
+
+export function formatRate(bytes: number, ms: number): string {
+  if (ms <= 0) return '-';
+  return `${formatBytes(Math.round((bytes * 1000) / ms))}/s`;
+}
+
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  const s = ms / 1000;
+  if (s < 60) return `${s.toFixed(1)} s`;
+  return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+}
+
+export function shortDigest(d: string | undefined): string {
+  if (!d) return '';
+  const i = d.indexOf(':');
+  return i < 0 ? d.slice(0, 19) : `${d.slice(0, i + 1)}${d.slice(i + 1, i + 13)}`;
+}
