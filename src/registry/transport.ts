@@ -9,7 +9,7 @@ import { Agent, Pool, type Dispatcher } from 'undici';
 import type { Logger } from '../log.js';
 import { parseChallenges, type Challenge } from './challenge.js';
 import { errorFromResponse, networkError } from './errors.js';
-import { schemePlan, splitHostPort } from './hosts.js';
+import { apiHost, schemePlan, splitHostPort } from './hosts.js';
 import { isIP } from 'node:net';
 import { backoffDelay, isRetryableError, isRetryableStatus, parseRetryAfter, sleep, type RetryPolicy } from './retry.js';
 import { tlsFor, type TlsOptions } from './tls.js';
@@ -47,7 +47,7 @@ const KEEP_ALIVE = { keepAliveTimeout: 30_000, keepAliveMaxTimeout: 120_000, hea
 export class Transport {
   private readonly pools = new Map<string, Promise<Pool>>();
   private readonly pings = new Map<string, Promise<RegistryEndpointInfo>>();
-  private foreign: Agent | undefined;
+  private foreign: Promise<Agent> | undefined;
 
   constructor(readonly opts: TransportOptions) {}
 
@@ -68,11 +68,9 @@ export class Transport {
     return p;
   }
 
-  private foreignAgent(): Agent {
-    this.foreign ??= new Agent({
-      ...KEEP_ALIVE,
-      connect: { rejectUnauthorized: !this.opts.tls.insecureSkipTlsVerify },
-    });
+  /** Token realms and redirect targets: global CA files apply, per-host certs.d does not. */
+  private foreignAgent(): Promise<Agent> {
+    this.foreign ??= tlsFor('', { ...this.opts.tls, certsDirs: [] }, this.opts.env).then((tls) => new Agent({ ...KEEP_ALIVE, connect: tls }));
     return this.foreign;
   }
 
@@ -85,10 +83,10 @@ export class Transport {
     const headers = { 'user-agent': this.opts.userAgent, ...o.headers };
     try {
       if (registryOrigin !== undefined && u.origin === registryOrigin) {
-        const pool = await this.pool(u.origin, host);
+        const pool = await this.pool(u.origin, u.host);
         return await pool.request({ method: method as Dispatcher.HttpMethod, path: u.pathname + u.search, headers, body: o.body ?? null, signal: o.signal ?? null });
       }
-      return await this.foreignAgent().request({
+      return await (await this.foreignAgent()).request({
         origin: u.origin,
         method: method as Dispatcher.HttpMethod,
         path: u.pathname + u.search,
@@ -143,7 +141,7 @@ export class Transport {
   private async doPing(host: string, signal?: AbortSignal): Promise<RegistryEndpointInfo> {
     const plan = schemePlan(host, this.opts.plainHttp);
     const tryScheme = async (scheme: 'https' | 'http'): Promise<RegistryEndpointInfo> => {
-      const origin = `${scheme}://${host}`;
+      const origin = `${scheme}://${apiHost(host)}`;
       for (let attempt = 1; ; attempt++) {
         let res: Response;
         try {
@@ -202,7 +200,7 @@ export class Transport {
     const pools = await Promise.allSettled([...this.pools.values()]);
     this.pools.clear();
     await Promise.all(pools.map((p) => (p.status === 'fulfilled' ? p.value.close().catch(() => {}) : undefined)));
-    if (this.foreign) await this.foreign.close().catch(() => {});
+    if (this.foreign) await (await this.foreign.catch(() => undefined))?.close().catch(() => {});
     this.foreign = undefined;
   }
 }

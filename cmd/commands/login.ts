@@ -1,0 +1,44 @@
+/** `airlift login HOST -u USER --password-stdin`: verify credentials, then store them like `docker login`. */
+import type { Command } from 'commander';
+import { UsageError } from '../../src/errors.js';
+import { normalizeLoginHost, storeLogin, verifyLogin } from '../../src/registry/login.js';
+import type { CommandContext } from '../context.js';
+
+async function readStdin(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(typeof c === 'string' ? Buffer.from(c) : (c as Buffer));
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}
+
+export function registerLogin(program: Command, ctx: CommandContext): void {
+  program
+    .command('login')
+    .description('check credentials against a registry and store them in the docker config file')
+    .argument('<host>', 'registry host[:port]')
+    .requiredOption('-u, --username <user>', 'user name')
+    .option('-p, --password <password>', 'password (visible in the process list; prefer --password-stdin)')
+    .option('--password-stdin', 'read the password from stdin', false)
+    .action(async (hostArg: string, o: { username: string; password?: string; passwordStdin: boolean }) => {
+      const log = ctx.logger();
+      const host = normalizeLoginHost(hostArg);
+      if (o.password !== undefined && o.passwordStdin) throw new UsageError('--password and --password-stdin are mutually exclusive', { hint: 'use --password-stdin' });
+      let password: string;
+      if (o.passwordStdin) password = await readStdin(ctx.io.stdin);
+      else if (o.password !== undefined) {
+        log.log('warn', 'using --password on the command line is insecure: it shows in the process list and shell history; use --password-stdin');
+        password = o.password;
+      } else throw new UsageError('no password given', { hint: `pipe it in: echo "$PASSWORD" | airlift login ${host} -u ${o.username} --password-stdin` });
+      if (password === '') throw new UsageError('the password is empty', { hint: 'pass a non-empty password on stdin' });
+      const g = ctx.globals();
+      await verifyLogin(host, o.username, password, {
+        caFiles: g.caFile,
+        insecureSkipTlsVerify: g.insecureSkipTlsVerify,
+        plainHttp: g.plainHttp,
+        env: ctx.io.env,
+        logger: log,
+      });
+      const stored = await storeLogin(ctx.io.env, host, o.username, password);
+      if (stored.helper) log.log('warn', `credential helper docker-credential-${stored.helper} is configured in ${stored.file} and is asked first for ${host}`);
+      log.log('info', `Login succeeded: credentials for ${host} stored in ${stored.file}`);
+    });
+}
