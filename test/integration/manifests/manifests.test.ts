@@ -7,6 +7,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readConfig } from '../../../src/config/index.js';
 import { parseShard } from '../../../src/shard/index.js';
 import { parseAgainstCli, type ParsedArgv } from './cli-grammar.js';
 import { kustomize, podSpecOf, type K8sObject } from './render.js';
@@ -201,6 +202,13 @@ describe('manifests (kubectl kustomize)', () => {
       expect(v.configMap.items).toEqual([{ key: path.basename(ca![0]!), path: path.basename(ca![0]!) }]);
       expectHardened(o);
     }
+  });
+
+  it('the example config is a valid airlift.yaml', async () => {
+    const cfg = await readConfig(dir('base/airlift.yaml'));
+    expect(cfg.targetText).toBe('mirror.internal:5000/platform');
+    expect(cfg.images.length).toBeGreaterThan(0);
+    expect(cfg.platforms.length).toBeGreaterThan(0);
   });
 
   it('the Dockerfile runs as the uid the manifests expect, with `airlift` on the PATH', async () => {
