@@ -87,4 +87,12 @@ export class VerifyingStream extends Transform {
   get bytesSeen(): number {
     return this.bytes;
   }
+  /** The digest this stream verifies (a store may skip hashing again what such a stream feeds it). */
+  get expectedDigest(): string {
+    return this.expected;
+  }
+  /** The size this stream enforces, if any. */
+  get expectedSize(): number | undefined {
+    return this.size;
+  }
 }

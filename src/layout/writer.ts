@@ -142,9 +142,13 @@ export class LayoutWriter {
     const what = `blob ${desc.digest}`;
     try {
       await mkdir(path.dirname(final), { recursive: true });
-      const verifier = new VerifyingStream(what, desc.digest, desc.size);
       const out = createWriteStream(tmp, { flags: 'wx', highWaterMark: STREAM_CHUNK });
-      await pipeline(body, verifier, out, signal ? { signal } : {});
+      // A VerifyingStream for this very digest and size already fails instead of
+      // ending on a mismatch: hashing the bytes a second time would only cost CPU.
+      const verified = body instanceof VerifyingStream && body.expectedDigest === desc.digest && body.expectedSize === desc.size;
+      const opts = signal ? { signal } : {};
+      if (verified) await pipeline(body, out, opts);
+      else await pipeline(body, new VerifyingStream(what, desc.digest, desc.size), out, opts);
       if (this.durable) await fsyncPath(tmp, 'r+');
       await rename(tmp, final);
       this.written.add(desc.digest);

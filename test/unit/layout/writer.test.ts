@@ -2,7 +2,7 @@ import { readdir, readFile, stat, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sha256 } from '../../../src/digest/index.js';
+import { VerifyingStream, sha256 } from '../../../src/digest/index.js';
 import { openOciArchiveDestination, openOciArchiveSource, stagingDirFor } from '../../../src/endpoint/oci-archive.js';
 import { openOciDirDestination, openOciDirSource } from '../../../src/endpoint/oci-dir.js';
 import type { RawManifest } from '../../../src/oci/types.js';
@@ -56,6 +56,21 @@ describe('layout writer', () => {
     expect(await dst.hasBlob('r', desc)).toBe(true);
     expect(await dst.hasBlob('r', { ...desc, size: 6 })).toBe(false);
     expect(await ls(path.join(tmp.dir, 'w1', 'blobs', 'sha256'))).toEqual([desc.digest.slice(7)]);
+  });
+
+  it('relies on a VerifyingStream for the same digest and size, and still fails on its mismatch', async () => {
+    const dst = await openOciDirDestination(path.join(tmp.dir, 'w3'));
+    const good = Buffer.from('verified elsewhere');
+    const desc = { mediaType: 'x', digest: sha256(good), size: good.length };
+    const wrong = Readable.from([Buffer.from('verified elsewhEre')]).pipe(new VerifyingStream('blob', desc.digest, desc.size));
+    await expect(dst.putBlob('r', desc, wrong)).rejects.toMatchObject({ code: 'E_DIGEST_MISMATCH' });
+    // a VerifyingStream for another digest does not vouch for this one
+    const other = Buffer.from('other');
+    const mislabelled = Readable.from([other]).pipe(new VerifyingStream('blob', sha256(other), other.length));
+    await expect(dst.putBlob('r', { ...desc, size: other.length }, mislabelled)).rejects.toMatchObject({ code: 'E_DIGEST_MISMATCH' });
+    expect(await ls(path.join(tmp.dir, 'w3', 'blobs', 'sha256'))).toEqual([]);
+    await dst.putBlob('r', desc, Readable.from([good]).pipe(new VerifyingStream('blob', desc.digest, desc.size)));
+    expect(await dst.hasBlob('r', desc)).toBe(true);
   });
 
   it('names images in index.json, replaces a moved tag, keeps other entries of an existing layout', async () => {
