@@ -1,0 +1,124 @@
+/** Bundle cases: save big (vs skopeo copy + tar), load big (vs the curl floor), and the memory check. */
+import { existsSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { judge, type Ctx, type Row, type SetName } from './context.js';
+import { distinctBlobs, floorLoad } from './floor.js';
+import { measure, timed } from './proc.js';
+import { airliftLoad, airliftSave, airliftSync, skopeoSave } from './tools.js';
+
+const PREFIX = 'mirror';
+const MiB = 1024 * 1024;
+
+let bigBundle: string | undefined;
+
+async function saveAirlift(ctx: Ctx, set: SetName, row: Row, file: string): Promise<boolean> {
+  const data = await ctx.data(set);
+  const src = await ctx.source(set);
+  await rm(file, { force: true });
+  const s = await ctx.side(row, 'airlift save', () => airliftSave(ctx.tools, src.host, data.images, file));
+  if (s) row.airlift = s;
+  return s !== undefined;
+}
+
+export async function saveBig(ctx: Ctx): Promise<void> {
+  const data = await ctx.data('big');
+  const src = await ctx.source('big');
+  const row: Row = { case: 'save-big', work: `save big to one bundle (${data.images.length} images)`, target: '≥ 2× faster, RSS < 200 MiB', notes: [] };
+  ctx.log(`[save-big] ${row.work}`);
+  const file = path.join(ctx.tools.work, 'bundle-big.tar');
+  if (ctx.opts.sides.airlift && (await saveAirlift(ctx, 'big', row, file))) bigBundle = file;
+  if (ctx.opts.sides.other) {
+    const ociDir = path.join(ctx.tools.work, 'skopeo-oci-big');
+    const tarFile = path.join(ctx.tools.work, 'skopeo-big.tar');
+    await rm(ociDir, { recursive: true, force: true });
+    await rm(tarFile, { force: true });
+    const s = await ctx.side(row, 'skopeo copy + tar', () => skopeoSave(ctx.tools, src.host, data.images, ociDir, tarFile));
+    if (s) row.other = { ...s, label: 'skopeo' };
+    await rm(ociDir, { recursive: true, force: true });
+    await rm(tarFile, { force: true });
+  }
+  judge(row, 'speedup', 2, 200);
+  ctx.rows.push(row);
+}
+
+export async function loadBig(ctx: Ctx): Promise<void> {
+  const data = await ctx.data('big');
+  const row: Row = { case: 'load-big', work: `load the big bundle into an empty registry`, target: '≤ 1.3× floor, RSS < 200 MiB', notes: [] };
+  ctx.log(`[load-big] ${row.work}`);
+  if (ctx.opts.sides.airlift && !bigBundle) {
+    const setup: Row = { case: 'setup', work: '', target: '', notes: [] };
+    const file = path.join(ctx.tools.work, 'bundle-big.tar');
+    if (await saveAirlift(ctx, 'big', setup, file)) bigBundle = file;
+    else row.notes.push('no bundle: airlift save failed');
+  }
+  if (ctx.opts.sides.airlift && bigBundle) {
+    const bundle = bigBundle;
+    const dest = await ctx.fresh();
+    row.airlift = await ctx.side(row, 'airlift load', async () => {
+      const m = await airliftLoad(ctx.tools, bundle, dest.host, PREFIX);
+      await ctx.verify(dest, PREFIX, data.images, 'airlift load');
+      return m;
+    });
+    await ctx.stop(dest);
+  }
+  if (ctx.opts.sides.other) {
+    // The floor PUTs the bundle's own blob files (extracted before timing); the generated layout when there is no bundle.
+    let layoutDir = data.dir;
+    let extracted: string | undefined;
+    if (bigBundle) {
+      extracted = path.join(ctx.tools.work, 'bundle-big-extracted');
+      await rm(extracted, { recursive: true, force: true });
+      await mkdir(extracted, { recursive: true });
+      await measure('tar', ['xf', bigBundle, '-C', extracted]);
+      if (existsSync(path.join(extracted, 'blobs', 'sha256'))) layoutDir = extracted;
+      else row.notes.push('floor read the generated layout: the bundle has no blobs/sha256 at its root');
+    } else row.notes.push('floor read the generated layout (no airlift bundle)');
+    const blobs = distinctBlobs(data.images);
+    const dest = await ctx.fresh();
+    const s = await ctx.side(row, 'curl floor (files)', async () => ({ ...(await timed(() => floorLoad(layoutDir, blobs, { destUrl: dest.url, prefix: PREFIX }))), peakRssMiB: 0 }));
+    if (s) row.other = { ...s, label: 'floor' };
+    await ctx.stop(dest);
+    if (extracted) await rm(extracted, { recursive: true, force: true });
+  }
+  judge(row, 'of-floor', 1.3, 200);
+  ctx.rows.push(row);
+}
+
+/**
+ * Peak RSS must not grow with blob size: airlift sync and save of one image
+ * with a single small layer and with a single 1 GiB layer.
+ */
+export async function rssCheck(ctx: Ctx): Promise<void> {
+  if (!ctx.opts.sides.airlift) return;
+  const small = await ctx.data('small');
+  const huge = await ctx.data('huge');
+  const srcSmall = await ctx.source('small');
+  const srcHuge = await ctx.source('huge');
+  const label = (n: number): string => (n >= 1024 * MiB ? `${(n / 1024 / MiB).toFixed(0)} GiB` : `${(n / MiB).toFixed(0)} MiB`);
+  for (const op of ['sync', 'save'] as const) {
+    const row: Row = { case: 'rss', work: `RSS: ${op} one ${label(huge.totalBytes)} layer`, target: `< 200 MiB, ≤ ${label(small.totalBytes)}-layer run + 32 MiB`, notes: [] };
+    ctx.log(`[rss] ${row.work}`);
+    const runOnce = async (set: typeof small, src: typeof srcSmall): Promise<{ seconds: number; peakRssMiB: number } | undefined> => {
+      if (op === 'sync') {
+        const dest = await ctx.fresh();
+        const s = await ctx.side(row, `airlift sync ${label(set.totalBytes)}`, () => airliftSync(ctx.tools, src.host, set.images, dest.host, PREFIX));
+        await ctx.stop(dest);
+        return s;
+      }
+      const file = path.join(ctx.tools.work, `bundle-${set.key}.tar`);
+      await rm(file, { force: true });
+      const s = await ctx.side(row, `airlift save ${label(set.totalBytes)}`, () => airliftSave(ctx.tools, src.host, set.images, file));
+      await rm(file, { force: true });
+      return s;
+    };
+    const base = await runOnce(small, srcSmall);
+    const big = await runOnce(huge, srcHuge);
+    if (big) row.airlift = big;
+    if (base && big) {
+      row.notes.push(`${label(small.totalBytes)} layer: peak RSS ${base.peakRssMiB.toFixed(0)} MiB`);
+      row.pass = big.peakRssMiB < 200 && big.peakRssMiB <= base.peakRssMiB + 32;
+    }
+    ctx.rows.push(row);
+  }
+}

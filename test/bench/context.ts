@@ -1,0 +1,132 @@
+/**
+ * What the cases share: the data sets (cached), one seeded source registry
+ * per data set, fresh destination registries, a check that a destination
+ * holds every image with its source digest, and the rows of the table.
+ */
+import { seedRegistry, type GeneratedImage } from '../../fixtures/images/generate.js';
+import { startRegistry, type StartedRegistry } from '../harness/registry.js';
+import { dataSet, setDefs, type DataSet, type SetDef } from './data.js';
+import type { Measured } from './proc.js';
+import type { Tools } from './tools.js';
+
+export type SetName = 'big' | 'many' | 'huge' | 'small';
+
+export interface Side {
+  seconds: number;
+  peakRssMiB: number;
+}
+
+export interface Row {
+  case: string;
+  work: string;
+  airlift?: Side;
+  /** What airlift is compared with: skopeo, or the raw floor. */
+  other?: Side & { label: 'skopeo' | 'floor' };
+  /** Higher is better for 'speedup' (other / airlift); lower for 'of-floor' (airlift / floor). */
+  ratioKind?: 'speedup' | 'of-floor';
+  ratio?: number;
+  target: string;
+  pass?: boolean;
+  notes: string[];
+}
+
+export class Ctx {
+  readonly rows: Row[] = [];
+  private readonly sets = new Map<SetName, Promise<DataSet>>();
+  private readonly sources = new Map<SetName, Promise<StartedRegistry>>();
+  private readonly live = new Set<StartedRegistry>();
+  private readonly defs: Record<SetName, SetDef>;
+
+  constructor(
+    readonly opts: { quick: boolean; dataRoot: string; sides: { airlift: boolean; other: boolean } },
+    readonly tools: Tools,
+    readonly log: (s: string) => void,
+  ) {
+    this.defs = setDefs(opts.quick);
+  }
+
+  data(name: SetName): Promise<DataSet> {
+    let p = this.sets.get(name);
+    if (!p) this.sets.set(name, (p = dataSet(this.opts.dataRoot, this.defs[name], this.log)));
+    return p;
+  }
+
+  /** A registry holding the data set, seeded with skopeo (setup, not measured). */
+  source(name: SetName): Promise<StartedRegistry> {
+    let p = this.sources.get(name);
+    if (!p) {
+      p = (async () => {
+        const set = await this.data(name);
+        const reg = await this.fresh();
+        const started = Date.now();
+        await seedRegistry(set.dir, reg, set.images, { concurrency: 4 });
+        this.log(`seeded source ${reg.host} with ${set.key} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+        return reg;
+      })();
+      this.sources.set(name, p);
+    }
+    return p;
+  }
+
+  async fresh(): Promise<StartedRegistry> {
+    const reg = await startRegistry({ mode: 'plain' });
+    this.live.add(reg);
+    return reg;
+  }
+
+  async stop(reg: StartedRegistry): Promise<void> {
+    this.live.delete(reg);
+    await reg.stop();
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.live].map((r) => r.stop()));
+    this.live.clear();
+  }
+
+  /** Throws unless `dest` serves every image under PREFIX/NAME:TAG with its generated digest. */
+  async verify(dest: StartedRegistry, prefix: string, images: GeneratedImage[], who: string): Promise<void> {
+    const bad: string[] = [];
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < images.length) {
+        const img = images[next++]!;
+        const url = `${dest.url}/v2/${prefix}/${img.name}/manifests/${img.tag}`;
+        const res = await fetch(url, { method: 'HEAD', headers: { accept: img.descriptor.mediaType } });
+        const got = res.headers.get('docker-content-digest');
+        if (!res.ok || got !== img.digest) bad.push(`${prefix}/${img.name}:${img.tag} → ${res.status} ${got ?? ''}`);
+      }
+    };
+    await Promise.all(Array.from({ length: 8 }, worker));
+    if (bad.length) throw new Error(`${who}: ${bad.length} of ${images.length} images missing or with another digest at ${dest.host}: ${bad.slice(0, 3).join('; ')}`);
+  }
+
+  /** Runs one side of a measurement; a failure becomes a note on the row instead of ending the run. */
+  async side(row: Row, who: string, fn: () => Promise<Measured | Side>): Promise<Side | undefined> {
+    try {
+      const m = await fn();
+      this.log(`  ${who}: ${m.seconds.toFixed(2)} s, peak RSS ${m.peakRssMiB.toFixed(0)} MiB`);
+      return { seconds: m.seconds, peakRssMiB: m.peakRssMiB };
+    } catch (err) {
+      const msg = err instanceof Error ? err.message : String(err);
+      this.log(`  ${who} FAILED: ${msg.slice(0, 2000)}`);
+      row.notes.push(`${who} failed: ${msg.split('\n').find((l) => l.trim()) ?? msg}`.slice(0, 300));
+      return undefined;
+    }
+  }
+}
+
+/** Fills ratio and pass of a row from its two sides. */
+export function judge(row: Row, kind: 'speedup' | 'of-floor', threshold: number, rssLimitMiB?: number): void {
+  row.ratioKind = kind;
+  const a = row.airlift;
+  const o = row.other;
+  if (a && o) {
+    row.ratio = kind === 'speedup' ? o.seconds / a.seconds : a.seconds / o.seconds;
+    row.pass = kind === 'speedup' ? row.ratio >= threshold : row.ratio <= threshold;
+  }
+  if (a && rssLimitMiB !== undefined && a.peakRssMiB >= rssLimitMiB) {
+    row.pass = false;
+    row.notes.push(`peak RSS ${a.peakRssMiB.toFixed(0)} MiB ≥ ${rssLimitMiB} MiB`);
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * The benchmark's data sets, generated with the fixture generator and cached
+ * under .tmp/bench-data/<key>/ so that re-runs skip generation. A layout is
+ * complete when its summary.json exists (written last).
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { DEFAULT_SEED, generateLayout, presetBig, presetMany, presetSingleLayer, type GeneratedImage, type ImageSpec } from '../../fixtures/images/generate.js';
+
+export interface DataSet {
+  key: string;
+  /** OCI layout directory. */
+  dir: string;
+  images: GeneratedImage[];
+  /** digest → size of every distinct blob. */
+  blobs: Array<[string, number]>;
+  totalBytes: number;
+}
+
+const MiB = 1024 * 1024;
+
+/** presetBig with every layer divided by `div` (the --quick variant). */
+function scaledBig(div: number): ImageSpec[] {
+  return presetBig().map((s) => ({ ...s, layers: s.layers.map((l) => ({ ...l, size: Math.max(1024, Math.round(l.size / div)) })) }));
+}
+
+export interface SetDef {
+  key: string;
+  specs: () => ImageSpec[];
+}
+
+export function setDefs(quick: boolean): { big: SetDef; many: SetDef; huge: SetDef; small: SetDef } {
+  return quick
+    ? {
+        big: { key: 'big-div8', specs: () => scaledBig(8) },
+        many: { key: 'many-50', specs: () => presetMany(50) },
+        huge: { key: 'huge-256m', specs: () => presetSingleLayer(256 * MiB) },
+        small: { key: 'huge-32m', specs: () => presetSingleLayer(32 * MiB) },
+      }
+    : {
+        big: { key: 'big', specs: () => presetBig() },
+        many: { key: 'many-200', specs: () => presetMany(200) },
+        huge: { key: 'huge-1g', specs: () => presetSingleLayer(1024 * MiB) },
+        small: { key: 'huge-64m', specs: () => presetSingleLayer(64 * MiB) },
+      };
+}
+
+export async function dataSet(root: string, def: SetDef, log: (s: string) => void): Promise<DataSet> {
+  const dir = path.join(root, `${def.key}-${DEFAULT_SEED}`);
+  const layoutDir = path.join(dir, 'layout');
+  const summaryFile = path.join(dir, 'summary.json');
+  if (existsSync(summaryFile)) {
+    return JSON.parse(await readFile(summaryFile, 'utf8')) as DataSet;
+  }
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  log(`generating data set ${def.key} in ${dir} …`);
+  const started = Date.now();
+  const layout = await generateLayout(layoutDir, def.specs());
+  const set: DataSet = { key: def.key, dir: layoutDir, images: layout.images, blobs: [...layout.blobSizes], totalBytes: layout.totalBytes };
+  await writeFile(summaryFile, JSON.stringify(set));
+  log(`generated ${def.key}: ${set.images.length} images, ${set.blobs.length} blobs, ${(set.totalBytes / MiB).toFixed(1)} MiB in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return set;
+}

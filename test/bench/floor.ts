@@ -1,0 +1,85 @@
+/**
+ * The raw floor: every distinct blob (configs and layers) moved once to the
+ * destination with curl, 8 pipes in parallel, no client-side hashing. Each
+ * blob is one POST (upload URL) and one monolithic PUT, streamed from the
+ * source registry (`curl GET | curl PUT`) or from a blob file of a layout.
+ */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import type { GeneratedImage } from '../../fixtures/images/generate.js';
+
+export interface FloorBlob {
+  digest: string;
+  size: number;
+  /** Source repository that holds the blob. */
+  repo: string;
+}
+
+/** Distinct config and layer blobs of the images, each with one repository that holds it. */
+export function distinctBlobs(images: GeneratedImage[]): FloorBlob[] {
+  const out = new Map<string, FloorBlob>();
+  for (const img of images) {
+    for (const m of img.manifests) {
+      for (const d of [m.config, ...m.layers]) {
+        if (!out.has(d.digest)) out.set(d.digest, { digest: d.digest, size: d.size, repo: img.name });
+      }
+    }
+  }
+  return [...out.values()];
+}
+
+const SCRIPT = `set -eu -o pipefail
+loc=$(curl -sS -f -o /dev/null -D - -X POST "$DEST/v2/$DREPO/blobs/uploads/" | tr -d '\\r' | sed -n 's/^[Ll]ocation: *//p')
+case "$loc" in http*) ;; *) loc="$DEST$loc" ;; esac
+case "$loc" in *\\?*) sep='&' ;; *) sep='?' ;; esac
+if [ -n "\${FILE:-}" ]; then
+  curl -sS -f -o /dev/null -X PUT -H 'Content-Type: application/octet-stream' -T "$FILE" "$loc\${sep}digest=$DIGEST"
+else
+  curl -sS -f "$SRC/v2/$SREPO/blobs/$DIGEST" | curl -sS -f -o /dev/null -X PUT -H 'Content-Type: application/octet-stream' -T - "$loc\${sep}digest=$DIGEST"
+fi
+`;
+
+function runOne(env: Record<string, string>): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', ['-c', SCRIPT], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (c: Buffer) => (err += c.toString('utf8')));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`floor upload of ${env.DIGEST} failed (${code}): ${err.trim()}`))));
+  });
+}
+
+async function pool<T>(items: T[], n: number, fn: (t: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker));
+}
+
+export interface FloorTarget {
+  /** "http://127.0.0.1:PORT" */
+  destUrl: string;
+  /** Repository prefix at the destination. */
+  prefix: string;
+  parallel?: number;
+}
+
+/** Registry → registry: `curl GET | curl PUT` per blob. */
+export function floorSync(srcUrl: string, blobs: FloorBlob[], t: FloorTarget): Promise<void> {
+  return pool(blobs, t.parallel ?? 8, (b) =>
+    runOne({ SRC: srcUrl, SREPO: b.repo, DEST: t.destUrl, DREPO: `${t.prefix}/${b.repo}`, DIGEST: b.digest }),
+  );
+}
+
+/** Layout blob files → registry: `curl -T FILE` per blob. */
+export function floorLoad(layoutDir: string, blobs: FloorBlob[], t: FloorTarget): Promise<void> {
+  return pool(blobs, t.parallel ?? 8, (b) =>
+    runOne({
+      FILE: path.join(layoutDir, 'blobs', 'sha256', b.digest.slice('sha256:'.length)),
+      DEST: t.destUrl,
+      DREPO: `${t.prefix}/${b.repo}`,
+      DIGEST: b.digest,
+    }),
+  );
+}

@@ -1,0 +1,129 @@
+/**
+ * Runs one measured child process: wall time from spawn to exit, and peak
+ * RSS (the kernel's high-water mark). Peak RSS comes from GNU time
+ * (`/usr/bin/time -f %M`, Debian package `time`) when present, otherwise
+ * from polling /proc/PID/status (VmHWM) every 20 ms.
+ */
+import { spawn } from 'node:child_process';
+import { accessSync, constants as fsConstants } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+
+export interface Measured {
+  seconds: number;
+  /** Peak resident set size in MiB (the largest of the processes measured). */
+  peakRssMiB: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOpts {
+  cwd?: string;
+  env?: Record<string, string>;
+  /** Kill after this long (default 15 min). */
+  timeoutMs?: number;
+  /** Keep this many characters of stdout/stderr (default 64 KiB). */
+  keep?: number;
+}
+
+const GNU_TIME = '/usr/bin/time';
+let hasGnuTime: boolean | undefined;
+function gnuTime(): boolean {
+  if (hasGnuTime === undefined) {
+    try {
+      accessSync(GNU_TIME, fsConstants.X_OK);
+      hasGnuTime = true;
+    } catch {
+      hasGnuTime = false;
+    }
+  }
+  return hasGnuTime;
+}
+
+export function rssMethod(): string {
+  return gnuTime() ? 'GNU time %M (maxrss)' : '/proc/PID/status VmHWM polled every 20 ms';
+}
+
+async function readHwm(pid: number): Promise<number | undefined> {
+  try {
+    const s = await readFile(`/proc/${pid}/status`, 'utf8');
+    const m = /VmHWM:\s+(\d+) kB/.exec(s);
+    return m?.[1] ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs `cmd args` and measures it; rejects (with its stderr) when it exits non-zero. */
+export async function measure(cmd: string, args: string[], opts: RunOpts = {}): Promise<Measured> {
+  const keep = opts.keep ?? 64 * 1024;
+  const tmp = await mkdtemp(path.join(os.tmpdir(), 'airlift-bench-time-'));
+  const timeFile = path.join(tmp, 'rss');
+  const useTime = gnuTime();
+  const [bin, argv] = useTime ? [GNU_TIME, ['-f', '%M', '-o', timeFile, cmd, ...args]] : [cmd, args];
+  try {
+    const started = process.hrtime.bigint();
+    const child = spawn(bin, argv, {
+      cwd: opts.cwd,
+      env: { ...process.env, ...opts.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout = (stdout + c.toString('utf8')).slice(-keep)));
+    child.stderr.on('data', (c: Buffer) => (stderr = (stderr + c.toString('utf8')).slice(-keep)));
+    let hwmKiB = 0;
+    let poll: NodeJS.Timeout | undefined;
+    if (!useTime && child.pid !== undefined) {
+      const pid = child.pid;
+      poll = setInterval(() => {
+        void readHwm(pid).then((v) => {
+          if (v !== undefined && v > hwmKiB) hwmKiB = v;
+        });
+      }, 20);
+    }
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 15 * 60_000);
+    const code = await new Promise<number | string>((resolve, reject) => {
+      child.on('error', reject);
+      child.on('close', (c, sig) => resolve(c ?? sig ?? 'unknown'));
+    });
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    clearTimeout(timer);
+    if (poll) clearInterval(poll);
+    if (useTime) {
+      const text = await readFile(timeFile, 'utf8').catch(() => '');
+      const lines = text.trim().split('\n');
+      const last = Number(lines[lines.length - 1]);
+      if (Number.isFinite(last)) hwmKiB = last;
+    }
+    if (code !== 0) {
+      throw new Error(`${cmd} ${args.slice(0, 8).join(' ')}${args.length > 8 ? ' …' : ''} exited ${code}:\n${stderr.slice(-4000)}`);
+    }
+    return { seconds, peakRssMiB: hwmKiB / 1024, stdout, stderr };
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+/** Several measured steps run one after another, as one measurement (sum of times, max of RSS). */
+export async function measureSteps(steps: Array<() => Promise<Measured>>): Promise<Measured> {
+  const started = process.hrtime.bigint();
+  let peak = 0;
+  let stdout = '';
+  let stderr = '';
+  for (const step of steps) {
+    const m = await step();
+    peak = Math.max(peak, m.peakRssMiB);
+    stdout += m.stdout;
+    stderr += m.stderr;
+  }
+  return { seconds: Number(process.hrtime.bigint() - started) / 1e9, peakRssMiB: peak, stdout, stderr };
+}
+
+/** Runs a function and times it (for work done in this process, e.g. the floor's pool of curl pipes). */
+export async function timed<T>(fn: () => Promise<T>): Promise<{ seconds: number; value: T }> {
+  const started = process.hrtime.bigint();
+  const value = await fn();
+  return { seconds: Number(process.hrtime.bigint() - started) / 1e9, value };
+}

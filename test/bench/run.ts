@@ -1,0 +1,111 @@
+/**
+ * `npm run bench [-- --only CASE[,CASE] --quick --side airlift|other --cpu-prof]`
+ *
+ * Runs airlift and skopeo 1.9 (or the curl floor) on the same work against
+ * fresh docker-registry processes on 127.0.0.1, prints a table and writes it
+ * as JSON to bench-results/. Cases: sync-big, floor-big, sync-many,
+ * resync-many, save-big, load-big, rss. See test/bench/README.md.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { skopeoBinary } from '../harness/skopeo.js';
+import { loadBig, rssCheck, saveBig } from './cases-bundle.js';
+import { floorBig, resyncMany, syncBig, syncMany } from './cases-sync.js';
+import { Ctx } from './context.js';
+import { measure, rssMethod } from './proc.js';
+import { formatTable, writeJson } from './table.js';
+import { AIRLIFT, REPO_ROOT, type Tools } from './tools.js';
+
+const CASES = ['sync-big', 'floor-big', 'sync-many', 'resync-many', 'save-big', 'load-big', 'rss'] as const;
+type CaseName = (typeof CASES)[number];
+
+const log = (s: string): void => void process.stderr.write(`bench: ${s}\n`);
+
+async function loadavg(): Promise<string> {
+  const text = await readFile('/proc/loadavg', 'utf8').catch(() => '');
+  return text.split(' ').slice(0, 3).join(' ');
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    args: process.argv.slice(2),
+    options: {
+      only: { type: 'string', multiple: true },
+      quick: { type: 'boolean', default: false },
+      side: { type: 'string', default: 'both' },
+      'cpu-prof': { type: 'boolean', default: false },
+      'data-dir': { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(`usage: npm run bench -- [--only ${CASES.join(',')}] [--quick] [--side airlift|other|both] [--cpu-prof]\n`);
+    return 0;
+  }
+  const only = (values.only ?? []).flatMap((s) => s.split(',')).filter(Boolean);
+  for (const c of only) if (!(CASES as readonly string[]).includes(c)) throw new Error(`unknown case ${JSON.stringify(c)}: use one of ${CASES.join(', ')}`);
+  const selected = new Set<CaseName>(only.length ? (only as CaseName[]) : CASES);
+  const side = values.side ?? 'both';
+  if (!['airlift', 'other', 'both'].includes(side)) throw new Error(`--side ${side}: use airlift, other or both`);
+  if (side !== 'other' && !existsSync(AIRLIFT)) throw new Error(`${AIRLIFT} is missing: run npm run build first`);
+  skopeoBinary();
+
+  const work = await mkdtemp(path.join(os.tmpdir(), 'airlift-bench-'));
+  const profDir = path.join(REPO_ROOT, 'bench-results', 'profiles');
+  if (values['cpu-prof']) await mkdir(profDir, { recursive: true });
+  const tools: Tools = { work, nodeFlags: values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [], env: {} };
+  const ctx = new Ctx(
+    {
+      quick: values.quick ?? false,
+      dataRoot: values['data-dir'] ?? path.join(REPO_ROOT, '.tmp', 'bench-data'),
+      sides: { airlift: side !== 'other', other: side !== 'airlift' },
+    },
+    tools,
+    log,
+  );
+  const machine = { cpus: os.cpus().length, memMiB: Math.round(os.totalmem() / 1024 / 1024), loadBefore: await loadavg(), loadAfter: '' };
+  log(`load average before: ${machine.loadBefore} (${machine.cpus} cores); peak RSS via ${rssMethod()}`);
+  const started = new Date();
+  try {
+    if (selected.has('sync-big')) await syncBig(ctx);
+    if (selected.has('floor-big')) await floorBig(ctx);
+    if (selected.has('sync-many')) await syncMany(ctx, selected.has('resync-many'));
+    if (selected.has('resync-many')) await resyncMany(ctx);
+    if (selected.has('save-big')) await saveBig(ctx);
+    if (selected.has('load-big')) await loadBig(ctx);
+    if (selected.has('rss')) await rssCheck(ctx);
+  } finally {
+    await ctx.stopAll();
+    await rm(work, { recursive: true, force: true });
+  }
+  machine.loadAfter = await loadavg();
+  log(`load average after: ${machine.loadAfter}`);
+  const skopeoVersion = (await measure(skopeoBinary(), ['--version'])).stdout.trim();
+  process.stdout.write(formatTable(ctx.rows));
+  process.stdout.write(`load average before/after: ${machine.loadBefore} / ${machine.loadAfter} on ${machine.cpus} cores${values.quick ? ' (--quick data sets)' : ''}\n`);
+  const file = await writeJson(path.join(REPO_ROOT, 'bench-results'), {
+    started: started.toISOString(),
+    quick: values.quick,
+    machine,
+    node: process.version,
+    skopeo: skopeoVersion,
+    rssMethod: rssMethod(),
+    rows: ctx.rows,
+  });
+  log(`wrote ${path.relative(process.cwd(), file)}`);
+  return ctx.rows.some((r) => r.pass === false) ? 1 : 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    log(err instanceof Error ? (err.stack ?? err.message) : String(err));
+    process.exitCode = 2;
+  },
+);

@@ -1,0 +1,79 @@
+/**
+ * The commands the benchmark measures: airlift (the built CLI, as a child
+ * process) and skopeo 1.9 (`sync`, and `copy` into one OCI directory + `tar`).
+ */
+import { writeFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { skopeoBinary } from '../harness/skopeo.js';
+import type { GeneratedImage } from '../../fixtures/images/generate.js';
+import { measure, measureSteps, type Measured } from './proc.js';
+
+export const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
+export const AIRLIFT = path.join(REPO_ROOT, 'dist', 'cmd', 'airlift.js');
+
+export interface Tools {
+  /** Scratch directory of this run (auth file, YAML, bundles). */
+  work: string;
+  /** Extra node flags for airlift (e.g. --cpu-prof). */
+  nodeFlags: string[];
+  /** Extra environment for airlift. */
+  env: Record<string, string>;
+}
+
+const ref = (host: string, img: GeneratedImage): string => `${host}/${img.name}:${img.tag}`;
+
+function airlift(t: Tools, hosts: string[], args: string[]): Promise<Measured> {
+  const globals = hosts.flatMap((h) => ['--plain-http', h]);
+  return measure(process.execPath, [...t.nodeFlags, AIRLIFT, ...globals, ...args], { cwd: t.work, env: t.env });
+}
+
+export function airliftSync(t: Tools, src: string, images: GeneratedImage[], dest: string, prefix: string): Promise<Measured> {
+  return airlift(t, [src, dest], ['sync', ...images.flatMap((i) => ['--image', ref(src, i)]), '--to', `${dest}/${prefix}`]);
+}
+
+export function airliftSave(t: Tools, src: string, images: GeneratedImage[], bundle: string): Promise<Measured> {
+  return airlift(t, [src], ['save', ...images.flatMap((i) => ['--image', ref(src, i)]), '-o', bundle]);
+}
+
+export function airliftLoad(t: Tools, bundle: string, dest: string, prefix: string): Promise<Measured> {
+  return airlift(t, [dest], ['load', bundle, '--to', `${dest}/${prefix}`]);
+}
+
+// ---- skopeo ------------------------------------------------------------------
+
+let authFile: string | undefined;
+function skopeoEnv(t: Tools): Record<string, string> {
+  if (!authFile) {
+    authFile = path.join(t.work, 'skopeo-auth.json');
+    writeFileSync(authFile, '{"auths":{}}\n');
+  }
+  return { HOME: t.work, REGISTRY_AUTH_FILE: authFile };
+}
+
+function skopeo(t: Tools, args: string[]): Promise<Measured> {
+  return measure(skopeoBinary(), ['--insecure-policy', ...args], { cwd: t.work, env: skopeoEnv(t) });
+}
+
+/** `skopeo sync --src yaml` of every image in one process (the YAML file is written before timing starts). */
+export async function skopeoSyncPrepare(t: Tools, src: string, images: GeneratedImage[], name: string): Promise<string> {
+  const lines = [`${src}:`, '  tls-verify: false', '  images:'];
+  const byRepo = new Map<string, string[]>();
+  for (const i of images) byRepo.set(i.name, [...(byRepo.get(i.name) ?? []), i.tag]);
+  for (const [repo, tags] of byRepo) lines.push(`    ${repo}:`, ...tags.map((tag) => `      - ${JSON.stringify(tag)}`));
+  const file = path.join(t.work, `skopeo-sync-${name}.yaml`);
+  await writeFile(file, lines.join('\n') + '\n');
+  return file;
+}
+
+export function skopeoSync(t: Tools, yamlFile: string, dest: string, prefix: string): Promise<Measured> {
+  return skopeo(t, ['sync', '--src', 'yaml', '--dest', 'docker', '--all', '--preserve-digests', '--dest-tls-verify=false', yamlFile, `${dest}/${prefix}`]);
+}
+
+/** `skopeo copy --all` of each image into one OCI directory, then `tar cf`. */
+export function skopeoSave(t: Tools, src: string, images: GeneratedImage[], ociDir: string, tarFile: string): Promise<Measured> {
+  return measureSteps([
+    ...images.map((i) => () => skopeo(t, ['copy', '--all', '--quiet', '--src-tls-verify=false', `docker://${ref(src, i)}`, `oci:${ociDir}:${i.name}:${i.tag}`])),
+    () => measure('tar', ['cf', tarFile, '-C', ociDir, '.']),
+  ]);
+}
