@@ -1,0 +1,109 @@
+/**
+ * `airlift verify BUNDLE [-o table|json]`: re-hashes every blob of a bundle and
+ * checks that every image's manifests, children, config and layers are there
+ * with the right sizes (and the charts match the lock).
+ * `airlift verify --to HOST[:PORT][/PREFIX] [--mapping MODE] BUNDLE`: checks that
+ * the registry holds every image of the bundle with the same digest.
+ * Exits non-zero, naming the bad blobs and images, when anything is wrong.
+ */
+import path from 'node:path';
+import { Command, Option } from 'commander';
+import { bundleImages, bundleLock, openBundle } from '../../src/bundle/images.js';
+import { checkError, verifyLayout } from '../../src/bundle/verify.js';
+import { destinationTag } from '../../src/copy/inputs.js';
+import { sha256 } from '../../src/digest/index.js';
+import { mapReferences, parseMappingMode, parseTarget } from '../../src/mapping/index.js';
+import { formatReference } from '../../src/reference/index.js';
+import type { CommandContext } from '../context.js';
+import { Registries } from '../mirror.js';
+
+interface VerifyFlags {
+  to?: string;
+  mapping: string;
+  output: 'table' | 'json';
+}
+
+interface Row {
+  image: string;
+  digest: string;
+  status: string;
+  destination?: string;
+  problems?: string[];
+}
+
+function table(rows: Row[]): string {
+  const w = Math.max(5, ...rows.map((r) => r.image.length));
+  const lines = [`${'STATUS'.padEnd(9)}${'IMAGE'.padEnd(w + 2)}DIGEST`];
+  for (const r of rows) {
+    lines.push(`${r.status.padEnd(9)}${r.image.padEnd(w + 2)}${r.digest}`);
+    for (const p of r.problems ?? []) lines.push(`         ${p}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export function registerVerify(program: Command, ctx: CommandContext): void {
+  program
+    .command('verify')
+    .description('check a bundle (every blob re-hashed, every reference present), or with --to that a registry holds its images')
+    .argument('<bundle>', 'a bundle written by airlift save, or an OCI layout directory')
+    .option('--to <HOST[:PORT][/PREFIX]>', 'check this registry instead of the bundle itself')
+    .option('--mapping <mode>', 'the mapping the bundle was loaded with', 'default')
+    .addOption(new Option('-o, --output <format>', 'report format on stdout').choices(['table', 'json']).default('table'))
+    .action(async (bundleArg: string, flags: VerifyFlags) => {
+      const source = await openBundle(path.resolve(ctx.io.cwd, bundleArg));
+      const write = (rows: Row[]): void => {
+        ctx.io.stdout.write(flags.output === 'json' ? `${JSON.stringify(rows, null, 2)}\n` : table(rows));
+      };
+      try {
+        if (!flags.to) {
+          const check = await verifyLayout(source.reader, ctx.globals().concurrency);
+          const rows: Row[] = check.images.map((i) => ({ image: i.image, digest: i.digest, status: i.status, ...(i.problems.length ? { problems: i.problems } : {}) }));
+          const problems = check.images.flatMap((i) => i.problems.map((p) => `${i.image}: ${p}`));
+          // damaged blobs no image refers to are still damage
+          for (const [d, msg] of check.damaged) if (!problems.some((p) => p.includes(d))) problems.push(msg);
+          const lock = await bundleLock(source, bundleArg);
+          if (lock && 'readFile' in source) {
+            for (const ch of lock.charts) {
+              if (!ch.file || !ch.digest) continue;
+              const got = sha256(await source.readFile(ch.file, 256 * 1024 * 1024).catch(() => Buffer.alloc(0)));
+              if (got !== ch.digest) problems.push(`chart ${ch.file}: expected ${ch.digest}, got ${got}`);
+            }
+          }
+          write(rows);
+          ctx.logger().log('info', `${bundleArg}: ${check.blobsChecked} blobs re-hashed, ${check.images.length} images checked`);
+          const bad = [...check.damaged.keys()].length > 0 || problems.some((p) => p.includes('damaged') || p.includes('expected'));
+          const err = checkError(`${bundleArg} failed verification`, problems, bad ? 'E_DIGEST_MISMATCH' : 'E_BUNDLE');
+          if (err) throw err;
+          return;
+        }
+        const target = parseTarget(flags.to);
+        const images = bundleImages(source, bundleArg);
+        const mapped = mapReferences(images.map((i) => i.ref), target, parseMappingMode(flags.mapping));
+        const regs = new Registries(ctx);
+        try {
+          const reg = regs.endpoint(target.host);
+          const rows: Row[] = [];
+          for (const img of images) {
+            const d = mapped.get(img.formatted)!;
+            const there = await reg.resolveManifest(d.repository, destinationTag(d));
+            const status = !there ? 'missing' : there.digest === img.descriptor.digest ? 'ok' : 'different';
+            rows.push({
+              image: img.formatted,
+              digest: img.descriptor.digest,
+              status,
+              destination: formatReference(d),
+              ...(status === 'ok' ? {} : { problems: [status === 'missing' ? `${formatReference(d)} is missing` : `${formatReference(d)} is ${there!.digest}`] }),
+            });
+          }
+          write(rows);
+          const problems = rows.flatMap((r) => (r.problems ?? []).map((p) => `${r.image}: ${p}`));
+          const err = checkError(`${target.host} does not hold every image of ${bundleArg}`, problems, rows.some((r) => r.status === 'different') ? 'E_DIGEST_MISMATCH' : 'E_NOT_FOUND');
+          if (err) throw err;
+        } finally {
+          await regs.close();
+        }
+      } finally {
+        await source.close();
+      }
+    });
+}

@@ -1,0 +1,63 @@
+/**
+ * Opening a bundle (an oci-archive tar, or an OCI layout directory such as
+ * skopeo writes) and listing its images by their full source references.
+ */
+import { stat } from 'node:fs/promises';
+import { openOciArchiveSource, type OciArchiveSource } from '../endpoint/oci-archive.js';
+import { openOciDirSource, type LayoutSource } from '../endpoint/oci-dir.js';
+import { BundleError, NotFoundError, toAirliftError } from '../errors.js';
+import { entryName } from '../layout/index-json.js';
+import { parseLock } from '../lock/io.js';
+import type { Lock } from '../lock/types.js';
+import type { Descriptor } from '../oci/types.js';
+import { formatReference, parseReference, type Reference } from '../reference/index.js';
+
+export interface BundleImage {
+  /** The full reference the image was saved under. */
+  ref: Reference;
+  formatted: string;
+  /** Top-level descriptor in index.json. */
+  descriptor: Descriptor;
+}
+
+export async function openBundle(file: string): Promise<LayoutSource | OciArchiveSource> {
+  let st;
+  try {
+    st = await stat(file);
+  } catch {
+    throw new NotFoundError(`bundle ${file} does not exist`, { hint: 'give the path of a bundle written by airlift save, or an OCI layout directory' });
+  }
+  return st.isDirectory() ? openOciDirSource(file) : openOciArchiveSource(file);
+}
+
+/** The named images of a bundle. A name that is not a full image reference is a BundleError naming it. */
+export function bundleImages(source: LayoutSource, where: string): BundleImage[] {
+  const out: BundleImage[] = [];
+  for (const e of source.images()) {
+    const name = e.containerdName ?? e.refName;
+    if (name === undefined) continue; // an unnamed entry is not an image to push
+    let ref: Reference;
+    try {
+      if (!name.includes('/')) throw new Error('no repository');
+      ref = parseReference(name);
+    } catch {
+      throw new BundleError(`${where}: image ${JSON.stringify(entryName(e))} is not named by a full image reference`, {
+        hint: 'name images REGISTRY/REPOSITORY:TAG in the layout (airlift save does; with skopeo use oci:DIR:REGISTRY/REPOSITORY:TAG)',
+      });
+    }
+    out.push({ ref, formatted: formatReference(ref), descriptor: e.descriptor });
+  }
+  if (out.length === 0) throw new BundleError(`${where} names no images`, { hint: 'recreate it with airlift save' });
+  return out;
+}
+
+/** The airlift.lock.json inside an archive bundle, when there is one. */
+export async function bundleLock(source: LayoutSource | OciArchiveSource, where: string): Promise<Lock | undefined> {
+  if (!('extraFiles' in source)) return undefined;
+  if (!(await source.extraFiles()).includes('airlift.lock.json')) return undefined;
+  try {
+    return parseLock((await source.readFile('airlift.lock.json', 16 * 1024 * 1024)).toString('utf8'), `${where}: airlift.lock.json`);
+  } catch (err) {
+    throw toAirliftError(err);
+  }
+}

@@ -1,0 +1,127 @@
+/**
+ * Verifying a bundle (or layout) in place: every blob is re-hashed, and every
+ * image's manifests, children, config and layers are checked present with the
+ * size their descriptors give. Problems name the blob and the image.
+ */
+import { pipeline } from 'node:stream/promises';
+import { Writable } from 'node:stream';
+import pLimit from 'p-limit';
+import { VerifyingStream } from '../digest/index.js';
+import { AirliftError, toAirliftError } from '../errors.js';
+import type { LayoutFiles } from '../layout/files.js';
+import { entryName } from '../layout/index-json.js';
+import { digestOfBlobPath } from '../layout/paths.js';
+import type { LayoutReader } from '../layout/reader.js';
+import type { Descriptor } from '../oci/types.js';
+import { isForeignLayer, parseManifest } from '../copy/manifest.js';
+
+export interface ImageCheck {
+  image: string;
+  digest: string;
+  status: 'ok' | 'bad';
+  problems: string[];
+}
+
+export interface LayoutCheck {
+  images: ImageCheck[];
+  /** Blobs whose bytes do not match their name (digest → problem). */
+  damaged: Map<string, string>;
+  blobsChecked: number;
+  bytesChecked: number;
+}
+
+const sink = (): Writable =>
+  new Writable({
+    write(_c, _e, cb) {
+      cb();
+    },
+  });
+
+/** Re-hashes every file under blobs/ (files whose name is not a digest are reported too). */
+async function hashBlobs(files: LayoutFiles, concurrency: number): Promise<{ damaged: Map<string, string>; count: number; bytes: number }> {
+  const damaged = new Map<string, string>();
+  const names = (await files.list()).filter((n) => n.startsWith('blobs/'));
+  const limit = pLimit(Math.max(1, concurrency));
+  let bytes = 0;
+  await Promise.all(
+    names.map((name) =>
+      limit(async () => {
+        const digest = digestOfBlobPath(name);
+        if (!digest) {
+          damaged.set(name, `${name} is not named after a digest`);
+          return;
+        }
+        try {
+          const v = new VerifyingStream(`blob ${digest}`, digest);
+          await pipeline(await files.stream(name), v, sink());
+          bytes += v.bytesSeen;
+        } catch (err) {
+          damaged.set(digest, toAirliftError(err).message);
+        }
+      }),
+    ),
+  );
+  return { damaged, count: names.length, bytes };
+}
+
+/** Checks a layout: blob hashes, then every named image's tree. */
+export async function verifyLayout(reader: LayoutReader, concurrency = 4): Promise<LayoutCheck> {
+  const { damaged, count, bytes } = await hashBlobs(reader.files, concurrency);
+  const images: ImageCheck[] = [];
+  for (const entry of reader.entries()) {
+    const image = entryName(entry);
+    const problems: string[] = [];
+    const seen = new Set<string>();
+    const checkBlob = async (d: Descriptor, from: string): Promise<boolean> => {
+      const size = await reader.blobSize(d.digest);
+      if (size === undefined) {
+        problems.push(`blob ${d.digest} (${from}) is missing`);
+        return false;
+      }
+      if (size !== d.size) {
+        problems.push(`blob ${d.digest} (${from}) has ${size} bytes, its descriptor says ${d.size}`);
+        return false;
+      }
+      const bad = damaged.get(d.digest);
+      if (bad) {
+        problems.push(`blob ${d.digest} (${from}) is damaged: ${bad}`);
+        return false;
+      }
+      return true;
+    };
+    const walk = async (d: Descriptor, from: string): Promise<void> => {
+      if (seen.has(d.digest)) return;
+      seen.add(d.digest);
+      if (!(await checkBlob(d, from))) return;
+      try {
+        const raw = await reader.readManifest(d);
+        const m = parseManifest(`manifest ${d.digest}`, raw);
+        if (m.kind === 'index') for (const c of m.children) await walk(c, `child of ${d.digest}`);
+        else {
+          await checkBlob(m.config, `config of ${d.digest}`);
+          for (const l of m.layers) {
+            if (seen.has(l.digest)) continue;
+            seen.add(l.digest);
+            if (isForeignLayer(l) && (await reader.blobSize(l.digest)) === undefined) continue;
+            await checkBlob(l, `layer of ${d.digest}`);
+          }
+        }
+      } catch (err) {
+        problems.push(toAirliftError(err).message);
+      }
+    };
+    await walk(entry.descriptor, 'top-level manifest');
+    images.push({ image, digest: entry.descriptor.digest, status: problems.length ? 'bad' : 'ok', problems });
+  }
+  return { images, damaged, blobsChecked: count, bytesChecked: bytes };
+}
+
+/** One error for a failed check: the first problem, and how many there are. */
+export function checkError(what: string, problems: string[], code: 'E_DIGEST_MISMATCH' | 'E_BUNDLE' | 'E_NOT_FOUND'): AirliftError | undefined {
+  if (problems.length === 0) return undefined;
+  const shown = problems.slice(0, 10).map((p) => `  ${p}`);
+  if (problems.length > 10) shown.push(`  … and ${problems.length - 10} more`);
+  return new AirliftError(code, `${what}: ${problems.length} problem(s):\n${shown.join('\n')}`, {
+    hint: code === 'E_NOT_FOUND' ? 'load the bundle again (airlift load)' : 'the bundle is damaged; copy it again or recreate it with airlift save',
+  });
+}
