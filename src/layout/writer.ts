@@ -140,8 +140,12 @@ export class LayoutWriter {
     const final = this.abs(blobPath(desc.digest));
     const tmp = this.tmpName(desc.digest);
     const what = `blob ${desc.digest}`;
+    // The body may fail before the pipeline below listens (a VerifyingStream
+    // that ends early): keep that error for the pipeline instead of crashing.
+    const keep = (): void => {};
+    body.on('error', keep);
     try {
-      await mkdir(path.dirname(final), { recursive: true });
+      await this.ensureDir(path.dirname(final));
       const out = createWriteStream(tmp, { flags: 'wx', highWaterMark: STREAM_CHUNK });
       // A VerifyingStream for this very digest and size already fails instead of
       // ending on a mismatch: hashing the bytes a second time would only cost CPU.
@@ -155,8 +159,17 @@ export class LayoutWriter {
     } catch (err) {
       body.destroy();
       await rm(tmp, { force: true });
-      throw ioFailure(`${what} to ${this.root}`, err);
+      throw ioFailure(`${what} to ${this.root}`, body.errored ?? err);
+    } finally {
+      body.off('error', keep);
     }
+  }
+
+  private readonly dirs = new Set<string>();
+  private async ensureDir(dir: string): Promise<void> {
+    if (this.dirs.has(dir)) return;
+    await mkdir(dir, { recursive: true });
+    this.dirs.add(dir);
   }
 
   /** Stores bytes already in memory (manifests), verified against the descriptor. */

@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { readdir, readFile, stat, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -181,6 +183,36 @@ describe('oci-archive writer: interruption, staging reuse, atomic output', () =>
     expect(await src.extraFiles()).toEqual(['charts/app-1.0.0.tgz']);
     expect((await src.readFile('charts/app-1.0.0.tgz', 10_000)).equals(Buffer.alloc(5000, 1))).toBe(true);
     expect((await stat(out)).size % 512).toBe(0);
+  });
+
+  it('writes long names (pax) that GNU tar and the reader agree on, including sha512 blob paths', async () => {
+    const out = path.join(tmp.dir, 'i5', 'bundle.tar');
+    await mkdir(path.dirname(out));
+    const data = Buffer.from('sha512 content');
+    const d512 = `sha512:${createHash('sha512').update(data).digest('hex')}`;
+    const manifestBytes = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: d512, size: data.length },
+        layers: [],
+      }),
+    );
+    const dst = await openOciArchiveDestination(out);
+    await dst.putBlob('r', { mediaType: 'x', digest: d512, size: data.length }, Readable.from([data]));
+    await dst.putManifest('registry.example.org:5000/team/app', { bytes: manifestBytes, mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: sha256(manifestBytes) }, '1');
+    const longName = `charts/${'a-very-long-chart-name-'.repeat(6)}1.0.0.tgz`;
+    dst.addFile(longName, Buffer.from('chart'));
+    await dst.commit();
+    const listed = execFileSync('tar', ['-tf', out], { encoding: 'utf8' }).trim().split('\n');
+    expect(listed).toContain(`blobs/sha512/${d512.slice(7)}`);
+    expect(listed).toContain(longName);
+    expect(listed.slice(0, 2)).toEqual(['oci-layout', 'index.json']);
+    const src = await openOciArchiveSource(out);
+    const chunks: Buffer[] = [];
+    for await (const c of await src.getBlob('r', { mediaType: 'x', digest: d512, size: data.length })) chunks.push(c as Buffer);
+    expect(Buffer.concat(chunks).toString()).toBe('sha512 content');
+    expect((await src.readFile(longName, 100)).toString()).toBe('chart');
   });
 
   it('names a missing output directory and refuses a directory as output', async () => {
