@@ -174,6 +174,27 @@ describe('sync --shard i/4 in four processes equals one unsharded sync', () => {
     expect([...seen.keys()].sort()).toEqual([...refs].sort());
   });
 
+  it('load --shard i/3 of one bundle pushes every image exactly once', async () => {
+    const bundle = path.join(work, 'whole.tar');
+    const saved = await airlift(['--plain-http', source.host, 'save', ...refs.flatMap((r) => ['--image', r]), '-o', bundle]);
+    expect(saved.code, saved.stderr).toBe(0);
+    const lockFile = (i: number) => path.join(work, `load-${i}.json`);
+    const runs = await Promise.all(
+      [0, 1, 2].map((i) => airlift(['--plain-http', destB.host, 'load', bundle, '--to', `${destB.host}/loaded`, '--shard', `${i}/3`, '--lock-out', lockFile(i)])),
+    );
+    runs.forEach((r, i) => expect(r.code, `load --shard ${i}/3: ${r.stderr}`).toBe(0));
+    const seen = new Map<string, number>();
+    for (const i of [0, 1, 2]) {
+      for (const img of (await readLock(lockFile(i))).images) {
+        expect(seen.has(img.source), `${img.source} loaded by shards ${seen.get(img.source)} and ${i}`).toBe(false);
+        seen.set(img.source, i);
+        expect(inShard(img.source, { index: i, count: 3 })).toBe(true);
+        expect(await skopeoInspectDigest(destB, img.destination!.slice(destB.host.length + 1))).toBe(img.digest);
+      }
+    }
+    expect([...seen.keys()].sort()).toEqual([...refs].sort());
+  });
+
   it('refuses a bad --shard before copying anything', async () => {
     const r = await airlift(['sync', '--image', refs[0]!, '--to', `${destA.host}/bad`, '--shard', '4/4']);
     expect(r.code).toBe(2);
