@@ -7,7 +7,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readConfig } from '../../../src/config/index.js';
+import { readConfig, validateConfig } from '../../../src/config/index.js';
 import { parseShard } from '../../../src/shard/index.js';
 import { parseAgainstCli, type ParsedArgv } from './cli-grammar.js';
 import { kustomize, podSpecOf, type K8sObject } from './render.js';
@@ -209,6 +209,28 @@ describe('manifests (kubectl kustomize)', () => {
     expect(cfg.targetText).toBe('mirror.internal:5000/platform');
     expect(cfg.images.length).toBeGreaterThan(0);
     expect(cfg.platforms.length).toBeGreaterThan(0);
+  });
+
+  it('airlift-config.schema.json names exactly the fields the config reader accepts', async () => {
+    const schema = JSON.parse(await readFile(path.join(ROOT, 'airlift-config.schema.json'), 'utf8'));
+    // The reader lists the fields it accepts when it meets an unknown one.
+    const accepted = (doc: Record<string, unknown>): string[] => {
+      try {
+        validateConfig(doc, 'probe.yaml');
+      } catch (e) {
+        const m = /expected one of ([\w, ]+)/.exec((e as Error).message);
+        if (m) return m[1]!.split(', ').sort();
+        throw e;
+      }
+      throw new Error('the config reader accepted an unknown field');
+    };
+    expect(Object.keys(schema.properties).sort()).toEqual(accepted({ images: ['a/b:1'], bogus: 1 }));
+    const chartSchema = schema.properties.charts.items.oneOf.find((x: { type: string }) => x.type === 'object');
+    expect(Object.keys(chartSchema.properties).sort()).toEqual(accepted({ charts: [{ path: 'c', bogus: 1 }] }));
+    expect(schema.properties.mapping.enum).toEqual(['default', 'preserve-registry', 'flatten']);
+    // and the example config uses only schema fields
+    const example = (await import('yaml')).parse(await readFile(dir('base/airlift.yaml'), 'utf8')) as Record<string, unknown>;
+    for (const k of Object.keys(example)) expect(schema.properties).toHaveProperty(k);
   });
 
   it('the Dockerfile runs as the uid the manifests expect, with `airlift` on the PATH', async () => {
