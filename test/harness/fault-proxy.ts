@@ -8,7 +8,8 @@
  *               with `beforeForward` (and always for HEAD) reset before upstream sees it;
  * - `truncate`: send headers (full Content-Length) and N body bytes, then close cleanly (FIN);
  * - `status`:   answer 500/502/503/429 (with `Retry-After`) without forwarding;
- * - `stall`:    hold the request for T ms (bounded), then forward it;
+ * - `stall`:    hold the request for T ms (bounded), then forward it (recorded
+ *               once when the stall starts, with status 0, and again when answered);
  * - `corrupt`:  forward, but flip one byte of the body (same length);
  * - `redirect`: answer 307 to a second listener on another loopback address
  *               (127.0.0.2 when it can be bound) that records the headers it
@@ -318,7 +319,7 @@ export async function startFaultProxy(upstream: UpstreamTarget): Promise<FaultPr
             });
             return;
           }
-          record(log, req, status, kind);
+          record(log, req, status, kind === 'stall' ? undefined : kind);
           res.writeHead(status, headers);
           upRes.pipe(res);
         },
@@ -331,6 +332,8 @@ export async function startFaultProxy(upstream: UpstreamTarget): Promise<FaultPr
     };
 
     if (fault?.kind === 'stall') {
+      // Recorded when the stall starts (status 0); the forwarded answer is recorded again when it is sent.
+      record(log, req, 0, kind);
       const t = setTimeout(() => {
         stalls.delete(t);
         if (!stopped) go();
