@@ -4,9 +4,9 @@
  * after a dropped connection. Verification: getBlobVerified, or the caller
  * pipes through VerifyingStream.
  */
-import { PassThrough, Readable, pipeline } from 'node:stream';
+import { PassThrough, pipeline, type Readable } from 'node:stream';
 import { VerifyingStream } from '../digest/index.js';
-import { NetworkError } from '../errors.js';
+import { AirliftError, NetworkError } from '../errors.js';
 import type { Descriptor } from '../oci/types.js';
 import { repoScope } from './challenge.js';
 import { isRetryableError } from './retry.js';
@@ -69,7 +69,7 @@ export async function getBlob(r: Requester, host: string, repo: string, desc: Pi
       what,
       signal: controller.signal,
     });
-  let first = await open(0);
+  const first = await open(0);
   const out = new PassThrough({ highWaterMark: 1 << 20 });
   let done = false;
   out.on('close', () => {
@@ -116,18 +116,15 @@ export async function getBlob(r: Requester, host: string, repo: string, desc: Pi
         if (out.destroyed || controller.signal.aborted) return;
         if (!isRetryableError(err) || resumes >= maxResumes) {
           done = true;
-          out.destroy(err instanceof NetworkError ? err : new NetworkError(`${what}: download failed after ${offset} bytes: ${(err as Error).message}`, { cause: err }));
+          out.destroy(err instanceof AirliftError ? err : new NetworkError(`${what}: download failed after ${offset} bytes: ${(err as Error).message}`, { cause: err }));
           return;
         }
         resumes++;
-        r.auth; // keep the requester (and its token cache) for the resumed request
         current = undefined;
       }
     }
   };
-  void pump().finally(() => {
-    first = undefined as never;
-  });
+  void pump();
   return out;
 }
 

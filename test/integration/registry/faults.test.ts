@@ -90,6 +90,32 @@ describe('downloads', () => {
     expect(ranges[1]).toMatch(/^bytes=\d+-$/);
   });
 
+  it('resumes correctly when the server ignores Range and sends the whole blob again', async () => {
+    const data = randomBytes(300 * 1024);
+    let calls = 0;
+    const reg = await server((req, res) => {
+      if (req.url === '/v2/') return void res.end('{}');
+      calls++;
+      res.writeHead(200, { 'content-length': data.length });
+      if (calls === 1) res.write(data.subarray(0, 100_000), () => res.destroy());
+      else res.end(data);
+    });
+    const c = client(reg.host);
+    const got = await readAll(await c.getBlobVerified(reg.host, 'app', { mediaType: MediaType.OciLayer, digest: sha256(data), size: data.length }));
+    expect(got.equals(data)).toBe(true);
+    expect(calls).toBe(2);
+  });
+
+  it('a missing blob rejects the GET with NotFoundError (not a broken stream)', async () => {
+    const reg = await server((req, res) => {
+      if (req.url === '/v2/') return void res.end('{}');
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ errors: [{ code: 'BLOB_UNKNOWN', message: 'blob unknown to registry' }] }));
+    });
+    const c = client(reg.host);
+    await expect(c.getBlob(reg.host, 'app', { digest: sha256('x') })).rejects.toMatchObject({ code: 'E_NOT_FOUND' });
+  });
+
   it('getBlobVerified fails when the registry serves wrong bytes', async () => {
     const data = randomBytes(10_000);
     const reg = await server((req, res) => {
