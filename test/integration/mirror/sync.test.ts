@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -66,5 +66,42 @@ describe('airlift sync (real registries)', () => {
     expect(srcReqs).toHaveLength(layout.images.length);
     expect(dstReqs).toHaveLength(layout.images.length);
     expect([...srcReqs, ...dstReqs].every((r) => r.startsWith('HEAD /v2/') && r.includes('/manifests/'))).toBe(true);
+  });
+
+  it('--config: images, target and platforms from airlift.yaml; a filtered index is noted in the lock', async () => {
+    const multi = layout.images.find((i) => i.name === 'fixtures/multi')!;
+    const alpha = layout.images.find((i) => i.name === 'fixtures/alpha')!;
+    const cfg = path.join(tmp, 'airlift.yaml');
+    await writeFile(
+      cfg,
+      `target: ${dstProxy.host}/cfg\nplatforms: [linux/arm64]\nimages:\n  - ${srcProxy.host}/${multi.name}:${multi.tag}\n  - ${srcProxy.host}/${alpha.name}:${alpha.tag}\n`,
+    );
+    const lock = path.join(tmp, 'cfg.lock.json');
+    const r = await runCli([...plain(), '--json', 'sync', '--config', cfg, '--lock-out', lock]);
+    expect(r.code, r.stderr).toBe(0);
+    const events = r.stderr.trim().split('\n').map((l) => JSON.parse(l) as { type: string });
+    expect(events.filter((e) => e.type === 'image.done')).toHaveLength(2);
+    expect(events.at(-1)).toMatchObject({ type: 'summary', images: 2, copied: 2 });
+    const written = JSON.parse(await readFile(lock, 'utf8')) as { target: string; images: Array<{ source: string; digest: string; platforms: string[]; filtered?: { sourceDigest: string } }> };
+    expect(written.target).toBe(`${dstProxy.host}/cfg`);
+    const m = written.images.find((i) => i.source.endsWith(`${multi.name}:${multi.tag}`))!;
+    expect(m.platforms).toEqual(['linux/arm64/v8']);
+    expect(m.filtered?.sourceDigest).toBe(multi.digest);
+    expect(m.digest).not.toBe(multi.digest);
+    expect(await skopeoInspectDigest(dst, `cfg/${multi.name}:${multi.tag}`)).toBe(m.digest);
+    // a single-platform image is copied as it is
+    expect(await skopeoInspectDigest(dst, `cfg/${alpha.name}:${alpha.tag}`)).toBe(alpha.digest);
+  });
+
+  it('refuses a sync without a destination, and a config with a bad field, with usage/input errors', async () => {
+    const none = await runCli(['sync', '--image', 'docker.io/library/nginx:1.25']);
+    expect(none.code).not.toBe(0);
+    expect(none.stderr).toContain('--to');
+    const cfg = path.join(tmp, 'bad.yaml');
+    await writeFile(cfg, 'images: [nginx]\nmapping: sideways\n');
+    const bad = await runCli(['sync', '--config', cfg, '--to', '127.0.0.1:1']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('mapping');
+    expect(bad.stderr).toContain('E_INPUT');
   });
 });
