@@ -20,6 +20,8 @@ import { cancelUpload, mountBlob, startUpload, uploadBlob, type MountResult, typ
 export interface RegistryClientOptions {
   caFiles?: string[];
   insecureSkipTlsVerify?: boolean;
+  /** Hosts whose certificates are not verified (per-registry --insecure-skip-tls-verify). */
+  insecureHosts?: string[];
   /** Hosts (host or host:port) spoken to over plain HTTP. */
   plainHttp?: string[];
   /** Kubernetes dockerconfigjson Secret manifests to read credentials from. */
@@ -49,7 +51,7 @@ export class RegistryClient {
     const logger = o.logger ?? silentLogger;
     const retry = retryPolicy(o.retry);
     this.transport = new Transport({
-      tls: { caFiles: o.caFiles ?? [], insecureSkipTlsVerify: Boolean(o.insecureSkipTlsVerify), ...(o.certsDirs ? { certsDirs: o.certsDirs } : {}) },
+      tls: { caFiles: o.caFiles ?? [], insecureSkipTlsVerify: Boolean(o.insecureSkipTlsVerify), insecureHosts: o.insecureHosts ?? [], ...(o.certsDirs ? { certsDirs: o.certsDirs } : {}) },
       plainHttp: o.plainHttp ?? [],
       env,
       userAgent: o.userAgent ?? 'airlift',

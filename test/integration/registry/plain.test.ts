@@ -4,6 +4,13 @@ import { createRegistryEndpoint } from '../../../src/endpoint/registry.js';
 import { createRegistryClient } from '../../../src/registry/index.js';
 import { useRegistry } from '../../harness/use-registry.js';
 import { makeImage, readAll } from './image.js';
+import { sha256 } from '../../../src/digest/index.js';
+import { MediaType, type RawManifest } from '../../../src/oci/types.js';
+
+function raw(obj: unknown, mediaType: string): RawManifest {
+  const bytes = Buffer.from(JSON.stringify(obj));
+  return { bytes: new Uint8Array(bytes), mediaType, digest: sha256(bytes) };
+}
 
 describe('registry client against a plain HTTP docker-registry', () => {
   const reg = useRegistry('plain');
@@ -33,5 +40,40 @@ describe('registry client against a plain HTTP docker-registry', () => {
     expect(layer.equals(img.layer.bytes)).toBe(true);
     expect(await client.listTags(host, 'test/app')).toEqual(['v1']);
     await ep.close();
+  });
+
+  it('lists tags across Link-paginated pages', async () => {
+    const { host } = reg();
+    const img = makeImage(100);
+    await client.putBlob(host, 'test/tags', img.config.desc, Readable.from([img.config.bytes]));
+    await client.putBlob(host, 'test/tags', img.layer.desc, Readable.from([img.layer.bytes]));
+    const tags = ['a1', 'a2', 'b1', 'b2', 'c1'];
+    for (const t of tags) await client.putManifest(host, 'test/tags', t, img.manifest);
+    expect((await client.listTags(host, 'test/tags', { pageSize: 2 })).sort()).toEqual(tags);
+  });
+
+  it('finds referrers through the sha256-<hex> tag schema when the referrers API is absent', async () => {
+    const { host } = reg();
+    const img = makeImage(100);
+    const repo = 'test/refs';
+    await client.putBlob(host, repo, img.config.desc, Readable.from([img.config.bytes]));
+    await client.putBlob(host, repo, img.layer.desc, Readable.from([img.layer.bytes]));
+    await client.putManifest(host, repo, 'v1', img.manifest);
+    const emptyBytes = Buffer.from('{}');
+    const empty = { mediaType: MediaType.OciEmpty, digest: sha256(emptyBytes), size: 2 };
+    await client.putBlob(host, repo, empty, Readable.from([emptyBytes]));
+    const subject = { mediaType: img.manifest.mediaType, digest: img.manifest.digest, size: img.manifest.bytes.byteLength };
+    const sig = raw({ schemaVersion: 2, mediaType: MediaType.OciManifest, artifactType: 'application/vnd.example.sig', config: empty, layers: [empty], subject }, MediaType.OciManifest);
+    await client.putManifest(host, repo, sig.digest, sig);
+    const sigDesc = { mediaType: MediaType.OciManifest, digest: sig.digest, size: sig.bytes.byteLength, artifactType: 'application/vnd.example.sig' };
+    const index = raw({ schemaVersion: 2, mediaType: MediaType.OciIndex, manifests: [sigDesc] }, MediaType.OciIndex);
+    await client.putManifest(host, repo, `sha256-${img.manifest.digest.slice(7)}`, index);
+
+    const found = await client.referrers(host, repo, img.manifest.digest);
+    expect(found.via).toBe('tag');
+    expect(found.index.manifests).toEqual([sigDesc]);
+    expect((await client.referrers(host, repo, img.manifest.digest, { artifactType: 'application/vnd.other' })).index.manifests).toEqual([]);
+    const none = await client.referrers(host, repo, sig.digest);
+    expect(none.index.manifests).toEqual([]);
   });
 });

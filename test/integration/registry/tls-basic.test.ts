@@ -5,6 +5,7 @@ import { AuthError, NetworkError } from '../../../src/errors.js';
 import { createRegistryClient, staticCredentials } from '../../../src/registry/index.js';
 import { useRegistry } from '../../harness/use-registry.js';
 import { makeImage, readAll } from './image.js';
+import { destFlags, dockerRef, skopeo, skopeoInspectRaw, srcFlags } from '../../harness/skopeo.js';
 
 describe('registry client against docker-registry with TLS (generated CA) and htpasswd', () => {
   const reg = useRegistry('tls-basic');
@@ -36,6 +37,12 @@ describe('registry client against docker-registry with TLS (generated CA) and ht
     const m = await ep.getManifest('team/app', '1.0');
     expect(m.digest).toBe(img.manifest.digest);
     expect((await readAll(await ep.getBlob('team/app', img.layer.desc))).equals(img.layer.bytes)).toBe(true);
+    // skopeo, an independent client, sees exactly what was pushed, and what it copies reads back
+    expect((await skopeoInspectRaw(r, 'team/app:1.0')).equals(Buffer.from(img.manifest.bytes))).toBe(true);
+    await skopeo(['copy', '--preserve-digests', ...srcFlags(r), ...destFlags(r), dockerRef(r, 'team/app:1.0'), dockerRef(r, 'team/copied:2.0')]);
+    const copied = await ep.getManifest('team/copied', '2.0');
+    expect(copied.digest).toBe(img.manifest.digest);
+    expect((await readAll(await ep.getBlob('team/copied', img.layer.desc))).equals(img.layer.bytes)).toBe(true);
     await ep.close();
   });
 
