@@ -14,7 +14,7 @@ import path from 'node:path';
 import { createReadStream, readFileSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import tarStream from 'tar-stream';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { generateLayout, presetTiny, type GeneratedImage, type GeneratedLayout } from '../../../fixtures/images/generate.js';
 import type { StartedRegistry } from '../../harness/registry.js';
 import { skopeo, skopeoInspectDigest } from '../../harness/skopeo.js';
@@ -69,13 +69,14 @@ export function spawnAirlift(
   argv: string[],
   opts: { fileSizeLimitKiB?: number } = {},
 ): { child: ChildProcess; done: Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> } {
-  const cmd = [process.execPath, '--import', 'tsx', path.join(REPO_ROOT, 'cmd/airlift.ts'), ...argv];
+  const tsx = pathToFileURL(path.join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
+  const cmd = [process.execPath, '--import', tsx, path.join(REPO_ROOT, 'cmd', 'airlift.ts'), ...argv];
   // A file size limit: SIGXFSZ ignored (inherited through exec), so writes past it fail with EFBIG.
   const [bin, ...args] =
     opts.fileSizeLimitKiB === undefined ? cmd : ['bash', '-c', `trap '' XFSZ; ulimit -f ${opts.fileSizeLimitKiB}; exec "$@"`, 'airlift-limited', ...cmd];
   const child = spawn(bin!, args, {
     cwd: ws.dir,
-    env: { ...ws.env, NODE_PATH: path.join(REPO_ROOT, 'node_modules') },
+    env: ws.env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
