@@ -146,7 +146,7 @@ export function toAirliftError(err: unknown): AirliftError {
   if (err instanceof AirliftError) return err;
   if (err instanceof Error) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOSPC' || code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'EDQUOT') {
+    if (code === 'ENOSPC' || code === 'EFBIG' || code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'EDQUOT') {
       return new IoError(err.message, { cause: err });
     }
     if (code === 'ENOENT') return new NotFoundError(err.message, { cause: err });

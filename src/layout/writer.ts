@@ -33,6 +33,12 @@ export function ioFailure(what: string, err: unknown): AirliftError {
   if (code === 'ENOSPC' || code === 'EDQUOT') {
     return new IoError(`disk full while writing ${what}`, { cause: err, hint: 'free some space or write to another file system, then run again' });
   }
+  if (code === 'EFBIG') {
+    return new IoError(`file size limit reached while writing ${what}`, {
+      cause: err,
+      hint: 'raise the file size limit (ulimit -f) or write to a file system that allows larger files, then run again',
+    });
+  }
   if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
     return new IoError(`cannot write ${what}: ${(err as Error).message}`, { cause: err, hint: 'check the permissions of the output location' });
   }
