@@ -196,6 +196,58 @@ describe('retries', () => {
   });
 });
 
+describe('identity tokens', () => {
+  it('exchanges an identitytoken with grant_type=refresh_token (POST form) for an access token', async () => {
+    const img = makeImage(100);
+    const forms: URLSearchParams[] = [];
+    const realm = await server((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        const f = new URLSearchParams(body);
+        forms.push(f);
+        res.setHeader('content-type', 'application/json');
+        if (req.method !== 'POST' || f.get('refresh_token') !== 'refresh-abc-123') return void res.writeHead(401).end('{}');
+        res.end(JSON.stringify({ access_token: 'access-from-refresh', expires_in: 60 }));
+      });
+    });
+    const reg = await server((req, res) => {
+      if (req.headers.authorization !== 'Bearer access-from-refresh') {
+        res.writeHead(401, { 'www-authenticate': `Bearer realm="${realm.url}/oauth2/token",service="svc"` });
+        return void res.end();
+      }
+      if (req.url === '/v2/') return void res.end('{}');
+      res.writeHead(200, { 'content-type': img.manifest.mediaType });
+      res.end(Buffer.from(img.manifest.bytes));
+    });
+    const c = client(reg.host, { credentials: staticCredentials(reg.host, { identityToken: 'refresh-abc-123' }) });
+    expect((await c.getManifest(reg.host, 'team/app', 'v1')).digest).toBe(img.manifest.digest);
+    expect(forms).toHaveLength(1);
+    expect(Object.fromEntries(forms[0]!)).toEqual({
+      grant_type: 'refresh_token',
+      client_id: 'airlift',
+      refresh_token: 'refresh-abc-123',
+      service: 'svc',
+      scope: 'repository:team/app:pull',
+    });
+  });
+
+  it('learns a per-repository challenge when /v2/ itself is anonymous', async () => {
+    const img = makeImage(100);
+    const reg = await server((req, res) => {
+      if (req.url === '/v2/') return void res.end('{}');
+      if (req.headers.authorization !== BASIC) {
+        res.writeHead(401, { 'www-authenticate': 'Basic realm="private"' });
+        return void res.end();
+      }
+      res.writeHead(200, { 'content-type': img.manifest.mediaType });
+      res.end(Buffer.from(img.manifest.bytes));
+    });
+    const c = client(reg.host, { credentials: staticCredentials(reg.host, { username: 'user', password: 'secret-pass' }) });
+    expect((await c.getManifest(reg.host, 'private/app', 'v1')).digest).toBe(img.manifest.digest);
+  });
+});
+
 describe('manifests', () => {
   const serveManifest = (body: Buffer, headers: Record<string, string | number>) =>
     server((req, res) => {
