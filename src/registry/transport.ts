@@ -84,7 +84,9 @@ export class Transport {
     try {
       if (registryOrigin !== undefined && u.origin === registryOrigin) {
         const pool = await this.pool(u.origin, u.host);
-        return await pool.request({ method: method as Dispatcher.HttpMethod, path: u.pathname + u.search, headers, body: o.body ?? null, signal: o.signal ?? null });
+        // reset: false keeps the connection after a HEAD (undici closes it by default, which cost
+        // one new TCP connection per manifest/blob HEAD: 280 connections for a 50-image sync).
+        return await pool.request({ method: method as Dispatcher.HttpMethod, path: u.pathname + u.search, headers, body: o.body ?? null, signal: o.signal ?? null, reset: false });
       }
       return await (await this.foreignAgent()).request({
         origin: u.origin,

@@ -14,6 +14,8 @@ export type SetName = 'big' | 'many' | 'huge' | 'small';
 export interface Side {
   seconds: number;
   peakRssMiB: number;
+  /** CPU seconds of the measured process(es), when known. */
+  cpuSeconds?: number;
 }
 
 export interface Row {
@@ -105,8 +107,9 @@ export class Ctx {
   async side(row: Row, who: string, fn: () => Promise<Measured | Side>): Promise<Side | undefined> {
     try {
       const m = await fn();
-      this.log(`  ${who}: ${m.seconds.toFixed(2)} s, peak RSS ${m.peakRssMiB.toFixed(0)} MiB`);
-      return { seconds: m.seconds, peakRssMiB: m.peakRssMiB };
+      const cpu = 'cpuSeconds' in m && m.cpuSeconds !== undefined && Number.isFinite(m.cpuSeconds) ? m.cpuSeconds : undefined;
+      this.log(`  ${who}: ${m.seconds.toFixed(2)} s, peak RSS ${m.peakRssMiB.toFixed(0)} MiB${cpu !== undefined ? `, CPU ${cpu.toFixed(2)} s` : ''}`);
+      return { seconds: m.seconds, peakRssMiB: m.peakRssMiB, ...(cpu !== undefined ? { cpuSeconds: cpu } : {}) };
     } catch (err) {
       const msg = err instanceof Error ? err.message : String(err);
       this.log(`  ${who} FAILED: ${msg.slice(0, 2000)}`);

@@ -14,6 +14,8 @@ export interface Measured {
   seconds: number;
   /** Peak resident set size in MiB (the largest of the processes measured). */
   peakRssMiB: number;
+  /** User + system CPU seconds of the process (GNU time only; NaN otherwise). */
+  cpuSeconds: number;
   stdout: string;
   stderr: string;
 }
@@ -61,7 +63,7 @@ export async function measure(cmd: string, args: string[], opts: RunOpts = {}): 
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'airlift-bench-time-'));
   const timeFile = path.join(tmp, 'rss');
   const useTime = gnuTime();
-  const [bin, argv] = useTime ? [GNU_TIME, ['-f', '%M', '-o', timeFile, cmd, ...args]] : [cmd, args];
+  const [bin, argv] = useTime ? [GNU_TIME, ['-f', '%M %U %S', '-o', timeFile, cmd, ...args]] : [cmd, args];
   try {
     const started = process.hrtime.bigint();
     const child = spawn(bin, argv, {
@@ -74,6 +76,7 @@ export async function measure(cmd: string, args: string[], opts: RunOpts = {}): 
     child.stdout.on('data', (c: Buffer) => (stdout = (stdout + c.toString('utf8')).slice(-keep)));
     child.stderr.on('data', (c: Buffer) => (stderr = (stderr + c.toString('utf8')).slice(-keep)));
     let hwmKiB = 0;
+    let cpuSeconds = NaN;
     let poll: NodeJS.Timeout | undefined;
     if (!useTime && child.pid !== undefined) {
       const pid = child.pid;
@@ -94,13 +97,14 @@ export async function measure(cmd: string, args: string[], opts: RunOpts = {}): 
     if (useTime) {
       const text = await readFile(timeFile, 'utf8').catch(() => '');
       const lines = text.trim().split('\n');
-      const last = Number(lines[lines.length - 1]);
-      if (Number.isFinite(last)) hwmKiB = last;
+      const [rss, user, sys] = (lines[lines.length - 1] ?? '').split(' ').map(Number);
+      if (rss !== undefined && Number.isFinite(rss)) hwmKiB = rss;
+      cpuSeconds = (user ?? NaN) + (sys ?? NaN);
     }
     if (code !== 0) {
       throw new Error(`${cmd} ${args.slice(0, 8).join(' ')}${args.length > 8 ? ' …' : ''} exited ${code}:\n${stderr.slice(-4000)}`);
     }
-    return { seconds, peakRssMiB: hwmKiB / 1024, stdout, stderr };
+    return { seconds, peakRssMiB: hwmKiB / 1024, cpuSeconds, stdout, stderr };
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
@@ -110,15 +114,17 @@ export async function measure(cmd: string, args: string[], opts: RunOpts = {}): 
 export async function measureSteps(steps: Array<() => Promise<Measured>>): Promise<Measured> {
   const started = process.hrtime.bigint();
   let peak = 0;
+  let cpu = 0;
   let stdout = '';
   let stderr = '';
   for (const step of steps) {
     const m = await step();
     peak = Math.max(peak, m.peakRssMiB);
+    cpu += m.cpuSeconds;
     stdout += m.stdout;
     stderr += m.stderr;
   }
-  return { seconds: Number(process.hrtime.bigint() - started) / 1e9, peakRssMiB: peak, stdout, stderr };
+  return { seconds: Number(process.hrtime.bigint() - started) / 1e9, peakRssMiB: peak, cpuSeconds: cpu, stdout, stderr };
 }
 
 /** Runs a function and times it (for work done in this process, e.g. the floor's pool of curl pipes). */

@@ -1,0 +1,121 @@
+/**
+ * Request profile of one airlift run: the source and destination registries
+ * sit behind the harness's recording proxy, and the requests are counted by
+ * method and kind (manifest, blob, upload, …), per image and per blob.
+ *
+ *   node --import tsx test/bench/requests.ts [--set many|big] [--quick] [--op sync|resync|save] [--cpu-prof]
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { seedRegistry } from '../../fixtures/images/generate.js';
+import { startFaultProxy, type FaultProxy } from '../harness/fault-proxy.js';
+import { startRegistry } from '../harness/registry.js';
+import { dataSet, setDefs } from './data.js';
+import { REPO_ROOT, airliftSave, airliftSync, type Tools } from './tools.js';
+
+function kind(method: string, p: string): string {
+  const u = p.split('?')[0] ?? p;
+  if (u === '/v2/' || u === '/v2') return `${method} /v2/`;
+  if (/\/manifests\//.test(u)) return `${method} manifest`;
+  if (/\/blobs\/uploads\/?$/.test(u)) return `${method} upload start${p.includes('mount=') ? ' (mount)' : ''}${p.includes('digest=') ? ' (monolithic)' : ''}`;
+  if (/\/blobs\/uploads\//.test(u)) return `${method} upload${p.includes('digest=') ? ' (final)' : ''}`;
+  if (/\/blobs\//.test(u)) return `${method} blob`;
+  return `${method} ${u}`;
+}
+
+/** TCP connections opened towards host:port that are still visible (ESTABLISHED or TIME-WAIT), from `ss`. */
+function connections(hostPort: string): number {
+  const port = hostPort.split(':').pop();
+  const out = execFileSync('ss', ['-tan'], { encoding: 'utf8' });
+  return out.split('\n').filter((l) => l.split(/\s+/)[4] === `127.0.0.1:${port}`).length;
+}
+
+/** CPU seconds (user + system) used so far by the docker-registry process serving `storageDir`. */
+function registryCpu(storageDir: string): number {
+  const dir = path.dirname(storageDir);
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (!cmd.includes('docker-registry') || !cmd.includes(dir)) continue;
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return (Number(f[11]) + Number(f[12])) / 100;
+    } catch {
+      // gone
+    }
+  }
+  return NaN;
+}
+
+function summary(name: string, proxy: FaultProxy, images: number, blobs: number): void {
+  const counts = new Map<string, number>();
+  const statuses = new Map<string, number>();
+  for (const r of proxy.requests()) {
+    const k = kind(r.method, r.path);
+    counts.set(k, (counts.get(k) ?? 0) + 1);
+    const s = `${k} → ${r.status}`;
+    statuses.set(s, (statuses.get(s) ?? 0) + 1);
+  }
+  const total = proxy.requests().length;
+  process.stdout.write(`\n${name}: ${total} requests (${(total / images).toFixed(2)} per image, ${(total / blobs).toFixed(2)} per distinct blob)\n`);
+  for (const [k, n] of [...statuses].sort((a, b) => b[1] - a[1])) process.stdout.write(`  ${String(n).padStart(6)}  ${k}\n`);
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    args: process.argv.slice(2),
+    options: {
+      set: { type: 'string', default: 'many' },
+      quick: { type: 'boolean', default: false },
+      op: { type: 'string', default: 'sync' },
+      'cpu-prof': { type: 'boolean', default: false },
+    },
+  });
+  const defs = setDefs(values.quick ?? false);
+  const def = values.set === 'big' ? defs.big : defs.many;
+  const data = await dataSet(path.join(REPO_ROOT, '.tmp', 'bench-data'), def, (s) => process.stderr.write(`${s}\n`));
+  const work = await mkdtemp(path.join(os.tmpdir(), 'airlift-bench-req-'));
+  const profDir = path.join(REPO_ROOT, 'bench-results', 'profiles');
+  const tools: Tools = { work, nodeFlags: values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [], env: {} };
+  const src = await startRegistry({ mode: 'plain' });
+  const dest = await startRegistry({ mode: 'plain' });
+  const proxies: FaultProxy[] = [];
+  try {
+    await seedRegistry(data.dir, src, data.images, { concurrency: 4 });
+    const sp = await startFaultProxy({ url: src.url });
+    const dp = await startFaultProxy({ url: dest.url });
+    proxies.push(sp, dp);
+    const blobs = data.blobs.length;
+    const op = values.op ?? 'sync';
+    if (op === 'resync') {
+      await airliftSync({ ...tools, nodeFlags: [] }, sp.host, data.images, dp.host, 'mirror');
+      sp.clearLog();
+      dp.clearLog();
+    }
+    const cpu0 = [registryCpu(src.storageDir), registryCpu(dest.storageDir)];
+    const m =
+      op === 'save'
+        ? await airliftSave(tools, sp.host, data.images, path.join(work, 'bundle.tar'))
+        : await airliftSync(tools, sp.host, data.images, dp.host, 'mirror');
+    process.stdout.write(`airlift ${op} of ${data.key}: ${m.seconds.toFixed(2)} s, peak RSS ${m.peakRssMiB.toFixed(0)} MiB, CPU ${m.cpuSeconds.toFixed(2)} s\n`);
+    const cpu1 = [registryCpu(src.storageDir), registryCpu(dest.storageDir)];
+    process.stdout.write(`registry CPU: source ${(cpu1[0]! - cpu0[0]!).toFixed(2)} s, destination ${(cpu1[1]! - cpu0[1]!).toFixed(2)} s\n`);
+    summary('source', sp, data.images.length, blobs);
+    process.stdout.write(`client connections to source: ${connections(sp.host)}, to destination: ${connections(dp.host)}\n`);
+    if (op !== 'save') summary('destination', dp, data.images.length, blobs);
+  } finally {
+    for (const p of proxies) await p.stop();
+    await src.stop();
+    await dest.stop();
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exitCode = 1;
+});
