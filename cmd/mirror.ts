@@ -64,7 +64,7 @@ export interface RunOptions {
 export async function runJobs(ctx: CommandContext, jobs: CopyJob[], o: RunOptions): Promise<CopyResult[]> {
   const g = ctx.globals();
   const progress = createProgress(ctx.logger(), { stderr: ctx.io.stderr, isTTY: ctx.io.stderrIsTTY, json: g.json, quiet: g.quiet, verb: o.verb });
-  progress.start(jobs.length);
+  await progress.start(jobs.length);
   let results: CopyResult[];
   try {
     results = await copyImages(jobs, {

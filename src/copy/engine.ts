@@ -66,7 +66,11 @@ class Run {
     const { signal } = this.opts;
     const filters = this.opts.platforms?.length ? this.opts.platforms : undefined;
 
-    // 1. The source digest: one HEAD (none when the reference is a digest).
+    // 1. The source digest: one HEAD (none when the reference is a digest). Without a
+    // platform filter the destination tag is asked at the same time (step 3).
+    const skip = this.opts.skipExisting !== false;
+    const early = skip && !filters && dest.tag !== undefined ? dest.store.resolveManifest(dest.repo, dest.tag, signal) : undefined;
+    early?.catch(() => undefined);
     let sourceDigest: string;
     if (isDigestRef(source.reference)) sourceDigest = source.reference;
     else {
@@ -91,8 +95,8 @@ class Run {
     }
 
     // 3. Already there: one HEAD at the destination, and nothing else.
-    if (this.opts.skipExisting !== false) {
-      const there = await dest.store.resolveManifest(dest.repo, dest.tag ?? expected, signal);
+    if (skip) {
+      const there = await (early ?? dest.store.resolveManifest(dest.repo, dest.tag ?? expected, signal));
       if (there && there.digest === expected) {
         result.status = 'skipped';
         result.digest = there.digest;

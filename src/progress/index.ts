@@ -5,7 +5,7 @@
  * with --json. --quiet shows nothing but errors. stdout is never touched.
  */
 import type { Writable } from 'node:stream';
-import ora, { type Ora } from 'ora';
+import type { Ora } from 'ora';
 import type { Logger, LogLevel } from '../log.js';
 import { formatBytes, formatDuration, formatRate, shortDigest } from './format.js';
 
@@ -34,7 +34,8 @@ export interface Progress {
   readonly logger: Logger;
   /** Byte counts as blob data flows (the engine's onBytes). */
   onBytes(image: string, bytes: number): void;
-  start(totalImages: number): void;
+  /** Starts the display (loads the spinner only on a terminal). */
+  start(totalImages: number): Promise<void>;
   /** Stops the spinner and prints (or emits) the summary. */
   finish(summary: Omit<Summary, 'ms'>): Summary;
 }
@@ -97,9 +98,11 @@ export function createProgress(base: Logger, opts: ProgressOptions): Progress {
       bytes += n;
       if (active.has(image)) active.set(image, active.get(image)! + n);
     },
-    start(totalImages: number) {
+    async start(totalImages: number) {
       total = totalImages;
       if (mode !== 'tty') return;
+      // ora and its dependencies load only when a terminal will show a spinner
+      const { default: ora } = await import('ora');
       spinner = ora({ text: spinnerText(), stream: opts.stderr as NodeJS.WritableStream, isEnabled: true, discardStdin: false, hideCursor: false });
       spinner.start();
       timer = setInterval(() => {
