@@ -255,7 +255,9 @@ export async function startFaultProxy(upstream: UpstreamTarget): Promise<FaultPr
       req.resume();
       record(log, req, fault.status, kind);
       const body = fault.body ?? '';
-      res.writeHead(fault.status, { 'content-length': String(Buffer.byteLength(body)), ...(fault.headers ?? {}) });
+      // A scripted `transfer-encoding: chunked` answer has no length (the client cannot size it up front).
+      const chunked = Object.entries(fault.headers ?? {}).some(([k, v]) => k.toLowerCase() === 'transfer-encoding' && v === 'chunked');
+      res.writeHead(fault.status, { ...(chunked ? {} : { 'content-length': String(Buffer.byteLength(body)) }), ...(fault.headers ?? {}) });
       res.end(method === 'HEAD' ? undefined : body);
       return;
     }
