@@ -11,6 +11,7 @@ import { registerLoad } from './load.js';
 import { registerVerify } from './verify.js';
 import { registerLogin } from './login.js';
 import { registerLogout } from './logout.js';
+import { registerRelocate } from './relocate.js';
 
 export function registerCommands(program: Command, ctx: CommandContext): void {
   void program;
@@ -25,4 +26,5 @@ export function registerCommands(program: Command, ctx: CommandContext): void {
   registerVerify(program, ctx);
   registerLogin(program, ctx);
   registerLogout(program, ctx);
+  registerRelocate(program, ctx);
 }

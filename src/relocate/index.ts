@@ -1,0 +1,21 @@
+/** Relocation: values overrides, pull secrets and runtime mirror files that point charts at the mirror. */
+export type {
+  ChartValues,
+  GlobalDecision,
+  PlannedImage,
+  PullSecretForm,
+  PullSecretWrite,
+  RelocationPlan,
+  UnrelocatableImage,
+  ValueWrite,
+} from './types.js';
+export { planRelocation, type PlanOptions } from './plan.js';
+export { renderOverrides, formatPlanText, formatPlanYaml } from './render.js';
+export { planPullSecrets } from './pull-secrets.js';
+export { renderPullSecret, checkSecretName, type PullSecretInput } from './secret.js';
+export { renderContainerdHosts, renderRegistriesConf, type EmitOptions, type EmittedFile } from './emit.js';
+export { buildTree, valueAt, formatPath } from './values-tree.js';
+export { collectChartValues } from './chart-values.js';
+export { digestsFromLock } from './digests.js';
+export { writeFileAtomic } from './files.js';
+export { readPassword, resolveMirrorDigests } from './mirror-digests.js';

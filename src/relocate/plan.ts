@@ -1,0 +1,250 @@
+/**
+ * planRelocation (pure): from the scan findings, the values to write so
+ * that every image the chart sets in values is pulled from the mirror.
+ */
+import type { PullSecretSlot } from '../chart/pull-secrets.js';
+import type { ImageFinding, ValuesPath } from '../chart/types.js';
+import { InputError } from '../errors.js';
+import { formatTarget, mapReferences, parseTarget, type MappingMode, type Target } from '../mapping/index.js';
+import { formatReference, repositoryString, type Reference } from '../reference/index.js';
+import {
+  digestWrites,
+  hintWrites,
+  repoKeyOf,
+  siblingWrites,
+  splitDestination,
+  stringWrites,
+  type DestSplit,
+  type ObjectLayout,
+} from './layouts.js';
+import { planPullSecrets } from './pull-secrets.js';
+import { buildTree, formatPath, valueAt } from './values-tree.js';
+import type { ChartValues, GlobalDecision, PlannedImage, RelocationPlan, UnrelocatableImage, ValueWrite } from './types.js';
+
+export interface PlanOptions {
+  /** "HOST[:PORT][/PREFIX]" or a parsed target. */
+  target: string | Target;
+  mode?: MappingMode;
+  /**
+   * Pin digests: formatReference(source) → digest of what landed in the
+   * mirror (from a lock, or resolved from the mirror). An image missing here
+   * keeps the digest its reference already has, or is an error.
+   */
+  digests?: ReadonlyMap<string, string>;
+  /** Names for `--pull-secret`. */
+  pullSecrets?: readonly string[];
+  /** Where the charts read pull secrets (`scanCharts(...).pullSecrets`). */
+  pullSecretSlots?: readonly PullSecretSlot[];
+  /** Merged values per chart, for writes below list indices and pull-secret lists. */
+  chartsValues?: readonly ChartValues[];
+  /** Top-level chart names for the header (default: from the findings). */
+  charts?: readonly string[];
+  /** "airlift 0.1.0" */
+  generator?: string;
+}
+
+const NOT_IN_VALUES: Record<string, string> = {
+  template: 'written literally in a chart template',
+  annotation: 'listed in a Chart.yaml image annotation only',
+  manifest: 'read from rendered manifests',
+};
+
+function relocatable(f: ImageFinding): boolean {
+  if (!f.ref) return false;
+  if (f.kind !== 'values' && f.kind !== 'hints') return false;
+  const t = f.layout.type;
+  if (t === 'object' || t === 'string' || t === 'sibling') return true;
+  return t === 'hint' && hintWrites(f.layout.template, f.layout.paths, f.ref) !== undefined;
+}
+
+interface GlobalMember {
+  image: PlannedImage;
+  layout: ObjectLayout;
+  split: DestSplit;
+  dest: Reference;
+}
+
+export function planRelocation(findings: readonly ImageFinding[], opts: PlanOptions): RelocationPlan {
+  const target = typeof opts.target === 'string' ? parseTarget(opts.target) : opts.target;
+  const root = formatTarget(target);
+  const mode: MappingMode = opts.mode ?? 'default';
+  const chartsValues = opts.chartsValues ?? [];
+
+  const movable = findings.filter(relocatable);
+  const uniqueRefs = new Map<string, Reference>();
+  for (const f of movable) uniqueRefs.set(formatReference(f.ref!), f.ref!);
+  const mapped = mapReferences([...uniqueRefs.values()], target, mode);
+
+  const pinFor = (src: Reference): string | undefined => {
+    if (!opts.digests) return undefined;
+    const d = opts.digests.get(formatReference(src)) ?? src.digest;
+    if (!d) {
+      throw new InputError(`no digest known for ${formatReference(src)}: it is not in the lock and its reference has none`, {
+        hint: 'give the lock of the load or sync that copied it (--lock FILE), or leave out --digests',
+      });
+    }
+    return d;
+  };
+
+  const images: PlannedImage[] = [];
+  const groups = new Map<string, { path: ValuesPath; members: GlobalMember[] }>();
+
+  for (const f of movable) {
+    const src = f.ref!;
+    const pin = pinFor(src);
+    const mappedDest = mapped.get(formatReference(src))!;
+    const dest: Reference = pin ? { ...mappedDest, digest: pin } : mappedDest;
+    const image: PlannedImage = {
+      chart: f.chart,
+      file: f.file,
+      path: f.path,
+      layout: f.layout.type,
+      source: formatReference(src),
+      destination: formatReference(dest),
+      writes: [],
+      ...(pin ? { pinned: pin } : {}),
+      ...(f.disabled ? { disabled: true } : {}),
+    };
+    images.push(image);
+    const layout = f.layout;
+    if (layout.type === 'string') image.writes.push(...stringWrites(f, dest));
+    else if (layout.type === 'sibling') image.writes.push(...siblingWrites(f, layout.imageKey, layout.tagKey, dest, pin));
+    else if (layout.type === 'hint') {
+      image.writes.push(...hintWrites(layout.template, layout.paths, dest)!);
+      if (pin) throw new InputError(`cannot pin a digest for ${image.source}: its reference is built by the hints template ${JSON.stringify(layout.template)}`, { hint: 'leave out --digests, or set the image with -f in a layout airlift can write' });
+    } else if (layout.type === 'object') {
+      const split = splitDestination(src, mappedDest, root);
+      if (layout.registryFrom === 'global' && layout.globalPath) {
+        const key = JSON.stringify(layout.globalPath);
+        const g = groups.get(key) ?? { path: layout.globalPath, members: [] };
+        g.members.push({ image, layout, split, dest });
+        groups.set(key, g);
+        image.viaGlobal = layout.globalPath;
+      } else {
+        image.writes.push(...objectWrites(f.path, layout, split, dest));
+      }
+      if (pin) image.writes.push(...objectPin(f.path, layout, dest, pin));
+    }
+  }
+
+  const globals = [...groups.values()].map((g) => decideGlobal(g.path, g.members, root));
+
+  const pullSecrets = planPullSecrets(opts.pullSecretSlots ?? [], opts.pullSecrets ?? [], topChart(findings, opts), (p) =>
+    valueAt(chartsValues, p),
+  );
+
+  const unrelocatable: UnrelocatableImage[] = [];
+  const moved = new Set(images.map((i) => i.source));
+  for (const f of findings) {
+    if (relocatable(f)) continue;
+    const ref = f.ref ? formatReference(f.ref) : f.raw;
+    const reason = !f.ref
+      ? `invalid reference: ${f.error ?? 'cannot be parsed'}`
+      : (NOT_IN_VALUES[f.kind] ?? `built by a hints template airlift cannot write back (${f.layout.type === 'hint' ? f.layout.template : f.layout.type})`);
+    unrelocatable.push({ ref, kind: f.kind, chart: f.chart, file: f.file, path: f.path, reason, covered: f.ref !== undefined && moved.has(ref) });
+  }
+
+  const all: ValueWrite[] = [];
+  for (const g of globals) if (g.value !== undefined) all.push({ path: g.path, value: g.value, reason: `global registry (${g.strategy})` });
+  for (const i of images) all.push(...i.writes);
+  for (const p of pullSecrets) all.push({ path: p.path, value: p.value, reason: `pull secrets (${p.scope})` });
+  const writes = dedupe(all);
+  buildTree(writes, chartsValues); // conflicts surface here, before anything is written
+
+  return {
+    generator: opts.generator ?? 'airlift',
+    target: root,
+    host: target.host,
+    prefix: target.prefix,
+    mode,
+    charts: [...(opts.charts ?? topCharts(findings))],
+    images,
+    globals,
+    pullSecrets,
+    unrelocatable,
+    writes,
+  };
+}
+
+function topCharts(findings: readonly ImageFinding[]): string[] {
+  return [...new Set(findings.map((f) => f.chart.split('/')[0]!))];
+}
+
+function topChart(findings: readonly ImageFinding[], opts: PlanOptions): string {
+  return opts.charts?.[0] ?? topCharts(findings)[0] ?? '';
+}
+
+/** Registry and repository fields of a map that reads its own registry, embeds it, or has none. */
+function objectWrites(path: ValuesPath, layout: ObjectLayout, split: DestSplit, dest: Reference): ValueWrite[] {
+  const repoKey = repoKeyOf(layout);
+  const fallback = layout.fallbackPath && layout.fallbackKeys;
+  if (fallback && layout.registryFrom !== 'self') {
+    // The map falls back to another image (argo-cd global.image, airflow default*Repository): write that one.
+    return [{ path: [...layout.fallbackPath!, layout.fallbackKeys!.repository], value: repositoryString(dest), reason: 'repository (fallback image)' }];
+  }
+  if (layout.registryFrom === 'self' || (layout.registryFrom === 'none' && 'registry' in layout.fields)) {
+    const out: ValueWrite[] = [];
+    if (layout.fields.registry !== split.base) out.push({ path: [...path, 'registry'], value: split.base, reason: 'registry' });
+    if (layout.fields[repoKey] !== split.remainder) out.push({ path: [...path, repoKey], value: split.remainder, reason: 'repository' });
+    return out;
+  }
+  // The registry is part of the repository (or the chart has no registry field): the full mirror repository.
+  return [{ path: [...path, repoKey], value: repositoryString(dest), reason: 'repository (with registry)' }];
+}
+
+function objectPin(path: ValuesPath, layout: ObjectLayout, dest: Reference, pin: string): ValueWrite[] {
+  if (layout.fallbackPath && layout.fallbackKeys?.tag && !layout.fields.tag && !('digest' in layout.fields) && !('sha' in layout.fields)) {
+    return [{ path: [...layout.fallbackPath, layout.fallbackKeys.tag], value: `${dest.tag ?? ''}@${pin}`, reason: 'digest pin (in tag)' }];
+  }
+  return digestWrites(path, layout, dest, pin);
+}
+
+/**
+ * A global registry field (`global.imageRegistry`, `global.image.registry`)
+ * that images read: set once when every reader goes to the same place;
+ * otherwise `global.imageRegistry` (which wins over the maps' own
+ * `registry`, as in Bitnami charts) is cleared and every map gets its own
+ * registry, and `global.image.registry` (a fallback for maps without one)
+ * becomes the mirror root with each repository below it.
+ */
+function decideGlobal(path: ValuesPath, members: GlobalMember[], root: string): GlobalDecision {
+  const readers = members.map((m) => m.image.path);
+  const bases = new Set(members.map((m) => m.split.base));
+  if (bases.size === 1) {
+    const base = [...bases][0]!;
+    for (const m of members) {
+      const k = repoKeyOf(m.layout);
+      if (m.layout.fields[k] !== m.split.remainder) m.image.writes.unshift({ path: [...m.image.path, k], value: m.split.remainder, reason: 'repository' });
+    }
+    return { path, value: base, readers, strategy: 'shared' };
+  }
+  if (members.every((m) => 'registry' in m.layout.fields)) {
+    for (const m of members) {
+      const k = repoKeyOf(m.layout);
+      const w: ValueWrite[] = [{ path: [...m.image.path, 'registry'], value: m.split.base, reason: `registry (${formatPath(path)} cleared)` }];
+      if (m.layout.fields[k] !== m.split.remainder) w.push({ path: [...m.image.path, k], value: m.split.remainder, reason: 'repository' });
+      m.image.writes.unshift(...w);
+      delete m.image.viaGlobal;
+    }
+    return { path, value: '', readers, strategy: 'cleared' };
+  }
+  for (const m of members) {
+    const full = repositoryString(m.dest);
+    const k = repoKeyOf(m.layout);
+    m.image.writes.unshift({ path: [...m.image.path, k], value: full.slice(root.length + 1), reason: 'repository (below the mirror root)' });
+  }
+  return { path, value: root, readers, strategy: 'root' };
+}
+
+function dedupe(writes: ValueWrite[]): ValueWrite[] {
+  const seen = new Set<string>();
+  const out: ValueWrite[] = [];
+  for (const w of writes) {
+    const k = JSON.stringify([w.path, w.value]);
+    if (seen.has(k)) continue;
+    seen.add(k);
+    out.push(w);
+  }
+  const key = (p: ValuesPath): string => p.map((s) => (typeof s === 'number' ? String(s).padStart(8, '0') : s)).join('\u0000');
+  return out.sort((a, b) => (key(a.path) < key(b.path) ? -1 : key(a.path) > key(b.path) ? 1 : 0));
+}
