@@ -143,7 +143,9 @@ export class Transport {
   private async doPing(host: string, signal?: AbortSignal): Promise<RegistryEndpointInfo> {
     const plan = schemePlan(host, this.opts.plainHttp);
     const tryScheme = async (scheme: 'https' | 'http'): Promise<RegistryEndpointInfo> => {
-      const origin = `${scheme}://${apiHost(host)}`;
+      // The URL parser's form ("reg:443" → "https://reg", "Reg" → "reg", "127.1" → "127.0.0.1"):
+      // requests compare their URL's origin with this one to pick the pool and send credentials.
+      const origin = new URL(`${scheme}://${apiHost(host)}`).origin;
       for (let attempt = 1; ; attempt++) {
         let res: Response;
         try {
