@@ -28,7 +28,20 @@ export class Registries {
     let ep = this.endpoints.get(host);
     if (!ep) {
       this.client ??= registryClientFromContext(this.ctx);
-      ep = createRegistryEndpoint(host, this.client, { push });
+      const client = this.client;
+      const base = createRegistryEndpoint(host, client, { push });
+      // A destination says whether a repository exists (one tag-list request),
+      // so that no blob HEAD is sent into a repository that is new.
+      ep = push
+        ? {
+            ...base,
+            repositoryExists: (repo: string, signal?: AbortSignal) =>
+              client.listTags(host, repo, { pageSize: 1, ...(signal ? { signal } : {}) }).then(
+                () => true,
+                (e: unknown) => ((e as { code?: string }).code === 'E_NOT_FOUND' ? false : undefined),
+              ),
+          }
+        : base;
       this.endpoints.set(host, ep);
     }
     return ep;

@@ -25,6 +25,11 @@ export interface BlobRequest {
   image: string;
   /** Keep the bytes in memory when uploaded (small configs, read for the lock). */
   capture?: boolean;
+  /**
+   * The destination repository did not exist when this run started using it:
+   * it holds only what this run stored there, so no HEAD is needed.
+   */
+  destRepoNew?: boolean;
 }
 
 export type BlobOutcome = 'uploaded' | 'mounted' | 'existing';
@@ -142,7 +147,7 @@ export class BlobScheduler {
         this.opts.logger.log('debug', `${dest.description} declined to mount ${desc.digest} from ${from} into ${req.destRepo}`);
       }
     }
-    if (await limit(() => dest.hasBlob(req.destRepo, desc, signal))) {
+    if (!req.destRepoNew && (await limit(() => dest.hasBlob(req.destRepo, desc, signal)))) {
       st.add(desc.digest, repo);
       return 'existing';
     }

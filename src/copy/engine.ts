@@ -25,6 +25,8 @@ export function jobName(job: CopyJob): string {
 class Run {
   readonly blobs: BlobScheduler;
   private readonly configPlatforms = new Map<string, Promise<string | undefined>>();
+  /** Destination repositories found absent before this run wrote to them (per store). */
+  private readonly newRepos = new WeakMap<object, Map<string, Promise<boolean>>>();
   constructor(readonly opts: CopyOptions) {
     this.blobs = new BlobScheduler({
       limit: pLimit(Math.max(1, opts.concurrency)),
@@ -114,18 +116,19 @@ class Run {
 
     // 4. Copy.
     top ??= await this.fetchManifest(source.store, source.repo, sourceDigest, name);
+    const repoNew = await this.repoIsNew(job);
     let raw = top.raw;
     let platforms: string[];
     if (top.parsed.kind === 'index') {
       const f = filterIndex(name, top.raw, top.parsed.json, top.parsed.children, filters);
-      await this.copyChildren(job, name, f.kept, result);
+      await this.copyChildren(job, name, f.kept, result, repoNew);
       if (f.changed) {
         raw = { bytes: f.bytes, digest: f.digest, mediaType: top.raw.mediaType };
         result.filtered = filteredNote(sourceDigest, filters);
       }
       platforms = indexPlatforms(f.kept);
     } else {
-      platforms = await this.copyImageBlobs(job, name, top.parsed, result);
+      platforms = await this.copyImageBlobs(job, name, top.parsed, result, repoNew);
     }
     await dest.store.putManifest(dest.repo, raw, dest.tag, signal);
     result.status = 'copied';
@@ -144,12 +147,32 @@ class Run {
   }
 
   /** Children (image manifests, or nested indexes) are stored before the index; all must succeed. */
-  private async copyChildren(job: CopyJob, name: string, children: Descriptor[], result: CopyResult): Promise<void> {
+  /**
+   * Whether the destination repository was absent when first seen in this run
+   * (asked once per repository, before anything is written to it).
+   */
+  private repoIsNew(job: CopyJob): Promise<boolean> {
+    const store = job.dest.store;
+    if (!store.repositoryExists) return Promise.resolve(false);
+    let perStore = this.newRepos.get(store);
+    if (!perStore) this.newRepos.set(store, (perStore = new Map()));
+    let p = perStore.get(job.dest.repo);
+    if (!p) {
+      p = store.repositoryExists(job.dest.repo, this.opts.signal).then(
+        (exists) => exists === false,
+        () => false,
+      );
+      perStore.set(job.dest.repo, p);
+    }
+    return p;
+  }
+
+  private async copyChildren(job: CopyJob, name: string, children: Descriptor[], result: CopyResult, repoNew: boolean): Promise<void> {
     const settled = await Promise.allSettled(
       children.map(async (child) => {
         const { raw, parsed } = await this.fetchManifest(job.source.store, job.source.repo, child.digest, name);
-        if (parsed.kind === 'index') await this.copyChildren(job, name, parsed.children, result);
-        else await this.copyImageBlobs(job, name, parsed, result);
+        if (parsed.kind === 'index') await this.copyChildren(job, name, parsed.children, result, repoNew);
+        else await this.copyImageBlobs(job, name, parsed, result, repoNew);
         await job.dest.store.putManifest(job.dest.repo, raw, undefined, this.opts.signal);
         result.manifests++;
       }),
@@ -158,7 +181,13 @@ class Run {
   }
 
   /** Config and layers of one image manifest; resolves with its platform for the lock. */
-  private async copyImageBlobs(job: CopyJob, name: string, m: Extract<ParsedManifest, { kind: 'image' }>, result: CopyResult): Promise<string[]> {
+  private async copyImageBlobs(
+    job: CopyJob,
+    name: string,
+    m: Extract<ParsedManifest, { kind: 'image' }>,
+    result: CopyResult,
+    repoNew: boolean,
+  ): Promise<string[]> {
     const blobs = [m.config, ...m.layers];
     const settled = await Promise.allSettled(
       blobs.map(async (desc, i) => {
@@ -174,6 +203,7 @@ class Run {
           desc,
           image: name,
           capture: i === 0 && isImageConfig(desc),
+          destRepoNew: repoNew,
         });
         this.count(result, outcome, desc);
         this.opts.logger.event('blob.done', { image: name, digest: desc.digest, size: desc.size, outcome });

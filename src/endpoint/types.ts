@@ -34,6 +34,11 @@ export interface ImageDestination {
   /** Digest of the manifest at a tag or digest, or undefined when absent. One request on a registry. */
   resolveManifest(repo: string, reference: string, signal?: AbortSignal): Promise<{ digest: string; mediaType: string; size: number } | undefined>;
   hasBlob(repo: string, desc: Descriptor, signal?: AbortSignal): Promise<boolean>;
+  /**
+   * Optional: whether the repository exists at all (false: it holds no blob,
+   * so the engine skips blob HEADs there). Undefined when the store cannot tell.
+   */
+  repositoryExists?(repo: string, signal?: AbortSignal): Promise<boolean | undefined>;
   /** Links a blob that already sits in `fromRepo`. Resolves false when the store declined. */
   mountBlob(repo: string, desc: Descriptor, fromRepo: string, signal?: AbortSignal): Promise<boolean>;
   /** Stores a blob; verifies digest and size and stores nothing when they do not match. */

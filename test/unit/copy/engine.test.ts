@@ -191,4 +191,26 @@ describe('copyImages', () => {
     expect(() => parsePlatform('linux/amd64/v1/x')).toThrow(/os\/arch/);
     expect(parsePlatform('linux/arm64/v8')).toEqual({ os: 'linux', architecture: 'arm64', variant: 'v8' });
   });
+
+  it('asks once whether a destination repository exists, and sends no blob HEAD into a new one', async () => {
+    class ListingStore extends MemoryStore {
+      async repositoryExists(repo: string): Promise<boolean> {
+        this.calls.push(`repositoryExists ${repo}`);
+        return this.repoBlobs.has(repo);
+      }
+    }
+    const src = new MemoryStore('src');
+    const dst = new ListingStore('dst');
+    src.addImage('app', '1', ['a', 'b']);
+    src.addImage('app', '2', ['a', 'c']);
+    dst.addBlob('mirror/old', 'a');
+    src.addImage('old', '1', ['a', 'd']);
+    const results = await copyImages([job(src, dst, 'app', '1'), job(src, dst, 'app', '2'), job(src, dst, 'old', '1')], opts);
+    expect(results.map((r) => r.status)).toEqual(['copied', 'copied', 'copied']);
+    expect(dst.count('repositoryExists mirror/app')).toBe(1);
+    expect(dst.calls.filter((c) => c.startsWith('hasBlob mirror/app'))).toEqual([]);
+    // an existing repository is still asked blob by blob, and what it has is not uploaded
+    expect(dst.count('hasBlob mirror/old')).toBeGreaterThan(0);
+    expect(dst.calls.filter((c) => c.startsWith('putBlob mirror/old'))).toHaveLength(2); // its config and 'd'; 'a' is not uploaded
+  });
 });
