@@ -67,8 +67,20 @@ export function stringWrites(f: ImageFinding, dest: Reference): ValueWrite[] {
 }
 
 /** `foo.image` + `foo.tag`: the image key gets the mirror repository; the tag keeps its value unless a digest is pinned. */
-export function siblingWrites(f: ImageFinding, imageKey: string, tagKey: string, dest: Reference, pin: string | undefined): ValueWrite[] {
-  const out: ValueWrite[] = [{ path: [...f.path, imageKey], value: repositoryString(dest), reason: 'repository' }];
+export function siblingWrites(
+  f: ImageFinding,
+  imageKey: string,
+  tagKey: string,
+  dest: Reference,
+  pin: string | undefined,
+  own?: { registry: string; split: DestSplit },
+): ValueWrite[] {
+  const out: ValueWrite[] = own
+    ? [
+        { path: [...f.path, 'registry'], value: own.split.base, reason: 'registry' },
+        { path: [...f.path, imageKey], value: own.split.remainder, reason: 'repository' },
+      ]
+    : [{ path: [...f.path, imageKey], value: repositoryString(dest), reason: 'repository' }];
   if (pin) out.push({ path: [...f.path, tagKey], value: tagWithDigest(dest.tag, pin), reason: 'digest pin (in tag)' });
   return out;
 }

@@ -108,7 +108,12 @@ export function planRelocation(findings: readonly ImageFinding[], opts: PlanOpti
     images.push(image);
     const layout = f.layout;
     if (layout.type === 'string') image.writes.push(...stringWrites(f, dest));
-    else if (layout.type === 'sibling') image.writes.push(...siblingWrites(f, layout.imageKey, layout.tagKey, dest, pin));
+    else if (layout.type === 'sibling') {
+      // A map with `image` + `tag` (+ `registry`) under a key that is not image-like: its registry still counts.
+      const registry = valueAt(chartsValues, [...f.path, 'registry']);
+      const split = splitDestination(src, mappedDest, root);
+      image.writes.push(...siblingWrites(f, layout.imageKey, layout.tagKey, dest, pin, typeof registry === 'string' && registry !== '' ? { registry, split } : undefined));
+    }
     else if (layout.type === 'hint') {
       image.writes.push(...hintWrites(layout.template, layout.paths, dest)!);
       if (pin) throw new InputError(`cannot pin a digest for ${image.source}: its reference is built by the hints template ${JSON.stringify(layout.template)}`, { hint: 'leave out --digests, or set the image with -f in a layout airlift can write' });
@@ -125,6 +130,7 @@ export function planRelocation(findings: readonly ImageFinding[], opts: PlanOpti
       }
       if (pin) image.writes.push(...objectPin(f.path, layout, dest, pin));
     }
+    if (f.tagDefaulted === 'v-appVersion' && dest.tag) keepDefaultedTag(image, f, dest.tag);
   }
 
   const globals = [...groups.values()].map((g) => decideGlobal(g.path, g.members, root));
@@ -164,6 +170,23 @@ export function planRelocation(findings: readonly ImageFinding[], opts: PlanOpti
     unrelocatable,
     writes,
   };
+}
+
+/**
+ * A tag the chart builds as "v" + appVersion (the Kubernetes SIG charts) is
+ * written out: the rule that recognised it went by the source registry,
+ * which the relocated image no longer names.
+ */
+function keepDefaultedTag(image: PlannedImage, f: ImageFinding, tag: string): void {
+  const layout = f.layout;
+  let tagPath: ValuesPath | undefined;
+  if (layout.type === 'object') {
+    tagPath = layout.fallbackPath && layout.fallbackKeys?.tag && layout.registryFrom !== 'self' ? [...layout.fallbackPath, layout.fallbackKeys.tag] : [...f.path, 'tag'];
+  } else if (layout.type === 'sibling') tagPath = [...f.path, layout.tagKey];
+  if (!tagPath) return;
+  const key = JSON.stringify(tagPath);
+  if (image.writes.some((w) => JSON.stringify(w.path) === key)) return;
+  image.writes.push({ path: tagPath, value: tag, reason: 'tag (v + appVersion, written out)' });
 }
 
 function topCharts(findings: readonly ImageFinding[]): string[] {
