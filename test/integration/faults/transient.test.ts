@@ -60,7 +60,8 @@ describe('sync through transient faults at the source and the destination', () =
       ['500 on upload start', dstProxy().addRule({ method: 'POST', path: /\/blobs\/uploads\/$/, fault: { kind: 'status', status: 500 } })],
       ['reset before an upload PUT', dstProxy().addRule({ method: 'PUT', path: /\/blobs\/uploads\//, fault: { kind: 'reset', beforeForward: true } })],
       ['503 on manifest PUT', dstProxy().addRule({ method: 'PUT', path: MANIFEST, fault: { kind: 'status', status: 503 } })],
-      ['429 on blob HEAD', dstProxy().addRule({ method: 'HEAD', path: BLOB_GET, fault: { kind: 'status', status: 429, retryAfter: 1 } })],
+      ['429 on a manifest HEAD', dstProxy().addRule({ method: 'HEAD', path: MANIFEST, fault: { kind: 'status', status: 429, retryAfter: 1 } })],
+      ['reset on a later manifest HEAD', dstProxy().addRule({ method: 'HEAD', path: MANIFEST, skip: 2, fault: { kind: 'reset', beforeForward: true } })],
     ];
     const images = ws.layout.images.flatMap((i) => ['--image', `${srcProxy().host}/${repoTag(i)}`]);
     const r = await airlift(ws, ['--plain-http', srcProxy().host, '--plain-http', dstProxy().host, 'sync', ...images, '--to', `${dstProxy().host}/mirror`]);
@@ -102,7 +103,7 @@ describe('save through transient faults, then load through transient faults', ()
       ['500 on upload start', dstProxy().addRule({ method: 'POST', path: /\/blobs\/uploads\/$/, fault: { kind: 'status', status: 500 } })],
       ['502 on a later upload start', dstProxy().addRule({ method: 'POST', path: /\/blobs\/uploads\/$/, skip: 3, fault: { kind: 'status', status: 502 } })],
       ['reset before an upload PUT', dstProxy().addRule({ method: 'PUT', path: /\/blobs\/uploads\//, fault: { kind: 'reset', beforeForward: true } })],
-      ['429 on a blob HEAD', dstProxy().addRule({ method: 'HEAD', path: BLOB_GET, fault: { kind: 'status', status: 429, retryAfter: 1 } })],
+      ['429 on a manifest HEAD', dstProxy().addRule({ method: 'HEAD', path: MANIFEST, fault: { kind: 'status', status: 429, retryAfter: 1 } })],
       ['503 on manifest PUT', dstProxy().addRule({ method: 'PUT', path: MANIFEST, fault: { kind: 'status', status: 503 } })],
       ['stall on a manifest PUT', dstProxy().addRule({ method: 'PUT', path: MANIFEST, skip: 2, fault: { kind: 'stall', ms: 1000 } })],
     ];
