@@ -8,6 +8,10 @@ import type { Descriptor, RawManifest } from '../oci/types.js';
 import type { RegistryClient } from '../registry/client.js';
 import type { UploadSession } from '../registry/upload.js';
 import type { ImageDestination, ImageSource } from './types.js';
+import { RegistryError } from '../errors.js';
+
+/** Blobs up to this size are probed with a mount from their own repository (see hasBlob). */
+const PROBE_BY_MOUNT_MAX = 1024 * 1024;
 
 export interface RegistryEndpointOptions {
   /**
@@ -23,6 +27,14 @@ export function createRegistryEndpoint(host: string, client: RegistryClient, opt
   const push = Boolean(opts.push);
   const declined = new Map<string, UploadSession>();
   const key = (repo: string, digest: string): string => `${repo}@${digest}`;
+  /** Whether the registry answers POST ?mount= with from = the same repository (undefined: not tried yet). */
+  let selfMount: boolean | undefined;
+  const keepSession = async (repo: string, digest: string, session: UploadSession): Promise<void> => {
+    const k = key(repo, digest);
+    const previous = declined.get(k);
+    declined.set(k, session);
+    if (previous) await client.cancelUpload(previous);
+  };
   return {
     kind: 'registry',
     description: host,
@@ -41,6 +53,22 @@ export function createRegistryEndpoint(host: string, client: RegistryClient, opt
     },
 
     async hasBlob(repo: string, desc: Descriptor, signal?: AbortSignal): Promise<boolean> {
+      if (desc.size <= PROBE_BY_MOUNT_MAX && selfMount !== false) {
+        // One POST ?mount=D&from=REPO instead of HEAD + POST: 201 when the repository holds the
+        // blob, else 202 with the session putBlob uploads into. Small blobs only: a registry that
+        // never mounts answers 202 and the blob is uploaded again, which costs little when small.
+        try {
+          const r = await client.mountBlob(host, repo, desc.digest, repo, { signal });
+          selfMount = true;
+          if (r.mounted) return true;
+          await keepSession(repo, desc.digest, r.session);
+          return false;
+        } catch (err) {
+          // Refused (400/404/405): ask with a HEAD instead, and from now on when it never worked.
+          if (signal?.aborted || !(err instanceof RegistryError) || ![400, 404, 405].includes(err.status)) throw err;
+          if (selfMount === undefined) selfMount = false;
+        }
+      }
       return (await client.headBlob(host, repo, desc.digest, { signal, push: true })) !== undefined;
     },
 
@@ -48,10 +76,7 @@ export function createRegistryEndpoint(host: string, client: RegistryClient, opt
       if (repo === fromRepo) return (await client.headBlob(host, repo, desc.digest, { signal, push: true })) !== undefined;
       const r = await client.mountBlob(host, repo, desc.digest, fromRepo, { signal });
       if (r.mounted) return true;
-      const k = key(repo, desc.digest);
-      const previous = declined.get(k);
-      declined.set(k, r.session);
-      if (previous) await client.cancelUpload(previous);
+      await keepSession(repo, desc.digest, r.session);
       return false;
     },
 
