@@ -3,7 +3,7 @@
  * sit behind the harness's recording proxy, and the requests are counted by
  * method and kind (manifest, blob, upload, …), per image and per blob.
  *
- *   node --import tsx test/bench/requests.ts [--set many|big] [--quick] [--op sync|resync|save] [--cpu-prof]
+ *   node --import tsx test/bench/requests.ts [--set many|big|tiny] [--quick] [--op sync|resync|save] [--cpu-prof]
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -11,7 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { seedRegistry } from '../../fixtures/images/generate.js';
+import { presetTiny, seedRegistry } from '../../fixtures/images/generate.js';
 import { startFaultProxy, type FaultProxy } from '../harness/fault-proxy.js';
 import { startRegistry } from '../harness/registry.js';
 import { dataSet, setDefs } from './data.js';
@@ -76,7 +76,7 @@ async function main(): Promise<void> {
     },
   });
   const defs = setDefs(values.quick ?? false);
-  const def = values.set === 'big' ? defs.big : defs.many;
+  const def = values.set === 'big' ? defs.big : values.set === 'tiny' ? { key: 'tiny', specs: presetTiny } : defs.many;
   const data = await dataSet(path.join(REPO_ROOT, '.tmp', 'bench-data'), def, (s) => process.stderr.write(`${s}\n`));
   const work = await mkdtemp(path.join(os.tmpdir(), 'airlift-bench-req-'));
   const profDir = path.join(REPO_ROOT, 'bench-results', 'profiles');
