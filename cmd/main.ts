@@ -36,7 +36,13 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-export function buildProgram(ctx: CommandContext): Command {
+/** Whether --json is among the options (before any "--"): usage errors then print as JSON too. */
+function wantsJson(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end === -1 ? argv : argv.slice(0, end)).includes('--json');
+}
+
+export function buildProgram(ctx: CommandContext, opts: { json?: boolean } = {}): Command {
   const program = new Command('airlift')
     .description('Move the container images a Helm chart needs into an airgapped registry, and point the chart at them.')
     .version(VERSION, '-V, --version')
@@ -52,7 +58,8 @@ export function buildProgram(ctx: CommandContext): Command {
     .exitOverride()
     .configureOutput({
       writeOut: (s) => ctx.io.stdout.write(s),
-      writeErr: (s) => ctx.io.stderr.write(s),
+      // with --json, run() reports usage errors as one JSON line instead of commander's text
+      writeErr: (s) => (opts.json ? true : ctx.io.stderr.write(s)),
     });
   program.enablePositionalOptions(false);
   registerCommands(program, ctx);
@@ -82,18 +89,20 @@ export async function run(argv: string[], io: Io): Promise<number> {
       return logger;
     },
   };
-  program = buildProgram(ctx);
+  const json = wantsJson(argv);
+  program = buildProgram(ctx, { json });
   try {
     await program.parseAsync(argv, { from: 'user' });
     return EXIT_OK;
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT_OK;
-      // commander has already printed its message
+      // commander has already printed its message, unless --json asked for a JSON line
+      if (json) reportError(io, new UsageError(err.message.replace(/^error: /, ''), { hint: 'run airlift --help for usage' }), true);
       return exitCodeFor('E_USAGE');
     }
     const e = toAirliftError(err);
-    reportError(io, e, program?.opts().json === true);
+    reportError(io, e, json || program?.opts().json === true);
     return exitCodeFor(e.code);
   }
 }
