@@ -60,7 +60,7 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
           const rows: Row[] = check.images.map((i) => ({ image: i.image, digest: i.digest, status: i.status, ...(i.problems.length ? { problems: i.problems } : {}) }));
           const problems = check.images.flatMap((i) => i.problems.map((p) => `${i.image}: ${p}`));
           // damaged blobs no image refers to are still damage
-          for (const [d, msg] of check.damaged) if (!problems.some((p) => p.includes(d))) problems.push(msg);
+          for (const [d, msg] of check.damaged) if (!problems.some((p) => p.includes(d))) problems.push(`blob ${d}: ${msg}`);
           const lock = await bundleLock(source, bundleArg);
           if (lock && 'readFile' in source) {
             for (const ch of lock.charts) {

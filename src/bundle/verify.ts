@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
 import pLimit from 'p-limit';
 import { VerifyingStream } from '../digest/index.js';
-import { AirliftError, toAirliftError } from '../errors.js';
+import { AirliftError, DigestMismatchError, toAirliftError } from '../errors.js';
 import type { LayoutFiles } from '../layout/files.js';
 import { entryName } from '../layout/index-json.js';
 import { digestOfBlobPath } from '../layout/paths.js';
@@ -56,7 +56,8 @@ async function hashBlobs(files: LayoutFiles, concurrency: number): Promise<{ dam
           await pipeline(await files.stream(name), v, sink());
           bytes += v.bytesSeen;
         } catch (err) {
-          damaged.set(digest, toAirliftError(err).message);
+          const e = toAirliftError(err);
+          damaged.set(digest, e instanceof DigestMismatchError ? `its bytes ${e.message.includes(': size') ? `are ${e.actual} long` : `hash to ${e.actual}`}` : e.message);
         }
       }),
     ),

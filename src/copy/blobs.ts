@@ -166,10 +166,18 @@ export class BlobScheduler {
         return;
       } catch (err) {
         last = toAirliftError(err);
-        if (this.opts.signal?.aborted || !retryable(last) || attempt === ATTEMPTS) break;
+        // Only a network source can answer differently next time; a file cannot.
+        const remote = req.source.kind === 'registry';
+        if (this.opts.signal?.aborted || !remote || !retryable(last) || attempt === ATTEMPTS) break;
         this.opts.logger.log('warn', `retrying blob ${req.desc.digest} of ${req.image} (attempt ${attempt + 1} of ${ATTEMPTS}): ${last.message}`);
         await new Promise((r) => setTimeout(r, 200 * attempt));
       }
+    }
+    if (last instanceof DigestMismatchError && !last.hint) {
+      (last as { hint?: string }).hint =
+        req.source.kind === 'registry'
+          ? `the source registry ${req.source.description} serves bytes that do not match the digest; check the image there`
+          : `${req.source.description} is damaged: check it with airlift verify, and copy or save it again`;
     }
     throw last ?? new AirliftError('E_INTERNAL', `blob ${req.desc.digest} of ${req.image} was not copied`);
   }
