@@ -1,0 +1,68 @@
+/**
+ * The no-op sync cost with token authentication: one manifest HEAD per image
+ * at each side, plus the token requests (counted at the harness's token servers).
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateLayout, presetTiny, seedRegistry, type GeneratedLayout } from '../../../fixtures/images/generate.js';
+import { startRegistry, type StartedRegistry } from '../../harness/registry.js';
+import { skopeoInspectDigest } from '../../harness/skopeo.js';
+import { runCli } from '../../helpers/io.js';
+import { startCountingProxy, type CountingProxy } from './counting-proxy.js';
+
+let src: StartedRegistry;
+let dst: StartedRegistry;
+let srcProxy: CountingProxy;
+let dstProxy: CountingProxy;
+let tmp: string;
+let layout: GeneratedLayout;
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  tmp = await mkdtemp(path.join(os.tmpdir(), 'airlift-sync-token-'));
+  [src, dst] = await Promise.all([startRegistry({ mode: 'token' }), startRegistry({ mode: 'token' })]);
+  layout = await generateLayout(path.join(tmp, 'layout'), presetTiny());
+  await seedRegistry(layout.dir, src, layout.images);
+  srcProxy = await startCountingProxy(src.host);
+  dstProxy = await startCountingProxy(dst.host);
+  const auth = (r: StartedRegistry): { auth: string } => ({ auth: Buffer.from(`${r.username}:${r.password}`).toString('base64') });
+  const authFile = path.join(tmp, 'auth.json');
+  await writeFile(authFile, JSON.stringify({ auths: { [srcProxy.host]: auth(src), [dstProxy.host]: auth(dst) } }));
+  env = { HOME: tmp, REGISTRY_AUTH_FILE: authFile };
+}, 120_000);
+
+afterAll(async () => {
+  await srcProxy?.close();
+  await dstProxy?.close();
+  await Promise.all([src?.stop(), dst?.stop()]);
+  if (tmp) await rm(tmp, { recursive: true, force: true });
+});
+
+describe('sync with token auth', () => {
+  it('a second sync costs one HEAD per image at each side, plus one token per repository', async () => {
+    const args = ['--plain-http', srcProxy.host, '--plain-http', dstProxy.host, 'sync', ...layout.images.flatMap((i) => ['--image', `${srcProxy.host}/${i.name}:${i.tag}`]), '--to', `${dstProxy.host}/mirror`];
+    const first = await runCli(args, { env });
+    expect(first.code, first.stderr).toBe(0);
+    for (const img of layout.images) expect(await skopeoInspectDigest(dst, `mirror/${img.name}:${img.tag}`, { username: dst.username!, password: dst.password! })).toBe(img.digest);
+
+    srcProxy.reset();
+    dstProxy.reset();
+    const srcTokens = src.token!.issuedCount();
+    const dstTokens = dst.token!.issuedCount();
+    const second = await runCli(args, { env });
+    expect(second.code, second.stderr).toBe(0);
+    const n = layout.images.length;
+    const heads = (p: CountingProxy): string[] => p.requests.filter((r) => r.startsWith('HEAD ') && r.includes('/manifests/'));
+    const other = (p: CountingProxy): string[] => p.requests.filter((r) => !(r.startsWith('HEAD ') && r.includes('/manifests/')));
+    const tokens = { source: src.token!.issuedCount() - srcTokens, destination: dst.token!.issuedCount() - dstTokens };
+    console.log(`no-op token sync of ${n} images: source ${JSON.stringify(srcProxy.requests)} + ${tokens.source} tokens; destination ${JSON.stringify(dstProxy.requests)} + ${tokens.destination} tokens`);
+    expect(heads(srcProxy)).toHaveLength(n);
+    expect(heads(dstProxy)).toHaveLength(n);
+    // the rest is authentication: the /v2/ ping and 401 challenges answered by a token (one per repository)
+    for (const r of [...other(srcProxy), ...other(dstProxy)]) expect(r === 'GET /v2/' || r.startsWith('HEAD ')).toBe(true);
+    expect(tokens.source).toBeLessThanOrEqual(n);
+    expect(tokens.destination).toBeLessThanOrEqual(n);
+  });
+});
