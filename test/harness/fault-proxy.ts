@@ -6,6 +6,8 @@
  *
  * - `reset`:    send headers and N body bytes, then reset the TCP connection (RST);
  *               with `beforeForward` (and always for HEAD) reset before upstream sees it;
+ *               with `afterRequestBytes` reset after forwarding N bytes of the
+ *               request body (an upload cut mid-blob);
  * - `truncate`: send headers (full Content-Length) and N body bytes, then close cleanly (FIN);
  * - `status`:   answer 500/502/503/429 (with `Retry-After`) without forwarding;
  * - `stall`:    hold the request for T ms (bounded), then forward it (recorded
@@ -31,7 +33,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { Transform, type TransformCallback } from 'node:stream';
 
 export type Fault =
-  | { kind: 'reset'; afterBytes?: number; beforeForward?: boolean }
+  | { kind: 'reset'; afterBytes?: number; beforeForward?: boolean; afterRequestBytes?: number }
   | { kind: 'truncate'; afterBytes?: number }
   | { kind: 'status'; status: number; retryAfter?: string | number; body?: string }
   | { kind: 'stall'; ms: number }
@@ -91,6 +93,8 @@ export interface FaultProxy {
   redirected(): RecordedRequest[];
   /** Forgets recorded requests (rules stay). */
   clearLog(): void;
+  /** TCP connections clients opened to the proxy since it started (for connection-reuse checks). */
+  connections(): number;
   /** Resolves with the first recorded request (past or future) matching `pred`. */
   waitFor(pred: (r: RecordedRequest) => boolean, timeoutMs?: number): Promise<RecordedRequest>;
   stop(): Promise<void>;
@@ -343,6 +347,29 @@ export async function startFaultProxy(upstream: UpstreamTarget): Promise<FaultPr
       stalls.add(t);
       return;
     }
+    if (fault?.kind === 'reset' && fault.afterRequestBytes !== undefined) {
+      const limit = fault.afterRequestBytes;
+      record(log, req, 0, kind);
+      const mod = isTls ? https : http;
+      const upReq = mod.request({ protocol: up.protocol, hostname: up.hostname, port: up.port, method, path, headers: upstreamHeaders(req), agent: false });
+      upReq.on('error', () => {});
+      upReq.on('response', (r) => r.resume());
+      let sent = 0;
+      req.on('data', (chunk: Buffer) => {
+        if (sent >= limit) return;
+        const part = chunk.subarray(0, limit - sent);
+        sent += part.length;
+        upReq.write(part);
+        if (sent >= limit) {
+          upReq.destroy();
+          req.socket.resetAndDestroy();
+        }
+      });
+      req.on('end', () => {
+        if (sent < limit) upReq.end();
+      });
+      return;
+    }
     if (fault?.kind === 'reset' && (method === 'HEAD' || fault.beforeForward)) {
       req.resume();
       record(log, req, 0, kind);
@@ -359,7 +386,9 @@ export async function startFaultProxy(upstream: UpstreamTarget): Promise<FaultPr
       if (!res.headersSent) res.writeHead(500).end(String(err));
     }
   });
+  let accepted = 0;
   server.on('connection', (s) => {
+    accepted++;
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
@@ -417,6 +446,7 @@ export async function startFaultProxy(upstream: UpstreamTarget): Promise<FaultPr
     host: `127.0.0.1:${port}`,
     url: `http://127.0.0.1:${port}`,
     redirectHost: `${targetAddr}:${targetPort}`,
+    connections: () => accepted,
     addRule(rule: FaultRule): RuleHandle {
       const lr: LiveRule = { rule, matched: 0, applied: 0 };
       rules.push(lr);
