@@ -43,7 +43,8 @@ export function chartInputs(charts: string[], flags: Pick<SyncFlags, 'values' | 
   return charts.map((c) => ({ path: abs(c), values: flags.values.map(abs), set: flags.set, setString: flags.setString }));
 }
 
-async function previousLock(file: string | undefined): Promise<Map<string, LockImage>> {
+/** The lock an earlier run wrote at --lock-out (its platforms are reused for unchanged images); ignored when unreadable. */
+async function previousLock(ctx: CommandContext, file: string | undefined): Promise<Map<string, LockImage>> {
   const out = new Map<string, LockImage>();
   if (!file) return out;
   try {
@@ -51,7 +52,11 @@ async function previousLock(file: string | undefined): Promise<Map<string, LockI
   } catch {
     return out;
   }
-  for (const img of (await readLock(file)).images) out.set(`${img.source} ${img.destination ?? ''}`, img);
+  try {
+    for (const img of (await readLock(file)).images) out.set(`${img.source} ${img.destination ?? ''}`, img);
+  } catch (e) {
+    ctx.logger().log('warn', `ignoring the earlier lock ${file} (${(e as Error).message}); it will be written anew`);
+  }
   return out;
 }
 
@@ -95,7 +100,7 @@ export function registerSync(program: Command, ctx: CommandContext): void {
     const images = filterShard(allImages, (i) => i.formatted, shard);
     if (shard) ctx.logger().log('info', `shard ${formatShard(shard)}: ${images.length} of ${allImages.length} images`, { shard: formatShard(shard), images: images.length, total: allImages.length });
     const lockOut = flags.lockOut ? abs(flags.lockOut) : undefined;
-    const previous = await previousLock(lockOut);
+    const previous = await previousLock(ctx, lockOut);
 
     const regs = new Registries(ctx);
     try {
