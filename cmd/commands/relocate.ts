@@ -11,7 +11,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import { scanCharts } from '../../src/chart/index.js';
+import { parseSetValues, scanCharts } from '../../src/chart/index.js';
 import { InputError, NotFoundError, UsageError } from '../../src/errors.js';
 import { readLock } from '../../src/lock/io.js';
 import { formatTarget, parseMappingMode, parseTarget, type MappingMode } from '../../src/mapping/index.js';
@@ -19,6 +19,7 @@ import { parseReference } from '../../src/reference/index.js';
 import {
   checkSecretName,
   collectChartValues,
+  formatPath,
   readPassword,
   resolveMirrorDigests,
   digestsFromLock,
@@ -181,12 +182,33 @@ export function registerRelocate(program: Command, ctx: CommandContext): void {
       if (!flags.output || flags.output === '-') ctx.io.stdout.write(overrides);
       else await writeFileAtomic(abs(flags.output), overrides, 0o644);
 
-      const left = plan.unrelocatable.filter((u) => !u.covered);
-      for (const u of left) log.log('warn', `not relocatable by values: ${u.ref} (${u.reason}; ${u.file}); redirect it at the runtime with --emit containerd or --emit registries-conf`);
+      for (const u of plan.unrelocatable) {
+        if (u.invalid) log.log('warn', `not relocated: ${formatPath(u.path) || u.file}: ${u.reason}`);
+        else if (!u.covered) log.log('warn', `not relocatable by values: ${u.ref} (${u.reason}; ${u.file}); redirect it at the runtime with --emit containerd or --emit registries-conf`);
+      }
+      warnSetPrecedence(ctx, flags, plan);
       log.log('info', `relocated ${new Set(plan.images.map((i) => i.source)).size} image(s) to ${formatTarget(target)}` +
         `${flags.output && flags.output !== '-' ? ` → ${flags.output}` : ''}${secret !== undefined ? `; pull Secret → ${flags.secretOut}` : ''}` +
         `${emitted.length > 0 ? `; ${emitted.length} ${flags.emit} file(s) → ${flags.emitDir}` : ''}`);
     });
+}
+
+/** helm gives --set precedence over every -f file: a --set key the overrides also write would undo them at install. */
+function warnSetPrecedence(ctx: CommandContext, flags: RelocateFlags, plan: RelocationPlan): void {
+  const given = [...flags.set, ...flags.setString];
+  if (given.length === 0) return;
+  const tree = parseSetValues(given, { typed: false });
+  for (const w of plan.writes) {
+    let cur: unknown = tree;
+    for (const seg of w.path) {
+      if (cur === null || typeof cur !== 'object') break;
+      cur = (cur as Record<string, unknown>)[String(seg)];
+      if (cur === undefined) break;
+    }
+    if (cur !== undefined) {
+      ctx.logger().log('warn', `--set also sets ${formatPath(w.path)}: helm applies --set after -f files, so pass it in a values file before the overrides at install time, or the chart keeps pulling from the source`);
+    }
+  }
 }
 
 async function emitFiles(

@@ -147,7 +147,7 @@ export function planRelocation(findings: readonly ImageFinding[], opts: PlanOpti
     const reason = !f.ref
       ? `invalid reference: ${f.error ?? 'cannot be parsed'}`
       : (NOT_IN_VALUES[f.kind] ?? `built by a hints template airlift cannot write back (${f.layout.type === 'hint' ? f.layout.template : f.layout.type})`);
-    unrelocatable.push({ ref, kind: f.kind, chart: f.chart, file: f.file, path: f.path, reason, covered: f.ref !== undefined && moved.has(ref) });
+    unrelocatable.push({ ref, kind: f.kind, chart: f.chart, file: f.file, path: f.path, reason, covered: f.ref !== undefined && moved.has(ref), ...(f.ref ? {} : { invalid: true }) });
   }
 
   const all: ValueWrite[] = [];

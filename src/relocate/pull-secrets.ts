@@ -86,7 +86,9 @@ export function planPullSecrets(
     seen.add(k);
     const form: PullSecretForm = s.form === 'unknown' ? defaultForm(slots, s.chart, keyOf(s.path)) : s.form;
     const cur = existingAt(s.path);
-    out.push(build(s, form, names, true, Array.isArray(cur) ? cur : s.existing));
+    // Without the chart's list at hand, its names are written back in the form in use there.
+    const existing = Array.isArray(cur) ? cur : s.existing.map((n) => (form === 'objects' ? { name: n } : n));
+    out.push(build(s, form, names, true, existing));
   }
   return out;
 }

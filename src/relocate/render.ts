@@ -15,10 +15,15 @@ function header(plan: RelocationPlan): string {
     `Mirror: ${plan.target} (mapping: ${plan.mode})`,
     `Images relocated: ${new Set(plan.images.map((i) => i.source)).size}`,
   ];
-  const left = plan.unrelocatable.filter((u) => !u.covered);
+  const left = plan.unrelocatable.filter((u) => !u.covered && !u.invalid);
   if (left.length > 0) {
     lines.push(`Not relocatable by values (redirect them at the runtime, e.g. --emit containerd):`);
     for (const u of left) lines.push(`  ${u.ref} (${u.reason}; ${u.file})`);
+  }
+  const invalid = plan.unrelocatable.filter((u) => u.invalid);
+  if (invalid.length > 0) {
+    lines.push(`Not relocated: the chart does not give a complete reference (set it in your values and run again):`);
+    for (const u of invalid) lines.push(`  ${formatPath(u.path) || u.file}: ${u.reason}`);
   }
   lines.push(`Use: helm install ... -f <your values> -f <this file>`);
   return lines.map((l) => `# ${l}`).join('\n') + '\n';
@@ -58,7 +63,12 @@ export function formatPlanText(plan: RelocationPlan): string {
     out += '\npull secrets:\n';
     for (const p of plan.pullSecrets) out += `  ${formatPath(p.path)} = ${JSON.stringify(p.value)} (${p.scope}, ${p.form}${p.declared ? '' : ', added'})\n`;
   }
-  const left = plan.unrelocatable.filter((u) => !u.covered);
+  const invalid = plan.unrelocatable.filter((u) => u.invalid);
+  if (invalid.length > 0) {
+    out += '\nnot relocated (incomplete or malformed reference; set it in your values):\n';
+    for (const u of invalid) out += `  ${formatPath(u.path) || u.file}: ${u.reason}\n`;
+  }
+  const left = plan.unrelocatable.filter((u) => !u.covered && !u.invalid);
   if (left.length > 0) {
     out += '\nnot relocatable by values (use --emit containerd or --emit registries-conf to redirect them at the runtime):\n';
     for (const u of left) out += `  ${u.ref}  ${u.kind}  ${u.file}: ${u.reason}\n`;

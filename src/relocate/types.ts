@@ -73,6 +73,8 @@ export interface UnrelocatableImage {
   reason: string;
   /** True when a values finding relocates the same image (the annotation or template only repeats it). */
   covered: boolean;
+  /** True when the reference is malformed or incomplete (nothing to relocate until the values complete it). */
+  invalid?: boolean;
 }
 
 export interface RelocationPlan {

@@ -12,7 +12,7 @@
  * annotation are left out on both sides. They are what `--emit containerd`
  * is for.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -34,13 +34,19 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 const TARGET = '127.0.0.1:5000/airgap/mirror';
 
+function writeUserValues(name: string, text: string): string {
+  const file = path.join(work, `${name}-user-values.yaml`);
+  writeFileSync(file, text);
+  return file;
+}
+
 interface JsonImages {
   images: { ref: string; sources: { kind: string; path: string }[] }[];
 }
 
 /** The references values (and hints) set, as `airlift images -o json` lists them. */
-async function valuesImages(chart: string, values: string[] = []): Promise<string[]> {
-  const r = await runCli(['images', chart, '--no-annotations', ...values.flatMap((v) => ['-f', v]), '-o', 'json']);
+async function valuesImages(chart: string, values: string[] = [], extra: string[] = []): Promise<string[]> {
+  const r = await runCli(['images', chart, '--no-annotations', ...extra, ...values.flatMap((v) => ['-f', v]), '-o', 'json']);
   expect(r.code, r.stderr).toBe(0);
   const doc = JSON.parse(r.stdout) as JsonImages;
   return doc.images
@@ -55,13 +61,15 @@ async function relocate(chart: string, out: string, extra: string[] = []): Promi
   return readFileSync(out, 'utf8');
 }
 
-async function checkRoundTrip(chart: string, name: string, mode: MappingMode): Promise<void> {
-  const before = await valuesImages(chart);
+/** `user`: the user's own values file (given to relocate and to both scans, before the overrides). */
+async function checkRoundTrip(chart: string, name: string, mode: MappingMode, user?: string): Promise<string> {
+  const userFiles = user === undefined ? [] : [writeUserValues(name, user)];
+  const before = await valuesImages(chart, userFiles);
   expect(before.length, `${name}: no images found in values`).toBeGreaterThan(0);
-  const overrides = path.join(work, `${name}-${mode}.yaml`);
-  const text = await relocate(chart, overrides, ['--mapping', mode]);
+  const overrides = path.join(work, `${name}-${mode}-${userFiles.length}.yaml`);
+  const text = await relocate(chart, overrides, ['--mapping', mode, ...userFiles.flatMap((f) => ['-f', f])]);
   expect(text.startsWith('# Values overrides written by airlift')).toBe(true);
-  const after = await valuesImages(chart, [overrides]);
+  const after = await valuesImages(chart, [...userFiles, overrides]);
 
   const target = parseTarget(TARGET);
   const outside = after.filter((r) => !r.startsWith(`${TARGET}/`));
@@ -69,6 +77,7 @@ async function checkRoundTrip(chart: string, name: string, mode: MappingMode): P
   const expected = [...new Set(before.map((r) => formatReference(mapReference(parseReference(r), target, mode))))].sort();
   // One for each original image, same path below the prefix, same tag and digest.
   expect(after, `${name} (${mode})`).toEqual(expected);
+  return text;
 }
 
 describe('relocate: corpus charts scan back to the mirror only (default mapping)', () => {
@@ -119,6 +128,25 @@ function pullSecretLists(node: unknown, prefix: string[] = [], out: Record<strin
   }
   return out;
 }
+
+describe('relocate: global registries the chart reads', () => {
+  it('global.imageRegistry set by the user (Bitnami: it wins over every image registry) is overridden once', async () => {
+    const text = await checkRoundTrip(path.join(corpus, 'postgresql'), 'postgresql-global', 'default', 'global:\n  imageRegistry: docker.io\n');
+    const doc = parse(text) as { global: { imageRegistry: string }; image?: { registry?: string } };
+    expect(doc.global.imageRegistry).toBe(TARGET);
+    // The per-image registry would be ignored by the chart: it is not written.
+    expect(doc.image?.registry).toBeUndefined();
+  });
+  it('global.imageRegistry with preserve-registry and flatten (kube-prometheus-stack, grafana)', async () => {
+    await checkRoundTrip(path.join(corpus, 'kube-prometheus-stack'), 'kps-global', 'preserve-registry', 'global:\n  imageRegistry: quay.io\n');
+    await checkRoundTrip(path.join(corpus, 'grafana'), 'grafana-global', 'flatten', 'global:\n  imageRegistry: docker.io\n');
+  });
+  it('global.image.registry (ingress-nginx) is set once to the mirror', async () => {
+    const text = await checkRoundTrip(path.join(corpus, 'ingress-nginx'), 'ingress-nginx-g', 'default');
+    const doc = parse(text) as { global: { image: { registry: string } } };
+    expect(doc.global.image.registry).toBe(TARGET);
+  });
+});
 
 describe('relocate: K8ssandra pull secrets', () => {
   it('sets the pull secret at every place the chart reads pull secrets, in the form used there', async () => {
