@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../../src/errors.js';
 import { normalizeLoginHost, storeLogin, verifyLogin } from '../../src/registry/login.js';
 import type { CommandContext } from '../context.js';
+import { registryOptionsFromContext } from '../registry-client.js';
 
 async function readStdin(stream: NodeJS.ReadableStream): Promise<string> {
   const chunks: Buffer[] = [];
@@ -29,14 +30,7 @@ export function registerLogin(program: Command, ctx: CommandContext): void {
         password = o.password;
       } else throw new UsageError('no password given', { hint: `pipe it in: echo "$PASSWORD" | airlift login ${host} -u ${o.username} --password-stdin` });
       if (password === '') throw new UsageError('the password is empty', { hint: 'pass a non-empty password on stdin' });
-      const g = ctx.globals();
-      await verifyLogin(host, o.username, password, {
-        caFiles: g.caFile,
-        insecureSkipTlsVerify: g.insecureSkipTlsVerify,
-        plainHttp: g.plainHttp,
-        env: ctx.io.env,
-        logger: log,
-      });
+      await verifyLogin(host, o.username, password, registryOptionsFromContext(ctx));
       const stored = await storeLogin(ctx.io.env, host, o.username, password);
       if (stored.helper) log.log('warn', `credential helper docker-credential-${stored.helper} is configured in ${stored.file} and is asked first for ${host}`);
       log.log('info', `Login succeeded: credentials for ${host} stored in ${stored.file}`);

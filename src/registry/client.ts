@@ -22,6 +22,8 @@ export interface RegistryClientOptions {
   insecureSkipTlsVerify?: boolean;
   /** Hosts whose certificates are not verified (per-registry --insecure-skip-tls-verify). */
   insecureHosts?: string[];
+  /** Lower-cased host[:port] → CA files trusted for that registry only (per-registry --ca-file). */
+  hostCaFiles?: Record<string, string[]>;
   /** Hosts (host or host:port) spoken to over plain HTTP. */
   plainHttp?: string[];
   /** Kubernetes dockerconfigjson Secret manifests to read credentials from. */
@@ -51,7 +53,7 @@ export class RegistryClient {
     const logger = o.logger ?? silentLogger;
     const retry = retryPolicy(o.retry);
     this.transport = new Transport({
-      tls: { caFiles: o.caFiles ?? [], insecureSkipTlsVerify: Boolean(o.insecureSkipTlsVerify), insecureHosts: o.insecureHosts ?? [], ...(o.certsDirs ? { certsDirs: o.certsDirs } : {}) },
+      tls: { caFiles: o.caFiles ?? [], insecureSkipTlsVerify: Boolean(o.insecureSkipTlsVerify), insecureHosts: o.insecureHosts ?? [], hostCaFiles: o.hostCaFiles ?? {}, ...(o.certsDirs ? { certsDirs: o.certsDirs } : {}) },
       plainHttp: o.plainHttp ?? [],
       env,
       userAgent: o.userAgent ?? 'airlift',

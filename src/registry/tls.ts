@@ -14,8 +14,10 @@ export interface TlsOptions {
   caFiles?: string[];
   /** Skip certificate verification for every registry. */
   insecureSkipTlsVerify?: boolean;
-  /** Hosts for which verification is skipped (per registry). */
+  /** Hosts for which verification is skipped (per registry; compared case-insensitively). */
   insecureHosts?: string[];
+  /** Lower-cased host[:port] → PEM files trusted for that registry only. */
+  hostCaFiles?: Record<string, string[]>;
   /**
    * Directories laid out as DIR/HOST[:PORT]/*.crt holding per-registry CAs.
    * Default: /etc/docker/certs.d, /etc/containers/certs.d, ~/.config/containers/certs.d.
@@ -63,9 +65,11 @@ async function hostCas(dirs: string[], host: string): Promise<string[]> {
 
 /** Connection TLS options for one registry host. */
 export async function tlsFor(host: string, opts: TlsOptions, env: NodeJS.ProcessEnv): Promise<ConnectTls> {
-  const insecure = Boolean(opts.insecureSkipTlsVerify) || (opts.insecureHosts ?? []).includes(host);
+  const key = host.toLowerCase();
+  const insecure = Boolean(opts.insecureSkipTlsVerify) || (opts.insecureHosts ?? []).some((h) => h.toLowerCase() === key);
   const extra = [
     ...(await Promise.all((opts.caFiles ?? []).map(readCa))),
+    ...(await Promise.all((opts.hostCaFiles?.[key] ?? []).map(readCa))),
     ...(await hostCas(opts.certsDirs ?? defaultCertsDirs(env), host)),
   ];
   if (extra.length === 0) return { rejectUnauthorized: !insecure };

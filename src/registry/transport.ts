@@ -51,15 +51,16 @@ export class Transport {
 
   constructor(readonly opts: TransportOptions) {}
 
-  private pool(origin: string, host: string): Promise<Pool> {
+  /** `registry` (as the user named it) selects per-registry TLS settings; `urlHost` (the URL's form) the SNI name. */
+  private pool(origin: string, registry: string, urlHost: string): Promise<Pool> {
     let p = this.pools.get(origin);
     if (!p) {
       p = (async () => {
-        const tls = origin.startsWith('https:') ? await tlsFor(host, this.opts.tls, this.opts.env) : undefined;
+        const tls = origin.startsWith('https:') ? await tlsFor(registry, this.opts.tls, this.opts.env) : undefined;
         return new Pool(origin, {
           ...KEEP_ALIVE,
           connections: this.opts.connectionsPerOrigin ?? null,
-          ...(tls ? { connect: { ...tls, ...sniName(host) } } : {}),
+          ...(tls ? { connect: { ...tls, ...sniName(urlHost) } } : {}),
         });
       })();
       this.pools.set(origin, p);
@@ -83,7 +84,7 @@ export class Transport {
     const headers = { 'user-agent': this.opts.userAgent, ...o.headers };
     try {
       if (registryOrigin !== undefined && u.origin === registryOrigin) {
-        const pool = await this.pool(u.origin, u.host);
+        const pool = await this.pool(u.origin, apiHost(host) === host ? host : u.host, u.host);
         // reset: false keeps the connection after a HEAD (undici closes it by default, which cost
         // one new TCP connection per manifest/blob HEAD: 280 connections for a 50-image sync).
         return await pool.request({ method: method as Dispatcher.HttpMethod, path: u.pathname + u.search, headers, body: o.body ?? null, signal: o.signal ?? null, reset: false });
