@@ -166,9 +166,10 @@ export class BlobScheduler {
         return;
       } catch (err) {
         last = toAirliftError(err);
-        // Only a network source can answer differently next time; a file cannot.
-        const remote = req.source.kind === 'registry';
-        if (this.opts.signal?.aborted || !remote || !retryable(last) || attempt === ATTEMPTS) break;
+        // A file source serves the same damaged bytes next time: no retry of a mismatch read
+        // from it. Network and 5xx failures (the destination's, during load) are retried.
+        const damagedFile = req.source.kind !== 'registry' && last.code === 'E_DIGEST_MISMATCH';
+        if (this.opts.signal?.aborted || damagedFile || !retryable(last) || attempt === ATTEMPTS) break;
         this.opts.logger.log('warn', `retrying blob ${req.desc.digest} of ${req.image} (attempt ${attempt + 1} of ${ATTEMPTS}): ${last.message}`);
         await new Promise((r) => setTimeout(r, 200 * attempt));
       }
