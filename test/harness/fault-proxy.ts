@@ -352,9 +352,22 @@ export async function startFaultProxy(upstream: UpstreamTarget): Promise<FaultPr
       record(log, req, 0, kind);
       const mod = isTls ? https : http;
       const upReq = mod.request({ protocol: up.protocol, hostname: up.hostname, port: up.port, method, path, headers: upstreamHeaders(req), agent: false });
-      upReq.on('error', () => {});
-      upReq.on('response', (r) => r.resume());
       let sent = 0;
+      upReq.on('error', (err) => {
+        if (sent < limit && !res.headersSent) res.writeHead(502).end(`fault proxy: upstream error ${err.message}\n`);
+      });
+      // A body shorter than the limit is forwarded whole, and so is the answer.
+      upReq.on('response', (r) => {
+        if (sent >= limit) {
+          r.resume();
+          return;
+        }
+        const headers = rewriteLocation(r.headers, clientHost);
+        delete headers.connection;
+        delete headers['keep-alive'];
+        res.writeHead(r.statusCode ?? 502, headers);
+        r.pipe(res);
+      });
       req.on('data', (chunk: Buffer) => {
         if (sent >= limit) return;
         const part = chunk.subarray(0, limit - sent);

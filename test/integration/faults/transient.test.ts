@@ -103,6 +103,10 @@ describe('save through transient faults, then load through transient faults', ()
       ['500 on upload start', dstProxy().addRule({ method: 'POST', path: /\/blobs\/uploads\/$/, fault: { kind: 'status', status: 500 } })],
       ['502 on a later upload start', dstProxy().addRule({ method: 'POST', path: /\/blobs\/uploads\/$/, skip: 3, fault: { kind: 'status', status: 502 } })],
       ['reset before an upload PUT', dstProxy().addRule({ method: 'PUT', path: /\/blobs\/uploads\//, fault: { kind: 'reset', beforeForward: true } })],
+      [
+        'reset 100 KiB into an upload body',
+        dstProxy().addRule({ method: ['PUT', 'PATCH'], path: /\/blobs\/uploads\//, skip: 1, fault: { kind: 'reset', afterRequestBytes: 100 * 1024 } }),
+      ],
       ['429 on a manifest HEAD', dstProxy().addRule({ method: 'HEAD', path: MANIFEST, fault: { kind: 'status', status: 429, retryAfter: 1 } })],
       ['503 on manifest PUT', dstProxy().addRule({ method: 'PUT', path: MANIFEST, fault: { kind: 'status', status: 503 } })],
       ['stall on a manifest PUT', dstProxy().addRule({ method: 'PUT', path: MANIFEST, skip: 2, fault: { kind: 'stall', ms: 1000 } })],
