@@ -48,6 +48,8 @@ export interface FaultRule {
   skip?: number;
   /** Matching requests the fault applies to after `skip` (default 1; Infinity = every one). */
   times?: number;
+  /** A further condition on the request (e.g. its Content-Length); requests failing it do not match. */
+  when?: (req: { method: string; path: string; headers: http.IncomingHttpHeaders }) => boolean;
   fault: Fault;
 }
 
@@ -181,9 +183,10 @@ export async function startFaultProxy(upstream: UpstreamTarget): Promise<FaultPr
     return r;
   };
 
-  const pickRule = (method: string, path: string): Fault | undefined => {
+  const pickRule = (method: string, path: string, headers: http.IncomingHttpHeaders): Fault | undefined => {
     for (const lr of rules) {
       if (!methodMatches(lr.rule.method, method) || !lr.rule.path.test(path)) continue;
+      if (lr.rule.when && !lr.rule.when({ method, path, headers })) continue;
       lr.matched++;
       const skip = lr.rule.skip ?? 0;
       const times = lr.rule.times ?? 1;
@@ -243,7 +246,7 @@ export async function startFaultProxy(upstream: UpstreamTarget): Promise<FaultPr
       record(log, req, 503);
       return;
     }
-    const fault = pickRule(method, path);
+    const fault = pickRule(method, path, req.headers);
     const kind = fault?.kind;
 
     if (fault?.kind === 'status') {

@@ -24,6 +24,8 @@ afterAll(async () => {
 
 const BLOB_GET = /\/blobs\/sha256:/;
 const MANIFEST = /\/manifests\//;
+/** Uploads with more than 100 KiB of body (so a reset after 100 KiB really cuts one mid-blob). */
+const bigBody = (r: { headers: Record<string, string | string[] | undefined> }): boolean => Number(r.headers['content-length'] ?? 0) > 100 * 1024;
 
 /** Source-side faults: every kind, on different requests. */
 function sourceFaults(p: FaultProxy): Array<[string, RuleHandle]> {
@@ -61,6 +63,7 @@ describe('sync through transient faults at the source and the destination', () =
       ['reset before an upload PUT', dstProxy().addRule({ method: 'PUT', path: /\/blobs\/uploads\//, fault: { kind: 'reset', beforeForward: true } })],
       ['503 on manifest PUT', dstProxy().addRule({ method: 'PUT', path: MANIFEST, fault: { kind: 'status', status: 503 } })],
       ['429 on a manifest HEAD', dstProxy().addRule({ method: 'HEAD', path: MANIFEST, fault: { kind: 'status', status: 429, retryAfter: 1 } })],
+      ['reset 100 KiB into an upload body', dstProxy().addRule({ method: ['PUT', 'PATCH'], path: /\/blobs\/uploads\//, when: bigBody, fault: { kind: 'reset', afterRequestBytes: 100 * 1024 } })],
       ['reset on a later manifest HEAD', dstProxy().addRule({ method: 'HEAD', path: MANIFEST, skip: 2, fault: { kind: 'reset', beforeForward: true } })],
     ];
     const images = ws.layout.images.flatMap((i) => ['--image', `${srcProxy().host}/${repoTag(i)}`]);
@@ -105,7 +108,7 @@ describe('save through transient faults, then load through transient faults', ()
       ['reset before an upload PUT', dstProxy().addRule({ method: 'PUT', path: /\/blobs\/uploads\//, fault: { kind: 'reset', beforeForward: true } })],
       [
         'reset 100 KiB into an upload body',
-        dstProxy().addRule({ method: ['PUT', 'PATCH'], path: /\/blobs\/uploads\//, skip: 1, fault: { kind: 'reset', afterRequestBytes: 100 * 1024 } }),
+        dstProxy().addRule({ method: ['PUT', 'PATCH'], path: /\/blobs\/uploads\//, when: bigBody, fault: { kind: 'reset', afterRequestBytes: 100 * 1024 } }),
       ],
       ['429 on a manifest HEAD', dstProxy().addRule({ method: 'HEAD', path: MANIFEST, fault: { kind: 'status', status: 429, retryAfter: 1 } })],
       ['503 on manifest PUT', dstProxy().addRule({ method: 'PUT', path: MANIFEST, fault: { kind: 'status', status: 503 } })],
