@@ -9,7 +9,7 @@ export type {
   UnrelocatableImage,
   ValueWrite,
 } from './types.js';
-export { planRelocation, type PlanOptions } from './plan.js';
+export { planRelocation, relocatable, type PlanOptions } from './plan.js';
 export { renderOverrides, formatPlanText, formatPlanYaml } from './render.js';
 export { planPullSecrets } from './pull-secrets.js';
 export { renderPullSecret, checkSecretName, type PullSecretInput } from './secret.js';

@@ -10,6 +10,7 @@ import type { Logger } from '../log.js';
 import { mapReferences, type MappingMode, type Target } from '../mapping/index.js';
 import { formatReference, type Reference } from '../reference/index.js';
 import type { RegistryClient } from '../registry/client.js';
+import { relocatable } from './plan.js';
 
 const MAX_PASSWORD = 64 * 1024;
 
@@ -38,7 +39,7 @@ export async function resolveMirrorDigests(
   log: Logger,
 ): Promise<Map<string, string>> {
   const refs = new Map<string, Reference>();
-  for (const f of findings) if (f.ref && (f.kind === 'values' || f.kind === 'hints')) refs.set(formatReference(f.ref), f.ref);
+  for (const f of findings) if (relocatable(f)) refs.set(formatReference(f.ref!), f.ref!);
   const mapped = mapReferences([...refs.values()], target, mode);
   const out = new Map<string, string>();
   await Promise.all(

@@ -49,7 +49,8 @@ const NOT_IN_VALUES: Record<string, string> = {
   manifest: 'read from rendered manifests',
 };
 
-function relocatable(f: ImageFinding): boolean {
+/** Whether values overrides can point this finding at the mirror. */
+export function relocatable(f: ImageFinding): boolean {
   if (!f.ref) return false;
   if (f.kind !== 'values' && f.kind !== 'hints') return false;
   const t = f.layout.type;
@@ -193,8 +194,9 @@ function topCharts(findings: readonly ImageFinding[]): string[] {
   return [...new Set(findings.map((f) => f.chart.split('/')[0]!))];
 }
 
+/** The chart chain name the global pull-secret list belongs to (as the scanner names charts). */
 function topChart(findings: readonly ImageFinding[], opts: PlanOptions): string {
-  return opts.charts?.[0] ?? topCharts(findings)[0] ?? '';
+  return opts.pullSecretSlots?.[0]?.chart.split('/')[0] ?? topCharts(findings)[0] ?? '';
 }
 
 /** Registry and repository fields of a map that reads its own registry, embeds it, or has none. */
