@@ -31,7 +31,9 @@ import {
   renderPullSecret,
   renderRegistriesConf,
   writeFileAtomic,
+  pullSecretFormsFromComments,
   type EmittedFile,
+  type PullSecretForm,
   type RelocationPlan,
 } from '../../src/relocate/index.js';
 import type { CommandContext } from '../context.js';
@@ -143,7 +145,17 @@ export function registerRelocate(program: Command, ctx: CommandContext): void {
         }
       }
 
+      const pullSecretForms = new Map<string, PullSecretForm>();
+      if (flags.pullSecret.length > 0) {
+        for (const c of scan.charts) {
+          if (c.packaged) continue;
+          const text = await readFile(path.join(c.path, 'values.yaml'), 'utf8').catch(() => undefined);
+          if (text !== undefined) for (const [k, v] of pullSecretFormsFromComments(text, c.valuesPath)) pullSecretForms.set(k, v);
+        }
+      }
+
       const plan: RelocationPlan = planRelocation(scan.findings, {
+        pullSecretForms,
         target,
         mode,
         ...(digests ? { digests } : {}),

@@ -19,3 +19,4 @@ export { collectChartValues } from './chart-values.js';
 export { digestsFromLock } from './digests.js';
 export { writeFileAtomic } from './files.js';
 export { readPassword, resolveMirrorDigests } from './mirror-digests.js';
+export { pullSecretFormsFromComments } from './comment-forms.js';

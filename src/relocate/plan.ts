@@ -19,7 +19,7 @@ import {
 } from './layouts.js';
 import { planPullSecrets } from './pull-secrets.js';
 import { buildTree, formatPath, valueAt } from './values-tree.js';
-import type { ChartValues, GlobalDecision, PlannedImage, RelocationPlan, UnrelocatableImage, ValueWrite } from './types.js';
+import type { ChartValues, GlobalDecision, PlannedImage, PullSecretForm, RelocationPlan, UnrelocatableImage, ValueWrite } from './types.js';
 
 export interface PlanOptions {
   /** "HOST[:PORT][/PREFIX]" or a parsed target. */
@@ -35,6 +35,8 @@ export interface PlanOptions {
   pullSecrets?: readonly string[];
   /** Where the charts read pull secrets (`scanCharts(...).pullSecrets`). */
   pullSecretSlots?: readonly PullSecretSlot[];
+  /** Forms of empty pull-secret lists as the charts' comments document them (JSON of the values path → form). */
+  pullSecretForms?: ReadonlyMap<string, PullSecretForm>;
   /** Merged values per chart, for writes below list indices and pull-secret lists. */
   chartsValues?: readonly ChartValues[];
   /** Top-level chart names for the header (default: from the findings). */
@@ -138,6 +140,7 @@ export function planRelocation(findings: readonly ImageFinding[], opts: PlanOpti
 
   const pullSecrets = planPullSecrets(opts.pullSecretSlots ?? [], opts.pullSecrets ?? [], topChart(findings, opts), (p) =>
     valueAt(chartsValues, p),
+    opts.pullSecretForms,
   );
 
   const unrelocatable: UnrelocatableImage[] = [];

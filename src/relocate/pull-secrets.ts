@@ -72,6 +72,7 @@ export function planPullSecrets(
   names: readonly string[],
   topChart: string,
   existingAt: (path: ValuesPath) => unknown,
+  documented: ReadonlyMap<string, PullSecretForm> = new Map(),
 ): PullSecretWrite[] {
   if (names.length === 0) return [];
   const out: PullSecretWrite[] = [];
@@ -84,7 +85,8 @@ export function planPullSecrets(
     const k = JSON.stringify(s.path);
     if (seen.has(k)) continue;
     seen.add(k);
-    const form: PullSecretForm = s.form === 'unknown' ? defaultForm(slots, s.chart, keyOf(s.path)) : s.form;
+    // An empty list: the form the chart's comments show there, else the chart's habit (defaultForm).
+    const form: PullSecretForm = s.form === 'unknown' ? (documented.get(k) ?? defaultForm(slots, s.chart, keyOf(s.path))) : s.form;
     const cur = existingAt(s.path);
     // Without the chart's list at hand, its names are written back in the form in use there.
     const existing = Array.isArray(cur) ? cur : s.existing.map((n) => (form === 'objects' ? { name: n } : n));

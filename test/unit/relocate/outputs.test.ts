@@ -4,7 +4,7 @@ import { parse } from 'yaml';
 import type { PullSecretSlot } from '../../../src/chart/pull-secrets.js';
 import { parseTarget } from '../../../src/mapping/index.js';
 import { parseDockerConfigSecret } from '../../../src/registry/credentials/secret.js';
-import { planPullSecrets, renderContainerdHosts, renderPullSecret, renderRegistriesConf } from '../../../src/relocate/index.js';
+import { planPullSecrets, pullSecretFormsFromComments, renderContainerdHosts, renderPullSecret, renderRegistriesConf } from '../../../src/relocate/index.js';
 
 const slot = (path: (string | number)[], form: PullSecretSlot['form'], existing: string[] = [], chart = 'app'): PullSecretSlot => ({ chart, path, form, existing });
 
@@ -39,6 +39,41 @@ describe('planPullSecrets', () => {
 
   it('nothing without --pull-secret', () => {
     expect(planPullSecrets([slot(['a', 'imagePullSecrets'], 'unknown')], [], 'app', none)).toEqual([]);
+  });
+});
+
+describe('pull-secret forms documented in values comments', () => {
+  const text = [
+    'global:',
+    '  ## E.g.',
+    '  ## imagePullSecrets:',
+    '  ##   - myRegistryKeySecretName',
+    '  imagePullSecrets: []',
+    'image:',
+    '  repository: x',
+    '  pullSecrets: []',
+    'imagePullSecrets: []',
+    '# - name: secretName',
+    '',
+    'other: 1',
+    'filled:',
+    '  # - name: x',
+    '  imagePullSecrets: [a]',
+    '',
+  ].join('\n');
+
+  it('reads `- name:` examples as {name} and bare `- x` examples as names, for empty lists only', () => {
+    const forms = pullSecretFormsFromComments(text, ['sub']);
+    expect([...forms]).toEqual([
+      ['["sub","global","imagePullSecrets"]', 'names'],
+      ['["sub","imagePullSecrets"]', 'objects'],
+    ]);
+  });
+
+  it('wins over the default form for an empty list', () => {
+    const forms = new Map([['["c","imagePullSecrets"]', 'names' as const]]);
+    const w = planPullSecrets([slot(['c', 'imagePullSecrets'], 'unknown')], ['m'], 'app', () => undefined, forms);
+    expect(w.find((x) => x.path.join('.') === 'c.imagePullSecrets')!.value).toEqual(['m']);
   });
 });
 
