@@ -58,7 +58,7 @@ export function renderContainerdHosts(o: EmitOptions): EmittedFile[] {
     const p = mirrorPath(o, source);
     const lines = [
       `# Written by ${o.generator ?? 'airlift'} (airlift relocate --emit containerd): pull ${source} images from ${formatTarget(o.target)}.`,
-      `# Install as /etc/containerd/certs.d/${source.replace(':', '_')}/hosts.toml (config_path = "/etc/containerd/certs.d").`,
+      `# Install as /etc/containerd/certs.d/${source}/hosts.toml (config_path = "/etc/containerd/certs.d").`,
       `server = ${q(upstream(source))}`,
       '',
     ];
@@ -69,7 +69,7 @@ export function renderContainerdHosts(o: EmitOptions): EmittedFile[] {
       lines.push(`[host.${q(`${scheme}://${o.target.host}/v2/${p}`)}]`, '  capabilities = ["pull", "resolve"]', '  override_path = true');
     }
     if (o.caFileName && !o.plainHttp) lines.push(`  ca = ${q(o.caFileName)}`);
-    return { path: `${source.replace(':', '_')}/hosts.toml`, content: lines.join('\n') + '\n' };
+    return { path: `${source}/hosts.toml`, content: lines.join('\n') + '\n' };
   });
 }
 
