@@ -11,7 +11,7 @@
  * Every step runs the built CLI (dist/cmd/airlift.js) as a user would, and prints what it ran.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { generateLayout } from '../fixtures/images/layout.js';
 import { presetTiny } from '../fixtures/images/presets.js';
@@ -95,6 +95,8 @@ async function main(): Promise<void> {
         '--secret-out', secret, '--username', mirror.username!, '--password-stdin', '-o', overrides],
       { input: mirror.password!, env },
     );
+    process.stderr.write(`\n--- ${path.relative(root, overrides)}\n`);
+    process.stdout.write(readFileSync(overrides, 'utf8'));
     const after = airlift(['images', chart, '-f', values, '-f', overrides, '-o', 'list']).split('\n').filter(Boolean);
     const outside = after.filter((r) => !r.startsWith(`${target}/`));
     if (after.length !== layout.images.length || outside.length > 0) {
