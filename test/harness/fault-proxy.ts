@@ -29,78 +29,11 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
-import { Transform, type TransformCallback } from 'node:stream';
+import type { Socket } from 'node:net';
+import { FlipByte, cutBody, listen, methodMatches } from './fault-streams.js';
+import type { Fault, FaultProxy, FaultRule, RecordedRequest, RuleHandle, UpstreamTarget } from './fault-types.js';
 
-export type Fault =
-  | { kind: 'reset'; afterBytes?: number; beforeForward?: boolean; afterRequestBytes?: number }
-  | { kind: 'truncate'; afterBytes?: number }
-  | { kind: 'status'; status: number; retryAfter?: string | number; body?: string }
-  | { kind: 'stall'; ms: number }
-  | { kind: 'corrupt'; offset?: number }
-  | { kind: 'redirect'; status?: 301 | 302 | 303 | 307 | 308 }
-  | { kind: 'respond'; status: number; headers?: Record<string, string>; body?: string | Buffer };
-
-export interface FaultRule {
-  method?: string | string[];
-  path: RegExp;
-  /** Matching requests let through before the fault starts (default 0). */
-  skip?: number;
-  /** Matching requests the fault applies to after `skip` (default 1; Infinity = every one). */
-  times?: number;
-  /** A further condition on the request (e.g. its Content-Length); requests failing it do not match. */
-  when?: (req: { method: string; path: string; headers: http.IncomingHttpHeaders }) => boolean;
-  fault: Fault;
-}
-
-export interface RuleHandle {
-  /** Requests the fault was applied to. */
-  applied(): number;
-  /** Requests that matched (applied or skipped). */
-  matched(): number;
-  remove(): void;
-}
-
-export interface RecordedRequest {
-  seq: number;
-  method: string;
-  /** Path and query, as received. */
-  path: string;
-  headers: http.IncomingHttpHeaders;
-  authorization: boolean;
-  /** Status sent to the client (0 when the connection was reset before headers). */
-  status: number;
-  /** The fault applied, if any. */
-  fault?: Fault['kind'];
-  time: number;
-}
-
-export interface UpstreamTarget {
-  url: string;
-  caFile?: string;
-}
-
-export interface FaultProxy {
-  /** "127.0.0.1:PORT" */
-  host: string;
-  /** "http://127.0.0.1:PORT" */
-  url: string;
-  /** "ADDR:PORT" of the redirect target (another loopback host). */
-  redirectHost: string;
-  addRule(rule: FaultRule): RuleHandle;
-  clearRules(): void;
-  /** Requests seen by the proxy, oldest first. */
-  requests(): RecordedRequest[];
-  /** Requests seen by the redirect target. */
-  redirected(): RecordedRequest[];
-  /** Forgets recorded requests (rules stay). */
-  clearLog(): void;
-  /** TCP connections clients opened to the proxy since it started (for connection-reuse checks). */
-  connections(): number;
-  /** Resolves with the first recorded request (past or future) matching `pred`. */
-  waitFor(pred: (r: RecordedRequest) => boolean, timeoutMs?: number): Promise<RecordedRequest>;
-  stop(): Promise<void>;
-}
+export type { Fault, FaultProxy, FaultRule, RecordedRequest, RuleHandle, UpstreamTarget } from './fault-types.js';
 
 const MAX_REQUESTS = 50_000;
 const MAX_STALL_MS = 30_000;
@@ -109,40 +42,6 @@ interface LiveRule {
   rule: FaultRule;
   matched: number;
   applied: number;
-}
-
-/** Flips one byte at a given absolute offset of the stream. */
-class FlipByte extends Transform {
-  private seen = 0;
-  constructor(private readonly at: number) {
-    super();
-  }
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    const start = this.seen;
-    this.seen += chunk.length;
-    if (this.at >= start && this.at < this.seen) {
-      const copy = Buffer.from(chunk);
-      copy[this.at - start] = copy[this.at - start]! ^ 0xff;
-      cb(null, copy);
-      return;
-    }
-    cb(null, chunk);
-  }
-}
-
-function listen(server: http.Server, address: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, address, () => {
-      server.off('error', reject);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
-}
-
-function methodMatches(m: FaultRule['method'], method: string): boolean {
-  if (m === undefined) return true;
-  return (Array.isArray(m) ? m : [m]).some((x) => x.toUpperCase() === method);
 }
 
 export async function startFaultProxy(upstream: UpstreamTarget): Promise<FaultProxy> {
@@ -297,35 +196,7 @@ export async function startFaultProxy(upstream: UpstreamTarget): Promise<FaultPr
           }
           if ((fault?.kind === 'reset' || fault?.kind === 'truncate') && method !== 'HEAD') {
             record(log, req, status, kind);
-            const limit = fault.afterBytes ?? 0;
-            res.writeHead(status, headers);
-            res.flushHeaders();
-            let sent = 0;
-            let done = false;
-            const cut = (): void => {
-              if (done) return;
-              done = true;
-              upRes.destroy();
-              const sock = res.socket;
-              if (!sock) return;
-              if (fault.kind === 'reset') sock.resetAndDestroy();
-              else sock.end();
-            };
-            if (limit === 0) {
-              setImmediate(cut);
-              return;
-            }
-            upRes.on('data', (chunk: Buffer) => {
-              if (done) return;
-              const room = limit - sent;
-              const part = chunk.length > room ? chunk.subarray(0, room) : chunk;
-              sent += part.length;
-              if (sent >= limit) res.write(part, () => setImmediate(cut));
-              else res.write(part);
-            });
-            upRes.on('end', () => {
-              if (!done) res.end();
-            });
+            cutBody(upRes, res, status, headers, fault.kind, fault.afterBytes ?? 0);
             return;
           }
           record(log, req, status, kind === 'stall' ? undefined : kind);

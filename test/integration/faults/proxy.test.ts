@@ -24,7 +24,9 @@ interface Got {
 function get(url: string, headers: Record<string, string> = {}, method = 'GET'): Promise<Got> {
   const started = Date.now();
   return new Promise((resolve) => {
+    let responded = false;
     const req = http.request(url, { method, headers, agent: false }, (res) => {
+      responded = true;
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       const done = (error?: string): void =>
@@ -33,7 +35,8 @@ function get(url: string, headers: Record<string, string> = {}, method = 'GET'):
       res.on('error', (e) => done(e.message || 'error'));
       res.on('aborted', () => done('aborted'));
     });
-    req.on('error', (e) => resolve({ status: 0, headers: {}, body: Buffer.alloc(0), error: (e as NodeJS.ErrnoException).code ?? e.message, ms: Date.now() - started }));
+    // Once the response has started, its own events report the failure.
+    req.on('error', (e) => !responded && resolve({ status: 0, headers: {}, body: Buffer.alloc(0), error: (e as NodeJS.ErrnoException).code ?? e.message, ms: Date.now() - started }));
     req.end();
   });
 }
