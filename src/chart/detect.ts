@@ -68,6 +68,15 @@ function notAnImage(s: string): boolean {
   return s.includes('{{') || /^[a-z][a-z0-9+.-]*:\/\//i.test(s);
 }
 
+/**
+ * An image written with a container transport prefix (`docker://quay.io/org/app:1`): meant as an
+ * image, but no chart template can pull it as written. Reported as a malformed finding, never
+ * dropped silently.
+ */
+function transportPrefixed(s: string): string | undefined {
+  return /^(docker|oci|oci-archive|docker-archive|containers-storage):\/\//i.exec(s)?.[1];
+}
+
 interface Fallback {
   path: ValuesPath;
   repository: string;
@@ -163,6 +172,11 @@ export function scanValues(values: Values, ctx: ScanContext): ImageFinding[] {
         return;
       }
     }
+    const transport = transportPrefixed(repo);
+    if (transport) {
+      out.push(makeFinding(repo, base(p, { type: 'object', fields, registryFrom: 'none' }, fieldPaths), { error: `${repoKey} carries a ${transport}:// prefix; write it as host/path without the transport` }));
+      return;
+    }
     if (notAnImage(repo)) return;
     if (tag) {
       const split = splitTagDigest(tag);
@@ -211,6 +225,11 @@ export function scanValues(values: Values, ctx: ScanContext): ImageFinding[] {
   };
 
   const stringImage = (s: string, p: ValuesPath): void => {
+    const transport = transportPrefixed(s);
+    if (transport) {
+      out.push(makeFinding(s, base(p, { type: 'string' }, [p]), { error: `image carries a ${transport}:// prefix; write it as host/path:tag without the transport` }));
+      return;
+    }
     if (s === '' || notAnImage(s)) return;
     out.push(makeFinding(s, base(p, { type: 'string' }, [p])));
   };
@@ -235,7 +254,7 @@ export function scanValues(values: Values, ctx: ScanContext): ImageFinding[] {
     else if (imageLike && typeof node.name === 'string' && ('tag' in node || 'registry' in node)) repoKey = 'name';
     if (repoKey && (imageLike || hasCompanion) && p.length > 0) {
       const repoVal = scalar(node[repoKey]);
-      if (!(repoVal && notAnImage(repoVal))) {
+      if (!(repoVal && notAnImage(repoVal) && !transportPrefixed(repoVal))) {
         objectImage(node, p, repoKey, repoKey === 'image' && !imageLike);
         for (const k of [repoKey, ...COMPANIONS, 'tagLabel']) consumed.add(k);
       }

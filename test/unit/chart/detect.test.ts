@@ -169,3 +169,19 @@ describe('scanValues: strings and precision', () => {
     expect(scan(v, { skipKeys: new Set(['sub']), scanGlobal: false, valuesPrefix: ['parent'] })).toEqual({ 'parent.own.image': 'docker.io/library/b:1' });
   });
 });
+
+describe('transport-prefixed images', () => {
+  it('reports docker:// and oci:// values as malformed findings with their values path, never drops them', async () => {
+    const findings = scanValues(
+      { app: { image: 'docker://quay.io/org/app:1.2' }, side: { image: { repository: 'oci://ghcr.io/org/side', tag: '1' } }, logo: { image: 'https://example.com/logo.png' } },
+      ctx(),
+    );
+    const errors = findings.filter((f) => f.error).map((f) => [f.path.join('.'), f.error]);
+    expect(errors).toEqual([
+      ['app.image', expect.stringContaining('docker:// prefix')],
+      ['side.image', expect.stringContaining('oci:// prefix')],
+    ]);
+    // An http(s) URL under an image key is something else (a logo), not an image.
+    expect(findings.filter((f) => f.path.join('.') === 'logo.image')).toEqual([]);
+  });
+});
