@@ -42,7 +42,10 @@ export interface SendOptions {
   signal?: AbortSignal;
 }
 
-const KEEP_ALIVE = { keepAliveTimeout: 30_000, keepAliveMaxTimeout: 120_000, headersTimeout: 120_000, bodyTimeout: 300_000 };
+// bodyTimeout is the longest pause between two chunks of a body: a connection stalled that long is dropped and
+// the download resumes with Range (uploads are retried by the engine). headersTimeout leaves room for a
+// registry finishing a large upload into object storage.
+const KEEP_ALIVE = { keepAliveTimeout: 30_000, keepAliveMaxTimeout: 120_000, headersTimeout: 120_000, bodyTimeout: 60_000 };
 
 export class Transport {
   private readonly pools = new Map<string, Promise<Pool>>();
