@@ -1,7 +1,7 @@
 /**
  * `airlift lock merge A.json B.json ... -o OUT.json`: one lock from the locks of
  * several shard workers or runs.
- * `airlift lock diff OLD NEW [-o text|json]`: images added, removed and changed.
+ * `airlift lock diff OLD NEW [-o text|json]`: images and charts added, removed and changed.
  * Both exit 0 when they could do their job, whatever the diff says.
  */
 import { Command, Option } from 'commander';
@@ -37,7 +37,7 @@ export function registerLock(program: Command, ctx: CommandContext): void {
 
   lock
     .command('diff')
-    .description('list images added (+), removed (-) and changed (~) between two lock files')
+    .description('list images and charts added (+), removed (-) and changed (~) between two lock files')
     .argument('<old>', 'the earlier lock')
     .argument('<new>', 'the later lock')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
@@ -49,8 +49,14 @@ export function registerLock(program: Command, ctx: CommandContext): void {
         'info',
         isEmptyDiff(d)
           ? `no differences between ${oldFile} and ${newFile}`
-          : `${d.added.length} added, ${d.removed.length} removed, ${d.changed.length} changed`,
-        { added: d.added.length, removed: d.removed.length, changed: d.changed.length },
+          : `${d.added.length} added, ${d.removed.length} removed, ${d.changed.length} changed` +
+              `; charts: ${d.charts.added.length} added, ${d.charts.removed.length} removed, ${d.charts.changed.length} changed`,
+        {
+          added: d.added.length,
+          removed: d.removed.length,
+          changed: d.changed.length,
+          charts: { added: d.charts.added.length, removed: d.charts.removed.length, changed: d.charts.changed.length },
+        },
       );
     });
 }

@@ -6,6 +6,7 @@
  * destinations (merged from runs with different targets) matches those entries
  * by source and destination instead.
  */
+import { diffCharts, formatChartDiffLines, type ChartDiff } from './diff-charts.js';
 import type { Lock, LockImage } from './types.js';
 import { compareImages } from './validate.js';
 
@@ -23,6 +24,8 @@ export interface LockDiff {
   added: LockImage[];
   removed: LockImage[];
   changed: ChangedImage[];
+  /** Charts added, removed and changed (matched by name). */
+  charts: ChartDiff;
 }
 
 function duplicatedSources(lock: Lock): Set<string> {
@@ -62,11 +65,12 @@ export function diffLocks(oldLock: Lock, newLock: Lock): LockDiff {
   added.sort(compareImages);
   removed.sort(compareImages);
   changed.sort((a, b) => (a.source < b.source ? -1 : a.source > b.source ? 1 : 0));
-  return { added, removed, changed };
+  return { added, removed, changed, charts: diffCharts(oldLock, newLock) };
 }
 
 export function isEmptyDiff(d: LockDiff): boolean {
-  return d.added.length === 0 && d.removed.length === 0 && d.changed.length === 0;
+  const c = d.charts;
+  return d.added.length === 0 && d.removed.length === 0 && d.changed.length === 0 && c.added.length === 0 && c.removed.length === 0 && c.changed.length === 0;
 }
 
 function shortDigest(d: string): string {
@@ -74,7 +78,7 @@ function shortDigest(d: string): string {
   return i < 0 ? d : d.slice(0, i + 13);
 }
 
-/** Text form: "+ source digest", "- source digest", "~ source old → new", one line each. */
+/** Text form: "+ source digest", "- source digest", "~ source old → new", one line each; then the charts ("+ chart NAME VERSION", ...). */
 export function formatDiffText(d: LockDiff): string {
   const lines: string[] = [];
   for (const img of d.added) lines.push(`+ ${img.source} ${img.digest}${img.destination ? ` → ${img.destination}` : ''}`);
@@ -84,5 +88,6 @@ export function formatDiffText(d: LockDiff): string {
     if (c.destination) line += ` (destination ${c.destination.from ?? 'none'} → ${c.destination.to ?? 'none'})`;
     lines.push(line);
   }
+  lines.push(...formatChartDiffLines(d.charts));
   return lines.length ? `${lines.join('\n')}\n` : '';
 }

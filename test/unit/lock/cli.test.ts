@@ -90,7 +90,7 @@ describe('airlift lock diff', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain('no differences');
-    expect(JSON.parse((await runCli(['lock', 'diff', o, o, '-o', 'json'])).stdout)).toEqual({ added: [], removed: [], changed: [] });
+    expect(JSON.parse((await runCli(['lock', 'diff', o, o, '-o', 'json'])).stdout)).toEqual({ added: [], removed: [], changed: [], charts: { added: [], removed: [], changed: [] } });
   });
 
   it('refuses an unknown output format and a missing file', async () => {
