@@ -1,7 +1,8 @@
 /**
  * Charts inside a bundle: a chart directory packaged into a `.tgz`
  * deterministically (sorted entries, fixed owner, mode and time, so the same
- * chart always gives the same bytes), and the Chart.yaml of a packaged chart.
+ * chart always gives the same bytes; what `.helmignore` names is left out),
+ * and the Chart.yaml of a packaged chart.
  */
 import { lstat, readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -10,6 +11,7 @@ import { pack } from 'tar-stream';
 import { readTgz } from '../chart/archive.js';
 import { parseYamlMap } from '../chart/yaml.js';
 import { InputError, TooLargeError } from '../errors.js';
+import { NO_HELMIGNORE, parseHelmIgnore, type HelmIgnore } from './helmignore.js';
 
 /** Largest chart airlift packages or pushes. */
 export const MAX_CHART_BYTES = 64 * 1024 * 1024;
@@ -19,24 +21,38 @@ export function chartFileName(name: string, version: string): string {
   return `charts/${name}-${version}.tgz`;
 }
 
-async function walk(root: string, rel: string, out: string[]): Promise<void> {
+async function walk(root: string, rel: string, out: string[], ignore: HelmIgnore): Promise<void> {
   const dir = rel === '' ? root : path.join(root, rel);
   const entries = await readdir(dir, { withFileTypes: true });
   for (const e of entries) {
     const r = rel === '' ? e.name : `${rel}/${e.name}`;
     if (e.name === '.git' || e.name === '.svn' || e.name === '.hg') continue;
-    if (e.isDirectory()) await walk(root, r, out);
+    if (ignore.ignores(r, e.isDirectory())) continue;
+    if (e.isDirectory()) await walk(root, r, out, ignore);
     else if (e.isFile()) out.push(r);
     // symbolic links and special files are left out, as helm package does for links outside the chart
   }
 }
 
-/** Packages a chart directory as `<name>/...` in a gzip-compressed tar; the same files give the same bytes. */
+/** The chart's `.helmignore`, or only helm's default rule when there is none. */
+async function readHelmIgnore(dir: string): Promise<HelmIgnore> {
+  const file = path.join(dir, '.helmignore');
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return NO_HELMIGNORE;
+    throw new InputError(`cannot read ${file}: ${(err as Error).message}`, { cause: err, hint: 'check the file permissions' });
+  }
+  return parseHelmIgnore(text, file);
+}
+
+/** Packages a chart directory (leaving out what its `.helmignore` names) as `<name>/...` in a gzip-compressed tar; the same files give the same bytes. */
 export async function packageChartDir(dir: string, name: string): Promise<Buffer> {
   const st = await lstat(dir);
   if (!st.isDirectory()) throw new InputError(`${dir} is not a chart directory`);
   const files: string[] = [];
-  await walk(dir, '', files);
+  await walk(dir, '', files, await readHelmIgnore(dir));
   files.sort();
   const p = pack();
   const chunks: Buffer[] = [];
