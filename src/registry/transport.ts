@@ -5,7 +5,8 @@
  * that turn socket failures into NetworkError. Retries live in the client.
  */
 import type { Readable } from 'node:stream';
-import { Agent, Pool, type Dispatcher } from 'undici';
+import { createRequire } from 'node:module';
+import type { Agent as AgentClass, Pool as PoolClass, Dispatcher } from 'undici';
 import type { Logger } from '../log.js';
 import { parseChallenges, type Challenge } from './challenge.js';
 import { errorFromResponse, networkError } from './errors.js';
@@ -14,6 +15,17 @@ import { isIP } from 'node:net';
 import { backoffDelay, isRetryableError, isRetryableStatus, parseRetryAfter, sleep, type RetryPolicy } from './retry.js';
 import { tlsFor, type TlsOptions } from './tls.js';
 import { RegistryError } from '../errors.js';
+
+// Pool and Agent from their own modules: the package index also loads fetch, WebSocket,
+// EventSource and caches, which cost ~50 ms of every run's start (undici is pinned at 7).
+// The index adds the request API to Dispatcher.prototype; so does this, the same way.
+const requireCjs = createRequire(import.meta.url);
+const DispatcherBase = requireCjs('undici/lib/dispatcher/dispatcher.js') as { prototype: object };
+if (!('request' in DispatcherBase.prototype)) Object.assign(DispatcherBase.prototype, requireCjs('undici/lib/api/index.js') as object);
+const Pool = requireCjs('undici/lib/dispatcher/pool.js') as typeof PoolClass;
+const Agent = requireCjs('undici/lib/dispatcher/agent.js') as typeof AgentClass;
+type Pool = PoolClass;
+type Agent = AgentClass;
 
 export type Response = Dispatcher.ResponseData;
 

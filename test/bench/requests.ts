@@ -22,6 +22,7 @@ function kind(method: string, p: string): string {
   if (u === '/v2/' || u === '/v2') return `${method} /v2/`;
   if (/\/manifests\//.test(u)) return `${method} manifest`;
   if (/\/blobs\/uploads\/?$/.test(u)) return `${method} upload start${p.includes('mount=') ? ' (mount)' : ''}${p.includes('digest=') ? ' (monolithic)' : ''}`;
+  if (/\/tags\/list$/.test(u)) return `${method} tags/list`;
   if (/\/blobs\/uploads\//.test(u)) return `${method} upload${p.includes('digest=') ? ' (final)' : ''}`;
   if (/\/blobs\//.test(u)) return `${method} blob`;
   return `${method} ${u}`;
