@@ -1,6 +1,27 @@
 #!/usr/bin/env node
-/** The `airlift` executable: process streams in, exit code out. */
+/**
+ * The `airlift` executable: process streams in, exit code out. The first
+ * SIGINT or SIGTERM aborts the run (transfers stop, temporary files are
+ * removed, a save keeps its staging directory for a re-run) and it exits with
+ * a clear message; a second one quits at once.
+ */
+import { setMaxListeners } from 'node:events';
+import { InterruptedError } from '../src/errors.js';
 import { run } from './main.js';
+
+const controller = new AbortController();
+// every request and file write of a run listens on it (and stops listening when done)
+setMaxListeners(0, controller.signal);
+const onSignal = (signal: 'SIGINT' | 'SIGTERM'): void => {
+  if (controller.signal.aborted) {
+    process.stderr.write(`airlift: ${signal} again: quitting at once\n`);
+    process.exit(signal === 'SIGTERM' ? 143 : 130);
+  }
+  process.stderr.write(`airlift: ${signal} received: stopping and cleaning up (${signal === 'SIGINT' ? 'Ctrl-C' : 'SIGTERM'} again quits at once)\n`);
+  controller.abort(new InterruptedError(signal));
+};
+process.on('SIGINT', onSignal);
+process.on('SIGTERM', onSignal);
 
 const code = await run(process.argv.slice(2), {
   stdout: process.stdout,
@@ -10,5 +31,8 @@ const code = await run(process.argv.slice(2), {
   cwd: process.cwd(),
   stdoutIsTTY: Boolean(process.stdout.isTTY),
   stderrIsTTY: Boolean(process.stderr.isTTY),
+  signal: controller.signal,
 });
+process.off('SIGINT', onSignal);
+process.off('SIGTERM', onSignal);
 process.exitCode = code;

@@ -12,6 +12,11 @@ export interface Io {
   stdoutIsTTY: boolean;
   /** Whether stderr is a terminal (spinners vs plain lines). */
   stderrIsTTY: boolean;
+  /**
+   * Aborted when the run must stop (SIGINT/SIGTERM in the bin); its reason is
+   * an InterruptedError. Commands pass it to the copy engine and file writers.
+   */
+  signal?: AbortSignal;
 }
 
 export interface GlobalOptions {

@@ -4,7 +4,7 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { createRequire } from 'node:module';
-import { AirliftError, UsageError, toAirliftError } from '../src/errors.js';
+import { AirliftError, InterruptedError, UsageError, toAirliftError } from '../src/errors.js';
 import type { Logger } from '../src/log.js';
 import type { CommandContext, GlobalOptions, Io } from './context.js';
 import { EXIT_OK, exitCodeFor } from './exit-codes.js';
@@ -101,8 +101,11 @@ export async function run(argv: string[], io: Io): Promise<number> {
       if (json) reportError(io, new UsageError(err.message.replace(/^error: /, ''), { hint: 'run airlift --help for usage' }), true);
       return exitCodeFor('E_USAGE');
     }
-    const e = toAirliftError(err);
+    // Stopped by a signal: report the interruption, not whatever the abort broke on its way out.
+    const reason: unknown = io.signal?.aborted ? io.signal.reason : undefined;
+    const e = err instanceof InterruptedError ? err : reason instanceof InterruptedError ? reason : toAirliftError(err);
     reportError(io, e, json || program?.opts().json === true);
+    if (e instanceof InterruptedError && e.signal === 'SIGTERM') return 143;
     return exitCodeFor(e.code);
   }
 }

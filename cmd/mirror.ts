@@ -86,7 +86,7 @@ export async function runJobs(ctx: CommandContext, jobs: CopyJob[], o: RunOption
       onBytes: (image, n) => progress.onBytes(image, n),
       ...(o.platforms.length ? { platforms: o.platforms } : {}),
       ...(o.describeSkipped ? { describeSkipped: true } : {}),
-      ...(o.signal ? { signal: o.signal } : {}),
+      ...((o.signal ?? ctx.io.signal) ? { signal: o.signal ?? ctx.io.signal } : {}),
     });
   } catch (err) {
     progress.finish({ images: jobs.length, copied: 0, skipped: 0, failed: jobs.length, bytes: 0 });

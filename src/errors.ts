@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'E_BUNDLE' // malformed bundle / OCI layout / archive
   | 'E_CONFLICT' // two sources map to the same destination
   | 'E_IO' // local file system (disk full, permission)
+  | 'E_INTERRUPTED' // stopped by SIGINT (Ctrl-C) or SIGTERM
   | 'E_INTERNAL'; // a bug
 
 export interface ErrorOptions {
@@ -139,6 +140,29 @@ export class IoError extends AirliftError {
   constructor(message: string, opts?: ErrorOptions) {
     super('E_IO', message, opts);
   }
+}
+/** The run was stopped by a signal; the reason of the AbortSignal every command runs under. */
+export class InterruptedError extends AirliftError {
+  constructor(
+    readonly signal: 'SIGINT' | 'SIGTERM',
+    opts?: ErrorOptions,
+  ) {
+    super('E_INTERRUPTED', `interrupted by ${signal}: stopped before the work was done`, opts);
+  }
+}
+
+/**
+ * The error with `prefix: ` before its message, as a copy: one error object
+ * can be shared (a blob failure every image needing it reports, the reason of
+ * an aborted run), so it is never changed in place. An interruption is
+ * returned as it is: it concerns the run, not one image.
+ */
+export function withPrefix(e: AirliftError, prefix: string): AirliftError {
+  if (e.code === 'E_INTERRUPTED') return e;
+  const copy = Object.create(Object.getPrototypeOf(e) as object) as AirliftError;
+  Object.defineProperties(copy, Object.getOwnPropertyDescriptors(e));
+  copy.message = redact(`${prefix}: ${e.message}`);
+  return copy;
 }
 
 /** Wraps any thrown value so callers can rely on `.code`. */

@@ -16,8 +16,8 @@ import { parsePlatform, type CopyJob } from '../../src/copy/index.js';
 import { collectImages, sourceReference, type WantedImage } from '../../src/copy/inputs.js';
 import { formatReport, rowFor } from '../../src/copy/report.js';
 import { sha256 } from '../../src/digest/index.js';
-import { openOciArchiveDestination } from '../../src/endpoint/oci-archive.js';
-import { UsageError } from '../../src/errors.js';
+import { openOciArchiveDestination, stagingDirFor } from '../../src/endpoint/oci-archive.js';
+import { InterruptedError, UsageError } from '../../src/errors.js';
 import { buildLock, lockImage } from '../../src/lock/build.js';
 import { formatLock } from '../../src/lock/io.js';
 import type { LockChart, LockImage } from '../../src/lock/types.js';
@@ -108,13 +108,24 @@ export function registerSave(program: Command, ctx: CommandContext): void {
         .filter((e): e is LockImage => e !== undefined);
       const lock = buildLock({ generator: `airlift ${VERSION}`, images: entries, charts: [...lockCharts.values()] });
       dest.addFile('airlift.lock.json', Buffer.from(formatLock(lock), 'utf8'));
-      await dest.commit();
+      ctx.io.signal?.throwIfAborted();
+      await dest.commit(ctx.io.signal);
       const rows = results.map((r, i) => {
         const n = bundleName(images[i]!);
         return rowFor(r, images[i]!.formatted, `oci-archive:${flags.output}:${n.repo}:${n.tag}`);
       });
       ctx.io.stdout.write(formatReport(rows, 'table'));
       ctx.logger().log('info', `wrote ${flags.output}: ${entries.length} images, ${lockCharts.size} charts`);
+    } catch (err) {
+      // Interrupted: nothing is at the output path; say where the fetched blobs wait for a re-run.
+      const stopped = err instanceof InterruptedError ? err : ctx.io.signal?.aborted ? ctx.io.signal.reason : undefined;
+      if (stopped instanceof InterruptedError) {
+        throw new InterruptedError(stopped.signal, {
+          cause: err,
+          hint: `no bundle was written at ${flags.output}; what was fetched stays in ${stagingDirFor(out)}: run the same save again to resume`,
+        });
+      }
+      throw err;
     } finally {
       await dest.close();
       await regs.close();

@@ -11,7 +11,7 @@ import type { TransformCallback } from 'node:stream';
 import type { LimitFunction } from 'p-limit';
 import { VerifyingStream } from '../digest/index.js';
 import type { ImageDestination, ImageSource } from '../endpoint/types.js';
-import { AirliftError, DigestMismatchError, RegistryError, toAirliftError } from '../errors.js';
+import { AirliftError, DigestMismatchError, RegistryError, toAirliftError, withPrefix } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Descriptor } from '../oci/types.js';
 
@@ -199,8 +199,7 @@ export class BlobScheduler {
       meter.destroy();
       const e = toAirliftError(meter.errored ?? err);
       // Name the image and the blob in every failure.
-      if (!e.message.includes(desc.digest)) e.message = `${what}: ${e.message}`;
-      throw e;
+      throw e.message.includes(desc.digest) ? e : withPrefix(e, what);
     }
     if (!meter.verified) {
       // The destination returned before the whole body was read: never trust it.

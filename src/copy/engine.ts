@@ -8,7 +8,7 @@
  */
 import pLimit from 'p-limit';
 import type { ImageSource } from '../endpoint/types.js';
-import { NotFoundError, UnsupportedError, toAirliftError } from '../errors.js';
+import { NotFoundError, UnsupportedError, toAirliftError, withPrefix } from '../errors.js';
 import type { Descriptor, RawManifest } from '../oci/types.js';
 import { BlobScheduler, type BlobOutcome } from './blobs.js';
 import { readConfigPlatform } from './config-platform.js';
@@ -44,8 +44,8 @@ class Run {
     try {
       await this.copyInto(job, name, result);
     } catch (err) {
-      const e = toAirliftError(err);
-      if (!e.message.includes(name)) e.message = `${name}: ${e.message}`;
+      let e = toAirliftError(err);
+      if (!e.message.includes(name)) e = withPrefix(e, name);
       result.status = 'failed';
       result.error = e;
     }
