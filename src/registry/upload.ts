@@ -123,11 +123,16 @@ function withDigest(location: string, digest: string): string {
 /** Uploads `body` as the blob `desc` into `repo`. Nothing is committed when the bytes are wrong. */
 export async function uploadBlob(r: Requester, host: string, repo: string, desc: Descriptor, body: Readable, o: UploadOptions = {}): Promise<void> {
   const what = `blob ${host}/${repo}@${desc.digest}`;
-  const verifier = new VerifyingStream(what, desc.digest, desc.size);
+  // A body that is itself a VerifyingStream for this digest and size (the copy engine's) already
+  // fails instead of ending on wrong bytes: hashing them a second time only cost CPU (1 s of 2.2 s
+  // of a 482 MiB sync). HoldLast still keeps the last chunk until that verdict.
+  const preVerified = body instanceof VerifyingStream && body.expectedDigest === desc.digest && body.expectedSize === desc.size;
+  const verifier = preVerified ? body : new VerifyingStream(what, desc.digest, desc.size);
   let bodyError: unknown;
-  const verified = pipeline(body, verifier, new HoldLast(), (err) => {
+  const onDone = (err: Error | null | undefined): void => {
     if (err) bodyError = err;
-  }) as unknown as Readable;
+  };
+  const verified = (preVerified ? pipeline(body, new HoldLast(), onDone) : pipeline(body, verifier, new HoldLast(), onDone)) as unknown as Readable;
   let session: UploadSession | undefined = o.session;
   try {
     session ??= await startUpload(r, host, repo, o);

@@ -30,6 +30,11 @@ export interface Row {
   target: string;
   pass?: boolean;
   notes: string[];
+  /** What judge() was asked to check (kept so that repeated runs can be judged again). */
+  threshold?: number;
+  rssLimitMiB?: number;
+  /** Every measurement when the run was repeated. */
+  runs?: { airlift: number[]; other: number[] };
 }
 
 export class Ctx {
@@ -122,6 +127,8 @@ export class Ctx {
 /** Fills ratio and pass of a row from its two sides. */
 export function judge(row: Row, kind: 'speedup' | 'of-floor', threshold: number, rssLimitMiB?: number): void {
   row.ratioKind = kind;
+  row.threshold = threshold;
+  if (rssLimitMiB !== undefined) row.rssLimitMiB = rssLimitMiB;
   const a = row.airlift;
   const o = row.other;
   if (a && o) {
@@ -132,4 +139,40 @@ export function judge(row: Row, kind: 'speedup' | 'of-floor', threshold: number,
     row.pass = false;
     row.notes.push(`peak RSS ${a.peakRssMiB.toFixed(0)} MiB ≥ ${rssLimitMiB} MiB`);
   }
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+/** One row per case from repeated runs: median times, largest peak RSS, judged again. */
+export function mergeRuns(runs: Row[][]): Row[] {
+  const first = runs[0] ?? [];
+  return first.map((row, i) => {
+    const same = runs.map((r) => r[i]).filter((r): r is Row => r !== undefined && r.case === row.case && r.work === row.work);
+    if (same.length < 2) return row;
+    const merged: Row = { ...row, notes: [...new Set(same.flatMap((r) => r.notes))], runs: { airlift: [], other: [] } };
+    const sides = (pick: (r: Row) => Side | undefined): Side | undefined => {
+      const xs = same.map(pick).filter((x): x is Side => x !== undefined);
+      if (!xs.length) return undefined;
+      return { seconds: median(xs.map((x) => x.seconds)), peakRssMiB: Math.max(...xs.map((x) => x.peakRssMiB)) };
+    };
+    merged.runs!.airlift = same.flatMap((r) => (r.airlift ? [r.airlift.seconds] : []));
+    merged.runs!.other = same.flatMap((r) => (r.other ? [r.other.seconds] : []));
+    const a = sides((r) => r.airlift);
+    const o = sides((r) => r.other);
+    if (a) merged.airlift = a;
+    else delete merged.airlift;
+    if (o && row.other) merged.other = { ...o, label: row.other.label };
+    if (a && o && row.ratioKind && row.threshold !== undefined) {
+      merged.notes = merged.notes.filter((n) => !n.startsWith('peak RSS'));
+      judge(merged, row.ratioKind, row.threshold, row.rssLimitMiB);
+    } else if (a && o && row.ratioKind) {
+      merged.ratio = row.ratioKind === 'speedup' ? o.seconds / a.seconds : a.seconds / o.seconds;
+    }
+    merged.notes.push(`median of ${same.length} runs: airlift ${merged.runs!.airlift.map((x) => x.toFixed(2)).join(', ')}; ${row.other?.label ?? 'other'} ${merged.runs!.other.map((x) => x.toFixed(2)).join(', ')}`);
+    return merged;
+  });
 }

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --only CASE[,CASE] --quick --side airlift|other --cpu-prof]`
+ * `npm run bench [-- --only CASE[,CASE] --quick --side airlift|other --repeat N --cpu-prof]`
  *
  * Runs airlift and skopeo 1.9 (or the curl floor) on the same work against
  * fresh docker-registry processes on 127.0.0.1, prints a table and writes it
@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { skopeoBinary } from '../harness/skopeo.js';
 import { loadBig, rssCheck, saveBig } from './cases-bundle.js';
 import { floorBig, resyncMany, syncBig, syncMany } from './cases-sync.js';
-import { Ctx } from './context.js';
+import { Ctx, mergeRuns, type Row } from './context.js';
 import { measure, rssMethod } from './proc.js';
 import { formatTable, writeJson } from './table.js';
 import { AIRLIFT, REPO_ROOT, type Tools } from './tools.js';
@@ -38,17 +38,20 @@ async function main(): Promise<number> {
       side: { type: 'string', default: 'both' },
       'cpu-prof': { type: 'boolean', default: false },
       'data-dir': { type: 'string' },
+      repeat: { type: 'string', default: '1' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
   });
   if (values.help) {
-    process.stdout.write(`usage: npm run bench -- [--only ${CASES.join(',')}] [--quick] [--side airlift|other|both] [--cpu-prof]\n`);
+    process.stdout.write(`usage: npm run bench -- [--only ${CASES.join(',')}] [--quick] [--side airlift|other|both] [--repeat N] [--cpu-prof]\n`);
     return 0;
   }
   const only = (values.only ?? []).flatMap((s) => s.split(',')).filter(Boolean);
   for (const c of only) if (!(CASES as readonly string[]).includes(c)) throw new Error(`unknown case ${JSON.stringify(c)}: use one of ${CASES.join(', ')}`);
   const selected = new Set<CaseName>(only.length ? (only as CaseName[]) : CASES);
+  const repeat = Number(values.repeat ?? '1');
+  if (!Number.isInteger(repeat) || repeat < 1 || repeat > 9) throw new Error(`--repeat ${values.repeat}: use a whole number from 1 to 9`);
   const side = values.side ?? 'both';
   if (!['airlift', 'other', 'both'].includes(side)) throw new Error(`--side ${side}: use airlift, other or both`);
   if (side !== 'other' && !existsSync(AIRLIFT)) throw new Error(`${AIRLIFT} is missing: run npm run build first`);
@@ -70,14 +73,20 @@ async function main(): Promise<number> {
   const machine = { cpus: os.cpus().length, memMiB: Math.round(os.totalmem() / 1024 / 1024), loadBefore: await loadavg(), loadAfter: '' };
   log(`load average before: ${machine.loadBefore} (${machine.cpus} cores); peak RSS via ${rssMethod()}`);
   const started = new Date();
+  const runs: Row[][] = [];
   try {
-    if (selected.has('sync-big')) await syncBig(ctx);
-    if (selected.has('floor-big')) await floorBig(ctx);
-    if (selected.has('sync-many')) await syncMany(ctx, selected.has('resync-many'));
-    if (selected.has('resync-many')) await resyncMany(ctx);
-    if (selected.has('save-big')) await saveBig(ctx);
-    if (selected.has('load-big')) await loadBig(ctx);
-    if (selected.has('rss')) await rssCheck(ctx);
+    for (let i = 0; i < repeat; i++) {
+      if (repeat > 1) log(`run ${i + 1} of ${repeat}`);
+      ctx.rows.length = 0;
+      if (selected.has('sync-big')) await syncBig(ctx);
+      if (selected.has('floor-big')) await floorBig(ctx);
+      if (selected.has('sync-many')) await syncMany(ctx, selected.has('resync-many'));
+      if (selected.has('resync-many')) await resyncMany(ctx);
+      if (selected.has('save-big')) await saveBig(ctx);
+      if (selected.has('load-big')) await loadBig(ctx);
+      if (selected.has('rss')) await rssCheck(ctx);
+      runs.push([...ctx.rows]);
+    }
   } finally {
     await ctx.stopAll();
     await rm(work, { recursive: true, force: true });
@@ -85,7 +94,8 @@ async function main(): Promise<number> {
   machine.loadAfter = await loadavg();
   log(`load average after: ${machine.loadAfter}`);
   const skopeoVersion = (await measure(skopeoBinary(), ['--version'])).stdout.trim();
-  process.stdout.write(formatTable(ctx.rows));
+  const rows = mergeRuns(runs);
+  process.stdout.write(formatTable(rows));
   process.stdout.write(`load average before/after: ${machine.loadBefore} / ${machine.loadAfter} on ${machine.cpus} cores${values.quick ? ' (--quick data sets)' : ''}\n`);
   const file = await writeJson(path.join(REPO_ROOT, 'bench-results'), {
     started: started.toISOString(),
@@ -94,10 +104,11 @@ async function main(): Promise<number> {
     node: process.version,
     skopeo: skopeoVersion,
     rssMethod: rssMethod(),
-    rows: ctx.rows,
+    repeat,
+    rows,
   });
   log(`wrote ${path.relative(process.cwd(), file)}`);
-  return ctx.rows.some((r) => r.pass === false) ? 1 : 0;
+  return rows.some((r) => r.pass === false) ? 1 : 0;
 }
 
 main().then(
