@@ -12,6 +12,7 @@ import { bundleImages, bundleLock, openBundle } from '../../src/bundle/images.js
 import { checkError, verifyLayout } from '../../src/bundle/verify.js';
 import { destinationTag } from '../../src/copy/inputs.js';
 import { sha256 } from '../../src/digest/index.js';
+import { AirliftError } from '../../src/errors.js';
 import { mapReferences, parseMappingMode, parseTarget } from '../../src/mapping/index.js';
 import { formatReference } from '../../src/reference/index.js';
 import type { CommandContext } from '../context.js';
@@ -33,10 +34,11 @@ interface Row {
 
 function table(rows: Row[]): string {
   const w = Math.max(5, ...rows.map((r) => r.image.length));
-  const lines = [`${'STATUS'.padEnd(9)}${'IMAGE'.padEnd(w + 2)}DIGEST`];
+  const sw = Math.max(6, ...rows.map((r) => r.status.length)) + 2;
+  const lines = [`${'STATUS'.padEnd(sw)}${'IMAGE'.padEnd(w + 2)}DIGEST`];
   for (const r of rows) {
-    lines.push(`${r.status.padEnd(9)}${r.image.padEnd(w + 2)}${r.digest}`);
-    for (const p of r.problems ?? []) lines.push(`         ${p}`);
+    lines.push(`${r.status.padEnd(sw)}${r.image.padEnd(w + 2)}${r.digest}`);
+    for (const p of r.problems ?? []) lines.push(`${' '.repeat(sw)}${p}`);
   }
   return `${lines.join('\n')}\n`;
 }
@@ -92,13 +94,24 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
               digest: img.descriptor.digest,
               status,
               destination: formatReference(d),
-              ...(status === 'ok' ? {} : { problems: [status === 'missing' ? `${formatReference(d)} is missing` : `${formatReference(d)} is ${there!.digest}`] }),
+              ...(status === 'ok'
+                ? {}
+                : { problems: [status === 'missing' ? `${formatReference(d)} is missing` : `${formatReference(d)} holds ${there!.digest}, the bundle has ${img.descriptor.digest}`] }),
             });
           }
           write(rows);
           const problems = rows.flatMap((r) => (r.problems ?? []).map((p) => `${r.image}: ${p}`));
-          const err = checkError(`${target.host} does not hold every image of ${bundleArg}`, problems, rows.some((r) => r.status === 'different') ? 'E_DIGEST_MISMATCH' : 'E_NOT_FOUND');
-          if (err) throw err;
+          if (problems.length) {
+            // The registry is what differs here, not the bundle: say so, and how to fix it.
+            const different = rows.some((r) => r.status === 'different');
+            const shown = problems.slice(0, 10).map((p) => `  ${p}`);
+            if (problems.length > 10) shown.push(`  … and ${problems.length - 10} more`);
+            throw new AirliftError(different ? 'E_DIGEST_MISMATCH' : 'E_NOT_FOUND', `${target.host} does not hold every image of ${bundleArg}: ${problems.length} problem(s):\n${shown.join('\n')}`, {
+              hint: different
+                ? `a tag at ${flags.to} holds other content than the bundle (pushed from elsewhere, or loaded from a bundle saved with other --platform choices); run airlift load ${bundleArg} --to ${flags.to} again to put the bundle's digests back, then verify again`
+                : `load the bundle: airlift load ${bundleArg} --to ${flags.to}${flags.mapping !== 'default' ? ` --mapping ${flags.mapping}` : ''} (and check that --to and --mapping match the load)`,
+            });
+          }
         } finally {
           await regs.close();
         }
