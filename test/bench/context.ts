@@ -172,7 +172,8 @@ export function mergeRuns(runs: Row[][]): Row[] {
     } else if (a && o && row.ratioKind) {
       merged.ratio = row.ratioKind === 'speedup' ? o.seconds / a.seconds : a.seconds / o.seconds;
     }
-    merged.notes.push(`median of ${same.length} runs: airlift ${merged.runs!.airlift.map((x) => x.toFixed(2)).join(', ')}; ${row.other?.label ?? 'other'} ${merged.runs!.other.map((x) => x.toFixed(2)).join(', ')}`);
+    const list = (xs: number[]): string => xs.map((x) => x.toFixed(2)).join(', ');
+    merged.notes.push(`median of ${same.length} runs: airlift ${list(merged.runs!.airlift)}${row.other ? `; ${row.other.label} ${list(merged.runs!.other)}` : ''}`);
     return merged;
   });
 }
