@@ -1,6 +1,6 @@
 /** The platform an image config declares (os/architecture/variant), for the lock. */
 import { VerifyingStream } from '../digest/index.js';
-import type { ImageSource } from '../endpoint/types.js';
+import type { ImageDestination, ImageSource } from '../endpoint/types.js';
 import { formatPlatform, type Descriptor } from '../oci/types.js';
 import { MAX_CAPTURE } from './blobs.js';
 
@@ -17,8 +17,9 @@ export function platformFromConfig(bytes: Uint8Array): string | undefined {
 
 /**
  * The platform of an image from its config: from bytes captured during the
- * copy, or read (verified, at most 1 MiB) from the source when the copy did
- * not stream it (it was already at the destination).
+ * copy, or read (verified, at most 1 MiB) when the copy did not stream it (it
+ * was already at the destination): from the destination where it can read
+ * blobs back, else from the source.
  */
 export async function readConfigPlatform(
   source: ImageSource,
@@ -27,10 +28,12 @@ export async function readConfigPlatform(
   image: string,
   captured: Buffer | undefined,
   signal?: AbortSignal,
+  local?: Pick<ImageDestination, 'readBlob'> & { repo: string },
 ): Promise<string | undefined> {
   if (captured) return platformFromConfig(captured);
   if (config.size > MAX_CAPTURE) return undefined;
-  const body = await source.getBlob(repo, config, signal);
+  // A destination that can read back what it holds (a re-run of save over its staging) saves a fetch.
+  const body = (await local?.readBlob?.(local.repo, config, signal)) ?? (await source.getBlob(repo, config, signal));
   const v = new VerifyingStream(`config ${config.digest} of ${image}`, config.digest, config.size);
   body.once('error', (e) => v.destroy(e));
   const chunks: Buffer[] = [];

@@ -225,7 +225,8 @@ class Run {
     if (!p) {
       const captured = this.blobs.captured.get(config.digest);
       this.blobs.captured.delete(config.digest);
-      p = readConfigPlatform(job.source.store, job.source.repo, config, name, captured, this.opts.signal);
+      const local = job.dest.store.readBlob ? { readBlob: job.dest.store.readBlob.bind(job.dest.store), repo: job.dest.repo } : undefined;
+      p = readConfigPlatform(job.source.store, job.source.repo, config, name, captured, this.opts.signal, local);
       this.configPlatforms.set(config.digest, p);
     }
     return p;

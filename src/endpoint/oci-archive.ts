@@ -132,6 +132,10 @@ export class OciArchiveDestination implements ImageDestination {
   async mountBlob(): Promise<boolean> {
     return false;
   }
+  readBlob(repo: string, desc: Descriptor, signal?: AbortSignal): Promise<Readable | undefined> {
+    return this.staging.readBlob(repo, desc, signal);
+  }
+
   putBlob(repo: string, desc: Descriptor, body: Readable, signal?: AbortSignal): Promise<void> {
     return this.staging.putBlob(repo, desc, body, signal);
   }

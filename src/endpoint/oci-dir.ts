@@ -5,6 +5,7 @@
  * `docker.io/library/nginx:1.25`; an empty repo addresses plain tag ref names
  * (`skopeo copy … oci:DIR:tag` writes those).
  */
+import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -98,6 +99,12 @@ export class OciDirDestination implements ImageDestination {
   async mountBlob(): Promise<boolean> {
     return false;
   }
+  async readBlob(_repo: string, desc: Descriptor, signal?: AbortSignal): Promise<Readable | undefined> {
+    signal?.throwIfAborted();
+    if (!(await this.writer.hasBlob(desc))) return undefined;
+    return createReadStream(path.join(this.writer.root, ...blobPath(desc.digest).split('/')));
+  }
+
   async putBlob(_repo: string, desc: Descriptor, body: Readable, signal?: AbortSignal): Promise<void> {
     await this.writer.writeBlob(desc, body, signal);
   }

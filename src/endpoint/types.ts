@@ -41,6 +41,12 @@ export interface ImageDestination {
   repositoryExists?(repo: string, signal?: AbortSignal): Promise<boolean | undefined>;
   /** Links a blob that already sits in `fromRepo`. Resolves false when the store declined. */
   mountBlob(repo: string, desc: Descriptor, fromRepo: string, signal?: AbortSignal): Promise<boolean>;
+  /**
+   * Reads back a blob this store already holds, where that is cheap (local layouts and their
+   * staging); absent on registries. Lets a re-run take small blobs such as image configs from
+   * what it staged instead of fetching them from the source again. The caller verifies the bytes.
+   */
+  readBlob?(repo: string, desc: Descriptor, signal?: AbortSignal): Promise<Readable | undefined>;
   /** Stores a blob; verifies digest and size and stores nothing when they do not match. */
   putBlob(repo: string, desc: Descriptor, body: Readable, signal?: AbortSignal): Promise<void>;
   /** Stores a manifest by digest, and under `tag` when given. Its blobs and children must already be stored. */
