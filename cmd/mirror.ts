@@ -3,6 +3,7 @@
  * host, shared by every image of the run), the copy run with progress on
  * stderr, and the failure that ends a run when images failed.
  */
+import { collect } from './options.js';
 import type { Command } from 'commander';
 import { copyImages, type CopyJob, type CopyResult, type PlatformFilter } from '../src/copy/index.js';
 import { failureError } from '../src/copy/report.js';
@@ -54,10 +55,6 @@ export class Registries {
     for (const ep of this.endpoints.values()) await ep.close().catch(() => undefined);
     await this.client?.close().catch(() => undefined);
   }
-}
-
-export function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }
 
 /** Adds the flags every copying command shares. */

@@ -15,12 +15,9 @@ import { scanCharts } from '../../src/chart/index.js';
 import { formatErrors, formatHosts, formatJson, formatList, formatTable, formatYaml } from '../../src/chart/report.js';
 import type { CommandContext } from '../context.js';
 import type { Readable } from 'node:stream';
+import { chartValuesOptions } from '../options.js';
 
 const MAX_STDIN = 256 * 1024 * 1024;
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
 
 async function readAll(stream: Readable): Promise<string> {
   const chunks: Buffer[] = [];
@@ -49,14 +46,12 @@ interface ImagesFlags {
 }
 
 export function registerImages(program: Command, ctx: CommandContext): void {
-  program
-    .command('images')
-    .description('list every image the charts need, and where each is set (CHART "-" reads `helm template` output from stdin)')
-    .argument('<chart...>', 'chart directories, packaged .tgz files, or - for rendered manifests on stdin')
-    .option('-f, --values <file>', 'values file, as helm -f (repeatable; later files win)', collect, [])
-    .option('--set <key=value>', 'set values as helm --set (repeatable)', collect, [])
-    .option('--set-string <key=value>', 'set string values as helm --set-string (repeatable)', collect, [])
-    .option('--enabled-only', 'leave out images of subcharts disabled by their condition or tags', false)
+  chartValuesOptions(
+    program
+      .command('images')
+      .description('list every image the charts need, and where each is set (CHART "-" reads `helm template` output from stdin)')
+      .argument('<chart...>', 'chart directories, packaged .tgz files, or - for rendered manifests on stdin'),
+  )
     .option('--no-annotations', 'ignore the image annotations of Chart.yaml (artifacthub.io/images, images, helm.sh/images)')
     .option('--no-templates', 'do not look for literal images in templates')
     .option('--no-builtin-hints', 'do not apply the hints airlift ships for known charts')

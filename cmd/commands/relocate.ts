@@ -39,10 +39,7 @@ import {
 import type { CommandContext } from '../context.js';
 import { VERSION } from '../main.js';
 import { registryClientFromContext } from '../registry-client.js';
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
+import { chartValuesOptions, collect } from '../options.js';
 
 interface RelocateFlags {
   to: string;
@@ -84,14 +81,13 @@ function checkFlags(f: RelocateFlags): void {
 }
 
 export function registerRelocate(program: Command, ctx: CommandContext): void {
-  program
-    .command('relocate')
-    .description('write values overrides (and a pull Secret) that make the charts pull every image from the mirror')
-    .argument('<chart...>', 'chart directories or packaged .tgz files')
+  chartValuesOptions(
+    program
+      .command('relocate')
+      .description('write values overrides (and a pull Secret) that make the charts pull every image from the mirror')
+      .argument('<chart...>', 'chart directories or packaged .tgz files'),
+  )
     .requiredOption('--to <target>', 'the mirror: HOST[:PORT][/PREFIX]')
-    .option('-f, --values <file>', 'values file, as helm -f (repeatable; later files win)', collect, [])
-    .option('--set <key=value>', 'set values as helm --set (repeatable)', collect, [])
-    .option('--set-string <key=value>', 'set string values as helm --set-string (repeatable)', collect, [])
     .option('--mapping <mode>', 'where images land under the target: default, preserve-registry or flatten (as used for load/sync)', 'default')
     .option('--digests', 'pin every image to the digest stored in the mirror (from --lock, else asked from the mirror)', false)
     .option('--lock <file>', 'lock written by load/sync (--lock-out): the digests to pin with --digests')
@@ -109,7 +105,6 @@ export function registerRelocate(program: Command, ctx: CommandContext): void {
     .option('--no-templates', 'do not look for literal images in templates')
     .option('--no-builtin-hints', 'do not apply the hints airlift ships for known charts')
     .option('--hints <file>', 'YAML list of image templates such as "{{ .foo.registry }}/{{ .foo.repository }}:{{ .foo.tag }}"')
-    .option('--enabled-only', 'leave out images of subcharts disabled by their condition or tags', false)
     .action(async (charts: string[], flags: RelocateFlags) => {
       checkFlags(flags);
       const log = ctx.logger();

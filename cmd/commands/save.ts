@@ -24,8 +24,9 @@ import type { LockChart, LockImage } from '../../src/lock/types.js';
 import { filterShard, formatShard, parseShard } from '../../src/shard/index.js';
 import type { CommandContext } from '../context.js';
 import { VERSION } from '../main.js';
-import { Registries, collect, platformOption, runJobs, throwIfFailed } from '../mirror.js';
+import { Registries, platformOption, runJobs, throwIfFailed } from '../mirror.js';
 import { chartInputs } from './sync.js';
+import { chartValuesOptions, imageListOptions } from '../options.js';
 
 interface SaveFlags {
   image: string[];
@@ -51,13 +52,8 @@ export function registerSave(program: Command, ctx: CommandContext): void {
   const cmd = program
     .command('save')
     .description('copy every image of the charts (and --image) into one bundle tarball with the charts and a lock file')
-    .argument('[chart...]', 'chart directories or packaged .tgz files')
-    .option('--image <ref>', 'an extra image to save (repeatable)', collect, [])
-    .option('--images-file <file>', 'a file with one image reference per line (repeatable)', collect, [])
-    .option('-f, --values <file>', 'values file for the charts, as helm -f (repeatable)', collect, [])
-    .option('--set <key=value>', 'set chart values as helm --set (repeatable)', collect, [])
-    .option('--set-string <key=value>', 'set chart values as helm --set-string (repeatable)', collect, [])
-    .option('--enabled-only', 'leave out images of subcharts disabled by their condition or tags', false)
+    .argument('[chart...]', 'chart directories or packaged .tgz files');
+  imageListOptions(chartValuesOptions(cmd), 'an extra image to save')
     .option('--config <file>', 'airlift.yaml naming charts, images and platforms')
     .option('-o, --output <bundle.tar>', 'the bundle to write')
     .option('--shard <I/N>', 'save only shard I of N (0 <= I < N), split by image; the charts go into shard 0');

@@ -20,7 +20,8 @@ import { formatReference } from '../../src/reference/index.js';
 import { filterShard, formatShard, parseShard } from '../../src/shard/index.js';
 import type { CommandContext } from '../context.js';
 import { VERSION } from '../main.js';
-import { Registries, collect, platformOption, runJobs, throwIfFailed } from '../mirror.js';
+import { Registries, platformOption, runJobs, throwIfFailed } from '../mirror.js';
+import { chartValuesOptions, imageListOptions } from '../options.js';
 
 interface SyncFlags {
   image: string[];
@@ -64,13 +65,8 @@ export function registerSync(program: Command, ctx: CommandContext): void {
   const cmd = program
     .command('sync')
     .description('copy images registry to registry (the CI mirror job); unchanged images cost one request')
-    .argument('[chart...]', 'chart directories or packaged .tgz files whose images to copy')
-    .option('--image <ref>', 'an image to copy (repeatable)', collect, [])
-    .option('--images-file <file>', 'a file with one image reference per line (repeatable)', collect, [])
-    .option('-f, --values <file>', 'values file for the charts, as helm -f (repeatable)', collect, [])
-    .option('--set <key=value>', 'set chart values as helm --set (repeatable)', collect, [])
-    .option('--set-string <key=value>', 'set chart values as helm --set-string (repeatable)', collect, [])
-    .option('--enabled-only', 'leave out images of subcharts disabled by their condition or tags', false)
+    .argument('[chart...]', 'chart directories or packaged .tgz files whose images to copy');
+  imageListOptions(chartValuesOptions(cmd), 'an image to copy')
     .option('--config <file>', 'airlift.yaml naming charts, images, platforms, target and mapping')
     .option('--to <HOST[:PORT][/PREFIX]>', 'the mirror registry, with an optional repository prefix')
     .option('--mapping <mode>', 'default (drop the source registry), preserve-registry, or flatten')

@@ -1,0 +1,23 @@
+/** Flags several subcommands share, defined once so their names and help read the same everywhere. */
+import type { Command } from 'commander';
+
+/** commander's accumulator for repeatable flags. */
+export function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** Chart values, as helm takes them: -f, --set, --set-string, and --enabled-only for conditional subcharts. */
+export function chartValuesOptions(cmd: Command): Command {
+  return cmd
+    .option('-f, --values <file>', 'values file for the charts, as helm -f (repeatable; later files win)', collect, [])
+    .option('--set <key=value>', 'set chart values as helm --set (repeatable)', collect, [])
+    .option('--set-string <key=value>', 'set chart string values as helm --set-string (repeatable)', collect, [])
+    .option('--enabled-only', 'leave out images of subcharts disabled by their condition or tags', false);
+}
+
+/** Images named directly instead of (or besides) charts. */
+export function imageListOptions(cmd: Command, what: string): Command {
+  return cmd
+    .option('--image <ref>', `${what} (repeatable)`, collect, [])
+    .option('--images-file <file>', 'a file with one image reference per line (repeatable)', collect, []);
+}
