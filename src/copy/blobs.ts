@@ -26,10 +26,11 @@ export interface BlobRequest {
   /** Keep the bytes in memory when uploaded (small configs, read for the lock). */
   capture?: boolean;
   /**
-   * The destination repository did not exist when this run started using it:
-   * it holds only what this run stored there, so no HEAD is needed.
+   * Whether the destination repository did not exist when this run started using it: it then
+   * holds only what this run stored there, so no HEAD is needed. Asked only for blobs whose
+   * existence check is not free (see ImageDestination.hasBlobOpensUpload).
    */
-  destRepoNew?: boolean;
+  destRepoNew?: () => Promise<boolean>;
 }
 
 export type BlobOutcome = 'uploaded' | 'mounted' | 'existing';
@@ -147,7 +148,8 @@ export class BlobScheduler {
         this.opts.logger.log('debug', `${dest.description} declined to mount ${desc.digest} from ${from} into ${req.destRepo}`);
       }
     }
-    if (!req.destRepoNew && (await limit(() => dest.hasBlob(req.destRepo, desc, signal)))) {
+    const knownAbsent = !dest.hasBlobOpensUpload?.(desc) && (await req.destRepoNew?.()) === true;
+    if (!knownAbsent && (await limit(() => dest.hasBlob(req.destRepo, desc, signal)))) {
       st.add(desc.digest, repo);
       return 'existing';
     }

@@ -116,7 +116,7 @@ class Run {
 
     // 4. Copy.
     top ??= await this.fetchManifest(source.store, source.repo, sourceDigest, name);
-    const repoNew = await this.repoIsNew(job);
+    const repoNew = (): Promise<boolean> => this.repoIsNew(job);
     let raw = top.raw;
     let platforms: string[];
     if (top.parsed.kind === 'index') {
@@ -148,8 +148,9 @@ class Run {
 
   /** Children (image manifests, or nested indexes) are stored before the index; all must succeed. */
   /**
-   * Whether the destination repository was absent when first seen in this run
-   * (asked once per repository, before anything is written to it).
+   * Whether the destination repository was absent when first asked in this run (at most once
+   * per repository, when a blob first needs it). A repository with no tags counts as absent even
+   * if blobs sit in it, which costs at most a needless upload, never a missing blob.
    */
   private repoIsNew(job: CopyJob): Promise<boolean> {
     const store = job.dest.store;
@@ -167,7 +168,7 @@ class Run {
     return p;
   }
 
-  private async copyChildren(job: CopyJob, name: string, children: Descriptor[], result: CopyResult, repoNew: boolean): Promise<void> {
+  private async copyChildren(job: CopyJob, name: string, children: Descriptor[], result: CopyResult, repoNew: () => Promise<boolean>): Promise<void> {
     const settled = await Promise.allSettled(
       children.map(async (child) => {
         const { raw, parsed } = await this.fetchManifest(job.source.store, job.source.repo, child.digest, name);
@@ -186,7 +187,7 @@ class Run {
     name: string,
     m: Extract<ParsedManifest, { kind: 'image' }>,
     result: CopyResult,
-    repoNew: boolean,
+    repoNew: () => Promise<boolean>,
   ): Promise<string[]> {
     const blobs = [m.config, ...m.layers];
     const settled = await Promise.allSettled(

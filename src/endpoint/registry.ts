@@ -52,6 +52,10 @@ export function createRegistryEndpoint(host: string, client: RegistryClient, opt
       return client.getBlob(host, repo, desc, { signal, push });
     },
 
+    hasBlobOpensUpload(desc: Descriptor): boolean {
+      return desc.size <= PROBE_BY_MOUNT_MAX && selfMount !== false;
+    },
+
     async hasBlob(repo: string, desc: Descriptor, signal?: AbortSignal): Promise<boolean> {
       if (desc.size <= PROBE_BY_MOUNT_MAX && selfMount !== false) {
         // One POST ?mount=D&from=REPO instead of HEAD + POST: 201 when the repository holds the

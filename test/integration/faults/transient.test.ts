@@ -59,7 +59,7 @@ describe('sync through transient faults at the source and the destination', () =
   it('copies every image with its digest', async () => {
     const faults = sourceFaults(srcProxy());
     const dstFaults: Array<[string, RuleHandle]> = [
-      ['500 on upload start', dstProxy().addRule({ method: 'POST', path: /\/blobs\/uploads\/$/, fault: { kind: 'status', status: 500 } })],
+      ['500 on upload start', dstProxy().addRule({ method: 'POST', path: /\/blobs\/uploads\/(\?.*)?$/, fault: { kind: 'status', status: 500 } })],
       ['reset before an upload PUT', dstProxy().addRule({ method: 'PUT', path: /\/blobs\/uploads\//, fault: { kind: 'reset', beforeForward: true } })],
       ['503 on manifest PUT', dstProxy().addRule({ method: 'PUT', path: MANIFEST, fault: { kind: 'status', status: 503 } })],
       ['429 on a manifest HEAD', dstProxy().addRule({ method: 'HEAD', path: MANIFEST, fault: { kind: 'status', status: 429, retryAfter: 1 } })],
@@ -103,8 +103,8 @@ describe('save through transient faults, then load through transient faults', ()
     expect(existsSync(bundle), 'the save test must have written the bundle').toBe(true);
     const faults: Array<[string, RuleHandle]> = [
       ['503 x2 on /v2/', dstProxy().addRule({ method: 'GET', path: /^\/v2\/$/, times: 2, fault: { kind: 'status', status: 503 } })],
-      ['500 on upload start', dstProxy().addRule({ method: 'POST', path: /\/blobs\/uploads\/$/, fault: { kind: 'status', status: 500 } })],
-      ['502 on a later upload start', dstProxy().addRule({ method: 'POST', path: /\/blobs\/uploads\/$/, skip: 3, fault: { kind: 'status', status: 502 } })],
+      ['500 on upload start', dstProxy().addRule({ method: 'POST', path: /\/blobs\/uploads\/(\?.*)?$/, fault: { kind: 'status', status: 500 } })],
+      ['502 on a later upload start', dstProxy().addRule({ method: 'POST', path: /\/blobs\/uploads\/(\?.*)?$/, skip: 3, fault: { kind: 'status', status: 502 } })],
       ['reset before an upload PUT', dstProxy().addRule({ method: 'PUT', path: /\/blobs\/uploads\//, fault: { kind: 'reset', beforeForward: true } })],
       [
         'reset 100 KiB into an upload body',
