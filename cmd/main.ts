@@ -9,7 +9,7 @@ import type { Logger } from '../src/log.js';
 import type { CommandContext, GlobalOptions, Io } from './context.js';
 import { EXIT_OK, exitCodeFor } from './exit-codes.js';
 import { createLogger } from './logger.js';
-import { registerCommands } from './commands/index.js';
+import { commandNameOf, registerCommands } from './commands/index.js';
 
 const require = createRequire(import.meta.url);
 
@@ -42,7 +42,8 @@ function wantsJson(argv: readonly string[]): boolean {
   return (end === -1 ? argv : argv.slice(0, end)).includes('--json');
 }
 
-export function buildProgram(ctx: CommandContext, opts: { json?: boolean } = {}): Command {
+/** The program with the command `opts.only` registered (every command when it is not a known one). */
+export async function buildProgram(ctx: CommandContext, opts: { json?: boolean; only?: string } = {}): Promise<Command> {
   const program = new Command('airlift')
     .description('Move the container images a Helm chart needs into an airgapped registry, and point the chart at them.')
     .version(VERSION, '-V, --version')
@@ -62,7 +63,7 @@ export function buildProgram(ctx: CommandContext, opts: { json?: boolean } = {})
       writeErr: (s) => (opts.json ? true : ctx.io.stderr.write(s)),
     });
   program.enablePositionalOptions(false);
-  registerCommands(program, ctx);
+  await registerCommands(program, ctx, opts.only);
   return program;
 }
 
@@ -90,7 +91,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     },
   };
   const json = wantsJson(argv);
-  program = buildProgram(ctx, { json });
+  program = await buildProgram(ctx, { json, only: commandNameOf(argv) });
   try {
     await program.parseAsync(argv, { from: 'user' });
     return EXIT_OK;

@@ -1,30 +1,47 @@
-/** Every subcommand is registered here, and only here. Each lives in its own file. */
+/**
+ * Every subcommand is registered here, and only here. Each lives in its own file, and its module
+ * is imported on demand: a run loads only the command it runs (start-up is most of what a no-op
+ * sync costs), while help and unknown input load them all.
+ */
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
-import { registerLock } from './lock.js';
-import { registerImages } from './images.js';
-import { registerServe } from './serve.js';
-import { registerCopy } from './copy.js';
-import { registerSync } from './sync.js';
-import { registerSave } from './save.js';
-import { registerLoad } from './load.js';
-import { registerVerify } from './verify.js';
-import { registerLogin } from './login.js';
-import { registerLogout } from './logout.js';
-import { registerRelocate } from './relocate.js';
 
-export function registerCommands(program: Command, ctx: CommandContext): void {
-  void program;
-  void ctx;
-  registerLock(program, ctx);
-  registerImages(program, ctx);
-  registerServe(program, ctx);
-  registerCopy(program, ctx);
-  registerSync(program, ctx);
-  registerSave(program, ctx);
-  registerLoad(program, ctx);
-  registerVerify(program, ctx);
-  registerLogin(program, ctx);
-  registerLogout(program, ctx);
-  registerRelocate(program, ctx);
+type Register = (program: Command, ctx: CommandContext) => void;
+
+const COMMANDS: ReadonlyArray<readonly [string, () => Promise<Register>]> = [
+  ['images', async () => (await import('./images.js')).registerImages],
+  ['save', async () => (await import('./save.js')).registerSave],
+  ['load', async () => (await import('./load.js')).registerLoad],
+  ['sync', async () => (await import('./sync.js')).registerSync],
+  ['copy', async () => (await import('./copy.js')).registerCopy],
+  ['verify', async () => (await import('./verify.js')).registerVerify],
+  ['serve', async () => (await import('./serve.js')).registerServe],
+  ['relocate', async () => (await import('./relocate.js')).registerRelocate],
+  ['login', async () => (await import('./login.js')).registerLogin],
+  ['logout', async () => (await import('./logout.js')).registerLogout],
+  ['lock', async () => (await import('./lock.js')).registerLock],
+];
+
+/** Global options that take a value (`--concurrency 4`), so their value is not read as the command. */
+const GLOBAL_OPTIONS_WITH_VALUE = new Set(['--concurrency', '--ca-file', '--plain-http', '--auth-from-secret']);
+
+/** The subcommand named by argv, skipping global options and their values; undefined when none is named. */
+export function commandNameOf(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') return undefined;
+    if (a.startsWith('-')) {
+      if (GLOBAL_OPTIONS_WITH_VALUE.has(a)) i++;
+      continue;
+    }
+    return a;
+  }
+  return undefined;
+}
+
+/** Registers the command `only` when it is a known one, else every command. */
+export async function registerCommands(program: Command, ctx: CommandContext, only?: string): Promise<void> {
+  const wanted = COMMANDS.filter(([name]) => name === only);
+  const registers = await Promise.all((wanted.length > 0 ? wanted : COMMANDS).map(([, load]) => load()));
+  for (const register of registers) register(program, ctx);
 }

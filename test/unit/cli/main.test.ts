@@ -32,13 +32,13 @@ describe('airlift CLI frame', () => {
     expect(VERSION).toBe(pkg.version);
   });
 
-  it('every subcommand lives in its own file cmd/commands/<name>.ts', () => {
+  it('every subcommand lives in its own file cmd/commands/<name>.ts', async () => {
     const ctx: CommandContext = {
       io: makeIo().io,
       globals: () => ({}) as GlobalOptions,
       logger: () => createLogger(new PassThrough(), { json: false, quiet: false, verbose: false }),
     };
-    const program = buildProgram(ctx);
+    const program = await buildProgram(ctx);
     const names = program.commands.map((c) => c.name());
     expect(names.length).toBeGreaterThanOrEqual(10);
     for (const n of names) expect(existsSync(path.join(root, 'cmd/commands', `${n}.ts`)), n).toBe(true);
@@ -94,5 +94,34 @@ describe('airlift CLI frame', () => {
     log.log('warn', 'a warning');
     log.log('error', 'an error');
     expect(text).toBe('warn: a warning\nerror: an error\n');
+  });
+});
+
+describe('commands are loaded on demand', () => {
+  it('finds the subcommand past global options and their values', async () => {
+    const { commandNameOf } = await import('../../../cmd/commands/index.js');
+    expect(commandNameOf(['sync', '--image', 'x'])).toBe('sync');
+    expect(commandNameOf(['--concurrency', '4', '--ca-file', 'ca.pem', '--json', 'load', 'b.tar'])).toBe('load');
+    expect(commandNameOf(['--plain-http', 'reg:5000', '--auth-from-secret', 's.yaml', 'images', '.'])).toBe('images');
+    expect(commandNameOf(['--concurrency=4', 'copy'])).toBe('copy');
+    expect(commandNameOf(['--help'])).toBeUndefined();
+    expect(commandNameOf([])).toBeUndefined();
+  });
+
+  it('a run registers only its command; help and unknown commands see them all', async () => {
+    const ctx: CommandContext = {
+      io: makeIo().io,
+      globals: () => ({}) as GlobalOptions,
+      logger: () => createLogger(new PassThrough(), { json: false, quiet: false, verbose: false }),
+    };
+    expect((await buildProgram(ctx, { only: 'sync' })).commands.map((c) => c.name())).toEqual(['sync']);
+    expect((await buildProgram(ctx, { only: 'nope' })).commands.length).toBeGreaterThanOrEqual(11);
+    const help = await runCli(['--help']);
+    for (const n of ['images', 'save', 'load', 'sync', 'copy', 'verify', 'serve', 'relocate', 'login', 'logout', 'lock']) expect(help.stdout).toContain(`  ${n}`);
+    const syncHelp = await runCli(['--json', 'sync', '--help']);
+    expect([syncHelp.code, syncHelp.stdout]).toEqual([0, expect.stringContaining('--images-file')]);
+    const unknown = await runCli(['synk']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('sync');
   });
 });
