@@ -8,12 +8,10 @@
  * run again, reuses what was fetched.
  */
 import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import type { Command } from 'commander';
 import { chartFileName, packageChartDir } from '../../src/bundle/charts.js';
-import { readConfig, type AirliftConfig } from '../../src/config/index.js';
-import { parsePlatform, type CopyJob } from '../../src/copy/index.js';
-import { collectImages, sourceReference, type WantedImage } from '../../src/copy/inputs.js';
+import type { CopyJob } from '../../src/copy/index.js';
+import { sourceReference, type WantedImage } from '../../src/copy/inputs.js';
 import { formatReport, rowFor } from '../../src/copy/report.js';
 import { sha256 } from '../../src/digest/index.js';
 import { openOciArchiveDestination, stagingDirFor } from '../../src/endpoint/oci-archive.js';
@@ -25,7 +23,7 @@ import { filterShard, formatShard, parseShard } from '../../src/shard/index.js';
 import type { CommandContext } from '../context.js';
 import { VERSION } from '../main.js';
 import { Registries, platformOption, runJobs, throwIfFailed } from '../mirror.js';
-import { chartInputs } from './sync.js';
+import { readInputs } from './sync.js';
 import { chartValuesOptions, imageListOptions } from '../options.js';
 
 interface SaveFlags {
@@ -58,21 +56,10 @@ export function registerSave(program: Command, ctx: CommandContext): void {
     .option('-o, --output <bundle.tar>', 'the bundle to write')
     .option('--shard <I/N>', 'save only shard I of N (0 <= I < N), split by image; the charts go into shard 0');
   platformOption(cmd).action(async (charts: string[], flags: SaveFlags, command: Command) => {
-    const cwd = ctx.io.cwd;
-    const abs = (p: string): string => path.resolve(cwd, p);
     if (!flags.output || flags.output === '-') throw new UsageError('save needs -o BUNDLE.tar (a file; the bundle is renamed into place when complete)');
-    const out = abs(flags.output);
     const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
-    const cfg: AirliftConfig | undefined = flags.config ? await readConfig(abs(flags.config)) : undefined;
-    const platforms = flags.platform.length ? flags.platform.map(parsePlatform) : (cfg?.platforms ?? []);
-    const concurrencyFromFlag = command.parent?.getOptionValueSource('concurrency') === 'cli';
-    const concurrency = concurrencyFromFlag ? ctx.globals().concurrency : (cfg?.concurrency ?? ctx.globals().concurrency);
-    const collected = await collectImages({
-      charts: [...chartInputs(charts, flags, abs), ...(cfg?.charts ?? [])],
-      images: [...flags.image, ...(cfg?.images ?? [])],
-      imagesFiles: [...flags.imagesFile.map(abs), ...(cfg?.imagesFile ? [cfg.imagesFile] : [])],
-      enabledOnly: flags.enabledOnly,
-    });
+    const { abs, platforms, concurrency, collected } = await readInputs(ctx, charts, flags, command);
+    const out = abs(flags.output);
     const images = filterShard(collected.images, (i) => i.formatted, shard);
     if (shard) ctx.logger().log('info', `shard ${formatShard(shard)}: ${images.length} of ${collected.images.length} images`, { shard: formatShard(shard), images: images.length, total: collected.images.length });
 

@@ -15,7 +15,7 @@ import { UsageError } from '../../src/errors.js';
 import { buildLock, lockImage, previousFromLock } from '../../src/lock/build.js';
 import { readLock, writeLock } from '../../src/lock/io.js';
 import type { LockImage } from '../../src/lock/types.js';
-import { formatTarget, mapReferences, parseMappingMode, parseTarget } from '../../src/mapping/index.js';
+import { formatTarget, mapReferences, parseMappingMode, parseTarget, type MappingMode, type Target } from '../../src/mapping/index.js';
 import { formatReference } from '../../src/reference/index.js';
 import { filterShard, formatShard, parseShard } from '../../src/shard/index.js';
 import type { CommandContext } from '../context.js';
@@ -42,6 +42,28 @@ interface SyncFlags {
 /** Image inputs shared by save and sync: chart arguments with -f/--set, --image, --images-file and a config file. */
 export function chartInputs(charts: string[], flags: Pick<SyncFlags, 'values' | 'set' | 'setString'>, abs: (p: string) => string): ChartInput[] {
   return charts.map((c) => ({ path: abs(c), values: flags.values.map(abs), set: flags.set, setString: flags.setString }));
+}
+
+type InputFlags = Pick<SyncFlags, 'image' | 'imagesFile' | 'values' | 'set' | 'setString' | 'enabledOnly' | 'config' | 'platform'>;
+
+/**
+ * What save and sync read the same way: airlift.yaml (when --config is given), the platforms and
+ * concurrency (flags win over the file), and every image the charts, --image and --images-file name.
+ */
+export async function readInputs(ctx: CommandContext, charts: string[], flags: InputFlags, command: Command, checkConfig?: (cfg: AirliftConfig | undefined) => void) {
+  const abs = (p: string): string => path.resolve(ctx.io.cwd, p);
+  const cfg: AirliftConfig | undefined = flags.config ? await readConfig(abs(flags.config)) : undefined;
+  checkConfig?.(cfg); // the caller's own checks of flags and config, before any chart is read
+  const platforms = flags.platform.length ? flags.platform.map(parsePlatform) : (cfg?.platforms ?? []);
+  const concurrencyFromFlag = command.parent?.getOptionValueSource('concurrency') === 'cli';
+  const concurrency = concurrencyFromFlag ? ctx.globals().concurrency : (cfg?.concurrency ?? ctx.globals().concurrency);
+  const collected = await collectImages({
+    charts: [...chartInputs(charts, flags, abs), ...(cfg?.charts ?? [])],
+    images: [...flags.image, ...(cfg?.images ?? [])],
+    imagesFiles: [...flags.imagesFile.map(abs), ...(cfg?.imagesFile ? [cfg.imagesFile] : [])],
+    enabledOnly: flags.enabledOnly,
+  });
+  return { abs, cfg, platforms, concurrency, collected };
 }
 
 /** The lock an earlier run wrote at --lock-out (its platforms are reused for unchanged images); ignored when unreadable. */
@@ -74,23 +96,15 @@ export function registerSync(program: Command, ctx: CommandContext): void {
     .option('--shard <I/N>', 'copy only shard I of N (0 <= I < N), split by image: N workers cover every image exactly once')
     .addOption(new Option('-o, --output <format>', 'report format on stdout').choices(['table', 'json']).default('table'));
   platformOption(cmd).action(async (charts: string[], flags: SyncFlags, command: Command) => {
-    const cwd = ctx.io.cwd;
-    const abs = (p: string): string => path.resolve(cwd, p);
     const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
-    const cfg: AirliftConfig | undefined = flags.config ? await readConfig(abs(flags.config)) : undefined;
-    const targetText = flags.to ?? cfg?.targetText;
-    if (!targetText) throw new UsageError('sync needs a destination: --to HOST[:PORT][/PREFIX] (or target: in --config)');
-    const target = flags.to ? parseTarget(flags.to) : cfg!.target!;
-    const mapping = flags.mapping ? parseMappingMode(flags.mapping) : (cfg?.mapping ?? 'default');
-    const platforms = flags.platform.length ? flags.platform.map(parsePlatform) : (cfg?.platforms ?? []);
-    const concurrencyFromFlag = command.parent?.getOptionValueSource('concurrency') === 'cli';
-    const concurrency = concurrencyFromFlag ? ctx.globals().concurrency : (cfg?.concurrency ?? ctx.globals().concurrency);
-    const { images: allImages } = await collectImages({
-      charts: [...chartInputs(charts, flags, abs), ...(cfg?.charts ?? [])],
-      images: [...flags.image, ...(cfg?.images ?? [])],
-      imagesFiles: [...flags.imagesFile.map(abs), ...(cfg?.imagesFile ? [cfg.imagesFile] : [])],
-      enabledOnly: flags.enabledOnly,
+    let target!: Target;
+    let mapping!: MappingMode;
+    const { abs, platforms, concurrency, collected } = await readInputs(ctx, charts, flags, command, (cfg) => {
+      if (!(flags.to ?? cfg?.targetText)) throw new UsageError('sync needs a destination: --to HOST[:PORT][/PREFIX] (or target: in --config)');
+      target = flags.to ? parseTarget(flags.to) : cfg!.target!;
+      mapping = flags.mapping ? parseMappingMode(flags.mapping) : (cfg?.mapping ?? 'default');
     });
+    const allImages = collected.images;
     // Map every image, not only this shard's, so that flatten collisions across shards are still refused.
     const mapped = mapReferences(allImages.map((i) => i.ref), target, mapping);
     const images = filterShard(allImages, (i) => i.formatted, shard);
