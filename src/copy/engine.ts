@@ -7,10 +7,12 @@
  * no manifest naming it is stored.
  */
 import pLimit from 'p-limit';
-import type { ImageSource } from '../endpoint/types.js';
+import type { ImageDestination, ImageSource } from '../endpoint/types.js';
 import { NotFoundError, UnsupportedError, toAirliftError, withPrefix } from '../errors.js';
 import type { Descriptor, RawManifest } from '../oci/types.js';
+import type { Logger } from '../log.js';
 import { BlobScheduler, type BlobOutcome } from './blobs.js';
+import { CachingSource, PlanningDestination } from './plan.js';
 import { readConfigPlatform } from './config-platform.js';
 import { isDigestRef, isForeignLayer, isImageConfig, parseManifest, type ParsedManifest } from './manifest.js';
 import { filterIndex, formatFilter, indexPlatforms } from './platform.js';
@@ -27,7 +29,11 @@ class Run {
   private readonly configPlatforms = new Map<string, Promise<string | undefined>>();
   /** Destination repositories found absent before this run wrote to them (per store). */
   private readonly newRepos = new WeakMap<object, Map<string, Promise<boolean>>>();
-  constructor(readonly opts: CopyOptions) {
+  /** The planning pass (see planFirst): platforms are not described, so no config is fetched. */
+  constructor(
+    readonly opts: CopyOptions,
+    private readonly planning = false,
+  ) {
     this.blobs = new BlobScheduler({
       limit: pLimit(Math.max(1, opts.concurrency)),
       logger: opts.logger,
@@ -211,6 +217,7 @@ class Run {
       }),
     );
     throwFirst(settled);
+    if (this.planning) return [];
     const p = await this.platformOf(job, name, m.config);
     return p ? [p] : [];
   }
@@ -254,11 +261,47 @@ function throwFirst(settled: PromiseSettledResult<unknown>[]): void {
 /**
  * Copies every job; never throws for a single image (see each result's
  * status and error). Jobs run concurrently; blobs are shared across them.
+ * Jobs into a destination that lays out its output first (prepare) are
+ * walked once without transferring blobs, and the destination is told the
+ * plan, before the copy itself.
  */
 export async function copyImages(jobs: readonly CopyJob[], opts: CopyOptions): Promise<CopyResult[]> {
+  const work = jobs.some((j) => j.dest.store.prepare) ? await planFirst(jobs, opts) : jobs;
   const run = new Run(opts);
   const images = pLimit(Math.max(2, opts.concurrency * 2));
-  const results = await Promise.all(jobs.map((job) => images(() => run.copy(job))));
+  const results = await Promise.all(work.map((job) => images(() => run.copy(job))));
   opts.signal?.throwIfAborted();
-  return results;
+  // results name the caller's jobs, not the wrapped ones
+  return results.map((r, i) => ({ ...r, job: jobs[i]! }));
+}
+
+/**
+ * The planning pass: every job into a preparing destination runs against a
+ * PlanningDestination (no blob moves, only manifests are read; image failures
+ * surface again in the real pass), each destination gets its plan, and the
+ * jobs come back reading through a CachingSource so that the real pass reads
+ * no manifest twice.
+ */
+async function planFirst(jobs: readonly CopyJob[], opts: CopyOptions): Promise<CopyJob[]> {
+  const sources = new Map<ImageSource, CachingSource>();
+  const planners = new Map<ImageDestination, PlanningDestination>();
+  const cached = (s: ImageSource): CachingSource => {
+    let c = sources.get(s);
+    if (!c) sources.set(s, (c = new CachingSource(s)));
+    return c;
+  };
+  const planner = (d: ImageDestination): PlanningDestination => {
+    let p = planners.get(d);
+    if (!p) planners.set(d, (p = new PlanningDestination(d)));
+    return p;
+  };
+  const { onBytes: _onBytes, ...rest } = opts;
+  const quiet: Logger = { log: (level, message, fields) => level !== 'debug' && level !== 'info' && opts.logger.log(level, message, fields), event: () => undefined };
+  const run = new Run({ ...rest, logger: quiet, skipExisting: false }, true);
+  const images = pLimit(Math.max(2, opts.concurrency * 2));
+  const planning = jobs.filter((j) => j.dest.store.prepare);
+  await Promise.all(planning.map((j) => images(() => run.copy({ ...j, source: { ...j.source, store: cached(j.source.store) }, dest: { ...j.dest, store: planner(j.dest.store) } }))));
+  opts.signal?.throwIfAborted();
+  for (const [store, p] of planners) await store.prepare!(p.plan(), opts.signal);
+  return jobs.map((j) => (j.dest.store.prepare ? { ...j, source: { ...j.source, store: cached(j.source.store) } } : j));
 }

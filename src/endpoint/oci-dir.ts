@@ -12,7 +12,7 @@ import type { Readable } from 'node:stream';
 import { NotFoundError, UsageError } from '../errors.js';
 import { MAX_MANIFEST_BYTES, type Descriptor, type RawManifest } from '../oci/types.js';
 import { DirFiles } from '../layout/files.js';
-import { findEntry, isDigestRef, refNameFor, type NamedEntry } from '../layout/index-json.js';
+import { findEntry, isDigestRef, namedDescriptor, type NamedEntry } from '../layout/index-json.js';
 import { sniffManifestMediaType } from '../layout/manifest.js';
 import { blobPath } from '../layout/paths.js';
 import { LayoutReader, type ResolvedManifest } from '../layout/reader.js';
@@ -115,12 +115,7 @@ export class OciDirDestination implements ImageDestination {
    */
   async putManifest(repo: string, manifest: RawManifest, tag?: string, signal?: AbortSignal): Promise<void> {
     signal?.throwIfAborted();
-    if (tag === undefined) {
-      await this.writer.writeManifest(manifest);
-      return;
-    }
-    const name = refNameFor(repo, tag);
-    await this.writer.writeManifest(manifest, repo === '' ? { refName: name } : { refName: name, containerdName: name });
+    await this.writer.writeManifest(manifest, tag === undefined ? undefined : namedDescriptor(repo, manifest, tag));
   }
   async commit(): Promise<void> {
     await this.writer.commit();

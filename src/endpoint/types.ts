@@ -26,6 +26,14 @@ export interface ImageSource {
   close(): Promise<void>;
 }
 
+/** Everything a copy will store, told in advance to a destination that lays out its output first. */
+export interface StorePlan {
+  /** Configs and layers (foreign layers left out), each once. */
+  blobs: Array<Pick<Descriptor, 'digest' | 'size'>>;
+  /** Every manifest and index that will be stored, with its bytes. */
+  manifests: RawManifest[];
+}
+
 export interface ImageDestination {
   readonly kind: EndpointKind;
   readonly description: string;
@@ -57,6 +65,12 @@ export interface ImageDestination {
   putBlob(repo: string, desc: Descriptor, body: Readable, signal?: AbortSignal): Promise<void>;
   /** Stores a manifest by digest, and under `tag` when given. Its blobs and children must already be stored. */
   putManifest(repo: string, manifest: RawManifest, tag?: string, signal?: AbortSignal): Promise<void>;
+  /**
+   * Optional: a store that writes its output in one pass (an archive) is told
+   * every blob and manifest before the first one arrives; the engine calls it
+   * once, after walking every job without transferring any blob.
+   */
+  prepare?(plan: StorePlan, signal?: AbortSignal): Promise<void>;
   /** Publishes what was written (an archive is tarred and renamed into place here). */
   commit(): Promise<void>;
   /** Releases resources; without a prior commit(), discards what was written where the store can. */

@@ -149,3 +149,32 @@ export function findEntry(index: LayoutIndex, repo: string, reference: string): 
 export function entryName(e: NamedEntry): string {
   return e.refName ?? e.containerdName ?? e.descriptor.digest;
 }
+
+/**
+ * The index entry for a manifest stored under `tag` in `repo`: named `repo:tag`
+ * (or `repo@digest`) in both org.opencontainers.image.ref.name and
+ * io.containerd.image.name; a plain tag ref name alone when repo is empty.
+ */
+export function namedDescriptor(repo: string, manifest: { mediaType: string; digest: string; bytes: Uint8Array }, tag: string): Descriptor {
+  const name = refNameFor(repo, tag);
+  const annotations: Record<string, string> = { [ANNOTATION_REF_NAME]: name };
+  if (repo !== '') annotations[ANNOTATION_CONTAINERD_NAME] = name;
+  return { mediaType: manifest.mediaType, digest: manifest.digest, size: manifest.bytes.byteLength, annotations };
+}
+
+/** Adds an entry in place; an entry with the same ref name (or, unnamed, the same digest) is replaced. */
+export function setIndexEntry(index: LayoutIndex, desc: Descriptor): void {
+  const name = desc.annotations?.[ANNOTATION_REF_NAME];
+  index.manifests = index.manifests.filter((d) => {
+    const n = d.annotations?.[ANNOTATION_REF_NAME];
+    return name !== undefined ? n !== name : !(n === undefined && d.digest === desc.digest);
+  });
+  index.manifests.push(desc);
+}
+
+/** A copy with entries sorted by ref name, then digest (deterministic output). */
+export function sortedIndex(index: LayoutIndex): LayoutIndex {
+  const key = (d: Descriptor): string => `${d.annotations?.[ANNOTATION_REF_NAME] ?? '\uffff'}\0${d.digest}`;
+  const manifests = [...index.manifests].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+  return { ...index, manifests };
+}

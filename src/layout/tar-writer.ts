@@ -5,11 +5,9 @@
  * names over 100 bytes or sizes over 8 GiB. File data streams from disk in
  * large chunks, so memory stays bounded whatever the file size.
  */
-import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { parseDigest } from '../digest/index.js';
-import { DigestMismatchError, IoError } from '../errors.js';
+import { IoError } from '../errors.js';
 import { STREAM_CHUNK } from './files.js';
 
 const BLOCK = 512;
@@ -20,8 +18,6 @@ export interface TarInput {
   name: string;
   /** In-memory content, or a file on disk with its expected size. */
   data: Uint8Array | { path: string; size: number };
-  /** When set, the file's bytes are hashed while written and must match. */
-  verifyDigest?: string;
 }
 
 function octal(value: number, width: number): string {
@@ -56,8 +52,7 @@ function paxRecord(key: string, value: string): string {
 }
 
 function padding(size: number): Buffer {
-  const r = size % BLOCK;
-  return Buffer.alloc(r === 0 ? 0 : BLOCK - r);
+  return Buffer.alloc(paddingLength(size));
 }
 
 /** The header blocks (pax extension included when needed) for one entry. */
@@ -73,12 +68,64 @@ export function entryHeader(name: string, size: number, type: '0' | '5'): Buffer
   return Buffer.concat([header('PaxHeaders/entry', pax.length, 'x', 0o644), pax, padding(pax.length), main]);
 }
 
-/** Buffers small writes into large ones. */
+/** One file of a planned tar: its header blocks (with any parent directory entries before it) and where its data goes. */
+export interface PlannedEntry {
+  name: string;
+  size: number;
+  /** Where the header blocks start. */
+  offset: number;
+  /** Parent directory entries not emitted before, then the file's own header (pax included). */
+  header: Buffer;
+  /** offset + header.length. */
+  dataOffset: number;
+}
+
+/**
+ * Lays out files as tar entries from `start`, in the order given; a parent
+ * directory gets an entry once, before its first file (`dirs` names those
+ * already emitted and is updated). Pure: no I/O. `end` is where the next
+ * entry (or the end-of-archive blocks) would go.
+ */
+export function planEntries(files: ReadonlyArray<{ name: string; size: number }>, start = 0, dirs = new Set<string>()): { entries: PlannedEntry[]; end: number } {
+  const entries: PlannedEntry[] = [];
+  let pos = start;
+  for (const f of files) {
+    const parts = f.name.split('/');
+    const blocks: Buffer[] = [];
+    for (let i = 1; i < parts.length; i++) {
+      const dir = parts.slice(0, i).join('/');
+      if (!dirs.has(dir)) {
+        dirs.add(dir);
+        blocks.push(entryHeader(dir, 0, '5'));
+      }
+    }
+    blocks.push(entryHeader(f.name, f.size, '0'));
+    const header = blocks.length === 1 ? blocks[0]! : Buffer.concat(blocks);
+    entries.push({ name: f.name, size: f.size, offset: pos, header, dataOffset: pos + header.length });
+    pos += header.length + f.size + paddingLength(f.size);
+  }
+  return { entries, end: pos };
+}
+
+function paddingLength(size: number): number {
+  const r = size % BLOCK;
+  return r === 0 ? 0 : BLOCK - r;
+}
+
+/** The two zero blocks that end an archive. */
+export const END_OF_ARCHIVE = BLOCK * 2;
+
+/** Buffers small writes into large ones, written at explicit positions from `position`. */
 class BlockWriter {
   private buf = Buffer.allocUnsafe(STREAM_CHUNK);
   private used = 0;
-  position = 0;
-  constructor(private readonly fh: FileHandle) {}
+  private flushed: number;
+  constructor(
+    private readonly fh: FileHandle,
+    public position: number,
+  ) {
+    this.flushed = position;
+  }
   async write(chunk: Uint8Array): Promise<void> {
     this.position += chunk.byteLength;
     if (chunk.byteLength >= STREAM_CHUNK / 2) {
@@ -98,17 +145,21 @@ class BlockWriter {
     this.buf = Buffer.allocUnsafe(STREAM_CHUNK);
   }
   private async writeAll(data: Uint8Array): Promise<void> {
-    let off = 0;
-    while (off < data.byteLength) {
-      const { bytesWritten } = await this.fh.write(data, off, data.byteLength - off);
-      off += bytesWritten;
-    }
+    await writeFully(this.fh, data, this.flushed);
+    this.flushed += data.byteLength;
   }
 }
 
-async function copyFile(w: BlockWriter, input: TarInput, src: { path: string; size: number }, signal?: AbortSignal): Promise<void> {
-  let hash: Hash | undefined;
-  if (input.verifyDigest) hash = createHash(parseDigest(input.verifyDigest).algorithm);
+/** pwrite until every byte is written. */
+export async function writeFully(fh: FileHandle, data: Uint8Array, position: number): Promise<void> {
+  let off = 0;
+  while (off < data.byteLength) {
+    const { bytesWritten } = await fh.write(data, off, data.byteLength - off, position + off);
+    off += bytesWritten;
+  }
+}
+
+async function copyFile(w: BlockWriter, src: { path: string; size: number }, signal?: AbortSignal): Promise<void> {
   let seen = 0;
   const rs = createReadStream(src.path, { highWaterMark: STREAM_CHUNK });
   try {
@@ -116,7 +167,6 @@ async function copyFile(w: BlockWriter, input: TarInput, src: { path: string; si
       signal?.throwIfAborted();
       seen += chunk.length;
       if (seen > src.size) break;
-      hash?.update(chunk);
       await w.write(chunk);
     }
   } finally {
@@ -125,37 +175,31 @@ async function copyFile(w: BlockWriter, input: TarInput, src: { path: string; si
   if (seen !== src.size) {
     throw new IoError(`${src.path} changed while it was being written to the archive (expected ${src.size} bytes, found ${seen})`);
   }
-  if (hash && input.verifyDigest) {
-    const actual = `${parseDigest(input.verifyDigest).algorithm}:${hash.digest('hex')}`;
-    if (actual !== input.verifyDigest) {
-      throw new DigestMismatchError(`blob ${input.verifyDigest} (${src.path})`, input.verifyDigest, actual, {
-        hint: 'a stored copy is damaged; remove it (or the staging directory) and run again',
-      });
-    }
-  }
 }
 
-/** Writes the entries as a tar to an open file, ending with two zero blocks. */
-export async function writeTar(fh: FileHandle, inputs: Iterable<TarInput>, signal?: AbortSignal): Promise<number> {
-  const w = new BlockWriter(fh);
-  const dirs = new Set<string>();
-  for (const input of inputs) {
+/**
+ * Writes the entries as a tar into an open file from `opts.start` (default 0;
+ * `opts.dirs` names directory entries already written before it), ending
+ * with two zero blocks. Resolves with the archive's end.
+ */
+export async function writeTar(fh: FileHandle, inputs: readonly TarInput[], signal?: AbortSignal, opts: { start?: number; dirs?: Set<string> } = {}): Promise<number> {
+  const sizeOf = (i: TarInput): number => (i.data instanceof Uint8Array ? i.data.byteLength : i.data.size);
+  const { entries, end } = planEntries(
+    inputs.map((i) => ({ name: i.name, size: sizeOf(i) })),
+    opts.start ?? 0,
+    opts.dirs,
+  );
+  const w = new BlockWriter(fh, opts.start ?? 0);
+  for (const [k, input] of inputs.entries()) {
     signal?.throwIfAborted();
-    const parts = input.name.split('/');
-    for (let i = 1; i < parts.length; i++) {
-      const dir = parts.slice(0, i).join('/');
-      if (!dirs.has(dir)) {
-        dirs.add(dir);
-        await w.write(entryHeader(dir, 0, '5'));
-      }
-    }
-    const size = input.data instanceof Uint8Array ? input.data.byteLength : input.data.size;
-    await w.write(entryHeader(input.name, size, '0'));
+    const e = entries[k]!;
+    await w.write(e.header);
     if (input.data instanceof Uint8Array) await w.write(input.data);
-    else await copyFile(w, input, input.data, signal);
-    await w.write(padding(size));
+    else await copyFile(w, input.data, signal);
+    await w.write(Buffer.alloc(paddingLength(e.size)));
   }
-  await w.write(Buffer.alloc(BLOCK * 2));
+  await w.write(Buffer.alloc(END_OF_ARCHIVE));
   await w.flush();
+  if (w.position !== end + END_OF_ARCHIVE) throw new IoError(`tar layout mismatch: wrote up to ${w.position}, planned ${end + END_OF_ARCHIVE}`);
   return w.position;
 }

@@ -12,16 +12,14 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { VerifyingStream, parseDigest, verifyBytes } from '../digest/index.js';
 import { AirliftError, IoError, toAirliftError } from '../errors.js';
-import { ANNOTATION_CONTAINERD_NAME, ANNOTATION_REF_NAME, type Descriptor, type RawManifest } from '../oci/types.js';
+import type { Descriptor, RawManifest } from '../oci/types.js';
 import { STREAM_CHUNK } from './files.js';
-import { emptyLayoutIndex, parseLayoutIndex, serializeLayoutIndex, MAX_INDEX_BYTES, type LayoutIndex } from './index-json.js';
+import { emptyLayoutIndex, parseLayoutIndex, serializeLayoutIndex, setIndexEntry, sortedIndex, MAX_INDEX_BYTES, type LayoutIndex } from './index-json.js';
 import { BLOBS_DIR, INDEX_FILE, OCI_LAYOUT_CONTENT, OCI_LAYOUT_FILE, blobPath, checkOciLayoutFile } from './paths.js';
 
 export interface LayoutWriterOptions {
   /** fsync every blob and index.json before renaming (a final output). Default true. */
   durable?: boolean;
-  /** Start from an empty index even if index.json exists (a staging area reused by a re-run). Default false. */
-  freshIndex?: boolean;
 }
 
 const TMP_PREFIX = '.tmp-';
@@ -56,8 +54,6 @@ async function fsyncPath(p: string, flags = 'r'): Promise<void> {
 
 export class LayoutWriter {
   private index: LayoutIndex;
-  /** Digests of blobs written (and verified) by this writer. */
-  readonly written = new Set<string>();
   private readonly durable: boolean;
 
   private constructor(
@@ -83,14 +79,12 @@ export class LayoutWriter {
       if (existing) checkOciLayoutFile(root, existing);
       else await writeFile(layoutFile, OCI_LAYOUT_CONTENT);
       let index = emptyLayoutIndex();
-      if (!opts.freshIndex) {
-        try {
-          const st = await stat(path.join(root, INDEX_FILE));
-          if (st.size > MAX_INDEX_BYTES) throw new IoError(`${root}: index.json is over ${MAX_INDEX_BYTES} bytes`);
-          index = parseLayoutIndex(`${root}: index.json`, await readFile(path.join(root, INDEX_FILE)));
-        } catch (err) {
-          if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-        }
+      try {
+        const st = await stat(path.join(root, INDEX_FILE));
+        if (st.size > MAX_INDEX_BYTES) throw new IoError(`${root}: index.json is over ${MAX_INDEX_BYTES} bytes`);
+        index = parseLayoutIndex(`${root}: index.json`, await readFile(path.join(root, INDEX_FILE)));
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       }
       return new LayoutWriter(root, index, opts);
     } catch (err) {
@@ -105,25 +99,6 @@ export class LayoutWriter {
   private tmpName(digest: string): string {
     const { algorithm, hex } = parseDigest(digest);
     return path.join(this.root, BLOBS_DIR, algorithm, `${TMP_PREFIX}${hex.slice(0, 12)}-${process.pid}-${randomBytes(4).toString('hex')}`);
-  }
-
-  /** Removes temporary files that an interrupted run left behind. */
-  async removeStaleTemp(): Promise<void> {
-    let algs: string[];
-    try {
-      algs = await readdir(path.join(this.root, BLOBS_DIR));
-    } catch {
-      return;
-    }
-    for (const alg of algs) {
-      let names: string[] = [];
-      try {
-        names = await readdir(path.join(this.root, BLOBS_DIR, alg));
-      } catch {
-        continue;
-      }
-      await Promise.all(names.filter((n) => n.startsWith(TMP_PREFIX)).map((n) => rm(path.join(this.root, BLOBS_DIR, alg, n), { force: true })));
-    }
   }
 
   /** Size of a stored blob, or undefined. */
@@ -161,7 +136,6 @@ export class LayoutWriter {
       else await pipeline(body, new VerifyingStream(what, desc.digest, desc.size), out, opts);
       if (this.durable) await fsyncPath(tmp, 'r+');
       await rename(tmp, final);
-      this.written.add(desc.digest);
     } catch (err) {
       body.destroy();
       await rm(tmp, { force: true });
@@ -194,42 +168,21 @@ export class LayoutWriter {
         await fh.close();
       }
       await rename(tmp, final);
-      this.written.add(desc.digest);
     } catch (err) {
       await rm(tmp, { force: true });
       throw ioFailure(`blob ${desc.digest} to ${this.root}`, err);
     }
   }
 
-  /**
-   * Stores a manifest blob and, when `name` is given, names it in index.json
-   * (ref name and containerd name), replacing an entry of the same name.
-   */
-  async writeManifest(manifest: RawManifest, name?: { refName: string; containerdName?: string }): Promise<void> {
-    const desc: Descriptor = { mediaType: manifest.mediaType, digest: manifest.digest, size: manifest.bytes.byteLength };
-    await this.writeBytes(desc, manifest.bytes);
-    if (name) {
-      desc.annotations = { [ANNOTATION_REF_NAME]: name.refName };
-      if (name.containerdName) desc.annotations[ANNOTATION_CONTAINERD_NAME] = name.containerdName;
-      this.setEntry(desc);
-    }
-  }
-
-  /** Adds an index entry; an entry with the same ref name (or, unnamed, the same digest) is replaced. */
-  setEntry(desc: Descriptor): void {
-    const name = desc.annotations?.[ANNOTATION_REF_NAME];
-    this.index.manifests = this.index.manifests.filter((d) => {
-      const n = d.annotations?.[ANNOTATION_REF_NAME];
-      return name !== undefined ? n !== name : !(n === undefined && d.digest === desc.digest);
-    });
-    this.index.manifests.push(desc);
+  /** Stores a manifest blob and, when `entry` is given (see namedDescriptor), names it in index.json. */
+  async writeManifest(manifest: RawManifest, entry?: Descriptor): Promise<void> {
+    await this.writeBytes({ digest: manifest.digest, size: manifest.bytes.byteLength }, manifest.bytes);
+    if (entry) setIndexEntry(this.index, entry);
   }
 
   /** The index as it stands (entries sorted by name, then digest, for deterministic output). */
   currentIndex(): LayoutIndex {
-    const key = (d: Descriptor): string => `${d.annotations?.[ANNOTATION_REF_NAME] ?? '\uffff'}\0${d.digest}`;
-    const manifests = [...this.index.manifests].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
-    return { ...this.index, manifests };
+    return sortedIndex(this.index);
   }
 
   /** Writes index.json atomically (temporary file, fsync, rename). */

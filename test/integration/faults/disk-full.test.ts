@@ -1,5 +1,5 @@
 /**
- * Disk full while writing a bundle: `save -o` onto a 2 MiB tmpfs (ENOSPC),
+ * Disk full while writing a bundle: `save -o` onto a 1 MiB tmpfs (ENOSPC; the bundle needs 1.4 MiB),
  * and under a file size limit (`ulimit -f`, EFBIG). The run fails with
  * E_IO (exit 11) naming the bundle, and nothing is left at the output path
  * and no temporary bundle next to it. (The staging directory of fetched
@@ -24,7 +24,7 @@ beforeAll(async () => {
   mountDir = path.join(ws.dir, 'small-disk');
   await mkdir(mountDir);
   try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', mountDir], { stdio: 'pipe' });
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mountDir], { stdio: 'pipe' });
     mounted = true;
   } catch (err) {
     mountError = String((err as { stderr?: Buffer }).stderr ?? err).trim();
@@ -50,7 +50,7 @@ describe('disk full while writing a bundle', () => {
 
   const imageArgs = (): string[] => ws.layout.images.flatMap((i) => ['--image', `${src().host}/${repoTag(i)}`]);
 
-  it('on a full file system (2 MiB tmpfs): E_IO, no bundle and no temporary file left', async () => {
+  it('on a full file system (1 MiB tmpfs): E_IO, no bundle and no temporary file left', async () => {
     if (!mounted) {
       // Mounting needs CAP_SYS_ADMIN; the file-size-limit case below covers the same path then.
       console.warn(`tmpfs could not be mounted (${mountError}); the disk-full case runs under a file size limit only`);

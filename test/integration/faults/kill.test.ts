@@ -9,7 +9,7 @@
  * the staging directory holds those blobs and a download is stalled.
  */
 import { existsSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedRegistry } from '../../../fixtures/images/generate.js';
@@ -28,10 +28,11 @@ afterAll(async () => {
 const BLOB_GET = /\/blobs\/(sha256:[a-f0-9]{64})$/;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** Blobs (manifests too) whose data the staged bundle holds, from its journal. */
 async function stagedBlobs(out: string): Promise<string[]> {
   try {
-    const names = await readdir(path.join(`${out}.airlift-staging`, 'blobs', 'sha256'));
-    return names.filter((n) => /^[a-f0-9]{64}$/.test(n)).map((n) => `sha256:${n}`);
+    const journal = await readFile(path.join(`${out}.airlift-staging`, 'done.log'), 'utf8');
+    return journal.split('\n').filter((d) => /^sha256:[a-f0-9]{64}$/.test(d));
   } catch {
     return [];
   }
@@ -67,7 +68,8 @@ describe('save killed mid-run and run again', () => {
       await Promise.race([proxy().waitFor((r) => r.fault === 'stall', 40_000), exited]);
       exited.catch(() => undefined);
       const deadline = Date.now() + 30_000;
-      while ((await stagedBlobs(out)).length < 3 && Date.now() < deadline && alive) await sleep(25);
+      const isBlob = (d: string): boolean => ws.layout.images.some((i) => i.manifests.some((m) => m.config.digest === d || m.layers.some((l) => l.digest === d)));
+      while ((await stagedBlobs(out)).filter(isBlob).length < 3 && Date.now() < deadline && alive) await sleep(25);
       expect(alive, `the first run ended early:\n${(await Promise.race([first.done, sleep(0)]))?.stderr ?? ''}`).toBe(true);
     } finally {
       first.child.kill('SIGKILL');

@@ -17,11 +17,11 @@ afterAll(async () => tmp.cleanup());
 
 const root = path.resolve(import.meta.dirname, '../../..');
 
-function runOnTmpfs(mountDir: string, tmpfsSize: string, layerBytes: number): Promise<{ ok: boolean; code?: string; message: string; files: string[] }> {
+function runOnTmpfs(mountDir: string, tmpfsSize: string, layerBytes: number, extraBytes = 0): Promise<{ ok: boolean; code?: string; message: string; files: string[] }> {
   const child = path.join(import.meta.dirname, 'support', 'disk-full-child.ts');
-  const script = `mount -t tmpfs -o size=${tmpfsSize} tmpfs "$1" && exec "$2" --import tsx "$3" "$1" "$4"`;
+  const script = `mount -t tmpfs -o size=${tmpfsSize} tmpfs "$1" && exec "$2" --import tsx "$3" "$1" "$4" "$5"`;
   return new Promise((resolve, reject) => {
-    execFile('unshare', ['-rm', 'sh', '-c', script, 'sh', mountDir, process.execPath, child, String(layerBytes)], { cwd: root, timeout: 60_000 }, (err, stdout, stderr) => {
+    execFile('unshare', ['-rm', 'sh', '-c', script, 'sh', mountDir, process.execPath, child, String(layerBytes), String(extraBytes)], { cwd: root, timeout: 60_000 }, (err, stdout, stderr) => {
       if (err) {
         reject(new Error(`unshare -rm (user + mount namespace for a small tmpfs) failed: ${stderr || err.message}`));
         return;
@@ -32,10 +32,11 @@ function runOnTmpfs(mountDir: string, tmpfsSize: string, layerBytes: number): Pr
 }
 
 describe('disk full while writing a bundle', () => {
-  it('while the tar is written: E_IO, nothing at the output path, no temporary tar, staging kept', async () => {
+  it('while the end of the tar (index.json, charts, lock) is written: E_IO, nothing at the output path, staging kept', async () => {
     const m = path.join(tmp.dir, 'commit');
     await mkdir(m);
-    const r = await runOnTmpfs(m, '3m', 1_800_000);
+    // the 1.8 MB layer fits; a 1.8 MB chart after it does not
+    const r = await runOnTmpfs(m, '3m', 1_800_000, 1_800_000);
     expect(r.ok).toBe(false);
     expect(r.code).toBe('E_IO');
     expect(r.message).toMatch(/^disk full while writing bundle .*bundle\.tar$/);

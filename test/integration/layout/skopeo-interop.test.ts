@@ -12,6 +12,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateLayout, presetTiny, type GeneratedLayout } from '../../../fixtures/images/generate.js';
 import { skopeo } from '../../harness/skopeo.js';
+import { copyImages } from '../../../src/copy/index.js';
+import { silentLogger } from '../../../src/log.js';
 import { openOciArchiveDestination, openOciArchiveSource } from '../../../src/endpoint/oci-archive.js';
 import { openOciDirDestination, openOciDirSource } from '../../../src/endpoint/oci-dir.js';
 import { startServe } from '../../../src/serve/server.js';
@@ -29,7 +31,9 @@ beforeAll(async () => {
   bundle = path.join(tmp.dir, 'bundle.tar');
   const src = await openOciDirSource(gen.dir);
   const dst = await openOciArchiveDestination(bundle);
-  for (const img of gen.images) await copyImage(src, dst, img.name, img.tag, full(img.name), img.tag);
+  const jobs = gen.images.map((img) => ({ source: { store: src, repo: img.name, reference: img.tag }, dest: { store: dst, repo: full(img.name), tag: img.tag } }));
+  const failed = (await copyImages(jobs, { concurrency: 4, logger: silentLogger })).filter((r) => r.status !== 'copied');
+  if (failed.length) throw new Error(`setup copy failed: ${failed.map((r) => r.error?.message).join('; ')}`);
   dst.addFile('airlift.lock.json', Buffer.from('{}\n'));
   await dst.commit();
   await src.close();
@@ -80,8 +84,14 @@ describe('airlift reads what skopeo writes', () => {
     // copying through airlift verifies every blob and manifest it reads
     const out = path.join(tmp.dir, 'from-skopeo.tar');
     const dst = await openOciArchiveDestination(out);
-    expect(await copyImage(src, dst, '', 'alpha', full(alpha.name), alpha.tag)).toBe(alpha.digest);
-    expect(await copyImage(src, dst, full(multi.name), multi.tag, full(multi.name), multi.tag)).toBe(multi.digest);
+    const results = await copyImages(
+      [
+        { source: { store: src, repo: '', reference: 'alpha' }, dest: { store: dst, repo: full(alpha.name), tag: alpha.tag } },
+        { source: { store: src, repo: full(multi.name), reference: multi.tag }, dest: { store: dst, repo: full(multi.name), tag: multi.tag } },
+      ],
+      { concurrency: 4, logger: silentLogger },
+    );
+    expect(results.map((r) => r.digest)).toEqual([alpha.digest, multi.digest]);
     await dst.commit();
     const back = await openOciArchiveSource(out);
     expect(back.images().map((e) => e.refName)).toEqual([`${full(alpha.name)}:${alpha.tag}`, `${full(multi.name)}:${multi.tag}`]);

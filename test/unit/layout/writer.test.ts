@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readdir, readFile, stat, writeFile, mkdir } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,6 +30,23 @@ function image(seed: number) {
   const manifest: RawManifest = { bytes: manifestBytes, mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: sha256(manifestBytes) };
   const blobs = [config, ...layers].map((b) => ({ desc: { mediaType: 'x', digest: sha256(b), size: b.length }, bytes: b }));
   return { manifest, blobs };
+}
+
+/** The image reads back from the bundle: manifest by tag, every blob with its digest. */
+async function expectImage(out: string, img: ReturnType<typeof image>, repo = 'example.org/app'): Promise<void> {
+  const src = await openOciArchiveSource(out);
+  expect((await src.getManifest(repo, '1')).digest).toBe(img.manifest.digest);
+  for (const b of img.blobs) {
+    const chunks: Buffer[] = [];
+    for await (const c of await src.getBlob(repo, b.desc)) chunks.push(c as Buffer);
+    expect(sha256(Buffer.concat(chunks))).toBe(b.desc.digest);
+  }
+  await src.close();
+}
+
+/** What the copy engine's planning pass tells an archive before the first blob. */
+function planOf(img: ReturnType<typeof image>, extra: Array<{ digest: string; size: number }> = []) {
+  return { blobs: [...img.blobs.map((b) => b.desc), ...extra], manifests: [img.manifest] };
 }
 
 /** A stream that yields `bytes` up to `failAt`, then errors (a dropped connection). */
@@ -107,18 +124,21 @@ describe('layout writer', () => {
 });
 
 describe('oci-archive writer: interruption, staging reuse, atomic output', () => {
-  it('an interrupted run leaves nothing at the output path; a re-run reuses the staged blobs', async () => {
+  it('an interrupted run leaves nothing at the output path; a re-run with the same plan reuses the stored blobs in place', async () => {
     const out = path.join(tmp.dir, 'i1', 'bundle.tar');
     await mkdir(path.dirname(out));
     const img = image(3);
     let dst = await openOciArchiveDestination(out);
+    await dst.prepare(planOf(img));
     await dst.putBlob('r', img.blobs[0]!.desc, Readable.from([img.blobs[0]!.bytes]));
     await dst.putBlob('r', img.blobs[1]!.desc, Readable.from([img.blobs[1]!.bytes]));
     await expect(dst.putBlob('r', img.blobs[2]!.desc, failingStream(img.blobs[2]!.bytes, 1000))).rejects.toThrow();
+    expect(await dst.hasBlob('r', img.blobs[2]!.desc)).toBe(false);
     await dst.close(); // no commit: the run failed
     expect(await ls(path.dirname(out))).toEqual(['bundle.tar.airlift-staging']);
 
     dst = await openOciArchiveDestination(out);
+    await dst.prepare(planOf(img));
     expect(await dst.hasBlob('r', img.blobs[0]!.desc)).toBe(true);
     expect(await dst.hasBlob('r', img.blobs[1]!.desc)).toBe(true);
     expect(await dst.hasBlob('r', img.blobs[2]!.desc)).toBe(false);
@@ -126,41 +146,83 @@ describe('oci-archive writer: interruption, staging reuse, atomic output', () =>
     await dst.putManifest('example.org/app', img.manifest, '1');
     await dst.commit();
     expect(await ls(path.dirname(out))).toEqual(['bundle.tar']);
-    const src = await openOciArchiveSource(out);
-    expect((await src.getManifest('example.org/app', '1')).digest).toBe(img.manifest.digest);
+    await expectImage(out, img);
   });
 
-  it('a damaged staged blob from an earlier run fails the commit, leaves no output, and is dropped for the next run', async () => {
+  it('a re-run with another plan copies the blobs both share into the new layout, verified', async () => {
+    const out = path.join(tmp.dir, 'i1b', 'bundle.tar');
+    await mkdir(path.dirname(out));
+    const img = image(13);
+    const other = image(14);
+    let dst = await openOciArchiveDestination(out);
+    await dst.prepare(planOf(img));
+    for (const b of img.blobs) await dst.putBlob('r', b.desc, Readable.from([b.bytes]));
+    await dst.close();
+
+    dst = await openOciArchiveDestination(out);
+    await dst.prepare({ blobs: [...img.blobs, ...other.blobs].map((b) => b.desc), manifests: [img.manifest, other.manifest] });
+    for (const b of img.blobs) expect(await dst.hasBlob('r', b.desc)).toBe(true);
+    for (const b of other.blobs) {
+      expect(await dst.hasBlob('r', b.desc)).toBe(false);
+      await dst.putBlob('r', b.desc, Readable.from([b.bytes]));
+    }
+    await dst.putManifest('example.org/app', img.manifest, '1');
+    await dst.putManifest('example.org/other', other.manifest, '1');
+    await dst.commit();
+    await expectImage(out, img);
+    await expectImage(out, other, 'example.org/other');
+  });
+
+  it('a damaged stored blob from an earlier run is found when the staging is reused, and fetched again', async () => {
     const out = path.join(tmp.dir, 'i2', 'bundle.tar');
     await mkdir(path.dirname(out));
     const img = image(4);
     const victim = img.blobs[1]!;
-    // an earlier run's staging holds a blob of the right size but wrong bytes
-    const stagedPath = path.join(stagingDirFor(out), 'blobs', 'sha256', victim.desc.digest.slice(7));
-    await mkdir(path.dirname(stagedPath), { recursive: true });
-    await writeFile(stagedPath, Buffer.alloc(victim.bytes.length, 0xee));
     let dst = await openOciArchiveDestination(out);
-    for (const bl of img.blobs) if (!(await dst.hasBlob('r', bl.desc))) await dst.putBlob('r', bl.desc, Readable.from([bl.bytes]));
-    await dst.putManifest('example.org/app', img.manifest, '1');
-    await expect(dst.commit()).rejects.toMatchObject({ code: 'E_DIGEST_MISMATCH', message: expect.stringContaining(victim.desc.digest) });
-    expect(await ls(path.dirname(out))).toEqual(['bundle.tar.airlift-staging']);
+    await dst.prepare(planOf(img));
+    for (const b of img.blobs) await dst.putBlob('r', b.desc, Readable.from([b.bytes]));
+    await dst.close();
+    // one byte of the victim's data changes on disk
+    const staging = stagingDirFor(out);
+    const plan = JSON.parse(await readFile(path.join(staging, 'plan.json'), 'utf8')) as { blobs: Array<[string, number, number]> };
+    const at = plan.blobs.find(([d]) => d === victim.desc.digest)![2] + 100;
+    const fh = await open(path.join(staging, 'bundle.tar.partial'), 'r+');
+    await fh.write(Buffer.from([victim.bytes[100]! ^ 0xff]), 0, 1, at);
+    await fh.close();
+
     dst = await openOciArchiveDestination(out);
+    await dst.prepare(planOf(img));
     expect(await dst.hasBlob('r', victim.desc)).toBe(false);
+    expect(await dst.hasBlob('r', img.blobs[0]!.desc)).toBe(true);
     await dst.putBlob('r', victim.desc, Readable.from([victim.bytes]));
     await dst.putManifest('example.org/app', img.manifest, '1');
     await dst.commit();
     expect(await ls(path.dirname(out))).toEqual(['bundle.tar']);
+    await expectImage(out, img);
   });
 
-  it('refuses to commit when a referenced blob was not stored, writing nothing', async () => {
+  it('refuses to commit when a planned blob was not stored, writing nothing', async () => {
     const out = path.join(tmp.dir, 'i3', 'bundle.tar');
     await mkdir(path.dirname(out));
     const img = image(5);
     const dst = await openOciArchiveDestination(out);
+    await dst.prepare(planOf(img));
     await dst.putBlob('r', img.blobs[0]!.desc, Readable.from([img.blobs[0]!.bytes]));
     await dst.putManifest('example.org/app', img.manifest, '1');
     await expect(dst.commit()).rejects.toMatchObject({ code: 'E_BUNDLE', message: expect.stringContaining(img.blobs[1]!.desc.digest) });
     expect((await ls(path.dirname(out))).filter((n) => n !== 'bundle.tar.airlift-staging')).toEqual([]);
+  });
+
+  it('refuses a blob outside the plan, and any blob before prepare()', async () => {
+    const out = path.join(tmp.dir, 'i3b', 'bundle.tar');
+    await mkdir(path.dirname(out));
+    const img = image(15);
+    const stray = image(16).blobs[1]!;
+    const dst = await openOciArchiveDestination(out);
+    await expect(dst.putBlob('r', stray.desc, Readable.from([stray.bytes]))).rejects.toMatchObject({ code: 'E_BUNDLE', message: expect.stringContaining('nothing was planned') });
+    await dst.prepare(planOf(img));
+    await expect(dst.putBlob('r', stray.desc, Readable.from([stray.bytes]))).rejects.toMatchObject({ code: 'E_BUNDLE', message: expect.stringContaining(stray.desc.digest) });
+    await dst.close();
   });
 
   it('replaces an existing output only when complete, takes extra files by path, and refuses layout names', async () => {
@@ -171,6 +233,7 @@ describe('oci-archive writer: interruption, staging reuse, atomic output', () =>
     await writeFile(chart, Buffer.alloc(5000, 1));
     const img = image(6);
     const dst = await openOciArchiveDestination(out);
+    await dst.prepare(planOf(img));
     expect(() => dst.addFile('index.json', Buffer.from('x'))).toThrow(/belongs to the OCI layout/);
     expect(() => dst.addFile('blobs/sha256/abc', Buffer.from('x'))).toThrow(/belongs to the OCI layout/);
     expect(() => dst.addFile('../x', Buffer.from('x'))).toThrow(/outside/);
@@ -198,16 +261,20 @@ describe('oci-archive writer: interruption, staging reuse, atomic output', () =>
         layers: [],
       }),
     );
+    const manifest: RawManifest = { bytes: manifestBytes, mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: sha256(manifestBytes) };
     const dst = await openOciArchiveDestination(out);
+    await dst.prepare({ blobs: [{ digest: d512, size: data.length }], manifests: [manifest] });
     await dst.putBlob('r', { mediaType: 'x', digest: d512, size: data.length }, Readable.from([data]));
-    await dst.putManifest('registry.example.org:5000/team/app', { bytes: manifestBytes, mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: sha256(manifestBytes) }, '1');
+    await dst.putManifest('registry.example.org:5000/team/app', manifest, '1');
     const longName = `charts/${'a-very-long-chart-name-'.repeat(6)}1.0.0.tgz`;
     dst.addFile(longName, Buffer.from('chart'));
     await dst.commit();
     const listed = execFileSync('tar', ['-tf', out], { encoding: 'utf8' }).trim().split('\n');
     expect(listed).toContain(`blobs/sha512/${d512.slice(7)}`);
     expect(listed).toContain(longName);
-    expect(listed.slice(0, 2)).toEqual(['oci-layout', 'index.json']);
+    // oci-layout, the blobs (laid out before any arrives), then index.json and the extra files
+    expect(listed[0]).toBe('oci-layout');
+    expect(listed.indexOf('index.json')).toBeGreaterThan(listed.indexOf(`blobs/sha512/${d512.slice(7)}`));
     const src = await openOciArchiveSource(out);
     const chunks: Buffer[] = [];
     for await (const c of await src.getBlob('r', { mediaType: 'x', digest: d512, size: data.length })) chunks.push(c as Buffer);

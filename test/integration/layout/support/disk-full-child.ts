@@ -1,7 +1,8 @@
 /**
  * Child process for the disk-full test: writes a bundle of one image with a
- * layer of N random bytes to DIR/bundle.tar (DIR is a small tmpfs) and prints
- * the outcome and the files left in DIR as JSON.
+ * layer of N random bytes, and an extra file (a chart) of M random bytes, to
+ * DIR/bundle.tar (DIR is a small tmpfs) and prints the outcome and the files
+ * left in DIR as JSON.
  */
 import { randomBytes } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
@@ -21,7 +22,7 @@ async function walk(dir: string, rel = ''): Promise<string[]> {
   return out;
 }
 
-const [dir, sizeArg] = process.argv.slice(2);
+const [dir, sizeArg, extraArg] = process.argv.slice(2);
 const layer = randomBytes(Number(sizeArg));
 const config = Buffer.from('{"architecture":"amd64","os":"linux"}');
 const manifest = Buffer.from(
@@ -35,10 +36,13 @@ const manifest = Buffer.from(
 let result: Record<string, unknown>;
 try {
   const dst = await openOciArchiveDestination(path.join(dir!, 'bundle.tar'));
+  const mf = { bytes: manifest, mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: sha256(manifest) };
+  await dst.prepare({ blobs: [config, layer].map((b) => ({ digest: sha256(b), size: b.length })), manifests: [mf] });
+  if (Number(extraArg) > 0) dst.addFile('charts/big-1.0.0.tgz', randomBytes(Number(extraArg)));
   for (const b of [config, layer]) {
     await dst.putBlob('r', { mediaType: 'x', digest: sha256(b), size: b.length }, Readable.from([b.subarray(0, b.length >> 1), b.subarray(b.length >> 1)]));
   }
-  await dst.putManifest('example.org/app', { bytes: manifest, mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: sha256(manifest) }, '1');
+  await dst.putManifest('example.org/app', mf, '1');
   await dst.commit();
   result = { ok: true };
 } catch (err) {

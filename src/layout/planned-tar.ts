@@ -1,0 +1,308 @@
+/**
+ * A tar written in place: every blob's header and data offset are laid out
+ * before any blob arrives (`oci-layout`, then `blobs/<alg>/<hex>` sorted), so
+ * each blob streams from the network straight to its final position, in any
+ * order and concurrently, and the archive is byte-identical whatever the
+ * arrival order. What follows the blobs (index.json, charts, the lock) is
+ * appended by finish(), which then fsyncs the file and renames it to the
+ * output path. The data is never copied a second time.
+ *
+ * The file lives in a staging directory with the plan (`plan.json`) and a
+ * journal of the blobs whose data is complete (`done.log`). A run that stops
+ * early leaves them for the next one: with the same plan the file is reused in
+ * place, with another plan the blobs both share are copied across; either way
+ * every reused blob is re-hashed first, and one that does not match is
+ * fetched again.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { appendFile, mkdir, open, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { VerifyingStream, parseDigest, verifyBytes } from '../digest/index.js';
+import { BundleError } from '../errors.js';
+import { STREAM_CHUNK } from './files.js';
+import { OCI_LAYOUT_CONTENT, OCI_LAYOUT_FILE, blobPath } from './paths.js';
+import { planEntries, writeFully, writeTar, type TarInput } from './tar-writer.js';
+import { ioFailure } from './writer.js';
+
+const PARTIAL = 'bundle.tar.partial';
+const PLAN = 'plan.json';
+const DONE = 'done.log';
+
+interface Slot {
+  size: number;
+  dataOffset: number;
+}
+
+/** What plan.json holds: enough to tell whether a staged file can be reused as it is. */
+interface PlanFile {
+  version: 1;
+  /** [digest, size, dataOffset] of every blob, in archive order. */
+  blobs: Array<[string, number, number]>;
+  /** Where the blobs end (index.json and the extra files go from here). */
+  end: number;
+}
+
+export class PlannedTar {
+  /** Digests whose data is complete and verified. */
+  private readonly done = new Set<string>();
+  private readonly dirs: Set<string>;
+
+  private constructor(
+    readonly dir: string,
+    private readonly fh: FileHandle,
+    private readonly slots: Map<string, Slot>,
+    private readonly end: number,
+    dirs: Set<string>,
+  ) {
+    this.dirs = dirs;
+  }
+
+  private get partial(): string {
+    return path.join(this.dir, PARTIAL);
+  }
+
+  /** Lays out `blobs` (duplicates ignored) in `dir`'s partial archive, reusing verified blobs a stopped run left there. */
+  static async open(dir: string, blobs: ReadonlyArray<{ digest: string; size: number }>, signal?: AbortSignal): Promise<PlannedTar> {
+    const distinct = new Map<string, number>();
+    for (const b of blobs) {
+      const had = distinct.get(b.digest);
+      if (had !== undefined && had !== b.size) throw new BundleError(`blob ${b.digest} is named with two sizes (${had} and ${b.size})`);
+      distinct.set(b.digest, b.size);
+    }
+    const files = [{ name: OCI_LAYOUT_FILE, size: Buffer.byteLength(OCI_LAYOUT_CONTENT), digest: '' }];
+    for (const [digest, size] of distinct) files.push({ name: blobPath(digest), size, digest });
+    files.sort((a, b) => (a.name === OCI_LAYOUT_FILE ? -1 : b.name === OCI_LAYOUT_FILE ? 1 : a.name < b.name ? -1 : 1));
+    const dirs = new Set<string>();
+    const { entries, end } = planEntries(files, 0, dirs);
+    const slots = new Map<string, Slot>();
+    const plan: PlanFile = { version: 1, blobs: [], end };
+    for (const [i, e] of entries.entries()) {
+      const digest = files[i]!.digest;
+      if (!digest) continue;
+      slots.set(digest, { size: e.size, dataOffset: e.dataOffset });
+      plan.blobs.push([digest, e.size, e.dataOffset]);
+    }
+
+    try {
+      await mkdir(dir, { recursive: true });
+      const previous = await readPrevious(dir);
+      const partial = path.join(dir, PARTIAL);
+      const samePlan = previous !== undefined && JSON.stringify(previous.plan) === JSON.stringify(plan);
+      let fh: FileHandle;
+      const reused = new Set<string>();
+      if (samePlan) {
+        fh = await open(partial, 'r+');
+        for (const digest of previous.done) {
+          signal?.throwIfAborted();
+          const s = slots.get(digest)!;
+          if (await regionMatches(fh, s.dataOffset, s.size, digest)) reused.add(digest);
+        }
+      } else {
+        const next = `${partial}.next`;
+        fh = await open(next, 'w+');
+        if (previous) {
+          const old = await open(partial, 'r');
+          try {
+            for (const digest of previous.done) {
+              signal?.throwIfAborted();
+              const from = previous.slots.get(digest)!;
+              const to = slots.get(digest);
+              if (to && (await copyRegion(old, from.dataOffset, fh, to.dataOffset, to.size, digest))) reused.add(digest);
+            }
+          } finally {
+            await old.close();
+          }
+        }
+        await rename(next, partial);
+        await writeFile(path.join(dir, `${PLAN}.next`), JSON.stringify(plan));
+        await rename(path.join(dir, `${PLAN}.next`), path.join(dir, PLAN));
+      }
+      const t = new PlannedTar(dir, fh, slots, end, dirs);
+      for (const d of reused) t.done.add(d);
+      await writeFile(path.join(dir, DONE), [...reused].map((d) => `${d}\n`).join(''));
+      // headers (and oci-layout's content) for the whole plan; the data regions stay holes until written
+      for (const [i, e] of entries.entries()) {
+        await writeFully(fh, e.header, e.offset);
+        if (!files[i]!.digest) await writeFully(fh, Buffer.from(OCI_LAYOUT_CONTENT), e.dataOffset);
+      }
+      await fh.truncate(end);
+      return t;
+    } catch (err) {
+      throw ioFailure(`the staged bundle in ${dir}`, err);
+    }
+  }
+
+  /** True when the blob is in the plan and its data is complete. */
+  has(digest: string, size: number): boolean {
+    return this.done.has(digest) && this.slots.get(digest)?.size === size;
+  }
+
+  private slot(digest: string, size: number): Slot {
+    const s = this.slots.get(digest);
+    if (!s || s.size !== size) {
+      throw new BundleError(`blob ${digest} (${size} bytes) is not in the bundle's plan`, { hint: 'this is a bug in the copy order; run again' });
+    }
+    return s;
+  }
+
+  /** Streams a blob to its place, verifying digest and size; it counts as stored only when both match. */
+  async write(desc: { digest: string; size: number }, body: Readable, signal?: AbortSignal): Promise<void> {
+    const s = this.slot(desc.digest, desc.size);
+    const what = `blob ${desc.digest}`;
+    const keep = (): void => {};
+    body.on('error', keep);
+    try {
+      const out = new PositionalWritable(this.fh, s.dataOffset);
+      const verified = body instanceof VerifyingStream && body.expectedDigest === desc.digest && body.expectedSize === desc.size;
+      const opts = signal ? { signal } : {};
+      if (verified) await pipeline(body, out, opts);
+      else await pipeline(body, new VerifyingStream(what, desc.digest, desc.size), out, opts);
+      await this.markDone(desc.digest);
+    } catch (err) {
+      body.destroy();
+      throw ioFailure(`${what} to ${this.dir}`, body.errored ?? err);
+    } finally {
+      body.off('error', keep);
+    }
+  }
+
+  /** Stores bytes already in memory (manifests), verified. */
+  async writeBytes(desc: { digest: string; size: number }, bytes: Uint8Array): Promise<void> {
+    const s = this.slot(desc.digest, desc.size);
+    verifyBytes(`blob ${desc.digest}`, bytes, desc.digest, desc.size);
+    try {
+      await writeFully(this.fh, bytes, s.dataOffset);
+      await this.markDone(desc.digest);
+    } catch (err) {
+      throw ioFailure(`blob ${desc.digest} to ${this.dir}`, err);
+    }
+  }
+
+  private async markDone(digest: string): Promise<void> {
+    this.done.add(digest);
+    await appendFile(path.join(this.dir, DONE), `${digest}\n`);
+  }
+
+  /** A stored blob's bytes. */
+  read(digest: string, size: number): Readable | undefined {
+    if (!this.has(digest, size)) return undefined;
+    const s = this.slots.get(digest)!;
+    if (size === 0) return Readable.from([]);
+    return createReadStream(this.partial, { start: s.dataOffset, end: s.dataOffset + size - 1, highWaterMark: STREAM_CHUNK });
+  }
+
+  /** Planned blobs not stored yet. */
+  missing(): string[] {
+    return [...this.slots.keys()].filter((d) => !this.done.has(d));
+  }
+
+  /**
+   * Appends `tail` after the blobs, ends the archive, fsyncs it and renames
+   * it to `output`; then removes the staging directory. Throws, writing
+   * nothing at `output`, when a planned blob is missing.
+   */
+  async finish(tail: readonly TarInput[], output: string, signal?: AbortSignal): Promise<void> {
+    const missing = this.missing();
+    if (missing.length) {
+      throw new BundleError(`cannot write ${output}: blob ${missing[0]} was not stored${missing.length > 1 ? ` (nor ${missing.length - 1} more)` : ''}`, {
+        hint: 'this is a bug in the copy order; run again',
+      });
+    }
+    try {
+      const size = await writeTar(this.fh, tail, signal, { start: this.end, dirs: new Set(this.dirs) });
+      await this.fh.truncate(size);
+      await this.fh.sync();
+      await this.fh.close();
+      await rename(this.partial, output);
+    } catch (err) {
+      throw ioFailure(`bundle ${output}`, err);
+    }
+    const parent = await open(path.dirname(output), 'r').catch(() => undefined);
+    if (parent) await parent.sync().catch(() => undefined).finally(() => parent.close());
+    await rm(this.dir, { recursive: true, force: true });
+  }
+
+  /** Closes the file; what was stored stays for a re-run. */
+  async close(): Promise<void> {
+    await this.fh.close().catch(() => undefined);
+  }
+}
+
+/** The plan and journal a stopped run left, when both are readable and its file exists. */
+async function readPrevious(dir: string): Promise<{ plan: PlanFile; slots: Map<string, Slot>; done: string[] } | undefined> {
+  try {
+    const plan = JSON.parse(await readFile(path.join(dir, PLAN), 'utf8')) as PlanFile;
+    if (plan.version !== 1 || !Array.isArray(plan.blobs)) return undefined;
+    const slots = new Map<string, Slot>(plan.blobs.map(([d, size, dataOffset]) => [d, { size, dataOffset }]));
+    const journal = await readFile(path.join(dir, DONE), 'utf8').catch(() => '');
+    const done = [...new Set(journal.split('\n').filter((d) => slots.has(d)))];
+    await (await open(path.join(dir, PARTIAL), 'r')).close();
+    return { plan, slots, done };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Re-hashes `size` bytes at `offset`. */
+async function regionMatches(fh: FileHandle, offset: number, size: number, digest: string): Promise<boolean> {
+  return (await copyRegion(fh, offset, undefined, 0, size, digest)) === true;
+}
+
+/** Copies a region to another file (or only reads it), true when its bytes match `digest`. */
+async function copyRegion(from: FileHandle, offset: number, to: FileHandle | undefined, toOffset: number, size: number, digest: string): Promise<boolean> {
+  const hash = createHash(parseDigest(digest).algorithm);
+  const buf = Buffer.allocUnsafe(Math.min(STREAM_CHUNK, Math.max(1, size)));
+  let pos = 0;
+  while (pos < size) {
+    const { bytesRead } = await from.read(buf, 0, Math.min(buf.length, size - pos), offset + pos);
+    if (bytesRead === 0) return false;
+    const chunk = buf.subarray(0, bytesRead);
+    hash.update(chunk);
+    if (to) await writeFully(to, chunk, toOffset + pos);
+    pos += bytesRead;
+  }
+  return `${parseDigest(digest).algorithm}:${hash.digest('hex')}` === digest;
+}
+
+/** Writes a stream's chunks at consecutive positions of a file; buffered chunks go out in one pwritev. */
+class PositionalWritable extends Writable {
+  constructor(
+    private readonly fh: FileHandle,
+    private position: number,
+  ) {
+    super({ highWaterMark: STREAM_CHUNK });
+  }
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
+    const at = this.position;
+    this.position += chunk.length;
+    writeFully(this.fh, chunk, at).then(() => cb(), cb);
+  }
+  override _writev(chunks: Array<{ chunk: Buffer }>, cb: (err?: Error | null) => void): void {
+    const bufs = chunks.map((c) => c.chunk);
+    const total = bufs.reduce((n, b) => n + b.length, 0);
+    const at = this.position;
+    this.position += total;
+    writevFully(this.fh, bufs, at, total).then(() => cb(), cb);
+  }
+}
+
+async function writevFully(fh: FileHandle, bufs: Buffer[], position: number, total: number): Promise<void> {
+  const { bytesWritten } = await fh.writev(bufs, position);
+  if (bytesWritten === total) return;
+  // a short write: the rest one buffer at a time
+  let skip = bytesWritten;
+  let at = position + bytesWritten;
+  for (const b of bufs) {
+    if (skip >= b.length) {
+      skip -= b.length;
+      continue;
+    }
+    const rest = b.subarray(skip);
+    skip = 0;
+    await writeFully(fh, rest, at);
+    at += rest.length;
+  }
+}
