@@ -199,7 +199,10 @@ export class BlobScheduler {
     } catch (err) {
       body?.destroy();
       meter.destroy();
-      const e = toAirliftError(meter.errored ?? err);
+      // The stream's own failure (a digest or size mismatch it found) names the cause best; else
+      // the destination's error when it explains itself (a full disk), else whatever broke the stream.
+      const streamErr = meter.errored;
+      const e = toAirliftError(streamErr instanceof AirliftError ? streamErr : err instanceof AirliftError ? err : (streamErr ?? err));
       // Name the image and the blob in every failure.
       throw e.message.includes(desc.digest) ? e : withPrefix(e, what);
     }

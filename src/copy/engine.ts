@@ -79,23 +79,30 @@ class Run {
     const skip = this.opts.skipExisting !== false;
     const early = skip && !filters && dest.tag !== undefined ? dest.store.resolveManifest(dest.repo, dest.tag, signal) : undefined;
     early?.catch(() => undefined);
+    const absent = (): NotFoundError => new NotFoundError(`${name} does not exist at ${source.store.description}`, { hint: 'check the image name and tag' });
     let sourceDigest: string;
+    let top: { raw: RawManifest; parsed: ParsedManifest } | undefined;
     if (isDigestRef(source.reference)) sourceDigest = source.reference;
-    else {
+    else if (!skip) {
+      // Nothing will be skipped, so the manifest is needed anyway: one GET by tag instead of HEAD, then GET by digest.
+      top = await this.fetchManifest(source.store, source.repo, source.reference, name).catch((err: unknown) => {
+        throw toAirliftError(err).code === 'E_NOT_FOUND' ? absent() : err;
+      });
+      sourceDigest = top.raw.digest;
+    } else {
       const r = await source.store.resolveManifest(source.repo, source.reference, signal);
-      if (!r) throw new NotFoundError(`${name} does not exist at ${source.store.description}`, { hint: 'check the image name and tag' });
+      if (!r) throw absent();
       sourceDigest = r.digest;
     }
     result.sourceDigest = sourceDigest;
 
     // 2. The digest the destination will hold (a filtered index gets a new one).
     let expected = sourceDigest;
-    let top: { raw: RawManifest; parsed: ParsedManifest } | undefined;
     const prev = job.previous;
     if (filters) {
       if (prev && (prev.sourceDigest ?? prev.digest) === sourceDigest) expected = prev.digest;
       else {
-        top = await this.fetchManifest(source.store, source.repo, sourceDigest, name);
+        top ??= await this.fetchManifest(source.store, source.repo, sourceDigest, name);
         if (top.parsed.kind === 'index') {
           expected = filterIndex(name, top.raw, top.parsed.json, top.parsed.children, filters).digest;
         }
@@ -144,12 +151,13 @@ class Run {
     result.platforms = platforms;
   }
 
-  private async fetchManifest(store: ImageSource, repo: string, digest: string, name: string): Promise<{ raw: RawManifest; parsed: ParsedManifest }> {
-    const raw = await store.getManifest(repo, digest, this.opts.signal);
-    if (raw.digest !== digest) {
-      throw new UnsupportedError(`${name}: ${store.description} answered manifest ${raw.digest} when asked for ${digest}`);
+  /** A manifest by digest (checked) or, when nothing can be skipped, by tag. */
+  private async fetchManifest(store: ImageSource, repo: string, reference: string, name: string): Promise<{ raw: RawManifest; parsed: ParsedManifest }> {
+    const raw = await store.getManifest(repo, reference, this.opts.signal);
+    if (isDigestRef(reference) && raw.digest !== reference) {
+      throw new UnsupportedError(`${name}: ${store.description} answered manifest ${raw.digest} when asked for ${reference}`);
     }
-    return { raw, parsed: parseManifest(`manifest ${digest} of ${name}`, raw) };
+    return { raw, parsed: parseManifest(`manifest ${raw.digest} of ${name}`, raw) };
   }
 
   /** Children (image manifests, or nested indexes) are stored before the index; all must succeed. */

@@ -8,7 +8,7 @@
  * manifests) so that the real pass reads no manifest twice.
  */
 import type { Readable } from 'node:stream';
-import { BundleError } from '../errors.js';
+import { BundleError, toAirliftError } from '../errors.js';
 import type { ImageDestination, ImageSource, StorePlan } from '../endpoint/types.js';
 import type { Descriptor, RawManifest } from '../oci/types.js';
 
@@ -61,11 +61,27 @@ export class CachingSource implements ImageSource {
   get description(): string {
     return this.inner.description;
   }
+  /** A tag fetched whole before answers from its manifest. */
   resolveManifest(repo: string, reference: string, signal?: AbortSignal): ReturnType<ImageSource['resolveManifest']> {
-    return memo(this.resolved, `${repo}\0${reference}`, () => this.inner.resolveManifest(repo, reference, signal));
+    const key = `${repo}\0${reference}`;
+    const fetched = this.manifests.get(key);
+    if (fetched && !this.resolved.has(key)) {
+      const r = fetched.then(
+        (m) => ({ digest: m.digest, mediaType: m.mediaType, size: m.bytes.byteLength }),
+        (err: unknown) => (toAirliftError(err).code === 'E_NOT_FOUND' ? undefined : Promise.reject(err)),
+      );
+      r.catch(() => undefined);
+      this.resolved.set(key, r);
+    }
+    return memo(this.resolved, key, () => this.inner.resolveManifest(repo, reference, signal));
   }
+  /** A manifest fetched by tag is also kept under its digest. */
   getManifest(repo: string, reference: string, signal?: AbortSignal): Promise<RawManifest> {
-    return memo(this.manifests, `${repo}\0${reference}`, () => this.inner.getManifest(repo, reference, signal));
+    return memo(this.manifests, `${repo}\0${reference}`, async () => {
+      const m = await this.inner.getManifest(repo, reference, signal);
+      if (!this.manifests.has(`${repo}\0${m.digest}`)) this.manifests.set(`${repo}\0${m.digest}`, Promise.resolve(m));
+      return m;
+    });
   }
   getBlob(repo: string, desc: Descriptor, signal?: AbortSignal): Promise<Readable> {
     return this.inner.getBlob(repo, desc, signal);

@@ -30,6 +30,8 @@ import { ioFailure } from './writer.js';
 const PARTIAL = 'bundle.tar.partial';
 const PLAN = 'plan.json';
 const DONE = 'done.log';
+/** Written bytes between two background fdatasync calls. */
+const FLUSH_EVERY = 64 * 1024 * 1024;
 
 interface Slot {
   size: number;
@@ -49,6 +51,8 @@ export class PlannedTar {
   /** Digests whose data is complete and verified. */
   private readonly done = new Set<string>();
   private readonly dirs: Set<string>;
+  private unflushed = 0;
+  private flushing: Promise<void> | undefined;
 
   private constructor(
     readonly dir: string,
@@ -155,7 +159,7 @@ export class PlannedTar {
     const keep = (): void => {};
     body.on('error', keep);
     try {
-      const out = new PositionalWritable(this.fh, s.dataOffset);
+      const out = new PositionalWritable(this.fh, s.dataOffset, (n) => this.wrote(n));
       const verified = body instanceof VerifyingStream && body.expectedDigest === desc.digest && body.expectedSize === desc.size;
       const opts = signal ? { signal } : {};
       if (verified) await pipeline(body, out, opts);
@@ -179,6 +183,21 @@ export class PlannedTar {
     } catch (err) {
       throw ioFailure(`blob ${desc.digest} to ${this.dir}`, err);
     }
+  }
+
+  /**
+   * Starts an fdatasync (one at a time) for every FLUSH_EVERY bytes written, so
+   * that the disk writes the data while the network delivers the rest instead
+   * of all at once in finish()'s fsync.
+   */
+  private wrote(n: number): void {
+    this.unflushed += n;
+    if (this.unflushed < FLUSH_EVERY || this.flushing) return;
+    this.unflushed = 0;
+    this.flushing = this.fh
+      .datasync()
+      .catch(() => undefined) // finish()'s fsync reports what matters
+      .finally(() => (this.flushing = undefined));
   }
 
   private async markDone(digest: string): Promise<void> {
@@ -213,6 +232,7 @@ export class PlannedTar {
     }
     try {
       const size = await writeTar(this.fh, tail, signal, { start: this.end, dirs: new Set(this.dirs) });
+      await this.flushing;
       await this.fh.truncate(size);
       await this.fh.sync();
       await this.fh.close();
@@ -272,20 +292,27 @@ class PositionalWritable extends Writable {
   constructor(
     private readonly fh: FileHandle,
     private position: number,
+    private readonly onWritten: (bytes: number) => void,
   ) {
     super({ highWaterMark: STREAM_CHUNK });
   }
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
     const at = this.position;
     this.position += chunk.length;
-    writeFully(this.fh, chunk, at).then(() => cb(), cb);
+    writeFully(this.fh, chunk, at).then(() => {
+      this.onWritten(chunk.length);
+      cb();
+    }, cb);
   }
   override _writev(chunks: Array<{ chunk: Buffer }>, cb: (err?: Error | null) => void): void {
     const bufs = chunks.map((c) => c.chunk);
     const total = bufs.reduce((n, b) => n + b.length, 0);
     const at = this.position;
     this.position += total;
-    writevFully(this.fh, bufs, at, total).then(() => cb(), cb);
+    writevFully(this.fh, bufs, at, total).then(() => {
+      this.onWritten(total);
+      cb();
+    }, cb);
   }
 }
 

@@ -5,8 +5,8 @@
  * by commit().
  */
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -125,9 +125,10 @@ export class LayoutWriter {
     // that ends early): keep that error for the pipeline instead of crashing.
     const keep = (): void => {};
     body.on('error', keep);
+    let out: WriteStream | undefined;
     try {
       await this.ensureDir(path.dirname(final));
-      const out = createWriteStream(tmp, { flags: 'wx', highWaterMark: STREAM_CHUNK });
+      out = createWriteStream(tmp, { flags: 'wx', highWaterMark: STREAM_CHUNK });
       // A VerifyingStream for this very digest and size already fails instead of
       // ending on a mismatch: hashing the bytes a second time would only cost CPU.
       const verified = body instanceof VerifyingStream && body.expectedDigest === desc.digest && body.expectedSize === desc.size;
@@ -138,6 +139,8 @@ export class LayoutWriter {
       await rename(tmp, final);
     } catch (err) {
       body.destroy();
+      // the file may still be opening: remove it only once the stream has closed
+      if (out && !out.closed) await new Promise<void>((resolve) => out!.destroy().once('close', () => resolve()));
       await rm(tmp, { force: true });
       throw ioFailure(`${what} to ${this.root}`, body.errored ?? err);
     } finally {

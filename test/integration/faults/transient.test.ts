@@ -27,11 +27,14 @@ const MANIFEST = /\/manifests\//;
 /** Uploads with more than 100 KiB of body (so a reset after 100 KiB really cuts one mid-blob). */
 const bigBody = (r: { headers: Record<string, string | string[] | undefined> }): boolean => Number(r.headers['content-length'] ?? 0) > 100 * 1024;
 
-/** Source-side faults: every kind, on different requests. */
-function sourceFaults(p: FaultProxy): Array<[string, RuleHandle]> {
+/**
+ * Source-side faults: every kind, on different requests. sync asks a tag with a HEAD (a run
+ * with nothing new reads no manifest); save, which skips nothing, GETs the tag at once.
+ */
+function sourceFaults(p: FaultProxy, tagProbe: 'HEAD' | 'GET'): Array<[string, RuleHandle]> {
   const rules: Array<[string, FaultRule]> = [
     ['503 x2 on manifest GET', { method: 'GET', path: MANIFEST, times: 2, fault: { kind: 'status', status: 503 } }],
-    ['502 on manifest HEAD', { method: 'HEAD', path: MANIFEST, fault: { kind: 'status', status: 502 } }],
+    [`502 on a manifest ${tagProbe} by tag`, { method: tagProbe, path: /\/manifests\/(?!sha256:)[^/]+$/, fault: { kind: 'status', status: 502 } }],
     ['reset after 64 KiB of a blob', { method: 'GET', path: BLOB_GET, fault: { kind: 'reset', afterBytes: 64 * 1024 } }],
     ['429 Retry-After 1 on a blob', { method: 'GET', path: BLOB_GET, skip: 1, fault: { kind: 'status', status: 429, retryAfter: 1 } }],
     ['truncation after 10 KiB', { method: 'GET', path: BLOB_GET, skip: 2, fault: { kind: 'truncate', afterBytes: 10 * 1024 } }],
@@ -57,7 +60,7 @@ describe('sync through transient faults at the source and the destination', () =
   });
 
   it('copies every image with its digest', async () => {
-    const faults = sourceFaults(srcProxy());
+    const faults = sourceFaults(srcProxy(), 'HEAD');
     const dstFaults: Array<[string, RuleHandle]> = [
       ['500 on upload start', dstProxy().addRule({ method: 'POST', path: /\/blobs\/uploads\/(\?.*)?$/, fault: { kind: 'status', status: 500 } })],
       ['reset before an upload PUT', dstProxy().addRule({ method: 'PUT', path: /\/blobs\/uploads\//, fault: { kind: 'reset', beforeForward: true } })],
@@ -87,7 +90,7 @@ describe('save through transient faults, then load through transient faults', ()
   });
 
   it('save writes a complete bundle with every digest', async () => {
-    const faults = sourceFaults(srcProxy());
+    const faults = sourceFaults(srcProxy(), 'GET');
     const images = ws.layout.images.flatMap((i) => ['--image', `${srcProxy().host}/${repoTag(i)}`]);
     const r = await airlift(ws, ['--plain-http', srcProxy().host, 'save', ...images, '-o', bundle]);
     expect(r.code, r.stderr).toBe(0);

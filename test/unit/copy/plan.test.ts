@@ -1,0 +1,129 @@
+/**
+ * The planning pass for destinations that lay out their output first
+ * (prepare): they learn every blob and manifest before the first one
+ * arrives, and the source is asked nothing twice.
+ */
+import type { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { copyImages, parsePlatform, type CopyJob } from '../../../src/copy/index.js';
+import type { StorePlan } from '../../../src/endpoint/types.js';
+import { silentLogger } from '../../../src/log.js';
+import type { Descriptor, RawManifest } from '../../../src/oci/types.js';
+import { MemoryStore } from './memory-store.js';
+
+const opts = { concurrency: 4, logger: silentLogger };
+const AMD = { os: 'linux', architecture: 'amd64' };
+const ARM = { os: 'linux', architecture: 'arm64', variant: 'v8' };
+
+/** A store that must be told its plan before anything is stored, and stores only what the plan names. */
+class PreparingStore extends MemoryStore {
+  plans: StorePlan[] = [];
+  constructor() {
+    super('archive', false);
+  }
+  async prepare(plan: StorePlan): Promise<void> {
+    this.calls.push('prepare');
+    this.plans.push(plan);
+  }
+  /** One store-wide set of blobs, as in a layout. */
+  override hasIn(_repo: string, digest: string): boolean {
+    return this.blobs.has(digest);
+  }
+  private planned(digest: string): void {
+    const p = this.plans[0];
+    if (!p) throw new Error(`stored ${digest} before prepare()`);
+    if (!p.blobs.some((b) => b.digest === digest) && !p.manifests.some((m) => m.digest === digest)) throw new Error(`${digest} is not in the plan`);
+  }
+  override async putBlob(repo: string, desc: Descriptor, body: Readable): Promise<void> {
+    this.planned(desc.digest);
+    return super.putBlob(repo, desc, body);
+  }
+  override async putManifest(repo: string, manifest: RawManifest, tag?: string): Promise<void> {
+    this.planned(manifest.digest);
+    return super.putManifest(repo, manifest, tag);
+  }
+}
+
+function job(src: MemoryStore, dst: MemoryStore, repo: string, tag: string): CopyJob {
+  return { source: { store: src, repo, reference: tag }, dest: { store: dst, repo: `b/${repo}`, tag }, name: `src/${repo}:${tag}` };
+}
+
+function twoImagesAndAnIndex(src: MemoryStore) {
+  const app = src.addImage('app', '1', ['base', 'app-layer']);
+  const tool = src.addImage('tool', '2', ['base', 'tool-layer']);
+  const a = src.addImage('multi', undefined, ['base', 'amd'], AMD);
+  const b = src.addImage('multi', undefined, ['base', 'arm'], ARM);
+  const idx = src.addIndex('multi', '3', [
+    { m: a, platform: AMD },
+    { m: b, platform: ARM },
+  ]);
+  return { app, tool, a, b, idx };
+}
+
+describe('copy into a destination that lays out its output first', () => {
+  it('tells it every blob once and every manifest before any is stored, then copies as usual', async () => {
+    const src = new MemoryStore('src');
+    const dst = new PreparingStore();
+    const { app, tool, a, b, idx } = twoImagesAndAnIndex(src);
+    const results = await copyImages([job(src, dst, 'app', '1'), job(src, dst, 'tool', '2'), job(src, dst, 'multi', '3')], opts);
+    expect(results.map((r) => r.error?.message ?? r.status)).toEqual(['copied', 'copied', 'copied']);
+    expect(results.map((r) => r.digest)).toEqual([app.digest, tool.digest, idx.digest]);
+    expect(results[2]!.platforms).toEqual(['linux/amd64', 'linux/arm64/v8']);
+
+    expect(dst.plans).toHaveLength(1);
+    expect(dst.calls[0]).toBe('prepare');
+    const plan = dst.plans[0]!;
+    expect(plan.manifests.map((m) => m.digest).sort()).toEqual([app.digest, tool.digest, a.digest, b.digest, idx.digest].sort());
+    const digests = plan.blobs.map((x) => x.digest);
+    expect(new Set(digests).size).toBe(digests.length);
+    // configs (4) + base + app-layer + tool-layer + amd + arm
+    expect(digests).toHaveLength(9);
+    for (const d of digests) expect(dst.blobs.has(d), d).toBe(true);
+    expect(dst.tags.get('b/multi:3')).toBe(idx.digest);
+  });
+
+  it('reads each manifest and each blob from the source once, with no HEAD: nothing can be skipped', async () => {
+    const src = new MemoryStore('src');
+    const dst = new PreparingStore();
+    twoImagesAndAnIndex(src);
+    await copyImages([job(src, dst, 'app', '1'), job(src, dst, 'tool', '2'), job(src, dst, 'multi', '3')], opts);
+    expect(src.count('resolveManifest')).toBe(0);
+    const manifestReads = src.calls.filter((c) => c.startsWith('getManifest'));
+    expect(manifestReads).toHaveLength(new Set(manifestReads).size);
+    expect(manifestReads).toHaveLength(5); // three tags, two index children
+    const blobReads = src.calls.filter((c) => c.startsWith('getBlob')).map((c) => c.split(' ')[2]);
+    expect(blobReads).toHaveLength(new Set(blobReads).size);
+    expect(blobReads).toHaveLength(9);
+  });
+
+  it('plans a filtered index with its rewritten bytes', async () => {
+    const src = new MemoryStore('src');
+    const dst = new PreparingStore();
+    const { a, b } = twoImagesAndAnIndex(src);
+    const [r] = await copyImages([job(src, dst, 'multi', '3')], { ...opts, platforms: [parsePlatform('linux/arm64')] });
+    expect(r!.status).toBe('copied');
+    expect(r!.filtered).toBeDefined();
+    const planned = dst.plans[0]!.manifests.map((m) => m.digest);
+    expect(planned).toContain(r!.digest);
+    expect(planned).toContain(b.digest);
+    expect(planned).not.toContain(a.digest);
+  });
+
+  it('a missing image fails with E_NOT_FOUND naming it; the others are planned and copied; other destinations are untouched', async () => {
+    const src = new MemoryStore('src');
+    const dst = new PreparingStore();
+    const plain = new MemoryStore('registry');
+    src.addImage('app', '1', ['x']);
+    const [missing, ok, elsewhere] = await copyImages(
+      [job(src, dst, 'nope', '9'), job(src, dst, 'app', '1'), { ...job(src, plain, 'app', '1'), name: 'to-registry' }],
+      opts,
+    );
+    expect(missing!.error?.code).toBe('E_NOT_FOUND');
+    expect(missing!.error?.message).toContain('src/nope:9 does not exist');
+    expect(ok!.status).toBe('copied');
+    expect(elsewhere!.status).toBe('copied');
+    // the registry job asked its tag with a HEAD, as a sync does
+    expect(src.calls).toContain('resolveManifest app 1');
+    expect(plain.calls).not.toContain('prepare');
+  });
+});
