@@ -21,7 +21,7 @@ import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { VerifyingStream, parseDigest, verifyBytes } from '../digest/index.js';
-import { BundleError } from '../errors.js';
+import { BundleError, UsageError } from '../errors.js';
 import { STREAM_CHUNK } from './files.js';
 import { OCI_LAYOUT_CONTENT, OCI_LAYOUT_FILE, blobPath } from './paths.js';
 import { planEntries, writeFully, writeTar, type TarInput } from './tar-writer.js';
@@ -30,6 +30,7 @@ import { ioFailure } from './writer.js';
 const PARTIAL = 'bundle.tar.partial';
 const PLAN = 'plan.json';
 const DONE = 'done.log';
+const LOCK = 'lock';
 /** Written bytes between two background fdatasync calls. */
 const FLUSH_EVERY = 64 * 1024 * 1024;
 
@@ -90,12 +91,15 @@ export class PlannedTar {
       plan.blobs.push([digest, e.size, e.dataOffset]);
     }
 
+    let fh: FileHandle | undefined;
+    let locked = false;
     try {
       await mkdir(dir, { recursive: true });
+      await takeLock(dir);
+      locked = true;
       const previous = await readPrevious(dir);
       const partial = path.join(dir, PARTIAL);
       const samePlan = previous !== undefined && JSON.stringify(previous.plan) === JSON.stringify(plan);
-      let fh: FileHandle;
       const reused = new Set<string>();
       if (samePlan) {
         fh = await open(partial, 'r+');
@@ -124,7 +128,7 @@ export class PlannedTar {
         await writeFile(path.join(dir, `${PLAN}.next`), JSON.stringify(plan));
         await rename(path.join(dir, `${PLAN}.next`), path.join(dir, PLAN));
       }
-      const t = new PlannedTar(dir, fh, slots, end, dirs);
+      const t: PlannedTar = new PlannedTar(dir, fh, slots, end, dirs);
       for (const d of reused) t.done.add(d);
       await writeFile(path.join(dir, DONE), [...reused].map((d) => `${d}\n`).join(''));
       // headers (and oci-layout's content) for the whole plan; the data regions stay holes until written
@@ -135,6 +139,8 @@ export class PlannedTar {
       await fh.truncate(end);
       return t;
     } catch (err) {
+      await fh?.close().catch(() => undefined);
+      if (locked) await rm(path.join(dir, LOCK), { force: true });
       throw ioFailure(`the staged bundle in ${dir}`, err);
     }
   }
@@ -248,6 +254,41 @@ export class PlannedTar {
   /** Closes the file; what was stored stays for a re-run. */
   async close(): Promise<void> {
     await this.fh.close().catch(() => undefined);
+    await rm(path.join(this.dir, LOCK), { force: true });
+  }
+}
+
+/**
+ * Marks the staging directory as this process's: a second run writing the
+ * same bundle at the same time would interleave its writes with ours. A lock
+ * whose process is gone (killed) is taken over.
+ */
+async function takeLock(dir: string): Promise<void> {
+  const file = path.join(dir, LOCK);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      await writeFile(file, `${process.pid}\n`, { flag: 'wx' });
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const pid = Number((await readFile(file, 'utf8').catch(() => '')).trim());
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid)) {
+      throw new UsageError(`another airlift (pid ${pid}) is writing this bundle: ${dir} is in use`, {
+        hint: `wait for it to finish or stop it; if no such process runs, remove ${file}`,
+      });
+    }
+    await rm(file, { force: true });
+  }
+  throw new UsageError(`could not take the lock ${file}`, { hint: 'another run keeps taking it; run one save at a time per bundle' });
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, open, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -211,6 +211,23 @@ describe('oci-archive writer: interruption, staging reuse, atomic output', () =>
     await dst.putManifest('example.org/app', img.manifest, '1');
     await expect(dst.commit()).rejects.toMatchObject({ code: 'E_BUNDLE', message: expect.stringContaining(img.blobs[1]!.desc.digest) });
     expect((await ls(path.dirname(out))).filter((n) => n !== 'bundle.tar.airlift-staging')).toEqual([]);
+  });
+
+  it('refuses a staging directory another live process holds, and takes over one whose process is gone', async () => {
+    const out = path.join(tmp.dir, 'i3c', 'bundle.tar');
+    await mkdir(path.dirname(out));
+    const img = image(17);
+    await mkdir(stagingDirFor(out));
+    const lock = path.join(stagingDirFor(out), 'lock');
+    await writeFile(lock, `${process.ppid}\n`); // alive: the process that started this test
+    const dst = await openOciArchiveDestination(out);
+    await expect(dst.prepare(planOf(img))).rejects.toMatchObject({ code: 'E_USAGE', message: expect.stringContaining(`pid ${process.ppid}`) });
+    const gone = spawnSync(process.execPath, ['-e', '0']).pid!;
+    await writeFile(lock, `${gone}\n`);
+    await dst.prepare(planOf(img));
+    expect((await readFile(lock, 'utf8')).trim()).toBe(String(process.pid));
+    await dst.close();
+    await expect(stat(lock)).rejects.toThrow();
   });
 
   it('refuses a blob outside the plan, and any blob before prepare()', async () => {
