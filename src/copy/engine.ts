@@ -74,8 +74,11 @@ class Run {
     const { signal } = this.opts;
     const filters = this.opts.platforms?.length ? this.opts.platforms : undefined;
 
-    // 1. The source digest: one HEAD (none when the reference is a digest). Without a
-    // platform filter the destination tag is asked at the same time (step 3).
+    // 1. The source digest. Without a platform filter the destination tag is asked first
+    // (step 3): when it is absent the image will be copied whatever the source holds, so the
+    // source manifest is read at once by tag (one GET, which a copy needs anyway); when it is
+    // there, one HEAD at the source tells whether it changed. A reference by digest costs
+    // nothing here.
     const skip = this.opts.skipExisting !== false;
     const early = skip && !filters && dest.tag !== undefined ? dest.store.resolveManifest(dest.repo, dest.tag, signal) : undefined;
     early?.catch(() => undefined);
@@ -83,8 +86,7 @@ class Run {
     let sourceDigest: string;
     let top: { raw: RawManifest; parsed: ParsedManifest } | undefined;
     if (isDigestRef(source.reference)) sourceDigest = source.reference;
-    else if (!skip) {
-      // Nothing will be skipped, so the manifest is needed anyway: one GET by tag instead of HEAD, then GET by digest.
+    else if (!skip || (early && (await early.catch(() => undefined)) === undefined)) {
       top = await this.fetchManifest(source.store, source.repo, source.reference, name).catch((err: unknown) => {
         throw toAirliftError(err).code === 'E_NOT_FOUND' ? absent() : err;
       });

@@ -28,13 +28,14 @@ const MANIFEST = /\/manifests\//;
 const bigBody = (r: { headers: Record<string, string | string[] | undefined> }): boolean => Number(r.headers['content-length'] ?? 0) > 100 * 1024;
 
 /**
- * Source-side faults: every kind, on different requests. sync asks a tag with a HEAD (a run
- * with nothing new reads no manifest); save, which skips nothing, GETs the tag at once.
+ * Source-side faults: every kind, on different requests. An image the destination lacks has
+ * its tag read with a GET at once (a HEAD only asks whether a held image changed: see the
+ * second sync below).
  */
-function sourceFaults(p: FaultProxy, tagProbe: 'HEAD' | 'GET'): Array<[string, RuleHandle]> {
+function sourceFaults(p: FaultProxy): Array<[string, RuleHandle]> {
   const rules: Array<[string, FaultRule]> = [
     ['503 x2 on manifest GET', { method: 'GET', path: MANIFEST, times: 2, fault: { kind: 'status', status: 503 } }],
-    [`502 on a manifest ${tagProbe} by tag`, { method: tagProbe, path: /\/manifests\/(?!sha256:)[^/]+$/, fault: { kind: 'status', status: 502 } }],
+    ['502 on a manifest GET by tag', { method: 'GET', path: /\/manifests\/(?!sha256:)[^/]+$/, fault: { kind: 'status', status: 502 } }],
     ['reset after 64 KiB of a blob', { method: 'GET', path: BLOB_GET, fault: { kind: 'reset', afterBytes: 64 * 1024 } }],
     ['429 Retry-After 1 on a blob', { method: 'GET', path: BLOB_GET, skip: 1, fault: { kind: 'status', status: 429, retryAfter: 1 } }],
     ['truncation after 10 KiB', { method: 'GET', path: BLOB_GET, skip: 2, fault: { kind: 'truncate', afterBytes: 10 * 1024 } }],
@@ -60,7 +61,7 @@ describe('sync through transient faults at the source and the destination', () =
   });
 
   it('copies every image with its digest', async () => {
-    const faults = sourceFaults(srcProxy(), 'HEAD');
+    const faults = sourceFaults(srcProxy());
     const dstFaults: Array<[string, RuleHandle]> = [
       ['500 on upload start', dstProxy().addRule({ method: 'POST', path: /\/blobs\/uploads\/(\?.*)?$/, fault: { kind: 'status', status: 500 } })],
       ['reset before an upload PUT', dstProxy().addRule({ method: 'PUT', path: /\/blobs\/uploads\//, fault: { kind: 'reset', beforeForward: true } })],
@@ -70,10 +71,18 @@ describe('sync through transient faults at the source and the destination', () =
       ['reset on a later manifest HEAD', dstProxy().addRule({ method: 'HEAD', path: MANIFEST, skip: 2, fault: { kind: 'reset', beforeForward: true } })],
     ];
     const images = ws.layout.images.flatMap((i) => ['--image', `${srcProxy().host}/${repoTag(i)}`]);
-    const r = await airlift(ws, ['--plain-http', srcProxy().host, '--plain-http', dstProxy().host, 'sync', ...images, '--to', `${dstProxy().host}/mirror`]);
+    const args = ['--plain-http', srcProxy().host, '--plain-http', dstProxy().host, 'sync', ...images, '--to', `${dstProxy().host}/mirror`];
+    const r = await airlift(ws, args);
     expect(r.code, r.stderr).toBe(0);
     expectAllApplied([...faults, ...dstFaults]);
     expect(await digestMismatches(dst(), 'mirror', ws.layout.images)).toEqual([]);
+
+    // nothing new: each tag is asked with a HEAD at the source, which fails once and is retried
+    const head = srcProxy().addRule({ method: 'HEAD', path: MANIFEST, fault: { kind: 'status', status: 502 } });
+    const again = await airlift(ws, args);
+    expect(again.code, again.stderr).toBe(0);
+    expect(head.applied()).toBe(1);
+    expect(again.stdout.split('\n').filter((l) => l.startsWith('skipped'))).toHaveLength(ws.layout.images.length);
   });
 });
 
@@ -90,7 +99,7 @@ describe('save through transient faults, then load through transient faults', ()
   });
 
   it('save writes a complete bundle with every digest', async () => {
-    const faults = sourceFaults(srcProxy(), 'GET');
+    const faults = sourceFaults(srcProxy());
     const images = ws.layout.images.flatMap((i) => ['--image', `${srcProxy().host}/${repoTag(i)}`]);
     const r = await airlift(ws, ['--plain-http', srcProxy().host, 'save', ...images, '-o', bundle]);
     expect(r.code, r.stderr).toBe(0);

@@ -53,6 +53,17 @@ describe('copyImages', () => {
     expect(dst.count('mountBlob')).toBe(0);
   });
 
+  it('an image the destination lacks: the source tag is read with one GET, no HEAD', async () => {
+    const src = new MemoryStore('src');
+    const dst = new MemoryStore('dst');
+    src.addImage('app', '1', ['x']);
+    const [r] = await copyImages([job(src, dst, 'app', '1')], opts);
+    expect(r!.status).toBe('copied');
+    expect(src.count('resolveManifest')).toBe(0);
+    expect(src.calls.filter((c) => c.startsWith('getManifest'))).toEqual(['getManifest app 1']);
+    expect(dst.calls[0]).toBe('resolveManifest mirror/app 1');
+  });
+
   it('a second run with nothing changed costs one request per image at each side', async () => {
     const src = new MemoryStore('src');
     const dst = new MemoryStore('dst');

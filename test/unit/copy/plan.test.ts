@@ -122,8 +122,13 @@ describe('copy into a destination that lays out its output first', () => {
     expect(missing!.error?.message).toContain('src/nope:9 does not exist');
     expect(ok!.status).toBe('copied');
     expect(elsewhere!.status).toBe('copied');
-    // the registry job asked its tag with a HEAD, as a sync does
-    expect(src.calls).toContain('resolveManifest app 1');
     expect(plain.calls).not.toContain('prepare');
+    // the registry job is a sync: asked again with nothing new, its tag costs one HEAD at each side
+    src.calls = [];
+    plain.calls = [];
+    const [again] = await copyImages([{ ...job(src, plain, 'app', '1'), name: 'to-registry' }], opts);
+    expect(again!.status).toBe('skipped');
+    expect(src.calls).toEqual(['resolveManifest app 1']);
+    expect(plain.calls).toEqual(['resolveManifest b/app 1']);
   });
 });
