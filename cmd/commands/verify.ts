@@ -74,7 +74,8 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
           write(rows);
           ctx.logger().log('info', `${bundleArg}: ${check.blobsChecked} blobs re-hashed, ${check.images.length} images checked`);
           const bad = [...check.damaged.keys()].length > 0 || problems.some((p) => p.includes('damaged') || p.includes('expected'));
-          const err = checkError(`${bundleArg} failed verification`, problems, bad ? 'E_DIGEST_MISMATCH' : 'E_BUNDLE');
+          const tooLarge = check.images.some((i) => i.tooLarge);
+          const err = checkError(`${bundleArg} failed verification`, problems, bad ? 'E_DIGEST_MISMATCH' : tooLarge ? 'E_TOO_LARGE' : 'E_BUNDLE');
           if (err) throw err;
           return;
         }

@@ -20,6 +20,8 @@ export interface ImageCheck {
   digest: string;
   status: 'ok' | 'bad';
   problems: string[];
+  /** A manifest over the 4 MiB limit was among the problems (E_TOO_LARGE, as load reports it). */
+  tooLarge?: boolean;
 }
 
 export interface LayoutCheck {
@@ -72,6 +74,7 @@ export async function verifyLayout(reader: LayoutReader, concurrency = 4): Promi
   for (const entry of reader.entries()) {
     const image = entryName(entry);
     const problems: string[] = [];
+    let tooLarge = false;
     const seen = new Set<string>();
     const checkBlob = async (d: Descriptor, from: string): Promise<boolean> => {
       const size = await reader.blobSize(d.digest);
@@ -108,17 +111,19 @@ export async function verifyLayout(reader: LayoutReader, concurrency = 4): Promi
           }
         }
       } catch (err) {
-        problems.push(toAirliftError(err).message);
+        const e = toAirliftError(err);
+        if (e.code === 'E_TOO_LARGE') tooLarge = true;
+        problems.push(e.message);
       }
     };
     await walk(entry.descriptor, 'top-level manifest');
-    images.push({ image, digest: entry.descriptor.digest, status: problems.length ? 'bad' : 'ok', problems });
+    images.push({ image, digest: entry.descriptor.digest, status: problems.length ? 'bad' : 'ok', problems, ...(tooLarge ? { tooLarge } : {}) });
   }
   return { images, damaged, blobsChecked: count, bytesChecked: bytes };
 }
 
 /** One error for a failed check: the first problem, and how many there are. */
-export function checkError(what: string, problems: string[], code: 'E_DIGEST_MISMATCH' | 'E_BUNDLE' | 'E_NOT_FOUND'): AirliftError | undefined {
+export function checkError(what: string, problems: string[], code: 'E_DIGEST_MISMATCH' | 'E_BUNDLE' | 'E_NOT_FOUND' | 'E_TOO_LARGE'): AirliftError | undefined {
   if (problems.length === 0) return undefined;
   const shown = problems.slice(0, 10).map((p) => `  ${p}`);
   if (problems.length > 10) shown.push(`  … and ${problems.length - 10} more`);

@@ -73,7 +73,7 @@ const CASES: Case[] = [
   { name: 'index.json that is not JSON', bytes: () => tarBytes(replaceEntry(sample.entries, 'index.json', '{"schemaVersion": 2, "manifests": [')), code: 6, says: /index\.json.*JSON/ },
   { name: 'index.json that is a list', bytes: () => tarBytes(replaceEntry(sample.entries, 'index.json', '[]')), code: 6, says: /index\.json/ },
   { name: 'no oci-layout file', bytes: () => tarBytes(replaceEntry(sample.entries, 'oci-layout', null)), code: 6, says: /oci-layout/ },
-  { name: 'a manifest over 4 MiB', bytes: () => tarBytes(withManifest(Buffer.from(JSON.stringify({ schemaVersion: 2, pad: 'x'.repeat(4 * MiB + 10) })))), code: 9, verifyCode: 6, says: /4194304|4 MiB|limit/ },
+  { name: 'a manifest over 4 MiB', bytes: () => tarBytes(withManifest(Buffer.from(JSON.stringify({ schemaVersion: 2, pad: 'x'.repeat(4 * MiB + 10) })))), code: 9, says: /4194304|4 MiB|limit/ },
   { name: 'an unsupported digest algorithm in index.json', bytes: () => tarBytes(replaceEntry(sample.entries, 'index.json', indexWithDigest(`md5:${'a'.repeat(32)}`))), code: 9, says: /md5/ },
   {
     name: 'an unsupported digest algorithm in a manifest',
