@@ -58,7 +58,7 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
       };
       try {
         if (!flags.to) {
-          const check = await verifyLayout(source.reader, ctx.globals().concurrency);
+          const check = await verifyLayout(source.reader, ctx.globals().concurrency, ctx.io.signal);
           const rows: Row[] = check.images.map((i) => ({ image: i.image, digest: i.digest, status: i.status, ...(i.problems.length ? { problems: i.problems } : {}) }));
           const problems = check.images.flatMap((i) => i.problems.map((p) => `${i.image}: ${p}`));
           // damaged blobs no image refers to are still damage

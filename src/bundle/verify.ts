@@ -40,7 +40,7 @@ const sink = (): Writable =>
   });
 
 /** Re-hashes every file under blobs/ (files whose name is not a digest are reported too). */
-async function hashBlobs(files: LayoutFiles, concurrency: number): Promise<{ damaged: Map<string, string>; count: number; bytes: number }> {
+async function hashBlobs(files: LayoutFiles, concurrency: number, signal?: AbortSignal): Promise<{ damaged: Map<string, string>; count: number; bytes: number }> {
   const damaged = new Map<string, string>();
   const names = (await files.list()).filter((n) => n.startsWith('blobs/'));
   const limit = pLimit(Math.max(1, concurrency));
@@ -53,11 +53,13 @@ async function hashBlobs(files: LayoutFiles, concurrency: number): Promise<{ dam
           damaged.set(name, `${name} is not named after a digest`);
           return;
         }
+        signal?.throwIfAborted();
         try {
           const v = new VerifyingStream(`blob ${digest}`, digest);
-          await pipeline(await files.stream(name), v, sink());
+          await pipeline(await files.stream(name), v, sink(), signal ? { signal } : {});
           bytes += v.bytesSeen;
         } catch (err) {
+          if (signal?.aborted) throw signal.reason ?? err;
           const e = toAirliftError(err);
           damaged.set(digest, e instanceof DigestMismatchError ? `its bytes ${e.message.includes(': size') ? `are ${e.actual} long` : `hash to ${e.actual}`}` : e.message);
         }
@@ -67,9 +69,9 @@ async function hashBlobs(files: LayoutFiles, concurrency: number): Promise<{ dam
   return { damaged, count: names.length, bytes };
 }
 
-/** Checks a layout: blob hashes, then every named image's tree. */
-export async function verifyLayout(reader: LayoutReader, concurrency = 4): Promise<LayoutCheck> {
-  const { damaged, count, bytes } = await hashBlobs(reader.files, concurrency);
+/** Checks a layout: blob hashes, then every named image's tree. Stops with the signal's reason when it is aborted. */
+export async function verifyLayout(reader: LayoutReader, concurrency = 4, signal?: AbortSignal): Promise<LayoutCheck> {
+  const { damaged, count, bytes } = await hashBlobs(reader.files, concurrency, signal);
   const images: ImageCheck[] = [];
   for (const entry of reader.entries()) {
     const image = entryName(entry);
