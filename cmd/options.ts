@@ -6,12 +6,14 @@ export function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-/** Chart values, as helm takes them: -f, --set, --set-string, and --enabled-only for conditional subcharts. */
+/** Chart values, as helm takes them: -f, --set, --set-string, --set-json, --set-file, and --enabled-only for conditional subcharts. */
 export function chartValuesOptions(cmd: Command): Command {
   return cmd
     .option('-f, --values <file>', 'values file for the charts, as helm -f (repeatable; later files win)', collect, [])
     .option('--set <key=value>', 'set chart values as helm --set (repeatable)', collect, [])
     .option('--set-string <key=value>', 'set chart string values as helm --set-string (repeatable)', collect, [])
+    .option('--set-json <key=json>', 'set chart values to JSON values as helm --set-json (repeatable)', collect, [])
+    .option('--set-file <key=path>', "set chart values to a file's content as helm --set-file (repeatable)", collect, [])
     .option('--enabled-only', 'leave out images of subcharts disabled by their condition or tags', false);
 }
 

@@ -35,6 +35,8 @@ interface ImagesFlags {
   values: string[];
   set: string[];
   setString: string[];
+  setJson: string[];
+  setFile: string[];
   enabledOnly: boolean;
   annotations: boolean;
   templates: boolean;
@@ -68,6 +70,9 @@ export function registerImages(program: Command, ctx: CommandContext): void {
         valuesFiles: flags.values.map(abs),
         set: flags.set,
         setString: flags.setString,
+        setJson: flags.setJson,
+        setFile: flags.setFile,
+        baseDir: cwd,
         enabledOnly: flags.enabledOnly,
         annotations: flags.annotations,
         templates: flags.templates,

@@ -11,7 +11,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import { parseSetValues, scanCharts } from '../../src/chart/index.js';
+import { parseSetFileValues, parseSetJsonValues, parseSetValues, scanCharts } from '../../src/chart/index.js';
 import { InputError, NotFoundError, UsageError } from '../../src/errors.js';
 import { readLock } from '../../src/lock/io.js';
 import { formatTarget, parseMappingMode, parseTarget, type MappingMode } from '../../src/mapping/index.js';
@@ -46,6 +46,8 @@ interface RelocateFlags {
   values: string[];
   set: string[];
   setString: string[];
+  setJson: string[];
+  setFile: string[];
   mapping: string;
   digests: boolean;
   lock?: string;
@@ -116,6 +118,9 @@ export function registerRelocate(program: Command, ctx: CommandContext): void {
         valuesFiles: flags.values.map(abs),
         set: flags.set,
         setString: flags.setString,
+        setJson: flags.setJson,
+        setFile: flags.setFile,
+        baseDir: ctx.io.cwd,
         annotations: flags.annotations,
         templates: flags.templates,
         builtinHints: flags.builtinHints,
@@ -200,20 +205,26 @@ export function registerRelocate(program: Command, ctx: CommandContext): void {
     });
 }
 
-/** helm gives --set precedence over every -f file: a --set key the overrides also write would undo them at install. */
+/**
+ * helm gives --set (and --set-string, --set-json, --set-file) precedence over every -f file: a key
+ * the overrides also write would undo them at install.
+ */
 function warnSetPrecedence(ctx: CommandContext, flags: RelocateFlags, plan: RelocationPlan): void {
-  const given = [...flags.set, ...flags.setString];
-  if (given.length === 0) return;
-  const tree = parseSetValues(given, { typed: false });
-  for (const w of plan.writes) {
-    let cur: unknown = tree;
-    for (const seg of w.path) {
-      if (cur === null || typeof cur !== 'object') break;
-      cur = (cur as Record<string, unknown>)[String(seg)];
-      if (cur === undefined) break;
-    }
-    if (cur !== undefined) {
-      ctx.logger().log('warn', `--set also sets ${formatPath(w.path)}: helm applies --set after -f files, so pass it in a values file before the overrides at install time, or the chart keeps pulling from the source`);
+  const trees: Array<[string, unknown]> = [];
+  if (flags.set.length || flags.setString.length) trees.push(['--set', parseSetValues([...flags.set, ...flags.setString], { typed: false })]);
+  if (flags.setJson.length) trees.push(['--set-json', parseSetJsonValues(flags.setJson)]);
+  if (flags.setFile.length) trees.push(['--set-file', parseSetFileValues(flags.setFile, () => '')]);
+  for (const [flag, tree] of trees) {
+    for (const w of plan.writes) {
+      let cur: unknown = tree;
+      for (const seg of w.path) {
+        if (cur === null || typeof cur !== 'object') break;
+        cur = (cur as Record<string, unknown>)[String(seg)];
+        if (cur === undefined) break;
+      }
+      if (cur !== undefined) {
+        ctx.logger().log('warn', `${flag} also sets ${formatPath(w.path)}: helm applies ${flag} after -f files, so pass it in a values file before the overrides at install time, or the chart keeps pulling from the source`);
+      }
     }
   }
 }

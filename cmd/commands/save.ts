@@ -32,6 +32,8 @@ interface SaveFlags {
   values: string[];
   set: string[];
   setString: string[];
+  setJson: string[];
+  setFile: string[];
   enabledOnly: boolean;
   config?: string;
   platform: string[];

@@ -29,6 +29,8 @@ interface SyncFlags {
   values: string[];
   set: string[];
   setString: string[];
+  setJson: string[];
+  setFile: string[];
   enabledOnly: boolean;
   config?: string;
   to?: string;
@@ -40,11 +42,11 @@ interface SyncFlags {
 }
 
 /** Image inputs shared by save and sync: chart arguments with -f/--set, --image, --images-file and a config file. */
-export function chartInputs(charts: string[], flags: Pick<SyncFlags, 'values' | 'set' | 'setString'>, abs: (p: string) => string): ChartInput[] {
-  return charts.map((c) => ({ path: abs(c), values: flags.values.map(abs), set: flags.set, setString: flags.setString }));
+export function chartInputs(charts: string[], flags: Pick<SyncFlags, 'values' | 'set' | 'setString' | 'setJson' | 'setFile'>, abs: (p: string) => string): ChartInput[] {
+  return charts.map((c) => ({ path: abs(c), values: flags.values.map(abs), set: flags.set, setString: flags.setString, setJson: flags.setJson, setFile: flags.setFile, baseDir: abs('.') }));
 }
 
-type InputFlags = Pick<SyncFlags, 'image' | 'imagesFile' | 'values' | 'set' | 'setString' | 'enabledOnly' | 'config' | 'platform'>;
+type InputFlags = Pick<SyncFlags, 'image' | 'imagesFile' | 'values' | 'set' | 'setString' | 'setJson' | 'setFile' | 'enabledOnly' | 'config' | 'platform'>;
 
 /**
  * What save and sync read the same way: airlift.yaml (when --config is given), the platforms and

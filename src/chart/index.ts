@@ -18,6 +18,6 @@ export { scanAnnotations, scanTemplateText, IMAGE_ANNOTATIONS } from './sources.
 export { evaluateHint, parseHints } from './hints.js';
 export { KNOWN_CHARTS } from './known-charts.js';
 export { mergeValues, mergeLayers, subchartValues, getPath, hasPath, formatPath, type Values } from './values.js';
-export { parseSetValues, typedValue } from './strvals.js';
+export { parseSetFileValues, parseSetJsonValues, parseSetValues, typedValue } from './strvals.js';
 export { parseYaml, parseYamlMap, MAX_ALIAS_COUNT } from './yaml.js';
 export { findPullSecretSlots, type PullSecretSlot } from './pull-secrets.js';

@@ -3,8 +3,10 @@
  * and subchart, and collect findings from values, templates, annotations,
  * hints and rendered manifests. `scanCharts` is the one entry point.
  */
+import { readFileSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { InputError, NotFoundError } from '../errors.js';
+import path from 'node:path';
+import { InputError, NotFoundError, TooLargeError } from '../errors.js';
 import { formatReference } from '../reference/index.js';
 import { scanValues } from './detect.js';
 import { evaluateHint, parseHints } from './hints.js';
@@ -13,10 +15,13 @@ import { loadChart, type ChartDependency, type LoadedChart } from './load.js';
 import { scanManifests } from './manifests.js';
 import { scanAnnotations, scanTemplateText } from './sources.js';
 import { findPullSecretSlots, type PullSecretSlot } from './pull-secrets.js';
-import { parseSetValues } from './strvals.js';
+import { parseSetFileValues, parseSetJsonValues, parseSetValues } from './strvals.js';
 import { getPath, hasPath, mergeLayers, subchartValues, type Values, type ValuesLayer } from './values.js';
 import { isMap, parseYamlMap } from './yaml.js';
 import type { ChartInfo, ImageFinding, ScanOptions, ScanResult, ScannedImage, ValuesPath } from './types.js';
+
+/** The largest file --set-file reads. */
+const MAX_SET_FILE = 1024 * 1024;
 
 export interface ScanInputs extends ScanOptions {
   /** Rendered manifests for the chart argument "-" (the command reads stdin). */
@@ -33,12 +38,34 @@ async function readValuesFile(file: string): Promise<Values> {
   return parseYamlMap(text, file);
 }
 
-/** The user's overriding layers, highest precedence first (as `originOf` wants them). */
+/** A --set-file value: the file's text (at most MAX_SET_FILE bytes). */
+function readSetFile(base: string, file: string): string {
+  const p = path.resolve(base, file);
+  let text: Buffer;
+  try {
+    if (statSync(p).size > MAX_SET_FILE) throw new TooLargeError(`--set-file ${file} is over ${MAX_SET_FILE} bytes`, { hint: 'values this large do not belong in a chart value' });
+    text = readFileSync(p);
+  } catch (err) {
+    if (err instanceof TooLargeError) throw err;
+    throw new NotFoundError(`--set-file ${file} cannot be read (${p})`, { hint: 'check the path after "=" in --set-file key=PATH' });
+  }
+  return text.toString('utf8');
+}
+
+/**
+ * The user's overriding layers, highest precedence first (as `originOf` wants them). Helm's
+ * order, lowest first: -f files, --set-json, --set, --set-string, --set-file.
+ */
 export async function userLayers(opts: ScanOptions): Promise<ValuesLayer[]> {
   const layers: ValuesLayer[] = [];
   for (const f of opts.valuesFiles ?? []) layers.unshift({ file: f, values: await readValuesFile(f), prefix: [] });
+  if (opts.setJson?.length) layers.unshift({ file: '--set-json', values: parseSetJsonValues(opts.setJson), prefix: [] });
   if (opts.set?.length) layers.unshift({ file: '--set', values: parseSetValues(opts.set, { typed: true }), prefix: [] });
   if (opts.setString?.length) layers.unshift({ file: '--set-string', values: parseSetValues(opts.setString, { typed: false }), prefix: [] });
+  if (opts.setFile?.length) {
+    const base = opts.baseDir ?? process.cwd();
+    layers.unshift({ file: '--set-file', values: parseSetFileValues(opts.setFile, (f) => readSetFile(base, f)), prefix: [] });
+  }
   return layers;
 }
 

@@ -1,9 +1,11 @@
 /**
- * Helm's `--set` / `--set-string` syntax (pure): comma-separated
- * `key=value` pairs; dotted keys (`a.b=c`), list indexes (`a[0]=x`,
- * `a[0].b=x`), list values (`a={x,y}`), backslash escapes (`a=1\,2`,
- * `a\.b=c`). `--set` infers null, booleans and integers; `--set-string` keeps
- * every value a string.
+ * Helm's `--set` / `--set-string` / `--set-json` / `--set-file` syntax (pure):
+ * comma-separated `key=value` pairs; dotted keys (`a.b=c`), list indexes
+ * (`a[0]=x`, `a[0].b=x`), list values (`a={x,y}`), backslash escapes
+ * (`a=1\,2`, `a\.b=c`). `--set` infers null, booleans and integers;
+ * `--set-string` keeps every value a string; `--set-json` takes a JSON value
+ * (which may hold commas); `--set-file` takes a path whose content, read by the
+ * caller's function, becomes the string value.
  */
 import { UsageError } from '../errors.js';
 import { isMap } from './yaml.js';
@@ -70,6 +72,33 @@ function getIn(target: Container, key: string | number): unknown {
   return typeof key === 'number' ? (target as unknown[])[key] : (target as Values)[key];
 }
 
+/** How the text after `=` becomes a value. */
+type ValueReader = (c: Cursor) => unknown;
+
+/** A JSON value up to the next top-level comma (commas inside strings, objects and lists belong to it). */
+function jsonValue(c: Cursor): unknown {
+  const start = c.i;
+  let depth = 0;
+  let inString = false;
+  for (; c.i < c.s.length; c.i++) {
+    const ch = c.s[c.i]!;
+    if (inString) {
+      if (ch === '\\') c.i += 1;
+      else if (ch === '"') inString = false;
+    } else if (ch === '"') inString = true;
+    else if (ch === '{' || ch === '[') depth += 1;
+    else if (ch === '}' || ch === ']') depth -= 1;
+    else if (ch === ',' && depth === 0) break;
+  }
+  const text = c.s.slice(start, c.i);
+  if (c.i < c.s.length) c.i += 1; // the comma
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    return c.fail(`value ${JSON.stringify(text)} is not JSON (${(err as Error).message})`);
+  }
+}
+
 function parseValue(c: Cursor, typed: boolean): unknown {
   if (c.peek() === '{') {
     c.i += 1;
@@ -98,7 +127,7 @@ function parseIndex(c: Cursor): number {
 }
 
 /** Parses one expression into `into` (modified in place). */
-function parseInto(into: Values, expr: string, typed: boolean, flag: string): void {
+function parseInto(into: Values, expr: string, value: ValueReader, flag: string): void {
   const c = new Cursor(expr, flag);
   while (!c.done) {
     let container: Container = into;
@@ -109,7 +138,7 @@ function parseInto(into: Values, expr: string, typed: boolean, flag: string): vo
     let stop = first.stop;
     for (;;) {
       if (stop === '=') {
-        setIn(container, key, parseValue(c, typed));
+        setIn(container, key, value(c));
         break;
       }
       if (stop === undefined || stop === ',') c.fail(`key ${JSON.stringify(String(key))} has no value`);
@@ -179,6 +208,31 @@ function parseInto(into: Values, expr: string, typed: boolean, flag: string): vo
 export function parseSetValues(exprs: string[], opts: { typed: boolean }): Values {
   const out: Values = {};
   const flag = opts.typed ? '--set' : '--set-string';
-  for (const e of exprs) parseInto(out, e, opts.typed, flag);
+  for (const e of exprs) parseInto(out, e, (c) => parseValue(c, opts.typed), flag);
+  return out;
+}
+
+/** Parses `--set-json` expressions (`key=<JSON>[,key2=<JSON>]`), in order, into one values layer. */
+export function parseSetJsonValues(exprs: string[]): Values {
+  const out: Values = {};
+  for (const e of exprs) parseInto(out, e, jsonValue, '--set-json');
+  return out;
+}
+
+/** Parses `--set-file` expressions (`key=PATH`); `read` turns each path into the string value. */
+export function parseSetFileValues(exprs: string[], read: (path: string) => string): Values {
+  const out: Values = {};
+  for (const e of exprs) {
+    parseInto(
+      out,
+      e,
+      (c) => {
+        const { text } = c.until(',');
+        if (text === '') c.fail('empty file path');
+        return read(text);
+      },
+      '--set-file',
+    );
+  }
   return out;
 }

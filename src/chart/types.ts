@@ -115,6 +115,12 @@ export interface ScanOptions {
   set?: string[];
   /** helm --set-string expressions. */
   setString?: string[];
+  /** helm --set-json expressions (`key=<JSON>`). */
+  setJson?: string[];
+  /** helm --set-file expressions (`key=PATH`: the file's content is the value). */
+  setFile?: string[];
+  /** Where relative --set-file paths start (default: the process's working directory). */
+  baseDir?: string;
   /** Leave out images of subcharts disabled by condition/tags. */
   enabledOnly?: boolean;
   /** Read the image annotations of Chart.yaml (default true). */

@@ -12,6 +12,8 @@
  *       values: [prod.yaml]
  *       set: [image.tag=1.2]
  *       setString: []
+ *       setJson: []              # key=<JSON>, as helm --set-json
+ *       setFile: []              # key=PATH (relative to this file), as helm --set-file
  *   images: [docker.io/library/nginx:1.25]
  *   imagesFile: images.txt
  */
@@ -28,6 +30,10 @@ export interface ConfigChart {
   values: string[];
   set: string[];
   setString: string[];
+  setJson: string[];
+  /** Relative paths start at the config file's directory (baseDir). */
+  setFile: string[];
+  baseDir: string;
 }
 
 export interface AirliftConfig {
@@ -44,7 +50,7 @@ export interface AirliftConfig {
 }
 
 const KNOWN = ['charts', 'images', 'imagesFile', 'platforms', 'target', 'mapping', 'concurrency'];
-const CHART_KNOWN = ['path', 'values', 'set', 'setString'];
+const CHART_KNOWN = ['path', 'values', 'set', 'setString', 'setJson', 'setFile'];
 
 class Fields {
   constructor(readonly file: string) {}
@@ -80,10 +86,10 @@ export function validateConfig(doc: Record<string, unknown>, file: string): Airl
   const cfg: AirliftConfig = { file, charts: [], images: [], platforms: [] };
 
   if (doc.charts !== undefined && doc.charts !== null) {
-    if (!Array.isArray(doc.charts)) f.fail('charts', 'expected a list of charts (a path, or {path, values, set, setString})');
+    if (!Array.isArray(doc.charts)) f.fail('charts', 'expected a list of charts (a path, or {path, values, set, setString, setJson, setFile})');
     cfg.charts = doc.charts.map((c, i) => {
       const at = `charts[${i}]`;
-      if (typeof c === 'string' && c.trim() !== '') return { path: abs(c), values: [], set: [], setString: [] };
+      if (typeof c === 'string' && c.trim() !== '') return { path: abs(c), values: [], set: [], setString: [], setJson: [], setFile: [], baseDir: path.dirname(file) };
       if (typeof c !== 'object' || c === null || Array.isArray(c)) f.fail(at, 'expected a path or a map with "path"');
       const o = c as Record<string, unknown>;
       for (const k of Object.keys(o)) if (!CHART_KNOWN.includes(k)) f.fail(`${at}.${k}`, `unknown field; expected one of ${CHART_KNOWN.join(', ')}`);
@@ -93,6 +99,9 @@ export function validateConfig(doc: Record<string, unknown>, file: string): Airl
         values: f.strings(o.values, `${at}.values`).map(abs),
         set: f.strings(o.set, `${at}.set`),
         setString: f.strings(o.setString, `${at}.setString`),
+        setJson: f.strings(o.setJson, `${at}.setJson`),
+        setFile: f.strings(o.setFile, `${at}.setFile`),
+        baseDir: path.dirname(file),
       };
     });
   }

@@ -14,6 +14,10 @@ export interface ChartInput {
   values: string[];
   set: string[];
   setString: string[];
+  setJson?: string[];
+  setFile?: string[];
+  /** Where relative --set-file paths start. */
+  baseDir?: string;
 }
 
 export interface ImageInputs {
@@ -54,7 +58,15 @@ export async function collectImages(inputs: ImageInputs): Promise<CollectedInput
   const refs: Reference[] = [];
   const charts: ChartInfo[] = [];
   for (const c of inputs.charts) {
-    const r = await scanCharts([c.path], { valuesFiles: c.values, set: c.set, setString: c.setString, enabledOnly: inputs.enabledOnly ?? false });
+    const r = await scanCharts([c.path], {
+      valuesFiles: c.values,
+      set: c.set,
+      setString: c.setString,
+      ...(c.setJson ? { setJson: c.setJson } : {}),
+      ...(c.setFile ? { setFile: c.setFile } : {}),
+      ...(c.baseDir ? { baseDir: c.baseDir } : {}),
+      enabledOnly: inputs.enabledOnly ?? false,
+    });
     if (r.errors.length > 0) {
       throw new InputError(`${c.path}: ${r.errors.length} image reference(s) could not be assembled:\n${formatErrors(r.errors).trimEnd()}`, {
         hint: 'set the missing fields with -f or --set at the values paths shown, or list the images with --image',

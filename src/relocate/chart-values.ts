@@ -27,7 +27,7 @@ function walk(chart: LoadedChart, values: Values, chain: string, path: ValuesPat
 }
 
 /** Merged values per chart for the given top-level charts ("-" is skipped: rendered manifests have no values). */
-export async function collectChartValues(paths: readonly string[], opts: Pick<ScanOptions, 'valuesFiles' | 'set' | 'setString'>): Promise<ChartValues[]> {
+export async function collectChartValues(paths: readonly string[], opts: Pick<ScanOptions, 'valuesFiles' | 'set' | 'setString' | 'setJson' | 'setFile' | 'baseDir'>): Promise<ChartValues[]> {
   const layers = await userLayers(opts);
   const out: ChartValues[] = [];
   for (const p of paths) {

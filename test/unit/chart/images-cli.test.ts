@@ -54,6 +54,27 @@ describe('airlift images', () => {
     expect(h.stdout).toBe('docker.io\nmirror.example:5000\nquay.io\n');
   });
 
+  it('--set-json and --set-file, in helm order: -f < --set-json < --set < --set-string < --set-file; --set-file paths relative to the working directory', async () => {
+    const dir = path.join(tmp, 'setfile');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'tag.txt'), 'v9.9.9');
+    const json = ['--set-json', 'stargate.image={"registry":"json.example","repository":"team/stargate","tag":"v2"}'];
+    const j = await runCli(['images', k8ssandra, '--no-annotations', ...json]);
+    expect(j.stdout).toContain('json.example/team/stargate:v2\n');
+    // --set wins over --set-json for the key it names; the rest of the JSON stays
+    const s = await runCli(['images', k8ssandra, '--no-annotations', ...json, '--set', 'stargate.image.tag=v3']);
+    expect(s.stdout).toContain('json.example/team/stargate:v3\n');
+    // --set-file wins over both, read relative to the working directory
+    const f = await runCli(['images', k8ssandra, '--no-annotations', ...json, '--set', 'stargate.image.tag=v3', '--set-file', 'stargate.image.tag=tag.txt'], { cwd: dir });
+    expect(f.stdout).toContain('json.example/team/stargate:v9.9.9\n');
+    const missing = await runCli(['images', k8ssandra, '--set-file', 'stargate.image.tag=nope.txt'], { cwd: dir });
+    expect(missing.code).toBe(EXIT_CODES.E_NOT_FOUND);
+    expect(missing.stderr).toContain('--set-file nope.txt cannot be read');
+    const bad = await runCli(['images', k8ssandra, '--set-json', 'stargate.image.tag=v1']);
+    expect(bad.code).toBe(EXIT_CODES.E_USAGE);
+    expect(bad.stderr).toContain('is not JSON');
+  });
+
   it('--hints evaluates templates against the coalesced values (subcharts under their alias)', async () => {
     const hints = path.join(tmp, 'hints.yaml');
     writeFileSync(hints, '- "{{ .reaper.image.registry }}/{{ .reaper.image.repository }}:{{ .reaper.image.tag }}"\n- "{{ .extra.image }}:{{ .Chart.AppVersion }}"\n');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatPath, getPath, hasPath, mergeLayers, mergeValues, originOf, subchartValues } from '../../../src/chart/values.js';
-import { parseSetValues, typedValue } from '../../../src/chart/strvals.js';
+import { parseSetFileValues, parseSetJsonValues, parseSetValues, typedValue } from '../../../src/chart/strvals.js';
 import { UsageError } from '../../../src/errors.js';
 
 describe('mergeValues (Helm coalesce)', () => {
@@ -82,5 +82,28 @@ describe('--set parsing (strvals)', () => {
     expect(typedValue('-3')).toBe(-3);
     expect(typedValue('0')).toBe(0);
     expect(typedValue('99999999999999999999')).toBe('99999999999999999999');
+  });
+});
+
+describe('--set-json and --set-file parsing (strvals)', () => {
+  it('--set-json: a JSON value per key, commas inside the JSON belong to it, keys as in --set', () => {
+    expect(parseSetJsonValues(['image={"repository":"org/app","tag":"1.2"},pullPolicy="Always"'])).toEqual({
+      image: { repository: 'org/app', tag: '1.2' },
+      pullPolicy: 'Always',
+    });
+    expect(parseSetJsonValues(['a.b[1]=[1,"x,y",{"c":null}]', 'n=3', 's="a\\"b,c"'])).toEqual({ a: { b: [null, [1, 'x,y', { c: null }]] }, n: 3, s: 'a"b,c' });
+  });
+
+  it('--set-json: a value that is not JSON is a usage error naming the flag and the value', () => {
+    expect(() => parseSetJsonValues(['image={repository: org/app}'])).toThrow(UsageError);
+    expect(() => parseSetJsonValues(['image={repository: org/app}'])).toThrow(/--set-json .*not JSON/);
+    expect(() => parseSetJsonValues(['tag=v1'])).toThrow(/--set-json "tag=v1": value "v1" is not JSON/);
+  });
+
+  it('--set-file: each path becomes the content the reader returns, always a string', () => {
+    const files: Record<string, string> = { 'tag.txt': '1.0', 'ca.pem': '-----BEGIN-----\nx\n' };
+    const read = (p: string): string => files[p] ?? (() => { throw new Error(`no ${p}`); })();
+    expect(parseSetFileValues(['image.tag=tag.txt,tls.ca=ca.pem'], read)).toEqual({ image: { tag: '1.0' }, tls: { ca: '-----BEGIN-----\nx\n' } });
+    expect(() => parseSetFileValues(['image.tag='], read)).toThrow(/--set-file .*empty file path/);
   });
 });

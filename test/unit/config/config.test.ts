@@ -26,6 +26,8 @@ describe('airlift.yaml', () => {
         '  - path: other.tgz',
         '    values: [prod.yaml]',
         '    set: [a=b]',
+        "    setJson: ['image={\"tag\":\"1\"}']",
+        '    setFile: [ca=certs/ca.pem]',
         'images: [docker.io/library/nginx:1.25]',
         'imagesFile: images.txt',
       ].join('\n'),
@@ -36,8 +38,9 @@ describe('airlift.yaml', () => {
     expect(c.platforms).toEqual([{ os: 'linux', architecture: 'amd64' }, { os: 'linux', architecture: 'arm64', variant: 'v8' }]);
     expect(c.concurrency).toBe(4);
     expect(c.charts).toEqual([
-      { path: path.join(dir, 'charts/app'), values: [], set: [], setString: [] },
-      { path: path.join(dir, 'other.tgz'), values: [path.join(dir, 'prod.yaml')], set: ['a=b'], setString: [] },
+      { path: path.join(dir, 'charts/app'), values: [], set: [], setString: [], setJson: [], setFile: [], baseDir: dir },
+      // --set-file paths stay as written and resolve against the file's directory (baseDir) when read
+      { path: path.join(dir, 'other.tgz'), values: [path.join(dir, 'prod.yaml')], set: ['a=b'], setString: [], setJson: ['image={"tag":"1"}'], setFile: ['ca=certs/ca.pem'], baseDir: dir },
     ]);
     expect(c.imagesFile).toBe(path.join(dir, 'images.txt'));
   });
