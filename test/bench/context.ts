@@ -6,7 +6,7 @@
 import { seedRegistry, type GeneratedImage } from '../../fixtures/images/generate.js';
 import { startRegistry, type StartedRegistry } from '../harness/registry.js';
 import { dataSet, setDefs, type DataSet, type SetDef } from './data.js';
-import type { Measured } from './proc.js';
+import { measure, type Measured } from './proc.js';
 import type { Tools } from './tools.js';
 
 export type SetName = 'big' | 'many' | 'huge' | 'small';
@@ -111,6 +111,9 @@ export class Ctx {
   /** Runs one side of a measurement; a failure becomes a note on the row instead of ending the run. */
   async side(row: Row, who: string, fn: () => Promise<Measured | Side>): Promise<Side | undefined> {
     try {
+      // What the previous side left unwritten (skopeo and tar do not fsync) is flushed first,
+      // so that its writeback is not charged to this side.
+      await measure('sync', []);
       const m = await fn();
       const cpu = 'cpuSeconds' in m && m.cpuSeconds !== undefined && Number.isFinite(m.cpuSeconds) ? m.cpuSeconds : undefined;
       this.log(`  ${who}: ${m.seconds.toFixed(2)} s, peak RSS ${m.peakRssMiB.toFixed(0)} MiB${cpu !== undefined ? `, CPU ${cpu.toFixed(2)} s` : ''}`);
