@@ -6,6 +6,35 @@ export function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
+/** What chartValuesOptions adds to a command's parsed flags. */
+export interface ChartValueFlags {
+  values: string[];
+  set: string[];
+  setString: string[];
+  setJson: string[];
+  setFile: string[];
+  enabledOnly: boolean;
+}
+
+/** What imageListOptions adds to a command's parsed flags. */
+export interface ImageListFlags {
+  image: string[];
+  imagesFile: string[];
+}
+
+/** The chart-value flags as scan options: files resolved with `abs`, --set-file paths from the working directory `cwd`. */
+export function scanValueOptions(flags: ChartValueFlags, abs: (p: string) => string, cwd: string) {
+  return {
+    valuesFiles: flags.values.map(abs),
+    set: flags.set,
+    setString: flags.setString,
+    setJson: flags.setJson,
+    setFile: flags.setFile,
+    baseDir: cwd,
+    enabledOnly: flags.enabledOnly,
+  };
+}
+
 /** Chart values, as helm takes them: -f, --set, --set-string, --set-json, --set-file, and --enabled-only for conditional subcharts. */
 export function chartValuesOptions(cmd: Command): Command {
   return cmd

@@ -15,7 +15,7 @@ import { scanCharts } from '../../src/chart/index.js';
 import { formatErrors, formatHosts, formatJson, formatList, formatTable, formatYaml } from '../../src/chart/report.js';
 import type { CommandContext } from '../context.js';
 import type { Readable } from 'node:stream';
-import { chartValuesOptions } from '../options.js';
+import { chartValuesOptions, scanValueOptions, type ChartValueFlags } from '../options.js';
 
 const MAX_STDIN = 256 * 1024 * 1024;
 
@@ -31,13 +31,7 @@ async function readAll(stream: Readable): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-interface ImagesFlags {
-  values: string[];
-  set: string[];
-  setString: string[];
-  setJson: string[];
-  setFile: string[];
-  enabledOnly: boolean;
+interface ImagesFlags extends ChartValueFlags {
   annotations: boolean;
   templates: boolean;
   builtinHints: boolean;
@@ -67,13 +61,7 @@ export function registerImages(program: Command, ctx: CommandContext): void {
       if (charts.filter((c) => c === '-').length > 1) throw new UsageError('"-" (stdin) can be given only once');
       const stdin = charts.includes('-') ? await readAll(ctx.io.stdin) : undefined;
       const result = await scanCharts(charts.map(abs), {
-        valuesFiles: flags.values.map(abs),
-        set: flags.set,
-        setString: flags.setString,
-        setJson: flags.setJson,
-        setFile: flags.setFile,
-        baseDir: cwd,
-        enabledOnly: flags.enabledOnly,
+        ...scanValueOptions(flags, abs, cwd),
         annotations: flags.annotations,
         templates: flags.templates,
         builtinHints: flags.builtinHints,

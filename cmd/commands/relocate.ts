@@ -39,15 +39,10 @@ import {
 import type { CommandContext } from '../context.js';
 import { VERSION } from '../main.js';
 import { registryClientFromContext } from '../registry-client.js';
-import { chartValuesOptions, collect } from '../options.js';
+import { chartValuesOptions, collect, scanValueOptions, type ChartValueFlags } from '../options.js';
 
-interface RelocateFlags {
+interface RelocateFlags extends ChartValueFlags {
   to: string;
-  values: string[];
-  set: string[];
-  setString: string[];
-  setJson: string[];
-  setFile: string[];
   mapping: string;
   digests: boolean;
   lock?: string;
@@ -65,7 +60,6 @@ interface RelocateFlags {
   templates: boolean;
   builtinHints: boolean;
   hints?: string;
-  enabledOnly: boolean;
 }
 
 function checkFlags(f: RelocateFlags): void {
@@ -115,16 +109,10 @@ export function registerRelocate(program: Command, ctx: CommandContext): void {
       const target = parseTarget(flags.to);
       const mode: MappingMode = parseMappingMode(flags.mapping);
       const scanOpts = {
-        valuesFiles: flags.values.map(abs),
-        set: flags.set,
-        setString: flags.setString,
-        setJson: flags.setJson,
-        setFile: flags.setFile,
-        baseDir: ctx.io.cwd,
+        ...scanValueOptions(flags, abs, ctx.io.cwd),
         annotations: flags.annotations,
         templates: flags.templates,
         builtinHints: flags.builtinHints,
-        enabledOnly: flags.enabledOnly,
         ...(flags.hints ? { hintsFile: abs(flags.hints) } : {}),
       };
       const chartPaths = charts.map(abs);

@@ -24,17 +24,9 @@ import type { CommandContext } from '../context.js';
 import { VERSION } from '../main.js';
 import { Registries, platformOption, runJobs, throwIfFailed } from '../mirror.js';
 import { readInputs } from './sync.js';
-import { chartValuesOptions, imageListOptions } from '../options.js';
+import { chartValuesOptions, imageListOptions, type ChartValueFlags, type ImageListFlags } from '../options.js';
 
-interface SaveFlags {
-  image: string[];
-  imagesFile: string[];
-  values: string[];
-  set: string[];
-  setString: string[];
-  setJson: string[];
-  setFile: string[];
-  enabledOnly: boolean;
+interface SaveFlags extends ChartValueFlags, ImageListFlags {
   config?: string;
   platform: string[];
   output?: string;

@@ -21,17 +21,9 @@ import { filterShard, formatShard, parseShard } from '../../src/shard/index.js';
 import type { CommandContext } from '../context.js';
 import { VERSION } from '../main.js';
 import { Registries, platformOption, runJobs, throwIfFailed } from '../mirror.js';
-import { chartValuesOptions, imageListOptions } from '../options.js';
+import { chartValuesOptions, imageListOptions, type ChartValueFlags, type ImageListFlags } from '../options.js';
 
-interface SyncFlags {
-  image: string[];
-  imagesFile: string[];
-  values: string[];
-  set: string[];
-  setString: string[];
-  setJson: string[];
-  setFile: string[];
-  enabledOnly: boolean;
+interface SyncFlags extends ChartValueFlags, ImageListFlags {
   config?: string;
   to?: string;
   mapping?: string;

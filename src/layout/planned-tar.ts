@@ -16,7 +16,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { appendFile, mkdir, open, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
+import { access, appendFile, mkdir, open, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -51,7 +51,6 @@ interface PlanFile {
 export class PlannedTar {
   /** Digests whose data is complete and verified. */
   private readonly done = new Set<string>();
-  private readonly dirs: Set<string>;
   private unflushed = 0;
   private flushing: Promise<void> | undefined;
 
@@ -60,10 +59,9 @@ export class PlannedTar {
     private readonly fh: FileHandle,
     private readonly slots: Map<string, Slot>,
     private readonly end: number,
-    dirs: Set<string>,
-  ) {
-    this.dirs = dirs;
-  }
+    /** Directory entries the blobs' headers already hold (`blobs`, `blobs/sha256`). */
+    private readonly dirs: Set<string>,
+  ) {}
 
   private get partial(): string {
     return path.join(this.dir, PARTIAL);
@@ -300,7 +298,7 @@ async function readPrevious(dir: string): Promise<{ plan: PlanFile; slots: Map<s
     const slots = new Map<string, Slot>(plan.blobs.map(([d, size, dataOffset]) => [d, { size, dataOffset }]));
     const journal = await readFile(path.join(dir, DONE), 'utf8').catch(() => '');
     const done = [...new Set(journal.split('\n').filter((d) => slots.has(d)))];
-    await (await open(path.join(dir, PARTIAL), 'r')).close();
+    await access(path.join(dir, PARTIAL));
     return { plan, slots, done };
   } catch {
     return undefined;
