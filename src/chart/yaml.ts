@@ -1,6 +1,17 @@
 /** YAML parsing for chart inputs: bounded alias expansion, errors that name the file. */
-import { parse, parseAllDocuments } from 'yaml';
+import { createRequire } from 'node:module';
+import type * as YamlLib from 'yaml';
 import { InputError, TooLargeError } from '../errors.js';
+
+let lib: typeof YamlLib | undefined;
+/**
+ * The yaml package, loaded on first use: it is ~70 files and ~40 ms of start-up that a sync,
+ * load or copy run reading no YAML file should not pay. (For Node both `import` and `require`
+ * of yaml resolve to the same CommonJS build, so this shares the instance static imports load.)
+ */
+export function yamlLib(): typeof YamlLib {
+  return (lib ??= createRequire(import.meta.url)('yaml') as typeof YamlLib);
+}
 
 /** An alias-expansion budget far above what real charts use, far below what a YAML bomb needs. */
 export const MAX_ALIAS_COUNT = 10_000;
@@ -24,7 +35,7 @@ function wrap(err: unknown, file: string): Error {
 /** Parses one YAML document. Empty input gives null. */
 export function parseYaml(text: string, file: string): unknown {
   try {
-    return parse(text, OPTIONS) ?? null;
+    return yamlLib().parse(text, OPTIONS) ?? null;
   } catch (err) {
     throw wrap(err, file);
   }
@@ -46,7 +57,7 @@ export function parseYamlMap(text: string, file: string, what = 'a values file')
 export function parseYamlDocuments(text: string, file: string): unknown[] {
   let docs;
   try {
-    docs = parseAllDocuments(text, OPTIONS);
+    docs = yamlLib().parseAllDocuments(text, OPTIONS);
   } catch (err) {
     throw wrap(err, file);
   }

@@ -4,8 +4,7 @@
  * is a plain sorted array of unique references, so that sharding is a filter.
  */
 import { readFile } from 'node:fs/promises';
-import { scanCharts, type ChartInfo } from '../chart/index.js';
-import { formatErrors } from '../chart/report.js';
+import type { ChartInfo } from '../chart/index.js';
 import { InputError, NotFoundError } from '../errors.js';
 import { formatReference, parseReference, type Reference } from '../reference/index.js';
 
@@ -57,8 +56,11 @@ export function parseImagesFile(text: string, file: string): Reference[] {
 export async function collectImages(inputs: ImageInputs): Promise<CollectedInputs> {
   const refs: Reference[] = [];
   const charts: ChartInfo[] = [];
+  // The chart scanner (YAML, tar) loads only when a chart is given: start-up is most of a no-op sync.
+  const { scanCharts } = inputs.charts.length > 0 ? await import('../chart/index.js') : { scanCharts: undefined };
+  const { formatErrors } = inputs.charts.length > 0 ? await import('../chart/report.js') : { formatErrors: undefined };
   for (const c of inputs.charts) {
-    const r = await scanCharts([c.path], {
+    const r = await scanCharts!([c.path], {
       valuesFiles: c.values,
       set: c.set,
       setString: c.setString,
@@ -68,7 +70,7 @@ export async function collectImages(inputs: ImageInputs): Promise<CollectedInput
       enabledOnly: inputs.enabledOnly ?? false,
     });
     if (r.errors.length > 0) {
-      throw new InputError(`${c.path}: ${r.errors.length} image reference(s) could not be assembled:\n${formatErrors(r.errors).trimEnd()}`, {
+      throw new InputError(`${c.path}: ${r.errors.length} image reference(s) could not be assembled:\n${formatErrors!(r.errors).trimEnd()}`, {
         hint: 'set the missing fields with -f or --set at the values paths shown, or list the images with --image',
       });
     }

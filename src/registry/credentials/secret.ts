@@ -3,7 +3,7 @@
  * kubernetes.io/dockerconfigjson (or the older kubernetes.io/dockercfg), as
  * YAML or JSON, one or several documents, or a `kind: List`.
  */
-import { parseAllDocuments } from 'yaml';
+import { yamlLib } from '../../chart/yaml.js';
 import { InputError } from '../../errors.js';
 import { parseAuthConfig } from './entries.js';
 import type { AuthConfigFile, AuthEntry } from './types.js';
@@ -21,7 +21,7 @@ interface SecretLike {
 export function parseDockerConfigSecret(text: string, file: string): AuthConfigFile {
   let docs: unknown[];
   try {
-    docs = parseAllDocuments(text).map((d) => {
+    docs = yamlLib().parseAllDocuments(text).map((d) => {
       if (d.errors.length > 0) throw d.errors[0];
       return d.toJS() as unknown;
     });
