@@ -8,16 +8,25 @@
 import { setMaxListeners } from 'node:events';
 import { InterruptedError } from '../src/errors.js';
 import { run } from './main.js';
+import { BatchedLines } from './stderr.js';
+
+// Not on a terminal, stderr lines are written in batches (see stderr.ts); what is pending is
+// written on 'exit', which process.exit and a natural end both emit.
+const stderrIsTTY = Boolean(process.stderr.isTTY);
+const stderr = stderrIsTTY ? undefined : new BatchedLines(process.stderr);
+const err = stderr ?? process.stderr;
+process.once('exit', () => stderr?.flush());
 
 const controller = new AbortController();
 // every request and file write of a run listens on it (and stops listening when done)
 setMaxListeners(0, controller.signal);
 const onSignal = (signal: 'SIGINT' | 'SIGTERM'): void => {
   if (controller.signal.aborted) {
-    process.stderr.write(`airlift: ${signal} again: quitting at once\n`);
+    err.write(`airlift: ${signal} again: quitting at once\n`);
     process.exit(signal === 'SIGTERM' ? 143 : 130);
   }
-  process.stderr.write(`airlift: ${signal} received: stopping and cleaning up (${signal === 'SIGINT' ? 'Ctrl-C' : 'SIGTERM'} again quits at once)\n`);
+  err.write(`airlift: ${signal} received: stopping and cleaning up (${signal === 'SIGINT' ? 'Ctrl-C' : 'SIGTERM'} again quits at once)\n`);
+  stderr?.flush();
   controller.abort(new InterruptedError(signal));
 };
 process.on('SIGINT', onSignal);
@@ -25,14 +34,15 @@ process.on('SIGTERM', onSignal);
 
 const code = await run(process.argv.slice(2), {
   stdout: process.stdout,
-  stderr: process.stderr,
+  stderr: err,
   stdin: process.stdin,
   env: process.env,
   cwd: process.cwd(),
   stdoutIsTTY: Boolean(process.stdout.isTTY),
-  stderrIsTTY: Boolean(process.stderr.isTTY),
+  stderrIsTTY,
   signal: controller.signal,
 });
 process.off('SIGINT', onSignal);
 process.off('SIGTERM', onSignal);
 process.exitCode = code;
+stderr?.flush();

@@ -1,0 +1,69 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { BatchedLines } from '../../../cmd/stderr.js';
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+function target(): { writes: string[]; write(b: Buffer): boolean } {
+  const writes: string[] = [];
+  return { writes, write: (b: Buffer) => writes.push(b.toString('utf8')) > 0 };
+}
+
+describe('BatchedLines (stderr off a terminal)', () => {
+  it('gathers lines into one write when the delay passes, in order', async () => {
+    const t = target();
+    const s = new BatchedLines(t, 30);
+    s.write('one\n');
+    s.write('two\n');
+    s.write(Buffer.from('three\n'));
+    expect(t.writes).toEqual([]);
+    await new Promise((r) => setTimeout(r, 80));
+    expect(t.writes).toEqual(['one\ntwo\nthree\n']);
+    s.write('four\n');
+    await new Promise((r) => setTimeout(r, 80));
+    expect(t.writes).toEqual(['one\ntwo\nthree\n', 'four\n']);
+  });
+
+  it('writes at once when the pending bytes reach the limit', () => {
+    const t = target();
+    const s = new BatchedLines(t, 60_000, 10);
+    s.write('12345\n');
+    expect(t.writes).toEqual([]);
+    s.write('67890\n');
+    expect(t.writes).toEqual(['12345\n67890\n']);
+    s.flush();
+    expect(t.writes).toHaveLength(1);
+  });
+
+  it('flush() and end() write what is pending; nothing is written twice', async () => {
+    const t = target();
+    const s = new BatchedLines(t, 60_000);
+    s.write('a\n');
+    s.flush();
+    s.flush();
+    expect(t.writes).toEqual(['a\n']);
+    s.write('b\n');
+    await new Promise<void>((r) => s.end(r));
+    expect(t.writes).toEqual(['a\n', 'b\n']);
+  });
+
+  it('the binary writes its pending lines when it quits at once on a second SIGINT', async () => {
+    // A run still going when SIGINT arrives twice leaves through process.exit: the message of
+    // each signal must still reach the pipe, although neither waits for the batch delay.
+    const bin = path.join(REPO_ROOT, 'dist', 'cmd', 'airlift.js');
+    const child = spawn(process.execPath, [bin, 'images', '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+    // `images -` waits on stdin: interrupt it twice while it waits
+    await new Promise((r) => setTimeout(r, 400));
+    child.kill('SIGINT');
+    await new Promise((r) => setTimeout(r, 50));
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((r) => child.on('close', (c) => r(c)));
+    expect(stderr).toContain('SIGINT received');
+    expect(stderr).toContain('SIGINT again: quitting at once');
+    expect(code).toBe(130);
+  });
+});
