@@ -14,22 +14,10 @@ import { InputError, TooLargeError, UsageError } from '../../src/errors.js';
 import { scanCharts } from '../../src/chart/index.js';
 import { formatErrors, formatHosts, formatJson, formatList, formatTable, formatYaml } from '../../src/chart/report.js';
 import type { CommandContext } from '../context.js';
-import type { Readable } from 'node:stream';
+import { readText } from '../../src/stdin.js';
 import { chartValuesOptions, scanValueOptions, type ChartValueFlags } from '../options.js';
 
 const MAX_STDIN = 256 * 1024 * 1024;
-
-async function readAll(stream: Readable): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of stream) {
-    const b = typeof c === 'string' ? Buffer.from(c) : (c as Buffer);
-    size += b.length;
-    if (size > MAX_STDIN) throw new TooLargeError(`stdin: more than ${MAX_STDIN} bytes of manifests`);
-    chunks.push(b);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 interface ImagesFlags extends ChartValueFlags {
   annotations: boolean;
@@ -59,7 +47,13 @@ export function registerImages(program: Command, ctx: CommandContext): void {
       const cwd = ctx.io.cwd;
       const abs = (p: string): string => (p === '-' ? p : path.resolve(cwd, p));
       if (charts.filter((c) => c === '-').length > 1) throw new UsageError('"-" (stdin) can be given only once');
-      const stdin = charts.includes('-') ? await readAll(ctx.io.stdin) : undefined;
+      const stdin = charts.includes('-')
+        ? await readText(ctx.io.stdin, {
+            max: MAX_STDIN,
+            tooLarge: () => new TooLargeError(`stdin: more than ${MAX_STDIN} bytes of manifests`),
+            ...(ctx.io.signal ? { signal: ctx.io.signal } : {}),
+          })
+        : undefined;
       const result = await scanCharts(charts.map(abs), {
         ...scanValueOptions(flags, abs, cwd),
         annotations: flags.annotations,
@@ -67,6 +61,7 @@ export function registerImages(program: Command, ctx: CommandContext): void {
         builtinHints: flags.builtinHints,
         ...(flags.hints ? { hintsFile: abs(flags.hints) } : {}),
         ...(stdin !== undefined ? { stdin } : {}),
+        ...(ctx.io.signal ? { signal: ctx.io.signal } : {}),
       });
       const out = ctx.io.stdout;
       if (flags.hosts) out.write(formatHosts(result));

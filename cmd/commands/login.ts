@@ -2,14 +2,9 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../src/errors.js';
 import { normalizeLoginHost, storeLogin, verifyLogin } from '../../src/registry/login.js';
+import { readPassword } from '../../src/stdin.js';
 import type { CommandContext } from '../context.js';
 import { registryOptionsFromContext } from '../registry-client.js';
-
-async function readStdin(stream: NodeJS.ReadableStream): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of stream) chunks.push(typeof c === 'string' ? Buffer.from(c) : (c as Buffer));
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
-}
 
 export function registerLogin(program: Command, ctx: CommandContext): void {
   program
@@ -24,7 +19,10 @@ export function registerLogin(program: Command, ctx: CommandContext): void {
       const host = normalizeLoginHost(hostArg);
       if (o.password !== undefined && o.passwordStdin) throw new UsageError('--password and --password-stdin are mutually exclusive', { hint: 'use --password-stdin' });
       let password: string;
-      if (o.passwordStdin) password = await readStdin(ctx.io.stdin);
+      if (o.passwordStdin) {
+        const hint = `pipe it in: echo "$PASSWORD" | airlift login ${host} -u ${o.username} --password-stdin`;
+        password = await readPassword(ctx.io.stdin, { ...(ctx.io.signal ? { signal: ctx.io.signal } : {}), hint });
+      }
       else if (o.password !== undefined) {
         log.log('warn', 'using --password on the command line is insecure: it shows in the process list and shell history; use --password-stdin');
         password = o.password;

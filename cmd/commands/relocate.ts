@@ -16,11 +16,11 @@ import { InputError, NotFoundError, UsageError } from '../../src/errors.js';
 import { readLock } from '../../src/lock/io.js';
 import { formatTarget, parseMappingMode, parseTarget, type MappingMode } from '../../src/mapping/index.js';
 import { parseReference } from '../../src/reference/index.js';
+import { readPassword } from '../../src/stdin.js';
 import {
   checkSecretName,
   collectChartValues,
   formatPath,
-  readPassword,
   resolveMirrorDigests,
   digestsFromLock,
   formatPlanText,
@@ -114,11 +114,14 @@ export function registerRelocate(program: Command, ctx: CommandContext): void {
         templates: flags.templates,
         builtinHints: flags.builtinHints,
         ...(flags.hints ? { hintsFile: abs(flags.hints) } : {}),
+        ...(ctx.io.signal ? { signal: ctx.io.signal } : {}),
       };
       const chartPaths = charts.map(abs);
       const scan = await scanCharts(chartPaths, scanOpts);
       const chartsValues = await collectChartValues(chartPaths, scanOpts);
-      const password = flags.passwordStdin ? await readPassword(ctx.io.stdin) : undefined;
+      const password = flags.passwordStdin
+        ? await readPassword(ctx.io.stdin, { ...(ctx.io.signal ? { signal: ctx.io.signal } : {}), hint: 'pipe the mirror password into the command' })
+        : undefined;
 
       let digests: Map<string, string> | undefined;
       if (flags.digests) {

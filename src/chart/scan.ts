@@ -26,6 +26,8 @@ const MAX_SET_FILE = 1024 * 1024;
 export interface ScanInputs extends ScanOptions {
   /** Rendered manifests for the chart argument "-" (the command reads stdin). */
   stdin?: string;
+  /** Stops the scan between charts (its reason is thrown). */
+  signal?: AbortSignal;
 }
 
 async function readValuesFile(file: string): Promise<Values> {
@@ -244,6 +246,7 @@ export function groupImages(findings: ImageFinding[]): ScannedImage[] {
 /** Scans charts (directories, `.tgz`, or "-" for rendered manifests in `opts.stdin`). */
 export async function scanCharts(paths: string[], opts: ScanInputs = {}): Promise<ScanResult & { pullSecrets: PullSecretSlot[] }> {
   if (paths.length === 0) throw new InputError('no chart given', { hint: 'give a chart directory, a .tgz, or - for rendered manifests on stdin' });
+  opts.signal?.throwIfAborted();
   const layers = await userLayers(opts);
   const hints = opts.hintsFile ? parseHints(await readFile(opts.hintsFile, 'utf8').catch(() => {
     throw new NotFoundError(`hints file ${opts.hintsFile} cannot be read`, { hint: 'check the path given to --hints' });
@@ -252,11 +255,13 @@ export async function scanCharts(paths: string[], opts: ScanInputs = {}): Promis
   const charts: ChartInfo[] = [];
   const pullSecrets: PullSecretSlot[] = [];
   for (const p of paths) {
+    opts.signal?.throwIfAborted();
     if (p === '-') {
       findings.push(...scanManifests(opts.stdin ?? '', '-'));
       continue;
     }
     const chart = await loadChart(p);
+    opts.signal?.throwIfAborted();
     const top = mergeLayers(chart.values, [...layers].reverse().map((l) => l.values));
     const w: Walk = { opts, findings, pullSecrets, charts, topValues: top, coalesced: structuredClone(top) };
     walkChart(w, chart, top, [...layers, { file: chart.valuesFile, values: chart.values, prefix: [] }], {

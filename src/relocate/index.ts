@@ -18,5 +18,5 @@ export { buildTree, valueAt, formatPath } from './values-tree.js';
 export { collectChartValues } from './chart-values.js';
 export { digestsFromLock } from './digests.js';
 export { writeFileAtomic } from './files.js';
-export { readPassword, resolveMirrorDigests } from './mirror-digests.js';
+export { resolveMirrorDigests } from './mirror-digests.js';
 export { pullSecretFormsFromComments } from './comment-forms.js';
