@@ -177,6 +177,9 @@ export function mergeRuns(runs: Row[][]): Row[] {
     }
     const list = (xs: number[]): string => xs.map((x) => x.toFixed(2)).join(', ');
     merged.notes.push(`median of ${same.length} runs: airlift ${list(merged.runs!.airlift)}${row.other ? `; ${row.other.label} ${list(merged.runs!.other)}` : ''}`);
+    // Each run measures both sides back to back; its own ratio shows how far the machine drifted between runs.
+    const paired = same.flatMap((r) => (r.airlift && r.other && row.ratioKind ? [row.ratioKind === 'speedup' ? r.other.seconds / r.airlift.seconds : r.airlift.seconds / r.other.seconds] : []));
+    if (paired.length === same.length) merged.notes.push(`ratio of each run: ${paired.map((x) => `${x.toFixed(2)}×`).join(', ')}`);
     return merged;
   });
 }
