@@ -11,7 +11,7 @@ import { run } from './main.js';
 import { BatchedLines } from './stderr.js';
 
 // Not on a terminal, stderr lines are written in batches (see stderr.ts); what is pending is
-// written on 'exit', which process.exit and a natural end both emit.
+// written on 'exit', which process.exit, an uncaught error and the natural end all emit.
 const stderrIsTTY = Boolean(process.stderr.isTTY);
 const stderr = stderrIsTTY ? undefined : new BatchedLines(process.stderr);
 const err = stderr ?? process.stderr;
@@ -45,4 +45,3 @@ const code = await run(process.argv.slice(2), {
 process.off('SIGINT', onSignal);
 process.off('SIGTERM', onSignal);
 process.exitCode = code;
-stderr?.flush();

@@ -46,7 +46,7 @@ export async function readPassword(stream: Readable, o: { signal?: AbortSignal; 
   const text = await readText(stream, {
     max: MAX_PASSWORD,
     tooLarge: () => new UsageError('--password-stdin: more than 64 KiB on stdin', { hint: 'pipe only the password' }),
-    ...(o.signal ? { signal: o.signal } : {}),
+    signal: o.signal,
   });
   const password = text.replace(/\r?\n$/, '');
   if (password === '') throw new UsageError('--password-stdin: stdin is empty', { hint: o.hint });

@@ -51,7 +51,7 @@ export function registerImages(program: Command, ctx: CommandContext): void {
         ? await readText(ctx.io.stdin, {
             max: MAX_STDIN,
             tooLarge: () => new TooLargeError(`stdin: more than ${MAX_STDIN} bytes of manifests`),
-            ...(ctx.io.signal ? { signal: ctx.io.signal } : {}),
+            signal: ctx.io.signal,
           })
         : undefined;
       const result = await scanCharts(charts.map(abs), {
@@ -61,7 +61,7 @@ export function registerImages(program: Command, ctx: CommandContext): void {
         builtinHints: flags.builtinHints,
         ...(flags.hints ? { hintsFile: abs(flags.hints) } : {}),
         ...(stdin !== undefined ? { stdin } : {}),
-        ...(ctx.io.signal ? { signal: ctx.io.signal } : {}),
+        signal: ctx.io.signal,
       });
       const out = ctx.io.stdout;
       if (flags.hosts) out.write(formatHosts(result));

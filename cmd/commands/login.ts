@@ -21,7 +21,7 @@ export function registerLogin(program: Command, ctx: CommandContext): void {
       let password: string;
       if (o.passwordStdin) {
         const hint = `pipe it in: echo "$PASSWORD" | airlift login ${host} -u ${o.username} --password-stdin`;
-        password = await readPassword(ctx.io.stdin, { ...(ctx.io.signal ? { signal: ctx.io.signal } : {}), hint });
+        password = await readPassword(ctx.io.stdin, { signal: ctx.io.signal, hint });
       }
       else if (o.password !== undefined) {
         log.log('warn', 'using --password on the command line is insecure: it shows in the process list and shell history; use --password-stdin');

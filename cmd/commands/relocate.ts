@@ -114,13 +114,13 @@ export function registerRelocate(program: Command, ctx: CommandContext): void {
         templates: flags.templates,
         builtinHints: flags.builtinHints,
         ...(flags.hints ? { hintsFile: abs(flags.hints) } : {}),
-        ...(ctx.io.signal ? { signal: ctx.io.signal } : {}),
+        signal: ctx.io.signal,
       };
       const chartPaths = charts.map(abs);
       const scan = await scanCharts(chartPaths, scanOpts);
       const chartsValues = await collectChartValues(chartPaths, scanOpts);
       const password = flags.passwordStdin
-        ? await readPassword(ctx.io.stdin, { ...(ctx.io.signal ? { signal: ctx.io.signal } : {}), hint: 'pipe the mirror password into the command' })
+        ? await readPassword(ctx.io.stdin, { signal: ctx.io.signal, hint: 'pipe the mirror password into the command' })
         : undefined;
 
       let digests: Map<string, string> | undefined;

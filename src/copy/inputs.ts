@@ -56,21 +56,21 @@ export function parseImagesFile(text: string, file: string): Reference[] {
 export async function collectImages(inputs: ImageInputs): Promise<CollectedInputs> {
   const refs: Reference[] = [];
   const charts: ChartInfo[] = [];
-  // The chart scanner (YAML, tar) loads only when a chart is given: start-up is most of a no-op sync.
-  const { scanCharts } = inputs.charts.length > 0 ? await import('../chart/index.js') : { scanCharts: undefined };
-  const { formatErrors } = inputs.charts.length > 0 ? await import('../chart/report.js') : { formatErrors: undefined };
   for (const c of inputs.charts) {
-    const r = await scanCharts!([c.path], {
+    // The chart scanner (YAML, tar) loads only when a chart is given: start-up is most of a no-op sync.
+    const { scanCharts } = await import('../chart/index.js');
+    const r = await scanCharts([c.path], {
       valuesFiles: c.values,
       set: c.set,
       setString: c.setString,
-      ...(c.setJson ? { setJson: c.setJson } : {}),
-      ...(c.setFile ? { setFile: c.setFile } : {}),
-      ...(c.baseDir ? { baseDir: c.baseDir } : {}),
+      setJson: c.setJson,
+      setFile: c.setFile,
+      baseDir: c.baseDir,
       enabledOnly: inputs.enabledOnly ?? false,
     });
     if (r.errors.length > 0) {
-      throw new InputError(`${c.path}: ${r.errors.length} image reference(s) could not be assembled:\n${formatErrors!(r.errors).trimEnd()}`, {
+      const { formatErrors } = await import('../chart/report.js');
+      throw new InputError(`${c.path}: ${r.errors.length} image reference(s) could not be assembled:\n${formatErrors(r.errors).trimEnd()}`, {
         hint: 'set the missing fields with -f or --set at the values paths shown, or list the images with --image',
       });
     }
