@@ -45,7 +45,7 @@ export class Ctx {
   private readonly defs: Record<SetName, SetDef>;
 
   constructor(
-    readonly opts: { quick: boolean; dataRoot: string; sides: { airlift: boolean; other: boolean } },
+    readonly opts: { quick: boolean; dataRoot: string; sides: { airlift: boolean; other: boolean }; registryDir?: string },
     readonly tools: Tools,
     readonly log: (s: string) => void,
   ) {
@@ -76,7 +76,7 @@ export class Ctx {
   }
 
   async fresh(): Promise<StartedRegistry> {
-    const reg = await startRegistry({ mode: 'plain' });
+    const reg = await startRegistry({ mode: 'plain', ...(this.opts.registryDir ? { baseDir: this.opts.registryDir } : {}) });
     this.live.add(reg);
     return reg;
   }

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --only CASE[,CASE] --quick --side airlift|other --repeat N --cpu-prof]`
+ * `npm run bench [-- --only CASE[,CASE] --quick --side airlift|other --repeat N --storage tmpfs|disk --cpu-prof]`
  *
  * Runs airlift and skopeo 1.9 (or the curl floor) on the same work against
  * fresh docker-registry processes on 127.0.0.1, prints a table and writes it
@@ -16,6 +16,7 @@ import { loadBig, rssCheck, saveBig } from './cases-bundle.js';
 import { floorBig, resyncMany, syncBig, syncMany } from './cases-sync.js';
 import { Ctx, mergeRuns, type Row } from './context.js';
 import { measure, rssMethod } from './proc.js';
+import { chooseStorage, type StorageAsked } from './storage.js';
 import { formatTable, writeJson } from './table.js';
 import { AIRLIFT, REPO_ROOT, type Tools } from './tools.js';
 
@@ -39,12 +40,13 @@ async function main(): Promise<number> {
       'cpu-prof': { type: 'boolean', default: false },
       'data-dir': { type: 'string' },
       repeat: { type: 'string', default: '1' },
+      storage: { type: 'string', default: 'auto' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
   });
   if (values.help) {
-    process.stdout.write(`usage: npm run bench -- [--only ${CASES.join(',')}] [--quick] [--side airlift|other|both] [--repeat N] [--cpu-prof]\n`);
+    process.stdout.write(`usage: npm run bench -- [--only ${CASES.join(',')}] [--quick] [--side airlift|other|both] [--repeat N] [--storage auto|tmpfs|disk] [--cpu-prof]\n`);
     return 0;
   }
   const only = (values.only ?? []).flatMap((s) => s.split(',')).filter(Boolean);
@@ -54,6 +56,9 @@ async function main(): Promise<number> {
   if (!Number.isInteger(repeat) || repeat < 1 || repeat > 9) throw new Error(`--repeat ${values.repeat}: use a whole number from 1 to 9`);
   const side = values.side ?? 'both';
   if (!['airlift', 'other', 'both'].includes(side)) throw new Error(`--side ${side}: use airlift, other or both`);
+  const asked = values.storage ?? 'auto';
+  if (!['auto', 'tmpfs', 'disk'].includes(asked)) throw new Error(`--storage ${asked}: use auto, tmpfs or disk`);
+  const storage = chooseStorage(asked as StorageAsked);
   if (side !== 'other' && !existsSync(AIRLIFT)) throw new Error(`${AIRLIFT} is missing: run npm run build first`);
   skopeoBinary();
 
@@ -66,12 +71,14 @@ async function main(): Promise<number> {
       quick: values.quick ?? false,
       dataRoot: values['data-dir'] ?? path.join(REPO_ROOT, '.tmp', 'bench-data'),
       sides: { airlift: side !== 'other', other: side !== 'airlift' },
+      registryDir: storage.dir,
     },
     tools,
     log,
   );
   const machine = { cpus: os.cpus().length, memMiB: Math.round(os.totalmem() / 1024 / 1024), loadBefore: await loadavg(), loadAfter: '' };
   log(`load average before: ${machine.loadBefore} (${machine.cpus} cores); peak RSS via ${rssMethod()}`);
+  log(`registry storage: ${storage.kind} at ${storage.dir} (${storage.why})`);
   const started = new Date();
   const runs: Row[][] = [];
   try {
@@ -96,7 +103,7 @@ async function main(): Promise<number> {
   const skopeoVersion = (await measure(skopeoBinary(), ['--version'])).stdout.trim();
   const rows = mergeRuns(runs);
   process.stdout.write(formatTable(rows));
-  process.stdout.write(`load average before/after: ${machine.loadBefore} / ${machine.loadAfter} on ${machine.cpus} cores${values.quick ? ' (--quick data sets)' : ''}\n`);
+  process.stdout.write(`load average before/after: ${machine.loadBefore} / ${machine.loadAfter} on ${machine.cpus} cores${values.quick ? ' (--quick data sets)' : ''}; registry storage: ${storage.kind} (${storage.dir})\n`);
   const file = await writeJson(path.join(REPO_ROOT, 'bench-results'), {
     started: started.toISOString(),
     quick: values.quick,
@@ -104,6 +111,7 @@ async function main(): Promise<number> {
     node: process.version,
     skopeo: skopeoVersion,
     rssMethod: rssMethod(),
+    storage,
     repeat,
     rows,
   });

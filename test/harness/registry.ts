@@ -71,6 +71,8 @@ export interface StartRegistryOptions {
   mode?: RegistryMode;
   /** token mode: lifetime of issued tokens in seconds (default 300). */
   tokenLifetimeSeconds?: number;
+  /** Where the registry's temporary directory (config, storage) is made (default: the OS temp directory). */
+  baseDir?: string;
 }
 
 const REGISTRY_BIN_CANDIDATES = ['docker-registry', '/usr/bin/docker-registry'];
@@ -270,7 +272,7 @@ export async function startRegistry(opts: StartRegistryOptions = {}): Promise<St
   const mode = opts.mode ?? 'plain';
   const bin = registryBinary();
   installExitHook();
-  const dir = await mkdtemp(path.join(os.tmpdir(), `airlift-registry-${mode}-`));
+  const dir = await mkdtemp(path.join(opts.baseDir ?? os.tmpdir(), `airlift-registry-${mode}-`));
   const cleanupDir = (): Promise<void> => rm(dir, { recursive: true, force: true });
   let tokenServer: TokenServer | undefined;
   try {
