@@ -155,12 +155,13 @@ export function mergeRuns(runs: Row[][]): Row[] {
   const first = runs[0] ?? [];
   return first.map((row, i) => {
     const same = runs.map((r) => r[i]).filter((r): r is Row => r !== undefined && r.case === row.case && r.work === row.work);
-    if (same.length < 2) return row;
+    if (same.length < 2) return withCpuNote(row, [row]);
     const merged: Row = { ...row, notes: [...new Set(same.flatMap((r) => r.notes))], runs: { airlift: [], other: [] } };
     const sides = (pick: (r: Row) => Side | undefined): Side | undefined => {
       const xs = same.map(pick).filter((x): x is Side => x !== undefined);
       if (!xs.length) return undefined;
-      return { seconds: median(xs.map((x) => x.seconds)), peakRssMiB: Math.max(...xs.map((x) => x.peakRssMiB)) };
+      const cpu = xs.every((x) => x.cpuSeconds !== undefined) ? { cpuSeconds: median(xs.map((x) => x.cpuSeconds!)) } : {};
+      return { seconds: median(xs.map((x) => x.seconds)), peakRssMiB: Math.max(...xs.map((x) => x.peakRssMiB)), ...cpu };
     };
     merged.runs!.airlift = same.flatMap((r) => (r.airlift ? [r.airlift.seconds] : []));
     merged.runs!.other = same.flatMap((r) => (r.other ? [r.other.seconds] : []));
@@ -180,6 +181,23 @@ export function mergeRuns(runs: Row[][]): Row[] {
     // Each run measures both sides back to back; its own ratio shows how far the machine drifted between runs.
     const paired = same.flatMap((r) => (r.airlift && r.other && row.ratioKind ? [row.ratioKind === 'speedup' ? r.other.seconds / r.airlift.seconds : r.airlift.seconds / r.other.seconds] : []));
     if (paired.length === same.length) merged.notes.push(`ratio of each run: ${paired.map((x) => `${x.toFixed(2)}×`).join(', ')}`);
-    return merged;
+    return withCpuNote(merged, same);
   });
+}
+
+/**
+ * The CPU time of each side's own process(es) (user + system, GNU time), medians over the runs:
+ * on a machine the registries saturate, the client's CPU is what a client can still change.
+ */
+function withCpuNote(row: Row, same: Row[]): Row {
+  const cpus = (pick: (r: Row) => Side | undefined): number[] | undefined => {
+    const xs = same.map((r) => pick(r)?.cpuSeconds);
+    return xs.every((x): x is number => x !== undefined) ? xs : undefined;
+  };
+  const a = row.airlift ? cpus((r) => r.airlift) : undefined;
+  const o = row.other && row.other.label === 'skopeo' ? cpus((r) => r.other) : undefined;
+  // the floor row's airlift column is the sync-big run, whose row already says it
+  if (!a || row.case === 'floor-big') return row;
+  const s = (xs: number[]): string => `${median(xs).toFixed(2)} s`;
+  return { ...row, notes: [...row.notes, `client CPU${same.length > 1 ? ' (median)' : ''}: airlift ${s(a)}${o ? `; skopeo ${s(o)}` : ''}`] };
 }
