@@ -76,7 +76,7 @@ export class Ctx {
   }
 
   async fresh(): Promise<StartedRegistry> {
-    const reg = await startRegistry({ mode: 'plain', ...(this.opts.registryDir ? { baseDir: this.opts.registryDir } : {}) });
+    const reg = await startRegistry({ mode: 'plain', baseDir: this.opts.registryDir });
     this.live.add(reg);
     return reg;
   }
@@ -160,8 +160,8 @@ export function mergeRuns(runs: Row[][]): Row[] {
     const sides = (pick: (r: Row) => Side | undefined): Side | undefined => {
       const xs = same.map(pick).filter((x): x is Side => x !== undefined);
       if (!xs.length) return undefined;
-      const cpu = xs.every((x) => x.cpuSeconds !== undefined) ? { cpuSeconds: median(xs.map((x) => x.cpuSeconds!)) } : {};
-      return { seconds: median(xs.map((x) => x.seconds)), peakRssMiB: Math.max(...xs.map((x) => x.peakRssMiB)), ...cpu };
+      const cpuSeconds = xs.every((x) => x.cpuSeconds !== undefined) ? median(xs.map((x) => x.cpuSeconds!)) : undefined;
+      return { seconds: median(xs.map((x) => x.seconds)), peakRssMiB: Math.max(...xs.map((x) => x.peakRssMiB)), cpuSeconds };
     };
     merged.runs!.airlift = same.flatMap((r) => (r.airlift ? [r.airlift.seconds] : []));
     merged.runs!.other = same.flatMap((r) => (r.other ? [r.other.seconds] : []));
