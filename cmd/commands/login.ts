@@ -19,14 +19,12 @@ export function registerLogin(program: Command, ctx: CommandContext): void {
       const host = normalizeLoginHost(hostArg);
       if (o.password !== undefined && o.passwordStdin) throw new UsageError('--password and --password-stdin are mutually exclusive', { hint: 'use --password-stdin' });
       let password: string;
-      if (o.passwordStdin) {
-        const hint = `pipe it in: echo "$PASSWORD" | airlift login ${host} -u ${o.username} --password-stdin`;
-        password = await readPassword(ctx.io.stdin, { signal: ctx.io.signal, hint });
-      }
+      const pipeHint = `pipe it in: echo "$PASSWORD" | airlift login ${host} -u ${o.username} --password-stdin`;
+      if (o.passwordStdin) password = await readPassword(ctx.io.stdin, { signal: ctx.io.signal, hint: pipeHint });
       else if (o.password !== undefined) {
         log.log('warn', 'using --password on the command line is insecure: it shows in the process list and shell history; use --password-stdin');
         password = o.password;
-      } else throw new UsageError('no password given', { hint: `pipe it in: echo "$PASSWORD" | airlift login ${host} -u ${o.username} --password-stdin` });
+      } else throw new UsageError('no password given', { hint: pipeHint });
       if (password === '') throw new UsageError('the password is empty', { hint: 'pass a non-empty password on stdin' });
       await verifyLogin(host, o.username, password, registryOptionsFromContext(ctx));
       const stored = await storeLogin(ctx.io.env, host, o.username, password);

@@ -2,9 +2,8 @@
  * The I/O side of --digests without --lock: ask the mirror for the digest
  * of every image the charts need, at its mapped destination.
  */
-import type { Readable } from 'node:stream';
 import type { ImageFinding } from '../chart/types.js';
-import { NotFoundError, UsageError } from '../errors.js';
+import { NotFoundError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { mapReferences, type MappingMode, type Target } from '../mapping/index.js';
 import { formatReference, type Reference } from '../reference/index.js';
