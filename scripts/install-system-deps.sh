@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages airlift's tests, example and benchmark use:
-# the distribution registry, skopeo (the independent client), htpasswd and openssl.
+# the distribution registry, skopeo (the independent client), htpasswd and openssl;
+# then the pinned Go tools (helm) through scripts/go-tools.sh.
 set -euo pipefail
 need=()
 command -v docker-registry >/dev/null || need+=(docker-registry)
@@ -17,3 +18,5 @@ fi
 if command -v systemctl >/dev/null && systemctl is-active --quiet docker-registry 2>/dev/null; then
   systemctl stop docker-registry || true
 fi
+# Pinned Go tools (helm), built once per version into ~/.cache/airlift/tools.
+"$(dirname "$0")/go-tools.sh"
