@@ -96,6 +96,9 @@ export async function getManifest(r: Requester, host: string, repo: string, ref:
     scopes: scopes(repo, o),
     headers: { accept: MANIFEST_ACCEPT },
     accept: [200],
+    // registry.k8s.io answers manifests, not only blobs, with a 307 to another host; the body's
+    // digest is checked below wherever it came from, and Authorization never leaves the registry.
+    followRedirects: true,
     what,
     signal: o.signal,
   });
@@ -134,6 +137,7 @@ export async function headManifest(r: Requester, host: string, repo: string, ref
     scopes: scopes(repo, o),
     headers: { accept: MANIFEST_ACCEPT },
     accept: [200, 404],
+    followRedirects: true,
     what,
     signal: o.signal,
   });
