@@ -13,6 +13,7 @@ import { VerifyingStream } from '../digest/index.js';
 import type { ImageDestination, ImageSource } from '../endpoint/types.js';
 import { AirliftError, DigestMismatchError, RegistryError, toAirliftError, withPrefix } from '../errors.js';
 import type { Logger } from '../log.js';
+import { isTransientRejection } from '../registry/errors.js';
 import type { Descriptor } from '../oci/types.js';
 
 export interface BlobRequest {
@@ -83,6 +84,8 @@ class MeteredStream extends VerifyingStream {
 
 function retryable(e: AirliftError): boolean {
   if (e.code === 'E_NETWORK' || e.code === 'E_DIGEST_MISMATCH') return true;
+  // A destination refusing a verified upload for a moment (another writer pushing the same blob).
+  if (isTransientRejection(e)) return true;
   return e instanceof RegistryError && (e.status >= 500 || e.status === 429);
 }
 
