@@ -72,20 +72,29 @@ function tooLarge(what: string, n: number): TooLargeError {
   });
 }
 
-/** The media type of manifest bytes: the Content-Type, else the body's own mediaType field. */
-function sniffMediaType(bytes: Buffer, contentType: string | undefined): { mediaType: string; schemaVersion?: number } {
+/**
+ * The media type of manifest bytes. The body's own `mediaType` is part of what the digest covers
+ * and what a registry checks on push, so it wins over the Content-Type; a body that declares none
+ * is an OCI manifest or index (Docker schema 2 always declares its type), told apart by its shape;
+ * the Content-Type decides only for bodies that are neither (schema 1, unknown). `corrected` tells
+ * that the Content-Type said something else.
+ */
+function sniffMediaType(bytes: Buffer, contentType: string | undefined): { mediaType: string; schemaVersion?: number; corrected?: string } {
   let parsed: { mediaType?: unknown; schemaVersion?: unknown; manifests?: unknown; config?: unknown } = {};
   try {
     parsed = JSON.parse(bytes.toString('utf8')) as typeof parsed;
   } catch {
     // Not JSON: the caller reports it through the media type check.
   }
+  if (typeof parsed !== 'object' || parsed === null) parsed = {};
   const schemaVersion = typeof parsed.schemaVersion === 'number' ? parsed.schemaVersion : undefined;
-  const fromBody = typeof parsed.mediaType === 'string' ? parsed.mediaType : undefined;
+  const fromBody = typeof parsed.mediaType === 'string' && parsed.mediaType !== '' ? parsed.mediaType : undefined;
   const ct = baseMediaType(contentType);
   const known = ct && (MANIFEST_MEDIA_TYPES.includes(ct) || ct === OCI_ARTIFACT_MANIFEST || SCHEMA1.has(ct)) ? ct : undefined;
-  const guessed = Array.isArray(parsed.manifests) ? MediaType.OciIndex : parsed.config ? MediaType.OciManifest : undefined;
-  return { mediaType: known ?? fromBody ?? guessed ?? ct ?? 'application/octet-stream', ...(schemaVersion !== undefined ? { schemaVersion } : {}) };
+  const shape = schemaVersion !== 1 ? (Array.isArray(parsed.manifests) ? MediaType.OciIndex : parsed.config ? MediaType.OciManifest : undefined) : undefined;
+  const mediaType = fromBody ?? shape ?? known ?? ct ?? 'application/octet-stream';
+  const corrected = known && known !== mediaType ? known : undefined;
+  return { mediaType, ...(schemaVersion !== undefined ? { schemaVersion } : {}), ...(corrected ? { corrected } : {}) };
 }
 
 export async function getManifest(r: Requester, host: string, repo: string, ref: string, o: ManifestOptions = {}): Promise<RawManifest> {
@@ -106,7 +115,8 @@ export async function getManifest(r: Requester, host: string, repo: string, ref:
   });
   const declared = header(res, 'content-length');
   const bytes = await readManifestBody(res.body, what, declared === undefined ? undefined : Number(declared));
-  const { mediaType, schemaVersion } = sniffMediaType(bytes, header(res, 'content-type'));
+  const { mediaType, schemaVersion, corrected } = sniffMediaType(bytes, header(res, 'content-type'));
+  if (corrected) r.logger.log('warn', `${what} was served as ${corrected} but is ${mediaType} (its own mediaType field); it is copied as ${mediaType}`);
   if (SCHEMA1.has(mediaType) || schemaVersion === 1) throw schema1Error(host, repo, ref);
   if (!MANIFEST_MEDIA_TYPES.includes(mediaType) && mediaType !== OCI_ARTIFACT_MANIFEST) {
     throw new UnsupportedError(`${what} has media type ${JSON.stringify(mediaType)}, which airlift does not copy`, {

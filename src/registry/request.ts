@@ -46,7 +46,7 @@ export class Requester {
     readonly transport: Transport,
     readonly auth: Authenticator,
     private readonly retry: RetryPolicy,
-    private readonly logger: Logger,
+    readonly logger: Logger,
     private readonly concurrencyPerRegistry: number,
   ) {}
 

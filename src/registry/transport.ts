@@ -235,7 +235,8 @@ export class Transport {
 export function bothAttempts(host: string, httpsErr: unknown, httpErr: unknown): AirliftError {
   const https = toAirliftError(httpsErr);
   const http = toAirliftError(httpErr);
-  const spokeTls = isTlsError(httpsErr) && !isTlsProtocolMismatch(httpsErr);
+  const raw = https.cause ?? httpsErr; // the socket's error under our NetworkError
+  const spokeTls = isTlsError(raw) && !isTlsProtocolMismatch(raw);
   const httpAnswered = !(http instanceof NetworkError);
   const lead = spokeTls ? https : httpAnswered ? http : https;
   const message = `${host} failed over HTTPS and over plain HTTP (a loopback host is tried with both): HTTPS: ${https.message}; plain HTTP: ${http.message}`;
