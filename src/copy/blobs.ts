@@ -11,7 +11,7 @@ import type { TransformCallback } from 'node:stream';
 import type { LimitFunction } from 'p-limit';
 import { VerifyingStream } from '../digest/index.js';
 import type { ImageDestination, ImageSource } from '../endpoint/types.js';
-import { AirliftError, DigestMismatchError, RegistryError, toAirliftError, withPrefix } from '../errors.js';
+import { AirliftError, BlobContentError, DigestMismatchError, RegistryError, toAirliftError, withPrefix } from '../errors.js';
 import type { Logger } from '../log.js';
 import { isTransientRejection } from '../registry/errors.js';
 import type { Descriptor } from '../oci/types.js';
@@ -83,6 +83,7 @@ class MeteredStream extends VerifyingStream {
 }
 
 function retryable(e: AirliftError): boolean {
+  if (e instanceof BlobContentError) return false; // the source answers the same way every time
   if (e.code === 'E_NETWORK' || e.code === 'E_DIGEST_MISMATCH') return true;
   // A destination refusing a verified upload for a moment (another writer pushing the same blob).
   if (isTransientRejection(e)) return true;
