@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedRegistry } from '../../../fixtures/images/generate.js';
 import { sha256 } from '../../../src/digest/index.js';
-import { BlobContentError } from '../../../src/errors.js';
+import { BlobContentError, RegistryError } from '../../../src/errors.js';
 import { MediaType } from '../../../src/oci/types.js';
 import { createRegistryClient, type RegistryClient } from '../../../src/registry/index.js';
 import { useFaultProxy } from '../../harness/use-fault-proxy.js';
@@ -149,6 +149,27 @@ describe('a body cut short at the same point every time', () => {
       expect((err as Error).message).toContain('short body');
       expect((err as Error).message).toContain(`${data.length / 2} bytes`);
       expect(gets).toBe(3);
+    } finally {
+      await c.close();
+      await s.close();
+    }
+  });
+});
+
+describe('a manifest answered 200 with an HTML page', () => {
+  it('is "not a manifest", a registry error naming it', async () => {
+    const s = await startScripted((req, res) => {
+      if (req.url === '/v2/') return void res.end('{}');
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<html><body>Please sign in</body></html>');
+    });
+    const c = createRegistryClient({ env: {}, plainHttp: [s.host] });
+    try {
+      const err = await c.getManifest(s.host, 'app', 'v1').catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(RegistryError);
+      expect((err as Error).message).toContain('not a manifest');
+      expect((err as Error).message).toContain('HTML page');
+      expect((err as Error).message).toContain(`${s.host}/app:v1`);
     } finally {
       await c.close();
       await s.close();
