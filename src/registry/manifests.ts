@@ -116,10 +116,9 @@ export async function getManifest(r: Requester, host: string, repo: string, ref:
   const type = baseMediaType(header(res, 'content-type'))?.toLowerCase();
   if (type === 'text/html' || type === 'application/xhtml+xml') {
     await res.body.dump().catch(() => undefined);
-    throw new RegistryError(
-      { status: res.statusCode, method: 'GET', url: `/v2/${repo}/manifests/${ref}`, message: `${what}: not a manifest: ${host} answered HTTP ${res.statusCode} with an HTML page` },
-      { hint: `a proxy or login page answered instead of the registry; check the registry address and what sits in front of ${host}` },
-    );
+    throw new UnsupportedError(`${what}: not a manifest: ${host} answered HTTP ${res.statusCode} with an HTML page (media type "${type}")`, {
+      hint: `a proxy or login page answered instead of the registry; check the registry address and what sits in front of ${host}`,
+    });
   }
   const declared = header(res, 'content-length');
   const bytes = await readManifestBody(res.body, what, declared === undefined ? undefined : Number(declared));

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedRegistry } from '../../../fixtures/images/generate.js';
 import { sha256 } from '../../../src/digest/index.js';
-import { BlobContentError, RegistryError } from '../../../src/errors.js';
+import { BlobContentError, UnsupportedError } from '../../../src/errors.js';
 import { MediaType } from '../../../src/oci/types.js';
 import { createRegistryClient, type RegistryClient } from '../../../src/registry/index.js';
 import { useFaultProxy } from '../../harness/use-fault-proxy.js';
@@ -157,7 +157,7 @@ describe('a body cut short at the same point every time', () => {
 });
 
 describe('a manifest answered 200 with an HTML page', () => {
-  it('is "not a manifest", a registry error naming it', async () => {
+  it('is "not a manifest" (E_UNSUPPORTED, as any other media type), naming it', async () => {
     const s = await startScripted((req, res) => {
       if (req.url === '/v2/') return void res.end('{}');
       res.writeHead(200, { 'content-type': 'text/html' });
@@ -166,7 +166,7 @@ describe('a manifest answered 200 with an HTML page', () => {
     const c = createRegistryClient({ env: {}, plainHttp: [s.host] });
     try {
       const err = await c.getManifest(s.host, 'app', 'v1').catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(RegistryError);
+      expect(err).toBeInstanceOf(UnsupportedError);
       expect((err as Error).message).toContain('not a manifest');
       expect((err as Error).message).toContain('HTML page');
       expect((err as Error).message).toContain(`${s.host}/app:v1`);
