@@ -33,7 +33,7 @@ afterAll(async () => {
 });
 
 const SYNCS = 20;
-const base = Array.from({ length: 12 }, (_, i) => randomBytes(i < 11 ? 16 * 1024 : 1536 * 1024));
+const base = Array.from({ length: 12 }, () => randomBytes(16 * 1024));
 const desc = (bytes: Buffer, mediaType: string): Descriptor => ({ mediaType, digest: sha256(bytes), size: bytes.length });
 
 /** Pushes app:TAG to the source: the shared base layers, one layer of its own, its own config. */
