@@ -60,7 +60,10 @@ function rangeTotal(contentRange: string | undefined): number | undefined {
  */
 function checkAnswer(what: string, desc: { size?: number }, res: { statusCode: number; headers: Record<string, string | string[] | undefined> }, host: string): void {
   const type = header(res, 'content-type')?.split(';')[0]?.trim().toLowerCase();
-  if (type === 'text/html' || type === 'application/xhtml+xml') {
+  // An HTML page of exactly the blob's size may be the blob (an artifact layer served with its
+  // own media type): the digest decides then.
+  const htmlLength = Number(header(res, 'content-length') ?? NaN);
+  if ((type === 'text/html' || type === 'application/xhtml+xml') && !(res.statusCode === 200 && htmlLength === desc.size)) {
     throw new BlobContentError(`${what}: not a blob: ${host} answered HTTP ${res.statusCode} with an HTML page`, `a blob of ${desc.size ?? 'any'} bytes`, `${type} (${header(res, 'content-length') ?? 'unknown'} bytes)`, {
       hint: `a proxy or login page answered instead of the registry; check the registry address and what sits in front of ${host}`,
     });

@@ -176,3 +176,24 @@ describe('a manifest answered 200 with an HTML page', () => {
     }
   });
 });
+
+describe('a blob that is an HTML document (an artifact layer served with its own media type)', () => {
+  it('is read and verified like any blob when it has the descriptor size', async () => {
+    const page = Buffer.from('<html><body>the docs of an artifact</body></html>');
+    const digest = sha256(page);
+    const s = await startScripted((req, res) => {
+      if (req.url === '/v2/') return void res.end('{}');
+      res.writeHead(200, { 'content-type': 'text/html', 'content-length': page.length });
+      res.end(page);
+    });
+    const c = createRegistryClient({ env: {}, plainHttp: [s.host] });
+    try {
+      const chunks: Buffer[] = [];
+      for await (const ch of await c.getBlobVerified(s.host, 'docs', { mediaType: 'text/html', digest, size: page.length })) chunks.push(ch as Buffer);
+      expect(Buffer.concat(chunks).equals(page)).toBe(true);
+    } finally {
+      await c.close();
+      await s.close();
+    }
+  });
+});
