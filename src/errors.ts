@@ -84,6 +84,14 @@ export class DigestMismatchError extends AirliftError {
     this.actual = actual;
   }
 }
+/**
+ * A source answered a blob with other content than its descriptor promises, and would again:
+ * another size (Content-Length, a resume past its end, the same short body twice) or no blob at
+ * all (an HTML page). An integrity failure that no retry changes.
+ */
+export class BlobContentError extends DigestMismatchError {
+  readonly permanent = true;
+}
 export class NetworkError extends AirliftError {
   constructor(message: string, opts?: ErrorOptions) {
     super('E_NETWORK', message, opts);

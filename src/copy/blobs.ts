@@ -11,8 +11,9 @@ import type { TransformCallback } from 'node:stream';
 import type { LimitFunction } from 'p-limit';
 import { VerifyingStream } from '../digest/index.js';
 import type { ImageDestination, ImageSource } from '../endpoint/types.js';
-import { AirliftError, DigestMismatchError, RegistryError, toAirliftError, withPrefix } from '../errors.js';
+import { AirliftError, BlobContentError, DigestMismatchError, RegistryError, toAirliftError, withPrefix } from '../errors.js';
 import type { Logger } from '../log.js';
+import { isTransientRejection } from '../registry/errors.js';
 import type { Descriptor } from '../oci/types.js';
 
 export interface BlobRequest {
@@ -27,8 +28,7 @@ export interface BlobRequest {
   capture?: boolean;
   /**
    * Whether the destination repository did not exist when this run started using it: it then
-   * holds only what this run stored there, so no HEAD is needed. Asked only for blobs whose
-   * existence check is not free (see ImageDestination.hasBlobOpensUpload).
+   * holds only what this run stored there, so no HEAD is needed.
    */
   destRepoNew?: () => Promise<boolean>;
 }
@@ -83,7 +83,10 @@ class MeteredStream extends VerifyingStream {
 }
 
 function retryable(e: AirliftError): boolean {
+  if (e instanceof BlobContentError) return false; // the source answers the same way every time
   if (e.code === 'E_NETWORK' || e.code === 'E_DIGEST_MISMATCH') return true;
+  // A destination refusing a verified upload for a moment (another writer pushing the same blob).
+  if (isTransientRejection(e)) return true;
   return e instanceof RegistryError && (e.status >= 500 || e.status === 429);
 }
 
@@ -135,6 +138,15 @@ export class BlobScheduler {
   private async work(req: BlobRequest, st: DestState, repo: string, first: Promise<BlobOutcome> | undefined): Promise<BlobOutcome> {
     const { dest, desc } = req;
     const { limit, signal } = this.opts;
+    // Ask first whether the repository already holds the blob, unless it is known new: a mount or
+    // an upload of a blob the repository has makes docker-registry rewrite its link file in place,
+    // and clients pulling that blob from the mirror at that moment get HTTP 500. A sync into a live
+    // mirror must never disturb its readers, so nothing is ever mounted or uploaded over a blob.
+    const knownAbsent = (await req.destRepoNew?.()) === true;
+    if (!knownAbsent && (await limit(() => dest.hasBlob(req.destRepo, desc, signal)))) {
+      st.add(desc.digest, repo);
+      return 'existing';
+    }
     if (dest.supportsMount) {
       const sameStore = (req.source as unknown) === (dest as unknown) && req.srcRepo !== req.destRepo;
       if (!sameStore && first) await first; // the blob is on its way into another repository: mount it from there
@@ -147,11 +159,6 @@ export class BlobScheduler {
         }
         this.opts.logger.log('debug', `${dest.description} declined to mount ${desc.digest} from ${from} into ${req.destRepo}`);
       }
-    }
-    const knownAbsent = !dest.hasBlobOpensUpload?.(desc) && (await req.destRepoNew?.()) === true;
-    if (!knownAbsent && (await limit(() => dest.hasBlob(req.destRepo, desc, signal)))) {
-      st.add(desc.digest, repo);
-      return 'existing';
     }
     await limit(() => this.transfer(req));
     st.add(desc.digest, repo);

@@ -187,6 +187,13 @@ class Run {
   private async copyChildren(job: CopyJob, name: string, children: Descriptor[], result: CopyResult, repoNew: () => Promise<boolean>): Promise<void> {
     const settled = await Promise.allSettled(
       children.map(async (child) => {
+        // A child the registry already holds (a new tag sharing platforms with an old one) is left
+        // as it is: putting it again rewrites its revision link in place, and clients pulling it
+        // from the mirror at that moment fail. Its blobs are there too (the registry checked them).
+        if (job.dest.store.supportsMount && !(await repoNew())) {
+          const there = await job.dest.store.resolveManifest(job.dest.repo, child.digest, this.opts.signal);
+          if (there?.digest === child.digest) return;
+        }
         const { raw, parsed } = await this.fetchManifest(job.source.store, job.source.repo, child.digest, name);
         if (parsed.kind === 'index') await this.copyChildren(job, name, parsed.children, result, repoNew);
         else await this.copyImageBlobs(job, name, parsed, result, repoNew);

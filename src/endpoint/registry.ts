@@ -8,10 +8,6 @@ import type { Descriptor, RawManifest } from '../oci/types.js';
 import type { RegistryClient } from '../registry/client.js';
 import type { UploadSession } from '../registry/upload.js';
 import type { ImageDestination, ImageSource } from './types.js';
-import { RegistryError } from '../errors.js';
-
-/** Blobs up to this size are probed with a mount from their own repository (see hasBlob). */
-const PROBE_BY_MOUNT_MAX = 1024 * 1024;
 
 export interface RegistryEndpointOptions {
   /**
@@ -27,8 +23,6 @@ export function createRegistryEndpoint(host: string, client: RegistryClient, opt
   const push = Boolean(opts.push);
   const declined = new Map<string, UploadSession>();
   const key = (repo: string, digest: string): string => `${repo}@${digest}`;
-  /** Whether the registry answers POST ?mount= with from = the same repository (undefined: not tried yet). */
-  let selfMount: boolean | undefined;
   const keepSession = async (repo: string, digest: string, session: UploadSession): Promise<void> => {
     const k = key(repo, digest);
     const previous = declined.get(k);
@@ -52,27 +46,10 @@ export function createRegistryEndpoint(host: string, client: RegistryClient, opt
       return client.getBlob(host, repo, desc, { signal, push });
     },
 
-    hasBlobOpensUpload(desc: Descriptor): boolean {
-      return desc.size <= PROBE_BY_MOUNT_MAX && selfMount !== false;
-    },
-
     async hasBlob(repo: string, desc: Descriptor, signal?: AbortSignal): Promise<boolean> {
-      if (desc.size <= PROBE_BY_MOUNT_MAX && selfMount !== false) {
-        // One POST ?mount=D&from=REPO instead of HEAD + POST: 201 when the repository holds the
-        // blob, else 202 with the session putBlob uploads into. Small blobs only: a registry that
-        // never mounts answers 202 and the blob is uploaded again, which costs little when small.
-        try {
-          const r = await client.mountBlob(host, repo, desc.digest, repo, { signal });
-          selfMount = true;
-          if (r.mounted) return true;
-          await keepSession(repo, desc.digest, r.session);
-          return false;
-        } catch (err) {
-          // Refused (400/404/405): ask with a HEAD instead, and from now on when it never worked.
-          if (signal?.aborted || !(err instanceof RegistryError) || ![400, 404, 405].includes(err.status)) throw err;
-          if (selfMount === undefined) selfMount = false;
-        }
-      }
+      // A HEAD, never a POST ?mount=D&from=REPO probe: mounting a blob into the repository that
+      // already holds it makes docker-registry rewrite the blob's link file in place, and clients
+      // pulling it at that moment get HTTP 500 (issue #16: a sync into a live mirror).
       return (await client.headBlob(host, repo, desc.digest, { signal, push: true })) !== undefined;
     },
 

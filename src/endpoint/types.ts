@@ -43,12 +43,6 @@ export interface ImageDestination {
   resolveManifest(repo: string, reference: string, signal?: AbortSignal): Promise<{ digest: string; mediaType: string; size: number } | undefined>;
   hasBlob(repo: string, desc: Descriptor, signal?: AbortSignal): Promise<boolean>;
   /**
-   * True when `hasBlob` for this blob costs no request beyond what uploading it takes anyway
-   * (a registry that probes small blobs with a mount POST whose 202 session the upload then uses).
-   * The engine then skips asking whether the repository is new, which would only add a request.
-   */
-  hasBlobOpensUpload?(desc: Descriptor): boolean;
-  /**
    * Optional: whether the repository exists at all (false: it holds no blob,
    * so the engine skips blob HEADs there). Undefined when the store cannot tell.
    */

@@ -13,6 +13,28 @@ function parseJson(where: string, bytes: Uint8Array): Record<string, unknown> {
   return v as Record<string, unknown>;
 }
 
+/** The media type a manifest's own `mediaType` field declares (undefined: none, or not JSON). */
+export function declaredMediaType(bytes: Uint8Array): string | undefined {
+  try {
+    const o = JSON.parse(Buffer.from(bytes).toString('utf8')) as { mediaType?: unknown };
+    return typeof o === 'object' && o !== null && typeof o.mediaType === 'string' && o.mediaType !== '' ? o.mediaType : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Why a descriptor's media type cannot be the manifest's, or undefined when it can: the manifest
+ * declares another one, or declares none (an OCI manifest) while the descriptor says Docker, whose
+ * manifests always declare theirs. A registry refuses a manifest pushed as another type.
+ */
+export function mediaTypeConflict(descriptorType: string, bytes: Uint8Array): string | undefined {
+  const declared = declaredMediaType(bytes);
+  if (declared === descriptorType) return undefined;
+  if (declared === undefined && !descriptorType.startsWith('application/vnd.docker.')) return undefined;
+  return `its descriptor says ${descriptorType}, the manifest itself ${declared ? `says ${declared}` : 'declares no media type (an OCI manifest)'}`;
+}
+
 /** The media type a manifest declares, or the one its shape implies (OCI manifests may omit it). */
 export function sniffManifestMediaType(where: string, bytes: Uint8Array): string {
   const o = parseJson(where, bytes);

@@ -1,9 +1,13 @@
 /**
  * A tar written in place: every blob's header and data offset are laid out
- * before any blob arrives (`oci-layout`, then `blobs/<alg>/<hex>` sorted), so
- * each blob streams from the network straight to its final position, in any
- * order and concurrently, and the archive is byte-identical whatever the
- * arrival order. What follows the blobs (index.json, charts, the lock) is
+ * before any blob arrives (`oci-layout`, then `blobs/<alg>/<hex>` by size, then
+ * name), so each blob streams from the network straight to its final position,
+ * in any order and concurrently, and the archive is byte-identical whatever the
+ * arrival order. Sizes come from manifests, unverified until the source sends
+ * the bytes: a blob's header is written with its data, never before, and the
+ * file is never extended beyond what was written; ordered by size, a blob whose
+ * manifest claims a huge size (1 TB, 4 PiB) moves only blobs claiming even more,
+ * so when the source refutes it nothing has been written far into the file. What follows the blobs (index.json, charts, the lock) is
  * appended by finish(), which then fsyncs the file and renames it to the
  * output path. The data is never copied a second time.
  *
@@ -37,6 +41,9 @@ const FLUSH_EVERY = 64 * 1024 * 1024;
 interface Slot {
   size: number;
   dataOffset: number;
+  /** The tar header block(s) before the data, and where they go (written with the data). */
+  header?: Buffer;
+  offset?: number;
 }
 
 /** What plan.json holds: enough to tell whether a staged file can be reused as it is. */
@@ -77,7 +84,7 @@ export class PlannedTar {
     }
     const files = [{ name: OCI_LAYOUT_FILE, size: Buffer.byteLength(OCI_LAYOUT_CONTENT), digest: '' }];
     for (const [digest, size] of distinct) files.push({ name: blobPath(digest), size, digest });
-    files.sort((a, b) => (a.name === OCI_LAYOUT_FILE ? -1 : b.name === OCI_LAYOUT_FILE ? 1 : a.name < b.name ? -1 : 1));
+    files.sort((a, b) => (a.name === OCI_LAYOUT_FILE ? -1 : b.name === OCI_LAYOUT_FILE ? 1 : a.size !== b.size ? a.size - b.size : a.name < b.name ? -1 : 1));
     const dirs = new Set<string>();
     const { entries, end } = planEntries(files, 0, dirs);
     const slots = new Map<string, Slot>();
@@ -85,7 +92,7 @@ export class PlannedTar {
     for (const [i, e] of entries.entries()) {
       const digest = files[i]!.digest;
       if (!digest) continue;
-      slots.set(digest, { size: e.size, dataOffset: e.dataOffset });
+      slots.set(digest, { size: e.size, dataOffset: e.dataOffset, header: e.header, offset: e.offset });
       plan.blobs.push([digest, e.size, e.dataOffset]);
     }
 
@@ -129,12 +136,16 @@ export class PlannedTar {
       const t: PlannedTar = new PlannedTar(dir, fh, slots, end, dirs);
       for (const d of reused) t.done.add(d);
       await writeFile(path.join(dir, DONE), [...reused].map((d) => `${d}\n`).join(''));
-      // headers (and oci-layout's content) for the whole plan; the data regions stay holes until written
+      // oci-layout, and the headers of the blobs reused; every other header goes with its blob's
+      // data (write), so the file never reaches past what arrived: a size no source confirmed
+      // allocates nothing (a file truncated to the planned end once left 1 TB sparse files behind)
       for (const [i, e] of entries.entries()) {
-        await writeFully(fh, e.header, e.offset);
-        if (!files[i]!.digest) await writeFully(fh, Buffer.from(OCI_LAYOUT_CONTENT), e.dataOffset);
+        const digest = files[i]!.digest;
+        if (!digest) {
+          await writeFully(fh, e.header, e.offset);
+          await writeFully(fh, Buffer.from(OCI_LAYOUT_CONTENT), e.dataOffset);
+        } else if (reused.has(digest)) await writeFully(fh, e.header, e.offset);
       }
-      await fh.truncate(end);
       return t;
     } catch (err) {
       await fh?.close().catch(() => undefined);
@@ -163,6 +174,7 @@ export class PlannedTar {
     const keep = (): void => {};
     body.on('error', keep);
     try {
+      await this.writeHeader(s);
       const out = new PositionalWritable(this.fh, s.dataOffset, (n) => this.wrote(n));
       const verified = body instanceof VerifyingStream && body.expectedDigest === desc.digest && body.expectedSize === desc.size;
       const opts = signal ? { signal } : {};
@@ -182,11 +194,16 @@ export class PlannedTar {
     const s = this.slot(desc.digest, desc.size);
     verifyBytes(`blob ${desc.digest}`, bytes, desc.digest, desc.size);
     try {
+      await this.writeHeader(s);
       await writeFully(this.fh, bytes, s.dataOffset);
       await this.markDone(desc.digest);
     } catch (err) {
       throw ioFailure(`blob ${desc.digest} to ${this.dir}`, err);
     }
+  }
+
+  private async writeHeader(s: Slot): Promise<void> {
+    if (s.header && s.offset !== undefined) await writeFully(this.fh, s.header, s.offset);
   }
 
   /**
@@ -219,7 +236,7 @@ export class PlannedTar {
 
   /** Planned blobs not stored yet. */
   missing(): string[] {
-    return [...this.slots.keys()].filter((d) => !this.done.has(d));
+    return [...this.slots.keys()].filter((d) => !this.done.has(d)).sort();
   }
 
   /**

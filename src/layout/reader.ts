@@ -5,7 +5,7 @@ import { AirliftError, BundleError, NotFoundError, TooLargeError } from '../erro
 import { MAX_MANIFEST_BYTES, type Descriptor, type RawManifest } from '../oci/types.js';
 import type { LayoutFiles } from './files.js';
 import { entryName, findEntry, isDigestRef, namedEntries, parseLayoutIndex, MAX_INDEX_BYTES, type LayoutIndex, type NamedEntry } from './index-json.js';
-import { sniffManifestMediaType } from './manifest.js';
+import { mediaTypeConflict, sniffManifestMediaType } from './manifest.js';
 import { INDEX_FILE, OCI_LAYOUT_FILE, blobPath, checkOciLayoutFile } from './paths.js';
 
 export interface ResolvedManifest {
@@ -92,6 +92,12 @@ export class LayoutReader {
     }
     const bytes = await this.files.read(p, MAX_MANIFEST_BYTES);
     verifyBytes(what, bytes, d.digest, d.size);
+    const conflict = mediaTypeConflict(d.mediaType, bytes);
+    if (conflict) {
+      throw new BundleError(`${what}: ${conflict}`, {
+        hint: 'a registry refuses a manifest pushed as another media type (MANIFEST_INVALID); save the bundle again with this airlift, which takes the type from the manifest itself',
+      });
+    }
     return { bytes, mediaType: d.mediaType, digest: d.digest };
   }
 

@@ -6,7 +6,7 @@
  */
 import { PassThrough, pipeline, type Readable } from 'node:stream';
 import { VerifyingStream } from '../digest/index.js';
-import { AirliftError, NetworkError } from '../errors.js';
+import { AirliftError, BlobContentError, NetworkError } from '../errors.js';
 import type { Descriptor } from '../oci/types.js';
 import { repoScope } from './challenge.js';
 import { isRetryableError } from './retry.js';
@@ -47,6 +47,36 @@ function rangeStart(contentRange: string | undefined): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
+/** Parses "bytes START-END/TOTAL" → TOTAL (undefined for "*" or malformed). */
+function rangeTotal(contentRange: string | undefined): number | undefined {
+  const m = /^bytes (?:\d+-\d+|\*)\/(\d+)$/.exec(contentRange?.trim() ?? '');
+  return m ? Number(m[1]) : undefined;
+}
+
+/**
+ * Refuses an answer that cannot be the blob, before a byte of it is used: an HTML page (a
+ * login or error page answered 200), or a length other than the descriptor's. Nothing is
+ * allocated or written from a size the source does not confirm.
+ */
+function checkAnswer(what: string, desc: { size?: number }, res: { statusCode: number; headers: Record<string, string | string[] | undefined> }, host: string): void {
+  const type = header(res, 'content-type')?.split(';')[0]?.trim().toLowerCase();
+  // An HTML page of exactly the blob's size may be the blob (an artifact layer served with its
+  // own media type): the digest decides then.
+  const htmlLength = Number(header(res, 'content-length') ?? NaN);
+  if ((type === 'text/html' || type === 'application/xhtml+xml') && !(res.statusCode === 200 && htmlLength === desc.size)) {
+    throw new BlobContentError(`${what}: not a blob: ${host} answered HTTP ${res.statusCode} with an HTML page`, `a blob of ${desc.size ?? 'any'} bytes`, `${type} (${header(res, 'content-length') ?? 'unknown'} bytes)`, {
+      hint: `a proxy or login page answered instead of the registry; check the registry address and what sits in front of ${host}`,
+    });
+  }
+  if (desc.size === undefined) return;
+  const length = res.statusCode === 206 ? rangeTotal(header(res, 'content-range')) : res.statusCode === 200 ? Number(header(res, 'content-length') ?? NaN) : NaN;
+  if (Number.isFinite(length) && length !== desc.size) {
+    throw new BlobContentError(`${what}: size mismatch`, `${desc.size} bytes (its descriptor)`, `${length} bytes (what ${host} sends)`, {
+      hint: 'the image manifest names the blob with another size than the registry holds; check the image at its source',
+    });
+  }
+}
+
 /**
  * The blob's bytes. Resolves once the registry answered (errors such as 404
  * reject here); later failures that cannot be resumed destroy the stream.
@@ -64,12 +94,21 @@ export async function getBlob(r: Requester, host: string, repo: string, desc: Pi
       path: `/v2/${repo}/blobs/${desc.digest}`,
       scopes: scopes(repo, o),
       headers: offset > 0 ? { range: `bytes=${offset}-` } : {},
-      accept: offset > 0 ? [200, 206] : [200],
+      accept: offset > 0 ? [200, 206, 416] : [200],
       followRedirects: true,
       what,
       signal: controller.signal,
     });
   const first = await open(0);
+  try {
+    checkAnswer(what, desc, first.res, host);
+  } catch (err) {
+    // not read: the connection is closed instead (an HTML page or a 1 TB body is not waited for)
+    first.res.body.on('error', () => undefined);
+    first.res.body.destroy();
+    o.signal?.removeEventListener('abort', onOuterAbort);
+    throw err;
+  }
   const out = new PassThrough({ highWaterMark: 1 << 20 });
   let done = false;
   out.on('close', () => {
@@ -80,10 +119,21 @@ export async function getBlob(r: Requester, host: string, repo: string, desc: Pi
     let offset = 0;
     let resumes = 0;
     let current: Awaited<ReturnType<typeof open>> | undefined = first;
+    /** Where the current attempt started, and how many resumed attempts in a row added nothing. */
+    let startedAt = -1;
+    let barren = 0;
     for (;;) {
       try {
         const res = (current ?? (await open(offset))).res;
         current = undefined;
+        if (res.statusCode === 416) {
+          await res.body.dump();
+          throw new BlobContentError(`${what}: size mismatch`, `${desc.size ?? 'more than'} bytes (its descriptor)`, `${offset} bytes (${host} has nothing past them: HTTP 416)`, {
+            hint: 'the image manifest names the blob with another size than the registry holds; check the image at its source',
+          });
+        }
+        if (offset > 0) checkAnswer(what, desc, res, host);
+        startedAt = offset;
         let skip = 0;
         if (offset > 0) {
           if (res.statusCode === 206) {
@@ -103,17 +153,37 @@ export async function getBlob(r: Requester, host: string, repo: string, desc: Pi
             skip = 0;
           }
           offset += chunk.length;
+          if (desc.size !== undefined && offset > desc.size) {
+            throw new BlobContentError(`${what}: size mismatch`, `${desc.size} bytes (its descriptor)`, `more (${host} sent ${offset} bytes and more were coming)`, {
+              hint: 'the image manifest names the blob with another size than the registry holds; check the image at its source',
+            });
+          }
           if (!out.write(chunk)) await new Promise<void>((res2) => out.once('drain', res2));
           if (out.destroyed) return;
         }
         if (desc.size !== undefined && offset < desc.size) {
-          throw Object.assign(new Error(`connection ended after ${offset} of ${desc.size} bytes`), { code: 'ECONNRESET' });
+          // The body ended cleanly short of the size: the source has no more to send.
+          throw new BlobContentError(`${what}: size mismatch`, `${desc.size} bytes (its descriptor)`, `${offset} bytes (${host} ended the body there)`, {
+            hint: 'the image manifest names the blob with another size than the registry holds; check the image at its source',
+          });
         }
         done = true;
         out.end();
         return;
       } catch (err) {
         if (out.destroyed || controller.signal.aborted) return;
+        barren = startedAt === offset && resumes > 0 ? barren + 1 : 0;
+        if (isRetryableError(err) && barren >= 2) {
+          // Two resumed attempts in a row ended where they started: a body cut at the same point
+          // every time is a short blob, not a network fault (15 attempts changed nothing).
+          done = true;
+          out.destroy(
+            new BlobContentError(`${what}: short body`, `${desc.size ?? 'more than'} bytes`, `${offset} bytes: ${host} ends the body there every time (${(err as Error).message})`, {
+              hint: 'the registry (or a proxy in front of it) cannot send this blob whole; check the blob at its source',
+            }),
+          );
+          return;
+        }
         if (!isRetryableError(err) || resumes >= maxResumes) {
           done = true;
           out.destroy(err instanceof AirliftError ? err : new NetworkError(`${what}: download failed after ${offset} bytes: ${(err as Error).message}`, { cause: err }));

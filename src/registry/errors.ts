@@ -74,6 +74,20 @@ export async function errorFromResponse(status: number, body: Readable | undefin
   return errorFromStatus(status, ociErrors, ctx);
 }
 
+const WRITES = new Set(['PUT', 'PATCH', 'POST']);
+
+/**
+ * Answers distribution gives for a moment while another writer pushes the same content into the
+ * same registry (a link file rewritten in place, an upload moved under another): a manifest
+ * naming a blob it briefly cannot see, a committed upload it briefly cannot hash.
+ */
+const TRANSIENT_REJECTIONS = new Set(['MANIFEST_BLOB_UNKNOWN', 'BLOB_UNKNOWN', 'DIGEST_INVALID', 'SIZE_INVALID']);
+
+/** Whether a registry's refusal of a write is worth repeating (see TRANSIENT_REJECTIONS). */
+export function isTransientRejection(err: unknown): boolean {
+  return err instanceof RegistryError && err.status === 400 && WRITES.has(err.method) && err.ociErrors.some((e) => TRANSIENT_REJECTIONS.has(e.code));
+}
+
 export function errorFromStatus(status: number, ociErrors: OciErrorDetail[], ctx: ResponseContext): AirliftError {
   const codes = new Set(ociErrors.map((e) => e.code));
   const what = ctx.what ?? `${ctx.method} ${redactUrl(ctx.url)}`;
@@ -93,6 +107,15 @@ export function errorFromStatus(status: number, ociErrors: OciErrorDetail[], ctx
     });
   }
   if (codes.has('DIGEST_INVALID') || codes.has('SIZE_INVALID')) {
+    if (WRITES.has(ctx.method)) {
+      // airlift verifies every byte before the request that commits it can complete: a registry
+      // refusing it has lost track of its own upload, as distribution does for a moment while
+      // another writer pushes the same content. Retried by the callers; a registry error if it stays.
+      return new RegistryError(
+        { status, method: ctx.method, url: ctx.url, ociErrors, message: `${ctx.host} rejected ${what}${suffix}, content airlift had verified against its digest and size` },
+        { hint: 'another writer pushing the same content into this registry at the same moment causes this; if nothing else writes there, check the registry (or a proxy in front of it)' },
+      );
+    }
     return new DigestMismatchError(`${what}: the registry ${ctx.host} rejected the content`, 'content matching its digest and size', detail);
   }
   if (codes.has('MANIFEST_INVALID') && /schema ?1|schemaVersion/i.test(detail)) {

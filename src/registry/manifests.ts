@@ -5,6 +5,8 @@ import { MANIFEST_MEDIA_TYPES, MAX_MANIFEST_BYTES, MediaType, type RawManifest }
 import { repoScope } from './challenge.js';
 import type { Requester } from './request.js';
 import { header } from './transport.js';
+import { isTransientRejection } from './errors.js';
+import { sleep } from './retry.js';
 import type { Readable } from 'node:stream';
 
 /** The OCI 1.0 artifact manifest (withdrawn from the spec, still served by some registries). */
@@ -70,20 +72,29 @@ function tooLarge(what: string, n: number): TooLargeError {
   });
 }
 
-/** The media type of manifest bytes: the Content-Type, else the body's own mediaType field. */
-function sniffMediaType(bytes: Buffer, contentType: string | undefined): { mediaType: string; schemaVersion?: number } {
+/**
+ * The media type of manifest bytes. The body's own `mediaType` is part of what the digest covers
+ * and what a registry checks on push, so it wins over the Content-Type; a body that declares none
+ * is an OCI manifest or index (Docker schema 2 always declares its type), told apart by its shape;
+ * the Content-Type decides only for bodies that are neither (schema 1, unknown). `corrected` tells
+ * that the Content-Type said something else.
+ */
+function sniffMediaType(bytes: Buffer, contentType: string | undefined): { mediaType: string; schemaVersion?: number; corrected?: string } {
   let parsed: { mediaType?: unknown; schemaVersion?: unknown; manifests?: unknown; config?: unknown } = {};
   try {
     parsed = JSON.parse(bytes.toString('utf8')) as typeof parsed;
   } catch {
     // Not JSON: the caller reports it through the media type check.
   }
+  if (typeof parsed !== 'object' || parsed === null) parsed = {};
   const schemaVersion = typeof parsed.schemaVersion === 'number' ? parsed.schemaVersion : undefined;
-  const fromBody = typeof parsed.mediaType === 'string' ? parsed.mediaType : undefined;
+  const fromBody = typeof parsed.mediaType === 'string' && parsed.mediaType !== '' ? parsed.mediaType : undefined;
   const ct = baseMediaType(contentType);
   const known = ct && (MANIFEST_MEDIA_TYPES.includes(ct) || ct === OCI_ARTIFACT_MANIFEST || SCHEMA1.has(ct)) ? ct : undefined;
-  const guessed = Array.isArray(parsed.manifests) ? MediaType.OciIndex : parsed.config ? MediaType.OciManifest : undefined;
-  return { mediaType: known ?? fromBody ?? guessed ?? ct ?? 'application/octet-stream', ...(schemaVersion !== undefined ? { schemaVersion } : {}) };
+  const shape = schemaVersion !== 1 ? (Array.isArray(parsed.manifests) ? MediaType.OciIndex : parsed.config ? MediaType.OciManifest : undefined) : undefined;
+  const mediaType = fromBody ?? shape ?? known ?? ct ?? 'application/octet-stream';
+  const corrected = known && known !== mediaType ? known : undefined;
+  return { mediaType, ...(schemaVersion !== undefined ? { schemaVersion } : {}), ...(corrected ? { corrected } : {}) };
 }
 
 export async function getManifest(r: Requester, host: string, repo: string, ref: string, o: ManifestOptions = {}): Promise<RawManifest> {
@@ -96,12 +107,23 @@ export async function getManifest(r: Requester, host: string, repo: string, ref:
     scopes: scopes(repo, o),
     headers: { accept: MANIFEST_ACCEPT },
     accept: [200],
+    // registry.k8s.io answers manifests, not only blobs, with a 307 to another host; the body's
+    // digest is checked below wherever it came from, and Authorization never leaves the registry.
+    followRedirects: true,
     what,
     signal: o.signal,
   });
+  const type = baseMediaType(header(res, 'content-type'))?.toLowerCase();
+  if (type === 'text/html' || type === 'application/xhtml+xml') {
+    await res.body.dump().catch(() => undefined);
+    throw new UnsupportedError(`${what}: not a manifest: ${host} answered HTTP ${res.statusCode} with an HTML page (media type "${type}")`, {
+      hint: `a proxy or login page answered instead of the registry; check the registry address and what sits in front of ${host}`,
+    });
+  }
   const declared = header(res, 'content-length');
   const bytes = await readManifestBody(res.body, what, declared === undefined ? undefined : Number(declared));
-  const { mediaType, schemaVersion } = sniffMediaType(bytes, header(res, 'content-type'));
+  const { mediaType, schemaVersion, corrected } = sniffMediaType(bytes, header(res, 'content-type'));
+  if (corrected) r.logger.log('warn', `${what} was served as ${corrected} but is ${mediaType} (its own mediaType field); it is copied as ${mediaType}`);
   if (SCHEMA1.has(mediaType) || schemaVersion === 1) throw schema1Error(host, repo, ref);
   if (!MANIFEST_MEDIA_TYPES.includes(mediaType) && mediaType !== OCI_ARTIFACT_MANIFEST) {
     throw new UnsupportedError(`${what} has media type ${JSON.stringify(mediaType)}, which airlift does not copy`, {
@@ -134,6 +156,7 @@ export async function headManifest(r: Requester, host: string, repo: string, ref
     scopes: scopes(repo, o),
     headers: { accept: MANIFEST_ACCEPT },
     accept: [200, 404],
+    followRedirects: true,
     what,
     signal: o.signal,
   });
@@ -165,21 +188,50 @@ export async function putManifest(
   const actual = digestOf(parseDigest(m.digest).algorithm, m.bytes);
   if (actual !== m.digest) throw new DigestMismatchError(what, m.digest, actual);
   if (isDigestRef(ref) && ref !== m.digest) throw new DigestMismatchError(what, ref, m.digest);
-  const { res } = await r.request({
-    method: 'PUT',
-    host,
-    path: `/v2/${repo}/manifests/${ref}`,
-    scopes: [repoScope(repo, 'pull', 'push')],
-    headers: { 'content-type': m.mediaType },
-    body: Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength),
-    accept: [200, 201, 202],
-    what,
-    signal: o.signal,
-  });
+  const put = () =>
+    r.request({
+      method: 'PUT',
+      host,
+      path: `/v2/${repo}/manifests/${ref}`,
+      scopes: [repoScope(repo, 'pull', 'push')],
+      headers: { 'content-type': m.mediaType },
+      body: Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength),
+      accept: [200, 201, 202],
+      what,
+      signal: o.signal,
+    });
+  const { res } = await retryTransientRejection(put, o.signal);
   await res.body.dump();
   const reported = header(res, 'docker-content-digest');
   if (reported && reported !== m.digest) {
     throw new RegistryError({ status: res.statusCode, method: 'PUT', url: `/v2/${repo}/manifests/${ref}`, message: `${host} stored ${what} as ${reported}, not ${m.digest}` });
   }
   return m.digest;
+}
+
+/** Pauses before the attempts after the first when a registry refuses a write for a moment. */
+export const TRANSIENT_REJECTION_DELAYS_MS = [250, 500, 1000, 2000];
+
+/**
+ * Runs a write again when the registry refuses it the way distribution does while another writer
+ * pushes the same content (MANIFEST_BLOB_UNKNOWN, DIGEST_INVALID: see isTransientRejection); a
+ * refusal that stays is reported as the registry error it is, with the number of attempts.
+ */
+export async function retryTransientRejection<T>(op: () => Promise<T>, signal?: AbortSignal, delays: readonly number[] = TRANSIENT_REJECTION_DELAYS_MS): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await op();
+    } catch (err) {
+      if (!isTransientRejection(err) || signal?.aborted) throw err;
+      const d = delays[attempt];
+      if (d === undefined) {
+        const e = err as RegistryError;
+        throw new RegistryError(
+          { status: e.status, method: e.method, url: e.url, ociErrors: e.ociErrors, message: `${e.message}; still refused after ${attempt + 1} attempts over ${delays.reduce((a, b) => a + b, 0) / 1000} s` },
+          e.hint ? { hint: e.hint } : {},
+        );
+      }
+      await sleep(d, signal);
+    }
+  }
 }

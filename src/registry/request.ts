@@ -24,7 +24,7 @@ export interface RequestSpec {
   body?: string | Buffer | Uint8Array | Readable | null;
   /** Statuses handed back to the caller; anything else becomes an error. */
   accept: readonly number[];
-  /** Follow 301/302/303/307/308 (blob downloads). */
+  /** Follow 301/302/303/307/308 (manifest and blob reads). */
   followRedirects?: boolean;
   /** For messages: "manifest library/nginx:1.25". */
   what: string;
@@ -46,7 +46,7 @@ export class Requester {
     readonly transport: Transport,
     readonly auth: Authenticator,
     private readonly retry: RetryPolicy,
-    private readonly logger: Logger,
+    readonly logger: Logger,
     private readonly concurrencyPerRegistry: number,
   ) {}
 

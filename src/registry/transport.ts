@@ -9,12 +9,12 @@ import { createRequire } from 'node:module';
 import type { Agent as AgentClass, Pool as PoolClass, Dispatcher } from 'undici';
 import type { Logger } from '../log.js';
 import { parseChallenges, type Challenge } from './challenge.js';
-import { errorFromResponse, networkError } from './errors.js';
+import { errorFromResponse, isTlsError, networkError } from './errors.js';
 import { apiHost, schemePlan, splitHostPort } from './hosts.js';
 import { isIP } from 'node:net';
 import { backoffDelay, isRetryableError, isRetryableStatus, parseRetryAfter, sleep, type RetryPolicy } from './retry.js';
 import { tlsFor, type TlsOptions } from './tls.js';
-import { RegistryError } from '../errors.js';
+import { AirliftError, NetworkError, RegistryError, redact, toAirliftError } from '../errors.js';
 
 // Pool and Agent from their own modules: the package index also loads fetch, WebSocket,
 // EventSource and caches, which cost ~50 ms of every run's start (undici is pinned at 7).
@@ -210,8 +210,9 @@ export class Transport {
       this.opts.logger.log('debug', `registry ${host}: HTTPS failed (${(err as Error).message}); trying plain HTTP (loopback host)`);
       try {
         return await tryScheme('http');
-      } catch {
-        throw err;
+      } catch (httpErr) {
+        if (signal?.aborted) throw httpErr;
+        throw bothAttempts(host, err, httpErr);
       }
     }
   }
@@ -223,6 +224,44 @@ export class Transport {
     if (this.foreign) await (await this.foreign.catch(() => undefined))?.close().catch(() => {});
     this.foreign = undefined;
   }
+}
+
+/**
+ * A loopback host that failed over HTTPS and then over plain HTTP: one error naming both
+ * attempts. The one that got further leads (its code and hint): the HTTPS error when the
+ * server spoke TLS (a certificate problem: --ca-file helps), else the plain-HTTP one when an
+ * HTTP server answered (a 404 is a wrong host or port, not a TLS problem), else the HTTPS one.
+ */
+export function bothAttempts(host: string, httpsErr: unknown, httpErr: unknown): AirliftError {
+  const https = toAirliftError(httpsErr);
+  const http = toAirliftError(httpErr);
+  const raw = https.cause ?? httpsErr; // the socket's error under our NetworkError
+  const spokeTls = isTlsError(raw) && !isTlsProtocolMismatch(raw);
+  const httpAnswered = !(http instanceof NetworkError);
+  const lead = spokeTls ? https : httpAnswered ? http : https;
+  const message = `${host} failed over HTTPS and over plain HTTP (a loopback host is tried with both): HTTPS: ${https.message}; plain HTTP: ${http.message}`;
+  const copy = Object.create(Object.getPrototypeOf(lead) as object) as AirliftError;
+  Object.defineProperties(copy, Object.getOwnPropertyDescriptors(lead));
+  copy.message = redact(message);
+  if (!spokeTls && httpAnswered) (copy as { hint: string | undefined }).hint = redact(lead.hint ?? 'check the registry host name and port');
+  else if (!spokeTls) (copy as { hint: string | undefined }).hint = 'check that the registry is running and listening on that host and port';
+  return copy;
+}
+
+/** A TLS handshake that failed because the other side does not speak TLS (plain HTTP on that port). */
+function isTlsProtocolMismatch(err: unknown): boolean {
+  const text = errorChainText(err);
+  return /WRONG_VERSION_NUMBER|wrong version number|packet length too long|unknown protocol|http request/i.test(text);
+}
+
+function errorChainText(err: unknown): string {
+  const parts: string[] = [];
+  let e: unknown = err;
+  for (let d = 0; d < 4 && e && typeof e === 'object'; d++) {
+    parts.push(String((e as { code?: unknown }).code ?? ''), String((e as { message?: unknown }).message ?? ''));
+    e = (e as { cause?: unknown }).cause;
+  }
+  return parts.join(' ');
 }
 
 /** SNI server name: the host name without port; none for IP addresses (RFC 6066). */

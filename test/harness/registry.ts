@@ -73,6 +73,12 @@ export interface StartRegistryOptions {
   tokenLifetimeSeconds?: number;
   /** Where the registry's temporary directory (config, storage) is made (default: the OS temp directory). */
   baseDir?: string;
+  /**
+   * The blob descriptor cache (default 'inmemory'). 'none' makes every blob request read the
+   * repository's link file, as registry replicas sharing object storage without a shared cache
+   * do after a restart: what a link rewritten in place under a reader looks like (HTTP 500).
+   */
+  blobDescriptorCache?: 'inmemory' | 'none';
 }
 
 const REGISTRY_BIN_CANDIDATES = ['docker-registry', '/usr/bin/docker-registry'];
@@ -224,6 +230,7 @@ function configYaml(o: {
   tls?: { cert: string; key: string };
   htpasswd?: string;
   token?: { realm: string; service: string; issuer: string; rootcertbundle: string };
+  cache: boolean;
 }): string {
   const lines = [
     'version: 0.1',
@@ -236,8 +243,7 @@ function configYaml(o: {
     `    rootdirectory: ${JSON.stringify(o.storage)}`,
     '  delete:',
     '    enabled: true',
-    '  cache:',
-    '    blobdescriptor: inmemory',
+    ...(o.cache ? ['  cache:', '    blobdescriptor: inmemory'] : []),
     '  maintenance:',
     '    uploadpurging:',
     '      enabled: false',
@@ -327,7 +333,7 @@ export async function startRegistry(opts: StartRegistryOptions = {}): Promise<St
     for (let attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
       const port = await freePort();
       const configFile = path.join(dir, 'config.yml');
-      await writeFile(configFile, configYaml({ port, storage, tls, htpasswd, token }));
+      await writeFile(configFile, configYaml({ port, storage, tls, htpasswd, token, cache: opts.blobDescriptorCache !== 'none' }));
       const child = spawn(bin, ['serve', configFile], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '' } });
       const entry: { child: ChildProcess; dir: string; watchdog?: ChildProcess } = { child, dir };
       live.add(entry);

@@ -70,10 +70,12 @@ describe('oci-archive write/read round trip', () => {
     const blobs = [...entries.keys()].filter((n) => n.startsWith('blobs/'));
     expect(new Set(blobs).size).toBe(blobs.length);
     expect(blobs.length).toBe(gen.blobSizes.size);
-    // order: oci-layout, blobs (sorted, laid out before any arrives), index.json, then extra files (sorted)
+    // order: oci-layout, blobs (by size then name, laid out before any arrives), index.json, then extra files (sorted)
     const order = [...entries.keys()];
     expect(order[0]).toBe('oci-layout');
-    expect(order.slice(1, 1 + blobs.length)).toEqual([...blobs].sort());
+    const sizeOf = (n: string): number => gen.blobSizes.get(`sha256:${n.slice('blobs/sha256/'.length)}`)!;
+    const bySize = [...blobs].sort((a, b) => sizeOf(a) - sizeOf(b) || (a < b ? -1 : 1));
+    expect(order.slice(1, 1 + blobs.length)).toEqual(bySize);
     expect(order.slice(1 + blobs.length)).toEqual(['index.json', 'airlift.lock.json', 'charts/demo-1.0.0.tgz']);
     await src.close();
   });

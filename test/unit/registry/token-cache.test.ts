@@ -64,6 +64,8 @@ describe('error mapping', () => {
     expect(errorFromStatus(401, [], ctx).code).toBe('E_AUTH');
     expect(errorFromStatus(403, [], ctx).code).toBe('E_AUTH');
     expect(errorFromStatus(400, [{ code: 'DIGEST_INVALID' }], ctx).code).toBe('E_DIGEST_MISMATCH');
+    // refusing verified content on a write is the registry's trouble (concurrent writers), not integrity
+    expect(errorFromStatus(400, [{ code: 'DIGEST_INVALID' }], { ...ctx, method: 'PUT' }).code).toBe('E_REGISTRY');
     expect(errorFromStatus(413, [], ctx).code).toBe('E_TOO_LARGE');
     const e = errorFromStatus(500, [], { ...ctx, what: undefined as unknown as string });
     expect(e.code).toBe('E_REGISTRY');
