@@ -25,8 +25,8 @@ const COMMANDS: ReadonlyArray<readonly [string, () => Promise<Register>]> = [
 /** Global options that take a value (`--concurrency 4`), so their value is not read as the command. */
 const GLOBAL_OPTIONS_WITH_VALUE = new Set(['--concurrency', '--ca-file', '--plain-http', '--auth-from-secret']);
 
-/** The subcommand named by argv, skipping global options and their values; undefined when none is named. */
-export function commandNameOf(argv: readonly string[]): string | undefined {
+/** The index in argv of the subcommand, skipping global options and their values; undefined when none is named. */
+export function commandIndexOf(argv: readonly string[]): number | undefined {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--') return undefined;
@@ -34,9 +34,15 @@ export function commandNameOf(argv: readonly string[]): string | undefined {
       if (GLOBAL_OPTIONS_WITH_VALUE.has(a)) i++;
       continue;
     }
-    return a;
+    return i;
   }
   return undefined;
+}
+
+/** The subcommand named by argv, skipping global options and their values; undefined when none is named. */
+export function commandNameOf(argv: readonly string[]): string | undefined {
+  const i = commandIndexOf(argv);
+  return i === undefined ? undefined : argv[i];
 }
 
 /** Registers the command `only` when it is a known one, else every command. */
