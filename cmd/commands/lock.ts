@@ -4,10 +4,12 @@
  * `airlift lock diff OLD NEW [-o text|json]`: images and charts added, removed and changed.
  * Both exit 0 when they could do their job, whatever the diff says.
  */
+import path from 'node:path';
 import { Command, Option } from 'commander';
 import { diffLocks, formatDiffText, isEmptyDiff } from '../../src/lock/diff.js';
 import { formatLock, readLock, writeLock } from '../../src/lock/io.js';
 import { mergeLocks } from '../../src/lock/merge.js';
+import { resolveOutput } from '../../src/output/file.js';
 import type { CommandContext } from '../context.js';
 
 export function registerLock(program: Command, ctx: CommandContext): void {
@@ -20,11 +22,12 @@ export function registerLock(program: Command, ctx: CommandContext): void {
     .option('-o, --output <file>', 'write the merged lock here (atomically) instead of stdout')
     .action(async (files: string[], opts: { output?: string }) => {
       const log = ctx.logger();
+      if (opts.output && opts.output !== '-') await resolveOutput(path.resolve(ctx.io.cwd, opts.output), { label: '-o' });
       const inputs = [];
       for (const file of files) inputs.push({ file, lock: await readLock(file) });
       const merged = mergeLocks(inputs);
       if (opts.output && opts.output !== '-') {
-        await writeLock(opts.output, merged);
+        await writeLock(path.resolve(ctx.io.cwd, opts.output), merged, '-o');
         log.log('info', `merged ${files.length} lock(s), ${merged.images.length} image(s), into ${opts.output}`, {
           files: files.length,
           images: merged.images.length,

@@ -14,7 +14,7 @@ import type { CopyJob } from '../../src/copy/index.js';
 import { sourceReference, type WantedImage } from '../../src/copy/inputs.js';
 import { formatReport, rowFor } from '../../src/copy/report.js';
 import { sha256 } from '../../src/digest/index.js';
-import { openOciArchiveDestination, stagingDirFor } from '../../src/endpoint/oci-archive.js';
+import { openOciArchiveDestination } from '../../src/endpoint/oci-archive.js';
 import { InterruptedError, UsageError } from '../../src/errors.js';
 import { buildLock, lockImage } from '../../src/lock/build.js';
 import { formatLock } from '../../src/lock/io.js';
@@ -99,7 +99,7 @@ export function registerSave(program: Command, ctx: CommandContext): void {
       if (stopped instanceof InterruptedError) {
         throw new InterruptedError(stopped.signal, {
           cause: err,
-          hint: `no bundle was written at ${flags.output}; what was fetched stays in ${stagingDirFor(out)}: run the same save again to resume`,
+          hint: `no bundle was written at ${flags.output}; what was fetched stays in ${dest.stagingDir}: run the same save again to resume`,
         });
       }
       throw err;
