@@ -101,7 +101,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   program = await buildProgram(ctx, { json, only: commandNameOf(argv) });
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return EXIT_OK;
+    return ctx.exitCode ?? EXIT_OK;
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT_OK;

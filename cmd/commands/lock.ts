@@ -2,7 +2,8 @@
  * `airlift lock merge A.json B.json ... -o OUT.json`: one lock from the locks of
  * several shard workers or runs.
  * `airlift lock diff OLD NEW [-o text|json]`: images and charts added, removed and changed.
- * Both exit 0 when they could do their job, whatever the diff says.
+ * Both exit 0 when they could do their job, whatever the diff says; `lock diff
+ * --exit-code` exits 1 when the locks differ (as `git diff --exit-code`).
  */
 import path from 'node:path';
 import { Command, Option } from 'commander';
@@ -44,7 +45,8 @@ export function registerLock(program: Command, ctx: CommandContext): void {
     .argument('<old>', 'the earlier lock')
     .argument('<new>', 'the later lock')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
-    .action(async (oldFile: string, newFile: string, opts: { output: 'text' | 'json' }) => {
+    .option('--exit-code', 'exit 1 when the locks differ, 0 when they do not (as git diff --exit-code)', false)
+    .action(async (oldFile: string, newFile: string, opts: { output: 'text' | 'json'; exitCode: boolean }) => {
       const d = diffLocks(await readLock(oldFile), await readLock(newFile));
       if (opts.output === 'json') ctx.io.stdout.write(`${JSON.stringify(d, null, 2)}\n`);
       else ctx.io.stdout.write(formatDiffText(d));
@@ -61,5 +63,6 @@ export function registerLock(program: Command, ctx: CommandContext): void {
           charts: { added: d.charts.added.length, removed: d.charts.removed.length, changed: d.charts.changed.length },
         },
       );
+      if (opts.exitCode && !isEmptyDiff(d)) ctx.exitCode = 1;
     });
 }
