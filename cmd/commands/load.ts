@@ -92,6 +92,7 @@ export function registerLoad(program: Command, ctx: CommandContext): void {
               source: { store: charts, repo: '', reference: art.manifest.digest },
               dest: { store: dest, repo, tag: art.tag },
               name: `chart ${art.name}:${art.version}`,
+              kind: 'chart',
             });
             const destination = `${target.host}/${repo}:${art.tag}`;
             sources.push(file);
