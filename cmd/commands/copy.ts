@@ -5,8 +5,11 @@
  */
 import type { Command } from 'commander';
 import { parsePlatform, type CopyJob } from '../../src/copy/index.js';
-import { openEndpoint, parseEndpoint } from '../../src/endpoint/index.js';
+import { openEndpoint, parseEndpoint, type OpenedSource } from '../../src/endpoint/index.js';
 import { parseReference } from '../../src/reference/index.js';
+import { NotFoundError, UsageError } from '../../src/errors.js';
+import { entryName } from '../../src/layout/index-json.js';
+import { LayoutSource } from '../../src/endpoint/oci-dir.js';
 import type { CommandContext } from '../context.js';
 import { Registries, platformOption, runJobs, throwIfFailed } from '../mirror.js';
 
@@ -24,6 +27,10 @@ export function registerCopy(program: Command, ctx: CommandContext): void {
     try {
       if (dstSpec.kind === 'registry') regs.endpoint(parseReference(dstSpec.ref!).registry, true);
       const source = await openEndpoint(src, 'source', { registry: regs.get });
+      await checkLayoutSource(src, source).catch(async (err: unknown) => {
+        await source.source.close();
+        throw err;
+      });
       const dest = await openEndpoint(dst, 'destination', { registry: regs.get });
       try {
         // A destination given without a name takes the source's: its full reference
@@ -58,4 +65,23 @@ export function registerCopy(program: Command, ctx: CommandContext): void {
       await regs.close();
     }
   });
+}
+
+/**
+ * A layout or bundle source must name an image it holds (or hold exactly one): otherwise the
+ * error lists the references it holds, so the next command can name one.
+ */
+async function checkLayoutSource(src: string, source: OpenedSource): Promise<void> {
+  const store = source.source;
+  if (!(store instanceof LayoutSource)) return;
+  if (await store.resolveManifest(source.repo, source.reference)) return;
+  const names = store.images().map(entryName);
+  const shown = names.slice(0, 20).join(', ') + (names.length > 20 ? `, … (${names.length} in all)` : '');
+  if (source.reference === '') {
+    if (names.length === 0) throw new NotFoundError(`${src} holds no named image`, { hint: 'check that it is the bundle or layout you meant' });
+    throw new UsageError(`${src} holds ${names.length} images and the source names none of them`, {
+      hint: `add the reference of one after the path: ${src}:${names[0]}; it holds: ${shown}`,
+    });
+  }
+  throw store.reader.notFound(source.repo, source.reference);
 }

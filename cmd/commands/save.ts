@@ -7,7 +7,7 @@
  * to the output and renamed into place when complete; an interrupted run,
  * run again, reuses what was fetched.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { chartFileName, packageChartDir } from '../../src/bundle/charts.js';
 import type { CopyJob } from '../../src/copy/index.js';
@@ -15,7 +15,7 @@ import { sourceReference, type WantedImage } from '../../src/copy/inputs.js';
 import { formatReport, rowFor } from '../../src/copy/report.js';
 import { sha256 } from '../../src/digest/index.js';
 import { openOciArchiveDestination } from '../../src/endpoint/oci-archive.js';
-import { InterruptedError, UsageError } from '../../src/errors.js';
+import { InterruptedError, UsageError, toAirliftError, withHint } from '../../src/errors.js';
 import { buildLock, lockImage } from '../../src/lock/build.js';
 import { formatLock } from '../../src/lock/io.js';
 import type { LockChart, LockImage } from '../../src/lock/types.js';
@@ -94,14 +94,21 @@ export function registerSave(program: Command, ctx: CommandContext): void {
       ctx.io.stdout.write(formatReport(rows, 'table'));
       ctx.logger().log('info', `wrote ${flags.output}: ${entries.length} images, ${lockCharts.size} charts`);
     } catch (err) {
-      // Interrupted: nothing is at the output path; say where the fetched blobs wait for a re-run.
+      // Nothing is at the output path; say where the fetched blobs wait for a re-run, and how to drop them.
+      const staging = dest.stagingDir;
+      const kept = await stat(staging).then(
+        (s) => s.isDirectory(),
+        () => false,
+      );
+      const resume = `what was fetched stays in ${staging}: run the same save again to resume, or remove it with rm -r ${staging}`;
       const stopped = err instanceof InterruptedError ? err : ctx.io.signal?.aborted ? ctx.io.signal.reason : undefined;
       if (stopped instanceof InterruptedError) {
         throw new InterruptedError(stopped.signal, {
           cause: err,
-          hint: `no bundle was written at ${flags.output}; what was fetched stays in ${dest.stagingDir}: run the same save again to resume`,
+          hint: `no bundle was written at ${flags.output}; ${resume}`,
         });
       }
+      if (kept) throw withHint(toAirliftError(err), `no bundle was written at ${flags.output}; ${resume}`);
       throw err;
     } finally {
       await dest.close();
