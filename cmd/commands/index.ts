@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
+import { addCommandHelp } from '../help.js';
 
 type Register = (program: Command, ctx: CommandContext) => void;
 
@@ -50,4 +51,5 @@ export async function registerCommands(program: Command, ctx: CommandContext, on
   const wanted = COMMANDS.filter(([name]) => name === only);
   const registers = await Promise.all((wanted.length > 0 ? wanted : COMMANDS).map(([, load]) => load()));
   for (const register of registers) register(program, ctx);
+  for (const cmd of program.commands) addCommandHelp(cmd);
 }
