@@ -26,7 +26,7 @@ let checked = false;
 function requireScript(): void {
   if (checked) return;
   const r = spawnSync('script', ['--version'], { encoding: 'utf8' });
-  if (r.error || r.status !== 0) throw new Error('util-linux `script` is needed for the terminal tests: apt-get install bsdutils (scripts/install-system-deps.sh)');
+  if (r.error || r.status !== 0) throw new Error("util-linux `script` is needed for the terminal tests: apt-get install bsdutils (Debian installs it by default)");
   checked = true;
 }
 
