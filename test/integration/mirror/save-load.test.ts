@@ -81,6 +81,9 @@ describe('save → load (real registries)', () => {
     const r = await runCli([...plain(), 'load', bundle, '--to', `${dst.host}/mirror`, '--lock-out', lockOut, '-o', 'json']);
     expect(r.stderr).not.toMatch(/error/);
     expect(r.code).toBe(0);
+    // the summary counts the chart as a chart, never as an image (issue #17, trap 6)
+    expect(r.stderr).toMatch(new RegExp(`^${layout.images.length} images: ${layout.images.length} copied, 0 already there, 0 failed; 1 chart: 1 copied, 0 already there, 0 failed · `, 'm'));
+    expect(r.stderr).toMatch(/^copied chart demo:0\.1\.0 /m);
     const rows = JSON.parse(r.stdout) as Array<{ kind: string; source: string; destination: string; digest: string; status: string }>;
     for (const img of layout.images) {
       expect(await skopeoInspectDigest(dst, `mirror/${img.name}:${img.tag}`)).toBe(img.digest);
@@ -104,6 +107,21 @@ describe('save → load (real registries)', () => {
     const none = await runCli([...plain(), 'verify', '--to', `${dst.host}/elsewhere`, bundle]);
     expect(none.code).not.toBe(0);
     expect(none.stderr).toContain('missing');
+  });
+
+  it('--json: a plan event first, charts as charts (kind chart), byte progress, a typed summary last', async () => {
+    const r = await runCli([...plain(), '--json', 'load', bundle, '--to', `${dst.host}/json-events`]);
+    expect(r.code, r.stderr).toBe(0);
+    const events = r.stderr.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(events[0]).toMatchObject({ type: 'plan', images: layout.images.length, charts: 1 });
+    const done = events.filter((e) => e.type === 'image.done');
+    expect(done.filter((e) => e.kind === 'chart').map((e) => e.image)).toEqual(['chart demo:0.1.0']);
+    expect(done.filter((e) => e.kind === 'image')).toHaveLength(layout.images.length);
+    const summary = events.findLast((e) => e.type === 'summary');
+    expect(summary).toMatchObject({ images: layout.images.length, copied: layout.images.length, charts: { total: 1, copied: 1, failed: 0 } });
+    expect(events.filter((e) => e.type === 'blob.start').length).toBeGreaterThan(0);
+    // nothing on stderr is free text
+    expect(events.every((e) => typeof e.type === 'string')).toBe(true);
   });
 
   it('a bundle with one byte changed in one blob fails verify and load, naming the blob; load pushes no manifest naming it', async () => {
