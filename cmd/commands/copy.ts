@@ -23,6 +23,9 @@ export function registerCopy(program: Command, ctx: CommandContext): void {
     const platforms = flags.platform.map(parsePlatform);
     const srcSpec = parseEndpoint(src);
     const dstSpec = parseEndpoint(dst);
+    if (dstSpec.kind === 'oci-archive' && dstSpec.path === '-' && ctx.io.stdoutIsTTY) {
+      throw new UsageError(`${dst} would write a tar archive to the terminal`, { hint: 'redirect it (> image.tar) or pipe it into another command' });
+    }
     const regs = new Registries(ctx);
     try {
       if (dstSpec.kind === 'registry') regs.endpoint(parseReference(dstSpec.ref!).registry, true);
@@ -31,7 +34,7 @@ export function registerCopy(program: Command, ctx: CommandContext): void {
         await source.source.close();
         throw err;
       });
-      const dest = await openEndpoint(dst, 'destination', { registry: regs.get });
+      const dest = await openEndpoint(dst, 'destination', { registry: regs.get, stdout: ctx.io.stdout });
       try {
         // A destination given without a name takes the source's: its full reference
         // (registry source) or its ref name (layout source).
@@ -56,7 +59,9 @@ export function registerCopy(program: Command, ctx: CommandContext): void {
         const results = await runJobs(ctx, [job], { verb: 'copying', platforms });
         throwIfFailed(results, 'copied');
         await dest.destination.commit();
-        ctx.io.stdout.write(`${results[0]!.digest}\n`);
+        // an archive written to stdout (oci-archive:-) is the data there: the digest goes to stderr
+        if (dstSpec.kind === 'oci-archive' && dstSpec.path === '-') ctx.logger().log('info', `wrote ${results[0]!.digest} to stdout`);
+        else ctx.io.stdout.write(`${results[0]!.digest}\n`);
       } finally {
         await dest.destination.close();
         await source.source.close();

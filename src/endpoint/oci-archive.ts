@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { BundleError, UsageError } from '../errors.js';
 import { resolveOutput } from '../output/file.js';
 import type { Descriptor, RawManifest } from '../oci/types.js';
@@ -82,12 +82,21 @@ export class OciArchiveDestination implements ImageDestination {
 
   private constructor(
     readonly output: string,
-    /** The output is a character device or a FIFO: the archive is written into it, not renamed over it. */
+    /** The output is a character device, a FIFO or stdout: the archive is written into it, not renamed over it. */
     private readonly stream: boolean,
+    /** `-`: the archive is written here (stdout), which stays open. */
+    private readonly into?: Writable,
   ) {}
 
-  /** Checks the output location (a directory, a socket, a missing parent are refused); the staging directory is opened by prepare(). */
-  static async open(output: string): Promise<OciArchiveDestination> {
+  /**
+   * Checks the output location (a directory, a socket, a missing parent are refused); the staging
+   * directory is opened by prepare(). `-` writes the finished archive to `opts.stdout`.
+   */
+  static async open(output: string, opts: { stdout?: Writable } = {}): Promise<OciArchiveDestination> {
+    if (output === '-') {
+      if (!opts.stdout) throw new UsageError('an archive cannot be written to "-" (stdout) here', { hint: 'give a file name' });
+      return new OciArchiveDestination('-', true, opts.stdout);
+    }
     const target = await resolveOutput(output);
     if (target.kind === 'stream') return new OciArchiveDestination(target.path, true);
     return new OciArchiveDestination(path.resolve(output), false);
@@ -95,7 +104,7 @@ export class OciArchiveDestination implements ImageDestination {
 
   /** Where the archive is staged until it is complete (kept when the run fails, for a re-run). */
   get stagingDir(): string {
-    return stagingDirFor(this.output, this.stream);
+    return stagingDirFor(this.output === '-' ? path.resolve('-') : this.output, this.stream);
   }
 
   get description(): string {
@@ -163,7 +172,7 @@ export class OciArchiveDestination implements ImageDestination {
     }
     const tar = this.tar ?? (await PlannedTar.open(this.stagingDir, [], signal));
     this.tar = tar;
-    await tar.finish(tail, this.output, signal, { stream: this.stream });
+    await tar.finish(tail, this.output, signal, { stream: this.stream, ...(this.into ? { into: this.into } : {}) });
   }
 
   /** Without commit(), what was stored stays in the staging directory for a re-run; nothing is written at the output path. */
@@ -172,6 +181,6 @@ export class OciArchiveDestination implements ImageDestination {
   }
 }
 
-export async function openOciArchiveDestination(output: string): Promise<OciArchiveDestination> {
-  return OciArchiveDestination.open(output);
+export async function openOciArchiveDestination(output: string, opts: { stdout?: Writable } = {}): Promise<OciArchiveDestination> {
+  return OciArchiveDestination.open(output, opts);
 }

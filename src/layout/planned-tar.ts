@@ -225,10 +225,11 @@ export class PlannedTar {
   /**
    * Appends `tail` after the blobs, ends the archive, fsyncs it and renames
    * it to `output` (or, with `stream`, copies it into `output`, a device or
-   * FIFO that a rename would replace); then removes the staging directory. Throws, writing
+   * FIFO that a rename would replace, or into `into`, stdout, left open);
+   * then removes the staging directory. Throws, writing
    * nothing at `output`, when a planned blob is missing.
    */
-  async finish(tail: readonly TarInput[], output: string, signal?: AbortSignal, opts: { stream?: boolean } = {}): Promise<void> {
+  async finish(tail: readonly TarInput[], output: string, signal?: AbortSignal, opts: { stream?: boolean; into?: Writable } = {}): Promise<void> {
     const missing = this.missing();
     if (missing.length) {
       throw new BundleError(`cannot write ${output}: blob ${missing[0]} was not stored${missing.length > 1 ? ` (nor ${missing.length - 1} more)` : ''}`, {
@@ -243,7 +244,9 @@ export class PlannedTar {
       await this.fh.close();
       if (opts.stream) {
         // a device or FIFO: its node stays, the finished archive is written into it
-        await pipeline(createReadStream(this.partial, { highWaterMark: STREAM_CHUNK }), createWriteStream(output, { flags: 'w' }), { signal });
+        const from = createReadStream(this.partial, { highWaterMark: STREAM_CHUNK });
+        if (opts.into) await pipeline(from, opts.into, { signal, end: false });
+        else await pipeline(from, createWriteStream(output, { flags: 'w' }), { signal });
         await rm(this.dir, { recursive: true, force: true });
         return;
       }

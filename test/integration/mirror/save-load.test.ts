@@ -4,7 +4,7 @@
  * by verify and load, and load pushes no manifest naming the bad blob.
  */
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, mkdtemp, open, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -59,6 +59,15 @@ describe('save → load (real registries)', () => {
     expect(entries.has('charts/demo-0.1.0.tgz')).toBe(true);
     expect(entries.has('airlift.lock.json')).toBe(true);
     for (const img of layout.images) expect(r.stdout).toContain(full(img.name, img.tag));
+  });
+
+  it('save -o - writes the same bundle, byte for byte, to stdout and nothing else there (issue #17, trap 2)', async () => {
+    const extra = layout.images.filter((i) => i.name === 'fixtures/gamma' || i.name === 'fixtures/multi');
+    const r = await runCli([...plain(), 'save', chartDir, ...extra.flatMap((i) => ['--image', full(i.name, i.tag)]), '-o', '-'], { cwd: tmp });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/wrote the bundle to stdout: /);
+    expect(r.stdoutBuffer.equals(await readFile(bundle))).toBe(true);
+    expect((await readdir(tmp)).filter((n) => n === '-' || n.includes('staging'))).toEqual([]);
   });
 
   it('skopeo copies every OCI image out of the bundle by its full reference, digests unchanged', async () => {

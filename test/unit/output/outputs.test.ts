@@ -165,6 +165,31 @@ describe('outputs that are not regular files', () => {
   });
 });
 
+describe('a bundle written to - (stdout)', () => {
+  it('copy to oci-archive:- puts the whole archive on stdout and nothing else (the digest goes to stderr)', async () => {
+    const sample = sampleBundle('example.com/team/app:1.0');
+    const src = fresh('src.tar');
+    await writeBundle(src, sample.entries);
+    const r = await runCli(['copy', `oci-archive:${src}:example.com/team/app:1.0`, 'oci-archive:-:example.com/team/app:1.0'], { cwd: work });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`wrote ${sample.manifestDigest} to stdout`);
+    const copied = fresh('from-stdout.tar');
+    writeFileSync(copied, r.stdoutBuffer);
+    const back = await runCli(['copy', `oci-archive:${copied}:example.com/team/app:1.0`, `oci:${fresh('layout')}:x`]);
+    expect(back.code, back.stderr).toBe(0);
+    expect(back.stdout.trim()).toBe(sample.manifestDigest);
+    expect(readdirSync(work)).not.toContain('-');
+  });
+
+  it('is refused when stdout is a terminal (exit 2), before anything is fetched', async () => {
+    const save = await runCli(['save', '--image', '127.0.0.1:9/a/b:1', '-o', '-'], { stdoutIsTTY: true });
+    expect(save.code, save.stderr).toBe(2);
+    expect(save.stderr).toMatch(/would write a tar archive to the terminal/);
+    const copy = await runCli(['copy', 'oci:nowhere', 'oci-archive:-'], { stdoutIsTTY: true });
+    expect(copy.code).toBe(2);
+  });
+});
+
 describe('writeOutput', () => {
   it('replaces a regular file atomically with the mode asked, and follows a symlink without replacing it', async () => {
     const file = fresh('f.txt');
