@@ -35,6 +35,16 @@ describe('progress on a terminal', () => {
     expect(out).toMatch(/1 image: 1 copied, 0 already there, 0 failed/);
   }, 30_000);
 
+  it('of 0 columns: help and an image table are printed whole', async () => {
+    const help = runInPty([process.execPath, BIN, 'save', '--help'], { cols: 0, timeoutMs: 20_000 });
+    expect(await help.exit, help.output()).toBe(0);
+    expect(help.output()).toMatch(/Examples:\r?\n {2}\$ airlift save /);
+    const chart = path.resolve(import.meta.dirname, '../../../fixtures/charts/example-shop');
+    const table = runInPty([process.execPath, BIN, 'images', chart], { cols: 0, timeoutMs: 20_000 });
+    expect(await table.exit, table.output()).toBe(0);
+    expect(table.output()).toMatch(/^IMAGE +SOURCE/m);
+  }, 30_000);
+
   it('of 30 columns: the status line is redrawn in place within 29 columns', async () => {
     const run = runInPty([process.execPath, BIN, 'copy', `oci-archive:${bundle}:${REF}`, `oci:${path.join(dir, 'thirty')}:x`], { cols: 30, timeoutMs: 20_000 });
     expect(await run.exit, run.output()).toBe(0);
