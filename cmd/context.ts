@@ -35,4 +35,9 @@ export interface CommandContext {
   /** Reads the global options (valid once commander has parsed argv). */
   globals(): GlobalOptions;
   logger(): Logger;
+  /**
+   * The exit code of a run that did all it was asked, when not 0: `lock diff --exit-code` sets 1
+   * when the locks differ (as `git diff --exit-code`). Errors never use it; they throw.
+   */
+  exitCode?: number;
 }

@@ -10,6 +10,7 @@ import type { CommandContext, GlobalOptions, Io } from './context.js';
 import { EXIT_OK, exitCodeFor } from './exit-codes.js';
 import { createLogger } from './logger.js';
 import { commandNameOf, registerCommands } from './commands/index.js';
+import { checkVersionFlag } from './version-flag.js';
 
 const require = createRequire(import.meta.url);
 
@@ -91,10 +92,16 @@ export async function run(argv: string[], io: Io): Promise<number> {
     },
   };
   const json = wantsJson(argv);
+  try {
+    checkVersionFlag(argv);
+  } catch (err) {
+    reportError(io, toAirliftError(err), json);
+    return exitCodeFor('E_USAGE');
+  }
   program = await buildProgram(ctx, { json, only: commandNameOf(argv) });
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return EXIT_OK;
+    return ctx.exitCode ?? EXIT_OK;
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT_OK;

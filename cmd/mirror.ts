@@ -80,21 +80,34 @@ export async function runJobs(ctx: CommandContext, jobs: CopyJob[], o: RunOption
     results = await copyImages(jobs, {
       concurrency: o.concurrency ?? g.concurrency,
       logger: progress.logger,
-      onBytes: (image, n) => progress.onBytes(image, n),
+      onBytes: (image, n, digest) => progress.onBytes(image, n, digest),
       ...(o.platforms.length ? { platforms: o.platforms } : {}),
       ...(o.describeSkipped ? { describeSkipped: true } : {}),
       ...((o.signal ?? ctx.io.signal) ? { signal: o.signal ?? ctx.io.signal } : {}),
     });
   } catch (err) {
-    progress.finish({ images: jobs.length, copied: 0, skipped: 0, failed: jobs.length, bytes: 0 });
+    const charts = jobs.filter((j) => j.kind === 'chart').length;
+    progress.finish({
+      images: jobs.length - charts,
+      copied: 0,
+      skipped: 0,
+      failed: jobs.length - charts,
+      ...(charts > 0 ? { charts: { total: charts, copied: 0, skipped: 0, failed: charts } } : {}),
+      bytes: 0,
+    });
     throw err;
   }
-  const count = (s: string): number => results.filter((r) => r.status === s).length;
+  // images and charts counted apart: a chart is never called an image
+  const of = (kind: 'image' | 'chart') => results.filter((r) => (r.job.kind ?? 'image') === kind);
+  const count = (rs: CopyResult[], s: string): number => rs.filter((r) => r.status === s).length;
+  const images = of('image');
+  const charts = of('chart');
   progress.finish({
-    images: results.length,
-    copied: count('copied'),
-    skipped: count('skipped'),
-    failed: count('failed'),
+    images: images.length,
+    copied: count(images, 'copied'),
+    skipped: count(images, 'skipped'),
+    failed: count(images, 'failed'),
+    ...(charts.length > 0 ? { charts: { total: charts.length, copied: count(charts, 'copied'), skipped: count(charts, 'skipped'), failed: count(charts, 'failed') } } : {}),
     bytes: results.reduce((n, r) => n + r.blobs.bytes, 0),
   });
   return results;

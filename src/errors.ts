@@ -93,8 +93,11 @@ export class BlobContentError extends DigestMismatchError {
   readonly permanent = true;
 }
 export class NetworkError extends AirliftError {
-  constructor(message: string, opts?: ErrorOptions) {
+  /** The host that could not be reached, when known: failures of many images at one host are reported once. */
+  readonly host: string | undefined;
+  constructor(message: string, opts?: ErrorOptions & { host?: string }) {
     super('E_NETWORK', message, opts);
+    this.host = opts?.host;
   }
 }
 export interface OciErrorDetail {
@@ -170,6 +173,14 @@ export function withPrefix(e: AirliftError, prefix: string): AirliftError {
   const copy = Object.create(Object.getPrototypeOf(e) as object) as AirliftError;
   Object.defineProperties(copy, Object.getOwnPropertyDescriptors(e));
   copy.message = redact(`${prefix}: ${e.message}`);
+  return copy;
+}
+
+/** The error with `more` added to its hint, as a copy (see withPrefix). */
+export function withHint(e: AirliftError, more: string): AirliftError {
+  const copy = Object.create(Object.getPrototypeOf(e) as object) as AirliftError;
+  Object.defineProperties(copy, Object.getOwnPropertyDescriptors(e));
+  Object.defineProperty(copy, 'hint', { value: redact(e.hint ? `${e.hint}; ${more}` : more), enumerable: true, writable: false, configurable: true });
   return copy;
 }
 

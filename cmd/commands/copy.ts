@@ -5,8 +5,11 @@
  */
 import type { Command } from 'commander';
 import { parsePlatform, type CopyJob } from '../../src/copy/index.js';
-import { openEndpoint, parseEndpoint } from '../../src/endpoint/index.js';
+import { openEndpoint, parseEndpoint, type OpenedSource } from '../../src/endpoint/index.js';
 import { parseReference } from '../../src/reference/index.js';
+import { NotFoundError, UsageError } from '../../src/errors.js';
+import { entryName } from '../../src/layout/index-json.js';
+import { LayoutSource } from '../../src/endpoint/oci-dir.js';
 import type { CommandContext } from '../context.js';
 import { Registries, platformOption, runJobs, throwIfFailed } from '../mirror.js';
 
@@ -20,11 +23,18 @@ export function registerCopy(program: Command, ctx: CommandContext): void {
     const platforms = flags.platform.map(parsePlatform);
     const srcSpec = parseEndpoint(src);
     const dstSpec = parseEndpoint(dst);
+    if (dstSpec.kind === 'oci-archive' && dstSpec.path === '-' && ctx.io.stdoutIsTTY) {
+      throw new UsageError(`${dst} would write a tar archive to the terminal`, { hint: 'redirect it (> image.tar) or pipe it into another command' });
+    }
     const regs = new Registries(ctx);
     try {
       if (dstSpec.kind === 'registry') regs.endpoint(parseReference(dstSpec.ref!).registry, true);
       const source = await openEndpoint(src, 'source', { registry: regs.get });
-      const dest = await openEndpoint(dst, 'destination', { registry: regs.get });
+      await checkLayoutSource(src, source).catch(async (err: unknown) => {
+        await source.source.close();
+        throw err;
+      });
+      const dest = await openEndpoint(dst, 'destination', { registry: regs.get, stdout: ctx.io.stdout });
       try {
         // A destination given without a name takes the source's: its full reference
         // (registry source) or its ref name (layout source).
@@ -49,7 +59,9 @@ export function registerCopy(program: Command, ctx: CommandContext): void {
         const results = await runJobs(ctx, [job], { verb: 'copying', platforms });
         throwIfFailed(results, 'copied');
         await dest.destination.commit();
-        ctx.io.stdout.write(`${results[0]!.digest}\n`);
+        // an archive written to stdout (oci-archive:-) is the data there: the digest goes to stderr
+        if (dstSpec.kind === 'oci-archive' && dstSpec.path === '-') ctx.logger().log('info', `wrote ${results[0]!.digest} to stdout`);
+        else ctx.io.stdout.write(`${results[0]!.digest}\n`);
       } finally {
         await dest.destination.close();
         await source.source.close();
@@ -58,4 +70,23 @@ export function registerCopy(program: Command, ctx: CommandContext): void {
       await regs.close();
     }
   });
+}
+
+/**
+ * A layout or bundle source must name an image it holds (or hold exactly one): otherwise the
+ * error lists the references it holds, so the next command can name one.
+ */
+async function checkLayoutSource(src: string, source: OpenedSource): Promise<void> {
+  const store = source.source;
+  if (!(store instanceof LayoutSource)) return;
+  if (await store.resolveManifest(source.repo, source.reference)) return;
+  const names = store.images().map(entryName);
+  const shown = names.slice(0, 20).join(', ') + (names.length > 20 ? `, … (${names.length} in all)` : '');
+  if (source.reference === '') {
+    if (names.length === 0) throw new NotFoundError(`${src} holds no named image`, { hint: 'check that it is the bundle or layout you meant' });
+    throw new UsageError(`${src} holds ${names.length} images and the source names none of them`, {
+      hint: `add the reference of one after the path: ${src}:${names[0]}; it holds: ${shown}`,
+    });
+  }
+  throw store.reader.notFound(source.repo, source.reference);
 }

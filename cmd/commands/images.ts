@@ -12,7 +12,8 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import { InputError, TooLargeError, UsageError } from '../../src/errors.js';
 import { scanCharts } from '../../src/chart/index.js';
-import { formatErrors, formatHosts, formatJson, formatList, formatTable, formatYaml } from '../../src/chart/report.js';
+import { formatErrors, formatJson, formatList, formatTable, formatYaml } from '../../src/chart/report.js';
+import { connectedHosts } from '../../src/registry/hosts.js';
 import type { CommandContext } from '../context.js';
 import { readText } from '../../src/stdin.js';
 import { chartValuesOptions, scanValueOptions, type ChartValueFlags } from '../options.js';
@@ -41,7 +42,7 @@ export function registerImages(program: Command, ctx: CommandContext): void {
     .option('--no-builtin-hints', 'do not apply the hints airlift ships for known charts')
     .option('--hints <file>', 'YAML list of image templates such as "{{ .foo.registry }}/{{ .foo.repository }}:{{ .foo.tag }}"')
     .addOption(new Option('-o, --output <format>', 'output format (default: table on a terminal, list otherwise)').choices(['table', 'list', 'json', 'yaml']))
-    .option('--hosts', 'print only the registry hosts the images come from (for firewall allowlists)', false)
+    .option('--hosts', 'print only the registry hosts the images come from and the hosts airlift connects to for them (for firewall allowlists; Docker Hub: registry-1.docker.io, auth.docker.io, production.cloudflare.docker.com)', false)
     .option('--strict', 'exit with an error when any image reference is malformed', false)
     .action(async (charts: string[], flags: ImagesFlags) => {
       const cwd = ctx.io.cwd;
@@ -64,7 +65,12 @@ export function registerImages(program: Command, ctx: CommandContext): void {
         signal: ctx.io.signal,
       });
       const out = ctx.io.stdout;
-      if (flags.hosts) out.write(formatHosts(result));
+      if (flags.hosts) {
+        // the registries the images name, and the hosts airlift connects to for them (Docker Hub: registry-1.docker.io, ...)
+        const hosts = new Set<string>();
+        for (const i of result.images) for (const h of [i.ref.registry, ...connectedHosts(i.ref.registry)]) hosts.add(h);
+        out.write([...hosts].sort().map((h) => `${h}\n`).join(''));
+      }
       else {
         const format = flags.output ?? (ctx.io.stdoutIsTTY ? 'table' : 'list');
         if (format === 'list') out.write(formatList(result));

@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
+import { addCommandHelp } from '../help.js';
 
 type Register = (program: Command, ctx: CommandContext) => void;
 
@@ -25,8 +26,8 @@ const COMMANDS: ReadonlyArray<readonly [string, () => Promise<Register>]> = [
 /** Global options that take a value (`--concurrency 4`), so their value is not read as the command. */
 const GLOBAL_OPTIONS_WITH_VALUE = new Set(['--concurrency', '--ca-file', '--plain-http', '--auth-from-secret']);
 
-/** The subcommand named by argv, skipping global options and their values; undefined when none is named. */
-export function commandNameOf(argv: readonly string[]): string | undefined {
+/** The index in argv of the subcommand, skipping global options and their values; undefined when none is named. */
+export function commandIndexOf(argv: readonly string[]): number | undefined {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--') return undefined;
@@ -34,9 +35,15 @@ export function commandNameOf(argv: readonly string[]): string | undefined {
       if (GLOBAL_OPTIONS_WITH_VALUE.has(a)) i++;
       continue;
     }
-    return a;
+    return i;
   }
   return undefined;
+}
+
+/** The subcommand named by argv, skipping global options and their values; undefined when none is named. */
+export function commandNameOf(argv: readonly string[]): string | undefined {
+  const i = commandIndexOf(argv);
+  return i === undefined ? undefined : argv[i];
 }
 
 /** Registers the command `only` when it is a known one, else every command. */
@@ -44,4 +51,5 @@ export async function registerCommands(program: Command, ctx: CommandContext, on
   const wanted = COMMANDS.filter(([name]) => name === only);
   const registers = await Promise.all((wanted.length > 0 ? wanted : COMMANDS).map(([, load]) => load()));
   for (const register of registers) register(program, ctx);
+  for (const cmd of program.commands) addCommandHelp(cmd);
 }

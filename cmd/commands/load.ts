@@ -16,6 +16,7 @@ import { formatReport, rowFor, type ReportFormat, type ReportRow } from '../../s
 import { UsageError } from '../../src/errors.js';
 import { buildLock, lockImage, previousFromLock } from '../../src/lock/build.js';
 import { writeLock } from '../../src/lock/io.js';
+import { resolveOutput } from '../../src/output/file.js';
 import type { LockChart, LockImage } from '../../src/lock/types.js';
 import { formatTarget, mapReferences, parseMappingMode, parseTarget } from '../../src/mapping/index.js';
 import { formatReference } from '../../src/reference/index.js';
@@ -48,6 +49,8 @@ export function registerLoad(program: Command, ctx: CommandContext): void {
       const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
       const mapping = parseMappingMode(flags.mapping ?? 'default');
       const bundle = path.resolve(ctx.io.cwd, bundleArg);
+      // refused before anything is pushed: a directory, or a missing parent directory
+      if (flags.lockOut) await resolveOutput(path.resolve(ctx.io.cwd, flags.lockOut), { label: '--lock-out' });
       const source = await openBundle(bundle);
       const regs = new Registries(ctx);
       try {
@@ -89,6 +92,7 @@ export function registerLoad(program: Command, ctx: CommandContext): void {
               source: { store: charts, repo: '', reference: art.manifest.digest },
               dest: { store: dest, repo, tag: art.tag },
               name: `chart ${art.name}:${art.version}`,
+              kind: 'chart',
             });
             const destination = `${target.host}/${repo}:${art.tag}`;
             sources.push(file);
@@ -111,7 +115,7 @@ export function registerLoad(program: Command, ctx: CommandContext): void {
               const fromBundle = lock?.charts.find((x) => x.file === c.file);
               return { name: c.name, version: c.version, file: c.file, ...(fromBundle?.digest ? { digest: fromBundle.digest } : {}), destination: c.destination };
             });
-          await writeLock(path.resolve(ctx.io.cwd, flags.lockOut), buildLock({ generator: `airlift ${VERSION}`, target: formatTarget(target), images: entries, charts: lockCharts }));
+          await writeLock(path.resolve(ctx.io.cwd, flags.lockOut), buildLock({ generator: `airlift ${VERSION}`, target: formatTarget(target), images: entries, charts: lockCharts }), '--lock-out');
         }
         throwIfFailed(results, 'loaded');
       } finally {

@@ -2,12 +2,15 @@
  * `airlift lock merge A.json B.json ... -o OUT.json`: one lock from the locks of
  * several shard workers or runs.
  * `airlift lock diff OLD NEW [-o text|json]`: images and charts added, removed and changed.
- * Both exit 0 when they could do their job, whatever the diff says.
+ * Both exit 0 when they could do their job, whatever the diff says; `lock diff
+ * --exit-code` exits 1 when the locks differ (as `git diff --exit-code`).
  */
+import path from 'node:path';
 import { Command, Option } from 'commander';
 import { diffLocks, formatDiffText, isEmptyDiff } from '../../src/lock/diff.js';
 import { formatLock, readLock, writeLock } from '../../src/lock/io.js';
 import { mergeLocks } from '../../src/lock/merge.js';
+import { resolveOutput } from '../../src/output/file.js';
 import type { CommandContext } from '../context.js';
 
 export function registerLock(program: Command, ctx: CommandContext): void {
@@ -20,11 +23,12 @@ export function registerLock(program: Command, ctx: CommandContext): void {
     .option('-o, --output <file>', 'write the merged lock here (atomically) instead of stdout')
     .action(async (files: string[], opts: { output?: string }) => {
       const log = ctx.logger();
+      if (opts.output && opts.output !== '-') await resolveOutput(path.resolve(ctx.io.cwd, opts.output), { label: '-o' });
       const inputs = [];
       for (const file of files) inputs.push({ file, lock: await readLock(file) });
       const merged = mergeLocks(inputs);
       if (opts.output && opts.output !== '-') {
-        await writeLock(opts.output, merged);
+        await writeLock(path.resolve(ctx.io.cwd, opts.output), merged, '-o');
         log.log('info', `merged ${files.length} lock(s), ${merged.images.length} image(s), into ${opts.output}`, {
           files: files.length,
           images: merged.images.length,
@@ -41,7 +45,8 @@ export function registerLock(program: Command, ctx: CommandContext): void {
     .argument('<old>', 'the earlier lock')
     .argument('<new>', 'the later lock')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
-    .action(async (oldFile: string, newFile: string, opts: { output: 'text' | 'json' }) => {
+    .option('--exit-code', 'exit 1 when the locks differ, 0 when they do not (as git diff --exit-code)', false)
+    .action(async (oldFile: string, newFile: string, opts: { output: 'text' | 'json'; exitCode: boolean }) => {
       const d = diffLocks(await readLock(oldFile), await readLock(newFile));
       if (opts.output === 'json') ctx.io.stdout.write(`${JSON.stringify(d, null, 2)}\n`);
       else ctx.io.stdout.write(formatDiffText(d));
@@ -58,5 +63,6 @@ export function registerLock(program: Command, ctx: CommandContext): void {
           charts: { added: d.charts.added.length, removed: d.charts.removed.length, changed: d.charts.changed.length },
         },
       );
+      if (opts.exitCode && !isEmptyDiff(d)) ctx.exitCode = 1;
     });
 }

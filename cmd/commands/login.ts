@@ -1,9 +1,13 @@
-/** `airlift login HOST -u USER --password-stdin`: verify credentials, then store them like `docker login`. */
+/**
+ * `airlift login HOST -u USER [--password-stdin]`: verify credentials, then store them like `docker login`.
+ * Without --password-stdin or -p, the password is asked for on the terminal without echo.
+ */
 import type { Command } from 'commander';
 import { UsageError } from '../../src/errors.js';
 import { normalizeLoginHost, storeLogin, verifyLogin } from '../../src/registry/login.js';
 import { readPassword } from '../../src/stdin.js';
 import type { CommandContext } from '../context.js';
+import { isTerminal, promptHidden } from '../prompt.js';
 import { registryOptionsFromContext } from '../registry-client.js';
 
 export function registerLogin(program: Command, ctx: CommandContext): void {
@@ -13,7 +17,7 @@ export function registerLogin(program: Command, ctx: CommandContext): void {
     .argument('<host>', 'registry host[:port]')
     .requiredOption('-u, --username <user>', 'user name')
     .option('-p, --password <password>', 'password (visible in the process list; prefer --password-stdin)')
-    .option('--password-stdin', 'read the password from stdin', false)
+    .option('--password-stdin', 'read the password from stdin (without either, airlift asks for it on a terminal, without echo)', false)
     .action(async (hostArg: string, o: { username: string; password?: string; passwordStdin: boolean }) => {
       const log = ctx.logger();
       const host = normalizeLoginHost(hostArg);
@@ -24,7 +28,10 @@ export function registerLogin(program: Command, ctx: CommandContext): void {
       else if (o.password !== undefined) {
         log.log('warn', 'using --password on the command line is insecure: it shows in the process list and shell history; use --password-stdin');
         password = o.password;
-      } else throw new UsageError('no password given', { hint: pipeHint });
+      } else if (isTerminal(ctx.io.stdin)) {
+        // as docker, helm and skopeo: asked for on the terminal, never echoed
+        password = await promptHidden(ctx.io.stdin, ctx.io.stderr, `Password for ${o.username}@${host}: `, { signal: ctx.io.signal, hint: pipeHint });
+      } else throw new UsageError('no password given', { hint: `${pipeHint} (on a terminal, airlift asks for it)` });
       if (password === '') throw new UsageError('the password is empty', { hint: 'pass a non-empty password on stdin' });
       await verifyLogin(host, o.username, password, registryOptionsFromContext(ctx));
       const stored = await storeLogin(ctx.io.env, host, o.username, password);

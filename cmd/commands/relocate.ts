@@ -8,12 +8,13 @@
  * with `-o -` or no -o), and optionally the pull Secret and runtime mirror
  * files. Everything is computed before anything is written.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { parseSetFileValues, parseSetJsonValues, parseSetValues, scanCharts } from '../../src/chart/index.js';
 import { InputError, NotFoundError, UsageError } from '../../src/errors.js';
 import { readLock } from '../../src/lock/io.js';
+import { resolveOutput, writeOutput } from '../../src/output/file.js';
 import { formatTarget, parseMappingMode, parseTarget, type MappingMode } from '../../src/mapping/index.js';
 import { parseReference } from '../../src/reference/index.js';
 import { readPassword } from '../../src/stdin.js';
@@ -30,7 +31,6 @@ import {
   renderOverrides,
   renderPullSecret,
   renderRegistriesConf,
-  writeFileAtomic,
   pullSecretFormsFromComments,
   type EmittedFile,
   type PullSecretForm,
@@ -108,6 +108,7 @@ export function registerRelocate(program: Command, ctx: CommandContext): void {
       if (charts.includes('-')) throw new UsageError('relocate needs charts, not rendered manifests ("-")', { hint: 'give chart directories or .tgz files' });
       const target = parseTarget(flags.to);
       const mode: MappingMode = parseMappingMode(flags.mapping);
+      await checkOutputs(flags, abs);
       const scanOpts = {
         ...scanValueOptions(flags, abs, ctx.io.cwd),
         annotations: flags.annotations,
@@ -180,10 +181,13 @@ export function registerRelocate(program: Command, ctx: CommandContext): void {
       }
       const emitted = flags.emit ? await emitFiles(ctx, flags, plan, scan.findings.map((f) => f.ref?.registry).filter((r): r is string => r !== undefined), target, mode) : [];
 
-      for (const e of emitted) await writeFileAtomic(path.join(abs(flags.emitDir!), e.path), e.content, 0o644, { mkdir: true });
-      if (secret !== undefined) await writeFileAtomic(abs(flags.secretOut!), secret, 0o600);
+      for (const e of emitted) await writeOutput(path.join(abs(flags.emitDir!), e.path), e.content, { mode: 0o644, mkdir: true, label: '--emit-dir file' });
+      if (secret !== undefined) {
+        if (flags.secretOut === '-') ctx.io.stdout.write(secret);
+        else await writeOutput(abs(flags.secretOut!), secret, { mode: 0o600, label: '--secret-out' });
+      }
       if (!flags.output || flags.output === '-') ctx.io.stdout.write(overrides);
-      else await writeFileAtomic(abs(flags.output), overrides, 0o644);
+      else await writeOutput(abs(flags.output), overrides, { mode: 0o644, label: '-o' });
 
       for (const u of plan.unrelocatable) {
         if (u.invalid) log.log('warn', `not relocated: ${formatPath(u.path) || u.file}: ${u.reason}`);
@@ -194,6 +198,19 @@ export function registerRelocate(program: Command, ctx: CommandContext): void {
         `${flags.output && flags.output !== '-' ? ` → ${flags.output}` : ''}${secret !== undefined ? `; pull Secret → ${flags.secretOut}` : ''}` +
         `${emitted.length > 0 ? `; ${emitted.length} ${flags.emit} file(s) → ${flags.emitDir}` : ''}`);
     });
+}
+
+/** Refuses, before any work, outputs that cannot be written: a directory as -o, a file as --emit-dir, two outputs on stdout. */
+async function checkOutputs(flags: RelocateFlags, abs: (p: string) => string): Promise<void> {
+  if (flags.secretOut === '-' && (!flags.output || flags.output === '-')) {
+    throw new UsageError('--secret-out - and the overrides would both go to stdout', { hint: 'write the overrides to a file with -o FILE, or the Secret with --secret-out FILE' });
+  }
+  if (flags.output && flags.output !== '-') await resolveOutput(abs(flags.output), { label: '-o' });
+  if (flags.secretOut && flags.secretOut !== '-') await resolveOutput(abs(flags.secretOut), { label: '--secret-out' });
+  if (flags.emitDir) {
+    const st = await stat(abs(flags.emitDir)).catch(() => undefined);
+    if (st && !st.isDirectory()) throw new UsageError(`--emit-dir ${flags.emitDir} is not a directory`, { hint: 'name a directory (it is created when missing)' });
+  }
 }
 
 /**

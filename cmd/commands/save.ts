@@ -7,15 +7,15 @@
  * to the output and renamed into place when complete; an interrupted run,
  * run again, reuses what was fetched.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { chartFileName, packageChartDir } from '../../src/bundle/charts.js';
 import type { CopyJob } from '../../src/copy/index.js';
 import { sourceReference, type WantedImage } from '../../src/copy/inputs.js';
 import { formatReport, rowFor } from '../../src/copy/report.js';
 import { sha256 } from '../../src/digest/index.js';
-import { openOciArchiveDestination, stagingDirFor } from '../../src/endpoint/oci-archive.js';
-import { InterruptedError, UsageError } from '../../src/errors.js';
+import { openOciArchiveDestination } from '../../src/endpoint/oci-archive.js';
+import { InterruptedError, UsageError, toAirliftError, withHint } from '../../src/errors.js';
 import { buildLock, lockImage } from '../../src/lock/build.js';
 import { formatLock } from '../../src/lock/io.js';
 import type { LockChart, LockImage } from '../../src/lock/types.js';
@@ -47,18 +47,22 @@ export function registerSave(program: Command, ctx: CommandContext): void {
     .argument('[chart...]', 'chart directories or packaged .tgz files');
   imageListOptions(chartValuesOptions(cmd), 'an extra image to save')
     .option('--config <file>', 'airlift.yaml naming charts, images and platforms')
-    .option('-o, --output <bundle.tar>', 'the bundle to write')
+    .option('-o, --output <bundle.tar>', 'the bundle to write (- for stdout; a FIFO or device is written into)')
     .option('--shard <I/N>', 'save only shard I of N (0 <= I < N), split by image; the charts go into shard 0');
   platformOption(cmd).action(async (charts: string[], flags: SaveFlags, command: Command) => {
-    if (!flags.output || flags.output === '-') throw new UsageError('save needs -o BUNDLE.tar (a file; the bundle is renamed into place when complete)');
+    if (!flags.output) throw new UsageError('save needs -o BUNDLE.tar (a file; the bundle is renamed into place when complete; - writes it to stdout)');
+    const toStdout = flags.output === '-';
+    if (toStdout && ctx.io.stdoutIsTTY) {
+      throw new UsageError('save -o - would write a tar archive to the terminal', { hint: 'redirect it (> bundle.tar) or pipe it into another command, or give -o BUNDLE.tar' });
+    }
     const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
     const { abs, platforms, concurrency, collected } = await readInputs(ctx, charts, flags, command);
-    const out = abs(flags.output);
+    const out = toStdout ? '-' : abs(flags.output);
     const images = filterShard(collected.images, (i) => i.formatted, shard);
     if (shard) ctx.logger().log('info', `shard ${formatShard(shard)}: ${images.length} of ${collected.images.length} images`, { shard: formatShard(shard), images: images.length, total: collected.images.length });
 
     const regs = new Registries(ctx);
-    const dest = await openOciArchiveDestination(out);
+    const dest = await openOciArchiveDestination(out, { stdout: ctx.io.stdout });
     try {
       const jobs: CopyJob[] = [];
       for (const img of images) {
@@ -91,17 +95,25 @@ export function registerSave(program: Command, ctx: CommandContext): void {
         const n = bundleName(images[i]!);
         return rowFor(r, images[i]!.formatted, `oci-archive:${flags.output}:${n.repo}:${n.tag}`);
       });
-      ctx.io.stdout.write(formatReport(rows, 'table'));
-      ctx.logger().log('info', `wrote ${flags.output}: ${entries.length} images, ${lockCharts.size} charts`);
+      // with the bundle on stdout, the report would corrupt it: stdout carries the bundle alone
+      if (!toStdout) ctx.io.stdout.write(formatReport(rows, 'table'));
+      ctx.logger().log('info', `wrote ${toStdout ? 'the bundle to stdout' : flags.output}: ${entries.length} images, ${lockCharts.size} charts`);
     } catch (err) {
-      // Interrupted: nothing is at the output path; say where the fetched blobs wait for a re-run.
+      // Nothing is at the output path; say where the fetched blobs wait for a re-run, and how to drop them.
+      const staging = dest.stagingDir;
+      const kept = await stat(staging).then(
+        (s) => s.isDirectory(),
+        () => false,
+      );
+      const resume = `what was fetched stays in ${staging}: run the same save again to resume, or remove it with rm -r ${staging}`;
       const stopped = err instanceof InterruptedError ? err : ctx.io.signal?.aborted ? ctx.io.signal.reason : undefined;
       if (stopped instanceof InterruptedError) {
         throw new InterruptedError(stopped.signal, {
           cause: err,
-          hint: `no bundle was written at ${flags.output}; what was fetched stays in ${stagingDirFor(out)}: run the same save again to resume`,
+          hint: `no bundle was written at ${flags.output}; ${resume}`,
         });
       }
+      if (kept) throw withHint(toAirliftError(err), `no bundle was written at ${flags.output}; ${resume}`);
       throw err;
     } finally {
       await dest.close();

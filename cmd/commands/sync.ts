@@ -4,7 +4,6 @@
  * Registry to registry, directly. Idempotent: an image whose destination tag
  * already has the source digest costs one HEAD at each side.
  */
-import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { readConfig, type AirliftConfig } from '../../src/config/index.js';
@@ -14,6 +13,7 @@ import { formatReport, rowFor, type ReportFormat } from '../../src/copy/report.j
 import { UsageError } from '../../src/errors.js';
 import { buildLock, lockImage, previousFromLock } from '../../src/lock/build.js';
 import { readLock, writeLock } from '../../src/lock/io.js';
+import { resolveOutput } from '../../src/output/file.js';
 import type { LockImage } from '../../src/lock/types.js';
 import { formatTarget, mapReferences, parseMappingMode, parseTarget, type MappingMode, type Target } from '../../src/mapping/index.js';
 import { formatReference } from '../../src/reference/index.js';
@@ -64,11 +64,8 @@ export async function readInputs(ctx: CommandContext, charts: string[], flags: I
 async function previousLock(ctx: CommandContext, file: string | undefined): Promise<Map<string, LockImage>> {
   const out = new Map<string, LockImage>();
   if (!file) return out;
-  try {
-    await access(file);
-  } catch {
-    return out;
-  }
+  // a device or FIFO (--lock-out /dev/stdout) holds no earlier lock, and reading a FIFO would wait for a writer
+  if ((await resolveOutput(file, { label: '--lock-out' })).kind !== 'file') return out;
   try {
     for (const img of (await readLock(file)).images) out.set(`${img.source} ${img.destination ?? ''}`, img);
   } catch (e) {
@@ -130,7 +127,7 @@ export function registerSync(program: Command, ctx: CommandContext): void {
         const entries = results
           .map((r, i) => lockImage({ result: r, source: images[i]!.formatted, destination: destNames[i]! }))
           .filter((e): e is LockImage => e !== undefined);
-        await writeLock(lockOut, buildLock({ generator: `airlift ${VERSION}`, target: formatTarget(target), images: entries }));
+        await writeLock(lockOut, buildLock({ generator: `airlift ${VERSION}`, target: formatTarget(target), images: entries }), '--lock-out');
       }
       throwIfFailed(results, 'synced');
     } finally {

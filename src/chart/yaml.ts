@@ -18,12 +18,39 @@ export const MAX_ALIAS_COUNT = 10_000;
 
 const OPTIONS = { maxAliasCount: MAX_ALIAS_COUNT, merge: true, uniqueKeys: false } as const;
 
-function wrap(err: unknown, file: string): Error {
+/**
+ * The line `line` (1-based) of `text` and a caret under column `col`, as compilers show them. Tabs
+ * before the column are kept so the caret lines up; a long line is cut around the column.
+ */
+export function codeFrame(text: string, line: number, col: number): string {
+  const src = text.split(/\r?\n/)[line - 1];
+  if (src === undefined) return '';
+  let start = 0;
+  let shown = src;
+  if (src.length > 120) {
+    start = Math.max(0, Math.min(col - 60, src.length - 120));
+    shown = `${start > 0 ? '…' : ''}${src.slice(start, start + 120)}${start + 120 < src.length ? '…' : ''}`;
+  }
+  const before = src.slice(start, Math.max(start, col - 1)).replace(/[^\t]/g, ' ');
+  const gutter = String(line);
+  return `  ${gutter} | ${shown}\n  ${' '.repeat(gutter.length)} | ${start > 0 ? ' ' : ''}${before}^`;
+}
+
+function wrap(err: unknown, file: string, text?: string): Error {
   const msg = err instanceof Error ? err.message : String(err);
   if (/alias/i.test(msg) && /count|excessive|resource/i.test(msg)) {
     return new TooLargeError(`${file}: YAML alias expansion exceeds ${MAX_ALIAS_COUNT} nodes`, {
       cause: err,
       hint: 'the file expands aliases too many times (a "billion laughs" document?); remove the aliases',
+    });
+  }
+  const pos = (err as { linePos?: Array<{ line: number; col: number }> }).linePos?.[0];
+  const reason = msg.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+  if (pos && text !== undefined) {
+    const frame = codeFrame(text, pos.line, pos.col);
+    return new InputError(`${file}: invalid YAML at line ${pos.line}, column ${pos.col}: ${reason}${frame ? `\n${frame}` : ''}`, {
+      cause: err,
+      hint: `fix the YAML at line ${pos.line} of ${file} (check indentation and quoting) and run again`,
     });
   }
   return new InputError(`${file}: invalid YAML: ${msg.split('\n')[0]}`, {
@@ -37,7 +64,7 @@ export function parseYaml(text: string, file: string): unknown {
   try {
     return yamlLib().parse(text, OPTIONS) ?? null;
   } catch (err) {
-    throw wrap(err, file);
+    throw wrap(err, file, text);
   }
 }
 
@@ -64,7 +91,10 @@ export function parseYamlDocuments(text: string, file: string): unknown[] {
   const list = Array.isArray(docs) ? docs : [docs];
   const out: unknown[] = [];
   for (const [i, d] of list.entries()) {
-    if (d.errors.length > 0) throw wrap(new Error(`document ${i + 1}: ${d.errors[0]!.message}`), file);
+    if (d.errors.length > 0) {
+      const first = d.errors[0]!;
+      throw first.linePos ? wrap(first, file, text) : wrap(new Error(`document ${i + 1}: ${first.message}`), file);
+    }
     let v: unknown;
     try {
       v = d.toJS({ maxAliasCount: MAX_ALIAS_COUNT });

@@ -94,7 +94,7 @@ export interface SchedulerOptions {
   limit: LimitFunction;
   logger: Logger;
   signal?: AbortSignal;
-  onBytes?: (image: string, bytes: number) => void;
+  onBytes?: (image: string, bytes: number, digest: string) => void;
 }
 
 export class BlobScheduler {
@@ -160,6 +160,8 @@ export class BlobScheduler {
         this.opts.logger.log('debug', `${dest.description} declined to mount ${desc.digest} from ${from} into ${req.destRepo}`);
       }
     }
+    // known to move: progress adds it to the bytes to transfer
+    this.opts.logger.event('blob.start', { image: req.image, digest: desc.digest, size: desc.size });
     await limit(() => this.transfer(req));
     st.add(desc.digest, repo);
     return 'uploaded';
@@ -196,7 +198,7 @@ export class BlobScheduler {
     const { source, dest, desc, image } = req;
     const what = `blob ${desc.digest} of ${image} (from ${source.description})`;
     const onBytes = this.opts.onBytes;
-    const meter = new MeteredStream(what, desc, onBytes ? (n) => onBytes(image, n) : () => undefined, req.capture === true);
+    const meter = new MeteredStream(what, desc, onBytes ? (n) => onBytes(image, n, desc.digest) : () => undefined, req.capture === true);
     let body: Readable | undefined;
     try {
       body = await source.getBlob(req.srcRepo, desc, this.opts.signal);

@@ -46,7 +46,8 @@ class Run {
     const name = jobName(job);
     const result: CopyResult = { job, name, status: 'failed', blobs: emptyCounts(), manifests: 0 };
     const { logger, signal } = this.opts;
-    logger.event('image.start', { image: name });
+    const kind = job.kind ?? 'image';
+    logger.event('image.start', { image: name, kind });
     try {
       await this.copyInto(job, name, result);
     } catch (err) {
@@ -58,6 +59,7 @@ class Run {
     signal?.throwIfAborted();
     logger.event('image.done', {
       image: name,
+      kind,
       status: result.status,
       ...(result.digest ? { digest: result.digest } : {}),
       ...(result.error ? { error: result.error.toJSON() } : {}),
@@ -283,7 +285,12 @@ function throwFirst(settled: PromiseSettledResult<unknown>[]): void {
  * plan, before the copy itself.
  */
 export async function copyImages(jobs: readonly CopyJob[], opts: CopyOptions): Promise<CopyResult[]> {
-  const work = jobs.some((j) => j.dest.store.prepare) ? await planFirst(jobs, opts) : jobs;
+  const planned = jobs.some((j) => j.dest.store.prepare);
+  const counts = { images: jobs.filter((j) => (j.kind ?? 'image') === 'image').length, charts: jobs.filter((j) => j.kind === 'chart').length };
+  const work = planned ? await planFirst(jobs, opts, counts) : jobs;
+  // What is to be done, before any image starts. A destination that is told the plan (a bundle)
+  // knows every blob and its size; a registry learns them image by image (blob.start events).
+  if (!planned) opts.logger.event('plan', counts);
   const run = new Run(opts);
   const images = pLimit(Math.max(2, opts.concurrency * 2));
   const results = await Promise.all(work.map((job) => images(() => run.copy(job))));
@@ -299,7 +306,7 @@ export async function copyImages(jobs: readonly CopyJob[], opts: CopyOptions): P
  * jobs come back reading through a CachingSource so that the real pass reads
  * no manifest twice.
  */
-async function planFirst(jobs: readonly CopyJob[], opts: CopyOptions): Promise<CopyJob[]> {
+async function planFirst(jobs: readonly CopyJob[], opts: CopyOptions, counts: { images: number; charts: number }): Promise<CopyJob[]> {
   const sources = new Map<ImageSource, CachingSource>();
   const planners = new Map<ImageDestination, PlanningDestination>();
   const cached = (s: ImageSource): CachingSource => {
@@ -319,6 +326,15 @@ async function planFirst(jobs: readonly CopyJob[], opts: CopyOptions): Promise<C
   const planning = jobs.filter((j) => j.dest.store.prepare);
   await Promise.all(planning.map((j) => images(() => run.copy({ ...j, source: { ...j.source, store: cached(j.source.store) }, dest: { ...j.dest, store: planner(j.dest.store) } }))));
   opts.signal?.throwIfAborted();
-  for (const [store, p] of planners) await store.prepare!(p.plan(), opts.signal);
+  const plans = [...planners].map(([store, p]) => [store, p.plan()] as const);
+  const distinct = new Map<string, number>();
+  for (const [, plan] of plans) {
+    // the blobs that stream (manifests are written when the destination is prepared)
+    for (const b of plan.blobs) distinct.set(b.digest, b.size);
+  }
+  let bytes = 0;
+  for (const size of distinct.values()) bytes += size;
+  opts.logger.event('plan', { ...counts, blobs: distinct.size, bytes });
+  for (const [store, plan] of plans) await store.prepare!(plan, opts.signal);
   return jobs.map((j) => (j.dest.store.prepare ? { ...j, source: { ...j.source, store: cached(j.source.store) } } : j));
 }

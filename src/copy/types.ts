@@ -22,6 +22,8 @@ export interface CopyJob {
   };
   /** Name for messages and events: the full source reference. Defaults to repo:reference. */
   name?: string;
+  /** What the job carries, for counts and events: an image (default) or a chart stored as an OCI artifact. */
+  kind?: 'image' | 'chart';
   /**
    * What an earlier run recorded for this image (a lock entry). When the
    * destination already holds `digest`, its platforms are reused instead of
@@ -47,8 +49,8 @@ export interface CopyOptions {
    * lock entry gives them (costs a manifest GET at the source). Default false.
    */
   describeSkipped?: boolean;
-  /** Called with byte counts as blob data flows (progress displays). */
-  onBytes?: (image: string, bytes: number) => void;
+  /** Called with byte counts as blob data flows (progress displays); `digest` names the blob. */
+  onBytes?: (image: string, bytes: number, digest: string) => void;
 }
 
 export type CopyStatus = 'copied' | 'skipped' | 'failed';

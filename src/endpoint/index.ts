@@ -10,6 +10,7 @@
  */
 import { UsageError } from '../errors.js';
 import { splitRefName } from '../layout/index-json.js';
+import type { Writable } from 'node:stream';
 import { parseReference } from '../reference/index.js';
 import { openOciArchiveDestination, openOciArchiveSource } from './oci-archive.js';
 import { openOciDirDestination, openOciDirSource } from './oci-dir.js';
@@ -63,6 +64,8 @@ export type RegistryEndpointFactory = (host: string) => (ImageSource & ImageDest
 export interface OpenEndpointOptions {
   /** Needed for docker:// endpoints. */
   registry?: RegistryEndpointFactory;
+  /** Where `oci-archive:-` writes the archive (stdout). */
+  stdout?: Writable;
 }
 
 export interface OpenedSource {
@@ -119,7 +122,7 @@ export async function openDestination(spec: EndpointSpec, opts: OpenEndpointOpti
     case 'oci-dir':
       return named(await openOciDirDestination(spec.path!));
     case 'oci-archive':
-      return named(await openOciArchiveDestination(spec.path!));
+      return named(await openOciArchiveDestination(spec.path!, opts.stdout ? { stdout: opts.stdout } : {}));
   }
 }
 

@@ -6,12 +6,16 @@
  * staging directory next to the output (`<out>.airlift-staging/`, kept when
  * the run fails so a re-run reuses what was fetched), streams every blob to
  * its final place, and renames the finished archive to the output path, which
- * never holds a partial file.
+ * never holds a partial file. A character device or FIFO output is never
+ * replaced: the finished archive is written into it.
  */
+import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
-import { BundleError, NotFoundError, UsageError } from '../errors.js';
+import type { Readable, Writable } from 'node:stream';
+import { BundleError, UsageError } from '../errors.js';
+import { resolveOutput } from '../output/file.js';
 import type { Descriptor, RawManifest } from '../oci/types.js';
 import { emptyLayoutIndex, findEntry, namedDescriptor, serializeLayoutIndex, setIndexEntry, sortedIndex, type LayoutIndex } from '../layout/index-json.js';
 import { INDEX_FILE, OCI_LAYOUT_FILE, safeEntryPath } from '../layout/paths.js';
@@ -53,8 +57,14 @@ export async function openOciArchiveSource(file: string): Promise<OciArchiveSour
   return new OciArchiveSource(await LayoutReader.open(tar), tar);
 }
 
-export function stagingDirFor(out: string): string {
-  return `${out}.airlift-staging`;
+/**
+ * The staging directory of an archive written at `out`: next to it, or for a device or FIFO
+ * (`stream`), where no directory can sit beside it, in the temporary directory (one per user and path).
+ */
+export function stagingDirFor(out: string, stream = false): string {
+  if (!stream) return `${out}.airlift-staging`;
+  const who = typeof process.getuid === 'function' ? process.getuid() : 0;
+  return path.join(os.tmpdir(), `airlift-staging-${who}-${createHash('sha256').update(path.resolve(out)).digest('hex').slice(0, 16)}`);
 }
 
 /**
@@ -70,23 +80,31 @@ export class OciArchiveDestination implements ImageDestination {
   private readonly index: LayoutIndex = emptyLayoutIndex();
   private tar?: PlannedTar;
 
-  private constructor(readonly output: string) {}
+  private constructor(
+    readonly output: string,
+    /** The output is a character device, a FIFO or stdout: the archive is written into it, not renamed over it. */
+    private readonly stream: boolean,
+    /** `-`: the archive is written here (stdout), which stays open. */
+    private readonly into?: Writable,
+  ) {}
 
-  /** Checks the output location; the staging directory is opened by prepare(). */
-  static async open(output: string): Promise<OciArchiveDestination> {
-    const out = path.resolve(output);
-    const parent = path.dirname(out);
-    try {
-      if (!(await stat(parent)).isDirectory()) throw new Error('not a directory');
-    } catch {
-      throw new NotFoundError(`cannot write ${output}: directory ${parent} does not exist`, { hint: 'create it or choose another -o path' });
+  /**
+   * Checks the output location (a directory, a socket, a missing parent are refused); the staging
+   * directory is opened by prepare(). `-` writes the finished archive to `opts.stdout`.
+   */
+  static async open(output: string, opts: { stdout?: Writable } = {}): Promise<OciArchiveDestination> {
+    if (output === '-') {
+      if (!opts.stdout) throw new UsageError('an archive cannot be written to "-" (stdout) here', { hint: 'give a file name' });
+      return new OciArchiveDestination('-', true, opts.stdout);
     }
-    try {
-      if ((await stat(out)).isDirectory()) throw new UsageError(`${output} is a directory; expected a bundle file name`, { hint: 'for a layout directory use oci:DIR' });
-    } catch (err) {
-      if (err instanceof UsageError) throw err;
-    }
-    return new OciArchiveDestination(out);
+    const target = await resolveOutput(output);
+    if (target.kind === 'stream') return new OciArchiveDestination(target.path, true);
+    return new OciArchiveDestination(path.resolve(output), false);
+  }
+
+  /** Where the archive is staged until it is complete (kept when the run fails, for a re-run). */
+  get stagingDir(): string {
+    return stagingDirFor(this.output === '-' ? path.resolve('-') : this.output, this.stream);
   }
 
   get description(): string {
@@ -97,7 +115,7 @@ export class OciArchiveDestination implements ImageDestination {
   async prepare(plan: StorePlan, signal?: AbortSignal): Promise<void> {
     if (this.tar) throw new BundleError(`${this.description} was already prepared`, { hint: 'this is a bug; run again' });
     const blobs = [...plan.blobs, ...plan.manifests.map((m) => ({ digest: m.digest, size: m.bytes.byteLength }))];
-    this.tar = await PlannedTar.open(stagingDirFor(this.output), blobs, signal);
+    this.tar = await PlannedTar.open(this.stagingDir, blobs, signal);
     for (const m of plan.manifests) {
       if (!this.tar.has(m.digest, m.bytes.byteLength)) await this.tar.writeBytes({ digest: m.digest, size: m.bytes.byteLength }, m.bytes);
     }
@@ -152,9 +170,9 @@ export class OciArchiveDestination implements ImageDestination {
       const data = this.extras.get(name)!;
       tail.push({ name, data: typeof data === 'string' ? { path: data, size: (await stat(data)).size } : data });
     }
-    const tar = this.tar ?? (await PlannedTar.open(stagingDirFor(this.output), [], signal));
+    const tar = this.tar ?? (await PlannedTar.open(this.stagingDir, [], signal));
     this.tar = tar;
-    await tar.finish(tail, this.output, signal);
+    await tar.finish(tail, this.output, signal, { stream: this.stream, ...(this.into ? { into: this.into } : {}) });
   }
 
   /** Without commit(), what was stored stays in the staging directory for a re-run; nothing is written at the output path. */
@@ -163,6 +181,6 @@ export class OciArchiveDestination implements ImageDestination {
   }
 }
 
-export async function openOciArchiveDestination(output: string): Promise<OciArchiveDestination> {
-  return OciArchiveDestination.open(output);
+export async function openOciArchiveDestination(output: string, opts: { stdout?: Writable } = {}): Promise<OciArchiveDestination> {
+  return OciArchiveDestination.open(output, opts);
 }

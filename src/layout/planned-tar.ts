@@ -19,7 +19,7 @@
  * fetched again.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { access, appendFile, mkdir, open, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
@@ -241,10 +241,12 @@ export class PlannedTar {
 
   /**
    * Appends `tail` after the blobs, ends the archive, fsyncs it and renames
-   * it to `output`; then removes the staging directory. Throws, writing
+   * it to `output` (or, with `stream`, copies it into `output`, a device or
+   * FIFO that a rename would replace, or into `into`, stdout, left open);
+   * then removes the staging directory. Throws, writing
    * nothing at `output`, when a planned blob is missing.
    */
-  async finish(tail: readonly TarInput[], output: string, signal?: AbortSignal): Promise<void> {
+  async finish(tail: readonly TarInput[], output: string, signal?: AbortSignal, opts: { stream?: boolean; into?: Writable } = {}): Promise<void> {
     const missing = this.missing();
     if (missing.length) {
       throw new BundleError(`cannot write ${output}: blob ${missing[0]} was not stored${missing.length > 1 ? ` (nor ${missing.length - 1} more)` : ''}`, {
@@ -257,6 +259,14 @@ export class PlannedTar {
       await this.fh.truncate(size);
       await this.fh.sync();
       await this.fh.close();
+      if (opts.stream) {
+        // a device or FIFO: its node stays, the finished archive is written into it
+        const from = createReadStream(this.partial, { highWaterMark: STREAM_CHUNK });
+        if (opts.into) await pipeline(from, opts.into, { signal, end: false });
+        else await pipeline(from, createWriteStream(output, { flags: 'w' }), { signal });
+        await rm(this.dir, { recursive: true, force: true });
+        return;
+      }
       await rename(this.partial, output);
     } catch (err) {
       throw ioFailure(`bundle ${output}`, err);

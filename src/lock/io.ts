@@ -1,12 +1,11 @@
 /**
  * Reading and writing airlift.lock.json files. Reads validate (InputError naming
- * the file and field); writes are atomic (temporary file in the same directory,
+ * the file and field); writes are atomic for files (temporary file in the same directory,
  * then rename) so an interrupted write never leaves a half-written lock.
  */
-import { randomBytes } from 'node:crypto';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import { AirliftError, InputError, IoError, NotFoundError } from '../errors.js';
+import { readFile } from 'node:fs/promises';
+import { InputError, IoError, NotFoundError } from '../errors.js';
+import { writeOutput } from '../output/file.js';
 import type { Lock } from './types.js';
 import { formatLock, parseLock } from './validate.js';
 
@@ -26,21 +25,10 @@ export async function readLock(file: string): Promise<Lock> {
   return parseLock(text, file);
 }
 
-/** Writes a lock atomically in its canonical form (stable key order, images sorted by source). */
-export async function writeLock(file: string, lock: Lock): Promise<void> {
-  const text = formatLock(lock);
-  const dir = path.dirname(path.resolve(file));
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  try {
-    await writeFile(tmp, text, { flag: 'wx', mode: 0o644 });
-    await rename(tmp, file);
-  } catch (e) {
-    await rm(tmp, { force: true }).catch(() => undefined);
-    if (e instanceof AirliftError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') {
-      throw new NotFoundError(`cannot write lock file ${file}: directory ${dir} does not exist`, { cause: e, hint: 'create the directory first' });
-    }
-    throw new IoError(`cannot write lock file ${file}: ${(e as Error).message}`, { cause: e });
-  }
+/**
+ * Writes a lock in its canonical form (stable key order, images sorted by source): atomically for a
+ * file, straight into a device or FIFO (see src/output/file.ts). `label` names the flag in errors.
+ */
+export async function writeLock(file: string, lock: Lock, label = 'lock file'): Promise<void> {
+  await writeOutput(file, formatLock(lock), { mode: 0o644, label });
 }

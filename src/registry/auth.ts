@@ -50,6 +50,18 @@ export class Authenticator {
     });
   }
 
+  /**
+   * The error for a registry that still answers 401 after authentication: no credentials stored
+   * for the host (and where they were looked for), or the stored ones refused: two different fixes.
+   */
+  async refused(host: string, repository: string | undefined, what: string): Promise<AuthError> {
+    const cred = await this.credentials.get(host, repository).catch(() => undefined);
+    if (!cred) return noCredentials(host, this.credentials, what);
+    return new AuthError(host, `credentials for ${host} refused: ${host} refused the credentials from ${cred.source} for ${what}`, {
+      hint: `the user name, password or token stored for ${host} is wrong or expired: store new ones with airlift login ${host} -u USER`,
+    });
+  }
+
   /** Forgets a token the registry refused (next header() fetches a new one). */
   invalidate(state: AuthState, headerValue: string | undefined): void {
     if (headerValue?.startsWith('Bearer ')) this.tokens.invalidate(state.host, headerValue.slice(7));
@@ -106,7 +118,10 @@ export class Authenticator {
       const ctx = { host: state.host, method: 'GET', url: realmUrl.toString(), what: `a token for ${scopeStrings.join(' ') || state.host}` };
       if (res.statusCode === 401 || res.statusCode === 403) {
         await res.body.dump();
-        throw new AuthError(state.host, describeRefusal(state.host, cred, scopeStrings));
+        if (!cred) throw noCredentials(state.host, this.credentials, `a token for ${scopeStrings.join(' ') || state.host}`);
+        throw new AuthError(state.host, describeRefusal(state.host, cred, scopeStrings), {
+          hint: `the user name, password or token stored for ${state.host} is wrong or expired: store new ones with airlift login ${state.host} -u USER`,
+        });
       }
       throw await errorFromResponse(res.statusCode, res.body, ctx);
     }
@@ -130,9 +145,16 @@ export function basicHeader(username: string, password: string): string {
   return `Basic ${v}`;
 }
 
-function describeRefusal(host: string, cred: Credential | undefined, scopes: string[]): string {
-  if (!cred) return `${host} requires credentials and none were found for it (token scopes: ${scopes.join(' ')})`;
-  return `the token server of ${host} refused the credentials from ${cred.source} (token scopes: ${scopes.join(' ')})`;
+function describeRefusal(host: string, cred: Credential, scopes: string[]): string {
+  return `credentials for ${host} refused: the token server of ${host} refused the credentials from ${cred.source} (token scopes: ${scopes.join(' ')})`;
+}
+
+/** "No credentials stored for HOST (looked in …)": the fix is to store some, not to change them. */
+export function noCredentials(host: string, credentials: CredentialResolver, what: string): AuthError {
+  const places = credentials.lookedIn?.() ?? [];
+  return new AuthError(host, `no credentials stored for ${host}${places.length ? ` (looked in ${places.join(', ')})` : ''}, and ${host} requires them for ${what}`, {
+    hint: `store them with airlift login ${host} -u USER (or docker login), or give a pull Secret with --auth-from-secret FILE`,
+  });
 }
 
 /** Scopes named in an insufficient_scope challenge (to be merged with ours on retry). */

@@ -151,11 +151,13 @@ export function networkError(err: unknown, ctx: { host: string; method: string; 
   if (isTlsError(err)) {
     return new NetworkError(`TLS connection to ${ctx.host} failed (${code}: ${msg}) during ${where}`, {
       cause: err,
+      host: ctx.host,
       hint: `trust the registry's CA with --ca-file FILE, or (unsafe) --insecure-skip-tls-verify; use --plain-http ${ctx.host} if it speaks plain HTTP`,
     });
   }
   return new NetworkError(`cannot reach ${ctx.host}: ${code ? `${code}: ` : ''}${msg} (${where})`, {
     cause: err,
+    host: ctx.host,
     hint: 'check that the registry is running and reachable from here',
   });
 }

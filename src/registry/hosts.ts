@@ -45,6 +45,16 @@ export function apiHost(registry: string): string {
   return registry === 'docker.io' || registry === 'index.docker.io' ? 'registry-1.docker.io' : registry;
 }
 
+/**
+ * The hosts a pull from `registry` connects to, for firewall allowlists: its API host, and for
+ * Docker Hub also its token server and the CDN its blob downloads are redirected to.
+ */
+export function connectedHosts(registry: string): string[] {
+  const api = apiHost(registry);
+  if (api === 'registry-1.docker.io') return ['registry-1.docker.io', 'auth.docker.io', 'production.cloudflare.docker.com'];
+  return [api];
+}
+
 /** Keys under which credential files may store a registry (Docker Hub has several). */
 export function credentialKeys(registry: string): string[] {
   if (registry === 'docker.io' || registry === 'index.docker.io' || registry === 'registry-1.docker.io') {

@@ -119,6 +119,10 @@ export class Requester {
           continue;
         }
       }
+      if (status === 401 && sameOrigin) {
+        await res.body.dump();
+        throw await this.auth.refused(spec.host, scopes[0]?.name, spec.what);
+      }
       throw await errorFromResponse(status, res.body, { host: spec.host, method: spec.method, url, what: spec.what });
     }
   }

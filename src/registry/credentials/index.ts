@@ -96,6 +96,9 @@ export function createCredentialResolver(opts: CredentialOptions = {}): Credenti
     return undefined;
   };
   return {
+    lookedIn(): string[] {
+      return [...(opts.authFromSecret ?? []), ...containersAuthPaths(env), `${dockerConfigPath(env)} (with its credential helpers)`];
+    },
     get(host: string, repository?: string): Promise<Credential | undefined> {
       const key = `${host}/${repository ?? ''}`;
       let p = cache.get(key);
@@ -116,5 +119,6 @@ export function staticCredentials(host: string, cred: Omit<Credential, 'source'>
       if (h === host) return { ...cred, source: 'command line' };
       return fallback?.get(h, repository);
     },
+    lookedIn: () => ['the command line', ...(fallback?.lookedIn?.() ?? [])],
   };
 }

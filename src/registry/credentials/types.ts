@@ -13,6 +13,8 @@ export interface Credential {
 export interface CredentialResolver {
   /** Credentials for `host` (e.g. "127.0.0.1:5000"), optionally scoped to `repository`. */
   get(host: string, repository?: string): Promise<Credential | undefined>;
+  /** Where credentials are looked for, in order (for "no credentials stored" messages). */
+  lookedIn?(): string[];
 }
 
 /** An `auths` entry as docker config.json / containers auth.json store it. */

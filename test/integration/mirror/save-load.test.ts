@@ -4,7 +4,7 @@
  * by verify and load, and load pushes no manifest naming the bad blob.
  */
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, mkdtemp, open, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -61,6 +61,15 @@ describe('save → load (real registries)', () => {
     for (const img of layout.images) expect(r.stdout).toContain(full(img.name, img.tag));
   });
 
+  it('save -o - writes the same bundle, byte for byte, to stdout and nothing else there (issue #17, trap 2)', async () => {
+    const extra = layout.images.filter((i) => i.name === 'fixtures/gamma' || i.name === 'fixtures/multi');
+    const r = await runCli([...plain(), 'save', chartDir, ...extra.flatMap((i) => ['--image', full(i.name, i.tag)]), '-o', '-'], { cwd: tmp });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/wrote the bundle to stdout: /);
+    expect(r.stdoutBuffer.equals(await readFile(bundle))).toBe(true);
+    expect((await readdir(tmp)).filter((n) => n === '-' || n.includes('staging'))).toEqual([]);
+  });
+
   it('skopeo copies every OCI image out of the bundle by its full reference, digests unchanged', async () => {
     // skopeo 1.9's oci-archive transport sees only entries with OCI media types (not the Docker schema 2 image)
     for (const img of layout.images.filter((i) => i.format === 'oci')) {
@@ -81,6 +90,9 @@ describe('save → load (real registries)', () => {
     const r = await runCli([...plain(), 'load', bundle, '--to', `${dst.host}/mirror`, '--lock-out', lockOut, '-o', 'json']);
     expect(r.stderr).not.toMatch(/error/);
     expect(r.code).toBe(0);
+    // the summary counts the chart as a chart, never as an image (issue #17, trap 6)
+    expect(r.stderr).toMatch(new RegExp(`^${layout.images.length} images: ${layout.images.length} copied, 0 already there, 0 failed; 1 chart: 1 copied, 0 already there, 0 failed · `, 'm'));
+    expect(r.stderr).toMatch(/^copied chart demo:0\.1\.0 /m);
     const rows = JSON.parse(r.stdout) as Array<{ kind: string; source: string; destination: string; digest: string; status: string }>;
     for (const img of layout.images) {
       expect(await skopeoInspectDigest(dst, `mirror/${img.name}:${img.tag}`)).toBe(img.digest);
@@ -104,6 +116,21 @@ describe('save → load (real registries)', () => {
     const none = await runCli([...plain(), 'verify', '--to', `${dst.host}/elsewhere`, bundle]);
     expect(none.code).not.toBe(0);
     expect(none.stderr).toContain('missing');
+  });
+
+  it('--json: a plan event first, charts as charts (kind chart), byte progress, a typed summary last', async () => {
+    const r = await runCli([...plain(), '--json', 'load', bundle, '--to', `${dst.host}/json-events`]);
+    expect(r.code, r.stderr).toBe(0);
+    const events = r.stderr.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(events[0]).toMatchObject({ type: 'plan', images: layout.images.length, charts: 1 });
+    const done = events.filter((e) => e.type === 'image.done');
+    expect(done.filter((e) => e.kind === 'chart').map((e) => e.image)).toEqual(['chart demo:0.1.0']);
+    expect(done.filter((e) => e.kind === 'image')).toHaveLength(layout.images.length);
+    const summary = events.findLast((e) => e.type === 'summary');
+    expect(summary).toMatchObject({ images: layout.images.length, copied: layout.images.length, charts: { total: 1, copied: 1, failed: 0 } });
+    expect(events.filter((e) => e.type === 'blob.start').length).toBeGreaterThan(0);
+    // nothing on stderr is free text
+    expect(events.every((e) => typeof e.type === 'string')).toBe(true);
   });
 
   it('a bundle with one byte changed in one blob fails verify and load, naming the blob; load pushes no manifest naming it', async () => {

@@ -51,7 +51,8 @@ describe('airlift images', () => {
     expect(y.stdout).toMatch(/ref: mirror.example:5000\/k8ssandra\/cass-operator:v1.8.0/);
     expect(y.stdout).toMatch(/ref: quay.io\/prometheus\/prometheus:v2.22.1/);
     const h = await runCli(['images', k8ssandra, '--hosts', '--set', 'stargate.image.registry=mirror.example:5000']);
-    expect(h.stdout).toBe('docker.io\nmirror.example:5000\nquay.io\n');
+    // the hosts airlift connects to beside the names the images use: Docker Hub is served by registry-1.docker.io
+    expect(h.stdout).toBe('auth.docker.io\ndocker.io\nmirror.example:5000\nproduction.cloudflare.docker.com\nquay.io\nregistry-1.docker.io\n');
   });
 
   it('--set-json and --set-file, in helm order: -f < --set-json < --set < --set-string < --set-file; --set-file paths relative to the working directory', async () => {

@@ -40,7 +40,7 @@ describe('interrupted runs', () => {
   for (const [what, argv] of [
     ['images - (rendered manifests)', ['images', '-']],
     ['login --password-stdin', ['login', '127.0.0.1:9', '-u', 'u', '--password-stdin']],
-    ['relocate --password-stdin', ['relocate', CHART, '--to', '127.0.0.1:9/m', '--pull-secret', 'mirror', '--secret-out', '-', '--username', 'u', '--password-stdin']],
+    ['relocate --password-stdin', ['relocate', CHART, '--to', '127.0.0.1:9/m', '--pull-secret', 'mirror', '--secret-out', '-', '-o', '/dev/null', '--username', 'u', '--password-stdin']],
   ] as const) {
     it(`${what}: SIGINT while it waits on stdin stops it at once (exit 130)`, async () => {
       const r = await runInterruptedWaitingOnStdin([...argv]);

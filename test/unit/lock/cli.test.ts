@@ -93,6 +93,20 @@ describe('airlift lock diff', () => {
     expect(JSON.parse((await runCli(['lock', 'diff', o, o, '-o', 'json'])).stdout)).toEqual({ added: [], removed: [], changed: [], charts: { added: [], removed: [], changed: [] } });
   });
 
+  it('--exit-code exits 1 when the locks differ and 0 when they do not, printing the same diff (as git diff --exit-code)', async () => {
+    const o = await put('ec-old.json', lock([img('docker.io/a/a:1', 'a')]));
+    const n = await put('ec-new.json', lock([img('docker.io/a/a:1', 'a2')]));
+    const differ = await runCli(['lock', 'diff', '--exit-code', o, n]);
+    expect(differ.code, differ.stderr).toBe(1);
+    expect(differ.stdout).toBe(`~ docker.io/a/a:1 ${dg('a')} → ${dg('a2')}\n`);
+    expect(differ.stderr).not.toMatch(/error/);
+    expect((await runCli(['lock', 'diff', o, n, '--exit-code', '-o', 'json'])).code).toBe(1);
+    const same = await runCli(['lock', 'diff', '--exit-code', o, o]);
+    expect([same.code, same.stdout]).toEqual([0, '']);
+    // an error is never 1: a missing file is still "not found"
+    expect((await runCli(['lock', 'diff', '--exit-code', o, p('missing-ec.json')])).code).toBe(5);
+  });
+
   it('refuses an unknown output format and a missing file', async () => {
     const o = await put('x.json', lock([]));
     expect((await runCli(['lock', 'diff', o, o, '-o', 'yaml'])).code).toBe(2);
