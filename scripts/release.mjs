@@ -60,7 +60,8 @@ async function bundle(format, outfile) {
     legalComments: 'eof',
     metafile: true,
     logLevel: 'warning',
-    define: { __AIRLIFT_VERSION__: JSON.stringify(pkg.version) },
+    // The version (no package.json beside these forms), and which form runs (where save --include-self looks).
+    define: { __AIRLIFT_VERSION__: JSON.stringify(pkg.version), __AIRLIFT_FORM__: JSON.stringify(format === 'esm' ? 'mjs' : 'executable') },
     // Node built-ins only: the ESM file gets a `require` for the CommonJS packages' built-in requires.
     banner: format === 'esm' ? { js: "import { createRequire as __airliftCreateRequire } from 'node:module';\nconst require = __airliftCreateRequire(import.meta.url);" } : {},
     plugins: [followCreateRequire],

@@ -10,6 +10,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { chartFileName, packageChartDir } from '../../src/bundle/charts.js';
+import { lockFiles, readRelease, releaseDir } from '../../src/bundle/self.js';
 import type { CopyJob } from '../../src/copy/index.js';
 import { sourceReference, type WantedImage } from '../../src/copy/inputs.js';
 import { formatReport, rowFor } from '../../src/copy/report.js';
@@ -31,6 +32,7 @@ interface SaveFlags extends ChartValueFlags, ImageListFlags {
   platform: string[];
   output?: string;
   shard?: string;
+  includeSelf?: boolean;
 }
 
 /** The name an image has inside a bundle: its full source reference, split as the layout addresses it. */
@@ -48,12 +50,15 @@ export function registerSave(program: Command, ctx: CommandContext): void {
   imageListOptions(chartValuesOptions(cmd), 'an extra image to save')
     .option('--config <file>', 'airlift.yaml naming charts, images and platforms')
     .option('-o, --output <bundle.tar>', 'the bundle to write')
-    .option('--shard <I/N>', 'save only shard I of N (0 <= I < N), split by image; the charts go into shard 0');
+    .option('--shard <I/N>', 'save only shard I of N (0 <= I < N), split by image; the charts go into shard 0')
+    .option('--include-self', 'also put airlift itself into the bundle (airlift/: airlift.mjs, the single executables, SHA256SUMS from `npm run release`; or from $AIRLIFT_RELEASE_DIR), so the bundle carries its own importer');
   platformOption(cmd).action(async (charts: string[], flags: SaveFlags, command: Command) => {
     if (!flags.output || flags.output === '-') throw new UsageError('save needs -o BUNDLE.tar (a file; the bundle is renamed into place when complete)');
     const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
     const { abs, platforms, concurrency, collected } = await readInputs(ctx, charts, flags, command);
     const out = abs(flags.output);
+    // The release files are checked before any image is fetched: a missing one fails at once.
+    const self = flags.includeSelf ? await readRelease(releaseDir(ctx.io.env, ctx.io.cwd), ctx.io.signal) : [];
     const images = filterShard(collected.images, (i) => i.formatted, shard);
     if (shard) ctx.logger().log('info', `shard ${formatShard(shard)}: ${images.length} of ${collected.images.length} images`, { shard: formatShard(shard), images: images.length, total: collected.images.length });
 
@@ -83,7 +88,8 @@ export function registerSave(program: Command, ctx: CommandContext): void {
       const entries = results
         .map((r, i) => lockImage({ result: r, source: images[i]!.formatted }))
         .filter((e): e is LockImage => e !== undefined);
-      const lock = buildLock({ generator: `airlift ${VERSION}`, images: entries, charts: [...lockCharts.values()] });
+      for (const f of self) dest.addFile(f.file, f.path, { executable: f.executable });
+      const lock = buildLock({ generator: `airlift ${VERSION}`, images: entries, charts: [...lockCharts.values()], files: lockFiles(self) });
       dest.addFile('airlift.lock.json', Buffer.from(formatLock(lock), 'utf8'));
       ctx.io.signal?.throwIfAborted();
       await dest.commit(ctx.io.signal);
@@ -92,7 +98,7 @@ export function registerSave(program: Command, ctx: CommandContext): void {
         return rowFor(r, images[i]!.formatted, `oci-archive:${flags.output}:${n.repo}:${n.tag}`);
       });
       ctx.io.stdout.write(formatReport(rows, 'table'));
-      ctx.logger().log('info', `wrote ${flags.output}: ${entries.length} images, ${lockCharts.size} charts`);
+      ctx.logger().log('info', `wrote ${flags.output}: ${entries.length} images, ${lockCharts.size} charts${self.length ? `, airlift itself (${self.map((f) => f.file).join(', ')})` : ''}`);
     } catch (err) {
       // Interrupted: nothing is at the output path; say where the fetched blobs wait for a re-run.
       const stopped = err instanceof InterruptedError ? err : ctx.io.signal?.aborted ? ctx.io.signal.reason : undefined;

@@ -10,6 +10,8 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFile
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { generateLayout, presetTiny, seedRegistry } from '../../../fixtures/images/generate.js';
+import { startRegistry } from '../../harness/registry.js';
 
 const root = path.resolve(import.meta.dirname, '../../..');
 const SEA_FUSE_INJECTED = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2:1';
@@ -106,4 +108,32 @@ describe('npm run release', () => {
     expect(x64.includes(SEA_FUSE_INJECTED)).toBe(true);
     expect(bin.includes(Buffer.from('airlift.lock.json'))).toBe(true);
   });
+
+  test('two steps: the executable saves a bundle --include-self; the airlift extracted from it loads the bundle, with no Node on PATH', async () => {
+    const [src, dst] = await Promise.all([startRegistry({ mode: 'plain' }), startRegistry({ mode: 'plain' })]);
+    try {
+      const layout = await generateLayout(path.join(tmp, 'layout'), presetTiny());
+      await seedRegistry(layout.dir, src, layout.images);
+      const emptyPath = bareDir('path2');
+      const env = { PATH: emptyPath, HOME: emptyPath };
+      const plain = ['--plain-http', src.host, '--plain-http', dst.host];
+      // the connected side: airlift as released (release files beside it)
+      const bundle = path.join(tmp, 'two-step.tar');
+      const save = spawnSync(path.join(out, 'airlift-linux-x64'), [...plain, 'save', '--image', `${src.host}/fixtures/alpha:1.0`, '--include-self', '-o', bundle], { encoding: 'utf8', env });
+      expect(save.status, save.stderr).toBe(0);
+      // the airgap: only the bundle arrives; GNU tar takes airlift out of it
+      const side = bareDir('airgap');
+      copyFileSync(bundle, path.join(side, 'bundle.tar'));
+      expect(spawnSync('tar', ['-xf', 'bundle.tar', 'airlift/'], { cwd: side }).status).toBe(0);
+      const sums = spawnSync('sha256sum', ['-c', 'SHA256SUMS'], { cwd: path.join(side, 'airlift'), encoding: 'utf8' });
+      expect(sums.stdout).toBe('airlift.mjs: OK\nairlift-linux-x64: OK\nairlift-linux-arm64: OK\n');
+      const load = spawnSync('./airlift/airlift-linux-x64', [...plain, 'load', 'bundle.tar', '--to', `${dst.host}/airgap`], { cwd: side, encoding: 'utf8', env });
+      expect(load.status, load.stderr).toBe(0);
+      const verify = spawnSync(process.execPath, ['airlift/airlift.mjs', ...plain, 'verify', 'bundle.tar', '--to', `${dst.host}/airgap`], { cwd: side, encoding: 'utf8', env: { ...env, NODE_PATH: '' } });
+      expect(verify.status, verify.stderr).toBe(0);
+      expect(verify.stdout).toMatch(new RegExp(`^ok +${src.host.replace(/\./g, '\\.')}/fixtures/alpha:1\\.0 +sha256:`, 'm'));
+    } finally {
+      await Promise.all([src.stop(), dst.stop()]);
+    }
+  }, 200_000);
 });
