@@ -84,9 +84,10 @@ function sha256File(file) {
   });
 }
 
-function run(cmd, args, opts = {}) {
-  const r = spawnSync(cmd, args, { stdio: ['ignore', 'inherit', 'inherit'], ...opts });
-  if (r.status !== 0) throw new Error(`${path.basename(cmd)} ${args.join(' ')} exited with ${r.status ?? r.signal}`);
+/** Runs a tool quietly; its output is shown when it fails. */
+function run(cmd, args) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  if (r.status !== 0) throw new Error(`${path.basename(cmd)} ${args.join(' ')} exited with ${r.status ?? r.signal}:\n${r.stdout}${r.stderr}`);
 }
 
 rmSync(out, { recursive: true, force: true });
@@ -111,13 +112,12 @@ try {
       const config = path.join(work, `sea-config-${arch}.json`);
       const codeCache = arch === 'x64';
       writeFileSync(config, JSON.stringify({ main, output: blob, disableExperimentalSEAWarning: true, useCodeCache: codeCache, useSnapshot: false }));
-      run(hostNode, ['--experimental-sea-config', config], { stdio: ['ignore', 'ignore', 'inherit'] });
+      run(hostNode, ['--experimental-sea-config', config]);
       const exe = path.join(out, `airlift-linux-${arch}`);
       copyFileSync(nodeBinary(NODE_24, 'linux', arch), exe);
       chmodSync(exe, 0o755);
-      // postject's ELF reader warns about Node's many .note sections; its output is shown only on failure.
-      const r = spawnSync(process.execPath, [postject, exe, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE], { encoding: 'utf8' });
-      if (r.status !== 0) throw new Error(`postject into ${exe} exited with ${r.status ?? r.signal}:\n${r.stdout}${r.stderr}`);
+      // (postject's ELF reader warns about each of Node's many .note sections: shown only on failure)
+      run(process.execPath, [postject, exe, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE]);
       files.push(path.basename(exe));
     }
   }
