@@ -51,14 +51,15 @@ export function registerSave(program: Command, ctx: CommandContext): void {
     .option('--config <file>', 'airlift.yaml naming charts, images and platforms')
     .option('-o, --output <bundle.tar>', 'the bundle to write')
     .option('--shard <I/N>', 'save only shard I of N (0 <= I < N), split by image; the charts go into shard 0')
-    .option('--include-self', 'also put airlift itself into the bundle (airlift/: airlift.mjs, the single executables, SHA256SUMS from `npm run release`; or from $AIRLIFT_RELEASE_DIR), so the bundle carries its own importer');
+    .option('--include-self', 'also put airlift itself into the bundle (airlift/: airlift.mjs, the single executables, SHA256SUMS from `npm run release`; or from $AIRLIFT_RELEASE_DIR), so the bundle carries its own importer (with --shard: in shard 0, as the charts)');
   platformOption(cmd).action(async (charts: string[], flags: SaveFlags, command: Command) => {
     if (!flags.output || flags.output === '-') throw new UsageError('save needs -o BUNDLE.tar (a file; the bundle is renamed into place when complete)');
     const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
     const { abs, platforms, concurrency, collected } = await readInputs(ctx, charts, flags, command);
     const out = abs(flags.output);
     // The release files are checked before any image is fetched: a missing one fails at once.
-    const self = flags.includeSelf ? await readRelease(releaseDir(ctx.io.env, ctx.io.cwd), ctx.io.signal) : [];
+    // With --shard they go into shard 0, as the charts do.
+    const self = flags.includeSelf && (!shard || shard.index === 0) ? await readRelease(releaseDir(ctx.io.env, ctx.io.cwd), ctx.io.signal) : [];
     const images = filterShard(collected.images, (i) => i.formatted, shard);
     if (shard) ctx.logger().log('info', `shard ${formatShard(shard)}: ${images.length} of ${collected.images.length} images`, { shard: formatShard(shard), images: images.length, total: collected.images.length });
 

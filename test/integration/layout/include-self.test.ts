@@ -123,4 +123,18 @@ describe('save --include-self', () => {
     expect(existsSync(out)).toBe(false);
     expect(existsSync(`${out}.airlift-staging`)).toBe(false);
   });
+
+  it('with --shard, the release files go into shard 0 only, as the charts do', async () => {
+    const images = ['alpha:1.0', 'beta:2.1', 'gamma:3.0'].flatMap((i) => ['--image', `${src.host}/fixtures/${i}`]);
+    const listed: string[][] = [];
+    for (const i of [0, 1]) {
+      const out = path.join(tmp, `shard-${i}.tar`);
+      const r = await runCli([...plain(), 'save', ...images, '--shard', `${i}/2`, '--include-self', '-o', out], { env: { AIRLIFT_RELEASE_DIR: release } });
+      expect(r.code, r.stderr).toBe(0);
+      listed.push(spawnSync('tar', ['-tf', out], { encoding: 'utf8' }).stdout.split('\n').filter((n) => n.startsWith('airlift/')));
+      expect((await runCli(['verify', out])).code).toBe(0);
+    }
+    expect(listed[0]).toEqual(['airlift/', 'airlift/SHA256SUMS', 'airlift/airlift-linux-arm64', 'airlift/airlift-linux-x64', 'airlift/airlift.mjs']);
+    expect(listed[1]).toEqual([]);
+  });
 });
