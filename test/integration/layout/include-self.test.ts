@@ -83,6 +83,7 @@ describe('save --include-self', () => {
     const loaded = await runCli([...plain(), 'load', bundle, '--to', `${dst.host}/self`]);
     expect(loaded.code, loaded.stderr).toBe(0);
     expect(loaded.stdout).not.toContain('airlift/');
+    expect(loaded.stderr).toContain(`${bundle} also carries airlift/SHA256SUMS, airlift/airlift-linux-arm64, airlift/airlift-linux-x64, airlift/airlift.mjs: not pushed`);
     const catalog = (await (await fetch(`http://${dst.host}/v2/_catalog`)).json()) as { repositories: string[] };
     expect(catalog.repositories.filter((r) => r.startsWith('self/'))).toEqual(['self/fixtures/alpha']);
   });
