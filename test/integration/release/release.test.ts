@@ -80,6 +80,11 @@ describe('npm run release', () => {
       expect(help.stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
     }
     expect(help.status).toBe(0);
+    // save --include-self looks for the release files beside the running airlift.mjs (here: none)
+    const self = spawnSync(process.execPath, ['airlift.mjs', 'save', '--image', '127.0.0.1:1/x:1', '--include-self', '-o', 'b.tar'], { cwd: dir, encoding: 'utf8', env });
+    expect(self.stderr).toContain(`--include-self: no release files at ${dir} (SHA256SUMS is missing)`);
+    expect(self.status).toBe(3);
+    expect(existsSync(path.join(dir, 'b.tar'))).toBe(false);
   });
 
   test('airlift.mjs with a bare Node and an empty NODE_PATH, in a directory with no node_modules, runs the whole example', () => {
