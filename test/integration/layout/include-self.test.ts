@@ -138,4 +138,14 @@ describe('save --include-self', () => {
     expect(listed[0]).toEqual(['airlift/', 'airlift/SHA256SUMS', 'airlift/airlift-linux-arm64', 'airlift/airlift-linux-x64', 'airlift/airlift.mjs']);
     expect(listed[1]).toEqual([]);
   });
+
+  it('takes exactly the files SHA256SUMS lists: airlift.mjs alone makes a small bundle', async () => {
+    const small = path.join(tmp, 'mjs-only');
+    await writeRelease(small, { 'airlift.mjs': files['airlift.mjs']! });
+    await writeFile(path.join(small, 'airlift-linux-x64'), 'not listed, not taken\n');
+    const out = path.join(tmp, 'small.tar');
+    const r = await runCli([...plain(), 'save', '--image', `${src.host}/fixtures/alpha:1.0`, '--include-self', '-o', out], { env: { AIRLIFT_RELEASE_DIR: small } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(spawnSync('tar', ['-tf', out], { encoding: 'utf8' }).stdout.split('\n').filter((n) => n.startsWith('airlift/'))).toEqual(['airlift/', 'airlift/SHA256SUMS', 'airlift/airlift.mjs']);
+  });
 });
