@@ -1,6 +1,7 @@
-# airlift container image, for the Kubernetes manifests in manifests/.
+# airlift container image, for the Kubernetes manifests in manifests/. Node 24, the current LTS
+# (airlift supports Node 20, 22 and 24; CI tests all three).
 #   docker build -t airlift:0.1.0 .
-FROM node:20-slim AS build
+FROM node:24-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json ./
 RUN npm ci --ignore-scripts
@@ -8,7 +9,7 @@ COPY cmd cmd
 COPY src src
 RUN npm run build
 
-FROM node:20-slim
+FROM node:24-slim
 WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json package-lock.json ./

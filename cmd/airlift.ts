@@ -32,7 +32,8 @@ const onSignal = (signal: 'SIGINT' | 'SIGTERM'): void => {
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
 
-const code = await run(process.argv.slice(2), {
+// No top-level await: the single executable runs this bundled as CommonJS (npm run release).
+void run(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: err,
   stdin: process.stdin,
@@ -41,7 +42,8 @@ const code = await run(process.argv.slice(2), {
   stdoutIsTTY: Boolean(process.stdout.isTTY),
   stderrIsTTY,
   signal: controller.signal,
+}).then((code) => {
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  process.exitCode = code;
 });
-process.off('SIGINT', onSignal);
-process.off('SIGTERM', onSignal);
-process.exitCode = code;

@@ -25,7 +25,10 @@ function readVersion(): string {
   return '0.0.0';
 }
 
-export const VERSION = readVersion();
+/** Set by `npm run release` (esbuild's define) in the bundled forms, which have no package.json beside them. */
+declare const __AIRLIFT_VERSION__: string | undefined;
+
+export const VERSION = typeof __AIRLIFT_VERSION__ === 'string' ? __AIRLIFT_VERSION__ : readVersion();
 
 function positiveInt(value: string): number {
   const n = Number(value);

@@ -9,6 +9,11 @@
  * 4. relocate: `airlift relocate` writes values overrides and a pull Secret, and scanning the chart
  *    again with the overrides lists only mirror references.
  * Every step runs the built CLI (dist/cmd/airlift.js) as a user would, and prints what it ran.
+ *
+ * The release tests run it with another airlift: AIRLIFT_EXAMPLE_CLI names it (a .js/.mjs file runs
+ * under AIRLIFT_EXAMPLE_NODE, default this Node; anything else is executed itself). airlift then runs
+ * in that file's directory with an empty NODE_PATH, no NODE_OPTIONS, and PATH set to
+ * AIRLIFT_EXAMPLE_PATH when given. AIRLIFT_EXAMPLE_WORK moves the work directory (default .tmp/example).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,27 +23,41 @@ import { presetTiny } from '../fixtures/images/presets.js';
 import { startRegistry, type StartedRegistry } from '../test/harness/registry.js';
 
 const root = path.resolve(import.meta.dirname, '..');
-const work = path.join(root, '.tmp', 'example');
-const cli = path.join(root, 'dist', 'cmd', 'airlift.js');
+const work = path.resolve(process.env.AIRLIFT_EXAMPLE_WORK || path.join(root, '.tmp', 'example'));
+const cli = path.resolve(process.env.AIRLIFT_EXAMPLE_CLI || path.join(root, 'dist', 'cmd', 'airlift.js'));
+const otherCli = Boolean(process.env.AIRLIFT_EXAMPLE_CLI);
+const [command, ...commandArgs] = /\.m?js$/.test(cli) ? [process.env.AIRLIFT_EXAMPLE_NODE || process.execPath, cli] : [cli];
+
+/** The environment airlift runs in: ours, or for another airlift a bare one (no module paths, PATH as asked). */
+function cliEnv(extra: Record<string, string> | undefined): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
+  if (!otherCli) return env;
+  delete env.NODE_OPTIONS;
+  env.NODE_PATH = '';
+  if (process.env.AIRLIFT_EXAMPLE_PATH !== undefined) env.PATH = process.env.AIRLIFT_EXAMPLE_PATH;
+  return env;
+}
 const chart = path.join(root, 'fixtures', 'charts', 'example-shop');
 
 function airlift(args: string[], opts: { input?: string; env?: Record<string, string> } = {}): string {
   const shown = args.map((a) => (a.startsWith(root) ? path.relative(root, a) || '.' : a)).join(' ');
   process.stderr.write(`\n$ airlift ${shown}\n`);
-  const r = spawnSync(process.execPath, [cli, ...args], {
+  const r = spawnSync(command!, [...commandArgs, ...args], {
     input: opts.input ?? '',
-    env: { ...process.env, ...opts.env },
+    env: cliEnv(opts.env),
+    ...(otherCli ? { cwd: path.dirname(cli) } : {}),
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
   });
   process.stderr.write(r.stderr);
   process.stdout.write(r.stdout);
-  if (r.status !== 0) throw new Error(`\`airlift ${shown}\` exited with ${r.status}`);
+  if (r.error) throw new Error(`\`airlift ${shown}\` could not start: ${r.error.message}`);
+  if (r.status !== 0) throw new Error(`\`airlift ${shown}\` exited with ${r.status ?? r.signal}`);
   return r.stdout;
 }
 
 async function main(): Promise<void> {
-  if (!existsSync(cli)) throw new Error('dist/ is missing: run `npm run build` first (npm run example does)');
+  if (!existsSync(cli)) throw new Error(otherCli ? `AIRLIFT_EXAMPLE_CLI: ${cli} does not exist` : 'dist/ is missing: run `npm run build` first (npm run example does)');
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
   const registries: StartedRegistry[] = [];

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages airlift's tests, example and benchmark use:
-# the distribution registry, skopeo (the independent client), htpasswd and openssl;
+# the distribution registry, skopeo (the independent client), htpasswd and openssl, and
+# qemu-user with arm64 libc/libstdc++ (the release test runs the arm64 single executable);
 # then the pinned Go tools (helm) through scripts/go-tools.sh.
 set -euo pipefail
 need=()
@@ -8,11 +9,15 @@ command -v docker-registry >/dev/null || need+=(docker-registry)
 command -v skopeo >/dev/null || need+=(skopeo)
 command -v htpasswd >/dev/null || need+=(apache2-utils)
 command -v openssl >/dev/null || need+=(openssl)
+command -v qemu-aarch64 >/dev/null || need+=(qemu-user)
+[ -e /usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1 ] || need+=(libc6-arm64-cross)
+[ -e /usr/aarch64-linux-gnu/lib/libstdc++.so.6 ] || need+=(libstdc++6-arm64-cross)
 if [ "${#need[@]}" -gt 0 ] || [ "${AIRLIFT_FORCE_APT:-}" = 1 ]; then
   SUDO=""
   [ "$(id -u)" = 0 ] || SUDO="sudo"
   $SUDO apt-get update
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends docker-registry skopeo apache2-utils openssl
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends docker-registry skopeo apache2-utils openssl \
+    qemu-user libc6-arm64-cross libstdc++6-arm64-cross
 fi
 # The Debian package starts a registry service on :5000 where systemd runs; airlift's tests start their own.
 if command -v systemctl >/dev/null && systemctl is-active --quiet docker-registry 2>/dev/null; then

@@ -117,6 +117,9 @@ export function registerLoad(program: Command, ctx: CommandContext): void {
             });
           await writeLock(path.resolve(ctx.io.cwd, flags.lockOut), buildLock({ generator: `airlift ${VERSION}`, target: formatTarget(target), images: entries, charts: lockCharts }), '--lock-out');
         }
+        if (lock?.files?.length) {
+          ctx.logger().log('info', `${bundleArg} also carries ${lock.files.map((f) => f.file).join(', ')}: not pushed (airlift itself, from save --include-self; tar -xf ${bundleArg} ${lock.files[0]!.file.split('/')[0]}/ takes it out)`);
+        }
         throwIfFailed(results, 'loaded');
       } finally {
         await regs.close();

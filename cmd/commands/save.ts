@@ -10,6 +10,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { chartFileName, packageChartDir } from '../../src/bundle/charts.js';
+import { lockFiles, readRelease, releaseDir } from '../../src/bundle/self.js';
 import type { CopyJob } from '../../src/copy/index.js';
 import { sourceReference, type WantedImage } from '../../src/copy/inputs.js';
 import { formatReport, rowFor } from '../../src/copy/report.js';
@@ -31,6 +32,7 @@ interface SaveFlags extends ChartValueFlags, ImageListFlags {
   platform: string[];
   output?: string;
   shard?: string;
+  includeSelf?: boolean;
 }
 
 /** The name an image has inside a bundle: its full source reference, split as the layout addresses it. */
@@ -48,7 +50,8 @@ export function registerSave(program: Command, ctx: CommandContext): void {
   imageListOptions(chartValuesOptions(cmd), 'an extra image to save')
     .option('--config <file>', 'airlift.yaml naming charts, images and platforms')
     .option('-o, --output <bundle.tar>', 'the bundle to write (- for stdout; a FIFO or device is written into)')
-    .option('--shard <I/N>', 'save only shard I of N (0 <= I < N), split by image; the charts go into shard 0');
+    .option('--shard <I/N>', 'save only shard I of N (0 <= I < N), split by image; the charts go into shard 0')
+    .option('--include-self', 'also put airlift itself into the bundle (airlift/: airlift.mjs, the single executables, SHA256SUMS from `npm run release`; or from $AIRLIFT_RELEASE_DIR), so the bundle carries its own importer (with --shard: in shard 0, as the charts)');
   platformOption(cmd).action(async (charts: string[], flags: SaveFlags, command: Command) => {
     if (!flags.output) throw new UsageError('save needs -o BUNDLE.tar (a file; the bundle is renamed into place when complete; - writes it to stdout)');
     const toStdout = flags.output === '-';
@@ -58,6 +61,9 @@ export function registerSave(program: Command, ctx: CommandContext): void {
     const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
     const { abs, platforms, concurrency, collected } = await readInputs(ctx, charts, flags, command);
     const out = toStdout ? '-' : abs(flags.output);
+    // The release files are checked before any image is fetched: a missing one fails at once.
+    // With --shard they go into shard 0, as the charts do.
+    const self = flags.includeSelf && (!shard || shard.index === 0) ? await readRelease(releaseDir(ctx.io.env, ctx.io.cwd), ctx.io.signal) : [];
     const images = filterShard(collected.images, (i) => i.formatted, shard);
     if (shard) ctx.logger().log('info', `shard ${formatShard(shard)}: ${images.length} of ${collected.images.length} images`, { shard: formatShard(shard), images: images.length, total: collected.images.length });
 
@@ -87,7 +93,8 @@ export function registerSave(program: Command, ctx: CommandContext): void {
       const entries = results
         .map((r, i) => lockImage({ result: r, source: images[i]!.formatted }))
         .filter((e): e is LockImage => e !== undefined);
-      const lock = buildLock({ generator: `airlift ${VERSION}`, images: entries, charts: [...lockCharts.values()] });
+      for (const f of self) dest.addFile(f.file, f.path, { executable: f.executable });
+      const lock = buildLock({ generator: `airlift ${VERSION}`, images: entries, charts: [...lockCharts.values()], files: lockFiles(self) });
       dest.addFile('airlift.lock.json', Buffer.from(formatLock(lock), 'utf8'));
       ctx.io.signal?.throwIfAborted();
       await dest.commit(ctx.io.signal);
@@ -97,7 +104,7 @@ export function registerSave(program: Command, ctx: CommandContext): void {
       });
       // with the bundle on stdout, the report would corrupt it: stdout carries the bundle alone
       if (!toStdout) ctx.io.stdout.write(formatReport(rows, 'table'));
-      ctx.logger().log('info', `wrote ${toStdout ? 'the bundle to stdout' : flags.output}: ${entries.length} images, ${lockCharts.size} charts`);
+      ctx.logger().log('info', `wrote ${toStdout ? 'the bundle to stdout' : flags.output}: ${entries.length} images, ${lockCharts.size} charts${self.length ? `, airlift itself (${self.map((f) => f.file).join(', ')})` : ''}`);
     } catch (err) {
       // Nothing is at the output path; say where the fetched blobs wait for a re-run, and how to drop them.
       const staging = dest.stagingDir;

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import { bundleImages, bundleLock, openBundle } from '../../src/bundle/images.js';
 import { checkError, verifyLayout } from '../../src/bundle/verify.js';
+import { checkBundleFiles } from '../../src/bundle/self.js';
 import { destinationTag } from '../../src/copy/inputs.js';
 import { sha256 } from '../../src/digest/index.js';
 import { AirliftError } from '../../src/errors.js';
@@ -70,9 +71,11 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
               const got = sha256(await source.readFile(ch.file, 256 * 1024 * 1024).catch(() => Buffer.alloc(0)));
               if (got !== ch.digest) problems.push(`chart ${ch.file}: expected ${ch.digest}, got ${got}`);
             }
+            // The other files the lock lists (airlift itself, from save --include-self), re-hashed.
+            if (lock.files?.length) problems.push(...(await checkBundleFiles(lock.files, await source.extraFiles(), (f) => source.openFile(f), ctx.io.signal)));
           }
           write(rows);
-          ctx.logger().log('info', `${bundleArg}: ${check.blobsChecked} blobs re-hashed, ${check.images.length} images checked`);
+          ctx.logger().log('info', `${bundleArg}: ${check.blobsChecked} blobs re-hashed, ${check.images.length} images checked${lock?.files?.length ? `, ${lock.files.length} other files` : ''}`);
           const bad = [...check.damaged.keys()].length > 0 || problems.some((p) => p.includes('damaged') || p.includes('expected'));
           const tooLarge = check.images.some((i) => i.tooLarge);
           const err = checkError(`${bundleArg} failed verification`, problems, bad ? 'E_DIGEST_MISMATCH' : tooLarge ? 'E_TOO_LARGE' : 'E_BUNDLE');

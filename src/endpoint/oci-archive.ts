@@ -76,7 +76,7 @@ export function stagingDirFor(out: string, stream = false): string {
 export class OciArchiveDestination implements ImageDestination {
   readonly kind = 'oci-archive' as const;
   readonly supportsMount = false;
-  private readonly extras = new Map<string, Uint8Array | string>();
+  private readonly extras = new Map<string, { data: Uint8Array | string; executable: boolean }>();
   private readonly index: LayoutIndex = emptyLayoutIndex();
   private tar?: PlannedTar;
 
@@ -126,13 +126,16 @@ export class OciArchiveDestination implements ImageDestination {
     return this.tar;
   }
 
-  /** Adds a file outside the layout (a chart `.tgz`, `airlift.lock.json`): bytes, or the path of a file to copy. */
-  addFile(name: string, data: Uint8Array | string): void {
+  /**
+   * Adds a file outside the layout (a chart `.tgz`, `airlift.lock.json`, the release files of
+   * `--include-self`): bytes, or the path of a file to copy; `executable` stores it with mode 0755.
+   */
+  addFile(name: string, data: Uint8Array | string, opts: { executable?: boolean } = {}): void {
     const safe = safeEntryPath('bundle', name);
     if (safe === undefined || isLayoutPath(safe)) {
       throw new UsageError(`cannot add ${JSON.stringify(name)} to a bundle: the name is empty or belongs to the OCI layout`);
     }
-    this.extras.set(safe, data);
+    this.extras.set(safe, { data, executable: opts.executable === true });
   }
 
   /** Only images stored by this run (a re-run never skips an image because of what it staged). */
@@ -167,8 +170,8 @@ export class OciArchiveDestination implements ImageDestination {
   async commit(signal?: AbortSignal): Promise<void> {
     const tail: TarInput[] = [{ name: INDEX_FILE, data: serializeLayoutIndex(sortedIndex(this.index)) }];
     for (const name of [...this.extras.keys()].sort()) {
-      const data = this.extras.get(name)!;
-      tail.push({ name, data: typeof data === 'string' ? { path: data, size: (await stat(data)).size } : data });
+      const { data, executable } = this.extras.get(name)!;
+      tail.push({ name, data: typeof data === 'string' ? { path: data, size: (await stat(data)).size } : data, ...(executable ? { executable } : {}) });
     }
     const tar = this.tar ?? (await PlannedTar.open(this.stagingDir, [], signal));
     this.tar = tar;

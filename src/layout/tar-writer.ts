@@ -1,6 +1,6 @@
 /**
  * Writes a deterministic tar: entries in the order given, fixed mtime 0,
- * uid/gid 0, no user names, mode 0644 (files) / 0755 (directories), parent
+ * uid/gid 0, no user names, mode 0644 (files; 0755 for executables) / 0755 (directories), parent
  * directories emitted once before their first file, pax headers only for
  * names over 100 bytes or sizes over 8 GiB. File data streams from disk in
  * large chunks, so memory stays bounded whatever the file size.
@@ -18,6 +18,8 @@ export interface TarInput {
   name: string;
   /** In-memory content, or a file on disk with its expected size. */
   data: Uint8Array | { path: string; size: number };
+  /** Mode 0755 instead of 0644: a program people run once extracted (the release files of `save --include-self`). */
+  executable?: boolean;
 }
 
 function octal(value: number, width: number): string {
@@ -56,8 +58,8 @@ function padding(size: number): Buffer {
 }
 
 /** The header blocks (pax extension included when needed) for one entry. */
-export function entryHeader(name: string, size: number, type: '0' | '5'): Buffer {
-  const mode = type === '5' ? 0o755 : 0o644;
+export function entryHeader(name: string, size: number, type: '0' | '5', executable = false): Buffer {
+  const mode = type === '5' || executable ? 0o755 : 0o644;
   const fullName = type === '5' ? `${name}/` : name;
   const records: string[] = [];
   if (Buffer.byteLength(fullName) > 100) records.push(paxRecord('path', fullName));
@@ -86,7 +88,7 @@ export interface PlannedEntry {
  * already emitted and is updated). Pure: no I/O. `end` is where the next
  * entry (or the end-of-archive blocks) would go.
  */
-export function planEntries(files: ReadonlyArray<{ name: string; size: number }>, start = 0, dirs = new Set<string>()): { entries: PlannedEntry[]; end: number } {
+export function planEntries(files: ReadonlyArray<{ name: string; size: number; executable?: boolean }>, start = 0, dirs = new Set<string>()): { entries: PlannedEntry[]; end: number } {
   const entries: PlannedEntry[] = [];
   let pos = start;
   for (const f of files) {
@@ -99,7 +101,7 @@ export function planEntries(files: ReadonlyArray<{ name: string; size: number }>
         blocks.push(entryHeader(dir, 0, '5'));
       }
     }
-    blocks.push(entryHeader(f.name, f.size, '0'));
+    blocks.push(entryHeader(f.name, f.size, '0', f.executable));
     const header = blocks.length === 1 ? blocks[0]! : Buffer.concat(blocks);
     entries.push({ name: f.name, size: f.size, offset: pos, header, dataOffset: pos + header.length });
     pos += header.length + f.size + paddingLength(f.size);
@@ -185,7 +187,7 @@ async function copyFile(w: BlockWriter, src: { path: string; size: number }, sig
 export async function writeTar(fh: FileHandle, inputs: readonly TarInput[], signal?: AbortSignal, opts: { start?: number; dirs?: Set<string> } = {}): Promise<number> {
   const sizeOf = (i: TarInput): number => (i.data instanceof Uint8Array ? i.data.byteLength : i.data.size);
   const { entries, end } = planEntries(
-    inputs.map((i) => ({ name: i.name, size: sizeOf(i) })),
+    inputs.map((i) => ({ name: i.name, size: sizeOf(i), ...(i.executable ? { executable: true } : {}) })),
     opts.start ?? 0,
     opts.dirs,
   );

@@ -4,7 +4,7 @@
  * one: the lock says what the destination holds.
  */
 import type { CopyResult } from '../copy/types.js';
-import { LOCK_VERSION, type Lock, type LockChart, type LockImage } from './types.js';
+import { LOCK_VERSION, type Lock, type LockChart, type LockFile, type LockImage } from './types.js';
 
 export interface LockImageInput {
   result: CopyResult;
@@ -28,9 +28,10 @@ export function lockImage({ result, source, destination }: LockImageInput): Lock
   return img;
 }
 
-export function buildLock(init: { generator: string; target?: string; images: LockImage[]; charts?: LockChart[] }): Lock {
+export function buildLock(init: { generator: string; target?: string; images: LockImage[]; charts?: LockChart[]; files?: LockFile[] }): Lock {
   const lock: Lock = { version: LOCK_VERSION, generator: init.generator, charts: init.charts ?? [], images: init.images };
   if (init.target !== undefined) lock.target = init.target;
+  if (init.files?.length) lock.files = init.files;
   return lock;
 }
 

@@ -30,6 +30,14 @@ export interface LockChart {
   destination?: string;
 }
 
+/** A file a bundle carries beside the images and charts (the release files of `save --include-self`). */
+export interface LockFile {
+  /** Path inside the bundle: "airlift/airlift.mjs". */
+  file: string;
+  digest: string;
+  size: number;
+}
+
 export interface Lock {
   version: typeof LOCK_VERSION;
   generator: string;
@@ -37,4 +45,6 @@ export interface Lock {
   target?: string;
   charts: LockChart[];
   images: LockImage[];
+  /** Other files in a bundle (absent when there are none). */
+  files?: LockFile[];
 }

@@ -92,6 +92,13 @@ function validateChart(c: Checker, raw: unknown, field: string): LockChart {
   return o as unknown as LockChart;
 }
 
+function validateFile(c: Checker, raw: unknown, field: string): void {
+  const o = c.object(raw, field);
+  c.string(o, 'file', field);
+  c.digest(o, 'digest', field);
+  if (typeof o.size !== 'number' || !Number.isSafeInteger(o.size) || o.size < 0) c.fail(`${field}.size`, `expected a whole number of bytes, got ${describe(o.size)}`);
+}
+
 /** Validates a parsed lock document; `file` names it in errors. Returns it typed (unknown fields kept). */
 export function validateLock(doc: unknown, file: string): Lock {
   const c = new Checker(file);
@@ -105,6 +112,7 @@ export function validateLock(doc: unknown, file: string): Lock {
   // Older or hand-written locks may omit charts; treat that as none.
   if (o.charts === undefined) o.charts = [];
   c.array(o, 'charts', '').forEach((ch, i) => validateChart(c, ch, `charts[${i}]`));
+  if (o.files !== undefined) c.array(o, 'files', '').forEach((f, i) => validateFile(c, f, `files[${i}]`));
   return o as unknown as Lock;
 }
 
@@ -123,7 +131,8 @@ export function parseLock(text: string, file: string): Lock {
 
 // ------------------------------------------------------------ canonical form
 
-const TOP_ORDER = ['version', 'generator', 'target', 'charts', 'images'];
+const TOP_ORDER = ['version', 'generator', 'target', 'charts', 'images', 'files'];
+const FILE_ORDER = ['file', 'digest', 'size'];
 const IMAGE_ORDER = ['source', 'destination', 'digest', 'mediaType', 'size', 'platforms', 'filtered'];
 const CHART_ORDER = ['name', 'version', 'file', 'digest', 'destination'];
 const FILTERED_ORDER = ['sourceDigest', 'note'];
@@ -157,7 +166,8 @@ export function canonicalLock(lock: Lock): Lock {
   const charts = [...lock.charts]
     .sort((a, b) => cmp(a.name, b.name) || cmp(a.version, b.version) || cmp(a.destination, b.destination))
     .map((ch) => ordered(ch as unknown as Obj, CHART_ORDER));
-  return ordered({ ...(lock as unknown as Obj), charts, images }, TOP_ORDER) as unknown as Lock;
+  const files = lock.files && [...lock.files].sort((a, b) => cmp(a.file, b.file)).map((f) => ordered(f as unknown as Obj, FILE_ORDER));
+  return ordered({ ...(lock as unknown as Obj), charts, images, files }, TOP_ORDER) as unknown as Lock;
 }
 
 /** Lock text as written to disk: canonical form, two-space indent, trailing newline. */

@@ -56,7 +56,9 @@ describe('BatchedLines (stderr off a terminal)', () => {
     const child = spawn(process.execPath, [bin, 'images', '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-    await new Promise((r) => setTimeout(r, 400));
+    // long enough for a start-up on a busy machine (a SIGINT before the handler is installed kills
+    // the process silently: npm test's Node 22 run saw that at 400 ms under a load average of 12)
+    await new Promise((r) => setTimeout(r, 1500));
     child.kill('SIGINT');
     const code = await new Promise<number | null>((r) => child.on('close', (c) => r(c)));
     expect(stderr).toContain('airlift: SIGINT received: stopping and cleaning up');
