@@ -5,6 +5,7 @@
  * long names are understood. Links, devices and paths that could escape a
  * directory are refused; nothing is ever extracted.
  */
+import { createReadStream } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { BundleError, NotFoundError, TooLargeError, toAirliftError } from '../errors.js';
@@ -257,7 +258,10 @@ export class TarFiles implements LayoutFiles {
     const start = range?.start ?? 0;
     const end = range?.end ?? e.size - 1;
     if (end < start) return Readable.from([]);
-    return this.fh.createReadStream({
+    // The numeric descriptor: FileHandle.createReadStream adds a 'close' listener
+    // to the handle per stream and never removes it (a leak in a long-lived serve).
+    return createReadStream('', {
+      fd: this.fh.fd,
       start: e.offset + start,
       end: e.offset + Math.min(end, e.size - 1),
       highWaterMark: opts.chunk ?? STREAM_CHUNK,
