@@ -165,8 +165,8 @@ class Run {
   /** Children (image manifests, or nested indexes) are stored before the index; all must succeed. */
   /**
    * Whether the destination repository was absent when first asked in this run (at most once
-   * per repository, when a blob first needs it). A repository with no tags counts as absent even
-   * if blobs sit in it, which costs at most a needless upload, never a missing blob.
+   * per repository, when a blob first needs it), for stores that can tell (see
+   * ImageDestination.repositoryExists).
    */
   private repoIsNew(job: CopyJob): Promise<boolean> {
     const store = job.dest.store;
