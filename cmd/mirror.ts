@@ -72,6 +72,7 @@ export async function runJobs(ctx: CommandContext, jobs: CopyJob[], o: RunOption
       concurrency: o.concurrency ?? g.concurrency,
       logger: progress.logger,
       onBytes: (image, n) => progress.onBytes(image, n),
+      stall: { minRate: g.minRate, windowMs: g.minRateWindowMs },
       ...(o.platforms.length ? { platforms: o.platforms } : {}),
       ...(o.describeSkipped ? { describeSkipped: true } : {}),
       ...((o.signal ?? ctx.io.signal) ? { signal: o.signal ?? ctx.io.signal } : {}),

@@ -12,6 +12,7 @@ import { NotFoundError, UnsupportedError, toAirliftError, withPrefix } from '../
 import type { Descriptor, RawManifest } from '../oci/types.js';
 import type { Logger } from '../log.js';
 import { BlobScheduler, type BlobOutcome } from './blobs.js';
+import { StallWatch } from './stall.js';
 import { CachingSource, PlanningDestination } from './plan.js';
 import { readConfigPlatform } from './config-platform.js';
 import { isDigestRef, isForeignLayer, isImageConfig, parseManifest, type ParsedManifest } from './manifest.js';
@@ -39,6 +40,7 @@ class Run {
       logger: opts.logger,
       ...(opts.signal ? { signal: opts.signal } : {}),
       ...(opts.onBytes ? { onBytes: opts.onBytes } : {}),
+      ...(planning ? {} : { stall: new StallWatch(opts.logger, opts.stall) }),
     });
   }
 
