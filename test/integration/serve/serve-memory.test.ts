@@ -101,22 +101,28 @@ describe('serve memory under slow clients', () => {
       }
       await all;
       for (const c of clients) expect(c.received).toBeGreaterThan(BLOB);
-      let after = await rssMiB(pid);
-      for (let i = 0; i < 20 && after - idle > 64; i++) {
-        await sleep(250);
+      const justAfter = await rssMiB(pid);
+      // What stays at first is V8's young generation, grown by the churn of 250 streams (bounded,
+      // not per connection); V8's memory reducer gives it back after ~30 s without work.
+      const finished = Date.now();
+      let after = justAfter;
+      while (after - idle > 48 && Date.now() - finished < 40_000) {
+        await sleep(1000);
         after = await rssMiB(pid);
       }
-      const report = `serve RSS: idle ${idle.toFixed(0)} MiB, peak with ${CLIENTS} stalled clients ${peak.toFixed(0)} MiB, peak while they read ${reading.toFixed(0)} MiB, after ${after.toFixed(0)} MiB`;
+      const report =
+        `serve RSS: idle ${idle.toFixed(0)} MiB, peak with ${CLIENTS} stalled clients ${peak.toFixed(0)} MiB, peak while they read ${reading.toFixed(0)} MiB, ` +
+        `right after ${justAfter.toFixed(0)} MiB, ${after.toFixed(0)} MiB ${((Date.now() - finished) / 1000).toFixed(0)} s later`;
       console.log(report);
       // 250 connections holding a 64 KiB read chunk and a 64 KiB held-back chunk each: ~32 MiB; before: ~2 MiB each.
       expect(peak - idle, report).toBeLessThan(160);
-      // What stays is V8's young generation grown by the churn (bounded, not per connection;
-      // V8's memory reducer returns it after ~30 s idle); before: 330 MiB over idle.
-      expect(after - idle, report).toBeLessThan(64);
+      // Before: 330 MiB over idle, and it stayed.
+      expect(justAfter - idle, report).toBeLessThan(96);
+      expect(after - idle, report).toBeLessThan(48);
     } finally {
       for (const c of clients) c.socket.destroy();
       run.child.kill('SIGTERM');
       await run.done;
     }
-  }, 240_000);
+  }, 300_000);
 });
