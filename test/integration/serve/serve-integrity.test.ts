@@ -42,8 +42,9 @@ function get(base: string, p: string, headers: Record<string, string> = {}): Pro
   });
 }
 
-async function withServe<T>(bundle: string, fn: (s: RunningServe, base: string) => Promise<T>): Promise<T> {
-  const server = await startServe({ bundle, listen: '127.0.0.1:0' });
+async function withServe<T>(bundle: string, fn: (s: RunningServe, base: string) => Promise<T>, logs: string[] = []): Promise<T> {
+  const logger = { log: (level: string, message: string) => void logs.push(`${level}: ${message}`), event: () => undefined };
+  const server = await startServe({ bundle, listen: '127.0.0.1:0', logger });
   try {
     return await fn(server, `http://${server.address}`);
   } finally {
@@ -60,6 +61,7 @@ describe('serve integrity', () => {
     const b = sampleBundle('example.com/team/app:1.0', 150_000);
     const other = path.join(tmp, 'renamed.new.tar');
     await writeBundle(other, [...b.entries].reverse());
+    const logs: string[] = [];
     await withServe(file, async (_s, base) => {
       await rename(other, file);
       const whole = await get(base, `/v2/team/app/blobs/${a.layerDigest}`);
@@ -75,7 +77,8 @@ describe('serve integrity', () => {
       await skopeo(['copy', '--preserve-digests', '--src-tls-verify=false', '--src-no-creds', `docker://${base.slice(7)}/team/app:1.0`, `oci:${out}:app`]);
       const pulledLayer = await open(path.join(out, 'blobs', 'sha256', a.layerDigest.slice(7)), 'r');
       await pulledLayer.close();
-    });
+    }, logs);
+    expect(logs.filter((l) => l.includes('was replaced on disk'))).toHaveLength(1);
   });
 
   it('cuts a blob whose bytes do not match its digest before its body completes, and refuses it afterwards', async () => {
