@@ -5,7 +5,6 @@
  * long names are understood. Links, devices and paths that could escape a
  * directory are refused; nothing is ever extracted.
  */
-import { createReadStream } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { BundleError, NotFoundError, TooLargeError, toAirliftError } from '../errors.js';
@@ -192,6 +191,45 @@ export async function indexTar(file: string, held?: FileHandle): Promise<Map<str
 }
 
 /**
+ * The bytes [start, end] of a held file, read with positional reads. Never
+ * closes the descriptor: fs.createReadStream closes even a borrowed `fd` when
+ * the stream is destroyed (an aborted upload), and FileHandle.createReadStream
+ * adds a 'close' listener to the handle per stream that is never removed.
+ */
+class HandleRangeStream extends Readable {
+  private pos: number;
+  constructor(
+    private readonly fh: FileHandle,
+    start: number,
+    private readonly end: number,
+    private readonly chunk: number,
+  ) {
+    super({ highWaterMark: chunk });
+    this.pos = start;
+  }
+  override _read(): void {
+    const n = Math.min(this.chunk, this.end - this.pos + 1);
+    if (n <= 0) {
+      this.push(null);
+      return;
+    }
+    const buf = Buffer.allocUnsafe(n);
+    this.fh.read(buf, 0, n, this.pos).then(
+      ({ bytesRead }) => {
+        if (this.destroyed) return;
+        if (bytesRead === 0) {
+          this.destroy(new BundleError(`the bundle ended ${this.end - this.pos + 1} bytes early (it changed while it was read)`));
+          return;
+        }
+        this.pos += bytesRead;
+        this.push(bytesRead === n ? buf : buf.subarray(0, bytesRead));
+      },
+      (err: unknown) => this.destroy(toAirliftError(err)),
+    );
+  }
+}
+
+/**
  * The files of a tar archive, read in place through one descriptor opened
  * with the index and held until close(): every read comes from the archive
  * that was indexed, even when the path is replaced on disk (a rename) while
@@ -258,16 +296,7 @@ export class TarFiles implements LayoutFiles {
     const start = range?.start ?? 0;
     const end = range?.end ?? e.size - 1;
     if (end < start) return Readable.from([]);
-    // The numeric descriptor: FileHandle.createReadStream adds a 'close' listener
-    // to the handle per stream and never removes it (a leak in a long-lived serve).
-    return createReadStream('', {
-      fd: this.fh.fd,
-      start: e.offset + start,
-      end: e.offset + Math.min(end, e.size - 1),
-      highWaterMark: opts.chunk ?? STREAM_CHUNK,
-      autoClose: false,
-      emitClose: true,
-    });
+    return new HandleRangeStream(this.fh, e.offset + start, e.offset + Math.min(end, e.size - 1), opts.chunk ?? STREAM_CHUNK);
   }
   async list(): Promise<string[]> {
     return [...this.entries.keys()].sort();

@@ -99,6 +99,10 @@ describe('serve integrity', () => {
       expect(again.body.toString()).toContain('does not match its digest');
       const part = await get(base, `/v2/team/app/blobs/${a.layerDigest}`, { Range: 'bytes=0-99' });
       expect(part.status).toBe(500);
+      // The cut stream did not take the bundle's descriptor with it: the other blobs are still served.
+      const config = await get(base, `/v2/team/app/blobs/${a.configDigest}`);
+      expect(config.status).toBe(200);
+      expect(sha(config.body)).toBe(a.configDigest);
       const out = path.join(tmp, 'pulled-damaged');
       await expect(skopeo(['copy', '--retry-times', '0', '--src-tls-verify=false', '--src-no-creds', `docker://${base.slice(7)}/team/app:1.0`, `oci:${out}:app`])).rejects.toThrow();
     });
