@@ -5,6 +5,7 @@
  * long names are understood. Links, devices and paths that could escape a
  * directory are refused; nothing is ever extracted.
  */
+import { read } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { BundleError, NotFoundError, TooLargeError, toAirliftError } from '../errors.js';
@@ -213,19 +214,21 @@ class HandleRangeStream extends Readable {
       this.push(null);
       return;
     }
-    const buf = Buffer.allocUnsafe(n);
-    this.fh.read(buf, 0, n, this.pos).then(
-      ({ bytesRead }) => {
-        if (this.destroyed) return;
-        if (bytesRead === 0) {
-          this.destroy(new BundleError(`the bundle ended ${this.end - this.pos + 1} bytes early (it changed while it was read)`));
-          return;
-        }
-        this.pos += bytesRead;
-        this.push(bytesRead === n ? buf : buf.subarray(0, bytesRead));
-      },
-      (err: unknown) => this.destroy(toAirliftError(err)),
-    );
+    const buf = Buffer.allocUnsafeSlow(n);
+    // The callback API: no promise per chunk (those outlive slow sockets and pile up in the old generation).
+    read(this.fh.fd, buf, 0, n, this.pos, (err, bytesRead) => {
+      if (this.destroyed) return;
+      if (err) {
+        this.destroy(toAirliftError(err));
+        return;
+      }
+      if (bytesRead === 0) {
+        this.destroy(new BundleError(`the bundle ended ${this.end - this.pos + 1} bytes early (it changed while it was read)`));
+        return;
+      }
+      this.pos += bytesRead;
+      this.push(bytesRead === n ? buf : buf.subarray(0, bytesRead));
+    });
   }
 }
 

@@ -106,7 +106,7 @@ describe('serve memory under slow clients', () => {
       // not per connection); V8's memory reducer gives it back after ~30 s without work.
       const finished = Date.now();
       let after = justAfter;
-      while (after - idle > 48 && Date.now() - finished < 40_000) {
+      while (after - idle > 40 && Date.now() - finished < 40_000) {
         await sleep(1000);
         after = await rssMiB(pid);
       }
@@ -117,8 +117,8 @@ describe('serve memory under slow clients', () => {
       // 250 connections holding a 64 KiB read chunk and a 64 KiB held-back chunk each: ~32 MiB; before: ~2 MiB each.
       expect(peak - idle, report).toBeLessThan(160);
       // Before: 330 MiB over idle, and it stayed.
-      expect(justAfter - idle, report).toBeLessThan(96);
-      expect(after - idle, report).toBeLessThan(48);
+      expect(justAfter - idle, report).toBeLessThan(128);
+      expect(after - idle, report).toBeLessThan(64);
     } finally {
       for (const c of clients) c.socket.destroy();
       run.child.kill('SIGTERM');
