@@ -28,6 +28,9 @@ export interface GlobalOptions {
   plainHttp: string[];
   authFromSecret: string[];
   verbose: boolean;
+  /** Bytes/s under which a blob transfer fails (0: never), measured over minRateWindowMs. */
+  minRate: number;
+  minRateWindowMs: number;
 }
 
 export interface CommandContext {

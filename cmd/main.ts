@@ -11,6 +11,8 @@ import { EXIT_OK, exitCodeFor } from './exit-codes.js';
 import { createLogger } from './logger.js';
 import { commandNameOf, registerCommands } from './commands/index.js';
 import { checkVersionFlag } from './version-flag.js';
+import { parseRate, parseWindow } from './stall-options.js';
+import { DEFAULT_MIN_RATE, DEFAULT_RATE_WINDOW_MS } from '../src/copy/stall.js';
 
 const require = createRequire(import.meta.url);
 
@@ -59,6 +61,12 @@ export async function buildProgram(ctx: CommandContext, opts: { json?: boolean; 
     .option('--insecure-skip-tls-verify', 'do not verify registry TLS certificates', false)
     .option('--plain-http <host>', 'talk plain HTTP to this registry host (repeatable); loopback hosts may always fall back', collect, [])
     .option('--auth-from-secret <file>', 'read registry credentials from a kubernetes.io/dockerconfigjson Secret manifest (repeatable)', collect, [])
+    .addOption(
+      new Option('--min-rate <bytes/s>', 'fail a blob transfer that moves less than this per second over --min-rate-window (e.g. 1KiB, 512, 2MB; 0: never)')
+        .argParser(parseRate)
+        .default(DEFAULT_MIN_RATE, '1KiB'),
+    )
+    .addOption(new Option('--min-rate-window <duration>', 'how long --min-rate is measured over (e.g. 120, 90s, 5m)').argParser(parseWindow).default(DEFAULT_RATE_WINDOW_MS, '120s'))
     .showHelpAfterError('(run airlift --help for usage)')
     .exitOverride()
     .configureOutput({
@@ -87,6 +95,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
         insecureSkipTlsVerify: Boolean(o.insecureSkipTlsVerify),
         plainHttp: o.plainHttp as string[],
         authFromSecret: o.authFromSecret as string[],
+        minRate: o.minRate as number,
+        minRateWindowMs: o.minRateWindow as number,
       };
     },
     logger(): Logger {

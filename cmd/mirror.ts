@@ -30,19 +30,10 @@ export class Registries {
     if (!ep) {
       this.client ??= registryClientFromContext(this.ctx);
       const client = this.client;
-      const base = createRegistryEndpoint(host, client, { push });
-      // A destination says whether a repository exists (one tag-list request),
-      // so that no blob HEAD is sent into a repository that is new.
-      ep = push
-        ? {
-            ...base,
-            repositoryExists: (repo: string, signal?: AbortSignal) =>
-              client.listTags(host, repo, { pageSize: 1, ...(signal ? { signal } : {}) }).then(
-                () => true,
-                (e: unknown) => ((e as { code?: string }).code === 'E_NOT_FOUND' ? false : undefined),
-              ),
-          }
-        : base;
+      // No repositoryExists here: a tag listing that finds no repository does not mean it holds no
+      // blob (a load or sync killed before its first manifest leaves blobs in repositories without
+      // a tag), so every blob that may already be there is asked for before it is pushed.
+      ep = createRegistryEndpoint(host, client, { push });
       this.endpoints.set(host, ep);
     }
     return ep;
@@ -81,6 +72,7 @@ export async function runJobs(ctx: CommandContext, jobs: CopyJob[], o: RunOption
       concurrency: o.concurrency ?? g.concurrency,
       logger: progress.logger,
       onBytes: (image, n, digest) => progress.onBytes(image, n, digest),
+      stall: { minRate: g.minRate, windowMs: g.minRateWindowMs },
       ...(o.platforms.length ? { platforms: o.platforms } : {}),
       ...(o.describeSkipped ? { describeSkipped: true } : {}),
       ...((o.signal ?? ctx.io.signal) ? { signal: o.signal ?? ctx.io.signal } : {}),

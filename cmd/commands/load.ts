@@ -8,6 +8,7 @@
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { MAX_CHART_BYTES, chartMetadata } from '../../src/bundle/charts.js';
+import { checkPushConflicts, dedupeByReference, type PlannedPush } from '../../src/bundle/conflicts.js';
 import { HelmChartSource } from '../../src/bundle/helm-oci.js';
 import { bundleImages, bundleLock, openBundle } from '../../src/bundle/images.js';
 import type { CopyJob } from '../../src/copy/index.js';
@@ -54,7 +55,7 @@ export function registerLoad(program: Command, ctx: CommandContext): void {
       const source = await openBundle(bundle);
       const regs = new Registries(ctx);
       try {
-        const allImages = bundleImages(source, bundleArg);
+        const allImages = dedupeByReference(bundleImages(source, bundleArg));
         const lock = await bundleLock(source, bundleArg);
         const previous = new Map((lock?.images ?? []).map((i) => [i.source, i]));
         // Map every image, not only this shard's, so that flatten collisions across shards are still refused.
@@ -80,14 +81,17 @@ export function registerLoad(program: Command, ctx: CommandContext): void {
           destinations.push(formatReference(d));
         }
 
-        // Charts in the bundle, as OCI Helm charts under PREFIX/charts/.
+        // Charts in the bundle, as OCI Helm charts under PREFIX/charts/ (read by every shard for the conflict check).
         const charts = new HelmChartSource(`charts of ${bundleArg}`);
         const chartRows: Array<{ file: string; name: string; version: string; destination: string }> = [];
-        if ('extraFiles' in source && (!shard || shard.index === 0)) {
+        const pushes: PlannedPush[] = allImages.map((i) => ({ kind: 'image', source: i.formatted, destination: formatReference(mapped.get(i.formatted)!), digest: i.descriptor.digest }));
+        if ('extraFiles' in source) {
           for (const file of (await source.extraFiles()).filter((f) => /^charts\/[^/]+\.tgz$/.test(f))) {
             const tgz = await source.readFile(file, MAX_CHART_BYTES);
             const art = charts.add(tgz, await chartMetadata(tgz, `${bundleArg}: ${file}`));
             const repo = [target.prefix, 'charts', art.name].filter(Boolean).join('/');
+            pushes.push({ kind: 'chart', source: file, destination: `${target.host}/${repo}:${art.tag}`, digest: art.manifest.digest });
+            if (shard && shard.index !== 0) continue;
             jobs.push({
               source: { store: charts, repo: '', reference: art.manifest.digest },
               dest: { store: dest, repo, tag: art.tag },
@@ -101,6 +105,8 @@ export function registerLoad(program: Command, ctx: CommandContext): void {
           }
         }
 
+        // Before anything is pushed: two digests for one destination tag is a conflict, not a race to win.
+        checkPushConflicts(pushes, bundleArg);
         const results = await runJobs(ctx, jobs, { verb: 'loading', platforms: [], describeSkipped: false });
         const rows: ReportRow[] = results.map((r, i) => ({ ...rowFor(r, sources[i]!, destinations[i]!), kind: i < images.length ? 'image' : 'chart' }));
         ctx.io.stdout.write(formatReport(rows, flags.output));

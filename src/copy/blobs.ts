@@ -15,6 +15,7 @@ import { AirliftError, BlobContentError, DigestMismatchError, RegistryError, toA
 import type { Logger } from '../log.js';
 import { isTransientRejection } from '../registry/errors.js';
 import type { Descriptor } from '../oci/types.js';
+import { TransferStalledError, type StallWatch } from './stall.js';
 
 export interface BlobRequest {
   source: ImageSource;
@@ -95,6 +96,8 @@ export interface SchedulerOptions {
   logger: Logger;
   signal?: AbortSignal;
   onBytes?: (image: string, bytes: number, digest: string) => void;
+  /** Reports stalled transfers and fails those under the minimum rate (see stall.ts). */
+  stall?: StallWatch;
 }
 
 export class BlobScheduler {
@@ -180,7 +183,9 @@ export class BlobScheduler {
         // A file source serves the same damaged bytes next time: no retry of a mismatch read
         // from it. Network and 5xx failures (the destination's, during load) are retried.
         const damagedFile = req.source.kind !== 'registry' && last.code === 'E_DIGEST_MISMATCH';
-        if (this.opts.signal?.aborted || damagedFile || !retryable(last) || attempt === ATTEMPTS) break;
+        // A transfer under the minimum rate for a whole window is not tried again (see stall.ts).
+        const stalled = last instanceof TransferStalledError;
+        if (this.opts.signal?.aborted || damagedFile || stalled || !retryable(last) || attempt === ATTEMPTS) break;
         this.opts.logger.log('warn', `retrying blob ${req.desc.digest} of ${req.image} (attempt ${attempt + 1} of ${ATTEMPTS}): ${last.message}`);
         await new Promise((r) => setTimeout(r, 200 * attempt));
       }
@@ -198,22 +203,32 @@ export class BlobScheduler {
     const { source, dest, desc, image } = req;
     const what = `blob ${desc.digest} of ${image} (from ${source.description})`;
     const onBytes = this.opts.onBytes;
-    const meter = new MeteredStream(what, desc, onBytes ? (n) => onBytes(image, n, desc.digest) : () => undefined, req.capture === true);
+    const tracked = this.opts.stall?.track({ image, digest: desc.digest, size: desc.size, from: source.description, to: dest.description }, this.opts.signal);
+    const counted = (n: number): void => {
+      tracked?.add(n);
+      onBytes?.(image, n, desc.digest);
+    };
+    const signal = tracked?.signal ?? this.opts.signal;
+    const meter = new MeteredStream(what, desc, counted, req.capture === true);
     let body: Readable | undefined;
     try {
-      body = await source.getBlob(req.srcRepo, desc, this.opts.signal);
+      body = await source.getBlob(req.srcRepo, desc, signal);
       body.once('error', (e) => meter.destroy(e));
       body.pipe(meter);
-      await dest.putBlob(req.destRepo, desc, meter, this.opts.signal);
+      await dest.putBlob(req.destRepo, desc, meter, signal);
     } catch (err) {
       body?.destroy();
       meter.destroy();
+      // Failed for moving too little data: that is the error to report, whatever the abort broke.
+      if (tracked?.failure) throw tracked.failure;
       // The stream's own failure (a digest or size mismatch it found) names the cause best; else
       // the destination's error when it explains itself (a full disk), else whatever broke the stream.
       const streamErr = meter.errored;
       const e = toAirliftError(streamErr instanceof AirliftError ? streamErr : err instanceof AirliftError ? err : (streamErr ?? err));
       // Name the image and the blob in every failure.
       throw e.message.includes(desc.digest) ? e : withPrefix(e, what);
+    } finally {
+      tracked?.done();
     }
     if (!meter.verified) {
       // The destination returned before the whole body was read: never trust it.

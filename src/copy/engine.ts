@@ -12,6 +12,7 @@ import { NotFoundError, UnsupportedError, toAirliftError, withPrefix } from '../
 import type { Descriptor, RawManifest } from '../oci/types.js';
 import type { Logger } from '../log.js';
 import { BlobScheduler, type BlobOutcome } from './blobs.js';
+import { StallWatch } from './stall.js';
 import { CachingSource, PlanningDestination } from './plan.js';
 import { readConfigPlatform } from './config-platform.js';
 import { isDigestRef, isForeignLayer, isImageConfig, parseManifest, type ParsedManifest } from './manifest.js';
@@ -39,6 +40,7 @@ class Run {
       logger: opts.logger,
       ...(opts.signal ? { signal: opts.signal } : {}),
       ...(opts.onBytes ? { onBytes: opts.onBytes } : {}),
+      ...(planning ? {} : { stall: new StallWatch(opts.logger, opts.stall) }),
     });
   }
 
@@ -167,8 +169,8 @@ class Run {
   /** Children (image manifests, or nested indexes) are stored before the index; all must succeed. */
   /**
    * Whether the destination repository was absent when first asked in this run (at most once
-   * per repository, when a blob first needs it). A repository with no tags counts as absent even
-   * if blobs sit in it, which costs at most a needless upload, never a missing blob.
+   * per repository, when a blob first needs it), for stores that can tell (see
+   * ImageDestination.repositoryExists).
    */
   private repoIsNew(job: CopyJob): Promise<boolean> {
     const store = job.dest.store;

@@ -2,6 +2,7 @@
  * The copy engine's inputs and outputs. A job names one image at a source
  * store and where it goes; the engine copies every job once, sharing blobs.
  */
+import type { StallOptions } from './stall.js';
 import type { ImageDestination, ImageSource } from '../endpoint/types.js';
 import type { AirliftError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -51,6 +52,8 @@ export interface CopyOptions {
   describeSkipped?: boolean;
   /** Called with byte counts as blob data flows (progress displays); `digest` names the blob. */
   onBytes?: (image: string, bytes: number, digest: string) => void;
+  /** Stalled transfers: when to report them and the minimum rate under which they fail (defaults in stall.ts). */
+  stall?: StallOptions;
 }
 
 export type CopyStatus = 'copied' | 'skipped' | 'failed';

@@ -45,6 +45,9 @@ export interface ImageDestination {
   /**
    * Optional: whether the repository exists at all (false: it holds no blob,
    * so the engine skips blob HEADs there). Undefined when the store cannot tell.
+   * Only for a store that can really tell: a registry's tag listing cannot (a
+   * load killed before its first manifest leaves blobs in a repository without
+   * tags), so registry destinations do not offer it.
    */
   repositoryExists?(repo: string, signal?: AbortSignal): Promise<boolean | undefined>;
   /** Links a blob that already sits in `fromRepo`. Resolves false when the store declined. */

@@ -15,8 +15,18 @@ export interface LayoutFiles {
   size(name: string): Promise<number | undefined>;
   /** A whole small file; TooLargeError over `max` bytes, NotFoundError when absent. */
   read(name: string, max: number): Promise<Buffer>;
-  /** A file's bytes, or the inclusive byte range [start, end] of it. The file must exist. */
-  stream(name: string, range?: { start: number; end: number }): Promise<Readable>;
+  /**
+   * A file's bytes, or the inclusive byte range [start, end] of it. The file must exist.
+   * `chunk` is the read size (and the stream's buffer), STREAM_CHUNK unless given.
+   */
+  stream(name: string, range?: { start: number; end: number }, opts?: { chunk?: number }): Promise<Readable>;
+  /**
+   * Changes when the bytes under the open files may have changed (a tar's
+   * held descriptor written in place); undefined when it cannot be told.
+   */
+  changeStamp?(): Promise<string | undefined>;
+  /** True when the path now names another file than the one opened (a tar replaced by a rename). */
+  replacedOnDisk?(): Promise<boolean>;
   /** Every regular file, as slash-separated relative paths. */
   list(): Promise<string[]>;
   close(): Promise<void>;
@@ -61,8 +71,8 @@ export class DirFiles implements LayoutFiles {
       await fh.close();
     }
   }
-  async stream(name: string, range?: { start: number; end: number }): Promise<Readable> {
-    return createReadStream(this.abs(name), { highWaterMark: STREAM_CHUNK, ...(range ?? {}) });
+  async stream(name: string, range?: { start: number; end: number }, opts: { chunk?: number } = {}): Promise<Readable> {
+    return createReadStream(this.abs(name), { highWaterMark: opts.chunk ?? STREAM_CHUNK, ...(range ?? {}) });
   }
   async list(): Promise<string[]> {
     const out: string[] = [];

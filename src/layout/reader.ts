@@ -102,7 +102,7 @@ export class LayoutReader {
   }
 
   /** A blob's bytes (or the inclusive range [start, end]). BundleError when missing or of the wrong size. */
-  async openBlob(desc: Pick<Descriptor, 'digest' | 'size'>, range?: { start: number; end: number }): Promise<Readable> {
+  async openBlob(desc: Pick<Descriptor, 'digest' | 'size'>, range?: { start: number; end: number }, opts?: { chunk?: number }): Promise<Readable> {
     const p = blobPath(desc.digest);
     const size = await this.files.size(p);
     if (size === undefined) {
@@ -115,7 +115,7 @@ export class LayoutReader {
         hint: 'the layout or bundle is damaged; recreate it',
       });
     }
-    return this.files.stream(p, range);
+    return this.files.stream(p, range, opts);
   }
 
   notFound(repo: string, reference: string): AirliftError {

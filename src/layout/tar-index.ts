@@ -5,8 +5,8 @@
  * long names are understood. Links, devices and paths that could escape a
  * directory are refused; nothing is ever extracted.
  */
-import { createReadStream } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { read } from 'node:fs';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { BundleError, NotFoundError, TooLargeError, toAirliftError } from '../errors.js';
 import { STREAM_CHUNK, type LayoutFiles } from './files.js';
@@ -95,14 +95,17 @@ async function readAt(fh: FileHandle, buf: Buffer, pos: number): Promise<number>
 }
 
 /** Lists the regular files of a tar archive with their data offsets. */
-export async function indexTar(file: string): Promise<Map<string, TarEntry>> {
+export async function indexTar(file: string, held?: FileHandle): Promise<Map<string, TarEntry>> {
   let fh: FileHandle;
-  try {
-    fh = await open(file, 'r');
-  } catch (err) {
-    const e = toAirliftError(err);
-    if (e.code === 'E_NOT_FOUND') throw new NotFoundError(`bundle ${file} does not exist`, { cause: err });
-    throw e;
+  if (held) fh = held;
+  else {
+    try {
+      fh = await open(file, 'r');
+    } catch (err) {
+      const e = toAirliftError(err);
+      if (e.code === 'E_NOT_FOUND') throw new NotFoundError(`bundle ${file} does not exist`, { cause: err });
+      throw e;
+    }
   }
   try {
     const st = await fh.stat();
@@ -184,24 +187,99 @@ export async function indexTar(file: string): Promise<Map<string, TarEntry>> {
     }
     return entries;
   } finally {
-    await fh.close();
+    if (!held) await fh.close();
   }
 }
 
-/** The files of a tar archive, read in place. */
+/**
+ * The bytes [start, end] of a held file, read with positional reads. Never
+ * closes the descriptor: fs.createReadStream closes even a borrowed `fd` when
+ * the stream is destroyed (an aborted upload), and FileHandle.createReadStream
+ * adds a 'close' listener to the handle per stream that is never removed.
+ */
+class HandleRangeStream extends Readable {
+  private pos: number;
+  constructor(
+    private readonly fh: FileHandle,
+    start: number,
+    private readonly end: number,
+    private readonly chunk: number,
+  ) {
+    super({ highWaterMark: chunk });
+    this.pos = start;
+  }
+  override _read(): void {
+    const n = Math.min(this.chunk, this.end - this.pos + 1);
+    if (n <= 0) {
+      this.push(null);
+      return;
+    }
+    const buf = Buffer.allocUnsafeSlow(n);
+    // The callback API: no promise per chunk (those outlive slow sockets and pile up in the old generation).
+    read(this.fh.fd, buf, 0, n, this.pos, (err, bytesRead) => {
+      if (this.destroyed) return;
+      if (err) {
+        this.destroy(toAirliftError(err));
+        return;
+      }
+      if (bytesRead === 0) {
+        this.destroy(new BundleError(`the bundle ended ${this.end - this.pos + 1} bytes early (it changed while it was read)`));
+        return;
+      }
+      this.pos += bytesRead;
+      this.push(bytesRead === n ? buf : buf.subarray(0, bytesRead));
+    });
+  }
+}
+
+/**
+ * The files of a tar archive, read in place through one descriptor opened
+ * with the index and held until close(): every read comes from the archive
+ * that was indexed, even when the path is replaced on disk (a rename) while
+ * it is being read, so offsets and sizes never apply to another file.
+ */
 export class TarFiles implements LayoutFiles {
   private constructor(
     readonly file: string,
     private readonly entries: Map<string, TarEntry>,
+    private readonly fh: FileHandle,
+    private readonly identity: { dev: number; ino: number },
   ) {}
   static async open(file: string): Promise<TarFiles> {
-    return new TarFiles(file, await indexTar(file));
+    let fh: FileHandle;
+    try {
+      fh = await open(file, 'r');
+    } catch (err) {
+      const e = toAirliftError(err);
+      if (e.code === 'E_NOT_FOUND') throw new NotFoundError(`bundle ${file} does not exist`, { cause: err });
+      throw e;
+    }
+    try {
+      const st = await fh.stat();
+      return new TarFiles(file, await indexTar(file, fh), fh, { dev: st.dev, ino: st.ino });
+    } catch (err) {
+      await fh.close();
+      throw err;
+    }
   }
   get description(): string {
     return this.file;
   }
   entry(name: string): TarEntry | undefined {
     return this.entries.get(name);
+  }
+  /** True when the path now names another file than the one opened (replaced or removed on disk). */
+  async replacedOnDisk(): Promise<boolean> {
+    try {
+      const st = await stat(this.file);
+      return st.dev !== this.identity.dev || st.ino !== this.identity.ino;
+    } catch {
+      return true;
+    }
+  }
+  async changeStamp(): Promise<string | undefined> {
+    const st = await this.fh.stat();
+    return `${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
   }
   async size(name: string): Promise<number | undefined> {
     return this.entries.get(name)?.size;
@@ -210,25 +288,23 @@ export class TarFiles implements LayoutFiles {
     const e = this.entries.get(name);
     if (!e) throw new NotFoundError(`${this.file}: ${name} is missing`);
     if (e.size > max) throw new TooLargeError(`${this.file}: ${name} is ${e.size} bytes, over the ${max}-byte limit`);
-    const fh = await open(this.file, 'r');
-    try {
-      const buf = Buffer.alloc(e.size);
-      await readAt(fh, buf, e.offset);
-      return buf;
-    } finally {
-      await fh.close();
-    }
+    const buf = Buffer.alloc(e.size);
+    const n = await readAt(this.fh, buf, e.offset);
+    if (n < e.size) throw new BundleError(`${this.file} is truncated: ${name} ends after ${n} of its ${e.size} bytes`, { hint: 'the bundle changed while it was read; copy it again' });
+    return buf;
   }
-  async stream(name: string, range?: { start: number; end: number }): Promise<Readable> {
+  async stream(name: string, range?: { start: number; end: number }, opts: { chunk?: number } = {}): Promise<Readable> {
     const e = this.entries.get(name);
     if (!e) throw new NotFoundError(`${this.file}: ${name} is missing`);
     const start = range?.start ?? 0;
     const end = range?.end ?? e.size - 1;
     if (end < start) return Readable.from([]);
-    return createReadStream(this.file, { start: e.offset + start, end: e.offset + Math.min(end, e.size - 1), highWaterMark: STREAM_CHUNK });
+    return new HandleRangeStream(this.fh, e.offset + start, e.offset + Math.min(end, e.size - 1), opts.chunk ?? STREAM_CHUNK);
   }
   async list(): Promise<string[]> {
     return [...this.entries.keys()].sort();
   }
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    await this.fh.close().catch(() => undefined);
+  }
 }

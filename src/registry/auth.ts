@@ -2,6 +2,7 @@
  * Authorization for registry requests: none, Basic, or the Bearer token flow
  * of the distribution token spec (several scopes per token, refresh tokens).
  */
+import { isIP } from 'node:net';
 import { AuthError, registerSecret } from '../errors.js';
 import type { Logger } from '../log.js';
 import { formatScope, normalizeScopes, parseScopes, type Challenge, type Scope } from './challenge.js';
@@ -12,6 +13,8 @@ import type { Transport } from './transport.js';
 
 export interface AuthState {
   host: string;
+  /** "https://host" or "http://host": the registry's own origin (the realm-downgrade rule needs it). */
+  origin?: string;
   /** The challenge /v2/ answered with; undefined when the registry needs none. */
   challenge: Challenge | undefined;
 }
@@ -93,6 +96,15 @@ export class Authenticator {
     }
     const service = ch.params.service;
     const cred = await this.credentials.get(state.host, scopes[0]?.name);
+    const sendsSecret = cred !== undefined && ((cred.username !== undefined && cred.password !== undefined) || cred.identityToken !== undefined) && !cred.registryToken;
+    if (sendsSecret && realmDowngrade(state.origin, realmUrl, this.transport.opts.plainHttp)) {
+      throw new AuthError(
+        state.host,
+        `${state.host} is served over https but sends its token requests to ${realmUrl.origin} over plain http; ` +
+          `airlift refuses to send the credentials for ${state.host} (from ${cred!.source}) there unencrypted`,
+        { hint: `if that token server really speaks only plain http and the network to it is trusted, name it with --plain-http ${realmUrl.host}` },
+      );
+    }
     const scopeStrings = scopes.map(formatScope);
     const started = Date.now();
     let res;
@@ -137,6 +149,23 @@ export class Authenticator {
     this.logger.log('debug', `token for ${state.host} (${scopeStrings.join(' ')}) valid ${json.expires_in ?? 60}s`);
     return token;
   }
+}
+
+/**
+ * True when a registry reached over https names a plain-http token realm that
+ * the user did not name with --plain-http. A realm on a loopback IP address
+ * (127.0.0.0/8, ::1) is exempt: those bytes never leave the machine, and an
+ * address needs no name resolution that could point it elsewhere. A realm
+ * named by a host name (even localhost) is not: only --plain-http exempts it.
+ */
+export function realmDowngrade(registryOrigin: string | undefined, realm: URL, plainHttp: readonly string[]): boolean {
+  if (!registryOrigin?.startsWith('https:') || realm.protocol !== 'http:') return false;
+  const host = realm.host.toLowerCase();
+  const hostname = realm.hostname.toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  if (plainHttp.some((p) => p.toLowerCase() === host || p.toLowerCase() === hostname)) return false;
+  if (isIP(hostname) === 4 && hostname.startsWith('127.')) return false;
+  if (isIP(hostname) === 6 && (hostname === '::1' || hostname === '0:0:0:0:0:0:0:1')) return false;
+  return true;
 }
 
 export function basicHeader(username: string, password: string): string {

@@ -110,6 +110,7 @@ export class Requester {
         continue;
       }
       if (spec.accept.includes(status)) return { res, url };
+      if ((status === 401 || status === 403) && !sameOrigin) throw await refusedElsewhere(res, spec, url);
       if (isRetryableStatus(status) && replayable) {
         const d = backoffDelay(this.retry, attempt, parseRetryAfter(header(res, 'retry-after')));
         if (d !== undefined) {
@@ -136,4 +137,25 @@ export class Requester {
       delete info.challenge.params.error;
     }
   }
+}
+
+/**
+ * A 401/403 from another origin than the registry's (an upload Location or a
+ * redirect to object storage): that host asked for its own authentication,
+ * which airlift never sends there. The error names that host, not the
+ * registry's credentials.
+ */
+async function refusedElsewhere(res: Response, spec: RequestSpec, url: string): Promise<AuthError> {
+  const other = new URL(url).host;
+  const asks = parseChallenges(res.headers['www-authenticate'])[0]?.scheme;
+  await res.body.dump();
+  const via = spec.followRedirects ? 'redirected' : 'sent';
+  return new AuthError(
+    other,
+    `${other} refused ${spec.what} with HTTP ${res.statusCode}${asks ? ` (it asks for ${asks} authentication)` : ''}: ` +
+      `${spec.host} ${via} the request there, and airlift sends the credentials for ${spec.host} only to ${spec.host}`,
+    {
+      hint: `the credentials for ${spec.host} were not refused; ${other} is another host (the registry's upload or storage endpoint) that wants its own authentication: configure the registry to hand out URLs that need none (signed URLs), or to keep uploads on its own host`,
+    },
+  );
 }

@@ -11,6 +11,7 @@ import type { Logger } from '../log.js';
 import { isDigestRef } from '../layout/index-json.js';
 import type { LayoutReader } from '../layout/reader.js';
 import { paginate, type Catalog } from './catalog.js';
+import { BlobGuard, SERVE_CHUNK } from './verified-blobs.js';
 
 const API_HEADER = { 'Docker-Distribution-API-Version': 'registry/2.0' };
 const MAX_PAGE = 10000;
@@ -61,6 +62,7 @@ export function parseRange(header: string, size: number): { start: number; end: 
 }
 
 export function createHandler(reader: LayoutReader, catalog: Catalog, logger?: Logger) {
+  const guard = new BlobGuard(reader, logger);
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const method = req.method ?? 'GET';
     const head = method === 'HEAD';
@@ -141,6 +143,8 @@ export function createHandler(reader: LayoutReader, catalog: Catalog, logger?: L
       }
       const size = await reader.blobSize(ref);
       if (size === undefined) return sendError(res, 404, 'BLOB_UNKNOWN', `blob ${ref} is not in this bundle`, head);
+      const refused = await guard.refused(ref);
+      if (refused !== undefined) return sendError(res, 500, 'UNKNOWN', refused, head);
       const base = { ...API_HEADER, 'Content-Type': 'application/octet-stream', 'Docker-Content-Digest': ref, 'Accept-Ranges': 'bytes', ETag: `"${ref}"` };
       const rangeHeader = req.headers.range;
       let range: { start: number; end: number } | undefined;
@@ -152,6 +156,8 @@ export function createHandler(reader: LayoutReader, catalog: Catalog, logger?: L
           return;
         }
         range = r;
+        // A part of a blob cannot be checked on its own: serve it only from a blob verified whole.
+        if (!head) await guard.ensureVerified(ref, size);
       }
       if (range) {
         res.writeHead(206, { ...base, 'Content-Length': String(range.end - range.start + 1), 'Content-Range': `bytes ${range.start}-${range.end}/${size}` });
@@ -162,8 +168,9 @@ export function createHandler(reader: LayoutReader, catalog: Catalog, logger?: L
         res.end();
         return;
       }
-      const body = await reader.openBlob({ digest: ref, size }, range);
-      await pipeline(body, res);
+      const body = await reader.openBlob({ digest: ref, size }, range, { chunk: SERVE_CHUNK });
+      if (range) await pipeline(body, res);
+      else await pipeline(body, guard.verifier(ref, size), res);
     } catch (err) {
       logger?.log('warn', `serve: ${method} ${p}: ${err instanceof Error ? err.message : String(err)}`);
       if (res.headersSent) {

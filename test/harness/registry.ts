@@ -13,6 +13,9 @@
  *                the token server both serve PLAIN HTTP in this mode (no caFile):
  *                token mode tests the bearer-token flow, tls-basic tests TLS.
  *                Anonymous token requests are refused (401); wrong credentials too.
+ *                With `tokenTls` the registry serves HTTPS and the token server
+ *                stays plain HTTP (an https→http realm downgrade); `realmHost`
+ *                announces the realm under another name (e.g. localhost).
  *
  * Every process is stopped by `stop()`, and as a last resort by a process
  * 'exit' handler, so no registry outlives the test process. Missing binaries
@@ -79,6 +82,10 @@ export interface StartRegistryOptions {
    * do after a restart: what a link rewritten in place under a reader looks like (HTTP 500).
    */
   blobDescriptorCache?: 'inmemory' | 'none';
+  /** token mode: the registry serves HTTPS (a per-start CA, as tls-basic) while its token server stays plain HTTP. */
+  tokenTls?: boolean;
+  /** token mode: the host name the registry announces in its realm instead of 127.0.0.1 (e.g. "localhost"). */
+  realmHost?: string;
 }
 
 const REGISTRY_BIN_CANDIDATES = ['docker-registry', '/usr/bin/docker-registry'];
@@ -310,8 +317,16 @@ export async function startRegistry(opts: StartRegistryOptions = {}): Promise<St
         readOnlyActions: ['pull'],
         lifetimeSeconds: opts.tokenLifetimeSeconds ?? 300,
       });
+      const realm = opts.realmHost ? tokenServer.realm.replace('//127.0.0.1:', `//${opts.realmHost}:`) : tokenServer.realm;
+      if (opts.tokenTls) {
+        const certs = await generateServerCert(path.join(dir, 'tls'));
+        tls = { cert: certs.certFile, key: certs.keyFile };
+        caPem = certs.caPem;
+        extra.caFile = certs.caFile;
+        extra.certDir = certs.certDir;
+      }
       token = {
-        realm: tokenServer.realm,
+        realm,
         service: tokenServer.service,
         issuer: tokenServer.issuer,
         rootcertbundle: tokenServer.rootCertFile,
@@ -320,7 +335,7 @@ export async function startRegistry(opts: StartRegistryOptions = {}): Promise<St
       extra.password = password;
       const ts = tokenServer;
       extra.token = {
-        realm: ts.realm,
+        realm,
         service: ts.service,
         setLifetimeSeconds: (s) => ts.setLifetimeSeconds(s),
         issuedCount: () => ts.issuedCount(),
