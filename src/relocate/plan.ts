@@ -19,7 +19,7 @@ import {
 } from './layouts.js';
 import { planPullSecrets } from './pull-secrets.js';
 import { buildTree, formatPath, valueAt } from './values-tree.js';
-import type { ChartValues, GlobalDecision, PlannedImage, PullSecretForm, RelocationPlan, UnrelocatableImage, ValueWrite } from './types.js';
+import type { ChartValues, GateWrite, GlobalDecision, NoPullSecret, PlannedImage, PullSecretForm, RelocationPlan, UnrelocatableImage, ValueWrite } from './types.js';
 
 export interface PlanOptions {
   /** "HOST[:PORT][/PREFIX]" or a parsed target. */
@@ -43,6 +43,10 @@ export interface PlanOptions {
   charts?: readonly string[];
   /** "airlift 0.1.0" */
   generator?: string;
+  /** Image checks to switch off (from the charts' templates: `chartTemplateFacts`). */
+  gates?: readonly GateWrite[];
+  /** Workloads no pull-secret value reaches (from the charts' templates), reported when pull secrets are asked for. */
+  noPullSecret?: readonly NoPullSecret[];
 }
 
 const NOT_IN_VALUES: Record<string, string> = {
@@ -158,6 +162,8 @@ export function planRelocation(findings: readonly ImageFinding[], opts: PlanOpti
   for (const g of globals) if (g.value !== undefined) all.push({ path: g.path, value: g.value, reason: `global registry (${g.strategy})` });
   for (const i of images) all.push(...i.writes);
   for (const p of pullSecrets) all.push({ path: p.path, value: p.value, reason: `pull secrets (${p.scope})` });
+  const gates = images.length > 0 ? [...(opts.gates ?? [])] : [];
+  for (const g of gates) all.push({ path: g.path, value: g.value, reason: 'image check' });
   const writes = dedupe(all);
   buildTree(writes, chartsValues); // conflicts surface here, before anything is written
 
@@ -172,6 +178,8 @@ export function planRelocation(findings: readonly ImageFinding[], opts: PlanOpti
     globals,
     pullSecrets,
     unrelocatable,
+    gates,
+    noPullSecret: (opts.pullSecrets ?? []).length > 0 ? [...(opts.noPullSecret ?? [])] : [],
     writes,
   };
 }
