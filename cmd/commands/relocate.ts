@@ -16,11 +16,12 @@ import { parseSetFileValues, parseSetJsonValues, parseSetValues, scanCharts } fr
 import { IncompleteError, InputError, NotFoundError, UsageError } from '../../src/errors.js';
 import { readLock } from '../../src/lock/io.js';
 import { formatTarget, parseMappingMode, parseTarget, type MappingMode } from '../../src/mapping/index.js';
-import { parseReference } from '../../src/reference/index.js';
+import { formatReference, parseReference } from '../../src/reference/index.js';
 import { readPassword } from '../../src/stdin.js';
 import {
   checkSecretName,
   collectChartValues,
+  collectTemplateFacts,
   formatPath,
   resolveMirrorDigests,
   digestsFromLock,
@@ -166,8 +167,12 @@ export function registerRelocate(program: Command, ctx: CommandContext): void {
         }
       }
 
+      const facts = await collectTemplateFacts(chartPaths, scan.pullSecrets.map((p) => p.path));
       const plan: RelocationPlan = planRelocation(scan.findings, {
         pullSecretForms,
+        pullSecretConsumed: facts.pullSecretConsumed,
+        gates: facts.gates,
+        noPullSecret: facts.noPullSecret.filter((n) => !scan.charts.some((c) => c.chart === n.chart && c.disabled)),
         target,
         mode,
         ...(digests ? { digests } : {}),
@@ -177,6 +182,11 @@ export function registerRelocate(program: Command, ctx: CommandContext): void {
         charts: scan.charts.filter((c) => c.depth === 0).map((c) => `${c.name}-${c.version}`),
         generator: `airlift ${VERSION}`,
       });
+      for (const u of plan.unrelocatable) {
+        if (u.kind !== 'template') continue;
+        const line = facts.lineOf(u.file, u.ref) ?? facts.lineOf(u.file, scan.findings.find((f) => f.file === u.file && f.ref && u.ref === formatReference(f.ref))?.raw ?? u.ref);
+        if (line !== undefined) u.line = line;
+      }
 
       // Render everything first: a failure leaves nothing half-written.
       const overrides = renderOverrides(plan, chartsValues);

@@ -37,6 +37,8 @@ export interface PlanOptions {
   pullSecretSlots?: readonly PullSecretSlot[];
   /** Forms of empty pull-secret lists as the charts' comments document them (JSON of the values path → form). */
   pullSecretForms?: ReadonlyMap<string, PullSecretForm>;
+  /** Forms the charts' templates read pull-secret values in (JSON of the values path → form); wins over the others. */
+  pullSecretConsumed?: ReadonlyMap<string, PullSecretForm>;
   /** Merged values per chart, for writes below list indices and pull-secret lists. */
   chartsValues?: readonly ChartValues[];
   /** Top-level chart names for the header (default: from the findings). */
@@ -145,6 +147,7 @@ export function planRelocation(findings: readonly ImageFinding[], opts: PlanOpti
   const pullSecrets = planPullSecrets(opts.pullSecretSlots ?? [], opts.pullSecrets ?? [], topChart(findings, opts), (p) =>
     valueAt(chartsValues, p),
     opts.pullSecretForms,
+    opts.pullSecretConsumed,
   );
 
   const unrelocatable: UnrelocatableImage[] = [];

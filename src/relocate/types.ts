@@ -94,6 +94,8 @@ export interface NoPullSecret {
   /** `Deployment` in `templates/x.yaml`, as the template names it. */
   workload: string;
   file: string;
+  /** Chart chain the template belongs to. */
+  chart: string;
   /** What to do. */
   what: string;
 }
