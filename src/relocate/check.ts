@@ -56,7 +56,7 @@ function sameImage(a: string, b: string): boolean {
 function whyNotMoved(image: string, kind: string, opts: CheckOptions): string {
   const known = opts.unrelocatable?.find((u) => !u.invalid && sameImage(u.ref, image));
   const runtime = kind === 'runtime' ? 'the program pulls it at run time; ' : '';
-  if (known) return `${runtime}${known.reason} (${known.file}): no value moves it; mirror it with --emit containerd or --emit registries-conf`;
+  if (known) return `${runtime}${known.reason} (${known.file}${known.line !== undefined ? `:${known.line}` : ''}): no value moves it; mirror it with --emit containerd or --emit registries-conf`;
   return `${runtime}no value airlift found moves it: set it in a values file (then run relocate again with it), or mirror it with --emit containerd or --emit registries-conf`;
 }
 
