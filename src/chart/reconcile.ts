@@ -132,6 +132,8 @@ export function reconcile(input: ReconcileInput): ReconcileOutput {
   // 3. Not rendered with these values (kept when its text appears in the output: a ConfigMap, say).
   for (const f of candidates) {
     if (f.where || !f.ref) continue;
+    // A --hints entry is the user saying the image is needed: kept.
+    if (f.kind === 'hints' && !f.builtin) continue;
     if (f.disabled || !input.renderedChains.has(f.chart)) {
       f.notRendered = true;
       continue;
