@@ -24,6 +24,8 @@ export interface ImageInputs {
   images: string[];
   imagesFiles: string[];
   enabledOnly?: boolean;
+  /** Also take images set in values that the rendered templates do not use. */
+  allValues?: boolean;
 }
 
 export interface WantedImage {
@@ -67,6 +69,7 @@ export async function collectImages(inputs: ImageInputs): Promise<CollectedInput
       setFile: c.setFile,
       baseDir: c.baseDir,
       enabledOnly: inputs.enabledOnly ?? false,
+      allValues: inputs.allValues ?? false,
     });
     if (r.errors.length > 0) {
       const { formatErrors } = await import('../chart/report.js');

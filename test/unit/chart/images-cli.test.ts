@@ -18,19 +18,24 @@ describe('airlift images', () => {
     expect(lines).toEqual([...new Set(lines)].sort());
     expect(lines).toContain('docker.io/library/busybox:1.36');
     expect(lines).toContain('quay.io/prometheus-operator/prometheus-operator:v0.44.0');
-    expect(lines).toHaveLength(17);
+    // medusa (medusa.enabled false) and the reaper subchart (condition false) are not rendered
+    expect(lines).not.toContain('docker.io/k8ssandra/medusa:0.11.3');
+    expect(lines).not.toContain('docker.io/thelastpickle/cassandra-reaper:3.0.1');
+    expect(lines).toHaveLength(15);
+    const all = await runCli(['images', k8ssandra, '--no-annotations', '--all-values']);
+    expect(all.stdout.trimEnd().split('\n')).toEqual([...lines, 'docker.io/k8ssandra/medusa:0.11.3', 'docker.io/thelastpickle/cassandra-reaper:3.0.1'].sort());
   });
 
   it('-o table is the default on a terminal', async () => {
-    const r = await runCli(['images', k8ssandra], { stdoutIsTTY: true });
+    const r = await runCli(['images', k8ssandra, '--all-values'], { stdoutIsTTY: true });
     expect(r.stdout.split('\n')[0]).toMatch(/^IMAGE\s+SOURCE$/);
-    expect(r.stdout).toMatch(/docker\.io\/thelastpickle\/cassandra-reaper:3\.0\.1\s+k8ssandra\/reaper: reaper\.image \(disabled\)/);
+    expect(r.stdout).toMatch(/docker\.io\/thelastpickle\/cassandra-reaper:3\.0\.1\s+k8ssandra\/reaper: reaper\.image \(not rendered with these values, disabled\)/);
   });
 
   it('-o json has the documented shape with dotted paths', async () => {
     const r = await runCli(['images', k8ssandra, '-o', 'json']);
     const doc = JSON.parse(r.stdout) as { images: Record<string, unknown>[]; errors: unknown[] };
-    expect(Object.keys(doc)).toEqual(['images', 'errors']);
+    expect(Object.keys(doc)).toEqual(['images', 'errors', 'warnings']);
     const po = doc.images.find((i) => i.ref === 'quay.io/prometheus-operator/prometheus-operator:v0.44.0')!;
     expect(po).toEqual({
       ref: 'quay.io/prometheus-operator/prometheus-operator:v0.44.0',
@@ -78,7 +83,7 @@ describe('airlift images', () => {
   it('--hints evaluates templates against the coalesced values (subcharts under their alias)', async () => {
     const hints = path.join(tmp, 'hints.yaml');
     writeFileSync(hints, '- "{{ .reaper.image.registry }}/{{ .reaper.image.repository }}:{{ .reaper.image.tag }}"\n- "{{ .extra.image }}:{{ .Chart.AppVersion }}"\n');
-    const r = await runCli(['images', k8ssandra, '--hints', hints, '--set', 'extra.image=org/extra', '-o', 'json']);
+    const r = await runCli(['images', k8ssandra, '--hints', hints, '--set', 'extra.image=org/extra', '-o', 'json', '--all-values']);
     const doc = JSON.parse(r.stdout) as { images: { ref: string; sources: { path: string; kind: string }[] }[] };
     const reaper = doc.images.find((i) => i.ref === 'docker.io/thelastpickle/cassandra-reaper:3.0.1')!;
     expect(reaper.sources.map((s) => `${s.kind} ${s.path}`)).toEqual(['values reaper.image', 'hints reaper.image']);
