@@ -167,11 +167,13 @@ export function registerRelocate(program: Command, ctx: CommandContext): void {
         }
       }
 
-      const facts = await collectTemplateFacts(chartPaths, scan.pullSecrets.map((p) => p.path));
+      const shaPaths = scan.findings.flatMap((f) => (f.layout.type === 'object' && 'sha' in f.layout.fields ? [[...f.path, 'sha']] : []));
+      const facts = await collectTemplateFacts(chartPaths, scan.pullSecrets.map((p) => p.path), shaPaths);
       const plan: RelocationPlan = planRelocation(scan.findings, {
         pullSecretForms,
         pullSecretConsumed: facts.pullSecretConsumed,
         gates: facts.gates,
+        shaForms: facts.shaForms,
         noPullSecret: facts.noPullSecret.filter((n) => !scan.charts.some((c) => c.chart === n.chart && c.disabled)),
         target,
         mode,

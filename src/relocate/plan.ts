@@ -45,6 +45,8 @@ export interface PlanOptions {
   charts?: readonly string[];
   /** "airlift 0.1.0" */
   generator?: string;
+  /** How the templates write each `sha` field (JSON of its values path → bare hex or whole digest). */
+  shaForms?: ReadonlyMap<string, 'hex' | 'digest'>;
   /** Image checks to switch off (from the charts' templates: `chartTemplateFacts`). */
   gates?: readonly GateWrite[];
   /** Workloads no pull-secret value reaches (from the charts' templates), reported when pull secrets are asked for. */
@@ -84,9 +86,10 @@ export function planRelocation(findings: readonly ImageFinding[], opts: PlanOpti
   for (const f of movable) uniqueRefs.set(formatReference(f.ref!), f.ref!);
   const mapped = mapReferences([...uniqueRefs.values()], target, mode);
 
-  const pinFor = (src: Reference): string | undefined => {
+  const pinFor = (src: Reference, optional: boolean): string | undefined => {
     if (!opts.digests) return undefined;
     const d = opts.digests.get(formatReference(src)) ?? src.digest;
+    if (!d && optional) return undefined; // not rendered with these values, and not in the mirror
     if (!d) {
       throw new InputError(`no digest known for ${formatReference(src)}: it is not in the lock and its reference has none`, {
         hint: 'give the lock of the load or sync that copied it (--lock FILE), or leave out --digests',
@@ -100,7 +103,7 @@ export function planRelocation(findings: readonly ImageFinding[], opts: PlanOpti
 
   for (const f of movable) {
     const src = f.ref!;
-    const pin = pinFor(src);
+    const pin = pinFor(src, f.notRendered === true);
     const mappedDest = mapped.get(formatReference(src))!;
     const dest: Reference = pin ? { ...mappedDest, digest: pin } : mappedDest;
     const image: PlannedImage = {
@@ -128,7 +131,11 @@ export function planRelocation(findings: readonly ImageFinding[], opts: PlanOpti
       if (pin) throw new InputError(`cannot pin a digest for ${image.source}: its reference is built by the hints template ${JSON.stringify(layout.template)}`, { hint: 'leave out --digests, or set the image with -f in a layout airlift can write' });
     } else if (layout.type === 'object') {
       const split = splitDestination(src, mappedDest, root);
-      if (layout.registryFrom === 'global' && layout.globalPath) {
+      if (layout.namespacePath && split.remainder !== src.repository) {
+        // registry + namespace + name (cert-manager) where the mapping changes the path: the map's
+        // repository, which the template takes whole over the three, gets the full mirror repository.
+        image.writes.push({ path: [...f.path, repoKeyOf(layout)], value: repositoryString(dest), reason: 'repository (whole, over registry, namespace and name)' });
+      } else if (layout.registryFrom === 'global' && layout.globalPath) {
         const key = JSON.stringify(layout.globalPath);
         const g = groups.get(key) ?? { path: layout.globalPath, members: [] };
         g.members.push({ image, layout, split, dest });
@@ -137,7 +144,7 @@ export function planRelocation(findings: readonly ImageFinding[], opts: PlanOpti
       } else {
         image.writes.push(...objectWrites(f.path, layout, split, dest));
       }
-      if (pin) image.writes.push(...objectPin(f.path, layout, dest, pin));
+      if (pin) image.writes.push(...objectPin(f.path, layout, dest, pin, opts.shaForms?.get(JSON.stringify([...f.path, 'sha']))));
     }
     if (f.tagDefaulted === 'v-appVersion' && dest.tag) keepDefaultedTag(image, f, dest.tag);
   }
@@ -231,11 +238,11 @@ function objectWrites(path: ValuesPath, layout: ObjectLayout, split: DestSplit, 
   return [{ path: [...path, repoKey], value: repositoryString(dest), reason: 'repository (with registry)' }];
 }
 
-function objectPin(path: ValuesPath, layout: ObjectLayout, dest: Reference, pin: string): ValueWrite[] {
+function objectPin(path: ValuesPath, layout: ObjectLayout, dest: Reference, pin: string, shaForm?: 'hex' | 'digest'): ValueWrite[] {
   if (layout.fallbackPath && layout.fallbackKeys?.tag && !layout.fields.tag && !('digest' in layout.fields) && !('sha' in layout.fields)) {
     return [{ path: [...layout.fallbackPath, layout.fallbackKeys.tag], value: `${dest.tag ?? ''}@${pin}`, reason: 'digest pin (in tag)' }];
   }
-  return digestWrites(path, layout, dest, pin);
+  return digestWrites(path, layout, dest, pin, shaForm);
 }
 
 /**
@@ -252,12 +259,13 @@ function decideGlobal(path: ValuesPath, members: GlobalMember[], root: string): 
   if (bases.size === 1) {
     const base = [...bases][0]!;
     for (const m of members) {
+      if (m.layout.namespacePath) continue; // namespace/name below the registry: unchanged by this mapping
       const k = repoKeyOf(m.layout);
       if (m.layout.fields[k] !== m.split.remainder) m.image.writes.unshift({ path: [...m.image.path, k], value: m.split.remainder, reason: 'repository' });
     }
     return { path, value: base, readers, strategy: 'shared' };
   }
-  if (members.every((m) => 'registry' in m.layout.fields)) {
+  if (members.every((m) => 'registry' in m.layout.fields) && !members.some((m) => m.layout.namespacePath)) {
     for (const m of members) {
       const k = repoKeyOf(m.layout);
       const w: ValueWrite[] = [{ path: [...m.image.path, 'registry'], value: m.split.base, reason: `registry (${formatPath(path)} cleared)` }];
@@ -270,6 +278,12 @@ function decideGlobal(path: ValuesPath, members: GlobalMember[], root: string): 
   for (const m of members) {
     const full = repositoryString(m.dest);
     const k = repoKeyOf(m.layout);
+    if (m.layout.namespacePath) {
+      // The registry no longer says it all: the whole repository, which the template takes over registry, namespace and name.
+      m.image.writes.unshift({ path: [...m.image.path, k], value: full, reason: 'repository (whole, over registry, namespace and name)' });
+      delete m.image.viaGlobal;
+      continue;
+    }
     m.image.writes.unshift({ path: [...m.image.path, k], value: full.slice(root.length + 1), reason: 'repository (below the mirror root)' });
   }
   return { path, value: root, readers, strategy: 'root' };

@@ -76,6 +76,20 @@ function formOf(text: string): PullSecretForm | undefined {
  * named templates included there.
  */
 export function pullSecretFormFromTemplates(tree: readonly ChartTemplates[], defs: ReadonlyMap<string, string>, path: ValuesPath): PullSecretForm | undefined {
+  for (const window of readers(tree, path)) {
+    let text = window;
+    for (const inc of window.matchAll(/include\s+"([^"]+)"/g)) text += `\n${defs.get(inc[1]!) ?? ''}`;
+    const f = formOf(text);
+    if (f) return f;
+  }
+  return undefined;
+}
+
+/**
+ * The text around each place a template reads `.Values.<path relative to its chart>`:
+ * the line, and the five after it.
+ */
+function* readers(tree: readonly ChartTemplates[], path: ValuesPath): Generator<string> {
   for (const c of tree) {
     if (path.length <= c.path.length || !c.path.every((x, i) => x === path[i])) continue;
     const rel = path.slice(c.path.length);
@@ -84,13 +98,22 @@ export function pullSecretFormFromTemplates(tree: readonly ChartTemplates[], def
     for (const t of c.templates) {
       for (const m of t.text.matchAll(re)) {
         const start = t.text.lastIndexOf('\n', m.index) + 1;
-        const lines = t.text.slice(start).split('\n').slice(0, 6).join('\n');
-        let window = lines;
-        for (const inc of lines.matchAll(/include\s+"([^"]+)"/g)) window += `\n${defs.get(inc[1]!) ?? ''}`;
-        const f = formOf(window);
-        if (f) return f;
+        yield t.text.slice(start).split('\n').slice(0, 6).join('\n');
       }
     }
+  }
+}
+
+/**
+ * How the templates write a `sha` field after "@": with the algorithm in the template
+ * (`@sha256:{{ .sha }}`, grafana) the field takes bare hex; without (`printf "%s@%s" … .sha`,
+ * kube-state-metrics) it takes the whole digest.
+ */
+export function shaFormFromTemplates(tree: readonly ChartTemplates[], path: ValuesPath): 'hex' | 'digest' | undefined {
+  for (const window of readers(tree, path)) {
+    const line = window.split('\n')[0]!;
+    if (/sha256:/.test(line)) return 'hex';
+    if (/@/.test(line)) return 'digest';
   }
   return undefined;
 }
@@ -141,9 +164,10 @@ export function workloadsWithoutPullSecrets(tree: readonly ChartTemplates[], def
   return out;
 }
 
-/** 1-based line of the first line of `text` that holds `raw` after `image:`. */
+/** 1-based line of the first line of `text` that holds `raw` after `image:`, else of the first that holds it (args, env). */
 export function literalLine(text: string, raw: string): number | undefined {
   const lines = text.split(/\r?\n/);
-  const i = lines.findIndex((l) => /image:/.test(l) && l.includes(raw));
+  let i = lines.findIndex((l) => /image:/.test(l) && l.includes(raw));
+  if (i < 0) i = lines.findIndex((l) => l.includes(raw));
   return i < 0 ? undefined : i + 1;
 }
