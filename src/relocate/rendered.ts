@@ -4,8 +4,8 @@
  * Job, CronJob, custom resources embedding a pod template) with its
  * containers' images, its pull secrets and its ServiceAccount; images named in
  * a container's args or env (runtime images: the program pulls them later,
- * e.g. `--executor-image`, `AGENT_INJECT_VAULT_IMAGE`); and the `image` fields
- * of custom resources. Locations are written as the acceptance lists write
+ * e.g. `--executor-image`, `AGENT_INJECT_VAULT_IMAGE`); and the `image` and
+ * `…Image` fields of custom resources (`serverImage`). Locations are written as the acceptance lists write
  * them: `Deployment/web containers[app]`, `... arg --flag`, `... env NAME`,
  * a ` (hook)` suffix for helm hooks.
  */
@@ -46,7 +46,8 @@ export interface RenderedChart {
 const CONTAINER_LISTS = ['containers', 'initContainers', 'ephemeralContainers'] as const;
 /** API groups whose objects are Kubernetes' own: an `image` field outside a container there is not a custom resource's. */
 const CORE_GROUP = /^(v1|apps\/|batch\/|policy\/|rbac\.authorization\.k8s\.io\/|networking\.k8s\.io\/|autoscaling\/|admissionregistration\.k8s\.io\/|apiextensions\.k8s\.io\/|storage\.k8s\.io\/|scheduling\.k8s\.io\/|coordination\.k8s\.io\/|discovery\.k8s\.io\/|monitoring\.coreos\.com\/v1alpha1$)/;
-const IMAGE_NAME = /image/i;
+/** Flags and env vars that name an image end in "image" (`--executor-image`, `AGENT_INJECT_VAULT_IMAGE`), as the scanner reads them. */
+const IMAGE_NAME = /image$/i;
 
 function names(v: unknown): string[] {
   if (!Array.isArray(v)) return [];
@@ -143,7 +144,7 @@ function readObject(doc: Record<string, unknown>, i: number, out: RenderedChart)
       return;
     }
     for (const [k, v] of Object.entries(node)) {
-      if (custom && typeof v === 'string' && /^image$/i.test(k) && looksLikeImage(v)) {
+      if (custom && typeof v === 'string' && IMAGE_NAME.test(k) && looksLikeImage(v)) {
         out.images.push({ image: v, kind: 'resource', object, where: `${object} ${dotted([...path, k])}${suffix}`, hook });
       } else walk(v, [...path, k]);
     }
