@@ -15,7 +15,7 @@ export interface CheckProblem {
   where: string;
   /** The image as rendered (empty for a pull-secret problem). */
   image: string;
-  problem: 'not moved' | 'no pull secret' | 'no image';
+  problem: 'not moved' | 'no pull secret' | 'no image' | 'bad pull secrets';
   /** Why, and what to do. */
   why: string;
 }
@@ -72,6 +72,12 @@ export function checkRendered(r: RenderedChart, opts: CheckOptions): CheckResult
   if (opts.pullSecrets.length > 0) {
     const want = new Set(opts.pullSecrets);
     for (const p of r.pods) {
+      const badSa = r.malformedServiceAccounts.get(p.serviceAccount ?? 'default');
+      if (p.malformedPullSecrets.length > 0 || badSa) {
+        const what = p.malformedPullSecrets.length > 0 ? `its imagePullSecrets hold ${p.malformedPullSecrets.join(', ')}` : `its ServiceAccount's imagePullSecrets hold ${badSa!.join(', ')}`;
+        problems.push({ where: `${p.object}${p.hook ? ' (hook)' : ''}`, image: '', problem: 'bad pull secrets', why: `${what}, not {name: …} objects: Kubernetes refuses the pod; the value was written in another form than the template reads` });
+        continue;
+      }
       if (p.pullSecrets.some((n) => want.has(n))) continue;
       const sa = p.serviceAccount ?? 'default';
       const saSecrets = r.serviceAccounts.get(sa);

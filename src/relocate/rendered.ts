@@ -31,6 +31,8 @@ export interface RenderedPod {
   path: string;
   namespace?: string;
   pullSecrets: string[];
+  /** Entries of its `imagePullSecrets` that are not `{name}` objects (Kubernetes refuses them). */
+  malformedPullSecrets: string[];
   /** `serviceAccountName` (or the deprecated `serviceAccount`); undefined means the namespace's `default`. */
   serviceAccount?: string;
   hook: boolean;
@@ -41,6 +43,8 @@ export interface RenderedChart {
   pods: RenderedPod[];
   /** ServiceAccount name → the pull secrets it carries. */
   serviceAccounts: Map<string, string[]>;
+  /** ServiceAccount name → entries of its `imagePullSecrets` that are not `{name}` objects. */
+  malformedServiceAccounts: Map<string, string[]>;
 }
 
 const CONTAINER_LISTS = ['containers', 'initContainers', 'ephemeralContainers'] as const;
@@ -49,9 +53,16 @@ const CORE_GROUP = /^(v1|apps\/|batch\/|policy\/|rbac\.authorization\.k8s\.io\/|
 /** Flags and env vars that name an image end in "image" (`--executor-image`, `AGENT_INJECT_VAULT_IMAGE`), as the scanner reads them. */
 const IMAGE_NAME = /image$/i;
 
+/** Names of `{name}` entries: Kubernetes takes nothing else in `imagePullSecrets`. */
 function names(v: unknown): string[] {
   if (!Array.isArray(v)) return [];
-  return v.map((x) => (typeof x === 'string' ? x : isMap(x) && typeof x.name === 'string' ? x.name : undefined)).filter((n): n is string => n !== undefined && n !== '');
+  return v.map((x) => (isMap(x) && typeof x.name === 'string' ? x.name : undefined)).filter((n): n is string => n !== undefined && n !== '');
+}
+
+/** Entries of `imagePullSecrets` that are not `{name}` objects (a value written in the wrong form), as YAML-ish text. */
+function malformed(v: unknown): string[] {
+  if (!Array.isArray(v)) return v === undefined || v === null ? [] : [JSON.stringify(v)];
+  return v.filter((x) => !(isMap(x) && typeof x.name === 'string')).map((x) => JSON.stringify(x));
 }
 
 /** A value an image-named arg or env var holds that reads as an image reference. */
@@ -94,7 +105,7 @@ function dotted(path: (string | number)[]): string {
 
 /** Reads `helm template` output. */
 export function readRendered(text: string, file = 'rendered manifests'): RenderedChart {
-  const out: RenderedChart = { images: [], pods: [], serviceAccounts: new Map() };
+  const out: RenderedChart = { images: [], pods: [], serviceAccounts: new Map(), malformedServiceAccounts: new Map() };
   const docs = parseYamlDocuments(text, file);
   docs.forEach((doc, i) => {
     if (!isMap(doc)) return;
@@ -118,6 +129,8 @@ function readObject(doc: Record<string, unknown>, i: number, out: RenderedChart)
   const suffix = hook ? ' (hook)' : '';
   if (kind === 'ServiceAccount') {
     out.serviceAccounts.set(name, names(doc.imagePullSecrets));
+    const bad = malformed(doc.imagePullSecrets);
+    if (bad.length > 0) out.malformedServiceAccounts.set(name, bad);
     return;
   }
   const custom = typeof doc.apiVersion === 'string' && !CORE_GROUP.test(doc.apiVersion);
@@ -129,7 +142,7 @@ function readObject(doc: Record<string, unknown>, i: number, out: RenderedChart)
     if (!isMap(node)) return;
     if (CONTAINER_LISTS.some((k) => Array.isArray(node[k]))) {
       const sa = typeof node.serviceAccountName === 'string' && node.serviceAccountName !== '' ? node.serviceAccountName : typeof node.serviceAccount === 'string' && node.serviceAccount !== '' ? node.serviceAccount : undefined;
-      out.pods.push({ object, path: dotted(path), ...(namespace ? { namespace } : {}), pullSecrets: names(node.imagePullSecrets), ...(sa ? { serviceAccount: sa } : {}), hook });
+      out.pods.push({ object, path: dotted(path), ...(namespace ? { namespace } : {}), pullSecrets: names(node.imagePullSecrets), malformedPullSecrets: malformed(node.imagePullSecrets), ...(sa ? { serviceAccount: sa } : {}), hook });
       for (const k of CONTAINER_LISTS) {
         const list = node[k];
         if (!Array.isArray(list)) continue;

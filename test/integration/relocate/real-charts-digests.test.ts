@@ -92,7 +92,7 @@ describe.each(cases)('$name', (c) => {
       const m = mapReference(parseReference(i), target);
       return formatReference({ registry: m.registry, repository: m.repository, digest: d });
     });
-    const secrets = checkRendered(after, { target, pullSecrets: [SECRET] }).problems.filter((p) => p.problem === 'no pull secret');
+    const secrets = checkRendered(after, { target, pullSecrets: [SECRET] }).problems.filter((p) => p.problem === 'no pull secret' || p.problem === 'bad pull secrets');
     expect(secrets, `${c.name}: pods without the pull secret`).toEqual([]);
   });
 });

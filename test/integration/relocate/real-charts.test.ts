@@ -50,7 +50,7 @@ describe.each(realCases())('$name', (c) => {
     const target = parseTarget(TARGET);
     expectRelocated(c.name, before, byWhere(after), report, (i) => formatReference(mapReference(parseReference(i), target)));
 
-    const secrets = checkRendered(after, { target, pullSecrets: [SECRET] }).problems.filter((p) => p.problem === 'no pull secret');
+    const secrets = checkRendered(after, { target, pullSecrets: [SECRET] }).problems.filter((p) => p.problem === 'no pull secret' || p.problem === 'bad pull secrets');
     expect(secrets, `${c.name}: pods without the pull secret`).toEqual([]);
   });
 });

@@ -133,6 +133,30 @@ describe('checkRendered', () => {
     expect(table.trimEnd().split('\n')).toHaveLength(7);
   });
 
+  it('reports pull secrets rendered in a form Kubernetes refuses (plain names in a pod or its ServiceAccount)', () => {
+    const text = `
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: sa}
+imagePullSecrets: [mirror-pull]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: a}
+spec: {template: {spec: {imagePullSecrets: [mirror-pull], containers: [{name: a, image: "mirror:5000/team/a:1"}]}}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: b}
+spec: {template: {spec: {serviceAccountName: sa, containers: [{name: b, image: "mirror:5000/team/b:1"}]}}}
+`;
+    const res = checkRendered(readRendered(text), { target, pullSecrets: ['mirror-pull'] });
+    expect(res.problems.map((p) => [p.where, p.problem, p.why.split(',')[0]])).toEqual([
+      ['Deployment/a', 'bad pull secrets', 'its imagePullSecrets hold "mirror-pull"'],
+      ['Deployment/b', 'bad pull secrets', 'its ServiceAccount\'s imagePullSecrets hold "mirror-pull"'],
+    ]);
+  });
+
   it('does not check pull secrets when none were asked for', () => {
     const res = checkRendered(readRendered(MANIFESTS), { target, pullSecrets: [] });
     expect(res.problems.some((p) => p.problem === 'no pull secret')).toBe(false);
