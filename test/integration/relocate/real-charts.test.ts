@@ -54,3 +54,18 @@ describe.each(realCases())('$name', (c) => {
     expect(secrets, `${c.name}: pods without the pull secret`).toEqual([]);
   });
 });
+
+describe.each(realCases().filter((c) => c.values.length === 0))('$name with the other mappings', (c) => {
+  it.each(['preserve-registry', 'flatten'] as const)('--mapping %s: every image at its mapped path', async (mode) => {
+    const slug = `${c.name.replace(/\W+/g, '-')}-${mode}`;
+    const out = path.join(work, `${slug}.yaml`);
+    const reportFile = path.join(work, `${slug}.report.json`);
+    const r = await runCli(['relocate', c.chart, '--to', TARGET, '--mapping', mode, '-o', out, '--report', reportFile]);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(readFileSync(reportFile, 'utf8')) as ReportJson;
+    const before = byWhere(await helmTemplate(c.chart, []));
+    const after = byWhere(await helmTemplate(c.chart, [out]));
+    const target = parseTarget(TARGET);
+    expectRelocated(`${c.name} (${mode})`, before, after, report, (i) => formatReference(mapReference(parseReference(i), target, mode)));
+  });
+});
