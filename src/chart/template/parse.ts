@@ -51,6 +51,8 @@ interface Item {
   line: number;
 }
 
+const KEYWORDS = new Set(['if', 'else', 'end', 'range', 'with', 'define', 'block', 'template', 'break', 'continue']);
+
 const GO_ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', '\\': '\\', '"': '"', "'": "'", a: '\x07', b: '\b', f: '\f', v: '\v', '0': '\0' };
 
 function lexAction(src: string, start: number, name: string, line: number): { toks: Tok[]; end: number; trimRight: boolean } {
@@ -159,7 +161,8 @@ function lexAction(src: string, start: number, name: string, line: number): { to
     if (id) {
       toks.push({ k: 'ident', v: id[0] });
       i += id[0].length;
-      const ch = chainAt(i);
+      // `with.Values.x` is the keyword `with` and the field `.Values.x`.
+      const ch = KEYWORDS.has(id[0]) ? { chain: [], end: i } : chainAt(i);
       if (ch.chain.length) {
         toks.push({ k: 'chain', chain: ch.chain });
         i = ch.end;
