@@ -181,14 +181,14 @@ function lex(src: string, name: string): Item[] {
   while (i < src.length) {
     const open = src.indexOf('{{', i);
     let text = open < 0 ? src.slice(i) : src.slice(i, open);
-    if (trimNext) text = text.replace(/^\s+/, '');
+    if (trimNext) text = text.trimStart();
     trimNext = false;
     if (open < 0) {
       items.push({ kind: 'text', text, toks: [], line });
       break;
     }
     const trimLeft = src[open + 2] === '-' && /\s/.test(src[open + 3] ?? '');
-    if (trimLeft) text = text.replace(/\s+$/, '');
+    if (trimLeft) text = text.trimEnd();
     items.push({ kind: 'text', text, toks: [], line });
     line += (src.slice(i, open).match(/\n/g) ?? []).length;
     const r = lexAction(src, open + (trimLeft ? 3 : 2), name, line);
