@@ -76,7 +76,8 @@ function compare(a: unknown, b: unknown, ctx: FuncContext): number {
 function kindOf(v: unknown): string {
   if (v === null || v === undefined) return 'invalid';
   if (typeof v === 'string') return 'string';
-  if (typeof v === 'number') return Number.isInteger(v) ? 'int' : 'float64';
+  // Helm reads numbers in values files as float64 (and --set integers as int64; template literals are int).
+  if (typeof v === 'number') return 'float64';
   if (typeof v === 'boolean') return 'bool';
   if (Array.isArray(v)) return 'slice';
   if (typeof v === 'function') return 'func';
@@ -372,10 +373,7 @@ const F: Record<string, Fn> = {
   // types
   kindOf: (_c, v) => kindOf(v),
   kindIs: (_c, k, v) => {
-    const kind = kindOf(v);
-    const want = str(k);
-    if (kind === 'int' || kind === 'float64') return want === 'float64' || want === 'int' || want === 'int64';
-    return kind === want;
+    return kindOf(v) === str(k);
   },
   typeOf: (_c, v) => typeName(v),
   typeIs: (_c, t, v) => typeName(v) === str(t),
