@@ -246,7 +246,12 @@ const F: Record<string, Fn> = {
   title: (_c, s) => str(s).replace(/\b\w/g, (x) => x.toUpperCase()),
   untitle: (_c, s) => str(s).replace(/\b\w/g, (x) => x.toLowerCase()),
   replace: (_c, o, n, s) => str(s).split(str(o)).join(str(n)),
-  repeat: (_c, n, s) => str(s).repeat(Math.max(0, num(n))),
+  repeat: (c, n, s) => {
+    const t = str(s);
+    const k = Math.max(0, num(n));
+    if (t.length * k > 32 * 1024 * 1024) throw new TemplateError(`${c.from}:${c.line}: repeat: over 32 MiB`);
+    return t.repeat(k);
+  },
   substr: (_c, a, b, s) => {
     const t = str(s);
     const start = num(a);
