@@ -79,8 +79,12 @@ export function reconcile(input: ReconcileInput): ReconcileOutput {
       rendered.push({ ...img, ref: parsed.ref, formatted: formatReference(parsed.ref), chain, file: f.file, template: f.template, matched: false });
     }
   }
-  // A chart with no renderable template at all (values-only fixtures) is not judged.
-  for (const chain of [...judged]) if (!input.files.some((f) => f.unit.chain === chain)) judged.delete(chain);
+  // A chart is judged by its pods: one whose templates write no container list and no image field
+  // (values-only charts, a chart of ConfigMaps) may use its values' images in ways not seen here.
+  for (const chain of [...judged]) {
+    const runs = input.files.some((f) => f.unit.chain === chain && f.unit.chart.templates.some((t) => /^\s*(-\s+)?(containers|initContainers|image|\w+Image):/m.test(t.text)));
+    if (!runs) judged.delete(chain);
+  }
 
   for (const r of rendered) {
     const scope = input.values.get(r.chain);
