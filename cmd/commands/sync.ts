@@ -58,6 +58,7 @@ export async function readInputs(ctx: CommandContext, charts: string[], flags: I
     enabledOnly: flags.enabledOnly,
     allValues: flags.allValues,
   });
+  for (const w of collected.warnings) ctx.logger().log('warn', w);
   return { abs, cfg, platforms, concurrency, collected };
 }
 

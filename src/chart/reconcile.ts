@@ -79,8 +79,12 @@ export function reconcile(input: ReconcileInput): ReconcileOutput {
       rendered.push({ ...img, ref: parsed.ref, formatted: formatReference(parsed.ref), chain, file: f.file, template: f.template, matched: false });
     }
   }
-  // A chart with no renderable template at all (values-only fixtures) is not judged.
-  for (const chain of [...judged]) if (!input.files.some((f) => f.unit.chain === chain)) judged.delete(chain);
+  // A chart is judged by its pods: one whose templates write no container list and no image field
+  // (values-only charts, a chart of ConfigMaps) may use its values' images in ways not seen here.
+  for (const chain of [...judged]) {
+    const runs = input.files.some((f) => f.unit.chain === chain && f.unit.chart.templates.some((t) => /^\s*(-\s+)?(containers|initContainers|image|\w+Image):/m.test(t.text)));
+    if (!runs) judged.delete(chain);
+  }
 
   for (const r of rendered) {
     const scope = input.values.get(r.chain);
@@ -117,7 +121,15 @@ export function reconcile(input: ReconcileInput): ReconcileOutput {
       related(r.chain, f.chart) &&
       (r.ref.repository === ref.repository || repoWithoutLibrary(r.ref) === repo) &&
       (!fixedTag || (r.ref.tag === ref.tag && r.ref.digest === ref.digest));
-    const hit = rendered.find((r) => !r.matched && same(r)) ?? rendered.find((r) => same(r) && r.ref.registry === ref.registry);
+    // A repository the template prefixes with a hub or namespace (`{{ .hub }}/{{ .image }}`): the rendered
+    // repository ends with the finding's, on an image nothing else accounts for.
+    const prefixed = (r: Rendered): boolean =>
+      !r.verbatim &&
+      !r.matched &&
+      (!fixedTag || (r.ref.tag === ref.tag && r.ref.digest === ref.digest)) &&
+      related(r.chain, f.chart) &&
+      r.ref.repository.endsWith(`/${repo}`);
+    const hit = rendered.find((r) => !r.matched && same(r)) ?? rendered.find((r) => same(r) && r.ref.registry === ref.registry) ?? rendered.find(prefixed);
     if (!hit) continue;
     const hits = rendered.filter((r) => r.formatted === hit.formatted);
     for (const h of hits) h.matched = true;
@@ -141,8 +153,9 @@ export function reconcile(input: ReconcileInput): ReconcileOutput {
     if (!judged.has(f.chart)) continue;
     const text = [...textByChain.entries()].filter(([c]) => related(c, f.chart)).map(([, t]) => t).join('\n');
     // An image set in values and written elsewhere than a pod (a ConfigMap, a config file) still counts.
+    const bounded = (s: string): RegExp => new RegExp(`(^|[\\s"'/=])${s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[\\s"',])`, 'm');
     const tagged = `${lastSegment(f.ref.repository)}:${f.ref.tag ?? ''}`;
-    if ((f.kind === 'values' || f.kind === 'hints') && (text.includes(f.raw) || (f.ref.tag && text.includes(tagged)))) continue;
+    if ((f.kind === 'values' || f.kind === 'hints') && (bounded(f.raw).test(text) || (f.ref.tag && !f.ref.digest && bounded(tagged).test(text)))) continue;
     f.notRendered = true;
   }
   // 4. Rendered images nothing accounts for.
@@ -158,7 +171,11 @@ export function reconcile(input: ReconcileInput): ReconcileOutput {
     const extra: Partial<ImageFinding> = { where: wheres(hits) };
     if (!(linked && linked.layout.type === 'string')) extra.computed = true;
     if (hits.every((h) => h.runtime)) extra.runtime = true;
-    if (linked) {
+    // The same repository as a values image whose tag the template rewrites (trimPrefix "v"): that map drives it.
+    const sibling = linked ? undefined : candidates.find((f) => f.kind === 'values' && f.ref && related(f.chart, r.chain) && f.ref.registry === r.ref.registry && f.ref.repository === r.ref.repository);
+    if (sibling) {
+      added.push(makeFinding(r.image, { kind: 'values', chart: sibling.chart, file: sibling.file, path: sibling.path, layout: sibling.layout }, extra));
+    } else if (linked) {
       added.push(makeFinding(r.image, { kind: 'values', chart: r.chain, file: linked.file, path: linked.path, layout: linked.layout }, extra));
     } else {
       added.push(makeFinding(r.image, { kind: 'template', chart: r.chain, file: r.file, path: [], layout: { type: 'none' } }, extra));
@@ -215,7 +232,10 @@ function linkToValues(
     if (found || depth > 6 || !isMap(node)) return;
     for (const [k, v] of Object.entries(node)) {
       if (found) return;
-      if (/image$/i.test(k) && isMap(v) && (v.name === name || v.repository === name) && !(typeof v.repository === 'string' && v.repository.includes('/'))) {
+      const repoField = typeof v === 'object' && v !== null && typeof (v as Values).repository === 'string' ? ((v as Values).repository as string) : '';
+      // `{repository: quay.io/org, name: app}`: the image is repository/name.
+      const joined = repoField !== '' && isMap(v) && v.name === name && `${r.ref.registry}/${r.ref.repository}`.endsWith(`${repoField.replace(/\/+$/, '')}/${name}`);
+      if (/image$/i.test(k) && isMap(v) && (v.name === name || v.repository === name) && (!repoField.includes('/') || joined)) {
         found = [...p, k];
         fields = {};
         for (const f of ['registry', 'repository', 'name', 'tag', 'digest'] as const) {
@@ -240,7 +260,7 @@ function linkToValues(
   const layout: ImageFinding['layout'] = {
     type: 'object',
     fields,
-    registryFrom: fields.registry ? 'self' : globalPath ? 'global' : 'none',
+    registryFrom: fields.registry ? 'self' : globalPath ? 'global' : fields.repository && fields.repository.includes('.') ? 'repository' : 'none',
     ...(globalPath && !fields.registry ? { globalPath: [...scope.prefix, ...globalPath] } : {}),
     ...(namespacePath ? { namespacePath: [...scope.prefix, ...namespacePath] } : {}),
   };

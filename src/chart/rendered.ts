@@ -41,8 +41,10 @@ export function scanRendered(text: string, file: string): RenderedScan {
   // (`---# comment` starts a document too), then parses each one.
   const docs: unknown[] = [];
   const errors: string[] = [];
-  for (const [i, part] of text.split(/(?:^|\s*\n)---\s*/).entries()) {
-    if (part.trim() === '') continue;
+  for (const [i, raw] of text.split(/^---/m).entries()) {
+    const part = raw.trimStart();
+    // Only a document that names an image can hold one; CRD schemas (large, many) run none.
+    if (part === '' || !/image/i.test(part) || /^kind:\s*CustomResourceDefinition\s*$/m.test(part)) continue;
     try {
       docs.push(...parseYamlDocuments(part, `${file} document ${i + 1}`));
     } catch (e) {

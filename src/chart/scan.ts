@@ -166,6 +166,7 @@ function walkChart(
     });
   }
 
+  const rendered = w.opts.templates !== false && chart.templates.some((t) => !/(^|\/)_[^/]*$/.test(t.name));
   const origin = (paths: ValuesPath[]): string => {
     for (const l of layers) if (paths.some((p) => l.prefix.every((x, i) => x === p[i]) && hasPath(l.values, p.slice(l.prefix.length)))) return l.file;
     return chart.valuesFile;
@@ -179,9 +180,12 @@ function walkChart(
     skipKeys: new Set(instances.map((i) => i.key)),
     missingDeps: missing,
     scanGlobal: info.depth === 0,
+    guessTags: !rendered,
   });
 
-  if (w.opts.builtinHints !== false) {
+  // Built-in hints stand in for templates airlift does not have; when the chart's templates are
+  // rendered, they say what the pods run.
+  if (w.opts.builtinHints !== false && !rendered) {
     for (const known of KNOWN_CHARTS) {
       if (known.name !== chart.name || !known.match(values)) continue;
       for (const r of known.replaces ?? []) {

@@ -121,11 +121,10 @@ export class Engine {
       case 'continue':
         throw new ContinueSignal();
     }
-    if (out.length > 4096) {
-      const joined = out.join('');
-      if (joined.length > MAX_OUTPUT) throw new TemplateError(`${name}: output over ${MAX_OUTPUT} bytes`);
-      out.length = 0;
-      out.push(joined);
+    if (out.length % 1024 === 0 && out.length > 0) {
+      let n = 0;
+      for (const x of out) n += x.length;
+      if (n > MAX_OUTPUT) throw new TemplateError(`${name}: output over ${MAX_OUTPUT} bytes`);
     }
   }
 

@@ -76,7 +76,8 @@ function compare(a: unknown, b: unknown, ctx: FuncContext): number {
 function kindOf(v: unknown): string {
   if (v === null || v === undefined) return 'invalid';
   if (typeof v === 'string') return 'string';
-  if (typeof v === 'number') return Number.isInteger(v) ? 'int' : 'float64';
+  // Helm reads numbers in values files as float64 (and --set integers as int64; template literals are int).
+  if (typeof v === 'number') return 'float64';
   if (typeof v === 'boolean') return 'bool';
   if (Array.isArray(v)) return 'slice';
   if (typeof v === 'function') return 'func';
@@ -245,7 +246,12 @@ const F: Record<string, Fn> = {
   title: (_c, s) => str(s).replace(/\b\w/g, (x) => x.toUpperCase()),
   untitle: (_c, s) => str(s).replace(/\b\w/g, (x) => x.toLowerCase()),
   replace: (_c, o, n, s) => str(s).split(str(o)).join(str(n)),
-  repeat: (_c, n, s) => str(s).repeat(Math.max(0, num(n))),
+  repeat: (c, n, s) => {
+    const t = str(s);
+    const k = Math.max(0, num(n));
+    if (t.length * k > 32 * 1024 * 1024) throw new TemplateError(`${c.from}:${c.line}: repeat: over 32 MiB`);
+    return t.repeat(k);
+  },
   substr: (_c, a, b, s) => {
     const t = str(s);
     const start = num(a);
@@ -372,10 +378,7 @@ const F: Record<string, Fn> = {
   // types
   kindOf: (_c, v) => kindOf(v),
   kindIs: (_c, k, v) => {
-    const kind = kindOf(v);
-    const want = str(k);
-    if (kind === 'int' || kind === 'float64') return want === 'float64' || want === 'int' || want === 'int64';
-    return kind === want;
+    return kindOf(v) === str(k);
   },
   typeOf: (_c, v) => typeName(v),
   typeIs: (_c, t, v) => typeName(v) === str(t),

@@ -51,6 +51,8 @@ interface Item {
   line: number;
 }
 
+const KEYWORDS = new Set(['if', 'else', 'end', 'range', 'with', 'define', 'block', 'template', 'break', 'continue']);
+
 const GO_ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', '\\': '\\', '"': '"', "'": "'", a: '\x07', b: '\b', f: '\f', v: '\v', '0': '\0' };
 
 function lexAction(src: string, start: number, name: string, line: number): { toks: Tok[]; end: number; trimRight: boolean } {
@@ -159,7 +161,8 @@ function lexAction(src: string, start: number, name: string, line: number): { to
     if (id) {
       toks.push({ k: 'ident', v: id[0] });
       i += id[0].length;
-      const ch = chainAt(i);
+      // `with.Values.x` is the keyword `with` and the field `.Values.x`.
+      const ch = KEYWORDS.has(id[0]) ? { chain: [], end: i } : chainAt(i);
       if (ch.chain.length) {
         toks.push({ k: 'chain', chain: ch.chain });
         i = ch.end;
@@ -178,14 +181,14 @@ function lex(src: string, name: string): Item[] {
   while (i < src.length) {
     const open = src.indexOf('{{', i);
     let text = open < 0 ? src.slice(i) : src.slice(i, open);
-    if (trimNext) text = text.replace(/^\s+/, '');
+    if (trimNext) text = text.trimStart();
     trimNext = false;
     if (open < 0) {
       items.push({ kind: 'text', text, toks: [], line });
       break;
     }
     const trimLeft = src[open + 2] === '-' && /\s/.test(src[open + 3] ?? '');
-    if (trimLeft) text = text.replace(/\s+$/, '');
+    if (trimLeft) text = text.trimEnd();
     items.push({ kind: 'text', text, toks: [], line });
     line += (src.slice(i, open).match(/\n/g) ?? []).length;
     const r = lexAction(src, open + (trimLeft ? 3 : 2), name, line);

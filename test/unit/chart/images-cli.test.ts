@@ -94,6 +94,34 @@ describe('airlift images', () => {
     const r = await runCli(['images', '-'], { stdin: 'kind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: a, image: "nginx:1.25"}, {name: b, image: "nginx:1.25"}]\n' });
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('docker.io/library/nginx:1.25\n');
+    // runtime images in args and env, and custom-resource image fields, are found in rendered manifests too
+    const manifests = [
+      'apiVersion: apps/v1',
+      'kind: Deployment',
+      'metadata: {name: ctl}',
+      'spec:',
+      '  template:',
+      '    spec:',
+      '      containers:',
+      '        - name: ctl',
+      '          image: quay.io/org/ctl:1.0',
+      '          args: ["--solver-image=quay.io/org/solver:1.0", "--other=x"]',
+      '          env: [{name: AGENT_IMAGE, value: "org/agent:2.0"}, {name: LOG_LEVEL, value: "debug"}]',
+      '---',
+      'apiVersion: example.io/v1',
+      'kind: Cluster',
+      'metadata: {name: c}',
+      'spec: {serverImage: "org/server:3.1"}',
+      '',
+    ].join('\n');
+    const j = await runCli(['images', '-', '-o', 'json'], { stdin: manifests });
+    const doc = JSON.parse(j.stdout) as { images: { ref: string; sources: { where?: string[]; runtime?: boolean }[] }[] };
+    expect(doc.images.map((i) => [i.ref, i.sources[0]!.where, i.sources[0]!.runtime ?? false])).toEqual([
+      ['docker.io/org/agent:2.0', ['Deployment/ctl containers[ctl] env AGENT_IMAGE'], true],
+      ['docker.io/org/server:3.1', ['Cluster/c spec.serverImage'], false],
+      ['quay.io/org/ctl:1.0', ['Deployment/ctl containers[ctl]'], false],
+      ['quay.io/org/solver:1.0', ['Deployment/ctl containers[ctl] arg --solver-image'], true],
+    ]);
   });
 
   it('malformed references: valid ones on stdout, the bad one on stderr with file and path; --strict fails', async () => {
