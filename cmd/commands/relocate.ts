@@ -140,6 +140,8 @@ export function registerRelocate(program: Command, ctx: CommandContext): void {
       };
       const chartPaths = charts.map(abs);
       const scan = await scanCharts(chartPaths, scanOpts);
+      // What the scan could not check against the rendered templates (a template airlift cannot render).
+      for (const w of scan.warnings) log.log('warn', w);
       const chartsValues = await collectChartValues(chartPaths, scanOpts);
       const password = flags.passwordStdin
         ? await readPassword(ctx.io.stdin, { signal: ctx.io.signal, hint: 'pipe the mirror password into the command' })
@@ -186,7 +188,12 @@ export function registerRelocate(program: Command, ctx: CommandContext): void {
       });
       for (const u of plan.unrelocatable) {
         if (u.kind !== 'template') continue;
-        const line = facts.lineOf(u.file, u.ref) ?? facts.lineOf(u.file, scan.findings.find((f) => f.file === u.file && f.ref && u.ref === formatReference(f.ref))?.raw ?? u.ref);
+        const f = scan.findings.find((x) => x.file === u.file && x.ref && u.ref === formatReference(x.ref));
+        // The string as written, else its repository (a template that builds the tag: printf "org/app:v%s").
+        const line = [u.ref, f?.raw, f?.ref?.repository, f?.ref?.repository.replace(/^library\//, '')]
+          .filter((c): c is string => c !== undefined && c !== '')
+          .map((c) => facts.lineOf(u.file, c))
+          .find((l) => l !== undefined);
         if (line !== undefined) u.line = line;
       }
 

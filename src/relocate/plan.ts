@@ -81,7 +81,10 @@ export function planRelocation(findings: readonly ImageFinding[], opts: PlanOpti
   const mode: MappingMode = opts.mode ?? 'default';
   const chartsValues = opts.chartsValues ?? [];
 
-  const movable = findings.filter(relocatable);
+  // A guess the rendered templates superseded (a finding not rendered at a path where a rendered one is) is left out.
+  const renderedAt = new Set(findings.filter((f) => f.kind === 'values' && !f.notRendered && f.where !== undefined).map((f) => JSON.stringify(f.path)));
+  const superseded = (f: ImageFinding): boolean => f.notRendered === true && renderedAt.has(JSON.stringify(f.path));
+  const movable = findings.filter((f) => relocatable(f) && !superseded(f));
   const uniqueRefs = new Map<string, Reference>();
   for (const f of movable) uniqueRefs.set(formatReference(f.ref!), f.ref!);
   const mapped = mapReferences([...uniqueRefs.values()], target, mode);
@@ -124,7 +127,11 @@ export function planRelocation(findings: readonly ImageFinding[], opts: PlanOpti
       // A map with `image` + `tag` (+ `registry`) under a key that is not image-like: its registry still counts.
       const registry = valueAt(chartsValues, [...f.path, 'registry']);
       const split = splitDestination(src, mappedDest, root);
-      image.writes.push(...siblingWrites(f, layout.imageKey, layout.tagKey, dest, pin, typeof registry === 'string' && registry !== '' ? { registry, split } : undefined));
+      const hubWrite = hubWrites(f, layout.imageKey, dest, chartsValues);
+      if (hubWrite) {
+        image.writes.push(hubWrite);
+        if (pin) image.writes.push({ path: [...f.path, layout.tagKey], value: `${dest.tag ?? ''}@${pin}`, reason: 'digest pin (in tag)' });
+      } else image.writes.push(...siblingWrites(f, layout.imageKey, layout.tagKey, dest, pin, typeof registry === 'string' && registry !== '' ? { registry, split } : undefined));
     }
     else if (layout.type === 'hint') {
       image.writes.push(...hintWrites(layout.template, layout.paths, dest)!);
@@ -142,7 +149,7 @@ export function planRelocation(findings: readonly ImageFinding[], opts: PlanOpti
         groups.set(key, g);
         image.viaGlobal = layout.globalPath;
       } else {
-        image.writes.push(...objectWrites(f.path, layout, split, dest));
+        image.writes.push(...objectWrites(f.path, layout, split, dest, src));
       }
       if (pin) image.writes.push(...objectPin(f.path, layout, dest, pin, opts.shaForms?.get(JSON.stringify([...f.path, 'sha']))));
     }
@@ -160,7 +167,7 @@ export function planRelocation(findings: readonly ImageFinding[], opts: PlanOpti
   const unrelocatable: UnrelocatableImage[] = [];
   const moved = new Set(images.map((i) => i.source));
   for (const f of findings) {
-    if (relocatable(f)) continue;
+    if (relocatable(f) || superseded(f)) continue;
     const ref = f.ref ? formatReference(f.ref) : f.raw;
     const reason = !f.ref
       ? `invalid reference: ${f.error ?? 'cannot be parsed'}`
@@ -221,7 +228,52 @@ function topChart(findings: readonly ImageFinding[], opts: PlanOptions): string 
 }
 
 /** Registry and repository fields of a map that reads its own registry, embeds it, or has none. */
-function objectWrites(path: ValuesPath, layout: ObjectLayout, split: DestSplit, dest: Reference): ValueWrite[] {
+/**
+ * istio's `hub` + `image` + `tag` (`hub` empty falls back to `global.hub`): the template writes
+ * `hub/image:tag`, so `hub` gets the destination without its last `/image` and the image
+ * name and tag (and any variant the template appends) stay as they are.
+ */
+function hubWrites(f: ImageFinding, imageKey: string, dest: Reference, chartsValues: readonly ChartValues[]): ValueWrite | undefined {
+  const map = valueAt(chartsValues, f.path);
+  const name = valueAt(chartsValues, [...f.path, imageKey]);
+  if (map === null || typeof map !== 'object' || !('hub' in map) || typeof name !== 'string' || name === '' || name.includes('/')) return undefined;
+  const full = repositoryString(dest);
+  if (!full.endsWith(`/${name}`)) return undefined;
+  return { path: [...f.path, 'hub'], value: full.slice(0, -name.length - 1), reason: 'hub (image name kept)' };
+}
+
+/**
+ * `{repository, name}` where the template writes `repository/name` (operator image configs): the
+ * name stays, so the repository gets the destination without its last `/name`.
+ */
+function nameSuffix(layout: ObjectLayout, src: Reference): string | undefined {
+  const { repository, name } = layout.fields;
+  if (typeof repository !== 'string' || repository === '' || typeof name !== 'string' || name === '' || layout.namespacePath) return undefined;
+  const full = repositoryString(src);
+  return full.endsWith(`/${name}`) && (full === `${repository}/${name}` || src.repository === `${repository}/${name}`) ? `/${name}` : undefined;
+}
+
+function withoutSuffix(value: string, suffix: string | undefined, source: string): string {
+  if (suffix === undefined) return value;
+  if (!value.endsWith(suffix)) {
+    throw new InputError(`cannot relocate ${source}: its chart writes repository + "${suffix}", and the mirror path ${value} does not end with it`, { hint: 'use --mapping default or preserve-registry for this chart' });
+  }
+  return value.slice(0, -suffix.length);
+}
+
+function objectWrites(path: ValuesPath, layout: ObjectLayout, split: DestSplit, dest: Reference, src?: Reference): ValueWrite[] {
+  const suffix = src ? nameSuffix(layout, src) : undefined;
+  if (suffix !== undefined) {
+    const source = formatReference(src!);
+    if (layout.registryFrom === 'self') {
+      const out: ValueWrite[] = [];
+      const repo = withoutSuffix(split.remainder, suffix, source);
+      if (layout.fields.registry !== split.base) out.push({ path: [...path, 'registry'], value: split.base, reason: 'registry' });
+      if (layout.fields.repository !== repo) out.push({ path: [...path, 'repository'], value: repo, reason: 'repository (name kept)' });
+      return out;
+    }
+    return [{ path: [...path, 'repository'], value: withoutSuffix(repositoryString(dest), suffix, source), reason: 'repository (with registry, name kept)' }];
+  }
   const repoKey = repoKeyOf(layout);
   const fallback = layout.fallbackPath && layout.fallbackKeys;
   if (fallback && layout.registryFrom !== 'self') {
