@@ -176,6 +176,16 @@ export function reconcile(input: ReconcileInput): ReconcileOutput {
     if (sibling) {
       added.push(makeFinding(r.image, { kind: 'values', chart: sibling.chart, file: sibling.file, path: sibling.path, layout: sibling.layout }, extra));
     } else if (linked) {
+      // A finding at that path that could not be assembled from values alone (cert-manager's
+      // image.tag without repository) is what the template completes.
+      const samePath = (p: ValuesPath): boolean => p.length === linked.path.length && p.every((x, i) => x === linked.path[i]);
+      const broken = candidates.find((f) => f.error !== undefined && samePath(f.path));
+      if (broken) {
+        const fixed = makeFinding(r.image, { kind: broken.kind, chart: broken.chart, file: broken.file, path: broken.path, layout: linked.layout }, extra);
+        Object.assign(broken, fixed);
+        delete broken.error;
+        continue;
+      }
       added.push(makeFinding(r.image, { kind: 'values', chart: r.chain, file: linked.file, path: linked.path, layout: linked.layout }, extra));
     } else {
       added.push(makeFinding(r.image, { kind: 'template', chart: r.chain, file: r.file, path: [], layout: { type: 'none' } }, extra));

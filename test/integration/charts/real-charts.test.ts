@@ -97,6 +97,13 @@ describe('airlift images on real charts, judged by helm template', () => {
       'quay.io/jetstack/cert-manager-startupapicheck:v0.0.0': ['values startupapicheck.image'],
       'quay.io/jetstack/cert-manager-webhook:v0.0.0': ['values webhook.image'],
     });
+    // image.tag alone (repository empty) is completed by the template, not reported as malformed
+    const chartDir = path.join(real, 'cert-manager', 'chart');
+    const tagged = await runCli(['images', chartDir, '--set', 'image.tag=v1.2.3', '--set', 'imageRegistry=mirror.example:5000/x', '-o', 'list', '--strict']);
+    expect(tagged.stderr).toBe('');
+    expect(tagged.stdout).toContain('mirror.example:5000/x/jetstack/cert-manager-controller:v1.2.3\n');
+    const helmSet = [...new Set(renderedImages(helmTemplate(chartDir, ['--set', 'image.tag=v1.2.3', '--set', 'imageRegistry=mirror.example:5000/x'])).map((h) => norm(h.image)))].sort();
+    expect(tagged.stdout.trimEnd().split('\n')).toEqual(helmSet);
     const acme = doc.images.find((i) => i.ref.includes('acmesolver'))!.sources[0]!;
     expect(acme.runtime).toBe(true);
     expect(acme.where).toEqual(['Deployment/release-cert-manager containers[cert-manager-controller] arg --acme-http01-solver-image']);
