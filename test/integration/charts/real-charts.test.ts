@@ -8,10 +8,12 @@
  * checked against live helm too: where they disagree, live helm is the judge
  * (so far they agree on all twenty renders).
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatReference, parseReference } from '../../../src/reference/index.js';
+import { helmBinary } from '../../harness/tools.js';
 import { runCli } from '../../helpers/io.js';
 import { helmTemplate, renderedImages } from './helm-images.js';
 
@@ -44,7 +46,9 @@ interface JsonDoc {
 }
 
 describe('airlift images on real charts, judged by helm template', () => {
-  it('has the ten charts and their scenarios', () => {
+  it('judges with the pinned helm (scripts/go-tools.sh), and has the ten charts and their scenarios', () => {
+    // go install leaves the patch number out of helm's own version string (the module is v3.22.0)
+    expect(execFileSync(helmBinary(), ['version', '--short'], { encoding: 'utf8' })).toMatch(/^v3\.22\b/);
     expect(new Set(cases.map((c) => c.chart)).size).toBe(10);
     expect(cases.length).toBeGreaterThanOrEqual(18);
   });
