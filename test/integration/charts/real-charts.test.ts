@@ -70,7 +70,8 @@ describe('airlift images on real charts, judged by helm template', () => {
       expect(tsv).toEqual(helmSet);
 
       const list = await runCli(['images', chartDir, ...c.args, '-o', 'list']);
-      expect(list.stderr).toBe('');
+      // stderr holds at most the note on values images the templates do not use
+      expect(list.stderr).toMatch(/^(left out \d+ image\(s\) set in values that the templates do not use with these values \(disabled components or subcharts\); --all-values lists them\n)?$/);
       expect(list.code).toBe(0);
       expect(list.stdout.trimEnd().split('\n')).toEqual(helmSet);
 
@@ -104,7 +105,7 @@ describe('airlift images on real charts, judged by helm template', () => {
     // image.tag alone (repository empty) is completed by the template, not reported as malformed
     const chartDir = path.join(real, 'cert-manager', 'chart');
     const tagged = await runCli(['images', chartDir, '--set', 'image.tag=v1.2.3', '--set', 'imageRegistry=mirror.example:5000/x', '-o', 'list', '--strict']);
-    expect(tagged.stderr).toBe('');
+    expect(tagged.stderr).not.toContain('warning');
     expect(tagged.stdout).toContain('mirror.example:5000/x/jetstack/cert-manager-controller:v1.2.3\n');
     const helmSet = [...new Set(renderedImages(helmTemplate(chartDir, ['--set', 'image.tag=v1.2.3', '--set', 'imageRegistry=mirror.example:5000/x'])).map((h) => norm(h.image)))].sort();
     expect(tagged.stdout.trimEnd().split('\n')).toEqual(helmSet);
