@@ -16,6 +16,7 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import { InputError, TooLargeError, UsageError } from '../../src/errors.js';
 import { scanCharts } from '../../src/chart/index.js';
+import { formatReference } from '../../src/reference/index.js';
 import { formatErrors, formatWarnings, formatHosts, formatJson, formatList, formatTable, formatYaml } from '../../src/chart/report.js';
 import type { CommandContext } from '../context.js';
 import { readText } from '../../src/stdin.js';
@@ -75,6 +76,13 @@ export function registerImages(program: Command, ctx: CommandContext): void {
         else if (format === 'table') out.write(formatTable(result));
         else if (format === 'json') out.write(formatJson(result));
         else out.write(formatYaml(result));
+      }
+      if (!flags.allValues) {
+        const listed = new Set(result.images.map((i) => i.formatted));
+        const left = new Set(result.findings.filter((f) => f.notRendered && f.ref).map((f) => formatReference(f.ref!)).filter((r) => !listed.has(r)));
+        if (left.size > 0) {
+          ctx.logger().log('info', `left out ${left.size} image(s) set in values that the templates do not use with these values (disabled components or subcharts); --all-values lists them`);
+        }
       }
       if (result.warnings.length > 0) ctx.io.stderr.write(formatWarnings(result.warnings));
       if (result.errors.length > 0) {

@@ -131,6 +131,13 @@ export function reconcile(input: ReconcileInput): ReconcileOutput {
       r.ref.repository.endsWith(`/${repo}`);
     const hit = rendered.find((r) => !r.matched && same(r)) ?? rendered.find((r) => same(r) && r.ref.registry === ref.registry) ?? rendered.find(prefixed);
     if (!hit) continue;
+    if (!same(hit) && (f.layout.type === 'sibling' || f.layout.type === 'object')) {
+      // The rendered repository is <hub>/<the finding's>: say which value holds the hub.
+      const scope = input.values.get(hit.chain);
+      const hub = `${hit.ref.registry}/${hit.ref.repository.slice(0, hit.ref.repository.length - repo.length - 1)}`;
+      const at = scope ? (findString(scope.values, hub) ?? findString({ global: scope.values.global }, hub, [], 0, true)) : undefined;
+      if (at && scope) f.layout = { ...f.layout, hubPath: [...scope.prefix, ...at] };
+    }
     const hits = rendered.filter((r) => r.formatted === hit.formatted);
     for (const h of hits) h.matched = true;
     f.raw = hit.image;
@@ -176,6 +183,16 @@ export function reconcile(input: ReconcileInput): ReconcileOutput {
     if (sibling) {
       added.push(makeFinding(r.image, { kind: 'values', chart: sibling.chart, file: sibling.file, path: sibling.path, layout: sibling.layout }, extra));
     } else if (linked) {
+      // A finding at that path that could not be assembled from values alone (cert-manager's
+      // image.tag without repository) is what the template completes.
+      const samePath = (p: ValuesPath): boolean => p.length === linked.path.length && p.every((x, i) => x === linked.path[i]);
+      const broken = candidates.find((f) => f.error !== undefined && samePath(f.path));
+      if (broken) {
+        const fixed = makeFinding(r.image, { kind: broken.kind, chart: broken.chart, file: broken.file, path: broken.path, layout: linked.layout }, extra);
+        Object.assign(broken, fixed);
+        delete broken.error;
+        continue;
+      }
       added.push(makeFinding(r.image, { kind: 'values', chart: r.chain, file: linked.file, path: linked.path, layout: linked.layout }, extra));
     } else {
       added.push(makeFinding(r.image, { kind: 'template', chart: r.chain, file: r.file, path: [], layout: { type: 'none' } }, extra));
@@ -185,7 +202,7 @@ export function reconcile(input: ReconcileInput): ReconcileOutput {
 }
 
 /** The values path of a string equal to `s` (an image chosen from a map: `index .Values.versionImageMap .Values.version`). */
-function findString(node: unknown, s: string, p: ValuesPath = [], depth = 0): ValuesPath | undefined {
+function findString(node: unknown, s: string, p: ValuesPath = [], depth = 0, withGlobal = false): ValuesPath | undefined {
   if (depth > 8) return undefined;
   if (Array.isArray(node)) {
     for (const [i, x] of node.entries()) {
@@ -196,7 +213,7 @@ function findString(node: unknown, s: string, p: ValuesPath = [], depth = 0): Va
   }
   if (!isMap(node)) return undefined;
   for (const [k, v] of Object.entries(node)) {
-    if (p.length === 0 && k === 'global') continue;
+    if (p.length === 0 && k === 'global' && !withGlobal) continue;
     const hit = typeof v === 'string' ? (v.trim() === s ? [...p, k] : undefined) : findString(v, s, [...p, k], depth + 1);
     if (hit) return hit;
   }

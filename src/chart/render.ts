@@ -133,6 +133,8 @@ export function renderCharts(units: RenderUnit[]): RenderedFile[] {
   const caps = capabilities();
   const out: RenderedFile[] = [];
   for (const u of units) {
+    // A library chart lends its defines; helm renders none of its templates.
+    if (u.chart.type === 'library') continue;
     const chart = chartObject(u.chart.metadata);
     for (const t of u.chart.templates) {
       const base = t.name.split('/').pop()!;

@@ -42,9 +42,20 @@ export type ImageLayout =
        * `name`/`repository`, read from this values path (cert-manager: `imageNamespace`).
        */
       namespacePath?: ValuesPath;
+      /** As for `sibling`: the values path of a hub the template puts before the repository. */
+      hubPath?: ValuesPath;
     }
   /** `path` is the parent map; the image string is at `imageKey`, the tag at `tagKey` (`foo.image` + `foo.tag`). */
-  | { type: 'sibling'; imageKey: string; tagKey: string }
+  | {
+      type: 'sibling';
+      imageKey: string;
+      tagKey: string;
+      /**
+       * Set when the template puts a hub before the image (istio: `{{ .hub | default .global.hub }}/{{ .image }}`):
+       * the values path whose string is that prefix as rendered (`global.hub`).
+       */
+      hubPath?: ValuesPath;
+    }
   /**
    * A hints-file template that could not be mapped to one image map: `paths`
    * lists every values path the template reads (in order of appearance).

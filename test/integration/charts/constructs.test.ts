@@ -7,6 +7,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EXIT_CODES } from '../../../cmd/exit-codes.js';
+import { scanCharts } from '../../../src/chart/index.js';
 import { formatReference, parseReference } from '../../../src/reference/index.js';
 import { runCli } from '../../helpers/io.js';
 import { helmTemplate, renderedImages } from './helm-images.js';
@@ -59,6 +60,11 @@ describe('constructs, rendered by helm', () => {
       'quay.io/mine/pilot:1.23.0': ['values pilot'],
       'gcr.io/other/proxyv2:1.22.0': ['values proxy.image runtime'],
     });
+    // the layout says which value holds the hub the template put before the image
+    const hubOf = async (set: string[]) =>
+      (await scanCharts([path.join(constructs, 'hub-tag-variant')], { set })).findings.find((f) => f.path.join('.') === 'pilot')!.layout;
+    expect(await hubOf([])).toEqual({ type: 'sibling', imageKey: 'image', tagKey: 'tag', hubPath: ['global', 'hub'] });
+    expect(await hubOf(['pilot.hub=quay.io/mine'])).toMatchObject({ hubPath: ['pilot', 'hub'] });
   });
 
   it('{repository, name, tag} maps: the image is repository/name:tag', async () => {
