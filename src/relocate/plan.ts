@@ -127,7 +127,7 @@ export function planRelocation(findings: readonly ImageFinding[], opts: PlanOpti
       // A map with `image` + `tag` (+ `registry`) under a key that is not image-like: its registry still counts.
       const registry = valueAt(chartsValues, [...f.path, 'registry']);
       const split = splitDestination(src, mappedDest, root);
-      const hubWrite = hubWrites(f, layout.imageKey, dest, chartsValues);
+      const hubWrite = hubWrites(f, layout.imageKey, dest, chartsValues, layout.hubPath);
       if (hubWrite) {
         image.writes.push(hubWrite);
         if (pin) image.writes.push({ path: [...f.path, layout.tagKey], value: `${dest.tag ?? ''}@${pin}`, reason: 'digest pin (in tag)' });
@@ -233,13 +233,15 @@ function topChart(findings: readonly ImageFinding[], opts: PlanOptions): string 
  * `hub/image:tag`, so `hub` gets the destination without its last `/image` and the image
  * name and tag (and any variant the template appends) stay as they are.
  */
-function hubWrites(f: ImageFinding, imageKey: string, dest: Reference, chartsValues: readonly ChartValues[]): ValueWrite | undefined {
+function hubWrites(f: ImageFinding, imageKey: string, dest: Reference, chartsValues: readonly ChartValues[], hubPath?: ValuesPath): ValueWrite | undefined {
   const map = valueAt(chartsValues, f.path);
   const name = valueAt(chartsValues, [...f.path, imageKey]);
-  if (map === null || typeof map !== 'object' || !('hub' in map) || typeof name !== 'string' || name === '' || name.includes('/')) return undefined;
+  const own = map !== null && typeof map === 'object' && 'hub' in map;
+  if ((!own && !hubPath) || typeof name !== 'string' || name === '' || name.includes('/')) return undefined;
   const full = repositoryString(dest);
   if (!full.endsWith(`/${name}`)) return undefined;
-  return { path: [...f.path, 'hub'], value: full.slice(0, -name.length - 1), reason: 'hub (image name kept)' };
+  // The component's own hub when it has the key (it wins over global.hub), else the hub the template read.
+  return { path: own ? [...f.path, 'hub'] : hubPath!, value: full.slice(0, -name.length - 1), reason: 'hub (image name kept)' };
 }
 
 /**

@@ -267,3 +267,18 @@ describe('planRelocation: what the templates say', () => {
     expect(plan.writes).toEqual([]);
   });
 });
+
+describe('planRelocation: hub + image + tag (istio)', () => {
+  const pilot = (hubPath?: ValuesPath): ImageFinding =>
+    finding('docker.io/istio/pilot:1.22.0-distroless', ['pilot'], { type: 'sibling', imageKey: 'image', tagKey: 'tag', ...(hubPath ? { hubPath } : {}) } as ImageLayout);
+
+  it("writes the component's own hub when it has the key, keeping image, tag and variant", () => {
+    const values: ChartValues[] = [{ chart: 'app', path: [], values: { global: { hub: 'docker.io/istio' }, pilot: { image: 'pilot', hub: '', tag: '' } } }];
+    expect(writes(planRelocation([pilot(['global', 'hub'])], { target: 'm:5000/p', chartsValues: values }))).toEqual({ 'pilot.hub': 'm:5000/p/istio' });
+  });
+
+  it('writes the hub the template read (global.hub) when the component has no hub key', () => {
+    const values: ChartValues[] = [{ chart: 'app', path: [], values: { global: { hub: 'docker.io/istio' }, pilot: { image: 'pilot', tag: '' } } }];
+    expect(writes(planRelocation([pilot(['global', 'hub'])], { target: 'm:5000/p', chartsValues: values, mode: 'flatten' }))).toEqual({ 'global.hub': 'm:5000/p' });
+  });
+});
