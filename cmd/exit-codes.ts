@@ -18,6 +18,7 @@ export const EXIT_CODES: Record<ErrorCode, number> = {
   E_TOO_LARGE: 9,
   E_CONFLICT: 10,
   E_IO: 11,
+  E_INCOMPLETE: 12,
   // 128 + SIGINT; cmd/main.ts answers 143 (128 + SIGTERM) when SIGTERM stopped the run
   E_INTERRUPTED: 130,
 };

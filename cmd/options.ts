@@ -14,6 +14,7 @@ export interface ChartValueFlags {
   setJson: string[];
   setFile: string[];
   enabledOnly: boolean;
+  allValues: boolean;
 }
 
 /** What imageListOptions adds to a command's parsed flags. */
@@ -32,6 +33,7 @@ export function scanValueOptions(flags: ChartValueFlags, abs: (p: string) => str
     setFile: flags.setFile,
     baseDir: cwd,
     enabledOnly: flags.enabledOnly,
+    allValues: flags.allValues,
   };
 }
 
@@ -43,7 +45,12 @@ export function chartValuesOptions(cmd: Command): Command {
     .option('--set-string <key=value>', 'set chart string values as helm --set-string (repeatable)', collect, [])
     .option('--set-json <key=json>', 'set chart values to JSON values as helm --set-json (repeatable)', collect, [])
     .option('--set-file <key=path>', "set chart values to a file's content as helm --set-file (repeatable)", collect, [])
-    .option('--enabled-only', 'leave out images of subcharts disabled by their condition or tags', false);
+    .option('--enabled-only', 'leave out images of subcharts disabled by their condition or tags', false)
+    .option(
+      '--all-values',
+      'also take images set in values that the templates, rendered with these values, do not use (disabled components and subcharts)',
+      false,
+    );
 }
 
 /** Images named directly instead of (or besides) charts. */

@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'E_BUNDLE' // malformed bundle / OCI layout / archive
   | 'E_CONFLICT' // two sources map to the same destination
   | 'E_IO' // local file system (disk full, permission)
+  | 'E_INCOMPLETE' // the work was done but falls short of what was asked (relocate --check / --strict)
   | 'E_INTERRUPTED' // stopped by SIGINT (Ctrl-C) or SIGTERM
   | 'E_INTERNAL'; // a bug
 
@@ -145,6 +146,12 @@ export class BundleError extends AirliftError {
 export class ConflictError extends AirliftError {
   constructor(message: string, opts?: ErrorOptions) {
     super('E_CONFLICT', message, opts);
+  }
+}
+/** The command did its work, but it falls short of what was asked (relocate --check / --strict found images left at the source). */
+export class IncompleteError extends AirliftError {
+  constructor(message: string, opts?: ErrorOptions) {
+    super('E_INCOMPLETE', message, opts);
   }
 }
 export class IoError extends AirliftError {

@@ -4,16 +4,21 @@
  *   [--hints FILE] [-o table|list|json|yaml] [--hosts] [--strict]`
  * Lists every image the charts need. CHART "-" reads rendered manifests from
  * stdin (`helm template … | airlift images -`).
- * Malformed references are listed on stderr (and under "errors" in JSON/YAML)
- * with their file and values path; the valid images still go to stdout and the
- * exit code is 0, unless --strict, which exits with E_INPUT's code.
+ * The chart's templates are rendered with the values (as `helm template` does)
+ * and are the judge: images only set in values that no rendered pod uses are
+ * left out (unless --all-values), and images the templates compute are listed
+ * as rendered. Malformed references and warnings (a template airlift cannot
+ * render, a chart whose pods name no image found) are listed on stderr (and
+ * under "errors"/"warnings" in JSON/YAML); the valid images still go to stdout
+ * and the exit code is 0, unless --strict, which exits with E_INPUT's code.
  */
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { InputError, TooLargeError, UsageError } from '../../src/errors.js';
 import { scanCharts } from '../../src/chart/index.js';
-import { formatErrors, formatJson, formatList, formatTable, formatYaml } from '../../src/chart/report.js';
+import { formatErrors, formatJson, formatList, formatTable, formatWarnings, formatYaml } from '../../src/chart/report.js';
 import { connectedHosts } from '../../src/registry/hosts.js';
+import { formatReference } from '../../src/reference/index.js';
 import type { CommandContext } from '../context.js';
 import { readText } from '../../src/stdin.js';
 import { chartValuesOptions, scanValueOptions, type ChartValueFlags } from '../options.js';
@@ -43,7 +48,7 @@ export function registerImages(program: Command, ctx: CommandContext): void {
     .option('--hints <file>', 'YAML list of image templates such as "{{ .foo.registry }}/{{ .foo.repository }}:{{ .foo.tag }}"')
     .addOption(new Option('-o, --output <format>', 'output format (default: table on a terminal, list otherwise)').choices(['table', 'list', 'json', 'yaml']))
     .option('--hosts', 'print only the registry hosts the images come from and the hosts airlift connects to for them (for firewall allowlists; Docker Hub: registry-1.docker.io, auth.docker.io, production.cloudflare.docker.com)', false)
-    .option('--strict', 'exit with an error when any image reference is malformed', false)
+    .option('--strict', 'exit with an error when any image reference is malformed, or the templates could not be checked (see the warnings)', false)
     .action(async (charts: string[], flags: ImagesFlags) => {
       const cwd = ctx.io.cwd;
       const abs = (p: string): string => (p === '-' ? p : path.resolve(cwd, p));
@@ -78,6 +83,14 @@ export function registerImages(program: Command, ctx: CommandContext): void {
         else if (format === 'json') out.write(formatJson(result));
         else out.write(formatYaml(result));
       }
+      if (!flags.allValues) {
+        const listed = new Set(result.images.map((i) => i.formatted));
+        const left = new Set(result.findings.filter((f) => f.notRendered && f.ref).map((f) => formatReference(f.ref!)).filter((r) => !listed.has(r)));
+        if (left.size > 0) {
+          ctx.logger().log('info', `left out ${left.size} image(s) set in values that the templates do not use with these values (disabled components or subcharts); --all-values lists them`);
+        }
+      }
+      if (result.warnings.length > 0) ctx.io.stderr.write(formatWarnings(result.warnings));
       if (result.errors.length > 0) {
         ctx.io.stderr.write(formatErrors(result.errors));
         if (flags.strict) {
@@ -85,6 +98,11 @@ export function registerImages(program: Command, ctx: CommandContext): void {
             hint: 'set the missing fields with -f or --set at the values paths shown above, or drop --strict',
           });
         }
+      }
+      if (flags.strict && result.warnings.length > 0) {
+        throw new InputError(`${result.warnings.length} warning(s): the image list could not be checked against the rendered templates`, {
+          hint: 'see the warnings above; list missing images with --image in save/sync, or drop --strict',
+        });
       }
       ctx.logger().log('debug', `${result.images.length} image(s) from ${result.charts.length} chart(s)`, {
         images: result.images.length,

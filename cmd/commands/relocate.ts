@@ -8,19 +8,21 @@
  * with `-o -` or no -o), and optionally the pull Secret and runtime mirror
  * files. Everything is computed before anything is written.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { parseSetFileValues, parseSetJsonValues, parseSetValues, scanCharts } from '../../src/chart/index.js';
-import { InputError, NotFoundError, UsageError } from '../../src/errors.js';
+import { IncompleteError, InputError, NotFoundError, UsageError } from '../../src/errors.js';
 import { readLock } from '../../src/lock/io.js';
 import { resolveOutput, writeOutput } from '../../src/output/file.js';
 import { formatTarget, parseMappingMode, parseTarget, type MappingMode } from '../../src/mapping/index.js';
-import { parseReference } from '../../src/reference/index.js';
+import { formatReference, parseReference } from '../../src/reference/index.js';
 import { readPassword } from '../../src/stdin.js';
 import {
   checkSecretName,
   collectChartValues,
+  collectTemplateFacts,
   formatPath,
   resolveMirrorDigests,
   digestsFromLock,
@@ -32,6 +34,11 @@ import {
   renderPullSecret,
   renderRegistriesConf,
   pullSecretFormsFromComments,
+  formatCheckTable,
+  leftBehind,
+  relocationReport,
+  renderAndCheck,
+  type CheckResult,
   type EmittedFile,
   type PullSecretForm,
   type RelocationPlan,
@@ -60,6 +67,11 @@ interface RelocateFlags extends ChartValueFlags {
   templates: boolean;
   builtinHints: boolean;
   hints?: string;
+  check: boolean;
+  helm?: string;
+  kubeVersion?: string;
+  strict: boolean;
+  report?: string;
 }
 
 function checkFlags(f: RelocateFlags): void {
@@ -71,6 +83,11 @@ function checkFlags(f: RelocateFlags): void {
     throw new UsageError('--username and --password-stdin are used only with --secret-out', { hint: 'add --secret-out FILE to write the pull Secret' });
   }
   if (f.emit && !f.emitDir) throw new UsageError(`--emit ${f.emit} needs --emit-dir DIR`, { hint: 'give the directory to write the runtime mirror files into' });
+  if (f.report === '-' && (f.dryRun || !f.output || f.output === '-')) {
+    throw new UsageError('--report - needs stdout, which the overrides (or the --dry-run plan) already use', { hint: 'write the overrides to a file with -o FILE, or the report with --report FILE' });
+  }
+  if (f.helm && !f.check) throw new UsageError('--helm is used only with --check', { hint: 'add --check to render the relocated chart with this helm' });
+  if (f.kubeVersion && !f.check) throw new UsageError('--kube-version is used only with --check', { hint: 'add --check to render the relocated chart for this Kubernetes version' });
   if (f.emitDir && !f.emit) throw new UsageError('--emit-dir is used only with --emit', { hint: 'add --emit containerd or --emit registries-conf' });
   for (const n of f.pullSecret) checkSecretName(n, '--pull-secret');
   if (f.namespace !== undefined) checkSecretName(f.namespace, '--namespace');
@@ -101,6 +118,11 @@ export function registerRelocate(program: Command, ctx: CommandContext): void {
     .option('--no-templates', 'do not look for literal images in templates')
     .option('--no-builtin-hints', 'do not apply the hints airlift ships for known charts')
     .option('--hints <file>', 'YAML list of image templates such as "{{ .foo.registry }}/{{ .foo.repository }}:{{ .foo.tag }}"')
+    .option('--check', 'render the charts with your values plus the overrides (helm template) and check that every image is under the mirror and every pod has the pull secret; exit 12 when not', false)
+    .option('--helm <path>', 'helm binary for --check (default: helm on PATH)')
+    .option('--kube-version <version>', 'Kubernetes version --check renders for (helm template --kube-version), e.g. v1.34.0')
+    .option('--strict', 'exit 12 (E_INCOMPLETE) when an image is left at its source (not relocatable by values, or nothing relocated)', false)
+    .option('--report <file>', 'write a JSON report: images relocated, images left and why, pull secrets, gates opened, --check problems ("-": stdout, when the overrides go to a file)')
     .action(async (charts: string[], flags: RelocateFlags) => {
       checkFlags(flags);
       const log = ctx.logger();
@@ -119,6 +141,8 @@ export function registerRelocate(program: Command, ctx: CommandContext): void {
       };
       const chartPaths = charts.map(abs);
       const scan = await scanCharts(chartPaths, scanOpts);
+      // What the scan could not check against the rendered templates (a template airlift cannot render).
+      for (const w of scan.warnings) log.log('warn', w);
       const chartsValues = await collectChartValues(chartPaths, scanOpts);
       const password = flags.passwordStdin
         ? await readPassword(ctx.io.stdin, { signal: ctx.io.signal, hint: 'pipe the mirror password into the command' })
@@ -146,8 +170,14 @@ export function registerRelocate(program: Command, ctx: CommandContext): void {
         }
       }
 
+      const shaPaths = scan.findings.flatMap((f) => (f.layout.type === 'object' && 'sha' in f.layout.fields ? [[...f.path, 'sha']] : []));
+      const facts = await collectTemplateFacts(chartPaths, scan.pullSecrets.map((p) => p.path), shaPaths);
       const plan: RelocationPlan = planRelocation(scan.findings, {
         pullSecretForms,
+        pullSecretConsumed: facts.pullSecretConsumed,
+        gates: facts.gates,
+        shaForms: facts.shaForms,
+        noPullSecret: facts.noPullSecret.filter((n) => !scan.charts.some((c) => c.chart === n.chart && c.disabled)),
         target,
         mode,
         ...(digests ? { digests } : {}),
@@ -157,14 +187,25 @@ export function registerRelocate(program: Command, ctx: CommandContext): void {
         charts: scan.charts.filter((c) => c.depth === 0).map((c) => `${c.name}-${c.version}`),
         generator: `airlift ${VERSION}`,
       });
-
-      if (flags.dryRun) {
-        ctx.io.stdout.write(flags.planFormat === 'yaml' ? formatPlanYaml(plan) : formatPlanText(plan));
-        return;
+      for (const u of plan.unrelocatable) {
+        if (u.kind !== 'template') continue;
+        const f = scan.findings.find((x) => x.file === u.file && x.ref && u.ref === formatReference(x.ref));
+        // The string as written, else its repository (a template that builds the tag: printf "org/app:v%s").
+        const line = [u.ref, f?.raw, f?.ref?.repository, f?.ref?.repository.replace(/^library\//, '')]
+          .filter((c): c is string => c !== undefined && c !== '')
+          .map((c) => facts.lineOf(u.file, c))
+          .find((l) => l !== undefined);
+        if (line !== undefined) u.line = line;
       }
 
       // Render everything first: a failure leaves nothing half-written.
       const overrides = renderOverrides(plan, chartsValues);
+      if (flags.dryRun) {
+        ctx.io.stdout.write(flags.planFormat === 'yaml' ? formatPlanYaml(plan) : formatPlanText(plan));
+        const check = flags.check ? await runCheck(ctx, flags, chartPaths, overrides, undefined, plan, target) : undefined;
+        await finish(ctx, flags, plan, check, undefined);
+        return;
+      }
       let secret: string | undefined;
       if (flags.secretOut) {
         const caFile = ctx.globals().caFile[0];
@@ -181,22 +222,21 @@ export function registerRelocate(program: Command, ctx: CommandContext): void {
       }
       const emitted = flags.emit ? await emitFiles(ctx, flags, plan, scan.findings.map((f) => f.ref?.registry).filter((r): r is string => r !== undefined), target, mode) : [];
 
+      const toFile = flags.output !== undefined && flags.output !== '-';
       for (const e of emitted) await writeOutput(path.join(abs(flags.emitDir!), e.path), e.content, { mode: 0o644, mkdir: true, label: '--emit-dir file' });
       if (secret !== undefined) {
         if (flags.secretOut === '-') ctx.io.stdout.write(secret);
         else await writeOutput(abs(flags.secretOut!), secret, { mode: 0o600, label: '--secret-out' });
       }
-      if (!flags.output || flags.output === '-') ctx.io.stdout.write(overrides);
-      else await writeOutput(abs(flags.output), overrides, { mode: 0o644, label: '-o' });
+      if (!toFile) ctx.io.stdout.write(overrides);
+      else await writeOutput(abs(flags.output!), overrides, { mode: 0o644, label: '-o' });
 
-      for (const u of plan.unrelocatable) {
-        if (u.invalid) log.log('warn', `not relocated: ${formatPath(u.path) || u.file}: ${u.reason}`);
-        else if (!u.covered) log.log('warn', `not relocatable by values: ${u.ref} (${u.reason}; ${u.file}); redirect it at the runtime with --emit containerd or --emit registries-conf`);
-      }
       warnSetPrecedence(ctx, flags, plan);
+      const check = flags.check ? await runCheck(ctx, flags, chartPaths, overrides, toFile ? abs(flags.output!) : undefined, plan, target) : undefined;
       log.log('info', `relocated ${new Set(plan.images.map((i) => i.source)).size} image(s) to ${formatTarget(target)}` +
-        `${flags.output && flags.output !== '-' ? ` → ${flags.output}` : ''}${secret !== undefined ? `; pull Secret → ${flags.secretOut}` : ''}` +
+        `${toFile ? ` → ${flags.output}` : ''}${secret !== undefined ? `; pull Secret → ${flags.secretOut}` : ''}` +
         `${emitted.length > 0 ? `; ${emitted.length} ${flags.emit} file(s) → ${flags.emitDir}` : ''}`);
+      await finish(ctx, flags, plan, check, emitted.length > 0 ? flags.emit : undefined);
     });
 }
 
@@ -210,6 +250,84 @@ async function checkOutputs(flags: RelocateFlags, abs: (p: string) => string): P
   if (flags.emitDir) {
     const st = await stat(abs(flags.emitDir)).catch(() => undefined);
     if (st && !st.isDirectory()) throw new UsageError(`--emit-dir ${flags.emitDir} is not a directory`, { hint: 'name a directory (it is created when missing)' });
+  }
+}
+
+/** Renders with helm and checks; prints what is not moved (a table on stderr, events with --json). */
+async function runCheck(
+  ctx: CommandContext,
+  flags: RelocateFlags,
+  charts: string[],
+  overrides: string,
+  overridesFile: string | undefined,
+  plan: RelocationPlan,
+  target: ReturnType<typeof parseTarget>,
+): Promise<CheckResult> {
+  const abs = (p: string): string => path.resolve(ctx.io.cwd, p);
+  let tmp: string | undefined;
+  let file = overridesFile;
+  if (file === undefined) {
+    tmp = await mkdtemp(path.join(os.tmpdir(), 'airlift-check-'));
+    file = path.join(tmp, 'overrides.yaml');
+    await writeFile(file, overrides, { mode: 0o600 });
+  }
+  try {
+    const result = await renderAndCheck({
+      helm: flags.helm ? abs(flags.helm) : 'helm',
+      charts,
+      userValues: flags.values.map(abs),
+      overrides: file,
+      set: flags.set,
+      setString: flags.setString,
+      setJson: flags.setJson,
+      setFile: flags.setFile,
+      ...(flags.kubeVersion ? { kubeVersion: flags.kubeVersion } : {}),
+      env: { ...process.env, ...ctx.io.env },
+      cwd: ctx.io.cwd,
+      ...(ctx.io.signal ? { signal: ctx.io.signal } : {}),
+      target,
+      pullSecrets: flags.pullSecret,
+      unrelocatable: plan.unrelocatable,
+    });
+    const log = ctx.logger();
+    if (ctx.globals().json) for (const p of result.problems) log.event('check.problem', { ...p });
+    else if (result.problems.length > 0) ctx.io.stderr.write(`--check: what helm renders with the overrides that is not right:\n${formatCheckTable(result)}`);
+    log.log('info', `--check: ${result.images} image(s) in ${result.pods} pod spec(s) rendered by helm; ${result.problems.length === 0 ? 'all under the mirror' : `${result.problems.length} problem(s)`}`
+      + `${flags.pullSecret.length > 0 && result.problems.every((p) => p.problem !== 'no pull secret') ? ', every pod with the pull secret' : ''}`);
+    return result;
+  } finally {
+    if (tmp) await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+/** Warnings for what was left behind, the JSON report, and the exit status --check and --strict ask for. */
+async function finish(ctx: CommandContext, flags: RelocateFlags, plan: RelocationPlan, check: CheckResult | undefined, emitted: string | undefined): Promise<void> {
+  const log = ctx.logger();
+  const left = leftBehind(plan);
+  for (const u of left) {
+    if (u.invalid) log.log('warn', `not relocated: ${formatPath(u.path) || u.file}: ${u.reason}`);
+    else log.log('warn', `not relocatable by values: ${u.ref} (${u.reason}; ${u.where})${emitted ? `: redirected by the ${emitted} files` : ': redirect it at the runtime with --emit containerd or --emit registries-conf'}`);
+  }
+  if (plan.images.length === 0) {
+    log.log('warn', `relocated nothing: no value of ${plan.charts.join(', ') || 'the charts'} that airlift recognises sets an image, so the overrides change no image; ` +
+      'run airlift images on the chart to see what it finds, and --check to see what helm renders');
+  }
+  for (const g of plan.gates) log.log('warn', `${formatPath(g.path)}: ${g.why}`);
+  for (const n of plan.noPullSecret) log.log('warn', `no pull-secret value reaches ${n.workload} (${n.file}): ${n.what}`);
+  if (flags.report) {
+    const text = JSON.stringify(relocationReport(plan, left, check), null, 2) + '\n';
+    if (flags.report === '-') ctx.io.stdout.write(text);
+    else await writeOutput(path.resolve(ctx.io.cwd, flags.report), text, { mode: 0o644, label: '--report' });
+  }
+  if (check && check.problems.length > 0) {
+    throw new IncompleteError(`--check: ${check.problems.length} problem(s) in what helm renders with the overrides (table above)`, {
+      hint: 'the overrides are written; mirror what values cannot move with --emit containerd, and patch ServiceAccounts for pods without the pull secret',
+    });
+  }
+  if (flags.strict && (left.length > 0 || plan.images.length === 0)) {
+    throw new IncompleteError(`--strict: ${plan.images.length === 0 ? 'no image relocated' : `${left.length} image(s) left at their source`}`, {
+      hint: 'see the warnings above; --check renders the chart with helm to show every image the pods pull',
+    });
   }
 }
 

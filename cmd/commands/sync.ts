@@ -38,7 +38,7 @@ export function chartInputs(charts: string[], flags: Pick<SyncFlags, 'values' | 
   return charts.map((c) => ({ path: abs(c), values: flags.values.map(abs), set: flags.set, setString: flags.setString, setJson: flags.setJson, setFile: flags.setFile, baseDir: abs('.') }));
 }
 
-type InputFlags = Pick<SyncFlags, 'image' | 'imagesFile' | 'values' | 'set' | 'setString' | 'setJson' | 'setFile' | 'enabledOnly' | 'config' | 'platform'>;
+type InputFlags = Pick<SyncFlags, 'image' | 'imagesFile' | 'values' | 'set' | 'setString' | 'setJson' | 'setFile' | 'enabledOnly' | 'allValues' | 'config' | 'platform'>;
 
 /**
  * What save and sync read the same way: airlift.yaml (when --config is given), the platforms and
@@ -56,7 +56,9 @@ export async function readInputs(ctx: CommandContext, charts: string[], flags: I
     images: [...flags.image, ...(cfg?.images ?? [])],
     imagesFiles: [...flags.imagesFile.map(abs), ...(cfg?.imagesFile ? [cfg.imagesFile] : [])],
     enabledOnly: flags.enabledOnly,
+    allValues: flags.allValues,
   });
+  for (const w of collected.warnings) ctx.logger().log('warn', w);
   return { abs, cfg, platforms, concurrency, collected };
 }
 

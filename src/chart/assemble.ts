@@ -39,7 +39,8 @@ const V_PREFIX_REGISTRIES = new Set(['registry.k8s.io', 'k8s.gcr.io']);
  * images on registry.k8s.io are tagged `vX.Y.Z`. We cannot read that choice
  * from values, so we decide by where the image lives: on registry.k8s.io a
  * bare-semver appVersion gets the `v`; everywhere else appVersion is used as
- * written (the corpus: connect, grafana, jenkins, argo-cd, kube-prometheus-stack).
+ * written (the corpus: connect, grafana, jenkins, argo-cd, kube-prometheus-stack). This guess is
+ * made only for charts without templates: a chart's templates are rendered and say the tag.
  * `tagLabel` (jenkins) is appended as `<appVersion>-<tagLabel>`.
  */
 export function defaultTag(

@@ -46,6 +46,11 @@ export interface ScanContext {
   missingDeps?: ReadonlyMap<string, boolean>;
   /** Whether to scan `global` (false in subcharts: the parent reports it at its own path). */
   scanGlobal?: boolean;
+  /**
+   * Whether an empty tag may follow a guessing rule (the `v` prefix on registry.k8s.io). False when
+   * the chart has templates: they are rendered and say which tag the pod runs.
+   */
+  guessTags?: boolean;
 }
 
 const IMAGE_KEY = /image$/i;
@@ -139,7 +144,7 @@ export function scanValues(values: Values, ctx: ScanContext): ImageFinding[] {
     if (!ctx.appVersion) {
       return { error: `${what} has no tag, and chart ${ctx.chart} has no appVersion to default it from; set it in your values` };
     }
-    return defaultTag(ctx.appVersion, host, tagLabel);
+    return defaultTag(ctx.appVersion, ctx.guessTags === false ? undefined : host, tagLabel);
   };
 
   const objectImage = (m: Values, p: ValuesPath, repoKey: 'repository' | 'image' | 'name', asSibling: boolean): void => {

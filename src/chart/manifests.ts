@@ -3,9 +3,11 @@
  * container image of every workload in every YAML document. Containers are
  * found wherever a pod spec sits (Pod, Deployment, StatefulSet, DaemonSet,
  * ReplicaSet, Job, CronJob, List items, custom resources that embed a pod
- * template).
+ * template), plus images named in containers' args and env (runtime images)
+ * and image fields of custom resources.
  */
 import { makeFinding } from './assemble.js';
+import { scanRendered } from './rendered.js';
 import { isMap, parseYamlDocuments } from './yaml.js';
 import type { ImageFinding, ValuesPath } from './types.js';
 
@@ -40,7 +42,11 @@ export function scanManifests(text: string, file = '-'): ImageFinding[] {
               );
               return;
             }
-            out.push(makeFinding(c.image, { kind: 'manifest', chart, file, path: [`${kind}/${name}`, ...p], layout: { type: 'string' } }));
+            out.push(
+              makeFinding(c.image, { kind: 'manifest', chart, file, path: [`${kind}/${name}`, ...p], layout: { type: 'string' } }, {
+                where: [`${kind}/${name} ${k}[${typeof c.name === 'string' ? c.name : j}]`],
+              }),
+            );
           });
         } else {
           walk(v, [...path, k]);
@@ -49,5 +55,11 @@ export function scanManifests(text: string, file = '-'): ImageFinding[] {
     };
     walk(doc, []);
   });
+  // Runtime images (args, env) and custom-resource image fields.
+  for (const img of scanRendered(text, file).images) {
+    if (!img.runtime && /(containers|initContainers|ephemeralContainers)\[[^\]]*\]$/.test(img.where)) continue;
+    const extra = img.runtime ? { where: [img.where], runtime: true } : { where: [img.where] };
+    out.push(makeFinding(img.image, { kind: 'manifest', chart: '-', file, path: [img.where], layout: { type: 'none' } }, extra));
+  }
   return out;
 }

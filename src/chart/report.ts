@@ -10,9 +10,19 @@ export interface ImagesDocument {
     repository: string;
     tag: string | null;
     digest: string | null;
-    sources: { chart: string; file: string; path: string; kind: string }[];
+    sources: { chart: string; file: string; path: string; kind: string; where?: string[]; runtime?: boolean; computed?: boolean }[];
   }[];
   errors: { raw: string; error: string; chart: string; file: string; path: string; kind: string }[];
+  /** What the scan could not check (templates it could not render, charts whose pods name no image found). */
+  warnings: string[];
+}
+
+function source(s: ImageFinding): ImagesDocument['images'][number]['sources'][number] {
+  const o: ImagesDocument['images'][number]['sources'][number] = { chart: s.chart, file: s.file, path: formatPath(s.path), kind: s.kind };
+  if (s.where) o.where = s.where;
+  if (s.runtime) o.runtime = true;
+  if (s.computed) o.computed = true;
+  return o;
 }
 
 export function imagesDocument(r: ScanResult): ImagesDocument {
@@ -23,7 +33,7 @@ export function imagesDocument(r: ScanResult): ImagesDocument {
       repository: img.ref.repository,
       tag: img.ref.tag ?? null,
       digest: img.ref.digest ?? null,
-      sources: img.sources.map((s) => ({ chart: s.chart, file: s.file, path: formatPath(s.path), kind: s.kind })),
+      sources: img.sources.map(source),
     })),
     errors: r.errors.map((e) => ({
       raw: e.raw,
@@ -33,16 +43,12 @@ export function imagesDocument(r: ScanResult): ImagesDocument {
       path: formatPath(e.path),
       kind: e.kind,
     })),
+    warnings: r.warnings ?? [],
   };
 }
 
 export function formatList(r: ScanResult): string {
   return r.images.map((i) => `${i.formatted}\n`).join('');
-}
-
-export function formatHosts(r: ScanResult): string {
-  const hosts = [...new Set(r.images.map((i) => i.ref.registry))].sort();
-  return hosts.map((h) => `${h}\n`).join('');
 }
 
 export function formatJson(r: ScanResult): string {
@@ -55,7 +61,14 @@ export function formatYaml(r: ScanResult): string {
 
 function sourceLabel(s: ImageFinding): string {
   const where = s.path.length > 0 ? formatPath(s.path) : s.file;
-  const notes = [s.kind !== 'values' ? s.kind : '', s.tagDefaulted ? `tag from ${s.tagDefaulted}` : '', s.disabled ? 'disabled' : '']
+  const notes = [
+    s.kind !== 'values' ? s.kind : '',
+    s.tagDefaulted ? `tag from ${s.tagDefaulted}` : '',
+    s.computed && s.kind === 'values' ? 'as the template renders it' : '',
+    s.runtime ? `runtime image: ${s.where?.[0]?.replace(/^.*\s(arg|env)\s/, '$1 ') ?? 'args/env'}` : '',
+    s.notRendered ? 'not rendered with these values' : '',
+    s.disabled ? 'disabled' : '',
+  ]
     .filter(Boolean)
     .join(', ');
   return `${s.chart}: ${where}${notes ? ` (${notes})` : ''}`;
@@ -70,6 +83,11 @@ export function formatTable(r: ScanResult): string {
   const w = Math.max(5, ...rows.map((x) => x[0].length));
   const lines = [`${'IMAGE'.padEnd(w)}  SOURCE`, ...rows.map(([a, b]) => `${a.padEnd(w)}  ${b}`.trimEnd())];
   return `${lines.join('\n')}\n`;
+}
+
+/** One line per warning, for stderr. */
+export function formatWarnings(warnings: string[]): string {
+  return warnings.map((w) => `warning: ${w}\n`).join('');
 }
 
 /** One line per malformed finding, for stderr: chart, file, values path, what was assembled and why it is wrong. */

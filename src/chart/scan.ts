@@ -13,6 +13,8 @@ import { evaluateHint, parseHints } from './hints.js';
 import { KNOWN_CHARTS } from './known-charts.js';
 import { loadChart, type ChartDependency, type LoadedChart } from './load.js';
 import { scanManifests } from './manifests.js';
+import { renderCharts, type RenderUnit } from './render.js';
+import { reconcile } from './reconcile.js';
 import { scanAnnotations, scanTemplateText } from './sources.js';
 import { findPullSecretSlots, type PullSecretSlot } from './pull-secrets.js';
 import { parseSetFileValues, parseSetJsonValues, parseSetValues } from './strvals.js';
@@ -99,6 +101,8 @@ interface Walk {
   topValues: Values;
   /** Top-level values with every subchart's merged values placed at its path (for hints). */
   coalesced: Values;
+  /** Enabled charts to render, in walk order (values are filled in from `coalesced` after the walk). */
+  units: (RenderUnit & { prefix: ValuesPath })[];
 }
 
 function setAt(root: Values, path: ValuesPath, v: Values): void {
@@ -150,7 +154,19 @@ function walkChart(
   if (chart.appVersion) ci.appVersion = chart.appVersion;
   if (info.alias) ci.alias = info.alias;
   w.charts.push(ci);
+  if (!info.disabled) {
+    const parent = w.units.find((u) => u.chain === info.chain.split('/').slice(0, -1).join('/'));
+    w.units.push({
+      chart: info.alias ? { ...chart, metadata: { ...chart.metadata, name: info.alias } } : chart,
+      values: {},
+      chain: info.chain,
+      tplPrefix: parent ? `${parent.tplPrefix}/charts/${info.alias ?? chart.name}` : chart.name,
+      depth: info.depth,
+      prefix: info.prefix,
+    });
+  }
 
+  const rendered = w.opts.templates !== false && chart.templates.some((t) => !/(^|\/)_[^/]*$/.test(t.name));
   const origin = (paths: ValuesPath[]): string => {
     for (const l of layers) if (paths.some((p) => l.prefix.every((x, i) => x === p[i]) && hasPath(l.values, p.slice(l.prefix.length)))) return l.file;
     return chart.valuesFile;
@@ -164,9 +180,12 @@ function walkChart(
     skipKeys: new Set(instances.map((i) => i.key)),
     missingDeps: missing,
     scanGlobal: info.depth === 0,
+    guessTags: !rendered,
   });
 
-  if (w.opts.builtinHints !== false) {
+  // Built-in hints stand in for templates airlift does not have; when the chart's templates are
+  // rendered, they say what the pods run.
+  if (w.opts.builtinHints !== false && !rendered) {
     for (const known of KNOWN_CHARTS) {
       if (known.name !== chart.name || !known.match(values)) continue;
       for (const r of known.replaces ?? []) {
@@ -254,6 +273,7 @@ export async function scanCharts(paths: string[], opts: ScanInputs = {}): Promis
   const findings: ImageFinding[] = [];
   const charts: ChartInfo[] = [];
   const pullSecrets: PullSecretSlot[] = [];
+  const warnings: string[] = [];
   for (const p of paths) {
     opts.signal?.throwIfAborted();
     if (p === '-') {
@@ -263,13 +283,36 @@ export async function scanCharts(paths: string[], opts: ScanInputs = {}): Promis
     const chart = await loadChart(p);
     opts.signal?.throwIfAborted();
     const top = mergeLayers(chart.values, [...layers].reverse().map((l) => l.values));
-    const w: Walk = { opts, findings, pullSecrets, charts, topValues: top, coalesced: structuredClone(top) };
+    const first = findings.length;
+    const w: Walk = { opts, findings, pullSecrets, charts, topValues: top, coalesced: structuredClone(top), units: [] };
     walkChart(w, chart, top, [...layers, { file: chart.valuesFile, values: chart.values, prefix: [] }], {
       chain: chart.name,
       prefix: [],
       disabled: false,
       depth: 0,
     });
+    if (opts.templates !== false) {
+      for (const u of w.units) u.values = structuredClone((u.prefix.length ? getPath(w.coalesced, u.prefix) : w.coalesced) as Values) ?? {};
+      const files = renderCharts(w.units);
+      const r = reconcile({
+        findings: findings.slice(first),
+        files,
+        renderedChains: new Set(w.units.map((u) => u.chain)),
+        values: new Map(w.units.map((u) => [u.chain, { prefix: u.prefix, values: u.values, file: u.chart.valuesFile }])),
+      });
+      findings.push(...r.added);
+      warnings.push(...r.warnings);
+      const pods = files.some((f) => f.text !== undefined && /^\s*(containers|initContainers):/m.test(f.text));
+      const runsContainers = w.units.some((u) => u.chart.templates.some((t) => /^\s*(containers|initContainers):/m.test(t.text)));
+      const own = findings.slice(first).filter((f) => f.ref && !f.notRendered);
+      if (runsContainers && own.length === 0) {
+        warnings.push(
+          pods
+            ? `${chart.name}: the rendered templates run containers, but no image was found in them`
+            : `${chart.name}: the templates run containers, but none is rendered with these values and no image was found`,
+        );
+      }
+    }
     for (const h of hints) {
       findings.push(
         evaluateHint(h, {
@@ -285,7 +328,8 @@ export async function scanCharts(paths: string[], opts: ScanInputs = {}): Promis
   const kept = opts.enabledOnly ? findings.filter((f) => !f.disabled) : findings;
   return {
     findings: kept,
-    images: groupImages(kept),
+    images: groupImages(opts.allValues ? kept : kept.filter((f) => !f.notRendered)),
+    warnings,
     errors: kept.filter((f) => f.error !== undefined),
     charts: opts.enabledOnly ? charts.filter((c) => !c.disabled) : charts,
     pullSecrets: opts.enabledOnly ? pullSecrets.filter((s) => !s.disabled) : pullSecrets,

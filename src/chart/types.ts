@@ -37,9 +37,25 @@ export type ImageLayout =
       fallbackKeys?: { repository: string; tag?: string };
       /** Set when the tag was built from appVersion plus a `tagLabel` field (jenkins: `2.568.2-jdk21`). */
       tagLabel?: string;
+      /**
+       * Set when the template puts a namespace (a path prefix) between the registry and
+       * `name`/`repository`, read from this values path (cert-manager: `imageNamespace`).
+       */
+      namespacePath?: ValuesPath;
+      /** As for `sibling`: the values path of a hub the template puts before the repository. */
+      hubPath?: ValuesPath;
     }
   /** `path` is the parent map; the image string is at `imageKey`, the tag at `tagKey` (`foo.image` + `foo.tag`). */
-  | { type: 'sibling'; imageKey: string; tagKey: string }
+  | {
+      type: 'sibling';
+      imageKey: string;
+      tagKey: string;
+      /**
+       * Set when the template puts a hub before the image (istio: `{{ .hub | default .global.hub }}/{{ .image }}`):
+       * the values path whose string is that prefix as rendered (`global.hub`).
+       */
+      hubPath?: ValuesPath;
+    }
   /**
    * A hints-file template that could not be mapped to one image map: `paths`
    * lists every values path the template reads (in order of appearance).
@@ -69,6 +85,25 @@ export interface ImageFinding {
   disabled?: boolean;
   /** Set for hints that ship with airlift for a known chart (see src/chart/known-charts.ts), not from --hints. */
   builtin?: boolean;
+  /**
+   * Where the chart's templates, rendered with these values, put this image:
+   * `Deployment/release-app containers[app]`, `… arg --x-image`, `… env X_IMAGE`, `Kind/name spec.image`.
+   * Undefined when the chart was not rendered (no templates, a template airlift cannot render, stdin).
+   */
+  where?: string[];
+  /** Set when the image is only named in a container's args or env (a program pulls it later). */
+  runtime?: boolean;
+  /**
+   * Set when the reference was taken from the rendered templates because they compute it
+   * differently from the values (a tag from `printf "v%s" .Chart.AppVersion`, a default registry);
+   * `raw` is then the rendered string.
+   */
+  computed?: boolean;
+  /**
+   * Set when the chart's templates, rendered with these values, do not use this image (a disabled
+   * component or subchart). Such findings are left out of `ScanResult.images` unless `allValues`.
+   */
+  notRendered?: boolean;
 }
 
 /** One chart or subchart that took part in a scan. */
@@ -131,6 +166,8 @@ export interface ScanOptions {
   templates?: boolean;
   /** Apply the hints airlift ships for known charts (default true). */
   builtinHints?: boolean;
+  /** Also list images set in values that the rendered templates do not use (default false). */
+  allValues?: boolean;
 }
 
 export interface ScanResult {
@@ -141,4 +178,6 @@ export interface ScanResult {
   /** Findings whose reference is malformed (error set). */
   errors: ImageFinding[];
   charts: ChartInfo[];
+  /** What the scan could not check: templates that could not be rendered, charts whose pods name no image found. */
+  warnings: string[];
 }

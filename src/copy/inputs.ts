@@ -24,6 +24,8 @@ export interface ImageInputs {
   images: string[];
   imagesFiles: string[];
   enabledOnly?: boolean;
+  /** Also take images set in values that the rendered templates do not use. */
+  allValues?: boolean;
 }
 
 export interface WantedImage {
@@ -36,6 +38,8 @@ export interface CollectedInputs {
   images: WantedImage[];
   /** Top-level charts (depth 0) that were scanned, for packaging into a bundle. */
   charts: ChartInfo[];
+  /** What the chart scans could not check (templates airlift could not render, ...). */
+  warnings: string[];
 }
 
 /** Parses an images file: one reference per line; blank lines and `#` comments ignored. */
@@ -56,6 +60,7 @@ export function parseImagesFile(text: string, file: string): Reference[] {
 export async function collectImages(inputs: ImageInputs): Promise<CollectedInputs> {
   const refs: Reference[] = [];
   const charts: ChartInfo[] = [];
+  const warnings: string[] = [];
   for (const c of inputs.charts) {
     // The chart scanner (YAML, tar) loads only when a chart is given: start-up is most of a no-op sync.
     const { scanCharts } = await import('../chart/index.js');
@@ -67,6 +72,7 @@ export async function collectImages(inputs: ImageInputs): Promise<CollectedInput
       setFile: c.setFile,
       baseDir: c.baseDir,
       enabledOnly: inputs.enabledOnly ?? false,
+      allValues: inputs.allValues ?? false,
     });
     if (r.errors.length > 0) {
       const { formatErrors } = await import('../chart/report.js');
@@ -74,6 +80,7 @@ export async function collectImages(inputs: ImageInputs): Promise<CollectedInput
         hint: 'set the missing fields with -f or --set at the values paths shown, or list the images with --image',
       });
     }
+    warnings.push(...r.warnings);
     for (const img of r.images) if (!(inputs.enabledOnly && img.disabled)) refs.push(img.ref);
     charts.push(...r.charts.filter((ch) => ch.depth === 0));
   }
@@ -94,7 +101,7 @@ export async function collectImages(inputs: ImageInputs): Promise<CollectedInput
   }
   const images = [...unique.values()].sort((a, b) => (a.formatted < b.formatted ? -1 : a.formatted > b.formatted ? 1 : 0));
   if (images.length === 0) throw new InputError('no images to copy', { hint: 'give charts that reference images, --image REF or --images-file FILE' });
-  return { images, charts };
+  return { images, charts, warnings };
 }
 
 /**

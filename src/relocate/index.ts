@@ -1,7 +1,9 @@
 /** Relocation: values overrides, pull secrets and runtime mirror files that point charts at the mirror. */
 export type {
   ChartValues,
+  GateWrite,
   GlobalDecision,
+  NoPullSecret,
   PlannedImage,
   PullSecretForm,
   PullSecretWrite,
@@ -15,8 +17,11 @@ export { planPullSecrets } from './pull-secrets.js';
 export { renderPullSecret, checkSecretName, type PullSecretInput } from './secret.js';
 export { renderContainerdHosts, renderRegistriesConf, type EmitOptions, type EmittedFile } from './emit.js';
 export { buildTree, valueAt, formatPath } from './values-tree.js';
-export { collectChartValues } from './chart-values.js';
+export { collectChartValues, collectTemplateFacts, type TemplateFacts } from './chart-values.js';
 export { digestsFromLock } from './digests.js';
-export { writeFileAtomic } from './files.js';
 export { resolveMirrorDigests } from './mirror-digests.js';
 export { pullSecretFormsFromComments } from './comment-forms.js';
+export { readRendered, looksLikeImage, type RenderedChart, type RenderedImage, type RenderedPod } from './rendered.js';
+export { checkRendered, formatCheckTable, underMirror, type CheckOptions, type CheckProblem, type CheckResult } from './check.js';
+export { helmTemplate, helmTemplateArgs, renderAndCheck, type HelmTemplateInput, type RenderCheckInput } from './helm.js';
+export { leftBehind, relocationReport, type LeftBehind, type RelocationReport } from './report.js';

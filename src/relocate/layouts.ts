@@ -46,15 +46,16 @@ export function tagWithDigest(tag: string | undefined, digest: string): string {
 }
 
 /** Writes that pin `digest` in an object layout: its `digest` or `sha` field, else the tag. */
-export function digestWrites(path: ValuesPath, layout: ObjectLayout, dest: Reference, digest: string): ValueWrite[] {
+export function digestWrites(path: ValuesPath, layout: ObjectLayout, dest: Reference, digest: string, shaForm?: 'hex' | 'digest'): ValueWrite[] {
   if ('digest' in layout.fields) {
     if (layout.fields.digest === digest) return [];
     return [{ path: [...path, 'digest'], value: digest, reason: 'digest pin' }];
   }
   if ('sha' in layout.fields) {
     // kube-prometheus-stack and grafana write "@sha256:{{ .sha }}": keep the bare hex form unless the chart had the prefix.
+    // The templates' own form wins (kube-state-metrics writes "@{{ .sha }}": the whole digest).
     const cur = layout.fields.sha ?? '';
-    const value = cur.startsWith('sha256:') ? digest : hex(digest);
+    const value = shaForm === 'digest' || (shaForm === undefined && cur.startsWith('sha256:')) ? digest : hex(digest);
     if (cur === value) return [];
     return [{ path: [...path, 'sha'], value, reason: 'digest pin' }];
   }

@@ -19,7 +19,14 @@ export async function resolveMirrorDigests(
   log: Logger,
 ): Promise<Map<string, string>> {
   const refs = new Map<string, Reference>();
-  for (const f of findings) if (relocatable(f)) refs.set(formatReference(f.ref!), f.ref!);
+  // Images the templates do not use with these values (a disabled part) need not be in the mirror: pinned when they are.
+  const required = new Set<string>();
+  for (const f of findings) {
+    if (!relocatable(f)) continue;
+    const k = formatReference(f.ref!);
+    if (!f.notRendered) required.add(k);
+    refs.set(k, f.ref!);
+  }
   const mapped = mapReferences([...refs.values()], target, mode);
   const out = new Map<string, string>();
   await Promise.all(
@@ -27,6 +34,10 @@ export async function resolveMirrorDigests(
       const reference = dest.digest ?? dest.tag ?? 'latest';
       const head = await client.headManifest(dest.registry, dest.repository, reference);
       if (!head) {
+        if (!required.has(source)) {
+          log.log('debug', `${formatReference(dest)} is not in the mirror; ${source} is not rendered with these values, so it is left unpinned`);
+          return;
+        }
         throw new NotFoundError(`${formatReference(dest)} (for ${source}) is not in the mirror`, {
           hint: 'load or sync the images first (with the same --to and --mapping), or give the lock they wrote with --lock',
         });

@@ -39,6 +39,12 @@ function defaultForm(slots: readonly PullSecretSlot[], chart: string, key: strin
   return key === 'pullSecrets' ? 'names' : 'objects';
 }
 
+function namesOf(list: unknown[]): string[] {
+  return list
+    .map((e) => (typeof e === 'string' ? e : typeof e === 'object' && e !== null && typeof (e as { name?: unknown }).name === 'string' ? (e as { name: string }).name : undefined))
+    .filter((n): n is string => n !== undefined);
+}
+
 function build(slot: PullSecretSlot, form: PullSecretForm, names: readonly string[], declared: boolean, existing: unknown[]): PullSecretWrite {
   const scope = scopeOf(slot.path);
   if (form === 'string') {
@@ -73,23 +79,26 @@ export function planPullSecrets(
   topChart: string,
   existingAt: (path: ValuesPath) => unknown,
   documented: ReadonlyMap<string, PullSecretForm> = new Map(),
+  consumed: ReadonlyMap<string, PullSecretForm> = new Map(),
 ): PullSecretWrite[] {
   if (names.length === 0) return [];
   const out: PullSecretWrite[] = [];
   if (!slots.some((s) => samePath(s.path, GLOBAL_PATH))) {
     const slot: PullSecretSlot = { chart: topChart, path: GLOBAL_PATH, form: 'unknown', existing: [] };
-    out.push(build(slot, defaultForm(slots, topChart, 'imagePullSecrets'), names, false, []));
+    out.push(build(slot, consumed.get(JSON.stringify(GLOBAL_PATH)) ?? defaultForm(slots, topChart, 'imagePullSecrets'), names, false, []));
   }
   const seen = new Set<string>();
   for (const s of slots) {
     const k = JSON.stringify(s.path);
     if (seen.has(k)) continue;
     seen.add(k);
-    // An empty list: the form the chart's comments show there, else the chart's habit (defaultForm).
-    const form: PullSecretForm = s.form === 'unknown' ? (documented.get(k) ?? defaultForm(slots, s.chart, keyOf(s.path))) : s.form;
+    // The form the templates read it in; else for an empty list the form the chart's comments show there, else the chart's habit (defaultForm).
+    const read = s.form === 'string' ? undefined : consumed.get(k);
+    const form: PullSecretForm = read ?? (s.form === 'unknown' ? (documented.get(k) ?? defaultForm(slots, s.chart, keyOf(s.path))) : s.form);
     const cur = existingAt(s.path);
     // Without the chart's list at hand, its names are written back in the form in use there.
-    const existing = Array.isArray(cur) ? cur : s.existing.map((n) => (form === 'objects' ? { name: n } : n));
+    // Where the templates show the form, every entry takes it (a chart default in the other form would not render).
+    const existing = Array.isArray(cur) && !read ? cur : (Array.isArray(cur) ? namesOf(cur) : s.existing).map((n) => (form === 'objects' ? { name: n } : n));
     out.push(build(s, form, names, true, existing));
   }
   return out;

@@ -15,10 +15,15 @@ function header(plan: RelocationPlan): string {
     `Mirror: ${plan.target} (mapping: ${plan.mode})`,
     `Images relocated: ${new Set(plan.images.map((i) => i.source)).size}`,
   ];
+  for (const g of plan.gates) lines.push(`Image check: ${formatPath(g.path)} ${g.why} (${g.file}).`);
   const left = plan.unrelocatable.filter((u) => !u.covered && !u.invalid);
   if (left.length > 0) {
     lines.push(`Not relocatable by values (redirect them at the runtime, e.g. --emit containerd):`);
-    for (const u of left) lines.push(`  ${u.ref} (${u.reason}; ${u.file})`);
+    for (const u of left) lines.push(`  ${u.ref} (${u.reason}; ${u.file}${u.line !== undefined ? `:${u.line}` : ''})`);
+  }
+  if (plan.noPullSecret.length > 0) {
+    lines.push(`No pull-secret value reaches these workloads (add the secret to their ServiceAccount, or --emit containerd):`);
+    for (const n of plan.noPullSecret) lines.push(`  ${n.workload}: ${n.file}`);
   }
   const invalid = plan.unrelocatable.filter((u) => u.invalid);
   if (invalid.length > 0) {

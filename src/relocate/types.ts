@@ -75,6 +75,29 @@ export interface UnrelocatableImage {
   covered: boolean;
   /** True when the reference is malformed or incomplete (nothing to relocate until the values complete it). */
   invalid?: boolean;
+  /** 1-based line of the template that writes it, when known. */
+  line?: number;
+}
+
+/** A value the chart checks before it accepts substituted images (Bitnami's `global.security.allowInsecureImages`). */
+export interface GateWrite {
+  path: ValuesPath;
+  value: unknown;
+  /** What the chart checks and why the overrides set it. */
+  why: string;
+  /** The template that reads it. */
+  file: string;
+}
+
+/** A workload whose pod spec no pull-secret value reaches (found in the chart's templates). */
+export interface NoPullSecret {
+  /** `Deployment` in `templates/x.yaml`, as the template names it. */
+  workload: string;
+  file: string;
+  /** Chart chain the template belongs to. */
+  chart: string;
+  /** What to do. */
+  what: string;
 }
 
 export interface RelocationPlan {
@@ -91,6 +114,10 @@ export interface RelocationPlan {
   globals: GlobalDecision[];
   pullSecrets: PullSecretWrite[];
   unrelocatable: UnrelocatableImage[];
+  /** Image checks the overrides switch off so that the chart accepts the mirror's images. */
+  gates: GateWrite[];
+  /** Workloads no pull-secret value reaches (only when --pull-secret is given). */
+  noPullSecret: NoPullSecret[];
   /** Every value written, merged and sorted: what the overrides file holds. */
   writes: ValueWrite[];
 }

@@ -105,7 +105,8 @@ describe('chart corpus', () => {
       }
       for (const k of IMAGE_ANNOTATIONS) expect(readFileSync(path.join(copy, 'Chart.yaml'), 'utf8')).not.toContain(`${k}:`);
 
-      const r = await runCli(['images', copy, '-o', 'list', '--no-annotations']);
+      // The corpus charts are values only (no templates to render): every image values name counts, disabled subcharts' too.
+      const r = await runCli(['images', copy, '-o', 'list', '--no-annotations', '--all-values']);
       expect(r.code).toBe(0);
       const got = r.stdout.split('\n').filter(Boolean);
       const expected = readFileSync(path.join(corpus, name, 'expected-images.txt'), 'utf8').split('\n').map((l) => l.trim()).filter(Boolean).map(norm);

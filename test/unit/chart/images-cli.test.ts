@@ -18,19 +18,24 @@ describe('airlift images', () => {
     expect(lines).toEqual([...new Set(lines)].sort());
     expect(lines).toContain('docker.io/library/busybox:1.36');
     expect(lines).toContain('quay.io/prometheus-operator/prometheus-operator:v0.44.0');
-    expect(lines).toHaveLength(17);
+    // medusa (medusa.enabled false) and the reaper subchart (condition false) are not rendered
+    expect(lines).not.toContain('docker.io/k8ssandra/medusa:0.11.3');
+    expect(lines).not.toContain('docker.io/thelastpickle/cassandra-reaper:3.0.1');
+    expect(lines).toHaveLength(15);
+    const all = await runCli(['images', k8ssandra, '--no-annotations', '--all-values']);
+    expect(all.stdout.trimEnd().split('\n')).toEqual([...lines, 'docker.io/k8ssandra/medusa:0.11.3', 'docker.io/thelastpickle/cassandra-reaper:3.0.1'].sort());
   });
 
   it('-o table is the default on a terminal', async () => {
-    const r = await runCli(['images', k8ssandra], { stdoutIsTTY: true });
+    const r = await runCli(['images', k8ssandra, '--all-values'], { stdoutIsTTY: true });
     expect(r.stdout.split('\n')[0]).toMatch(/^IMAGE\s+SOURCE$/);
-    expect(r.stdout).toMatch(/docker\.io\/thelastpickle\/cassandra-reaper:3\.0\.1\s+k8ssandra\/reaper: reaper\.image \(disabled\)/);
+    expect(r.stdout).toMatch(/docker\.io\/thelastpickle\/cassandra-reaper:3\.0\.1\s+k8ssandra\/reaper: reaper\.image \(not rendered with these values, disabled\)/);
   });
 
   it('-o json has the documented shape with dotted paths', async () => {
     const r = await runCli(['images', k8ssandra, '-o', 'json']);
     const doc = JSON.parse(r.stdout) as { images: Record<string, unknown>[]; errors: unknown[] };
-    expect(Object.keys(doc)).toEqual(['images', 'errors']);
+    expect(Object.keys(doc)).toEqual(['images', 'errors', 'warnings']);
     const po = doc.images.find((i) => i.ref === 'quay.io/prometheus-operator/prometheus-operator:v0.44.0')!;
     expect(po).toEqual({
       ref: 'quay.io/prometheus-operator/prometheus-operator:v0.44.0',
@@ -79,7 +84,7 @@ describe('airlift images', () => {
   it('--hints evaluates templates against the coalesced values (subcharts under their alias)', async () => {
     const hints = path.join(tmp, 'hints.yaml');
     writeFileSync(hints, '- "{{ .reaper.image.registry }}/{{ .reaper.image.repository }}:{{ .reaper.image.tag }}"\n- "{{ .extra.image }}:{{ .Chart.AppVersion }}"\n');
-    const r = await runCli(['images', k8ssandra, '--hints', hints, '--set', 'extra.image=org/extra', '-o', 'json']);
+    const r = await runCli(['images', k8ssandra, '--hints', hints, '--set', 'extra.image=org/extra', '-o', 'json', '--all-values']);
     const doc = JSON.parse(r.stdout) as { images: { ref: string; sources: { path: string; kind: string }[] }[] };
     const reaper = doc.images.find((i) => i.ref === 'docker.io/thelastpickle/cassandra-reaper:3.0.1')!;
     expect(reaper.sources.map((s) => `${s.kind} ${s.path}`)).toEqual(['values reaper.image', 'hints reaper.image']);
@@ -90,6 +95,34 @@ describe('airlift images', () => {
     const r = await runCli(['images', '-'], { stdin: 'kind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: a, image: "nginx:1.25"}, {name: b, image: "nginx:1.25"}]\n' });
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('docker.io/library/nginx:1.25\n');
+    // runtime images in args and env, and custom-resource image fields, are found in rendered manifests too
+    const manifests = [
+      'apiVersion: apps/v1',
+      'kind: Deployment',
+      'metadata: {name: ctl}',
+      'spec:',
+      '  template:',
+      '    spec:',
+      '      containers:',
+      '        - name: ctl',
+      '          image: quay.io/org/ctl:1.0',
+      '          args: ["--solver-image=quay.io/org/solver:1.0", "--other=x"]',
+      '          env: [{name: AGENT_IMAGE, value: "org/agent:2.0"}, {name: LOG_LEVEL, value: "debug"}]',
+      '---',
+      'apiVersion: example.io/v1',
+      'kind: Cluster',
+      'metadata: {name: c}',
+      'spec: {serverImage: "org/server:3.1"}',
+      '',
+    ].join('\n');
+    const j = await runCli(['images', '-', '-o', 'json'], { stdin: manifests });
+    const doc = JSON.parse(j.stdout) as { images: { ref: string; sources: { where?: string[]; runtime?: boolean }[] }[] };
+    expect(doc.images.map((i) => [i.ref, i.sources[0]!.where, i.sources[0]!.runtime ?? false])).toEqual([
+      ['docker.io/org/agent:2.0', ['Deployment/ctl containers[ctl] env AGENT_IMAGE'], true],
+      ['docker.io/org/server:3.1', ['Cluster/c spec.serverImage'], false],
+      ['quay.io/org/ctl:1.0', ['Deployment/ctl containers[ctl]'], false],
+      ['quay.io/org/solver:1.0', ['Deployment/ctl containers[ctl] arg --solver-image'], true],
+    ]);
   });
 
   it('malformed references: valid ones on stdout, the bad one on stderr with file and path; --strict fails', async () => {

@@ -33,7 +33,30 @@ describe('K8ssandra-style fixture', () => {
       ['values', 'k8ssandra/kube-prometheus-stack', 'kube-prometheus-stack.grafana.image', 'docker.io/grafana/grafana:7.3.5', ''],
     ]);
     expect(r.errors).toEqual([]);
-    expect(r.images).toHaveLength(17); // k8ssandra-tools at two paths; cass-management-api in values and annotation
+    // k8ssandra-tools at two paths; cass-management-api in values and annotation; medusa (medusa.enabled false)
+    // and reaper (disabled subchart) are not rendered by the templates, so not listed
+    expect(r.images).toHaveLength(15);
+    const at = (p: string) => r.findings.find((f) => formatPath(f.path) === p)!;
+    expect(at('medusa.image').notRendered).toBe(true);
+    expect(at('reaper.image').notRendered).toBe(true);
+    expect(at('cassandra.image').where).toEqual(['CassandraDatacenter/dc1 spec.serverImage']);
+    expect(at('cassandra.jmxCredentialsConfig.image').where).toEqual(['CassandraDatacenter/dc1 initContainers[jmx-credentials]']);
+    expect(at('cleaner.image').where).toContain('Job/release-cleaner containers[cleaner] (hook)');
+    // subcharts without templates are not judged: their values images stay listed
+    expect(at('cass-operator.image').where).toBeUndefined();
+    expect(at('cass-operator.image').notRendered).toBeUndefined();
+    expect(r.warnings).toEqual([]);
+  });
+
+  it('takes the Cassandra image from versionImageMap when cassandra.image.tag is empty, at its values path', async () => {
+    const r = await scanCharts([chart], { set: ['cassandra.image.tag=', 'cassandra.version=3.11.11'] });
+    const listed = r.images.map((i) => i.formatted);
+    expect(listed).toContain('docker.io/k8ssandra/cass-management-api:3.11.11-v0.1.33');
+    expect(listed).not.toContain('docker.io/k8ssandra/cass-management-api:4.0.1-v0.1.33');
+    const f = r.findings.find((x) => x.raw === 'docker.io/k8ssandra/cass-management-api:3.11.11-v0.1.33')!;
+    expect(f).toMatchObject({ kind: 'values', path: ['cassandra', 'versionImageMap', '3.11.11'], layout: { type: 'string' }, where: ['CassandraDatacenter/dc1 spec.serverImage'] });
+    // cassandra.image (tag emptied, so appVersion) is not what the pod runs
+    expect(r.findings.find((x) => formatPath(x.path) === 'cassandra.image')!.notRendered).toBe(true);
   });
 
   it('records layouts relocation needs: registry in repository, subchart files, defaulted tags', async () => {

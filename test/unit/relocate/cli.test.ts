@@ -132,4 +132,41 @@ describe('airlift relocate', () => {
     const missing = await runCli(['relocate', path.join(work, 'no-such-chart'), '--to', TARGET]);
     expect(missing.code).toBe(5);
   });
+
+  it('refuses --helm and --kube-version without --check, and --report - when stdout carries the overrides', async () => {
+    for (const [args, msg] of [
+      [['--helm', '/usr/bin/helm'], /--helm is used only with --check/],
+      [['--kube-version', 'v1.34.0'], /--kube-version is used only with --check/],
+      [['--report', '-'], /--report - needs stdout/],
+      [['--report', '-', '--dry-run', '-o', path.join(work, 'x.yaml')], /--report - needs stdout/],
+    ] as const) {
+      const r = await runCli(['relocate', chart, '--to', TARGET, ...args]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(msg);
+    }
+  });
+
+  it('--report - prints the JSON report on stdout when the overrides go to a file', async () => {
+    const out = path.join(work, `report-${++n}.yaml`);
+    const r = await runCli(['relocate', chart, '--to', TARGET, '-o', out, '--report', '-']);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout) as { relocated: unknown[]; notMoved: { image: string }[]; complete: boolean };
+    expect(report.relocated.length).toBeGreaterThan(0);
+    expect(report.notMoved.map((u) => u.image)).toEqual(['docker.io/library/busybox:1.36']);
+    expect(report.complete).toBe(false);
+  });
+
+  it('warns and, with --strict, exits 12 when nothing is relocated', async () => {
+    const empty = path.join(work, 'empty-chart');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(path.join(empty, 'templates'), { recursive: true });
+    writeFileSync(path.join(empty, 'Chart.yaml'), 'apiVersion: v2\nname: empty\nversion: 0.1.0\n');
+    writeFileSync(path.join(empty, 'values.yaml'), 'replicas: 1\n');
+    const loose = await runCli(['relocate', empty, '--to', TARGET, '-o', path.join(work, 'empty.yaml')]);
+    expect(loose.code, loose.stderr).toBe(0);
+    expect(loose.stderr).toMatch(/warn: relocated nothing/);
+    const strict = await runCli(['relocate', empty, '--to', TARGET, '-o', path.join(work, 'empty-strict.yaml'), '--strict']);
+    expect(strict.code).toBe(12);
+    expect(strict.stderr).toMatch(/E_INCOMPLETE.*--strict: no image relocated/);
+  });
 });

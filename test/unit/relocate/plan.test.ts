@@ -209,3 +209,76 @@ describe('renderOverrides', () => {
     );
   });
 });
+
+describe('planRelocation: what the templates say', () => {
+  const cm = (name: string, p: ValuesPath): ImageFinding =>
+    finding(`quay.io/jetstack/${name}:v1.0.0`, p, obj({ repository: null, name }, 'global', { globalPath: ['imageRegistry'], namespacePath: ['imageNamespace'] }));
+
+  it('registry + namespace + name (cert-manager): the registry value alone when the mapping keeps the path', () => {
+    const plan = planRelocation([cm('controller', ['image']), cm('webhook', ['webhook', 'image'])], { target: 'm:5000/p' });
+    expect(writes(plan)).toEqual({ imageRegistry: 'm:5000/p' });
+  });
+
+  it('registry + namespace + name with flatten: each map gets the whole repository, which the template takes over the three', () => {
+    const plan = planRelocation([cm('controller', ['image']), cm('webhook', ['webhook', 'image'])], { target: 'm:5000/p', mode: 'flatten' });
+    expect(writes(plan)).toEqual({ 'image.repository': 'm:5000/p/controller', 'webhook.image.repository': 'm:5000/p/webhook' });
+  });
+
+  it('a sha field in the form the templates read it: bare hex after @sha256:, the whole digest after @', () => {
+    const f = finding('quay.io/org/ksm:v2', ['ksm', 'image'], obj({ registry: 'quay.io', repository: 'org/ksm', tag: 'v2', sha: '' }, 'self'));
+    const pin = new Map([['quay.io/org/ksm:v2', D1]]);
+    expect(writes(planRelocation([f], { target: 'm:5000', digests: pin }))['ksm.image.sha']).toBe('a'.repeat(64));
+    const whole = new Map([[JSON.stringify(['ksm', 'image', 'sha']), 'digest' as const]]);
+    expect(writes(planRelocation([f], { target: 'm:5000', digests: pin, shaForms: whole }))['ksm.image.sha']).toBe(D1);
+  });
+
+  it('with --digests, an image the templates do not render is left unpinned when the mirror lacks it; a rendered one is an error', () => {
+    const off = finding('docker.io/org/off:1', ['off', 'image'], obj({ registry: 'docker.io', repository: 'org/off', tag: '1' }, 'self'), { notRendered: true });
+    const plan = planRelocation([off], { target: 'm:5000', digests: new Map() });
+    expect(writes(plan)).toEqual({ 'off.image.registry': 'm:5000' });
+    const on = { ...off, notRendered: false };
+    expect(() => planRelocation([on], { target: 'm:5000', digests: new Map() })).toThrow(/no digest known for docker.io\/org\/off:1/);
+  });
+
+  it('pull-secret lists take the form the templates read, over the values and the chart habit; gates are written and reported', () => {
+    const f = finding('docker.io/org/app:1', ['image'], obj({ registry: 'docker.io', repository: 'org/app', tag: '1' }, 'self'));
+    const plan = planRelocation([f], {
+      target: 'm:5000',
+      pullSecrets: ['mp'],
+      pullSecretSlots: [
+        { chart: 'app', path: ['a', 'imagePullSecrets'], form: 'objects', existing: ['old'] },
+        { chart: 'app', path: ['b', 'imagePullSecrets'], form: 'unknown', existing: [] },
+      ],
+      chartsValues: [{ chart: 'app', path: [], values: { a: { imagePullSecrets: [{ name: 'old' }] }, b: { imagePullSecrets: [] } } }],
+      pullSecretConsumed: new Map([[JSON.stringify(['a', 'imagePullSecrets']), 'names' as const], [JSON.stringify(['global', 'imagePullSecrets']), 'objects' as const]]),
+      gates: [{ path: ['global', 'security', 'allowInsecureImages'], value: true, why: 'set to true: the chart checks', file: 'common/_errors.tpl' }],
+    });
+    const w = writes(plan);
+    expect(w['a.imagePullSecrets']).toEqual(['old', 'mp']);
+    expect(w['b.imagePullSecrets']).toEqual([{ name: 'mp' }]);
+    expect(w['global.imagePullSecrets']).toEqual([{ name: 'mp' }]);
+    expect(w['global.security.allowInsecureImages']).toBe(true);
+    expect(renderOverrides(plan)).toMatch(/^# Image check: global\.security\.allowInsecureImages set to true: the chart checks \(common\/_errors\.tpl\)\.$/m);
+  });
+
+  it('no gate is opened when nothing is relocated', () => {
+    const plan = planRelocation([], { target: 'm:5000', gates: [{ path: ['global', 'security', 'allowInsecureImages'], value: true, why: 'x', file: 'f' }] });
+    expect(plan.gates).toEqual([]);
+    expect(plan.writes).toEqual([]);
+  });
+});
+
+describe('planRelocation: hub + image + tag (istio)', () => {
+  const pilot = (hubPath?: ValuesPath): ImageFinding =>
+    finding('docker.io/istio/pilot:1.22.0-distroless', ['pilot'], { type: 'sibling', imageKey: 'image', tagKey: 'tag', ...(hubPath ? { hubPath } : {}) } as ImageLayout);
+
+  it("writes the component's own hub when it has the key, keeping image, tag and variant", () => {
+    const values: ChartValues[] = [{ chart: 'app', path: [], values: { global: { hub: 'docker.io/istio' }, pilot: { image: 'pilot', hub: '', tag: '' } } }];
+    expect(writes(planRelocation([pilot(['global', 'hub'])], { target: 'm:5000/p', chartsValues: values }))).toEqual({ 'pilot.hub': 'm:5000/p/istio' });
+  });
+
+  it('writes the hub the template read (global.hub) when the component has no hub key', () => {
+    const values: ChartValues[] = [{ chart: 'app', path: [], values: { global: { hub: 'docker.io/istio' }, pilot: { image: 'pilot', tag: '' } } }];
+    expect(writes(planRelocation([pilot(['global', 'hub'])], { target: 'm:5000/p', chartsValues: values, mode: 'flatten' }))).toEqual({ 'global.hub': 'm:5000/p' });
+  });
+});
