@@ -4,7 +4,7 @@
  */
 import { AuthError, registerSecret } from '../errors.js';
 import type { Logger } from '../log.js';
-import { formatScope, normalizeScopes, parseScopes, type Challenge, type Scope } from './challenge.js';
+import { formatScope, normalizeScopes, type Challenge, type Scope } from './challenge.js';
 import type { Credential, CredentialResolver } from './credentials/types.js';
 import { errorFromResponse } from './errors.js';
 import { jwtGrantedScopes, TokenCache, tokenDeadline } from './token-cache.js';
@@ -133,9 +133,4 @@ export function basicHeader(username: string, password: string): string {
 function describeRefusal(host: string, cred: Credential | undefined, scopes: string[]): string {
   if (!cred) return `${host} requires credentials and none were found for it (token scopes: ${scopes.join(' ')})`;
   return `the token server of ${host} refused the credentials from ${cred.source} (token scopes: ${scopes.join(' ')})`;
-}
-
-/** Scopes named in an insufficient_scope challenge (to be merged with ours on retry). */
-export function challengeScopes(ch: Challenge | undefined): Scope[] {
-  return ch ? parseScopes(ch.params.scope) : [];
 }

@@ -100,8 +100,8 @@ export class Transport {
     try {
       if (registryOrigin !== undefined && u.origin === registryOrigin) {
         const pool = await this.pool(u.origin, apiHost(host) === host ? host : u.host, u.host);
-        // reset: false keeps the connection after a HEAD (undici closes it by default, which cost
-        // one new TCP connection per manifest/blob HEAD: 280 connections for a 50-image sync).
+        // reset: false keeps the connection after a HEAD (undici closes it by default: one new
+        // TCP connection per manifest or blob HEAD).
         return await pool.request({ method: method as Dispatcher.HttpMethod, path: u.pathname + u.search, headers, body: o.body ?? null, signal: o.signal ?? null, reset: false });
       }
       return await (await this.foreignAgent()).request({
@@ -149,11 +149,6 @@ export class Transport {
       p.catch(() => this.pings.delete(host));
     }
     return p;
-  }
-
-  /** Forgets what ping learned (used after the registry changed its challenge). */
-  forgetPing(host: string): void {
-    this.pings.delete(host);
   }
 
   private async doPing(host: string, signal?: AbortSignal): Promise<RegistryEndpointInfo> {
