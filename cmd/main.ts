@@ -3,28 +3,15 @@
  * errors to exit codes. Used in-process by tests and by the `airlift` bin.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { createRequire } from 'node:module';
 import { AirliftError, InterruptedError, UsageError, toAirliftError } from '../src/errors.js';
 import type { Logger } from '../src/log.js';
+import { VERSION } from '../src/version.js';
 import type { CommandContext, GlobalOptions, Io } from './context.js';
 import { EXIT_OK, exitCodeFor } from './exit-codes.js';
 import { createLogger } from './logger.js';
 import { commandNameOf, registerCommands } from './commands/index.js';
 
-const require = createRequire(import.meta.url);
-
-function readVersion(): string {
-  for (const p of ['../package.json', '../../package.json']) {
-    try {
-      return (require(p) as { version: string }).version;
-    } catch {
-      // try the next location (source tree vs dist/)
-    }
-  }
-  return '0.0.0';
-}
-
-export const VERSION = readVersion();
+export { VERSION };
 
 function positiveInt(value: string): number {
   const n = Number(value);

@@ -8,7 +8,7 @@ import { parsePlatform, type CopyJob } from '../../src/copy/index.js';
 import { openEndpoint, parseEndpoint } from '../../src/endpoint/index.js';
 import { parseReference } from '../../src/reference/index.js';
 import type { CommandContext } from '../context.js';
-import { Registries, platformOption, runJobs, throwIfFailed } from '../mirror.js';
+import { endpointPool, platformOption, runJobs, throwIfFailed } from '../mirror.js';
 
 export function registerCopy(program: Command, ctx: CommandContext): void {
   const cmd = program
@@ -20,11 +20,11 @@ export function registerCopy(program: Command, ctx: CommandContext): void {
     const platforms = flags.platform.map(parsePlatform);
     const srcSpec = parseEndpoint(src);
     const dstSpec = parseEndpoint(dst);
-    const regs = new Registries(ctx);
+    const regs = endpointPool(ctx);
     try {
-      if (dstSpec.kind === 'registry') regs.endpoint(parseReference(dstSpec.ref!).registry, true);
-      const source = await openEndpoint(src, 'source', { registry: regs.get });
-      const dest = await openEndpoint(dst, 'destination', { registry: regs.get });
+      if (dstSpec.kind === 'registry') regs.destination(parseReference(dstSpec.ref!).registry);
+      const source = await openEndpoint(src, 'source', { registry: regs.factory });
+      const dest = await openEndpoint(dst, 'destination', { registry: regs.factory });
       try {
         // A destination given without a name takes the source's: its full reference
         // (registry source) or its ref name (layout source).

@@ -11,8 +11,10 @@ import type { ImageDestination, ImageSource } from './types.js';
 
 export interface RegistryEndpointOptions {
   /**
-   * Ask for push,pull tokens for every call, also reads, so that a
-   * destination needs one token per repository instead of two.
+   * A destination: ask for push,pull tokens for every call, also reads, so that a
+   * destination needs one token per repository instead of two; and say whether a
+   * repository exists (one tag-list request), so that no blob HEAD is sent into a
+   * repository that is new.
    */
   push?: boolean;
 }
@@ -29,10 +31,16 @@ export function createRegistryEndpoint(host: string, client: RegistryClient, opt
     declined.set(k, session);
     if (previous) await client.cancelUpload(previous);
   };
+  const repositoryExists = (repo: string, signal?: AbortSignal): Promise<boolean | undefined> =>
+    client.listTags(host, repo, { pageSize: 1, ...(signal ? { signal } : {}) }).then(
+      () => true,
+      (e: unknown) => ((e as { code?: string }).code === 'E_NOT_FOUND' ? false : undefined),
+    );
   return {
     kind: 'registry',
     description: host,
     supportsMount: true,
+    ...(push ? { repositoryExists } : {}),
 
     getManifest(repo: string, reference: string, signal?: AbortSignal): Promise<RawManifest> {
       return client.getManifest(host, repo, reference, { signal, push });
