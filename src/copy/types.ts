@@ -5,7 +5,8 @@
 import type { ImageDestination, ImageSource } from '../endpoint/types.js';
 import type { AirliftError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { PlatformFilter } from './platform.js';
+import type { PlatformFilter } from '../oci/platform.js';
+import type { BasicDescriptor } from '../oci/types.js';
 
 export interface CopyJob {
   source: {
@@ -27,7 +28,7 @@ export interface CopyJob {
    * destination already holds `digest`, its platforms are reused instead of
    * being fetched again.
    */
-  previous?: { digest: string; sourceDigest?: string; mediaType: string; size: number; platforms: string[] };
+  previous?: BasicDescriptor & { sourceDigest?: string; platforms: string[] };
 }
 
 export interface CopyOptions {

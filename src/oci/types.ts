@@ -40,10 +40,14 @@ export interface Platform {
   'os.features'?: string[];
 }
 
-export interface Descriptor {
+/** What identifies content: its media type, digest and size (a manifest resolved by HEAD, a lock entry). */
+export interface BasicDescriptor {
   mediaType: string;
   digest: string;
   size: number;
+}
+
+export interface Descriptor extends BasicDescriptor {
   urls?: string[];
   annotations?: Record<string, string>;
   platform?: Platform;
