@@ -13,7 +13,7 @@ import { startRedirectingFront, type RedirectingFront } from '../../harness/redi
 import { startRegistry, type StartedRegistry } from '../../harness/registry.js';
 import { skopeo, skopeoInspectDigest } from '../../harness/skopeo.js';
 import { runCli } from '../../helpers/io.js';
-import { bundleDigest } from '../faults/setup.js';
+import { bundleDigest } from '../../harness/workspace.js';
 
 let src: StartedRegistry;
 let dst: StartedRegistry;
