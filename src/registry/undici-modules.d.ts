@@ -15,7 +15,3 @@ declare module 'undici/lib/api/api-request.js' {
   function request(this: Dispatcher, opts: Dispatcher.RequestOptions): Promise<Dispatcher.ResponseData>;
   export default request;
 }
-declare module 'undici/package.json' {
-  const pkg: { version: string };
-  export default pkg;
-}

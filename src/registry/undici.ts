@@ -6,8 +6,10 @@
  * package.json pins (PINNED_UNDICI), the three modules the transport needs are imported on their
  * own and `request` is called with the dispatcher as `this` (nothing is added to undici's
  * prototypes). Any other version, or modules that moved, take the package index, as published.
- * All imports are static strings, so a bundler follows both ways.
+ * The module imports are static strings, so a bundler follows both ways; where undici's package.json
+ * cannot be read (a bundle), the index is used.
  */
+import { createRequire } from 'node:module';
 import type { Agent, Dispatcher, Pool } from 'undici';
 
 /** The undici version whose module layout the quick way was written against (package.json pins it). */
@@ -21,9 +23,11 @@ export interface Undici {
   via: 'modules' | 'index';
 }
 
-async function installedVersion(): Promise<string | undefined> {
+/** The installed undici's version; undefined where package.json cannot be read (a bundle: the index is used). */
+function installedVersion(): string | undefined {
   try {
-    return (await import('undici/package.json', { with: { type: 'json' } })).default.version;
+    // require, not a JSON import: Node 20 before 20.19 warns on stderr that JSON modules are experimental.
+    return (createRequire(import.meta.url)('undici/package.json') as { version: string }).version;
   } catch {
     return undefined;
   }
@@ -51,7 +55,7 @@ async function fromIndex(): Promise<Undici> {
 
 /** Loads undici: the quick way when `version` (default: the installed one) is the pinned one, else the index. */
 export async function loadUndici(version?: string): Promise<Undici> {
-  const v = version ?? (await installedVersion());
+  const v = version ?? installedVersion();
   return (v === PINNED_UNDICI ? await fromModules() : undefined) ?? fromIndex();
 }
 
