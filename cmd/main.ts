@@ -3,9 +3,9 @@
  * errors to exit codes. Used in-process by tests and by the `airlift` bin.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { createRequire } from 'node:module';
 import { AirliftError, InterruptedError, UsageError, toAirliftError } from '../src/errors.js';
 import type { Logger } from '../src/log.js';
+import { VERSION } from '../src/version.js';
 import type { CommandContext, GlobalOptions, Io } from './context.js';
 import { EXIT_OK, exitCodeFor } from './exit-codes.js';
 import { createLogger } from './logger.js';
@@ -14,23 +14,7 @@ import { checkVersionFlag } from './version-flag.js';
 import { parseRate, parseWindow } from './stall-options.js';
 import { DEFAULT_MIN_RATE, DEFAULT_RATE_WINDOW_MS } from '../src/copy/stall.js';
 
-const require = createRequire(import.meta.url);
-
-function readVersion(): string {
-  for (const p of ['../package.json', '../../package.json']) {
-    try {
-      return (require(p) as { version: string }).version;
-    } catch {
-      // try the next location (source tree vs dist/)
-    }
-  }
-  return '0.0.0';
-}
-
-/** Set by `npm run release` (esbuild's define) in the bundled forms, which have no package.json beside them. */
-declare const __AIRLIFT_VERSION__: string | undefined;
-
-export const VERSION = typeof __AIRLIFT_VERSION__ === 'string' ? __AIRLIFT_VERSION__ : readVersion();
+export { VERSION };
 
 function positiveInt(value: string): number {
   const n = Number(value);

@@ -1,51 +1,20 @@
 /**
- * Wiring shared by save, load, sync and copy: registry endpoints (one per
- * host, shared by every image of the run), the copy run with progress on
+ * Wiring shared by save, load, sync and copy: the registry endpoint pool
+ * (src/endpoint/pool.ts) on the run's client, the copy run with progress on
  * stderr, and the failure that ends a run when images failed.
  */
 import { collect } from './options.js';
 import type { Command } from 'commander';
 import { copyImages, type CopyJob, type CopyResult, type PlatformFilter } from '../src/copy/index.js';
 import { failureError } from '../src/copy/report.js';
-import { createRegistryEndpoint } from '../src/endpoint/registry.js';
-import type { RegistryClient } from '../src/registry/client.js';
+import { EndpointPool } from '../src/endpoint/pool.js';
 import { createProgress } from '../src/progress/index.js';
 import type { CommandContext } from './context.js';
 import { registryClientFromContext } from './registry-client.js';
 
-import type { RegistryEndpoint } from '../src/endpoint/registry.js';
-
-/**
- * One endpoint per registry host for the whole run, so what is known at a host
- * is shared across images (and a source on the destination host mounts).
- */
-export class Registries {
-  private readonly endpoints = new Map<string, RegistryEndpoint>();
-  private client: RegistryClient | undefined;
-  constructor(private readonly ctx: CommandContext) {}
-
-  /** The endpoint for a host; `push` asks for push,pull tokens (a destination) when it is created. */
-  endpoint(host: string, push = false): RegistryEndpoint {
-    let ep = this.endpoints.get(host);
-    if (!ep) {
-      this.client ??= registryClientFromContext(this.ctx);
-      const client = this.client;
-      // No repositoryExists here: a tag listing that finds no repository does not mean it holds no
-      // blob (a load or sync killed before its first manifest leaves blobs in repositories without
-      // a tag), so every blob that may already be there is asked for before it is pushed.
-      ep = createRegistryEndpoint(host, client, { push });
-      this.endpoints.set(host, ep);
-    }
-    return ep;
-  }
-
-  /** Factory for openEndpoint (docker:// endpoints). */
-  get = async (host: string): Promise<RegistryEndpoint> => this.endpoint(host);
-
-  async close(): Promise<void> {
-    for (const ep of this.endpoints.values()) await ep.close().catch(() => undefined);
-    await this.client?.close().catch(() => undefined);
-  }
+/** The registry endpoints of a run (one per host and role), on the RegistryClient the global options describe. */
+export function endpointPool(ctx: CommandContext): EndpointPool {
+  return new EndpointPool(() => registryClientFromContext(ctx));
 }
 
 /** Adds the flags every copying command shares. */

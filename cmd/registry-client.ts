@@ -1,7 +1,7 @@
 /** Builds the RegistryClient every command shares from the global options, the registries config and the environment. */
 import { createRegistryClient, type RegistryClient, type RegistryClientOptions } from '../src/registry/client.js';
 import { readRegistriesConfig } from '../src/registry/registries-config.js';
-import { VERSION } from './main.js';
+import { VERSION } from '../src/version.js';
 import type { CommandContext } from './context.js';
 
 /** Connection options: global flags for every registry, plus per-registry settings (registries-config.ts). */

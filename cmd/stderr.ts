@@ -2,8 +2,7 @@
  * stderr for a run that is not on a terminal (a pipe to a CI log, a file).
  * Lines are gathered and written together at most 100 ms apart, or sooner
  * once 64 KiB wait: each write to a pipe is a system call that wakes the
- * reader, and one progress line per image cost a no-op sync of 200 images
- * about a tenth of a second. A terminal gets its writes at once (the spinner
+ * reader, so lines are not written one by one. A terminal gets its writes at once (the spinner
  * redraws in place), so it is not wrapped. The owner calls flush() before the
  * process exits; cmd/airlift.ts does so on 'exit', which every way out passes.
  */

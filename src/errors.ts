@@ -115,7 +115,7 @@ export class RegistryError extends AirliftError {
     init: { status: number; method: string; url: string; ociErrors?: OciErrorDetail[]; message?: string },
     opts?: ErrorOptions,
   ) {
-    const url = redactUrl(init.url);
+    const url = redact(init.url);
     const detail = (init.ociErrors ?? []).map((e) => `${e.code}${e.message ? `: ${e.message}` : ''}`).join('; ');
     super(
       'E_REGISTRY',
@@ -239,8 +239,4 @@ export function redact(text: string): string {
     if (out.includes(s)) out = out.split(s).join('***');
   }
   return out;
-}
-
-export function redactUrl(url: string): string {
-  return redact(url);
 }

@@ -11,7 +11,7 @@ import { NotFoundError, UsageError } from '../../src/errors.js';
 import { entryName } from '../../src/layout/index-json.js';
 import { LayoutSource } from '../../src/endpoint/oci-dir.js';
 import type { CommandContext } from '../context.js';
-import { Registries, platformOption, runJobs, throwIfFailed } from '../mirror.js';
+import { endpointPool, platformOption, runJobs, throwIfFailed } from '../mirror.js';
 
 export function registerCopy(program: Command, ctx: CommandContext): void {
   const cmd = program
@@ -26,15 +26,15 @@ export function registerCopy(program: Command, ctx: CommandContext): void {
     if (dstSpec.kind === 'oci-archive' && dstSpec.path === '-' && ctx.io.stdoutIsTTY) {
       throw new UsageError(`${dst} would write a tar archive to the terminal`, { hint: 'redirect it (> image.tar) or pipe it into another command' });
     }
-    const regs = new Registries(ctx);
+    const regs = endpointPool(ctx);
     try {
-      if (dstSpec.kind === 'registry') regs.endpoint(parseReference(dstSpec.ref!).registry, true);
-      const source = await openEndpoint(src, 'source', { registry: regs.get });
+      if (dstSpec.kind === 'registry') regs.destination(parseReference(dstSpec.ref!).registry);
+      const source = await openEndpoint(src, 'source', { registry: regs.factory });
       await checkLayoutSource(src, source).catch(async (err: unknown) => {
         await source.source.close();
         throw err;
       });
-      const dest = await openEndpoint(dst, 'destination', { registry: regs.get, stdout: ctx.io.stdout });
+      const dest = await openEndpoint(dst, 'destination', { registry: regs.factory, stdout: ctx.io.stdout });
       try {
         // A destination given without a name takes the source's: its full reference
         // (registry source) or its ref name (layout source).

@@ -23,8 +23,8 @@ import { formatTarget, mapReferences, parseMappingMode, parseTarget } from '../.
 import { formatReference } from '../../src/reference/index.js';
 import { filterShard, formatShard, parseShard } from '../../src/shard/index.js';
 import type { CommandContext } from '../context.js';
-import { VERSION } from '../main.js';
-import { Registries, runJobs, throwIfFailed } from '../mirror.js';
+import { VERSION } from '../../src/version.js';
+import { endpointPool, runJobs, throwIfFailed } from '../mirror.js';
 
 interface LoadFlags {
   to?: string;
@@ -53,7 +53,7 @@ export function registerLoad(program: Command, ctx: CommandContext): void {
       // refused before anything is pushed: a directory, or a missing parent directory
       if (flags.lockOut) await resolveOutput(path.resolve(ctx.io.cwd, flags.lockOut), { label: '--lock-out' });
       const source = await openBundle(bundle);
-      const regs = new Registries(ctx);
+      const regs = endpointPool(ctx);
       try {
         const allImages = dedupeByReference(bundleImages(source, bundleArg));
         const lock = await bundleLock(source, bundleArg);
@@ -62,7 +62,7 @@ export function registerLoad(program: Command, ctx: CommandContext): void {
         const mapped = mapReferences(allImages.map((i) => i.ref), target, mapping);
         const images = filterShard(allImages, (i) => i.formatted, shard);
         if (shard) ctx.logger().log('info', `shard ${formatShard(shard)}: ${images.length} of ${allImages.length} images`, { shard: formatShard(shard), images: images.length, total: allImages.length });
-        const dest = regs.endpoint(target.host, true);
+        const dest = regs.destination(target.host);
 
         const jobs: CopyJob[] = [];
         const sources: string[] = [];

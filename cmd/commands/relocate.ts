@@ -44,7 +44,7 @@ import {
   type RelocationPlan,
 } from '../../src/relocate/index.js';
 import type { CommandContext } from '../context.js';
-import { VERSION } from '../main.js';
+import { VERSION } from '../../src/version.js';
 import { registryClientFromContext } from '../registry-client.js';
 import { chartValuesOptions, collect, scanValueOptions, type ChartValueFlags } from '../options.js';
 

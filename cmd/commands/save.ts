@@ -22,9 +22,9 @@ import { formatLock } from '../../src/lock/io.js';
 import type { LockChart, LockImage } from '../../src/lock/types.js';
 import { filterShard, formatShard, parseShard } from '../../src/shard/index.js';
 import type { CommandContext } from '../context.js';
-import { VERSION } from '../main.js';
-import { Registries, platformOption, runJobs, throwIfFailed } from '../mirror.js';
-import { readInputs } from './sync.js';
+import { VERSION } from '../../src/version.js';
+import { readInputs } from '../inputs.js';
+import { endpointPool, platformOption, runJobs, throwIfFailed } from '../mirror.js';
 import { chartValuesOptions, imageListOptions, type ChartValueFlags, type ImageListFlags } from '../options.js';
 
 interface SaveFlags extends ChartValueFlags, ImageListFlags {
@@ -67,13 +67,13 @@ export function registerSave(program: Command, ctx: CommandContext): void {
     const images = filterShard(collected.images, (i) => i.formatted, shard);
     if (shard) ctx.logger().log('info', `shard ${formatShard(shard)}: ${images.length} of ${collected.images.length} images`, { shard: formatShard(shard), images: images.length, total: collected.images.length });
 
-    const regs = new Registries(ctx);
+    const regs = endpointPool(ctx);
     const dest = await openOciArchiveDestination(out, { stdout: ctx.io.stdout });
     try {
       const jobs: CopyJob[] = [];
       for (const img of images) {
         jobs.push({
-          source: { store: regs.endpoint(img.ref.registry), repo: img.ref.repository, reference: sourceReference(img.ref) },
+          source: { store: regs.source(img.ref.registry), repo: img.ref.repository, reference: sourceReference(img.ref) },
           dest: { store: dest, ...bundleName(img) },
           name: img.formatted,
         });

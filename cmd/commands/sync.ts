@@ -6,9 +6,8 @@
  */
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import { readConfig, type AirliftConfig } from '../../src/config/index.js';
-import { parsePlatform, type CopyJob } from '../../src/copy/index.js';
-import { collectImages, destinationTag, sourceReference, type ChartInput } from '../../src/copy/inputs.js';
+import type { CopyJob } from '../../src/copy/index.js';
+import { destinationTag, sourceReference } from '../../src/copy/inputs.js';
 import { formatReport, rowFor, type ReportFormat } from '../../src/copy/report.js';
 import { UsageError } from '../../src/errors.js';
 import { buildLock, lockImage, previousFromLock } from '../../src/lock/build.js';
@@ -19,8 +18,9 @@ import { formatTarget, mapReferences, parseMappingMode, parseTarget, type Mappin
 import { formatReference } from '../../src/reference/index.js';
 import { filterShard, formatShard, parseShard } from '../../src/shard/index.js';
 import type { CommandContext } from '../context.js';
-import { VERSION } from '../main.js';
-import { Registries, platformOption, runJobs, throwIfFailed } from '../mirror.js';
+import { VERSION } from '../../src/version.js';
+import { readInputs } from '../inputs.js';
+import { endpointPool, platformOption, runJobs, throwIfFailed } from '../mirror.js';
 import { chartValuesOptions, imageListOptions, type ChartValueFlags, type ImageListFlags } from '../options.js';
 
 interface SyncFlags extends ChartValueFlags, ImageListFlags {
@@ -31,35 +31,6 @@ interface SyncFlags extends ChartValueFlags, ImageListFlags {
   lockOut?: string;
   shard?: string;
   output: ReportFormat;
-}
-
-/** Image inputs shared by save and sync: chart arguments with -f/--set, --image, --images-file and a config file. */
-export function chartInputs(charts: string[], flags: Pick<SyncFlags, 'values' | 'set' | 'setString' | 'setJson' | 'setFile'>, abs: (p: string) => string): ChartInput[] {
-  return charts.map((c) => ({ path: abs(c), values: flags.values.map(abs), set: flags.set, setString: flags.setString, setJson: flags.setJson, setFile: flags.setFile, baseDir: abs('.') }));
-}
-
-type InputFlags = Pick<SyncFlags, 'image' | 'imagesFile' | 'values' | 'set' | 'setString' | 'setJson' | 'setFile' | 'enabledOnly' | 'allValues' | 'config' | 'platform'>;
-
-/**
- * What save and sync read the same way: airlift.yaml (when --config is given), the platforms and
- * concurrency (flags win over the file), and every image the charts, --image and --images-file name.
- */
-export async function readInputs(ctx: CommandContext, charts: string[], flags: InputFlags, command: Command, checkConfig?: (cfg: AirliftConfig | undefined) => void) {
-  const abs = (p: string): string => path.resolve(ctx.io.cwd, p);
-  const cfg: AirliftConfig | undefined = flags.config ? await readConfig(abs(flags.config)) : undefined;
-  checkConfig?.(cfg); // the caller's own checks of flags and config, before any chart is read
-  const platforms = flags.platform.length ? flags.platform.map(parsePlatform) : (cfg?.platforms ?? []);
-  const concurrencyFromFlag = command.parent?.getOptionValueSource('concurrency') === 'cli';
-  const concurrency = concurrencyFromFlag ? ctx.globals().concurrency : (cfg?.concurrency ?? ctx.globals().concurrency);
-  const collected = await collectImages({
-    charts: [...chartInputs(charts, flags, abs), ...(cfg?.charts ?? [])],
-    images: [...flags.image, ...(cfg?.images ?? [])],
-    imagesFiles: [...flags.imagesFile.map(abs), ...(cfg?.imagesFile ? [cfg.imagesFile] : [])],
-    enabledOnly: flags.enabledOnly,
-    allValues: flags.allValues,
-  });
-  for (const w of collected.warnings) ctx.logger().log('warn', w);
-  return { abs, cfg, platforms, concurrency, collected };
 }
 
 /** The lock an earlier run wrote at --lock-out (its platforms are reused for unchanged images); ignored when unreadable. */
@@ -105,9 +76,9 @@ export function registerSync(program: Command, ctx: CommandContext): void {
     const lockOut = flags.lockOut ? abs(flags.lockOut) : undefined;
     const previous = await previousLock(ctx, lockOut);
 
-    const regs = new Registries(ctx);
+    const regs = endpointPool(ctx);
     try {
-      const destStore = regs.endpoint(target.host, true);
+      const destStore = regs.destination(target.host);
       const jobs: CopyJob[] = [];
       const destNames: string[] = [];
       for (const img of images) {
@@ -116,7 +87,7 @@ export function registerSync(program: Command, ctx: CommandContext): void {
         destNames.push(destName);
         const prev = previousFromLock(previous.get(`${img.formatted} ${destName}`));
         jobs.push({
-          source: { store: regs.endpoint(img.ref.registry), repo: img.ref.repository, reference: sourceReference(img.ref) },
+          source: { store: regs.source(img.ref.registry), repo: img.ref.repository, reference: sourceReference(img.ref) },
           dest: { store: destStore, repo: d.repository, tag: destinationTag(d) },
           name: img.formatted,
           ...(prev ? { previous: prev } : {}),

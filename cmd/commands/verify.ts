@@ -17,7 +17,7 @@ import { AirliftError } from '../../src/errors.js';
 import { mapReferences, parseMappingMode, parseTarget } from '../../src/mapping/index.js';
 import { formatReference } from '../../src/reference/index.js';
 import type { CommandContext } from '../context.js';
-import { Registries } from '../mirror.js';
+import { endpointPool } from '../mirror.js';
 
 interface VerifyFlags {
   to?: string;
@@ -85,9 +85,9 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
         const target = parseTarget(flags.to);
         const images = bundleImages(source, bundleArg);
         const mapped = mapReferences(images.map((i) => i.ref), target, parseMappingMode(flags.mapping));
-        const regs = new Registries(ctx);
+        const regs = endpointPool(ctx);
         try {
-          const reg = regs.endpoint(target.host);
+          const reg = regs.source(target.host);
           const rows: Row[] = [];
           for (const img of images) {
             const d = mapped.get(img.formatted)!;

@@ -10,7 +10,7 @@ import { Readable } from 'node:stream';
 import { sha256 } from '../digest/index.js';
 import type { ImageSource } from '../endpoint/types.js';
 import { NotFoundError } from '../errors.js';
-import { MediaType, type Descriptor, type RawManifest } from '../oci/types.js';
+import { MediaType, type BasicDescriptor, type Descriptor, type RawManifest } from '../oci/types.js';
 
 export interface HelmArtifact {
   name: string;
@@ -62,7 +62,7 @@ export class HelmChartSource implements ImageSource {
     if (!m) throw new NotFoundError(`chart manifest ${reference} is not in ${this.description}`);
     return m;
   }
-  async resolveManifest(_repo: string, reference: string): Promise<{ digest: string; mediaType: string; size: number } | undefined> {
+  async resolveManifest(_repo: string, reference: string): Promise<BasicDescriptor | undefined> {
     const m = this.manifests.get(reference);
     return m ? { digest: m.digest, mediaType: m.mediaType, size: m.bytes.byteLength } : undefined;
   }

@@ -13,7 +13,7 @@ import { entryName } from '../layout/index-json.js';
 import { digestOfBlobPath } from '../layout/paths.js';
 import type { LayoutReader } from '../layout/reader.js';
 import type { Descriptor } from '../oci/types.js';
-import { isForeignLayer, parseManifest } from '../copy/manifest.js';
+import { isForeignLayer, parseManifest } from '../oci/manifest.js';
 
 export interface ImageCheck {
   image: string;

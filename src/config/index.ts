@@ -21,7 +21,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseYamlMap } from '../chart/yaml.js';
 import { AirliftError, InputError, NotFoundError } from '../errors.js';
-import { parsePlatform, type PlatformFilter } from '../copy/platform.js';
+import { parsePlatform, type PlatformFilter } from '../oci/platform.js';
 import { parseMappingMode, parseTarget, type MappingMode, type Target } from '../mapping/index.js';
 import { parseReference } from '../reference/index.js';
 

@@ -113,11 +113,6 @@ export class BlobScheduler {
     return s;
   }
 
-  /** Records that a destination repository holds a blob (e.g. learnt elsewhere). */
-  markPresent(dest: ImageDestination, repo: string, digest: string): void {
-    this.state(dest).add(digest, dest.supportsMount ? repo : '');
-  }
-
   /**
    * Makes sure `req.dest` holds the blob in `req.destRepo`. The first caller
    * for a blob does the work; later callers share it and see 'existing'.

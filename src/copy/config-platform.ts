@@ -1,19 +1,9 @@
 /** The platform an image config declares (os/architecture/variant), for the lock. */
 import { VerifyingStream } from '../digest/index.js';
 import type { ImageDestination, ImageSource } from '../endpoint/types.js';
-import { formatPlatform, type Descriptor } from '../oci/types.js';
+import { platformFromConfig } from '../oci/platform.js';
+import type { Descriptor } from '../oci/types.js';
 import { MAX_CAPTURE } from './blobs.js';
-
-/** Parses a config's platform; undefined when it names none or is not JSON. */
-export function platformFromConfig(bytes: Uint8Array): string | undefined {
-  try {
-    const c = JSON.parse(Buffer.from(bytes).toString('utf8')) as Record<string, unknown>;
-    if (typeof c.os !== 'string' || typeof c.architecture !== 'string' || !c.os || !c.architecture) return undefined;
-    return formatPlatform({ os: c.os, architecture: c.architecture, ...(typeof c.variant === 'string' && c.variant ? { variant: c.variant } : {}) });
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * The platform of an image from its config: from bytes captured during the

@@ -7,6 +7,7 @@
  * no manifest naming it is stored.
  */
 import pLimit from 'p-limit';
+import { isDigestRef } from '../digest/index.js';
 import type { ImageDestination, ImageSource } from '../endpoint/types.js';
 import { NotFoundError, UnsupportedError, toAirliftError, withPrefix } from '../errors.js';
 import type { Descriptor, RawManifest } from '../oci/types.js';
@@ -15,8 +16,8 @@ import { BlobScheduler, type BlobOutcome } from './blobs.js';
 import { StallWatch } from './stall.js';
 import { CachingSource, PlanningDestination } from './plan.js';
 import { readConfigPlatform } from './config-platform.js';
-import { isDigestRef, isForeignLayer, isImageConfig, parseManifest, type ParsedManifest } from './manifest.js';
-import { filterIndex, formatFilter, indexPlatforms } from './platform.js';
+import { isForeignLayer, isImageConfig, parseManifest, type ParsedManifest } from '../oci/manifest.js';
+import { filterIndex, formatFilter, indexPlatforms } from '../oci/platform.js';
 import { emptyCounts, type CopyJob, type CopyOptions, type CopyResult } from './types.js';
 
 export function jobName(job: CopyJob): string {

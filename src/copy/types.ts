@@ -6,7 +6,8 @@ import type { StallOptions } from './stall.js';
 import type { ImageDestination, ImageSource } from '../endpoint/types.js';
 import type { AirliftError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { PlatformFilter } from './platform.js';
+import type { PlatformFilter } from '../oci/platform.js';
+import type { BasicDescriptor } from '../oci/types.js';
 
 export interface CopyJob {
   source: {
@@ -30,7 +31,7 @@ export interface CopyJob {
    * destination already holds `digest`, its platforms are reused instead of
    * being fetched again.
    */
-  previous?: { digest: string; sourceDigest?: string; mediaType: string; size: number; platforms: string[] };
+  previous?: BasicDescriptor & { sourceDigest?: string; platforms: string[] };
 }
 
 export interface CopyOptions {

@@ -6,6 +6,15 @@ import { DigestMismatchError, UnsupportedError, InputError } from '../errors.js'
 const DIGEST_RE = /^([a-z0-9]+(?:[.+_-][a-z0-9]+)*):([a-zA-Z0-9=_-]+)$/;
 const HEX_LENGTH: Record<string, number> = { sha256: 64, sha512: 128 };
 
+/**
+ * Whether a manifest reference is a digest (`algorithm:encoded`, the OCI digest grammar) rather
+ * than a tag. A tag never holds a colon; the digest's algorithm and length are checked where it is
+ * used (parseDigest).
+ */
+export function isDigestRef(reference: string): boolean {
+  return DIGEST_RE.test(reference);
+}
+
 export function sha256(data: Uint8Array | string): string {
   return `sha256:${createHash('sha256').update(data).digest('hex')}`;
 }

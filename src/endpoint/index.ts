@@ -59,7 +59,7 @@ export function layoutImage(ref: string | undefined): { repo: string; reference:
 }
 
 /** Builds the registry endpoint for a host; the caller binds its HTTP client (see src/endpoint/registry.ts). */
-export type RegistryEndpointFactory = (host: string) => (ImageSource & ImageDestination) | Promise<ImageSource & ImageDestination>;
+export type RegistryEndpointFactory = (host: string, role: 'source' | 'destination') => (ImageSource & ImageDestination) | Promise<ImageSource & ImageDestination>;
 
 export interface OpenEndpointOptions {
   /** Needed for docker:// endpoints. */
@@ -82,10 +82,10 @@ export interface OpenedDestination {
   tag?: string;
 }
 
-async function registryFor(spec: EndpointSpec, opts: OpenEndpointOptions): Promise<{ ep: ImageSource & ImageDestination; repo: string; tag?: string; digest?: string }> {
+async function registryFor(spec: EndpointSpec, role: 'source' | 'destination', opts: OpenEndpointOptions): Promise<{ ep: ImageSource & ImageDestination; repo: string; tag?: string; digest?: string }> {
   if (!opts.registry) throw new UsageError('docker:// endpoints are not available here');
   const r = parseReference(spec.ref ?? '');
-  const ep = await opts.registry(r.registry);
+  const ep = await opts.registry(r.registry, role);
   const out: { ep: ImageSource & ImageDestination; repo: string; tag?: string; digest?: string } = { ep, repo: r.repository };
   if (r.tag !== undefined) out.tag = r.tag;
   if (r.digest !== undefined) out.digest = r.digest;
@@ -95,7 +95,7 @@ async function registryFor(spec: EndpointSpec, opts: OpenEndpointOptions): Promi
 export async function openSource(spec: EndpointSpec, opts: OpenEndpointOptions = {}): Promise<OpenedSource> {
   switch (spec.kind) {
     case 'registry': {
-      const r = await registryFor(spec, opts);
+      const r = await registryFor(spec, 'source', opts);
       return { source: r.ep, repo: r.repo, reference: r.digest ?? r.tag ?? 'latest' };
     }
     case 'oci-dir':
@@ -113,7 +113,7 @@ export async function openDestination(spec: EndpointSpec, opts: OpenEndpointOpti
   };
   switch (spec.kind) {
     case 'registry': {
-      const r = await registryFor(spec, opts);
+      const r = await registryFor(spec, 'destination', opts);
       const out: OpenedDestination = { destination: r.ep, repo: r.repo };
       const tag = r.tag ?? r.digest;
       if (tag !== undefined) out.tag = tag;

@@ -11,8 +11,10 @@ import type { ImageDestination, ImageSource } from './types.js';
 
 export interface RegistryEndpointOptions {
   /**
-   * Ask for push,pull tokens for every call, also reads, so that a
-   * destination needs one token per repository instead of two.
+   * A destination: ask for push,pull tokens for every call, also reads, so that a
+   * destination needs one token per repository instead of two; and say whether a
+   * repository exists (one tag-list request), so that no blob HEAD is sent into a
+   * repository that is new.
    */
   push?: boolean;
 }
@@ -33,6 +35,9 @@ export function createRegistryEndpoint(host: string, client: RegistryClient, opt
     kind: 'registry',
     description: host,
     supportsMount: true,
+    // No repositoryExists: a tag listing that finds no repository does not mean it holds no blob
+    // (a load or sync killed before its first manifest leaves blobs in repositories without a tag),
+    // so every blob that may already be there is asked for before it is pushed.
 
     getManifest(repo: string, reference: string, signal?: AbortSignal): Promise<RawManifest> {
       return client.getManifest(host, repo, reference, { signal, push });

@@ -9,7 +9,7 @@
  * (airlift writes full names there: `docker.io/library/nginx:1.25`).
  */
 import type { Readable } from 'node:stream';
-import type { Descriptor, RawManifest } from '../oci/types.js';
+import type { BasicDescriptor, Descriptor, RawManifest } from '../oci/types.js';
 
 export type EndpointKind = 'registry' | 'oci-dir' | 'oci-archive';
 
@@ -20,7 +20,7 @@ export interface ImageSource {
   /** A manifest by tag or digest; when asked by digest the bytes are verified. */
   getManifest(repo: string, reference: string, signal?: AbortSignal): Promise<RawManifest>;
   /** The digest a tag or digest resolves to, without the body where the store can (HEAD). */
-  resolveManifest(repo: string, reference: string, signal?: AbortSignal): Promise<{ digest: string; mediaType: string; size: number } | undefined>;
+  resolveManifest(repo: string, reference: string, signal?: AbortSignal): Promise<BasicDescriptor | undefined>;
   /** The blob's bytes as a stream. The caller verifies digest and size while consuming. */
   getBlob(repo: string, desc: Descriptor, signal?: AbortSignal): Promise<Readable>;
   close(): Promise<void>;
@@ -40,7 +40,7 @@ export interface ImageDestination {
   /** True when the store can link a blob from another repository cheaply (registry mount). */
   readonly supportsMount: boolean;
   /** Digest of the manifest at a tag or digest, or undefined when absent. One request on a registry. */
-  resolveManifest(repo: string, reference: string, signal?: AbortSignal): Promise<{ digest: string; mediaType: string; size: number } | undefined>;
+  resolveManifest(repo: string, reference: string, signal?: AbortSignal): Promise<BasicDescriptor | undefined>;
   hasBlob(repo: string, desc: Descriptor, signal?: AbortSignal): Promise<boolean>;
   /**
    * Optional: whether the repository exists at all (false: it holds no blob,

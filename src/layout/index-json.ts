@@ -1,5 +1,5 @@
 /** index.json of an OCI image layout: parse, validate, name lookups, serialise. Pure. */
-import { parseDigest } from '../digest/index.js';
+import { isDigestRef, parseDigest } from '../digest/index.js';
 import { AirliftError, BundleError, UnsupportedError } from '../errors.js';
 import { ANNOTATION_CONTAINERD_NAME, ANNOTATION_REF_NAME, MediaType, type Descriptor } from '../oci/types.js';
 
@@ -75,10 +75,6 @@ export function serializeLayoutIndex(index: LayoutIndex): Buffer {
   const out: LayoutIndex = { schemaVersion: 2, mediaType: index.mediaType ?? MediaType.OciIndex, manifests: index.manifests };
   if (index.annotations) out.annotations = index.annotations;
   return Buffer.from(JSON.stringify(out, null, 2) + '\n', 'utf8');
-}
-
-export function isDigestRef(reference: string): boolean {
-  return /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/.test(reference) && reference.length > 40;
 }
 
 /**

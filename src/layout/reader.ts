@@ -1,11 +1,11 @@
 /** Reads an OCI image layout (a directory or a tar, through LayoutFiles): names, manifests, blobs. */
 import type { Readable } from 'node:stream';
-import { parseDigest, verifyBytes } from '../digest/index.js';
+import { isDigestRef, parseDigest, verifyBytes } from '../digest/index.js';
 import { AirliftError, BundleError, NotFoundError, TooLargeError } from '../errors.js';
 import { MAX_MANIFEST_BYTES, type Descriptor, type RawManifest } from '../oci/types.js';
 import type { LayoutFiles } from './files.js';
-import { entryName, findEntry, isDigestRef, namedEntries, parseLayoutIndex, MAX_INDEX_BYTES, type LayoutIndex, type NamedEntry } from './index-json.js';
-import { mediaTypeConflict, sniffManifestMediaType } from './manifest.js';
+import { entryName, findEntry, namedEntries, parseLayoutIndex, MAX_INDEX_BYTES, type LayoutIndex, type NamedEntry } from './index-json.js';
+import { mediaTypeConflict, sniffManifestMediaType } from '../oci/media-type.js';
 import { INDEX_FILE, OCI_LAYOUT_FILE, blobPath, checkOciLayoutFile } from './paths.js';
 
 export interface ResolvedManifest {

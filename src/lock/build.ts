@@ -5,6 +5,7 @@
  */
 import type { CopyResult } from '../copy/types.js';
 import { LOCK_VERSION, type Lock, type LockChart, type LockFile, type LockImage } from './types.js';
+import type { BasicDescriptor } from '../oci/types.js';
 
 export interface LockImageInput {
   result: CopyResult;
@@ -36,7 +37,7 @@ export function buildLock(init: { generator: string; target?: string; images: Lo
 }
 
 /** A lock entry as the `previous` of a copy job (platforms reused when the digest still matches). */
-export function previousFromLock(img: LockImage | undefined): { digest: string; sourceDigest?: string; mediaType: string; size: number; platforms: string[] } | undefined {
+export function previousFromLock(img: LockImage | undefined): (BasicDescriptor & { sourceDigest?: string; platforms: string[] }) | undefined {
   if (!img) return undefined;
   return {
     digest: img.digest,

@@ -28,7 +28,6 @@ export const MANIFEST_MEDIA_TYPES: readonly string[] = [
 ];
 
 export const INDEX_MEDIA_TYPES: ReadonlySet<string> = new Set([MediaType.OciIndex, MediaType.DockerManifestList]);
-export const IMAGE_MANIFEST_MEDIA_TYPES: ReadonlySet<string> = new Set([MediaType.OciManifest, MediaType.DockerManifest]);
 
 /** Largest manifest airlift accepts (same limit as containerd and distribution). */
 export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
@@ -41,10 +40,14 @@ export interface Platform {
   'os.features'?: string[];
 }
 
-export interface Descriptor {
+/** What identifies content: its media type, digest and size (a manifest resolved by HEAD, a lock entry). */
+export interface BasicDescriptor {
   mediaType: string;
   digest: string;
   size: number;
+}
+
+export interface Descriptor extends BasicDescriptor {
   urls?: string[];
   annotations?: Record<string, string>;
   platform?: Platform;

@@ -5,7 +5,7 @@
 import { isIP } from 'node:net';
 import { AuthError, registerSecret } from '../errors.js';
 import type { Logger } from '../log.js';
-import { formatScope, normalizeScopes, parseScopes, type Challenge, type Scope } from './challenge.js';
+import { formatScope, normalizeScopes, type Challenge, type Scope } from './challenge.js';
 import type { Credential, CredentialResolver } from './credentials/types.js';
 import { errorFromResponse } from './errors.js';
 import { jwtGrantedScopes, TokenCache, tokenDeadline } from './token-cache.js';
@@ -184,9 +184,4 @@ export function noCredentials(host: string, credentials: CredentialResolver, wha
   return new AuthError(host, `no credentials stored for ${host}${places.length ? ` (looked in ${places.join(', ')})` : ''}, and ${host} requires them for ${what}`, {
     hint: `store them with airlift login ${host} -u USER (or docker login), or give a pull Secret with --auth-from-secret FILE`,
   });
-}
-
-/** Scopes named in an insufficient_scope challenge (to be merged with ours on retry). */
-export function challengeScopes(ch: Challenge | undefined): Scope[] {
-  return ch ? parseScopes(ch.params.scope) : [];
 }

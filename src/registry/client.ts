@@ -6,12 +6,12 @@
 import type { Readable } from 'node:stream';
 import { AuthError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
-import type { Descriptor, RawManifest } from '../oci/types.js';
+import type { BasicDescriptor, Descriptor, RawManifest } from '../oci/types.js';
 import { Authenticator } from './auth.js';
 import { getBlob, getBlobVerified, headBlob, type BlobOptions } from './blobs.js';
 import { createCredentialResolver, type CredentialResolver } from './credentials/index.js';
 import { listTags, referrers, type ReferrersResult } from './listing.js';
-import { getManifest, headManifest, putManifest, type ManifestHead, type ManifestOptions } from './manifests.js';
+import { getManifest, headManifest, putManifest, type ManifestOptions } from './manifests.js';
 import { Requester } from './request.js';
 import { retryPolicy, type RetryOptions } from './retry.js';
 import { Transport } from './transport.js';
@@ -94,7 +94,7 @@ export class RegistryClient {
     return getManifest(this.requester, host, repo, reference, o);
   }
   /** HEAD; undefined when the tag/digest does not exist. */
-  headManifest(host: string, repo: string, reference: string, o?: ManifestOptions): Promise<ManifestHead | undefined> {
+  headManifest(host: string, repo: string, reference: string, o?: ManifestOptions): Promise<BasicDescriptor | undefined> {
     return headManifest(this.requester, host, repo, reference, o);
   }
   putManifest(host: string, repo: string, reference: string, manifest: RawManifest, o?: { signal?: AbortSignal }): Promise<string> {

@@ -13,7 +13,7 @@ import {
   RegistryError,
   TooLargeError,
   UnsupportedError,
-  redactUrl,
+  redact,
   type OciErrorDetail,
 } from '../errors.js';
 
@@ -90,7 +90,7 @@ export function isTransientRejection(err: unknown): boolean {
 
 export function errorFromStatus(status: number, ociErrors: OciErrorDetail[], ctx: ResponseContext): AirliftError {
   const codes = new Set(ociErrors.map((e) => e.code));
-  const what = ctx.what ?? `${ctx.method} ${redactUrl(ctx.url)}`;
+  const what = ctx.what ?? `${ctx.method} ${redact(ctx.url)}`;
   const detail = ociErrors.map((e) => `${e.code}${e.message ? `: ${e.message}` : ''}`).join('; ');
   const suffix = detail ? ` (${detail})` : '';
   if (status === 401) {
@@ -147,7 +147,7 @@ export function networkError(err: unknown, ctx: { host: string; method: string; 
   if (err instanceof AirliftError) return err;
   const code = errCode(err);
   const msg = err instanceof Error ? err.message : String(err);
-  const where = `${ctx.method} ${redactUrl(ctx.url)}`;
+  const where = `${ctx.method} ${redact(ctx.url)}`;
   if (isTlsError(err)) {
     return new NetworkError(`TLS connection to ${ctx.host} failed (${code}: ${msg}) during ${where}`, {
       cause: err,

@@ -1,6 +1,6 @@
 /** The OCI distribution API client (src/registry). */
 export { RegistryClient, createRegistryClient, type RegistryClientOptions } from './client.js';
-export type { ManifestHead, ManifestOptions } from './manifests.js';
+export type { ManifestOptions } from './manifests.js';
 export { MANIFEST_ACCEPT, OCI_ARTIFACT_MANIFEST } from './manifests.js';
 export type { BlobOptions } from './blobs.js';
 export type { MountResult, UploadOptions, UploadSession } from './upload.js';

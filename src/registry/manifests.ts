@@ -1,7 +1,8 @@
 /** Manifest GET / HEAD / PUT with digest verification, size cap and schema 1 refusal. */
 import { DigestMismatchError, RegistryError, TooLargeError, UnsupportedError } from '../errors.js';
-import { digestOf, parseDigest } from '../digest/index.js';
-import { MANIFEST_MEDIA_TYPES, MAX_MANIFEST_BYTES, MediaType, type RawManifest } from '../oci/types.js';
+import { digestOf, isDigestRef, parseDigest } from '../digest/index.js';
+import { MANIFEST_MEDIA_TYPES, MAX_MANIFEST_BYTES, MediaType, type BasicDescriptor, type RawManifest } from '../oci/types.js';
+import { manifestShape } from '../oci/media-type.js';
 import { repoScope } from './challenge.js';
 import type { Requester } from './request.js';
 import { header } from './transport.js';
@@ -19,16 +20,6 @@ export interface ManifestOptions {
   signal?: AbortSignal;
   /** Ask for push,pull scope (destination use) so one token serves every call. */
   push?: boolean;
-}
-
-export interface ManifestHead {
-  digest: string;
-  mediaType: string;
-  size: number;
-}
-
-export function isDigestRef(ref: string): boolean {
-  return ref.includes(':');
 }
 
 function scopes(repo: string, o: ManifestOptions) {
@@ -80,18 +71,10 @@ function tooLarge(what: string, n: number): TooLargeError {
  * that the Content-Type said something else.
  */
 function sniffMediaType(bytes: Buffer, contentType: string | undefined): { mediaType: string; schemaVersion?: number; corrected?: string } {
-  let parsed: { mediaType?: unknown; schemaVersion?: unknown; manifests?: unknown; config?: unknown } = {};
-  try {
-    parsed = JSON.parse(bytes.toString('utf8')) as typeof parsed;
-  } catch {
-    // Not JSON: the caller reports it through the media type check.
-  }
-  if (typeof parsed !== 'object' || parsed === null) parsed = {};
-  const schemaVersion = typeof parsed.schemaVersion === 'number' ? parsed.schemaVersion : undefined;
-  const fromBody = typeof parsed.mediaType === 'string' && parsed.mediaType !== '' ? parsed.mediaType : undefined;
+  // Not a JSON object: the caller reports it through the media type check.
+  const { declared: fromBody, shape, schemaVersion } = manifestShape(bytes) ?? {};
   const ct = baseMediaType(contentType);
   const known = ct && (MANIFEST_MEDIA_TYPES.includes(ct) || ct === OCI_ARTIFACT_MANIFEST || SCHEMA1.has(ct)) ? ct : undefined;
-  const shape = schemaVersion !== 1 ? (Array.isArray(parsed.manifests) ? MediaType.OciIndex : parsed.config ? MediaType.OciManifest : undefined) : undefined;
   const mediaType = fromBody ?? shape ?? known ?? ct ?? 'application/octet-stream';
   const corrected = known && known !== mediaType ? known : undefined;
   return { mediaType, ...(schemaVersion !== undefined ? { schemaVersion } : {}), ...(corrected ? { corrected } : {}) };
@@ -147,7 +130,7 @@ export async function getManifest(r: Requester, host: string, repo: string, ref:
 }
 
 /** HEAD; undefined on 404. Falls back to GET when the registry omits the digest header. */
-export async function headManifest(r: Requester, host: string, repo: string, ref: string, o: ManifestOptions = {}): Promise<ManifestHead | undefined> {
+export async function headManifest(r: Requester, host: string, repo: string, ref: string, o: ManifestOptions = {}): Promise<BasicDescriptor | undefined> {
   const what = `manifest ${host}/${repo}${isDigestRef(ref) ? '@' : ':'}${ref}`;
   const { res } = await r.request({
     method: 'HEAD',

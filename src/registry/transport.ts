@@ -5,8 +5,7 @@
  * that turn socket failures into NetworkError. Retries live in the client.
  */
 import type { Readable } from 'node:stream';
-import { createRequire } from 'node:module';
-import type { Agent as AgentClass, Pool as PoolClass, Dispatcher } from 'undici';
+import type { Agent, Pool, Dispatcher } from 'undici';
 import type { Logger } from '../log.js';
 import { parseChallenges, type Challenge } from './challenge.js';
 import { errorFromResponse, isTlsError, networkError } from './errors.js';
@@ -14,18 +13,9 @@ import { apiHost, schemePlan, splitHostPort } from './hosts.js';
 import { isIP } from 'node:net';
 import { backoffDelay, isRetryableError, isRetryableStatus, parseRetryAfter, sleep, type RetryPolicy } from './retry.js';
 import { tlsFor, type TlsOptions } from './tls.js';
+import { undici } from './undici.js';
 import { AirliftError, NetworkError, RegistryError, redact, toAirliftError } from '../errors.js';
 
-// Pool and Agent from their own modules: the package index also loads fetch, WebSocket,
-// EventSource and caches, which cost ~50 ms of every run's start (undici is pinned at 7).
-// The index adds the request API to Dispatcher.prototype; so does this, the same way.
-const requireCjs = createRequire(import.meta.url);
-const DispatcherBase = requireCjs('undici/lib/dispatcher/dispatcher.js') as { prototype: object };
-if (!('request' in DispatcherBase.prototype)) Object.assign(DispatcherBase.prototype, requireCjs('undici/lib/api/index.js') as object);
-const Pool = requireCjs('undici/lib/dispatcher/pool.js') as typeof PoolClass;
-const Agent = requireCjs('undici/lib/dispatcher/agent.js') as typeof AgentClass;
-type Pool = PoolClass;
-type Agent = AgentClass;
 
 export type Response = Dispatcher.ResponseData;
 
@@ -72,6 +62,7 @@ export class Transport {
     if (!p) {
       p = (async () => {
         const tls = origin.startsWith('https:') ? await tlsFor(registry, this.opts.tls, this.opts.env) : undefined;
+        const { Pool } = await undici();
         return new Pool(origin, {
           ...KEEP_ALIVE,
           connections: this.opts.connectionsPerOrigin ?? null,
@@ -86,7 +77,7 @@ export class Transport {
 
   /** Token realms and redirect targets: global CA files apply, per-host certs.d does not. */
   private foreignAgent(): Promise<Agent> {
-    this.foreign ??= tlsFor('', { ...this.opts.tls, certsDirs: [] }, this.opts.env).then((tls) => new Agent({ ...KEEP_ALIVE, connect: tls }));
+    this.foreign ??= Promise.all([tlsFor('', { ...this.opts.tls, certsDirs: [] }, this.opts.env), undici()]).then(([tls, { Agent }]) => new Agent({ ...KEEP_ALIVE, connect: tls }));
     return this.foreign;
   }
 
@@ -100,11 +91,11 @@ export class Transport {
     try {
       if (registryOrigin !== undefined && u.origin === registryOrigin) {
         const pool = await this.pool(u.origin, apiHost(host) === host ? host : u.host, u.host);
-        // reset: false keeps the connection after a HEAD (undici closes it by default, which cost
-        // one new TCP connection per manifest/blob HEAD: 280 connections for a 50-image sync).
-        return await pool.request({ method: method as Dispatcher.HttpMethod, path: u.pathname + u.search, headers, body: o.body ?? null, signal: o.signal ?? null, reset: false });
+        // reset: false keeps the connection after a HEAD (undici closes it by default: one new
+        // TCP connection per manifest or blob HEAD).
+        return await (await undici()).request(pool, { method: method as Dispatcher.HttpMethod, path: u.pathname + u.search, headers, body: o.body ?? null, signal: o.signal ?? null, reset: false });
       }
-      return await (await this.foreignAgent()).request({
+      return await (await undici()).request(await this.foreignAgent(), {
         origin: u.origin,
         method: method as Dispatcher.HttpMethod,
         path: u.pathname + u.search,
@@ -149,11 +140,6 @@ export class Transport {
       p.catch(() => this.pings.delete(host));
     }
     return p;
-  }
-
-  /** Forgets what ping learned (used after the registry changed its challenge). */
-  forgetPing(host: string): void {
-    this.pings.delete(host);
   }
 
   private async doPing(host: string, signal?: AbortSignal): Promise<RegistryEndpointInfo> {

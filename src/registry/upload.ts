@@ -124,8 +124,8 @@ function withDigest(location: string, digest: string): string {
 export async function uploadBlob(r: Requester, host: string, repo: string, desc: Descriptor, body: Readable, o: UploadOptions = {}): Promise<void> {
   const what = `blob ${host}/${repo}@${desc.digest}`;
   // A body that is itself a VerifyingStream for this digest and size (the copy engine's) already
-  // fails instead of ending on wrong bytes: hashing them a second time only cost CPU (1 s of 2.2 s
-  // of a 482 MiB sync). HoldLast still keeps the last chunk until that verdict.
+  // fails instead of ending on wrong bytes: it is not hashed a second time. HoldLast still keeps
+  // the last chunk until that verdict.
   const preVerified = body instanceof VerifyingStream && body.expectedDigest === desc.digest && body.expectedSize === desc.size;
   const verifier = preVerified ? body : new VerifyingStream(what, desc.digest, desc.size);
   let bodyError: unknown;

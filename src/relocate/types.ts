@@ -4,8 +4,7 @@
  * findings before anything is written, and printable with `--dry-run`.
  */
 import type { FindingKind, ValuesPath } from '../chart/types.js';
-
-export type RelocationMappingMode = 'default' | 'preserve-registry' | 'flatten';
+import type { MappingMode } from '../mapping/map.js';
 
 /** One value to set in the overrides file. */
 export interface ValueWrite {
@@ -107,7 +106,7 @@ export interface RelocationPlan {
   target: string;
   host: string;
   prefix: string;
-  mode: RelocationMappingMode;
+  mode: MappingMode;
   /** Top-level charts the plan was made for. */
   charts: string[];
   images: PlannedImage[];

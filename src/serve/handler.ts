@@ -5,13 +5,13 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
-import { parseDigest } from '../digest/index.js';
+import { isDigestRef, parseDigest } from '../digest/index.js';
 import { AirliftError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { isDigestRef } from '../layout/index-json.js';
 import type { LayoutReader } from '../layout/reader.js';
 import { paginate, type Catalog } from './catalog.js';
 import { BlobGuard, SERVE_CHUNK } from './verified-blobs.js';
+import type { BasicDescriptor } from '../oci/types.js';
 
 const API_HEADER = { 'Docker-Distribution-API-Version': 'registry/2.0' };
 const MAX_PAGE = 10000;
@@ -112,7 +112,7 @@ export function createHandler(reader: LayoutReader, catalog: Catalog, logger?: L
       const repo = catalog.repositories.get(name);
       if (!repo) return sendError(res, 404, 'NAME_UNKNOWN', `repository ${name} is not in this bundle`, head);
       if (m[2] === 'manifests') {
-        let found: { digest: string; mediaType: string; size: number } | undefined;
+        let found: BasicDescriptor | undefined;
         if (isDigestRef(ref)) {
           try {
             parseDigest(ref);

@@ -14,7 +14,7 @@ import { sampleBundle, tarBytes, replaceEntry, type BundleEntry } from '../../he
 import { runCli } from '../../helpers/io.js';
 import { useRegistry } from '../../harness/use-registry.js';
 import { scratch, type Scratch } from '../../unit/bad-input/fixtures.js';
-import { catalog, manifestStatus } from '../faults/setup.js';
+import { catalog, manifestStatus } from '../../harness/workspace.js';
 
 let s: Scratch;
 const outside = `/tmp/airlift-escape-${randomBytes(6).toString('hex')}`;

@@ -14,7 +14,7 @@ import { seedRegistry, type GeneratedImage } from '../../../fixtures/images/gene
 import type { Fault } from '../../harness/fault-proxy.js';
 import { useFaultProxy } from '../../harness/use-fault-proxy.js';
 import { useRegistry } from '../../harness/use-registry.js';
-import { airlift, manifestStatus, repoTag, workspace, type Workspace } from '../faults/setup.js';
+import { airlift, manifestStatus, repoTag, workspace, type Workspace } from '../../harness/workspace.js';
 
 let ws: Workspace;
 let img: GeneratedImage;

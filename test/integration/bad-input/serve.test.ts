@@ -6,7 +6,7 @@
 import { writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleBundle, tarBytes } from '../../helpers/bundle.js';
-import { spawnAirlift, workspace, type Workspace } from '../faults/setup.js';
+import { spawnAirlift, workspace, type Workspace } from '../../harness/workspace.js';
 
 let ws: Workspace;
 beforeAll(async () => {

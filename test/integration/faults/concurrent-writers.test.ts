@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedRegistry } from '../../../fixtures/images/generate.js';
 import { useFaultProxy } from '../../harness/use-fault-proxy.js';
 import { useRegistry } from '../../harness/use-registry.js';
-import { airlift, digestMismatches, repoTag, workspace, type Workspace } from './setup.js';
+import { airlift, digestMismatches, repoTag, workspace, type Workspace } from '../../harness/workspace.js';
 
 let ws: Workspace;
 beforeAll(async () => {

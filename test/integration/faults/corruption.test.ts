@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedRegistry, type GeneratedImage } from '../../../fixtures/images/generate.js';
 import { useFaultProxy } from '../../harness/use-fault-proxy.js';
 import { useRegistry } from '../../harness/use-registry.js';
-import { airlift, blobStatus, digestMismatches, manifestStatus, repoTag, workspace, type Workspace } from './setup.js';
+import { airlift, blobStatus, digestMismatches, manifestStatus, repoTag, workspace, type Workspace } from '../../harness/workspace.js';
 
 let ws: Workspace;
 let victim: GeneratedImage;

@@ -11,7 +11,7 @@ import { seedRegistry } from '../../../fixtures/images/generate.js';
 import type { StartedRegistry } from '../../harness/registry.js';
 import { useFaultProxy } from '../../harness/use-fault-proxy.js';
 import { useRegistry } from '../../harness/use-registry.js';
-import { airlift, digestMismatches, repoTag, workspace, type Workspace } from './setup.js';
+import { airlift, digestMismatches, repoTag, workspace, type Workspace } from '../../harness/workspace.js';
 
 let ws: Workspace;
 beforeAll(async () => {

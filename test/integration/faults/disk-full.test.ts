@@ -12,7 +12,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedRegistry } from '../../../fixtures/images/generate.js';
 import { useRegistry } from '../../harness/use-registry.js';
-import { airlift, repoTag, spawnAirlift, workspace, type Workspace } from './setup.js';
+import { airlift, repoTag, spawnAirlift, workspace, type Workspace } from '../../harness/workspace.js';
 
 let ws: Workspace;
 let mountDir: string | undefined;

@@ -16,7 +16,7 @@ import { createRegistryClient, type RegistryClient } from '../../../src/registry
 import { useFaultProxy } from '../../harness/use-fault-proxy.js';
 import { useRegistry } from '../../harness/use-registry.js';
 import { startScripted } from '../registry/scripted.js';
-import { airlift, workspace, type Workspace } from './setup.js';
+import { airlift, workspace, type Workspace } from '../../harness/workspace.js';
 
 let ws: Workspace;
 let client: RegistryClient;

@@ -16,7 +16,7 @@ import { useFaultProxy } from '../../harness/use-fault-proxy.js';
 import { useRegistry } from '../../harness/use-registry.js';
 import { skopeoInspectDigest } from '../../harness/skopeo.js';
 import { sampleBundle, writeBundle, type BundleEntry } from '../../helpers/bundle.js';
-import { airlift, spawnAirlift, workspace, type Workspace } from './setup.js';
+import { airlift, spawnAirlift, workspace, type Workspace } from '../../harness/workspace.js';
 
 let ws: Workspace;
 beforeAll(async () => {

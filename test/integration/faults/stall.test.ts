@@ -16,7 +16,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSlowRegistry, type SlowImage, type SlowRegistry } from '../../harness/slow-registry.js';
 import { sampleBundle } from '../../helpers/bundle.js';
-import { spawnAirlift, workspace, type Workspace } from './setup.js';
+import { spawnAirlift, workspace, type Workspace } from '../../harness/workspace.js';
 
 let ws: Workspace;
 let reg: SlowRegistry;

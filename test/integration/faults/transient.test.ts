@@ -12,7 +12,7 @@ import { seedRegistry } from '../../../fixtures/images/generate.js';
 import type { FaultProxy, FaultRule, RuleHandle } from '../../harness/fault-proxy.js';
 import { useFaultProxy } from '../../harness/use-fault-proxy.js';
 import { useRegistry } from '../../harness/use-registry.js';
-import { airlift, bundleDigest, digestMismatches, repoTag, workspace, type Workspace } from './setup.js';
+import { airlift, bundleDigest, digestMismatches, repoTag, workspace, type Workspace } from '../../harness/workspace.js';
 
 let ws: Workspace;
 beforeAll(async () => {

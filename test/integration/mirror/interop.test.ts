@@ -3,15 +3,15 @@
  * oci: and oci-archive:; an interrupted save, run again, reuses what it fetched
  * and never leaves a partial bundle at the output path.
  */
-import { access, mkdtemp, readdir, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { access, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateLayout, presetTiny, seedRegistry, type GeneratedLayout } from '../../../fixtures/images/generate.js';
-import { startRegistry, type StartedRegistry } from '../../harness/registry.js';
+import { seedRegistry, type GeneratedLayout } from '../../../fixtures/images/generate.js';
+import type { StartedRegistry } from '../../harness/registry.js';
 import { skopeo, skopeoInspectDigest, srcFlags } from '../../harness/skopeo.js';
 import { runCli } from '../../helpers/io.js';
 import { startCountingProxy, type CountingProxy } from './counting-proxy.js';
+import { useSeededPair } from '../../harness/use-seeded-pair.js';
 
 let src: StartedRegistry;
 let dst: StartedRegistry;
@@ -19,18 +19,14 @@ let proxy: CountingProxy;
 let tmp: string;
 let layout: GeneratedLayout;
 
+const pair = useSeededPair('interop');
 beforeAll(async () => {
-  tmp = await mkdtemp(path.join(os.tmpdir(), 'airlift-interop-'));
-  [src, dst] = await Promise.all([startRegistry({ mode: 'plain' }), startRegistry({ mode: 'plain' })]);
-  layout = await generateLayout(path.join(tmp, 'layout'), presetTiny());
-  await seedRegistry(layout.dir, src, layout.images);
+  ({ src, dst, tmp, layout } = pair());
   proxy = await startCountingProxy(src.host);
 }, 120_000);
 
 afterAll(async () => {
   await proxy?.close();
-  await Promise.all([src?.stop(), dst?.stop()]);
-  if (tmp) await rm(tmp, { recursive: true, force: true });
 });
 
 const plain = (): string[] => ['--plain-http', src.host, '--plain-http', dst.host, '--plain-http', proxy.host];

@@ -17,7 +17,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedRegistry } from '../../../fixtures/images/generate.js';
 import { useRegistry } from '../../harness/use-registry.js';
-import { airlift, bundleDigest, digestMismatches, repoTag, spawnAirlift, workspace, type Workspace } from '../faults/setup.js';
+import { airlift, bundleDigest, digestMismatches, repoTag, spawnAirlift, workspace, type Workspace } from '../../harness/workspace.js';
 
 const BLOB_GET = /\/blobs\/sha256:[a-f0-9]{64}$/;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -14,7 +14,7 @@ import { skopeoInspectDigest } from '../../harness/skopeo.js';
 import { sampleBundle, writeBundle, type BundleEntry } from '../../helpers/bundle.js';
 import { runCli } from '../../helpers/io.js';
 import { scratch, type Scratch } from '../../unit/bad-input/fixtures.js';
-import { catalog } from '../faults/setup.js';
+import { catalog } from '../../harness/workspace.js';
 
 const reg = useRegistry('plain');
 let s: Scratch;

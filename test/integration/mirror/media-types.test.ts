@@ -4,18 +4,17 @@
  * index.json names a manifest with another media type than its body fails verify and load with
  * a clear E_BUNDLE before anything of that image is pushed.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateLayout, presetTiny, seedRegistry, type GeneratedLayout } from '../../../fixtures/images/generate.js';
+import type { GeneratedLayout } from '../../../fixtures/images/generate.js';
 import { MediaType } from '../../../src/oci/types.js';
 import { createRegistryClient, type RegistryClient } from '../../../src/registry/index.js';
 import { startFaultProxy, type FaultProxy } from '../../harness/fault-proxy.js';
-import { startRegistry, type StartedRegistry } from '../../harness/registry.js';
+import type { StartedRegistry } from '../../harness/registry.js';
 import { skopeoInspectDigest } from '../../harness/skopeo.js';
 import { replaceEntry, sampleBundle, writeBundle } from '../../helpers/bundle.js';
 import { runCli } from '../../helpers/io.js';
+import { useSeededPair } from '../../harness/use-seeded-pair.js';
 
 let src: StartedRegistry;
 let dst: StartedRegistry;
@@ -24,11 +23,9 @@ let client: RegistryClient;
 let tmp: string;
 let layout: GeneratedLayout;
 
+const pair = useSeededPair('media-types');
 beforeAll(async () => {
-  tmp = await mkdtemp(path.join(os.tmpdir(), 'airlift-media-types-'));
-  [src, dst] = await Promise.all([startRegistry({ mode: 'plain' }), startRegistry({ mode: 'plain' })]);
-  layout = await generateLayout(path.join(tmp, 'layout'), presetTiny());
-  await seedRegistry(layout.dir, src, layout.images);
+  ({ src, dst, tmp, layout } = pair());
   proxy = await startFaultProxy({ url: src.url });
   client = createRegistryClient({ env: {}, plainHttp: [src.host, dst.host] });
 }, 120_000);
@@ -36,8 +33,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await client?.close();
   await proxy?.stop();
-  await Promise.all([src?.stop(), dst?.stop()]);
-  if (tmp) await rm(tmp, { recursive: true, force: true });
 });
 
 const plain = (): string[] => ['--plain-http', proxy.host, '--plain-http', dst.host];

@@ -4,16 +4,16 @@
  * (issue #16 item 1 and its acceptance test).
  */
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateLayout, presetTiny, seedRegistry, type GeneratedLayout } from '../../../fixtures/images/generate.js';
+import type { GeneratedLayout } from '../../../fixtures/images/generate.js';
 import { startRedirectingFront, type RedirectingFront } from '../../harness/redirecting-front.js';
-import { startRegistry, type StartedRegistry } from '../../harness/registry.js';
+import type { StartedRegistry } from '../../harness/registry.js';
 import { skopeo, skopeoInspectDigest } from '../../harness/skopeo.js';
 import { runCli } from '../../helpers/io.js';
-import { bundleDigest } from '../faults/setup.js';
+import { bundleDigest } from '../../harness/workspace.js';
+import { useSeededPair } from '../../harness/use-seeded-pair.js';
 
 let src: StartedRegistry;
 let dst: StartedRegistry;
@@ -21,18 +21,14 @@ let front: RedirectingFront;
 let tmp: string;
 let layout: GeneratedLayout;
 
+const pair = useSeededPair('k8s-front');
 beforeAll(async () => {
-  tmp = await mkdtemp(path.join(os.tmpdir(), 'airlift-k8s-front-'));
-  [src, dst] = await Promise.all([startRegistry({ mode: 'plain' }), startRegistry({ mode: 'plain' })]);
-  layout = await generateLayout(path.join(tmp, 'layout'), presetTiny());
-  await seedRegistry(layout.dir, src, layout.images);
+  ({ src, dst, tmp, layout } = pair());
   front = await startRedirectingFront({ target: src.host });
 }, 120_000);
 
 afterAll(async () => {
   await front?.close();
-  await Promise.all([src?.stop(), dst?.stop()]);
-  if (tmp) await rm(tmp, { recursive: true, force: true });
 });
 
 const sha = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;

@@ -7,12 +7,13 @@ import { createHash } from 'node:crypto';
 import { copyFile, mkdir, mkdtemp, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateLayout, presetTiny, seedRegistry, type GeneratedLayout } from '../../../fixtures/images/generate.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { GeneratedLayout } from '../../../fixtures/images/generate.js';
 import { indexTar } from '../../../src/layout/tar-index.js';
-import { startRegistry, type StartedRegistry } from '../../harness/registry.js';
+import type { StartedRegistry } from '../../harness/registry.js';
 import { skopeo, skopeoInspectDigest, skopeoInspectRaw } from '../../harness/skopeo.js';
 import { runCli } from '../../helpers/io.js';
+import { useSeededPair } from '../../harness/use-seeded-pair.js';
 
 let src: StartedRegistry;
 let dst: StartedRegistry;
@@ -22,11 +23,9 @@ let bundle: string;
 let chartDir: string;
 const sha = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
+const pair = useSeededPair('save-load');
 beforeAll(async () => {
-  tmp = await mkdtemp(path.join(os.tmpdir(), 'airlift-save-load-'));
-  [src, dst] = await Promise.all([startRegistry({ mode: 'plain' }), startRegistry({ mode: 'plain' })]);
-  layout = await generateLayout(path.join(tmp, 'layout'), presetTiny());
-  await seedRegistry(layout.dir, src, layout.images);
+  ({ src, dst, tmp, layout } = pair());
   // a chart naming two of the images in its values; the other two come from --image
   chartDir = path.join(tmp, 'demo');
   await mkdir(path.join(chartDir, 'templates'), { recursive: true });
@@ -39,10 +38,6 @@ beforeAll(async () => {
   bundle = path.join(tmp, 'bundle.tar');
 }, 120_000);
 
-afterAll(async () => {
-  await Promise.all([src?.stop(), dst?.stop()]);
-  if (tmp) await rm(tmp, { recursive: true, force: true });
-});
 
 const full = (name: string, tag: string): string => `${src.host}/${name}:${tag}`;
 const plain = (): string[] => ['--plain-http', src.host, '--plain-http', dst.host];

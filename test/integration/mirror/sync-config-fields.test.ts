@@ -4,30 +4,24 @@
  * relative paths resolved against the file's directory, checked with skopeo
  * at the destination. Real docker-registry processes.
  */
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateLayout, presetTiny, seedRegistry, type GeneratedLayout } from '../../../fixtures/images/generate.js';
-import { startRegistry, type StartedRegistry } from '../../harness/registry.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { GeneratedLayout } from '../../../fixtures/images/generate.js';
+import type { StartedRegistry } from '../../harness/registry.js';
 import { skopeoInspectDigest } from '../../harness/skopeo.js';
 import { runCli } from '../../helpers/io.js';
+import { useSeededPair } from '../../harness/use-seeded-pair.js';
 
 let src: StartedRegistry;
 let dst: StartedRegistry;
 let tmp: string;
 let layout: GeneratedLayout;
 
+const pair = useSeededPair('sync-config');
 beforeAll(async () => {
-  tmp = await mkdtemp(path.join(os.tmpdir(), 'airlift-sync-config-'));
-  [src, dst] = await Promise.all([startRegistry({ mode: 'plain' }), startRegistry({ mode: 'plain' })]);
-  layout = await generateLayout(path.join(tmp, 'layout'), presetTiny());
-  await seedRegistry(layout.dir, src, layout.images);
+  ({ src, dst, tmp, layout } = pair());
 }, 120_000);
-afterAll(async () => {
-  await Promise.all([src?.stop(), dst?.stop()]);
-  if (tmp) await rm(tmp, { recursive: true, force: true });
-});
 
 describe('sync --config with every field', () => {
   it('copies the chart images (values and --set applied), images, imagesFile, with platforms, target and mapping from the file', async () => {

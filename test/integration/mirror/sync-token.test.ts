@@ -2,15 +2,15 @@
  * The no-op sync cost with token authentication: one manifest HEAD per image
  * at each side, plus the token requests (counted at the harness's token servers).
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateLayout, presetTiny, seedRegistry, type GeneratedLayout } from '../../../fixtures/images/generate.js';
-import { startRegistry, type StartedRegistry } from '../../harness/registry.js';
+import type { GeneratedLayout } from '../../../fixtures/images/generate.js';
+import type { StartedRegistry } from '../../harness/registry.js';
 import { skopeoInspectDigest } from '../../harness/skopeo.js';
 import { runCli } from '../../helpers/io.js';
 import { startCountingProxy, type CountingProxy } from './counting-proxy.js';
+import { useSeededPair } from '../../harness/use-seeded-pair.js';
 
 let src: StartedRegistry;
 let dst: StartedRegistry;
@@ -20,11 +20,9 @@ let tmp: string;
 let layout: GeneratedLayout;
 let env: Record<string, string>;
 
+const pair = useSeededPair('sync-token', { mode: 'token' });
 beforeAll(async () => {
-  tmp = await mkdtemp(path.join(os.tmpdir(), 'airlift-sync-token-'));
-  [src, dst] = await Promise.all([startRegistry({ mode: 'token' }), startRegistry({ mode: 'token' })]);
-  layout = await generateLayout(path.join(tmp, 'layout'), presetTiny());
-  await seedRegistry(layout.dir, src, layout.images);
+  ({ src, dst, tmp, layout } = pair());
   srcProxy = await startCountingProxy(src.host);
   dstProxy = await startCountingProxy(dst.host);
   const auth = (r: StartedRegistry): { auth: string } => ({ auth: Buffer.from(`${r.username}:${r.password}`).toString('base64') });
@@ -36,8 +34,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await srcProxy?.close();
   await dstProxy?.close();
-  await Promise.all([src?.stop(), dst?.stop()]);
-  if (tmp) await rm(tmp, { recursive: true, force: true });
 });
 
 describe('sync with token auth', () => {

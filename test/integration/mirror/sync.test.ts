@@ -1,12 +1,12 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateLayout, presetTiny, seedRegistry, type GeneratedLayout } from '../../../fixtures/images/generate.js';
-import { startRegistry, type StartedRegistry } from '../../harness/registry.js';
+import type { GeneratedLayout } from '../../../fixtures/images/generate.js';
+import type { StartedRegistry } from '../../harness/registry.js';
 import { skopeoInspectDigest } from '../../harness/skopeo.js';
 import { runCli } from '../../helpers/io.js';
 import { startCountingProxy, type CountingProxy } from './counting-proxy.js';
+import { useSeededPair } from '../../harness/use-seeded-pair.js';
 
 let src: StartedRegistry;
 let dst: StartedRegistry;
@@ -15,11 +15,9 @@ let dstProxy: CountingProxy;
 let tmp: string;
 let layout: GeneratedLayout;
 
+const pair = useSeededPair('sync');
 beforeAll(async () => {
-  tmp = await mkdtemp(path.join(os.tmpdir(), 'airlift-sync-'));
-  [src, dst] = await Promise.all([startRegistry({ mode: 'plain' }), startRegistry({ mode: 'plain' })]);
-  layout = await generateLayout(path.join(tmp, 'layout'), presetTiny());
-  await seedRegistry(layout.dir, src, layout.images);
+  ({ src, dst, tmp, layout } = pair());
   srcProxy = await startCountingProxy(src.host);
   dstProxy = await startCountingProxy(dst.host);
 }, 120_000);
@@ -27,8 +25,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await srcProxy?.close();
   await dstProxy?.close();
-  await Promise.all([src?.stop(), dst?.stop()]);
-  if (tmp) await rm(tmp, { recursive: true, force: true });
 });
 
 const plain = (): string[] => ['--plain-http', srcProxy.host, '--plain-http', dstProxy.host];

@@ -3,29 +3,22 @@
  * digest at its tag: a readable table, an error naming both digests, and a
  * hint that fits (the bundle is not what is wrong). Real docker-registry.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateLayout, presetTiny, seedRegistry, type GeneratedLayout } from '../../../fixtures/images/generate.js';
-import { startRegistry, type StartedRegistry } from '../../harness/registry.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { GeneratedLayout } from '../../../fixtures/images/generate.js';
+import type { StartedRegistry } from '../../harness/registry.js';
 import { runCli } from '../../helpers/io.js';
+import { useSeededPair } from '../../harness/use-seeded-pair.js';
 
 let src: StartedRegistry;
 let dst: StartedRegistry;
 let tmp: string;
 let layout: GeneratedLayout;
 
+const pair = useSeededPair('verify-to');
 beforeAll(async () => {
-  tmp = await mkdtemp(path.join(os.tmpdir(), 'airlift-verify-to-'));
-  [src, dst] = await Promise.all([startRegistry({ mode: 'plain' }), startRegistry({ mode: 'plain' })]);
-  layout = await generateLayout(path.join(tmp, 'layout'), presetTiny());
-  await seedRegistry(layout.dir, src, layout.images);
+  ({ src, dst, tmp, layout } = pair());
 }, 120_000);
-afterAll(async () => {
-  await Promise.all([src?.stop(), dst?.stop()]);
-  if (tmp) await rm(tmp, { recursive: true, force: true });
-});
 
 describe('verify --to', () => {
   it('names both digests when a tag holds other content, and says to load again (not that the bundle is damaged)', async () => {

@@ -20,7 +20,7 @@ import { startFaultProxy, type FaultProxy } from '../../harness/fault-proxy.js';
 import { startRegistry, type StartedRegistry } from '../../harness/registry.js';
 import { skopeoInspectDigest } from '../../harness/skopeo.js';
 import { sampleBundle, writeBundle } from '../../helpers/bundle.js';
-import { airlift, workspace, type Workspace } from '../faults/setup.js';
+import { airlift, workspace, type Workspace } from '../../harness/workspace.js';
 import { startScripted, type Scripted } from './scripted.js';
 
 let ws: Workspace;

@@ -10,7 +10,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleBundle, writeBundle } from '../../helpers/bundle.js';
-import { spawnAirlift, workspace, type Workspace } from '../faults/setup.js';
+import { spawnAirlift, workspace, type Workspace } from '../../harness/workspace.js';
 
 const CLIENTS = 250;
 const BLOB = 32 * 1024 * 1024;

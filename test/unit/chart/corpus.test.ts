@@ -14,10 +14,9 @@ import { parseDocument } from 'yaml';
 import { IMAGE_ANNOTATIONS } from '../../../src/chart/sources.js';
 import { formatReference, parseReference } from '../../../src/reference/index.js';
 import { runCli } from '../../helpers/io.js';
+import { sharedPath } from '../../helpers/shared.js';
 
-const repoRoot = path.resolve(import.meta.dirname, '../../..');
-const corpus = path.resolve(repoRoot, '../shared/corpus/charts');
-if (!existsSync(corpus)) throw new Error(`chart corpus not found at ${corpus}: it is required for these tests`);
+const corpus = sharedPath('corpus/charts');
 
 /** Extra images per chart (not in expected-images.txt) and why. */
 const EXTRAS: Record<string, Record<string, string>> = {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../helpers/io.js';
 import { EXIT_CODES } from '../../../cmd/exit-codes.js';
+import { sharedPath } from '../../helpers/shared.js';
 
 const repoRoot = path.resolve(import.meta.dirname, '../../..');
 const k8ssandra = path.join(repoRoot, 'fixtures/charts/k8ssandra');
@@ -141,7 +142,7 @@ describe('airlift images', () => {
   });
 
   it('--no-builtin-hints leaves the generic appVersion default (sonarqube corpus chart)', async () => {
-    const chart = path.resolve(repoRoot, '../shared/corpus/charts/sonarqube');
+    const chart = sharedPath('corpus/charts/sonarqube');
     const on = await runCli(['images', chart, '--no-annotations']);
     expect(on.stdout).toContain('docker.io/library/sonarqube:2026.4.0-developer\n');
     expect(on.stdout).not.toContain('docker.io/library/sonarqube:2026.4.0\n');

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { VerifyingStream } from '../../../src/digest/index.js';
 import type { ImageDestination, ImageSource } from '../../../src/endpoint/types.js';
-import { manifestChildren } from '../../../src/layout/manifest.js';
+import { parseManifest } from '../../../src/oci/manifest.js';
 import type { Descriptor, RawManifest } from '../../../src/oci/types.js';
 
 export async function tempDir(prefix = 'airlift-layout-'): Promise<{ dir: string; cleanup: () => Promise<void> }> {
@@ -13,7 +13,9 @@ export async function tempDir(prefix = 'airlift-layout-'): Promise<{ dir: string
 }
 
 async function copyManifest(src: ImageSource, dst: ImageDestination, srcRepo: string, dstRepo: string, m: RawManifest): Promise<void> {
-  const { manifests, blobs } = manifestChildren(m.digest, m.mediaType, m.bytes);
+  const p = parseManifest(`manifest ${m.digest}`, m);
+  const manifests = p.kind === 'index' ? p.children : [];
+  const blobs = p.kind === 'image' ? [p.config, ...p.layers] : [];
   for (const b of blobs) await copyBlob(src, dst, srcRepo, dstRepo, b);
   for (const child of manifests) {
     const cm = await src.getManifest(srcRepo, child.digest);

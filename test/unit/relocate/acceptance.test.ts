@@ -20,10 +20,10 @@ import { parse } from 'yaml';
 import { mapReference, parseTarget, type MappingMode } from '../../../src/mapping/index.js';
 import { formatReference, parseReference } from '../../../src/reference/index.js';
 import { runCli } from '../../helpers/io.js';
+import { sharedPath } from '../../helpers/shared.js';
 
 const repoRoot = path.resolve(import.meta.dirname, '../../..');
-const corpus = path.resolve(repoRoot, '../shared/corpus/charts');
-if (!existsSync(corpus)) throw new Error(`chart corpus not found at ${corpus}: it is required for these tests`);
+const corpus = sharedPath('corpus/charts');
 const corpusCharts = readdirSync(corpus).filter((n) => existsSync(path.join(corpus, n, 'Chart.yaml'))).sort();
 if (corpusCharts.length === 0) throw new Error(`no charts under ${corpus}`);
 const k8ssandra = path.join(repoRoot, 'fixtures/charts/k8ssandra');

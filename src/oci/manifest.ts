@@ -80,8 +80,3 @@ export function isForeignLayer(d: Descriptor): boolean {
 export function isImageConfig(d: Descriptor): boolean {
   return d.mediaType === MediaType.OciConfig || d.mediaType === MediaType.DockerConfig;
 }
-
-/** Whether a reference is a digest ("sha256:…") rather than a tag. */
-export function isDigestRef(reference: string): boolean {
-  return /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}$/.test(reference);
-}

@@ -1,6 +1,6 @@
 /**
- * `--platform os/arch[/variant]` filters and how an index is narrowed to the
- * platforms asked for. Pure: the filtered index is new bytes with a new digest;
+ * `--platform os/arch[/variant]` filters, how an index is narrowed to the
+ * platforms asked for, and the platform an image config names. Pure: the filtered index is new bytes with a new digest;
  * a complete index keeps its exact bytes.
  */
 import { sha256 } from '../digest/index.js';
@@ -104,4 +104,15 @@ export function filterIndex(
   if (kept.length === children.length) return { kept, bytes: raw.bytes, digest: raw.digest, changed: false };
   const bytes = Buffer.from(JSON.stringify({ ...parsed, manifests: kept }), 'utf8');
   return { kept, bytes, digest: sha256(bytes), changed: true };
+}
+
+/** Parses a config's platform; undefined when it names none or is not JSON. */
+export function platformFromConfig(bytes: Uint8Array): string | undefined {
+  try {
+    const c = JSON.parse(Buffer.from(bytes).toString('utf8')) as Record<string, unknown>;
+    if (typeof c.os !== 'string' || typeof c.architecture !== 'string' || !c.os || !c.architecture) return undefined;
+    return formatPlatform({ os: c.os, architecture: c.architecture, ...(typeof c.variant === 'string' && c.variant ? { variant: c.variant } : {}) });
+  } catch {
+    return undefined;
+  }
 }

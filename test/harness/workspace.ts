@@ -1,5 +1,5 @@
 /**
- * Shared set-up of the fault suite: the tiny fixture images, a scratch
+ * Shared set-up of the fault and mirror suites: the tiny fixture images, a scratch
  * directory with a private HOME and auth file (a developer's own credentials
  * never leak in), CLI runs in-process or as a child process, and checks of
  * what landed, made with skopeo and plain HTTP rather than with airlift.
@@ -15,12 +15,12 @@ import { createReadStream, readFileSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import tarStream from 'tar-stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { generateLayout, presetTiny, type GeneratedImage, type GeneratedLayout } from '../../../fixtures/images/generate.js';
-import type { StartedRegistry } from '../../harness/registry.js';
-import { skopeo, skopeoInspectDigest } from '../../harness/skopeo.js';
-import { runCli, type CliResult } from '../../helpers/io.js';
+import { generateLayout, presetTiny, type GeneratedImage, type GeneratedLayout } from '../../fixtures/images/generate.js';
+import type { StartedRegistry } from './registry.js';
+import { skopeo, skopeoInspectDigest } from './skopeo.js';
+import { runCli, type CliResult } from '../helpers/io.js';
 
-export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 export interface Workspace {
   dir: string;
