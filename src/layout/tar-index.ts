@@ -94,19 +94,20 @@ async function readAt(fh: FileHandle, buf: Buffer, pos: number): Promise<number>
   return off;
 }
 
+/** Opens a bundle tar for reading; a missing file is E_NOT_FOUND naming it. */
+async function openBundleFile(file: string): Promise<FileHandle> {
+  try {
+    return await open(file, 'r');
+  } catch (err) {
+    const e = toAirliftError(err);
+    if (e.code === 'E_NOT_FOUND') throw new NotFoundError(`bundle ${file} does not exist`, { cause: err });
+    throw e;
+  }
+}
+
 /** Lists the regular files of a tar archive with their data offsets. */
 export async function indexTar(file: string, held?: FileHandle): Promise<Map<string, TarEntry>> {
-  let fh: FileHandle;
-  if (held) fh = held;
-  else {
-    try {
-      fh = await open(file, 'r');
-    } catch (err) {
-      const e = toAirliftError(err);
-      if (e.code === 'E_NOT_FOUND') throw new NotFoundError(`bundle ${file} does not exist`, { cause: err });
-      throw e;
-    }
-  }
+  const fh = held ?? (await openBundleFile(file));
   try {
     const st = await fh.stat();
     if (!st.isFile()) throw new BundleError(`${file} is not a regular file`);
@@ -246,14 +247,7 @@ export class TarFiles implements LayoutFiles {
     private readonly identity: { dev: number; ino: number },
   ) {}
   static async open(file: string): Promise<TarFiles> {
-    let fh: FileHandle;
-    try {
-      fh = await open(file, 'r');
-    } catch (err) {
-      const e = toAirliftError(err);
-      if (e.code === 'E_NOT_FOUND') throw new NotFoundError(`bundle ${file} does not exist`, { cause: err });
-      throw e;
-    }
+    const fh = await openBundleFile(file);
     try {
       const st = await fh.stat();
       return new TarFiles(file, await indexTar(file, fh), fh, { dev: st.dev, ino: st.ino });
