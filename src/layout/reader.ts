@@ -21,17 +21,14 @@ export class LayoutReader {
   ) {}
 
   /** Opens a layout: checks `oci-layout` and parses `index.json`. */
+  /** Reads oci-layout and index.json; the reader owns `files` from then on, and closes them when it cannot open. */
   static async open(files: LayoutFiles): Promise<LayoutReader> {
-    const where = files.description;
-    const hint = 'expected an OCI image layout (oci-layout, index.json, blobs/) as written by airlift save or skopeo';
-    const layoutSize = await files.size(OCI_LAYOUT_FILE);
-    if (layoutSize === undefined) throw new BundleError(`${where} is not an OCI image layout: oci-layout is missing`, { hint });
-    checkOciLayoutFile(where, await files.read(OCI_LAYOUT_FILE, 4096));
-    const indexSize = await files.size(INDEX_FILE);
-    if (indexSize === undefined) throw new BundleError(`${where} is not an OCI image layout: index.json is missing`, { hint });
-    if (indexSize > MAX_INDEX_BYTES) throw new TooLargeError(`${where}: index.json is ${indexSize} bytes, over the ${MAX_INDEX_BYTES}-byte limit`);
-    const index = parseLayoutIndex(`${where}: index.json`, await files.read(INDEX_FILE, MAX_INDEX_BYTES));
-    return new LayoutReader(files, index);
+    try {
+      return new LayoutReader(files, await readLayoutIndex(files));
+    } catch (err) {
+      await files.close().catch(() => undefined);
+      throw err;
+    }
   }
 
   get description(): string {
@@ -130,4 +127,16 @@ export class LayoutReader {
   async close(): Promise<void> {
     await this.files.close();
   }
+}
+
+async function readLayoutIndex(files: LayoutFiles): Promise<LayoutIndex> {
+  const where = files.description;
+  const hint = 'expected an OCI image layout (oci-layout, index.json, blobs/) as written by airlift save or skopeo';
+  const layoutSize = await files.size(OCI_LAYOUT_FILE);
+  if (layoutSize === undefined) throw new BundleError(`${where} is not an OCI image layout: oci-layout is missing`, { hint });
+  checkOciLayoutFile(where, await files.read(OCI_LAYOUT_FILE, 4096));
+  const indexSize = await files.size(INDEX_FILE);
+  if (indexSize === undefined) throw new BundleError(`${where} is not an OCI image layout: index.json is missing`, { hint });
+  if (indexSize > MAX_INDEX_BYTES) throw new TooLargeError(`${where}: index.json is ${indexSize} bytes, over the ${MAX_INDEX_BYTES}-byte limit`);
+  return parseLayoutIndex(`${where}: index.json`, await files.read(INDEX_FILE, MAX_INDEX_BYTES));
 }

@@ -62,6 +62,9 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
       reject(new NetworkError(`cannot listen on ${host}:${port}: ${why}`, { cause: err, hint: 'choose another address with --listen HOST:PORT' }));
     });
     server.listen(port, host, () => resolve());
+  }).catch(async (err: unknown) => {
+    await reader.close();
+    throw err;
   });
   const addr = server.address() as AddressInfo;
   const address = addr.family === 'IPv6' ? `[${addr.address}]:${addr.port}` : `${addr.address}:${addr.port}`;

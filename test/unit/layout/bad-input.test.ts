@@ -2,9 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { sha256 } from '../../../src/digest/index.js';
-import { openOciArchiveSource } from '../../../src/endpoint/oci-archive.js';
+import { openOciArchiveSource as openArchive, type OciArchiveSource } from '../../../src/endpoint/oci-archive.js';
 import { openOciDirSource } from '../../../src/endpoint/oci-dir.js';
 import { indexTar } from '../../../src/layout/tar-index.js';
 import { tempDir } from './helpers.js';
@@ -18,6 +18,17 @@ beforeAll(async () => {
   tmp = await tempDir();
 });
 afterAll(async () => tmp.cleanup());
+
+// every archive opened by a test is closed after it (each holds its file open until closed)
+const opened: OciArchiveSource[] = [];
+async function openOciArchiveSource(p: string): Promise<OciArchiveSource> {
+  const src = await openArchive(p);
+  opened.push(src);
+  return src;
+}
+afterEach(async () => {
+  for (const src of opened.splice(0)) await src.close();
+});
 
 async function openErr(p: string): Promise<{ code: string; message: string }> {
   try {
