@@ -11,6 +11,8 @@ export const STREAM_CHUNK = 1024 * 1024;
 export interface StreamOptions {
   chunk?: number;
   alloc?: (n: number) => Buffer;
+  /** Bytes read ahead of the consumer where the source honours it (default: one chunk; 0: a read only when asked). */
+  readAhead?: number;
 }
 
 export interface LayoutFiles {

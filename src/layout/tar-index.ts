@@ -205,8 +205,9 @@ class HandleRangeStream extends Readable {
     private readonly end: number,
     private readonly chunk: number,
     private readonly alloc: (n: number) => Buffer = (n) => Buffer.allocUnsafeSlow(n),
+    readAhead: number = chunk,
   ) {
-    super({ highWaterMark: chunk });
+    super({ highWaterMark: readAhead });
     this.pos = start;
   }
   override _read(): void {
@@ -300,7 +301,7 @@ export class TarFiles implements LayoutFiles {
     const start = range?.start ?? 0;
     const end = range?.end ?? e.size - 1;
     if (end < start) return Readable.from([]);
-    return new HandleRangeStream(this.fh, e.offset + start, e.offset + Math.min(end, e.size - 1), opts.chunk ?? STREAM_CHUNK, opts.alloc);
+    return new HandleRangeStream(this.fh, e.offset + start, e.offset + Math.min(end, e.size - 1), opts.chunk ?? STREAM_CHUNK, opts.alloc, opts.readAhead);
   }
   async list(): Promise<string[]> {
     return [...this.entries.keys()].sort();

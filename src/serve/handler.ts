@@ -175,7 +175,7 @@ export function createHandler(reader: LayoutReader, catalog: Catalog, logger?: L
       if (range) {
         await pipeline(await reader.openBlob({ digest: ref, size }, range, { chunk: SERVE_CHUNK }), res);
       } else {
-        const body = await reader.openBlob({ digest: ref, size }, undefined, { chunk: SERVE_CHUNK, alloc: (n) => pool.take(n) });
+        const body = await reader.openBlob({ digest: ref, size }, undefined, { chunk: SERVE_CHUNK, alloc: (n) => pool.take(n), readAhead: 0 });
         await guard.send(ref, size, body, res, pool);
       }
     } catch (err) {

@@ -159,9 +159,11 @@ export class BlobGuard {
 
   /**
    * Sends a whole blob from `body` to `out` (then ends it), hashing it on the
-   * way; its last chunk leaves only once bytes and digest match, so a
-   * mismatch (thrown) cuts the body short. Chunks go back to `pool` once the
-   * socket has taken them.
+   * way. Every chunk leaves as soon as it is hashed, except the one that
+   * completes the blob: that leaves only once bytes and digest match, so a
+   * mismatch (thrown) cuts the body short. The next chunk is read only once
+   * the socket has taken the last (one chunk per connection), and chunks go
+   * back to `pool` then.
    */
   async send(digest: string, size: number, body: Readable, out: Writable, pool?: ChunkPool): Promise<void> {
     const tally = new BlobTally(digest, size);
@@ -170,11 +172,13 @@ export class BlobGuard {
       return new DigestMismatchError(`blob ${digest}: ${why}`, digest, why);
     };
     let held: Buffer | undefined;
+    let bytes = 0;
     for await (const chunk of body as AsyncIterable<Buffer>) {
       const why = tally.add(chunk);
       if (why !== undefined) throw fail(why);
-      if (held) await writeChunk(out, held, pool);
-      held = chunk;
+      bytes += chunk.length;
+      if (bytes < size) await writeChunk(out, chunk, pool);
+      else held = chunk;
     }
     const why = tally.finish();
     if (why !== undefined) throw fail(why);
