@@ -8,6 +8,13 @@ import { BundleError, NotFoundError, TooLargeError, toAirliftError } from '../er
 /** Read chunk size for blob streams: large chunks keep throughput up on big layers. */
 export const STREAM_CHUNK = 1024 * 1024;
 
+export interface StreamOptions {
+  chunk?: number;
+  alloc?: (n: number) => Buffer;
+  /** Bytes read ahead of the consumer where the source honours it (default: one chunk; 0: a read only when asked). */
+  readAhead?: number;
+}
+
 export interface LayoutFiles {
   /** The directory or archive path, for messages. */
   readonly description: string;
@@ -18,8 +25,10 @@ export interface LayoutFiles {
   /**
    * A file's bytes, or the inclusive byte range [start, end] of it. The file must exist.
    * `chunk` is the read size (and the stream's buffer), STREAM_CHUNK unless given.
+   * `alloc`, where a source reads into buffers of its own choosing, gives the
+   * buffer for a read of n bytes (a pool that the consumer gives them back to).
    */
-  stream(name: string, range?: { start: number; end: number }, opts?: { chunk?: number }): Promise<Readable>;
+  stream(name: string, range?: { start: number; end: number }, opts?: StreamOptions): Promise<Readable>;
   /**
    * Changes when the bytes under the open files may have changed (a tar's
    * held descriptor written in place); undefined when it cannot be told.
@@ -71,7 +80,7 @@ export class DirFiles implements LayoutFiles {
       await fh.close();
     }
   }
-  async stream(name: string, range?: { start: number; end: number }, opts: { chunk?: number } = {}): Promise<Readable> {
+  async stream(name: string, range?: { start: number; end: number }, opts: StreamOptions = {}): Promise<Readable> {
     return createReadStream(this.abs(name), { highWaterMark: opts.chunk ?? STREAM_CHUNK, ...(range ?? {}) });
   }
   async list(): Promise<string[]> {

@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import { isDigestRef, parseDigest, verifyBytes } from '../digest/index.js';
 import { AirliftError, BundleError, NotFoundError, TooLargeError } from '../errors.js';
 import { MAX_MANIFEST_BYTES, type Descriptor, type RawManifest } from '../oci/types.js';
-import type { LayoutFiles } from './files.js';
+import type { LayoutFiles, StreamOptions } from './files.js';
 import { entryName, findEntry, namedEntries, parseLayoutIndex, MAX_INDEX_BYTES, type LayoutIndex, type NamedEntry } from './index-json.js';
 import { mediaTypeConflict, sniffManifestMediaType } from '../oci/media-type.js';
 import { INDEX_FILE, OCI_LAYOUT_FILE, blobPath, checkOciLayoutFile } from './paths.js';
@@ -99,7 +99,7 @@ export class LayoutReader {
   }
 
   /** A blob's bytes (or the inclusive range [start, end]). BundleError when missing or of the wrong size. */
-  async openBlob(desc: Pick<Descriptor, 'digest' | 'size'>, range?: { start: number; end: number }, opts?: { chunk?: number }): Promise<Readable> {
+  async openBlob(desc: Pick<Descriptor, 'digest' | 'size'>, range?: { start: number; end: number }, opts?: StreamOptions): Promise<Readable> {
     const p = blobPath(desc.digest);
     const size = await this.files.size(p);
     if (size === undefined) {

@@ -9,7 +9,7 @@ import { read } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { BundleError, NotFoundError, TooLargeError, toAirliftError } from '../errors.js';
-import { STREAM_CHUNK, type LayoutFiles } from './files.js';
+import { STREAM_CHUNK, type LayoutFiles, type StreamOptions } from './files.js';
 import { safeEntryPath } from './paths.js';
 
 const BLOCK = 512;
@@ -205,8 +205,10 @@ class HandleRangeStream extends Readable {
     start: number,
     private readonly end: number,
     private readonly chunk: number,
+    private readonly alloc: (n: number) => Buffer = (n) => Buffer.allocUnsafeSlow(n),
+    readAhead: number = chunk,
   ) {
-    super({ highWaterMark: chunk });
+    super({ highWaterMark: readAhead });
     this.pos = start;
   }
   override _read(): void {
@@ -215,7 +217,7 @@ class HandleRangeStream extends Readable {
       this.push(null);
       return;
     }
-    const buf = Buffer.allocUnsafeSlow(n);
+    const buf = this.alloc(n);
     // The callback API: no promise per chunk (those outlive slow sockets and pile up in the old generation).
     read(this.fh.fd, buf, 0, n, this.pos, (err, bytesRead) => {
       if (this.destroyed) return;
@@ -287,13 +289,13 @@ export class TarFiles implements LayoutFiles {
     if (n < e.size) throw new BundleError(`${this.file} is truncated: ${name} ends after ${n} of its ${e.size} bytes`, { hint: 'the bundle changed while it was read; copy it again' });
     return buf;
   }
-  async stream(name: string, range?: { start: number; end: number }, opts: { chunk?: number } = {}): Promise<Readable> {
+  async stream(name: string, range?: { start: number; end: number }, opts: StreamOptions = {}): Promise<Readable> {
     const e = this.entries.get(name);
     if (!e) throw new NotFoundError(`${this.file}: ${name} is missing`);
     const start = range?.start ?? 0;
     const end = range?.end ?? e.size - 1;
     if (end < start) return Readable.from([]);
-    return new HandleRangeStream(this.fh, e.offset + start, e.offset + Math.min(end, e.size - 1), opts.chunk ?? STREAM_CHUNK);
+    return new HandleRangeStream(this.fh, e.offset + start, e.offset + Math.min(end, e.size - 1), opts.chunk ?? STREAM_CHUNK, opts.alloc, opts.readAhead);
   }
   async list(): Promise<string[]> {
     return [...this.entries.keys()].sort();

@@ -11,41 +11,63 @@
  * every request. A blob found damaged is refused from then on.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { Transform, type TransformCallback } from 'node:stream';
+import { Transform, type Readable, type TransformCallback, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parseDigest } from '../digest/index.js';
 import { BundleError, DigestMismatchError } from '../errors.js';
 import type { LayoutReader } from '../layout/reader.js';
 import type { Logger } from '../log.js';
+import type { ChunkPool } from './chunk-pool.js';
 
 /** Read size for served blobs: small enough that 250 slow clients hold little memory (back-pressure does the rest). */
 export const SERVE_CHUNK = 64 * 1024;
 
-/** Hashes what flows through; the last chunk leaves only once bytes and digest match. */
-class WithholdingVerifier extends Transform {
+/** Counts and hashes a blob's bytes as they pass; says why they do not match, or undefined. */
+class BlobTally {
   private readonly hash: Hash;
   private bytes = 0;
-  private held: Buffer | undefined;
   constructor(
     private readonly digest: string,
     private readonly size: number,
+  ) {
+    this.hash = createHash(parseDigest(digest).algorithm);
+  }
+  /** Why the bytes so far already cannot match, or undefined. */
+  add(chunk: Buffer): string | undefined {
+    this.bytes += chunk.length;
+    if (this.bytes > this.size) return `more than its ${this.size} bytes`;
+    this.hash.update(chunk);
+    return undefined;
+  }
+  finish(): string | undefined {
+    if (this.bytes !== this.size) return `${this.bytes} bytes where ${this.size} were announced`;
+    const actual = `${parseDigest(this.digest).algorithm}:${this.hash.digest('hex')}`;
+    return actual === this.digest ? undefined : `its bytes hash to ${actual}`;
+  }
+}
+
+/** Hashes what flows through; the last chunk leaves only once bytes and digest match. */
+class WithholdingVerifier extends Transform {
+  private readonly tally: BlobTally;
+  private held: Buffer | undefined;
+  constructor(
+    private readonly digest: string,
+    size: number,
     private readonly onResult: (ok: boolean, why?: string) => void,
   ) {
     super();
-    this.hash = createHash(parseDigest(digest).algorithm);
+    this.tally = new BlobTally(digest, size);
   }
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    this.bytes += chunk.length;
-    if (this.bytes > this.size) return cb(this.fail(`more than its ${this.size} bytes`));
-    this.hash.update(chunk);
+    const why = this.tally.add(chunk);
+    if (why !== undefined) return cb(this.fail(why));
     const out = this.held;
     this.held = chunk;
     cb(null, out);
   }
   override _flush(cb: TransformCallback): void {
-    if (this.bytes !== this.size) return cb(this.fail(`${this.bytes} bytes where ${this.size} were announced`));
-    const actual = `${parseDigest(this.digest).algorithm}:${this.hash.digest('hex')}`;
-    if (actual !== this.digest) return cb(this.fail(`its bytes hash to ${actual}`));
+    const why = this.tally.finish();
+    if (why !== undefined) return cb(this.fail(why));
     this.onResult(true);
     if (this.held) this.push(this.held);
     this.held = undefined;
@@ -56,6 +78,24 @@ class WithholdingVerifier extends Transform {
     this.onResult(false, why);
     return new DigestMismatchError(`blob ${this.digest}: ${why}`, this.digest, why);
   }
+}
+
+/**
+ * Writes one chunk and waits until the socket has taken it (the write's
+ * callback): then nothing holds the chunk any more and it goes back to the
+ * pool. One write in flight per connection is the back-pressure.
+ */
+function writeChunk(out: Writable, chunk: Buffer, pool: ChunkPool | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onClose = (): void => reject(new Error('the client closed the connection'));
+    out.once('close', onClose);
+    out.write(chunk, (err) => {
+      out.off('close', onClose);
+      if (err) return reject(err);
+      pool?.give(chunk);
+      resolve();
+    });
+  });
 }
 
 export class BlobGuard {
@@ -115,6 +155,36 @@ export class BlobGuard {
   /** A pass-through for the whole blob: a mismatch errors it before its last chunk leaves. */
   verifier(digest: string, size: number): Transform {
     return new WithholdingVerifier(digest, size, (ok, why) => this.record(digest, ok, why));
+  }
+
+  /**
+   * Sends a whole blob from `body` to `out` (then ends it), hashing it on the
+   * way. Every chunk leaves as soon as it is hashed, except the one that
+   * completes the blob: that leaves only once bytes and digest match, so a
+   * mismatch (thrown) cuts the body short. The next chunk is read only once
+   * the socket has taken the last (one chunk per connection), and chunks go
+   * back to `pool` then.
+   */
+  async send(digest: string, size: number, body: Readable, out: Writable, pool?: ChunkPool): Promise<void> {
+    const tally = new BlobTally(digest, size);
+    const fail = (why: string): Error => {
+      this.record(digest, false, why);
+      return new DigestMismatchError(`blob ${digest}: ${why}`, digest, why);
+    };
+    let held: Buffer | undefined;
+    let bytes = 0;
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      const why = tally.add(chunk);
+      if (why !== undefined) throw fail(why);
+      bytes += chunk.length;
+      if (bytes < size) await writeChunk(out, chunk, pool);
+      else held = chunk;
+    }
+    const why = tally.finish();
+    if (why !== undefined) throw fail(why);
+    this.record(digest, true);
+    if (held) await writeChunk(out, held, pool);
+    await new Promise<void>((resolve) => out.end(resolve));
   }
 
   /** Verifies the whole blob once (shared by concurrent callers); BundleError when it does not match. */
