@@ -11,16 +11,15 @@ import { readFile, stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { chartFileName, packageChartDir } from '../../src/bundle/charts.js';
 import { lockFiles, readRelease, releaseDir } from '../../src/bundle/self.js';
-import type { CopyJob } from '../../src/copy/index.js';
-import { sourceReference, type WantedImage } from '../../src/copy/inputs.js';
 import { formatReport, rowFor } from '../../src/copy/report.js';
 import { sha256 } from '../../src/digest/index.js';
 import { openOciArchiveDestination } from '../../src/endpoint/oci-archive.js';
 import { InterruptedError, UsageError, toAirliftError, withHint } from '../../src/errors.js';
-import { buildLock, lockImage } from '../../src/lock/build.js';
 import { formatLock } from '../../src/lock/io.js';
-import type { LockChart, LockImage } from '../../src/lock/types.js';
-import { filterShard, formatShard, parseShard } from '../../src/shard/index.js';
+import { formatPlan, planJobs, planLock } from '../../src/mirror/build.js';
+import { planMirror, shardNote } from '../../src/mirror/plan.js';
+import type { LockChart } from '../../src/lock/types.js';
+import { formatShard, parseShard } from '../../src/shard/index.js';
 import type { CommandContext } from '../context.js';
 import { VERSION } from '../../src/version.js';
 import { readInputs } from '../inputs.js';
@@ -33,13 +32,7 @@ interface SaveFlags extends ChartValueFlags, ImageListFlags {
   output?: string;
   shard?: string;
   includeSelf?: boolean;
-}
-
-/** The name an image has inside a bundle: its full source reference, split as the layout addresses it. */
-export function bundleName(img: WantedImage): { repo: string; tag: string } {
-  const repo = `${img.ref.registry}/${img.ref.repository}`;
-  const { tag, digest } = img.ref;
-  return { repo, tag: tag !== undefined && digest !== undefined ? `${tag}@${digest}` : (tag ?? digest!) };
+  dryRun?: boolean;
 }
 
 export function registerSave(program: Command, ctx: CommandContext): void {
@@ -51,6 +44,7 @@ export function registerSave(program: Command, ctx: CommandContext): void {
     .option('--config <file>', 'airlift.yaml naming charts, images and platforms')
     .option('-o, --output <bundle.tar>', 'the bundle to write (- for stdout; a FIFO or device is written into)')
     .option('--shard <I/N>', 'save only shard I of N (0 <= I < N), split by image; the charts go into shard 0')
+    .option('--dry-run', 'print what would be saved (the chart images, each under its full reference), and write nothing')
     .option('--include-self', 'also put airlift itself into the bundle (airlift/: airlift.mjs, the single executables, SHA256SUMS from `npm run release`; or from $AIRLIFT_RELEASE_DIR), so the bundle carries its own importer (with --shard: in shard 0, as the charts)');
   platformOption(cmd).action(async (charts: string[], flags: SaveFlags, command: Command) => {
     if (!flags.output) throw new UsageError('save needs -o BUNDLE.tar (a file; the bundle is renamed into place when complete; - writes it to stdout)');
@@ -64,20 +58,18 @@ export function registerSave(program: Command, ctx: CommandContext): void {
     // The release files are checked before any image is fetched: a missing one fails at once.
     // With --shard they go into shard 0, as the charts do.
     const self = flags.includeSelf && (!shard || shard.index === 0) ? await readRelease(releaseDir(ctx.io.env, ctx.io.cwd), ctx.io.signal) : [];
-    const images = filterShard(collected.images, (i) => i.formatted, shard);
-    if (shard) ctx.logger().log('info', `shard ${formatShard(shard)}: ${images.length} of ${collected.images.length} images`, { shard: formatShard(shard), images: images.length, total: collected.images.length });
+    const plan = planMirror({ images: collected.images, target: { kind: 'bundle', name: `oci-archive:${flags.output}` }, ...(shard ? { shard } : {}) });
+    const note = shardNote(plan);
+    if (note) ctx.logger().log('info', note, { shard: formatShard(shard!), images: plan.images, total: plan.total });
+    if (flags.dryRun) {
+      ctx.io.stdout.write(formatPlan(plan, 'table'));
+      return;
+    }
 
     const regs = endpointPool(ctx);
     const dest = await openOciArchiveDestination(out, { stdout: ctx.io.stdout });
     try {
-      const jobs: CopyJob[] = [];
-      for (const img of images) {
-        jobs.push({
-          source: { store: regs.source(img.ref.registry), repo: img.ref.repository, reference: sourceReference(img.ref) },
-          dest: { store: dest, ...bundleName(img) },
-          name: img.formatted,
-        });
-      }
+      const jobs = planJobs(plan, (c) => regs.source(c.from.registry!), dest);
       const results = await runJobs(ctx, jobs, { verb: 'saving', platforms, concurrency });
       throwIfFailed(results, 'saved');
 
@@ -90,21 +82,15 @@ export function registerSave(program: Command, ctx: CommandContext): void {
         dest.addFile(file, tgz);
         lockCharts.set(file, { name: ch.name, version: ch.version, file, digest: sha256(tgz) });
       }
-      const entries = results
-        .map((r, i) => lockImage({ result: r, source: images[i]!.formatted }))
-        .filter((e): e is LockImage => e !== undefined);
       for (const f of self) dest.addFile(f.file, f.path, { executable: f.executable });
-      const lock = buildLock({ generator: `airlift ${VERSION}`, images: entries, charts: [...lockCharts.values()], files: lockFiles(self) });
+      const lock = planLock(plan, results, { generator: `airlift ${VERSION}`, charts: [...lockCharts.values()], files: lockFiles(self) });
       dest.addFile('airlift.lock.json', Buffer.from(formatLock(lock), 'utf8'));
       ctx.io.signal?.throwIfAborted();
       await dest.commit(ctx.io.signal);
-      const rows = results.map((r, i) => {
-        const n = bundleName(images[i]!);
-        return rowFor(r, images[i]!.formatted, `oci-archive:${flags.output}:${n.repo}:${n.tag}`);
-      });
+      const rows = results.map((r, i) => rowFor(r, plan.copies[i]!.source, plan.copies[i]!.destination));
       // with the bundle on stdout, the report would corrupt it: stdout carries the bundle alone
       if (!toStdout) ctx.io.stdout.write(formatReport(rows, 'table'));
-      ctx.logger().log('info', `wrote ${toStdout ? 'the bundle to stdout' : flags.output}: ${entries.length} images, ${lockCharts.size} charts${self.length ? `, airlift itself (${self.map((f) => f.file).join(', ')})` : ''}`);
+      ctx.logger().log('info', `wrote ${toStdout ? 'the bundle to stdout' : flags.output}: ${lock.images.length} images, ${lockCharts.size} charts${self.length ? `, airlift itself (${self.map((f) => f.file).join(', ')})` : ''}`);
     } catch (err) {
       // Nothing is at the output path; say where the fetched blobs wait for a re-run, and how to drop them.
       const staging = dest.stagingDir;
