@@ -1,24 +1,17 @@
 /**
  * `airlift sync (CHART... | --image REF... | --images-file FILE | --config FILE)
- *   --to HOST[:PORT][/PREFIX] [--mapping MODE] [--platform P]... [--lock-out FILE] [-o table|json]`
- * Registry to registry, directly. Idempotent: an image whose destination tag
- * already has the source digest costs one HEAD at each side.
+ *   --to HOST[:PORT][/PREFIX] [--mapping MODE] [--platform P]... [--lock-out FILE] [--dry-run] [-o table|json]`
+ * Registry to registry, directly (src/mirror/sync.ts).
  */
-import path from 'node:path';
 import { Command, Option } from 'commander';
-import { formatReport, rowFor, type ReportFormat } from '../../src/copy/report.js';
+import { type ReportFormat } from '../../src/copy/report.js';
 import { UsageError } from '../../src/errors.js';
-import { formatPlan, planJobs, planLock } from '../../src/mirror/build.js';
-import { planMirror, shardNote } from '../../src/mirror/plan.js';
-import { readLock, writeLock } from '../../src/lock/io.js';
-import { resolveOutput } from '../../src/output/file.js';
-import type { LockImage } from '../../src/lock/types.js';
 import { parseMappingMode, parseTarget, type MappingMode, type Target } from '../../src/mapping/index.js';
-import { formatShard, parseShard } from '../../src/shard/index.js';
+import { sync } from '../../src/mirror/sync.js';
+import { parseShard } from '../../src/shard/index.js';
 import type { CommandContext } from '../context.js';
-import { VERSION } from '../../src/version.js';
 import { readInputs } from '../inputs.js';
-import { endpointPool, platformOption, runJobs, throwIfFailed } from '../mirror.js';
+import { platformOption, printMirrorReport, withMirrorDeps } from '../mirror.js';
 import { chartValuesOptions, imageListOptions, type ChartValueFlags, type ImageListFlags } from '../options.js';
 
 interface SyncFlags extends ChartValueFlags, ImageListFlags {
@@ -30,20 +23,6 @@ interface SyncFlags extends ChartValueFlags, ImageListFlags {
   shard?: string;
   dryRun?: boolean;
   output: ReportFormat;
-}
-
-/** The lock an earlier run wrote at --lock-out (its platforms are reused for unchanged images); ignored when unreadable. */
-async function previousLock(ctx: CommandContext, file: string | undefined): Promise<LockImage[]> {
-  const out: LockImage[] = [];
-  if (!file) return out;
-  // a device or FIFO (--lock-out /dev/stdout) holds no earlier lock, and reading a FIFO would wait for a writer
-  if ((await resolveOutput(file, { label: '--lock-out' })).kind !== 'file') return out;
-  try {
-    out.push(...(await readLock(file)).images);
-  } catch (e) {
-    ctx.logger().log('warn', `ignoring the earlier lock ${file} (${(e as Error).message}); it will be written anew`);
-  }
-  return out;
 }
 
 export function registerSync(program: Command, ctx: CommandContext): void {
@@ -68,25 +47,7 @@ export function registerSync(program: Command, ctx: CommandContext): void {
       target = flags.to ? parseTarget(flags.to) : cfg!.target!;
       mapping = flags.mapping ? parseMappingMode(flags.mapping) : (cfg?.mapping ?? 'default');
     });
-    const lockOut = flags.lockOut ? abs(flags.lockOut) : undefined;
-    const plan = planMirror({ images: collected.images, target: { kind: 'registry', target, mapping }, ...(shard ? { shard } : {}), previous: await previousLock(ctx, lockOut) });
-    const note = shardNote(plan);
-    if (note) ctx.logger().log('info', note, { shard: formatShard(shard!), images: plan.images, total: plan.total });
-    if (flags.dryRun) {
-      ctx.io.stdout.write(formatPlan(plan, flags.output));
-      return;
-    }
-
-    const regs = endpointPool(ctx);
-    try {
-      const jobs = planJobs(plan, (c) => regs.source(c.from.registry!), regs.destination(target.host));
-      const results = await runJobs(ctx, jobs, { verb: 'syncing', platforms, concurrency, describeSkipped: lockOut !== undefined });
-      const rows = results.map((r, i) => rowFor(r, plan.copies[i]!.source, plan.copies[i]!.destination));
-      ctx.io.stdout.write(formatReport(rows, flags.output));
-      if (lockOut) await writeLock(lockOut, planLock(plan, results, { generator: `airlift ${VERSION}` }), '--lock-out');
-      throwIfFailed(results, 'synced');
-    } finally {
-      await regs.close();
-    }
+    const input = { images: collected.images, target, mapping, platforms, concurrency, ...(shard ? { shard } : {}), ...(flags.lockOut ? { lockOut: abs(flags.lockOut) } : {}), dryRun: flags.dryRun === true };
+    printMirrorReport(ctx, await withMirrorDeps(ctx, (deps) => sync(input, deps)), flags.output);
   });
 }

@@ -1,13 +1,15 @@
 /**
  * What a mirror plan becomes: copy jobs (the plan with its stores attached), the lock of what
- * the copies did, and the dry-run rendering of the plan. Pure: the stores are given.
+ * the copies did, the dry-run rendering of the plan and its shard line. Pure: the stores and the logger are given.
  */
 import type { CopyJob, CopyResult } from '../copy/types.js';
 import type { ImageDestination, ImageSource } from '../endpoint/types.js';
 import { buildLock, lockImage } from '../lock/build.js';
 import type { Lock, LockChart, LockFile, LockImage } from '../lock/types.js';
 import { formatTarget } from '../mapping/index.js';
-import type { MirrorPlan, PlannedCopy } from './plan.js';
+import type { Logger } from '../log.js';
+import { formatShard } from '../shard/index.js';
+import { shardNote, type MirrorPlan, type PlannedCopy } from './plan.js';
 
 /** The copy jobs of a plan, in its order: `source` gives the store each copy reads from. */
 export function planJobs(plan: MirrorPlan, source: (copy: PlannedCopy) => ImageSource, dest: ImageDestination): CopyJob[] {
@@ -66,4 +68,10 @@ export function formatPlan(plan: MirrorPlan, format: 'table' | 'json'): string {
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
   const lines = [header, ...cells].map((c) => c.map((v, i) => (i === c.length - 1 ? v : pad(v, widths[i]!))).join('  '));
   return `${lines.join('\n')}\n`;
+}
+
+/** Logs the shard a plan is of. */
+export function logShard(logger: Logger, plan: MirrorPlan): void {
+  const note = shardNote(plan);
+  if (note) logger.log('info', note, { shard: formatShard(plan.shard!), images: plan.images, total: plan.total });
 }
