@@ -1,12 +1,14 @@
 /**
- * Wiring shared by save, load, sync and copy: the registry endpoint pool
- * (src/endpoint/pool.ts) on the run's client, the copy run with progress on
- * stderr, and the failure that ends a run when images failed.
+ * Wiring shared by save, load, sync and copy: the dependencies of their use-cases (src/mirror/):
+ * the registry endpoint pool (src/endpoint/pool.ts) on the run's client, the copy run with
+ * progress on stderr; and the report (or the plan, with --dry-run) on stdout.
  */
 import { collect } from './options.js';
 import type { Command } from 'commander';
-import { copyImages, type CopyJob, type CopyResult, type PlatformFilter } from '../src/copy/index.js';
-import { failureError } from '../src/copy/report.js';
+import { copyImages, type CopyJob, type CopyResult } from '../src/copy/index.js';
+import { formatReport, type ReportFormat } from '../src/copy/report.js';
+import type { CopyRun, MirrorDeps, MirrorReport } from '../src/mirror/deps.js';
+import { formatPlan } from '../src/mirror/build.js';
 import { EndpointPool } from '../src/endpoint/pool.js';
 import { createProgress } from '../src/progress/index.js';
 import type { CommandContext } from './context.js';
@@ -22,16 +24,8 @@ export function platformOption(cmd: Command): Command {
   return cmd.option('--platform <os/arch[/variant]>', 'copy only this platform of multi-platform images (repeatable)', collect, []);
 }
 
-export interface RunOptions {
-  verb: string;
-  platforms: PlatformFilter[];
-  concurrency?: number;
-  describeSkipped?: boolean;
-  signal?: AbortSignal;
-}
-
-/** Copies the jobs with progress on stderr; throws one error naming every failed image. */
-export async function runJobs(ctx: CommandContext, jobs: CopyJob[], o: RunOptions): Promise<CopyResult[]> {
+/** Copies the jobs with progress on stderr. */
+async function runJobs(ctx: CommandContext, jobs: CopyJob[], o: CopyRun): Promise<CopyResult[]> {
   const g = ctx.globals();
   const progress = createProgress(ctx.logger(), { stderr: ctx.io.stderr, isTTY: ctx.io.stderrIsTTY, json: g.json, quiet: g.quiet, verb: o.verb });
   await progress.start(jobs.length);
@@ -44,7 +38,7 @@ export async function runJobs(ctx: CommandContext, jobs: CopyJob[], o: RunOption
       stall: { minRate: g.minRate, windowMs: g.minRateWindowMs },
       ...(o.platforms.length ? { platforms: o.platforms } : {}),
       ...(o.describeSkipped ? { describeSkipped: true } : {}),
-      ...((o.signal ?? ctx.io.signal) ? { signal: o.signal ?? ctx.io.signal } : {}),
+      ...(ctx.io.signal ? { signal: ctx.io.signal } : {}),
     });
   } catch (err) {
     const charts = jobs.filter((j) => j.kind === 'chart').length;
@@ -74,8 +68,18 @@ export async function runJobs(ctx: CommandContext, jobs: CopyJob[], o: RunOption
   return results;
 }
 
-/** Throws when any image failed (after the caller has written what it could). */
-export function throwIfFailed(results: CopyResult[], verb: string): void {
-  const e = failureError(results, verb);
-  if (e) throw e;
+/** Runs a mirror use-case with the run's endpoint pool, copy run and logger; closes the pool after. */
+export async function withMirrorDeps<T>(ctx: CommandContext, use: (deps: MirrorDeps) => Promise<T>): Promise<T> {
+  const pool = endpointPool(ctx);
+  try {
+    return await use({ pool, copy: (jobs, run) => runJobs(ctx, jobs, run), logger: ctx.logger(), stdout: ctx.io.stdout, ...(ctx.io.signal ? { signal: ctx.io.signal } : {}) });
+  } finally {
+    await pool.close();
+  }
+}
+
+/** Prints what a save, load or sync did (or, with --dry-run, would do) on stdout; throws when copies failed. */
+export function printMirrorReport(ctx: CommandContext, report: MirrorReport, format: ReportFormat): void {
+  ctx.io.stdout.write(report.dryRun ? formatPlan(report.plan, format) : formatReport(report.rows, format));
+  if (report.failure) throw report.failure;
 }

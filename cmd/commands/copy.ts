@@ -1,17 +1,15 @@
 /**
  * `airlift copy SRC DST [--platform OS/ARCH[/VARIANT]]...`: one image between
- * `docker://REF`, `oci:DIR[:REF]` and `oci-archive:FILE[:REF]`, digests kept.
+ * `docker://REF`, `oci:DIR[:REF]` and `oci-archive:FILE[:REF]`, digests kept (src/mirror/copy.ts).
  * Prints the stored digest on stdout.
  */
 import type { Command } from 'commander';
-import { parsePlatform, type CopyJob } from '../../src/copy/index.js';
-import { openEndpoint, parseEndpoint, type OpenedSource } from '../../src/endpoint/index.js';
-import { parseReference } from '../../src/reference/index.js';
-import { NotFoundError, UsageError } from '../../src/errors.js';
-import { entryName } from '../../src/layout/index-json.js';
-import { LayoutSource } from '../../src/endpoint/oci-dir.js';
+import { parsePlatform } from '../../src/copy/index.js';
+import { parseEndpoint } from '../../src/endpoint/index.js';
+import { UsageError } from '../../src/errors.js';
+import { copy } from '../../src/mirror/copy.js';
 import type { CommandContext } from '../context.js';
-import { endpointPool, platformOption, runJobs, throwIfFailed } from '../mirror.js';
+import { platformOption, withMirrorDeps } from '../mirror.js';
 
 export function registerCopy(program: Command, ctx: CommandContext): void {
   const cmd = program
@@ -19,74 +17,16 @@ export function registerCopy(program: Command, ctx: CommandContext): void {
     .description('copy one image between docker://REF, oci:DIR[:REF] and oci-archive:FILE[:REF], digests unchanged')
     .argument('<source>', 'docker://REGISTRY/REPO:TAG, oci:DIR[:REF] or oci-archive:FILE[:REF]')
     .argument('<destination>', 'docker://REGISTRY/REPO[:TAG], oci:DIR[:REF] or oci-archive:FILE[:REF]');
-  platformOption(cmd).action(async (src: string, dst: string, flags: { platform: string[] }) => {
+  platformOption(cmd).action(async (source: string, destination: string, flags: { platform: string[] }) => {
     const platforms = flags.platform.map(parsePlatform);
-    const srcSpec = parseEndpoint(src);
-    const dstSpec = parseEndpoint(dst);
+    parseEndpoint(source);
+    const dstSpec = parseEndpoint(destination);
     if (dstSpec.kind === 'oci-archive' && dstSpec.path === '-' && ctx.io.stdoutIsTTY) {
-      throw new UsageError(`${dst} would write a tar archive to the terminal`, { hint: 'redirect it (> image.tar) or pipe it into another command' });
+      throw new UsageError(`${destination} would write a tar archive to the terminal`, { hint: 'redirect it (> image.tar) or pipe it into another command' });
     }
-    const regs = endpointPool(ctx);
-    try {
-      if (dstSpec.kind === 'registry') regs.destination(parseReference(dstSpec.ref!).registry);
-      const source = await openEndpoint(src, 'source', { registry: regs.factory });
-      await checkLayoutSource(src, source).catch(async (err: unknown) => {
-        await source.source.close();
-        throw err;
-      });
-      const dest = await openEndpoint(dst, 'destination', { registry: regs.factory, stdout: ctx.io.stdout });
-      try {
-        // A destination given without a name takes the source's: its full reference
-        // (registry source) or its ref name (layout source).
-        let repo = dest.repo;
-        let tag = dest.tag;
-        if (srcSpec.kind === 'registry') {
-          const r = parseReference(srcSpec.ref!);
-          if (dstSpec.kind === 'registry') tag ??= r.tag ?? r.digest;
-          else if (dest.repo === '' && tag === undefined) {
-            repo = `${r.registry}/${r.repository}`;
-            tag = r.tag ?? r.digest;
-          }
-        } else if (tag === undefined && source.reference !== '') {
-          if (dstSpec.kind !== 'registry' && dest.repo === '') repo = source.repo;
-          tag = source.reference;
-        }
-        const job: CopyJob = {
-          source: { store: source.source, repo: source.repo, reference: source.reference },
-          dest: { store: dest.destination, repo, ...(tag !== undefined ? { tag } : {}) },
-          name: src,
-        };
-        const results = await runJobs(ctx, [job], { verb: 'copying', platforms });
-        throwIfFailed(results, 'copied');
-        await dest.destination.commit();
-        // an archive written to stdout (oci-archive:-) is the data there: the digest goes to stderr
-        if (dstSpec.kind === 'oci-archive' && dstSpec.path === '-') ctx.logger().log('info', `wrote ${results[0]!.digest} to stdout`);
-        else ctx.io.stdout.write(`${results[0]!.digest}\n`);
-      } finally {
-        await dest.destination.close();
-        await source.source.close();
-      }
-    } finally {
-      await regs.close();
-    }
+    const report = await withMirrorDeps(ctx, (deps) => copy({ source, destination, platforms }, deps));
+    // an archive written to stdout (oci-archive:-) is the data there: the digest goes to stderr
+    if (report.toStdout) ctx.logger().log('info', `wrote ${report.digest} to stdout`);
+    else ctx.io.stdout.write(`${report.digest}\n`);
   });
-}
-
-/**
- * A layout or bundle source must name an image it holds (or hold exactly one): otherwise the
- * error lists the references it holds, so the next command can name one.
- */
-async function checkLayoutSource(src: string, source: OpenedSource): Promise<void> {
-  const store = source.source;
-  if (!(store instanceof LayoutSource)) return;
-  if (await store.resolveManifest(source.repo, source.reference)) return;
-  const names = store.images().map(entryName);
-  const shown = names.slice(0, 20).join(', ') + (names.length > 20 ? `, … (${names.length} in all)` : '');
-  if (source.reference === '') {
-    if (names.length === 0) throw new NotFoundError(`${src} holds no named image`, { hint: 'check that it is the bundle or layout you meant' });
-    throw new UsageError(`${src} holds ${names.length} images and the source names none of them`, {
-      hint: `add the reference of one after the path: ${src}:${names[0]}; it holds: ${shown}`,
-    });
-  }
-  throw store.reader.notFound(source.repo, source.reference);
 }

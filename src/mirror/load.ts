@@ -1,0 +1,81 @@
+/**
+ * load: every image of a bundle (or an OCI layout directory) and every chart in it (as an OCI
+ * Helm chart at PREFIX/charts/<name>:<version>) into one registry, after the mirror plan. No
+ * network other than the target.
+ */
+import { MAX_CHART_BYTES, chartMetadata } from '../bundle/charts.js';
+import { dedupeByReference } from '../bundle/conflicts.js';
+import { HelmChartSource } from '../bundle/helm-oci.js';
+import { bundleImages, bundleLock, openBundle } from '../bundle/images.js';
+import { failureError, rowFor, type ReportRow } from '../copy/report.js';
+import { writeLock } from '../lock/io.js';
+import type { Lock } from '../lock/types.js';
+import type { MappingMode, Target } from '../mapping/index.js';
+import { resolveOutput } from '../output/file.js';
+import type { Shard } from '../shard/index.js';
+import { VERSION } from '../version.js';
+import { logShard, planJobs, planLock } from './build.js';
+import type { MirrorDeps, MirrorReport } from './deps.js';
+import { planMirror, type PlanChart } from './plan.js';
+
+export interface LoadInput {
+  /** Absolute path of the bundle. */
+  bundle: string;
+  /** The bundle as the user named it, for messages. */
+  name: string;
+  target: Target;
+  mapping: MappingMode;
+  shard?: Shard;
+  /** Absolute path of --lock-out. */
+  lockOut?: string;
+  dryRun?: boolean;
+}
+
+export async function load(input: LoadInput, deps: MirrorDeps): Promise<MirrorReport> {
+  const { name, target } = input;
+  // refused before anything is pushed: a directory, or a missing parent directory
+  if (input.lockOut) await resolveOutput(input.lockOut, { label: '--lock-out' });
+  const source = await openBundle(input.bundle);
+  try {
+    const images = dedupeByReference(bundleImages(source, name));
+    const lock = await bundleLock(source, name);
+    // Charts in the bundle, as OCI Helm charts under PREFIX/charts/ (read by every shard for the conflict check).
+    const charts = new HelmChartSource(`charts of ${name}`);
+    const planCharts: PlanChart[] = [];
+    if ('extraFiles' in source) {
+      for (const file of (await source.extraFiles()).filter((f) => /^charts\/[^/]+\.tgz$/.test(f))) {
+        const tgz = await source.readFile(file, MAX_CHART_BYTES);
+        const art = charts.add(tgz, await chartMetadata(tgz, `${name}: ${file}`));
+        planCharts.push({ file, name: art.name, version: art.version, tag: art.tag, digest: art.manifest.digest });
+      }
+    }
+    const plan = planMirror({
+      images: images.map((i) => ({ ref: i.ref, formatted: i.formatted, digest: i.descriptor.digest })),
+      charts: planCharts,
+      target: { kind: 'registry', target, mapping: input.mapping },
+      ...(input.shard ? { shard: input.shard } : {}),
+      previous: lock?.images ?? [],
+      where: name,
+    });
+    logShard(deps.logger, plan);
+    if (input.dryRun) return { plan, dryRun: true, rows: [] };
+
+    const jobs = planJobs(plan, (c) => (c.kind === 'chart' ? charts : source), deps.pool.destination(target.host));
+    const results = await deps.copy(jobs, { verb: 'loading', platforms: [], describeSkipped: false });
+    const rows: ReportRow[] = results.map((r, i) => ({ ...rowFor(r, plan.copies[i]!.source, plan.copies[i]!.destination), kind: plan.copies[i]!.kind }));
+    let written: Lock | undefined;
+    if (input.lockOut) {
+      const chartDigests = new Map<string, string>();
+      for (const c of lock?.charts ?? []) if (c.file && c.digest && !chartDigests.has(c.file)) chartDigests.set(c.file, c.digest);
+      written = planLock(plan, results, { generator: `airlift ${VERSION}`, chartDigests });
+      await writeLock(input.lockOut, written, '--lock-out');
+    }
+    if (lock?.files?.length) {
+      deps.logger.log('info', `${name} also carries ${lock.files.map((f) => f.file).join(', ')}: not pushed (airlift itself, from save --include-self; tar -xf ${name} ${lock.files[0]!.file.split('/')[0]}/ takes it out)`);
+    }
+    const failure = failureError(results, 'loaded');
+    return { plan, dryRun: false, rows, ...(written ? { lock: written } : {}), ...(failure ? { failure } : {}) };
+  } finally {
+    await source.close();
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * sync: registry to registry, directly, after the mirror plan. Idempotent: an image whose
+ * destination tag already has the source digest costs one HEAD at each side.
+ */
+import type { WantedImage } from '../copy/inputs.js';
+import { failureError, rowFor } from '../copy/report.js';
+import type { PlatformFilter } from '../oci/platform.js';
+import { readLock, writeLock } from '../lock/io.js';
+import type { LockImage } from '../lock/types.js';
+import type { Logger } from '../log.js';
+import type { MappingMode, Target } from '../mapping/index.js';
+import { resolveOutput } from '../output/file.js';
+import type { Shard } from '../shard/index.js';
+import { VERSION } from '../version.js';
+import { logShard, planJobs, planLock } from './build.js';
+import type { MirrorDeps, MirrorReport } from './deps.js';
+import { planMirror } from './plan.js';
+
+export interface SyncInput {
+  images: WantedImage[];
+  target: Target;
+  mapping: MappingMode;
+  shard?: Shard;
+  platforms: PlatformFilter[];
+  concurrency?: number;
+  /** Absolute path of --lock-out: its earlier lock is reused for unchanged images, then rewritten. */
+  lockOut?: string;
+  dryRun?: boolean;
+}
+
+/** The lock an earlier run wrote at --lock-out (its platforms are reused for unchanged images); ignored when unreadable. */
+async function previousLock(logger: Logger, file: string | undefined): Promise<LockImage[]> {
+  if (!file) return [];
+  // a device or FIFO (--lock-out /dev/stdout) holds no earlier lock, and reading a FIFO would wait for a writer
+  if ((await resolveOutput(file, { label: '--lock-out' })).kind !== 'file') return [];
+  try {
+    return (await readLock(file)).images;
+  } catch (e) {
+    logger.log('warn', `ignoring the earlier lock ${file} (${(e as Error).message}); it will be written anew`);
+    return [];
+  }
+}
+
+export async function sync(input: SyncInput, deps: MirrorDeps): Promise<MirrorReport> {
+  const plan = planMirror({
+    images: input.images,
+    target: { kind: 'registry', target: input.target, mapping: input.mapping },
+    ...(input.shard ? { shard: input.shard } : {}),
+    previous: await previousLock(deps.logger, input.lockOut),
+  });
+  logShard(deps.logger, plan);
+  if (input.dryRun) return { plan, dryRun: true, rows: [] };
+
+  const jobs = planJobs(plan, (c) => deps.pool.source(c.from.registry!), deps.pool.destination(input.target.host));
+  const results = await deps.copy(jobs, { verb: 'syncing', platforms: input.platforms, ...(input.concurrency !== undefined ? { concurrency: input.concurrency } : {}), describeSkipped: input.lockOut !== undefined });
+  const rows = results.map((r, i) => rowFor(r, plan.copies[i]!.source, plan.copies[i]!.destination));
+  const lock = input.lockOut ? planLock(plan, results, { generator: `airlift ${VERSION}` }) : undefined;
+  if (lock) await writeLock(input.lockOut!, lock, '--lock-out');
+  const failure = failureError(results, 'synced');
+  return { plan, dryRun: false, rows, ...(lock ? { lock } : {}), ...(failure ? { failure } : {}) };
+}
