@@ -21,7 +21,6 @@ import { formatReference, parseReference } from '../../src/reference/index.js';
 import { readPassword } from '../../src/stdin.js';
 import {
   checkSecretName,
-  collectChartValues,
   collectTemplateFacts,
   formatPath,
   resolveMirrorDigests,
@@ -143,7 +142,7 @@ export function registerRelocate(program: Command, ctx: CommandContext): void {
       const scan = await scanCharts(chartPaths, scanOpts);
       // What the scan could not check against the rendered templates (a template airlift cannot render).
       for (const w of scan.warnings) log.log('warn', w);
-      const chartsValues = await collectChartValues(chartPaths, scanOpts);
+      const chartsValues = scan.chartValues;
       const password = flags.passwordStdin
         ? await readPassword(ctx.io.stdin, { signal: ctx.io.signal, hint: 'pipe the mirror password into the command' })
         : undefined;
@@ -171,7 +170,7 @@ export function registerRelocate(program: Command, ctx: CommandContext): void {
       }
 
       const shaPaths = scan.findings.flatMap((f) => (f.layout.type === 'object' && 'sha' in f.layout.fields ? [[...f.path, 'sha']] : []));
-      const facts = await collectTemplateFacts(chartPaths, scan.pullSecrets.map((p) => p.path), shaPaths);
+      const facts = collectTemplateFacts(scan.loaded, scan.pullSecrets.map((p) => p.path), shaPaths);
       const plan: RelocationPlan = planRelocation(scan.findings, {
         pullSecretForms,
         pullSecretConsumed: facts.pullSecretConsumed,
