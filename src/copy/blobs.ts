@@ -13,7 +13,6 @@ import { VerifyingStream } from '../digest/index.js';
 import type { ImageDestination, ImageSource } from '../endpoint/types.js';
 import { AirliftError, BlobContentError, DigestMismatchError, RegistryError, toAirliftError, withPrefix } from '../errors.js';
 import type { Logger } from '../log.js';
-import { isTransientRejection } from '../registry/errors.js';
 import type { Descriptor } from '../oci/types.js';
 import { TransferStalledError, type StallWatch } from './stall.js';
 
@@ -86,9 +85,10 @@ class MeteredStream extends VerifyingStream {
 function retryable(e: AirliftError): boolean {
   if (e instanceof BlobContentError) return false; // the source answers the same way every time
   if (e.code === 'E_NETWORK' || e.code === 'E_DIGEST_MISMATCH') return true;
-  // A destination refusing a verified upload for a moment (another writer pushing the same blob).
-  if (isTransientRejection(e)) return true;
-  return e instanceof RegistryError && (e.status >= 500 || e.status === 429);
+  // Classified once where the response was read (src/registry/errors.ts): a 429 or 5xx the request
+  // layer could not retry (a streamed body) or a write refused for a moment; not a status on which
+  // the request layer already spent its retry policy.
+  return e instanceof RegistryError && e.temporary;
 }
 
 export interface SchedulerOptions {
