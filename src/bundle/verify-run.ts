@@ -12,7 +12,7 @@ import { sha256 } from '../digest/index.js';
 import { AirliftError } from '../errors.js';
 import { mapReferences, parseMappingMode, parseTarget } from '../mapping/index.js';
 import { formatReference } from '../reference/index.js';
-import { bundleImages, bundleLock, openBundle } from './images.js';
+import { bundleFiles, bundleImages, bundleLock, openBundle } from './images.js';
 import { checkBundleFiles } from './self.js';
 import { checkError, verifyLayout } from './verify.js';
 
@@ -51,10 +51,11 @@ export async function verifyBundle(input: VerifyBundleInput, deps: { signal?: Ab
     for (const [d, msg] of check.damaged) if (!problems.some((p) => p.includes(d))) problems.push(`blob ${d}: ${msg}`);
     let mismatch = check.damaged.size > 0 || check.images.some((i) => i.digestMismatch);
     const lock = await bundleLock(source, input.where);
-    if (lock && 'readFile' in source) {
+    const files = bundleFiles(source);
+    if (lock && files) {
       for (const ch of lock.charts) {
         if (!ch.file || !ch.digest) continue;
-        const got = sha256(await source.readFile(ch.file, 256 * 1024 * 1024).catch(() => Buffer.alloc(0)));
+        const got = sha256(await files.readFile(ch.file, 256 * 1024 * 1024).catch(() => Buffer.alloc(0)));
         if (got !== ch.digest) {
           problems.push(`chart ${ch.file}: expected ${ch.digest}, got ${got}`);
           mismatch = true;
@@ -62,7 +63,7 @@ export async function verifyBundle(input: VerifyBundleInput, deps: { signal?: Ab
       }
       // The other files the lock lists (airlift itself, from save --include-self), re-hashed.
       if (lock.files?.length) {
-        for (const p of await checkBundleFiles(lock.files, await source.extraFiles(), (f) => source.openFile(f), deps.signal)) {
+        for (const p of await checkBundleFiles(lock.files, await files.extraFiles(), (f) => files.openFile(f), deps.signal)) {
           problems.push(p.message);
           if (p.mismatch) mismatch = true;
         }

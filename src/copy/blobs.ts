@@ -175,9 +175,9 @@ export class BlobScheduler {
         return;
       } catch (err) {
         last = toAirliftError(err);
-        // A file source serves the same damaged bytes next time: no retry of a mismatch read
-        // from it. Network and 5xx failures (the destination's, during load) are retried.
-        const damagedFile = req.source.kind !== 'registry' && last.code === 'E_DIGEST_MISMATCH';
+        // A source that is not rereadable (a file) serves the same damaged bytes next time: no retry
+        // of a mismatch read from it. Network and 5xx failures (the destination's, during load) are retried.
+        const damagedFile = !req.source.rereadable && last.code === 'E_DIGEST_MISMATCH';
         // A transfer under the minimum rate for a whole window is not tried again (see stall.ts).
         const stalled = last instanceof TransferStalledError;
         if (this.opts.signal?.aborted || damagedFile || stalled || !retryable(last) || attempt === ATTEMPTS) break;
@@ -187,7 +187,7 @@ export class BlobScheduler {
     }
     if (last instanceof DigestMismatchError && !last.hint) {
       (last as { hint?: string }).hint =
-        req.source.kind === 'registry'
+        req.source.rereadable
           ? `the source registry ${req.source.description} serves bytes that do not match the digest; check the image there`
           : `${req.source.description} is damaged: check it with airlift verify, and copy or save it again`;
     }
