@@ -107,12 +107,19 @@ export interface OciErrorDetail {
   detail?: unknown;
 }
 export class RegistryError extends AirliftError {
+  /**
+   * Worth trying the whole operation again: set once, where the response is classified
+   * (src/registry/errors.ts): a status that may pass (429, 5xx) the request layer could not
+   * retry itself (a streamed body), or a write refused for a moment. False once the request
+   * layer has spent its retry policy on it.
+   */
+  readonly temporary: boolean;
   readonly status: number;
   readonly method: string;
   readonly url: string;
   readonly ociErrors: OciErrorDetail[];
   constructor(
-    init: { status: number; method: string; url: string; ociErrors?: OciErrorDetail[]; message?: string },
+    init: { status: number; method: string; url: string; ociErrors?: OciErrorDetail[]; message?: string; temporary?: boolean },
     opts?: ErrorOptions,
   ) {
     const url = redact(init.url);
@@ -126,6 +133,7 @@ export class RegistryError extends AirliftError {
     this.method = init.method;
     this.url = url;
     this.ociErrors = init.ociErrors ?? [];
+    this.temporary = init.temporary ?? false;
   }
 }
 export class UnsupportedError extends AirliftError {

@@ -14,11 +14,8 @@
  */
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import { InputError, TooLargeError, UsageError } from '../../src/errors.js';
-import { scanCharts } from '../../src/chart/index.js';
-import { formatErrors, formatJson, formatList, formatTable, formatWarnings, formatYaml } from '../../src/chart/report.js';
-import { connectedHosts } from '../../src/registry/hosts.js';
-import { formatReference } from '../../src/reference/index.js';
+import { TooLargeError, UsageError } from '../../src/errors.js';
+import { listImages } from '../../src/chart/list.js';
 import type { CommandContext } from '../context.js';
 import { readText } from '../../src/stdin.js';
 import { chartValuesOptions, scanValueOptions, type ChartValueFlags } from '../options.js';
@@ -60,50 +57,28 @@ export function registerImages(program: Command, ctx: CommandContext): void {
             signal: ctx.io.signal,
           })
         : undefined;
-      const result = await scanCharts(charts.map(abs), {
-        ...scanValueOptions(flags, abs, cwd),
-        annotations: flags.annotations,
-        templates: flags.templates,
-        builtinHints: flags.builtinHints,
-        ...(flags.hints ? { hintsFile: abs(flags.hints) } : {}),
-        ...(stdin !== undefined ? { stdin } : {}),
-        signal: ctx.io.signal,
-      });
-      const out = ctx.io.stdout;
-      if (flags.hosts) {
-        // the registries the images name, and the hosts airlift connects to for them (Docker Hub: registry-1.docker.io, ...)
-        const hosts = new Set<string>();
-        for (const i of result.images) for (const h of [i.ref.registry, ...connectedHosts(i.ref.registry)]) hosts.add(h);
-        out.write([...hosts].sort().map((h) => `${h}\n`).join(''));
+      const r = await listImages(
+        {
+          charts: charts.map(abs),
+          ...scanValueOptions(flags, abs, cwd),
+          annotations: flags.annotations,
+          templates: flags.templates,
+          builtinHints: flags.builtinHints,
+          ...(flags.hints ? { hintsFile: abs(flags.hints) } : {}),
+          ...(stdin !== undefined ? { stdin } : {}),
+          hosts: flags.hosts,
+          format: flags.output ?? (ctx.io.stdoutIsTTY ? 'table' : 'list'),
+          strict: flags.strict,
+        },
+        ctx.io.signal ? { signal: ctx.io.signal } : {},
+      );
+      ctx.io.stdout.write(r.output);
+      if (r.leftOut > 0) {
+        ctx.logger().log('info', `left out ${r.leftOut} image(s) set in values that the templates do not use with these values (disabled components or subcharts); --all-values lists them`);
       }
-      else {
-        const format = flags.output ?? (ctx.io.stdoutIsTTY ? 'table' : 'list');
-        if (format === 'list') out.write(formatList(result));
-        else if (format === 'table') out.write(formatTable(result));
-        else if (format === 'json') out.write(formatJson(result));
-        else out.write(formatYaml(result));
-      }
-      if (!flags.allValues) {
-        const listed = new Set(result.images.map((i) => i.formatted));
-        const left = new Set(result.findings.filter((f) => f.notRendered && f.ref).map((f) => formatReference(f.ref!)).filter((r) => !listed.has(r)));
-        if (left.size > 0) {
-          ctx.logger().log('info', `left out ${left.size} image(s) set in values that the templates do not use with these values (disabled components or subcharts); --all-values lists them`);
-        }
-      }
-      if (result.warnings.length > 0) ctx.io.stderr.write(formatWarnings(result.warnings));
-      if (result.errors.length > 0) {
-        ctx.io.stderr.write(formatErrors(result.errors));
-        if (flags.strict) {
-          throw new InputError(`${result.errors.length} image reference(s) could not be assembled`, {
-            hint: 'set the missing fields with -f or --set at the values paths shown above, or drop --strict',
-          });
-        }
-      }
-      if (flags.strict && result.warnings.length > 0) {
-        throw new InputError(`${result.warnings.length} warning(s): the image list could not be checked against the rendered templates`, {
-          hint: 'see the warnings above; list missing images with --image in save/sync, or drop --strict',
-        });
-      }
+      if (r.warnings || r.errors) ctx.io.stderr.write(r.warnings + r.errors);
+      if (r.error) throw r.error;
+      const result = r.result;
       ctx.logger().log('debug', `${result.images.length} image(s) from ${result.charts.length} chart(s)`, {
         images: result.images.length,
         charts: result.charts.length,

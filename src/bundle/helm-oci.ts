@@ -26,6 +26,8 @@ export function chartTag(version: string): string {
 
 export class HelmChartSource implements ImageSource {
   readonly kind = 'oci-archive' as const;
+  /** Bytes held in memory: the same every time. */
+  readonly rereadable = false;
   private readonly blobs = new Map<string, Buffer>();
   private readonly manifests = new Map<string, RawManifest>();
   constructor(readonly description: string) {}

@@ -3,7 +3,8 @@
  * skopeo writes) and listing its images by their full source references.
  */
 import { stat } from 'node:fs/promises';
-import { openOciArchiveSource, type OciArchiveSource } from '../endpoint/oci-archive.js';
+import type { Readable } from 'node:stream';
+import { OciArchiveSource, openOciArchiveSource } from '../endpoint/oci-archive.js';
 import { openOciDirSource, type LayoutSource } from '../endpoint/oci-dir.js';
 import { BundleError, NotFoundError, toAirliftError } from '../errors.js';
 import { entryName } from '../layout/index-json.js';
@@ -20,7 +21,24 @@ export interface BundleImage {
   descriptor: Descriptor;
 }
 
-export async function openBundle(file: string): Promise<LayoutSource | OciArchiveSource> {
+/**
+ * A bundle: an OCI layout (the images) and, for an archive airlift wrote, the files beside it
+ * (the lock, charts, airlift itself). `bundleFiles` gives the second, typed, where it exists.
+ */
+export type Bundle = LayoutSource | OciArchiveSource;
+
+/** The files of a bundle outside its layout (an archive's lock, charts, airlift itself); undefined for a layout directory. */
+export interface BundleFiles {
+  extraFiles(): Promise<string[]>;
+  readFile(name: string, max: number): Promise<Buffer>;
+  openFile(name: string): Promise<Readable>;
+}
+
+export function bundleFiles(bundle: Bundle): BundleFiles | undefined {
+  return bundle instanceof OciArchiveSource ? bundle : undefined;
+}
+
+export async function openBundle(file: string): Promise<Bundle> {
   let st;
   try {
     st = await stat(file);
@@ -52,11 +70,12 @@ export function bundleImages(source: LayoutSource, where: string): BundleImage[]
 }
 
 /** The airlift.lock.json inside an archive bundle, when there is one. */
-export async function bundleLock(source: LayoutSource | OciArchiveSource, where: string): Promise<Lock | undefined> {
-  if (!('extraFiles' in source)) return undefined;
-  if (!(await source.extraFiles()).includes('airlift.lock.json')) return undefined;
+export async function bundleLock(source: Bundle, where: string): Promise<Lock | undefined> {
+  const files = bundleFiles(source);
+  if (!files) return undefined;
+  if (!(await files.extraFiles()).includes('airlift.lock.json')) return undefined;
   try {
-    return parseLock((await source.readFile('airlift.lock.json', 16 * 1024 * 1024)).toString('utf8'), `${where}: airlift.lock.json`);
+    return parseLock((await files.readFile('airlift.lock.json', 16 * 1024 * 1024)).toString('utf8'), `${where}: airlift.lock.json`);
   } catch (err) {
     throw toAirliftError(err);
   }

@@ -112,22 +112,28 @@ export async function readRelease(dir: string, signal?: AbortSignal): Promise<Re
   return files;
 }
 
+/** A problem with a file the lock lists: missing, or other bytes than the lock says (`mismatch`). */
+export interface FileProblem {
+  message: string;
+  mismatch: boolean;
+}
+
 /** Problems with the files a bundle's lock lists (missing, other size, other bytes); empty when all match. */
 export async function checkBundleFiles(
   files: readonly LockFile[],
   present: readonly string[],
   open: (name: string) => Promise<Readable>,
   signal?: AbortSignal,
-): Promise<string[]> {
-  const problems: string[] = [];
+): Promise<FileProblem[]> {
+  const problems: FileProblem[] = [];
   for (const f of files) {
     signal?.throwIfAborted();
     if (!present.includes(f.file)) {
-      problems.push(`file ${f.file} is missing (the lock lists it)`);
+      problems.push({ message: `file ${f.file} is missing (the lock lists it)`, mismatch: false });
       continue;
     }
     const got = await sha256Stream(await open(f.file));
-    if (got.digest !== f.digest || got.size !== f.size) problems.push(`file ${f.file}: expected ${f.digest} (${f.size} bytes), got ${got.digest} (${got.size} bytes)`);
+    if (got.digest !== f.digest || got.size !== f.size) problems.push({ message: `file ${f.file}: expected ${f.digest} (${f.size} bytes), got ${got.digest} (${got.size} bytes)`, mismatch: true });
   }
   return problems;
 }

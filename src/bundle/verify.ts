@@ -22,6 +22,8 @@ export interface ImageCheck {
   problems: string[];
   /** A manifest over the 4 MiB limit was among the problems (E_TOO_LARGE, as load reports it). */
   tooLarge?: boolean;
+  /** Some bytes did not match their digest (a damaged blob, a manifest that hashes to another digest): E_DIGEST_MISMATCH. */
+  digestMismatch?: boolean;
 }
 
 export interface LayoutCheck {
@@ -77,6 +79,7 @@ export async function verifyLayout(reader: LayoutReader, concurrency = 4, signal
     const image = entryName(entry);
     const problems: string[] = [];
     let tooLarge = false;
+    let digestMismatch = false;
     const seen = new Set<string>();
     const checkBlob = async (d: Descriptor, from: string): Promise<boolean> => {
       const size = await reader.blobSize(d.digest);
@@ -90,6 +93,7 @@ export async function verifyLayout(reader: LayoutReader, concurrency = 4, signal
       }
       const bad = damaged.get(d.digest);
       if (bad) {
+        digestMismatch = true;
         problems.push(`blob ${d.digest} (${from}) is damaged: ${bad}`);
         return false;
       }
@@ -115,11 +119,12 @@ export async function verifyLayout(reader: LayoutReader, concurrency = 4, signal
       } catch (err) {
         const e = toAirliftError(err);
         if (e.code === 'E_TOO_LARGE') tooLarge = true;
+        if (e.code === 'E_DIGEST_MISMATCH') digestMismatch = true;
         problems.push(e.message);
       }
     };
     await walk(entry.descriptor, 'top-level manifest');
-    images.push({ image, digest: entry.descriptor.digest, status: problems.length ? 'bad' : 'ok', problems, ...(tooLarge ? { tooLarge } : {}) });
+    images.push({ image, digest: entry.descriptor.digest, status: problems.length ? 'bad' : 'ok', problems, ...(tooLarge ? { tooLarge } : {}), ...(digestMismatch ? { digestMismatch } : {}) });
   }
   return { images, damaged, blobsChecked: count, bytesChecked: bytes };
 }

@@ -20,7 +20,7 @@ import { findPullSecretSlots, type PullSecretSlot } from './pull-secrets.js';
 import { parseSetFileValues, parseSetJsonValues, parseSetValues } from './strvals.js';
 import { getPath, hasPath, mergeLayers, subchartValues, type Values, type ValuesLayer } from './values.js';
 import { isMap, parseYamlMap } from './yaml.js';
-import type { ChartInfo, ImageFinding, ScanOptions, ScanResult, ScannedImage, ValuesPath } from './types.js';
+import type { ChartInfo, ChartValuesEntry, ImageFinding, ScanOptions, ScanResult, ScannedImage, ValuesPath } from './types.js';
 
 /** The largest file --set-file reads. */
 const MAX_SET_FILE = 1024 * 1024;
@@ -98,6 +98,8 @@ interface Walk {
   findings: ImageFinding[];
   pullSecrets: PullSecretSlot[];
   charts: ChartInfo[];
+  /** Every chart's merged values at its values path, disabled subcharts included (for relocate). */
+  chartValues: ChartValuesEntry[];
   topValues: Values;
   /** Top-level values with every subchart's merged values placed at its path (for hints). */
   coalesced: Values;
@@ -154,6 +156,7 @@ function walkChart(
   if (chart.appVersion) ci.appVersion = chart.appVersion;
   if (info.alias) ci.alias = info.alias;
   w.charts.push(ci);
+  w.chartValues.push({ chart: info.chain, path: info.prefix, values });
   if (!info.disabled) {
     const parent = w.units.find((u) => u.chain === info.chain.split('/').slice(0, -1).join('/'));
     w.units.push({
@@ -264,6 +267,7 @@ export function groupImages(findings: ImageFinding[]): ScannedImage[] {
 
 /** Scans charts (directories, `.tgz`, or "-" for rendered manifests in `opts.stdin`). */
 export async function scanCharts(paths: string[], opts: ScanInputs = {}): Promise<ScanResult & { pullSecrets: PullSecretSlot[] }> {
+  // (the charts are loaded once here; relocate reads their values and templates from the result)
   if (paths.length === 0) throw new InputError('no chart given', { hint: 'give a chart directory, a .tgz, or - for rendered manifests on stdin' });
   opts.signal?.throwIfAborted();
   const layers = await userLayers(opts);
@@ -274,6 +278,8 @@ export async function scanCharts(paths: string[], opts: ScanInputs = {}): Promis
   const charts: ChartInfo[] = [];
   const pullSecrets: PullSecretSlot[] = [];
   const warnings: string[] = [];
+  const chartValues: ChartValuesEntry[] = [];
+  const loaded: LoadedChart[] = [];
   for (const p of paths) {
     opts.signal?.throwIfAborted();
     if (p === '-') {
@@ -281,10 +287,11 @@ export async function scanCharts(paths: string[], opts: ScanInputs = {}): Promis
       continue;
     }
     const chart = await loadChart(p);
+    loaded.push(chart);
     opts.signal?.throwIfAborted();
     const top = mergeLayers(chart.values, [...layers].reverse().map((l) => l.values));
     const first = findings.length;
-    const w: Walk = { opts, findings, pullSecrets, charts, topValues: top, coalesced: structuredClone(top), units: [] };
+    const w: Walk = { opts, findings, pullSecrets, charts, chartValues, topValues: top, coalesced: structuredClone(top), units: [] };
     walkChart(w, chart, top, [...layers, { file: chart.valuesFile, values: chart.values, prefix: [] }], {
       chain: chart.name,
       prefix: [],
@@ -333,5 +340,7 @@ export async function scanCharts(paths: string[], opts: ScanInputs = {}): Promis
     errors: kept.filter((f) => f.error !== undefined),
     charts: opts.enabledOnly ? charts.filter((c) => !c.disabled) : charts,
     pullSecrets: opts.enabledOnly ? pullSecrets.filter((s) => !s.disabled) : pullSecrets,
+    chartValues,
+    loaded,
   };
 }

@@ -3,6 +3,7 @@
  * relocation planner consumes these to write overrides in the same layout.
  */
 import type { Reference } from '../reference/index.js';
+import type { LoadedChart } from './load.js';
 
 export type FindingKind = 'values' | 'template' | 'annotation' | 'hints' | 'manifest';
 
@@ -170,6 +171,15 @@ export interface ScanOptions {
   allValues?: boolean;
 }
 
+/** One chart's merged values (its defaults, parent overrides, user files, --set) and where they sit from the top chart. */
+export interface ChartValuesEntry {
+  /** Chart chain: "k8ssandra" or "k8ssandra/kube-prometheus-stack". */
+  chart: string;
+  /** [] for the top chart, ['kube-prometheus-stack'] for a subchart. */
+  path: ValuesPath;
+  values: unknown;
+}
+
 export interface ScanResult {
   /** Every finding, valid or not, in chart order. */
   findings: ImageFinding[];
@@ -180,4 +190,8 @@ export interface ScanResult {
   charts: ChartInfo[];
   /** What the scan could not check: templates that could not be rendered, charts whose pods name no image found. */
   warnings: string[];
+  /** Every chart's and subchart's merged values as the scan saw them, in walk order (disabled ones too). */
+  chartValues: ChartValuesEntry[];
+  /** The top-level charts as loaded (not "-"), in argument order: their templates, for relocate. */
+  loaded: LoadedChart[];
 }

@@ -13,7 +13,6 @@ import { VerifyingStream } from '../digest/index.js';
 import type { ImageDestination, ImageSource } from '../endpoint/types.js';
 import { AirliftError, BlobContentError, DigestMismatchError, RegistryError, toAirliftError, withPrefix } from '../errors.js';
 import type { Logger } from '../log.js';
-import { isTransientRejection } from '../registry/errors.js';
 import type { Descriptor } from '../oci/types.js';
 import { TransferStalledError, type StallWatch } from './stall.js';
 
@@ -86,9 +85,10 @@ class MeteredStream extends VerifyingStream {
 function retryable(e: AirliftError): boolean {
   if (e instanceof BlobContentError) return false; // the source answers the same way every time
   if (e.code === 'E_NETWORK' || e.code === 'E_DIGEST_MISMATCH') return true;
-  // A destination refusing a verified upload for a moment (another writer pushing the same blob).
-  if (isTransientRejection(e)) return true;
-  return e instanceof RegistryError && (e.status >= 500 || e.status === 429);
+  // Classified once where the response was read (src/registry/errors.ts): a 429 or 5xx the request
+  // layer could not retry (a streamed body) or a write refused for a moment; not a status on which
+  // the request layer already spent its retry policy.
+  return e instanceof RegistryError && e.temporary;
 }
 
 export interface SchedulerOptions {
@@ -175,9 +175,9 @@ export class BlobScheduler {
         return;
       } catch (err) {
         last = toAirliftError(err);
-        // A file source serves the same damaged bytes next time: no retry of a mismatch read
-        // from it. Network and 5xx failures (the destination's, during load) are retried.
-        const damagedFile = req.source.kind !== 'registry' && last.code === 'E_DIGEST_MISMATCH';
+        // A source that is not rereadable (a file) serves the same damaged bytes next time: no retry
+        // of a mismatch read from it. Network and 5xx failures (the destination's, during load) are retried.
+        const damagedFile = !req.source.rereadable && last.code === 'E_DIGEST_MISMATCH';
         // A transfer under the minimum rate for a whole window is not tried again (see stall.ts).
         const stalled = last instanceof TransferStalledError;
         if (this.opts.signal?.aborted || damagedFile || stalled || !retryable(last) || attempt === ATTEMPTS) break;
@@ -187,7 +187,7 @@ export class BlobScheduler {
     }
     if (last instanceof DigestMismatchError && !last.hint) {
       (last as { hint?: string }).hint =
-        req.source.kind === 'registry'
+        req.source.rereadable
           ? `the source registry ${req.source.description} serves bytes that do not match the digest; check the image there`
           : `${req.source.description} is damaged: check it with airlift verify, and copy or save it again`;
     }

@@ -58,6 +58,9 @@ export class CachingSource implements ImageSource {
   get kind(): ImageSource['kind'] {
     return this.inner.kind;
   }
+  get rereadable(): boolean {
+    return this.inner.rereadable;
+  }
   get description(): string {
     return this.inner.description;
   }

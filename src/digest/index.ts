@@ -104,4 +104,18 @@ export class VerifyingStream extends Transform {
   get expectedSize(): number | undefined {
     return this.size;
   }
+  /** What this stream verifies on its way through (see `verifiesOnWrite`). */
+  get verifies(): { digest: string; size: number | undefined } {
+    return { digest: this.expected, size: this.size };
+  }
+}
+
+/**
+ * Whether a body declares that it verifies this very digest and size as it flows (it fails
+ * instead of ending on other bytes): a store it feeds need not hash the bytes a second time.
+ * Asked of the body's declared capability (`verifies`), not of its class.
+ */
+export function verifiesOnWrite(body: unknown, desc: { digest: string; size: number }): boolean {
+  const v = body !== null && typeof body === 'object' ? (body as { verifies?: { digest?: unknown; size?: unknown } }).verifies : undefined;
+  return v !== undefined && v.digest === desc.digest && v.size === desc.size;
 }

@@ -22,6 +22,8 @@ import type { ImageDestination, ImageSource } from './types.js';
 
 /** Reads images from a layout read through LayoutFiles (a directory here; a tar in oci-archive.ts). */
 export class LayoutSource implements ImageSource {
+  /** A file gives the same bytes every time. */
+  readonly rereadable = false;
   constructor(
     readonly kind: 'oci-dir' | 'oci-archive',
     readonly reader: LayoutReader,

@@ -34,6 +34,7 @@ export function createRegistryEndpoint(host: string, client: RegistryClient, opt
   return {
     kind: 'registry',
     description: host,
+    rereadable: true,
     supportsMount: true,
     // No repositoryExists: a tag listing that finds no repository does not mean it holds no blob
     // (a load or sync killed before its first manifest leaves blobs in repositories without a tag),

@@ -17,6 +17,12 @@ export interface ImageSource {
   readonly kind: EndpointKind;
   /** Human-readable, credential-free name for messages. */
   readonly description: string;
+  /**
+   * Whether reading a blob again may give other bytes: true for a registry (bytes damaged on the
+   * way, a replica out of step), so a digest mismatch is worth one more read; false for a file,
+   * which hands back the same damaged bytes (the copy engine says so instead of retrying).
+   */
+  readonly rereadable: boolean;
   /** A manifest by tag or digest; when asked by digest the bytes are verified. */
   getManifest(repo: string, reference: string, signal?: AbortSignal): Promise<RawManifest>;
   /** The digest a tag or digest resolves to, without the body where the store can (HEAD). */

@@ -24,7 +24,7 @@ import { access, appendFile, mkdir, open, readFile, rename, rm, writeFile, type 
 import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { VerifyingStream, parseDigest, verifyBytes } from '../digest/index.js';
+import { VerifyingStream, parseDigest, verifiesOnWrite, verifyBytes } from '../digest/index.js';
 import { BundleError, UsageError } from '../errors.js';
 import { STREAM_CHUNK } from './files.js';
 import { OCI_LAYOUT_CONTENT, OCI_LAYOUT_FILE, blobPath } from './paths.js';
@@ -176,7 +176,7 @@ export class PlannedTar {
     try {
       await this.writeHeader(s);
       const out = new PositionalWritable(this.fh, s.dataOffset, (n) => this.wrote(n));
-      const verified = body instanceof VerifyingStream && body.expectedDigest === desc.digest && body.expectedSize === desc.size;
+      const verified = verifiesOnWrite(body, desc);
       const opts = signal ? { signal } : {};
       if (verified) await pipeline(body, out, opts);
       else await pipeline(body, new VerifyingStream(what, desc.digest, desc.size), out, opts);

@@ -10,7 +10,7 @@ import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/prom
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { VerifyingStream, parseDigest, verifyBytes } from '../digest/index.js';
+import { VerifyingStream, parseDigest, verifiesOnWrite, verifyBytes } from '../digest/index.js';
 import { AirliftError, IoError, toAirliftError } from '../errors.js';
 import type { Descriptor, RawManifest } from '../oci/types.js';
 import { STREAM_CHUNK } from './files.js';
@@ -129,9 +129,9 @@ export class LayoutWriter {
     try {
       await this.ensureDir(path.dirname(final));
       out = createWriteStream(tmp, { flags: 'wx', highWaterMark: STREAM_CHUNK });
-      // A VerifyingStream for this very digest and size already fails instead of
+      // A body verifying this very digest and size (verifiesOnWrite) already fails instead of
       // ending on a mismatch: hashing the bytes a second time would only cost CPU.
-      const verified = body instanceof VerifyingStream && body.expectedDigest === desc.digest && body.expectedSize === desc.size;
+      const verified = verifiesOnWrite(body, desc);
       const opts = signal ? { signal } : {};
       if (verified) await pipeline(body, out, opts);
       else await pipeline(body, new VerifyingStream(what, desc.digest, desc.size), out, opts);

@@ -3,6 +3,7 @@
  * Error bodies are read up to 64 KiB, parsed as OCI error JSON when they are,
  * and never quoted with secrets (messages pass through redact()).
  */
+import { isRetryableStatus } from './retry.js';
 import type { Readable } from 'node:stream';
 import {
   AirliftError,
@@ -65,6 +66,8 @@ export interface ResponseContext {
   url: string;
   /** What was asked for, for messages: "manifest library/nginx:1.25". */
   what?: string;
+  /** The request layer has spent its retry policy on this status: the error is not temporary any more. */
+  retriesSpent?: boolean;
 }
 
 /** The error for a final (non-retried) unsuccessful response; consumes (part of) the body. */
@@ -112,7 +115,7 @@ export function errorFromStatus(status: number, ociErrors: OciErrorDetail[], ctx
       // refusing it has lost track of its own upload, as distribution does for a moment while
       // another writer pushes the same content. Retried by the callers; a registry error if it stays.
       return new RegistryError(
-        { status, method: ctx.method, url: ctx.url, ociErrors, message: `${ctx.host} rejected ${what}${suffix}, content airlift had verified against its digest and size` },
+        { status, method: ctx.method, url: ctx.url, ociErrors, temporary: status === 400 && !ctx.retriesSpent, message: `${ctx.host} rejected ${what}${suffix}, content airlift had verified against its digest and size` },
         { hint: 'another writer pushing the same content into this registry at the same moment causes this; if nothing else writes there, check the registry (or a proxy in front of it)' },
       );
     }
@@ -122,7 +125,8 @@ export function errorFromStatus(status: number, ociErrors: OciErrorDetail[], ctx
     return new UnsupportedError(`${ctx.host} rejected ${what}${suffix}`);
   }
   if (status === 413) return new TooLargeError(`${ctx.host} refused ${what} as too large${suffix}`);
-  return new RegistryError({ status, method: ctx.method, url: ctx.url, ociErrors });
+  const temporary = !ctx.retriesSpent && (isRetryableStatus(status) || (status === 400 && WRITES.has(ctx.method) && ociErrors.some((e) => TRANSIENT_REJECTIONS.has(e.code))));
+  return new RegistryError({ status, method: ctx.method, url: ctx.url, ociErrors, temporary });
 }
 
 const TLS_CODES = /^(ERR_SSL_|ERR_TLS_|EPROTO$|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|ERR_OSSL)/;

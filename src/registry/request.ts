@@ -111,6 +111,8 @@ export class Requester {
       }
       if (spec.accept.includes(status)) return { res, url };
       if ((status === 401 || status === 403) && !sameOrigin) throw await refusedElsewhere(res, spec, url);
+      // A body that cannot be sent again leaves the retry to the caller (the error stays temporary).
+      let retriesSpent = false;
       if (isRetryableStatus(status) && replayable) {
         const d = backoffDelay(this.retry, attempt, parseRetryAfter(header(res, 'retry-after')));
         if (d !== undefined) {
@@ -119,12 +121,13 @@ export class Requester {
           await sleep(d, spec.signal);
           continue;
         }
+        retriesSpent = true;
       }
       if (status === 401 && sameOrigin) {
         await res.body.dump();
         throw await this.auth.refused(spec.host, scopes[0]?.name, spec.what);
       }
-      throw await errorFromResponse(status, res.body, { host: spec.host, method: spec.method, url, what: spec.what });
+      throw await errorFromResponse(status, res.body, { host: spec.host, method: spec.method, url, what: spec.what, ...(retriesSpent ? { retriesSpent } : {}) });
     }
   }
 

@@ -8,7 +8,7 @@
  * full and the final PUT never completes.
  */
 import { Readable, Transform, pipeline, type TransformCallback } from 'node:stream';
-import { VerifyingStream } from '../digest/index.js';
+import { VerifyingStream, verifiesOnWrite } from '../digest/index.js';
 import { AirliftError, RegistryError } from '../errors.js';
 import type { Descriptor } from '../oci/types.js';
 import { repoScope } from './challenge.js';
@@ -123,16 +123,16 @@ function withDigest(location: string, digest: string): string {
 /** Uploads `body` as the blob `desc` into `repo`. Nothing is committed when the bytes are wrong. */
 export async function uploadBlob(r: Requester, host: string, repo: string, desc: Descriptor, body: Readable, o: UploadOptions = {}): Promise<void> {
   const what = `blob ${host}/${repo}@${desc.digest}`;
-  // A body that is itself a VerifyingStream for this digest and size (the copy engine's) already
+  // A body that declares it verifies this digest and size (the copy engine's MeteredStream) already
   // fails instead of ending on wrong bytes: it is not hashed a second time. HoldLast still keeps
   // the last chunk until that verdict.
-  const preVerified = body instanceof VerifyingStream && body.expectedDigest === desc.digest && body.expectedSize === desc.size;
-  const verifier = preVerified ? body : new VerifyingStream(what, desc.digest, desc.size);
+  const own = verifiesOnWrite(body, desc) ? undefined : new VerifyingStream(what, desc.digest, desc.size);
+  const verifier: Readable = own ?? body;
   let bodyError: unknown;
   const onDone = (err: Error | null | undefined): void => {
     if (err) bodyError = err;
   };
-  const verified = (preVerified ? pipeline(body, new HoldLast(), onDone) : pipeline(body, verifier, new HoldLast(), onDone)) as unknown as Readable;
+  const verified = (own ? pipeline(body, own, new HoldLast(), onDone) : pipeline(body, new HoldLast(), onDone)) as unknown as Readable;
   let session: UploadSession | undefined = o.session;
   try {
     session ??= await startUpload(r, host, repo, o);

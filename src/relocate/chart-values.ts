@@ -1,44 +1,11 @@
 /**
- * The merged values of every chart and subchart (I/O: reads the charts),
- * placed at their values paths, as the scan saw them. The plan needs them
- * to write below list indices (Helm replaces lists whole) and to keep the
- * entries of pull-secret lists.
+ * What relocation learns from the templates of the charts the scan loaded
+ * (pure: the scan's `loaded` charts are walked, nothing is read again).
  */
-import { loadChart, type LoadedChart } from '../chart/load.js';
-import { userLayers } from '../chart/scan.js';
-import { mergeLayers, subchartValues, type Values } from '../chart/values.js';
-import type { ScanOptions, ValuesPath } from '../chart/types.js';
+import type { LoadedChart } from '../chart/load.js';
+import type { ValuesPath } from '../chart/types.js';
 import { chartTree, defines, imageGates, literalLine, pullSecretFormFromTemplates, shaFormFromTemplates, workloadsWithoutPullSecrets } from './template-facts.js';
-import type { ChartValues, GateWrite, NoPullSecret, PullSecretForm } from './types.js';
-
-function walk(chart: LoadedChart, values: Values, chain: string, path: ValuesPath, out: ChartValues[]): void {
-  out.push({ chart: chain, path, values });
-  const used = new Set<LoadedChart>();
-  const instances: { sub: LoadedChart; key: string }[] = [];
-  for (const dep of chart.dependencies) {
-    const sub = chart.subcharts.find((s) => s.name === dep.name);
-    if (!sub) continue;
-    used.add(sub);
-    instances.push({ sub, key: dep.alias ?? dep.name });
-  }
-  for (const sub of chart.subcharts) if (!used.has(sub)) instances.push({ sub, key: sub.name });
-  for (const { sub, key } of instances) {
-    walk(sub, subchartValues(values, key, sub.values), `${chain}/${key}`, [...path, key], out);
-  }
-}
-
-/** Merged values per chart for the given top-level charts ("-" is skipped: rendered manifests have no values). */
-export async function collectChartValues(paths: readonly string[], opts: Pick<ScanOptions, 'valuesFiles' | 'set' | 'setString' | 'setJson' | 'setFile' | 'baseDir'>): Promise<ChartValues[]> {
-  const layers = await userLayers(opts);
-  const out: ChartValues[] = [];
-  for (const p of paths) {
-    if (p === '-') continue;
-    const chart = await loadChart(p);
-    const top = mergeLayers(chart.values, [...layers].reverse().map((l) => l.values));
-    walk(chart, top, chart.name, [], out);
-  }
-  return out;
-}
+import type { GateWrite, NoPullSecret, PullSecretForm } from './types.js';
 
 /** What the templates of the given top-level charts say (see template-facts.ts), for the plan. */
 export interface TemplateFacts {
@@ -52,12 +19,12 @@ export interface TemplateFacts {
   lineOf(file: string, raw: string): number | undefined;
 }
 
-export async function collectTemplateFacts(paths: readonly string[], slotPaths: readonly ValuesPath[], shaPaths: readonly ValuesPath[] = []): Promise<TemplateFacts> {
+/** The facts of the top-level charts the scan loaded (`scanCharts(...).loaded`): pure, nothing is read again. */
+export function collectTemplateFacts(charts: readonly LoadedChart[], slotPaths: readonly ValuesPath[], shaPaths: readonly ValuesPath[] = []): TemplateFacts {
   const facts: TemplateFacts = { pullSecretConsumed: new Map(), gates: [], noPullSecret: [], shaForms: new Map(), lineOf: () => undefined };
   const files = new Map<string, string>();
-  for (const p of paths) {
-    if (p === '-') continue;
-    const tree = chartTree(await loadChart(p));
+  for (const chart of charts) {
+    const tree = chartTree(chart);
     const defs = defines(tree);
     for (const c of tree) for (const t of c.templates) files.set(`${c.dir}/${t.name}`, t.text);
     for (const sp of [...slotPaths, ['global', 'imagePullSecrets']]) {

@@ -17,7 +17,7 @@ export { planPullSecrets } from './pull-secrets.js';
 export { renderPullSecret, checkSecretName, type PullSecretInput } from './secret.js';
 export { renderContainerdHosts, renderRegistriesConf, type EmitOptions, type EmittedFile } from './emit.js';
 export { buildTree, valueAt, formatPath } from './values-tree.js';
-export { collectChartValues, collectTemplateFacts, type TemplateFacts } from './chart-values.js';
+export { collectTemplateFacts, type TemplateFacts } from './chart-values.js';
 export { digestsFromLock } from './digests.js';
 export { resolveMirrorDigests } from './mirror-digests.js';
 export { pullSecretFormsFromComments } from './comment-forms.js';

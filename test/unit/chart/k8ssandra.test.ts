@@ -106,3 +106,21 @@ describe('K8ssandra-style fixture', () => {
     ]);
   });
 });
+
+describe('the scan keeps what relocate needs (charts walked once, issue #18 item 6)', () => {
+  it('gives every chart and subchart its merged values at its values path, disabled ones and aliases too', async () => {
+    const r = await scanCharts([chart], { set: ['reaper.image.tag=9.9.9', 'cassandra.version=4.0.1'] });
+    expect(r.chartValues.map((c) => [c.chart, formatPath(c.path)])).toEqual(r.charts.map((c) => [c.chart, formatPath(c.valuesPath)]));
+    expect(r.chartValues.map((c) => c.chart)).toContain('k8ssandra/reaper');
+    const reaper = r.chartValues.find((c) => c.chart === 'k8ssandra/reaper')!;
+    expect(reaper.path).toEqual(['reaper']);
+    // the user's --set reaches the subchart's merged values, over its own defaults
+    expect((reaper.values as { image: { tag: unknown } }).image.tag).toBe('9.9.9');
+    expect(r.charts.find((c) => c.chart === 'k8ssandra/reaper')!.disabled).toBe(true);
+    const top = r.chartValues[0]!;
+    expect(top.path).toEqual([]);
+    expect((top.values as { cassandra: { version: unknown } }).cassandra.version).toBe('4.0.1');
+    expect(r.loaded.map((c) => c.name)).toEqual(['k8ssandra']);
+    expect(r.loaded[0]!.subcharts.length).toBeGreaterThan(0);
+  });
+});

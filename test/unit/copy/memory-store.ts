@@ -11,6 +11,8 @@ import { MediaType, type Descriptor, type Platform, type RawManifest } from '../
 
 export class MemoryStore implements ImageSource, ImageDestination {
   readonly kind = 'registry' as const;
+  /** Stands in for a registry: a second read may give other bytes. */
+  readonly rereadable = true;
   blobs = new Map<string, Buffer>(); // digest → bytes (store-wide)
   repoBlobs = new Map<string, Set<string>>(); // repo → digests linked
   manifests = new Map<string, RawManifest>(); // digest → manifest (store-wide)
