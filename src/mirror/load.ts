@@ -6,7 +6,7 @@
 import { MAX_CHART_BYTES, chartMetadata } from '../bundle/charts.js';
 import { dedupeByReference } from '../bundle/conflicts.js';
 import { HelmChartSource } from '../bundle/helm-oci.js';
-import { bundleImages, bundleLock, openBundle } from '../bundle/images.js';
+import { bundleFiles, bundleImages, bundleLock, openBundle } from '../bundle/images.js';
 import { failureError, rowFor, type ReportRow } from '../copy/report.js';
 import { writeLock } from '../lock/io.js';
 import type { Lock } from '../lock/types.js';
@@ -42,9 +42,10 @@ export async function load(input: LoadInput, deps: MirrorDeps): Promise<MirrorRe
     // Charts in the bundle, as OCI Helm charts under PREFIX/charts/ (read by every shard for the conflict check).
     const charts = new HelmChartSource(`charts of ${name}`);
     const planCharts: PlanChart[] = [];
-    if ('extraFiles' in source) {
-      for (const file of (await source.extraFiles()).filter((f) => /^charts\/[^/]+\.tgz$/.test(f))) {
-        const tgz = await source.readFile(file, MAX_CHART_BYTES);
+    const files = bundleFiles(source);
+    if (files) {
+      for (const file of (await files.extraFiles()).filter((f) => /^charts\/[^/]+\.tgz$/.test(f))) {
+        const tgz = await files.readFile(file, MAX_CHART_BYTES);
         const art = charts.add(tgz, await chartMetadata(tgz, `${name}: ${file}`));
         planCharts.push({ file, name: art.name, version: art.version, tag: art.tag, digest: art.manifest.digest });
       }
