@@ -1,4 +1,5 @@
 /** Flags several subcommands share, defined once so their names and help read the same everywhere. */
+import type { ChartValueOptions } from '../src/chart/types.js';
 import type { Command } from 'commander';
 
 /** commander's accumulator for repeatable flags. */
@@ -7,15 +8,7 @@ export function collect(value: string, previous: string[]): string[] {
 }
 
 /** What chartValuesOptions adds to a command's parsed flags. */
-export interface ChartValueFlags {
-  values: string[];
-  set: string[];
-  setString: string[];
-  setJson: string[];
-  setFile: string[];
-  enabledOnly: boolean;
-  allValues: boolean;
-}
+export type ChartValueFlags = ChartValueOptions;
 
 /** What imageListOptions adds to a command's parsed flags. */
 export interface ImageListFlags {

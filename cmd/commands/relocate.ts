@@ -11,37 +11,13 @@
 import { Command, Option } from 'commander';
 import { UsageError } from '../../src/errors.js';
 import { checkSecretName } from '../../src/relocate/index.js';
-import { relocate } from '../../src/relocate/run.js';
+import { relocate, type RelocateOptions } from '../../src/relocate/run.js';
 import { readPassword } from '../../src/stdin.js';
 import type { CommandContext } from '../context.js';
 import { registryClientFromContext } from '../registry-client.js';
-import { chartValuesOptions, collect, type ChartValueFlags } from '../options.js';
+import { chartValuesOptions, collect } from '../options.js';
 
-interface RelocateFlags extends ChartValueFlags {
-  to: string;
-  mapping: string;
-  digests: boolean;
-  lock?: string;
-  pullSecret: string[];
-  secretOut?: string;
-  username?: string;
-  passwordStdin: boolean;
-  namespace?: string;
-  emit?: 'containerd' | 'registries-conf';
-  emitDir?: string;
-  dryRun: boolean;
-  planFormat: 'text' | 'yaml';
-  output?: string;
-  annotations: boolean;
-  templates: boolean;
-  builtinHints: boolean;
-  hints?: string;
-  check: boolean;
-  helm?: string;
-  kubeVersion?: string;
-  strict: boolean;
-  report?: string;
-}
+type RelocateFlags = RelocateOptions;
 
 function checkFlags(f: RelocateFlags): void {
   if (f.lock && !f.digests) throw new UsageError('--lock is used only with --digests', { hint: 'add --digests to pin the digests the lock records' });

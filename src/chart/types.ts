@@ -195,3 +195,14 @@ export interface ScanResult {
   /** The top-level charts as loaded (not "-"), in argument order: their templates, for relocate. */
   loaded: LoadedChart[];
 }
+
+/** Chart values as helm takes them (-f, --set, --set-string, --set-json, --set-file), and which parts to scan. */
+export interface ChartValueOptions {
+  values: string[];
+  set: string[];
+  setString: string[];
+  setJson: string[];
+  setFile: string[];
+  enabledOnly: boolean;
+  allValues: boolean;
+}

@@ -9,6 +9,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { scanCharts } from '../chart/scan.js';
+import type { ChartValueOptions } from '../chart/types.js';
 import { InputError, NotFoundError, UsageError } from '../errors.js';
 import { readLock } from '../lock/io.js';
 import type { Logger } from '../log.js';
@@ -28,10 +29,8 @@ import { finishRelocation, runRelocationCheck, warnSetPrecedence } from './run-c
 import { renderPullSecret } from './secret.js';
 import type { PullSecretForm, RelocationPlan } from './types.js';
 
-export interface RelocateInput {
-  /** Chart directories or .tgz files, as given (resolved against `cwd`). */
-  charts: string[];
-  cwd: string;
+/** What the relocate command line sets (its flags, and the chart values as helm takes them). */
+export interface RelocateOptions extends ChartValueOptions {
   to: string;
   mapping: string;
   digests: boolean;
@@ -55,13 +54,12 @@ export interface RelocateInput {
   kubeVersion?: string;
   strict: boolean;
   report?: string;
-  values: string[];
-  set: string[];
-  setString: string[];
-  setJson: string[];
-  setFile: string[];
-  enabledOnly: boolean;
-  allValues: boolean;
+}
+
+export interface RelocateInput extends RelocateOptions {
+  /** Chart directories or .tgz files, as given (resolved against `cwd`). */
+  charts: string[];
+  cwd: string;
   /** The first global --ca-file (the mirror's CA, put in the Secret and the containerd files). */
   caFile?: string;
   /** Global --plain-http hosts. */
