@@ -68,6 +68,43 @@ export function sampleBundle(ref = 'example.com/team/app:1.0', layerBytes = 3000
   };
 }
 
+export interface MergedImage {
+  ref: string;
+  /** The manifest digest. */
+  digest: string;
+  /** The image's own blobs (config and layer), without the manifest. */
+  blobs: Array<{ digest: string; size: number }>;
+}
+
+/** Several sample images in one layout, each index entry named by its `ref` (shared blobs stored once). */
+export function mergedBundle(images: Array<{ ref: string; layerBytes: number }>): { entries: BundleEntry[]; images: MergedImage[] } {
+  const blobs = new Map<string, BundleEntry>();
+  const manifests: unknown[] = [];
+  const out: MergedImage[] = [];
+  for (const { ref, layerBytes } of images) {
+    const b = sampleBundle(ref, layerBytes);
+    const own: MergedImage['blobs'] = [];
+    for (const e of b.entries) {
+      if (!/^blobs\/sha256\/[a-f0-9]{64}$/.test(e.name)) continue;
+      blobs.set(e.name, e);
+      const digest = `sha256:${e.name.slice('blobs/sha256/'.length)}`;
+      if (digest !== b.manifestDigest) own.push({ digest, size: (e.body as Buffer).length });
+    }
+    manifests.push({ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: b.manifestDigest, size: b.manifest.length, annotations: { 'org.opencontainers.image.ref.name': ref, 'io.containerd.image.name': ref } });
+    out.push({ ref, digest: b.manifestDigest, blobs: own });
+  }
+  return {
+    images: out,
+    entries: [
+      { name: 'oci-layout', body: '{"imageLayoutVersion":"1.0.0"}' },
+      { name: 'index.json', body: JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests }) },
+      { name: 'blobs/', type: 'directory' },
+      { name: 'blobs/sha256/', type: 'directory' },
+      ...blobs.values(),
+    ],
+  };
+}
+
 /** Tar bytes of `entries` (ustar/pax via tar-stream; names are written as given). */
 export function tarBytes(entries: BundleEntry[]): Promise<Buffer> {
   const pack = tarStream.pack();

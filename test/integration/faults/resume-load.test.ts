@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useFaultProxy } from '../../harness/use-fault-proxy.js';
 import { useRegistry } from '../../harness/use-registry.js';
 import { skopeoInspectDigest } from '../../harness/skopeo.js';
-import { sampleBundle, writeBundle, type BundleEntry } from '../../helpers/bundle.js';
+import { mergedBundle, writeBundle } from '../../helpers/bundle.js';
 import { airlift, spawnAirlift, workspace, type Workspace } from '../../harness/workspace.js';
 
 let ws: Workspace;
@@ -30,33 +30,8 @@ const MiB = 1024 * 1024;
 const IMAGES = 8;
 
 /** Eight images, each with its own layer of 1.5 to 5 MiB (over the size probed by a mount). */
-function bundleOf(): { entries: BundleEntry[]; images: Array<{ ref: string; digest: string; blobs: Array<{ digest: string; size: number }> }> } {
-  const blobs = new Map<string, BundleEntry>();
-  const manifests: unknown[] = [];
-  const images = [];
-  for (let i = 0; i < IMAGES; i++) {
-    const ref = `example.com/resume/app${i}:1.0`;
-    const b = sampleBundle(ref, Math.round(1.5 * MiB + i * 0.5 * MiB));
-    const own: Array<{ digest: string; size: number }> = [];
-    for (const e of b.entries) {
-      if (!/^blobs\/sha256\/[a-f0-9]{64}$/.test(e.name)) continue;
-      blobs.set(e.name, e);
-      const digest = `sha256:${e.name.slice('blobs/sha256/'.length)}`;
-      if (digest !== b.manifestDigest) own.push({ digest, size: (e.body as Buffer).length });
-    }
-    manifests.push({ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: b.manifestDigest, size: b.manifest.length, annotations: { 'org.opencontainers.image.ref.name': ref, 'io.containerd.image.name': ref } });
-    images.push({ ref, digest: b.manifestDigest, blobs: own });
-  }
-  return {
-    images,
-    entries: [
-      { name: 'oci-layout', body: '{"imageLayoutVersion":"1.0.0"}' },
-      { name: 'index.json', body: JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests }) },
-      { name: 'blobs/', type: 'directory' },
-      { name: 'blobs/sha256/', type: 'directory' },
-      ...blobs.values(),
-    ],
-  };
+function bundleOf(): ReturnType<typeof mergedBundle> {
+  return mergedBundle(Array.from({ length: IMAGES }, (_, i) => ({ ref: `example.com/resume/app${i}:1.0`, layerBytes: Math.round(1.5 * MiB + i * 0.5 * MiB) })));
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageChartDir } from '../../../src/bundle/charts.js';
 import { useRegistry } from '../../harness/use-registry.js';
 import { skopeoInspectDigest } from '../../harness/skopeo.js';
-import { sampleBundle, writeBundle, type BundleEntry } from '../../helpers/bundle.js';
+import { mergedBundle, writeBundle, type BundleEntry } from '../../helpers/bundle.js';
 import { runCli } from '../../helpers/io.js';
 import { scratch, type Scratch } from '../../unit/bad-input/fixtures.js';
 import { catalog } from '../../harness/workspace.js';
@@ -25,29 +25,10 @@ afterAll(async () => {
   await s?.remove();
 });
 
-const MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
-
 /** The images of several sample bundles in one layout, each index entry named as given. */
 function merged(images: Array<{ ref: string; layerBytes: number }>): { entries: BundleEntry[]; digests: string[] } {
-  const blobs = new Map<string, BundleEntry>();
-  const manifests: unknown[] = [];
-  const digests: string[] = [];
-  for (const img of images) {
-    const b = sampleBundle(img.ref, img.layerBytes);
-    for (const e of b.entries) if (e.name.startsWith('blobs/sha256/') && e.name.length > 'blobs/sha256/'.length) blobs.set(e.name, e);
-    manifests.push({ mediaType: MANIFEST, digest: b.manifestDigest, size: b.manifest.length, annotations: { 'org.opencontainers.image.ref.name': img.ref, 'io.containerd.image.name': img.ref } });
-    digests.push(b.manifestDigest);
-  }
-  return {
-    digests,
-    entries: [
-      { name: 'oci-layout', body: '{"imageLayoutVersion":"1.0.0"}' },
-      { name: 'index.json', body: JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests }) },
-      { name: 'blobs/', type: 'directory' },
-      { name: 'blobs/sha256/', type: 'directory' },
-      ...blobs.values(),
-    ],
-  };
+  const m = mergedBundle(images);
+  return { entries: m.entries, digests: m.images.map((i) => i.digest) };
 }
 
 async function load(bundle: string, to: string): Promise<{ code: number; stderr: string }> {
