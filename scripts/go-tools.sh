@@ -9,6 +9,11 @@ set -euo pipefail
 # tool  module/cmd path  version
 TOOLS=(
   "helm helm.sh/helm/v3/cmd/helm v3.22.0"
+  "crane github.com/google/go-containerregistry/cmd/crane v0.22.1"
+  "regctl github.com/regclient/regclient/cmd/regctl v0.11.7"
+  "regsync github.com/regclient/regclient/cmd/regsync v0.11.7"
+  "oras oras.land/oras/cmd/oras v1.3.6"
+  "cosign github.com/sigstore/cosign/v2/cmd/cosign v2.6.5"
 )
 
 dir="${AIRLIFT_TOOLS_DIR:-$HOME/.cache/airlift/tools}"
