@@ -96,9 +96,16 @@ export class BlobContentError extends DigestMismatchError {
 export class NetworkError extends AirliftError {
   /** The host that could not be reached, when known: failures of many images at one host are reported once. */
   readonly host: string | undefined;
-  constructor(message: string, opts?: ErrorOptions & { host?: string }) {
+  /**
+   * Worth trying again (see RegistryError.temporary): set where a socket failure is classified
+   * (src/registry/errors.ts: a transient code, not TLS or an unknown host); true unless said
+   * otherwise; false once a retry loop has spent its attempts on it.
+   */
+  readonly temporary: boolean;
+  constructor(message: string, opts?: ErrorOptions & { host?: string; temporary?: boolean }) {
     super('E_NETWORK', message, opts);
     this.host = opts?.host;
+    this.temporary = opts?.temporary ?? true;
   }
 }
 export interface OciErrorDetail {
@@ -110,8 +117,8 @@ export class RegistryError extends AirliftError {
   /**
    * Worth trying the whole operation again: set once, where the response is classified
    * (src/registry/errors.ts): a status that may pass (429, 5xx) the request layer could not
-   * retry itself (a streamed body), or a write refused for a moment. False once the request
-   * layer has spent its retry policy on it.
+   * retry itself (a streamed body), or a write refused for a moment. False once a retry loop
+   * has spent its attempts on it (src/registry/retry.ts, Retries.settle).
    */
   readonly temporary: boolean;
   readonly status: number;

@@ -11,9 +11,10 @@ import type { TransformCallback } from 'node:stream';
 import type { LimitFunction } from 'p-limit';
 import { VerifyingStream } from '../digest/index.js';
 import type { ImageDestination, ImageSource } from '../endpoint/types.js';
-import { AirliftError, BlobContentError, DigestMismatchError, RegistryError, toAirliftError, withPrefix } from '../errors.js';
+import { AirliftError, BlobContentError, DigestMismatchError, toAirliftError, withPrefix } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Descriptor } from '../oci/types.js';
+import { Retries, fixedPauses, isTemporary } from '../registry/retry.js';
 import { TransferStalledError, type StallWatch } from './stall.js';
 
 export interface BlobRequest {
@@ -37,7 +38,6 @@ export type BlobOutcome = 'uploaded' | 'mounted' | 'existing';
 
 /** Configs larger than this are not captured. */
 export const MAX_CAPTURE = 1024 * 1024;
-const ATTEMPTS = 3;
 
 /** What one destination is known to hold, and the work in flight towards it. */
 class DestState {
@@ -82,14 +82,21 @@ class MeteredStream extends VerifyingStream {
   }
 }
 
-function retryable(e: AirliftError): boolean {
-  if (e instanceof BlobContentError) return false; // the source answers the same way every time
-  if (e.code === 'E_NETWORK' || e.code === 'E_DIGEST_MISMATCH') return true;
-  // Classified once where the response was read (src/registry/errors.ts): a 429 or 5xx the request
-  // layer could not retry (a streamed body) or a write refused for a moment; not a status on which
-  // the request layer already spent its retry policy.
-  return e instanceof RegistryError && e.temporary;
+/**
+ * Worth another transfer: what the one predicate calls temporary (src/registry/retry.ts: a
+ * dropped connection, a 429 or 5xx the request layer could not retry itself because the body was
+ * streamed, a write refused for a moment; not what a loop below already retried), or a digest
+ * mismatch read from a source that may serve other bytes next time (a registry). A source that
+ * answers with other content than its descriptor (BlobContentError) answers the same way again.
+ */
+function retryable(e: AirliftError, source: ImageSource): boolean {
+  if (e instanceof BlobContentError) return false;
+  if (e.code === 'E_DIGEST_MISMATCH') return source.rereadable;
+  return isTemporary(e);
 }
+
+/** The copy engine's attempts at one blob transfer (GET → verify → PUT): 3, 200 and 400 ms apart. */
+const TRANSFER = fixedPauses([200, 400]);
 
 export interface SchedulerOptions {
   limit: LimitFunction;
@@ -167,22 +174,20 @@ export class BlobScheduler {
 
   /** GET → verify → PUT, retried a few times for transient faults. */
   private async transfer(req: BlobRequest): Promise<void> {
+    const tries = new Retries(TRANSFER, this.opts.signal);
     let last: AirliftError | undefined;
-    for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+    for (;;) {
       this.opts.signal?.throwIfAborted();
       try {
         await this.transferOnce(req);
         return;
       } catch (err) {
         last = toAirliftError(err);
-        // A source that is not rereadable (a file) serves the same damaged bytes next time: no retry
-        // of a mismatch read from it. Network and 5xx failures (the destination's, during load) are retried.
-        const damagedFile = !req.source.rereadable && last.code === 'E_DIGEST_MISMATCH';
         // A transfer under the minimum rate for a whole window is not tried again (see stall.ts).
-        const stalled = last instanceof TransferStalledError;
-        if (this.opts.signal?.aborted || damagedFile || stalled || !retryable(last) || attempt === ATTEMPTS) break;
-        this.opts.logger.log('warn', `retrying blob ${req.desc.digest} of ${req.image} (attempt ${attempt + 1} of ${ATTEMPTS}): ${last.message}`);
-        await new Promise((r) => setTimeout(r, 200 * attempt));
+        const d = last instanceof TransferStalledError ? undefined : tries.pause(last, undefined, retryable(last, req.source));
+        if (d === undefined) break;
+        this.opts.logger.log('warn', `retrying blob ${req.desc.digest} of ${req.image} (attempt ${tries.attempt} of ${TRANSFER.attempts}): ${last.message}`);
+        await tries.wait(d);
       }
     }
     if (last instanceof DigestMismatchError && !last.hint) {

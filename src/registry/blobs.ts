@@ -9,7 +9,7 @@ import { VerifyingStream } from '../digest/index.js';
 import { AirliftError, BlobContentError, NetworkError } from '../errors.js';
 import type { Descriptor } from '../oci/types.js';
 import { repoScope } from './challenge.js';
-import { isRetryableError } from './retry.js';
+import { Retries, fixedPauses, isTemporary } from './retry.js';
 import type { Requester } from './request.js';
 import { header } from './transport.js';
 
@@ -117,15 +117,24 @@ export async function getBlob(r: Requester, host: string, repo: string, desc: Pi
   });
   const pump = async (): Promise<void> => {
     let offset = 0;
-    let resumes = 0;
+    // Resumed at once (a dropped connection, not an outage): maxResumes pauses of 0 ms.
+    const resumes = new Retries(fixedPauses(new Array<number>(maxResumes).fill(0)), controller.signal);
     let current: Awaited<ReturnType<typeof open>> | undefined = first;
     /** Where the current attempt started, and how many resumed attempts in a row added nothing. */
     let startedAt = -1;
     let barren = 0;
     for (;;) {
+      let res: Awaited<ReturnType<typeof open>>['res'];
       try {
-        const res = (current ?? (await open(offset))).res;
-        current = undefined;
+        res = (current ?? (await open(offset))).res;
+      } catch (err) {
+        // The request layer has already retried the request as its policy says: final.
+        done = true;
+        if (!out.destroyed && !controller.signal.aborted) out.destroy(err as Error);
+        return;
+      }
+      current = undefined;
+      try {
         if (res.statusCode === 416) {
           await res.body.dump();
           throw new BlobContentError(`${what}: size mismatch`, `${desc.size ?? 'more than'} bytes (its descriptor)`, `${offset} bytes (${host} has nothing past them: HTTP 416)`, {
@@ -138,7 +147,7 @@ export async function getBlob(r: Requester, host: string, repo: string, desc: Pi
         if (offset > 0) {
           if (res.statusCode === 206) {
             const start = rangeStart(header(res, 'content-range'));
-            if (start === undefined || start > offset) throw new NetworkError(`${what}: the server resumed at an unexpected range (${header(res, 'content-range') ?? 'none'})`);
+            if (start === undefined || start > offset) throw new NetworkError(`${what}: the server resumed at an unexpected range (${header(res, 'content-range') ?? 'none'})`, { temporary: false });
             skip = offset - start;
           } else skip = offset; // Range ignored: skip what we already have
         }
@@ -172,8 +181,9 @@ export async function getBlob(r: Requester, host: string, repo: string, desc: Pi
         return;
       } catch (err) {
         if (out.destroyed || controller.signal.aborted) return;
-        barren = startedAt === offset && resumes > 0 ? barren + 1 : 0;
-        if (isRetryableError(err) && barren >= 2) {
+        const resumed = resumes.attempt > 1;
+        barren = startedAt === offset && resumed ? barren + 1 : 0;
+        if (isTemporary(err) && barren >= 2) {
           // Two resumed attempts in a row ended where they started: a body cut at the same point
           // every time is a short blob, not a network fault (15 attempts changed nothing).
           done = true;
@@ -184,13 +194,12 @@ export async function getBlob(r: Requester, host: string, repo: string, desc: Pi
           );
           return;
         }
-        if (!isRetryableError(err) || resumes >= maxResumes) {
+        if (!(await resumes.again(err).catch(() => false))) {
           done = true;
-          out.destroy(err instanceof AirliftError ? err : new NetworkError(`${what}: download failed after ${offset} bytes: ${(err as Error).message}`, { cause: err }));
+          const e = err instanceof AirliftError ? err : new NetworkError(`${what}: download failed after ${offset} bytes: ${(err as Error).message}`, { cause: err, temporary: isTemporary(err) });
+          out.destroy(resumes.settle(e));
           return;
         }
-        resumes++;
-        current = undefined;
       }
     }
   };

@@ -3,7 +3,7 @@
  * Error bodies are read up to 64 KiB, parsed as OCI error JSON when they are,
  * and never quoted with secrets (messages pass through redact()).
  */
-import { isRetryableStatus } from './retry.js';
+import { isRetryableError, isRetryableStatus } from './retry.js';
 import type { Readable } from 'node:stream';
 import {
   AirliftError,
@@ -66,8 +66,6 @@ export interface ResponseContext {
   url: string;
   /** What was asked for, for messages: "manifest library/nginx:1.25". */
   what?: string;
-  /** The request layer has spent its retry policy on this status: the error is not temporary any more. */
-  retriesSpent?: boolean;
 }
 
 /** The error for a final (non-retried) unsuccessful response; consumes (part of) the body. */
@@ -85,11 +83,6 @@ const WRITES = new Set(['PUT', 'PATCH', 'POST']);
  * naming a blob it briefly cannot see, a committed upload it briefly cannot hash.
  */
 const TRANSIENT_REJECTIONS = new Set(['MANIFEST_BLOB_UNKNOWN', 'BLOB_UNKNOWN', 'DIGEST_INVALID', 'SIZE_INVALID']);
-
-/** Whether a registry's refusal of a write is worth repeating (see TRANSIENT_REJECTIONS). */
-export function isTransientRejection(err: unknown): boolean {
-  return err instanceof RegistryError && err.status === 400 && WRITES.has(err.method) && err.ociErrors.some((e) => TRANSIENT_REJECTIONS.has(e.code));
-}
 
 export function errorFromStatus(status: number, ociErrors: OciErrorDetail[], ctx: ResponseContext): AirliftError {
   const codes = new Set(ociErrors.map((e) => e.code));
@@ -115,7 +108,7 @@ export function errorFromStatus(status: number, ociErrors: OciErrorDetail[], ctx
       // refusing it has lost track of its own upload, as distribution does for a moment while
       // another writer pushes the same content. Retried by the callers; a registry error if it stays.
       return new RegistryError(
-        { status, method: ctx.method, url: ctx.url, ociErrors, temporary: status === 400 && !ctx.retriesSpent, message: `${ctx.host} rejected ${what}${suffix}, content airlift had verified against its digest and size` },
+        { status, method: ctx.method, url: ctx.url, ociErrors, temporary: status === 400 || isRetryableStatus(status), message: `${ctx.host} rejected ${what}${suffix}, content airlift had verified against its digest and size` },
         { hint: 'another writer pushing the same content into this registry at the same moment causes this; if nothing else writes there, check the registry (or a proxy in front of it)' },
       );
     }
@@ -125,7 +118,8 @@ export function errorFromStatus(status: number, ociErrors: OciErrorDetail[], ctx
     return new UnsupportedError(`${ctx.host} rejected ${what}${suffix}`);
   }
   if (status === 413) return new TooLargeError(`${ctx.host} refused ${what} as too large${suffix}`);
-  const temporary = !ctx.retriesSpent && (isRetryableStatus(status) || (status === 400 && WRITES.has(ctx.method) && ociErrors.some((e) => TRANSIENT_REJECTIONS.has(e.code))));
+  // The one place a status is judged worth another try (src/registry/retry.ts asks this flag).
+  const temporary = isRetryableStatus(status) || (status === 400 && WRITES.has(ctx.method) && ociErrors.some((e) => TRANSIENT_REJECTIONS.has(e.code)));
   return new RegistryError({ status, method: ctx.method, url: ctx.url, ociErrors, temporary });
 }
 
@@ -146,7 +140,7 @@ export function isTlsError(err: unknown): boolean {
   return c !== undefined && TLS_CODES.test(c);
 }
 
-/** Wraps a transport failure (connect, TLS, reset) as NetworkError with advice. */
+/** Wraps a transport failure (connect, TLS, reset) as NetworkError with advice; temporary when its code is transient. */
 export function networkError(err: unknown, ctx: { host: string; method: string; url: string }): AirliftError {
   if (err instanceof AirliftError) return err;
   const code = errCode(err);
@@ -155,12 +149,14 @@ export function networkError(err: unknown, ctx: { host: string; method: string; 
   if (isTlsError(err)) {
     return new NetworkError(`TLS connection to ${ctx.host} failed (${code}: ${msg}) during ${where}`, {
       cause: err,
+      temporary: false,
       host: ctx.host,
       hint: `trust the registry's CA with --ca-file FILE, or (unsafe) --insecure-skip-tls-verify; use --plain-http ${ctx.host} if it speaks plain HTTP`,
     });
   }
   return new NetworkError(`cannot reach ${ctx.host}: ${code ? `${code}: ` : ''}${msg} (${where})`, {
     cause: err,
+    temporary: isRetryableError(err),
     host: ctx.host,
     hint: 'check that the registry is running and reachable from here',
   });

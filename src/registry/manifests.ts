@@ -6,8 +6,6 @@ import { manifestShape } from '../oci/media-type.js';
 import { repoScope } from './challenge.js';
 import type { Requester } from './request.js';
 import { header } from './transport.js';
-import { isTransientRejection } from './errors.js';
-import { sleep } from './retry.js';
 import type { Readable } from 'node:stream';
 
 /** The OCI 1.0 artifact manifest (withdrawn from the spec, still served by some registries). */
@@ -171,50 +169,23 @@ export async function putManifest(
   const actual = digestOf(parseDigest(m.digest).algorithm, m.bytes);
   if (actual !== m.digest) throw new DigestMismatchError(what, m.digest, actual);
   if (isDigestRef(ref) && ref !== m.digest) throw new DigestMismatchError(what, ref, m.digest);
-  const put = () =>
-    r.request({
-      method: 'PUT',
-      host,
-      path: `/v2/${repo}/manifests/${ref}`,
-      scopes: [repoScope(repo, 'pull', 'push')],
-      headers: { 'content-type': m.mediaType },
-      body: Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength),
-      accept: [200, 201, 202],
-      what,
-      signal: o.signal,
-    });
-  const { res } = await retryTransientRejection(put, o.signal);
+  // A write refused for a moment (MANIFEST_BLOB_UNKNOWN while another writer pushes the same
+  // blobs) is retried by the request layer with its own pauses (src/registry/retry.ts).
+  const { res } = await r.request({
+    method: 'PUT',
+    host,
+    path: `/v2/${repo}/manifests/${ref}`,
+    scopes: [repoScope(repo, 'pull', 'push')],
+    headers: { 'content-type': m.mediaType },
+    body: Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength),
+    accept: [200, 201, 202],
+    what,
+    signal: o.signal,
+  });
   await res.body.dump();
   const reported = header(res, 'docker-content-digest');
   if (reported && reported !== m.digest) {
     throw new RegistryError({ status: res.statusCode, method: 'PUT', url: `/v2/${repo}/manifests/${ref}`, message: `${host} stored ${what} as ${reported}, not ${m.digest}` });
   }
   return m.digest;
-}
-
-/** Pauses before the attempts after the first when a registry refuses a write for a moment. */
-export const TRANSIENT_REJECTION_DELAYS_MS = [250, 500, 1000, 2000];
-
-/**
- * Runs a write again when the registry refuses it the way distribution does while another writer
- * pushes the same content (MANIFEST_BLOB_UNKNOWN, DIGEST_INVALID: see isTransientRejection); a
- * refusal that stays is reported as the registry error it is, with the number of attempts.
- */
-export async function retryTransientRejection<T>(op: () => Promise<T>, signal?: AbortSignal, delays: readonly number[] = TRANSIENT_REJECTION_DELAYS_MS): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await op();
-    } catch (err) {
-      if (!isTransientRejection(err) || signal?.aborted) throw err;
-      const d = delays[attempt];
-      if (d === undefined) {
-        const e = err as RegistryError;
-        throw new RegistryError(
-          { status: e.status, method: e.method, url: e.url, ociErrors: e.ociErrors, message: `${e.message}; still refused after ${attempt + 1} attempts over ${delays.reduce((a, b) => a + b, 0) / 1000} s` },
-          e.hint ? { hint: e.hint } : {},
-        );
-      }
-      await sleep(d, signal);
-    }
-  }
 }

@@ -2,7 +2,8 @@
  * The request loop every registry call goes through: auth header, the
  * per-registry concurrency limit, one retry with a fresh token on 401,
  * redirects (Authorization only ever goes to the registry's own origin),
- * and bounded retries on network errors, 5xx and 429.
+ * and bounded retries of what is temporary (src/registry/retry.ts) when the
+ * body can be sent again.
  */
 import type { Readable } from 'node:stream';
 import pLimit, { type LimitFunction } from 'p-limit';
@@ -11,7 +12,7 @@ import type { Logger } from '../log.js';
 import type { Authenticator } from './auth.js';
 import { normalizeScopes, parseChallenges, parseScopes, type Scope } from './challenge.js';
 import { errorFromResponse } from './errors.js';
-import { backoffDelay, isRetryableError, isRetryableStatus, parseRetryAfter, sleep, type RetryPolicy } from './retry.js';
+import { Retries, retryAfterOf, type RetryPolicy } from './retry.js';
 import { header, type RegistryEndpointInfo, type Response, type Transport } from './transport.js';
 
 export interface RequestSpec {
@@ -63,9 +64,8 @@ export class Requester {
     let url = new URL(spec.path, info.origin).toString();
     let authRetried = false;
     let redirects = 0;
-    let attempt = 0;
+    const tries = new Retries(this.retry, spec.signal);
     for (;;) {
-      attempt++;
       const sameOrigin = new URL(url).origin === info.origin;
       const authorization = sameOrigin ? await this.auth.header(info, scopes, spec.signal) : undefined;
       const headers: Record<string, string> = { ...spec.headers };
@@ -76,10 +76,11 @@ export class Requester {
           this.transport.send(spec.method, url, spec.host, info.origin, { headers, body: spec.body ?? null, signal: spec.signal }),
         );
       } catch (err) {
-        const d = replayable && isRetryableError(err) ? backoffDelay(this.retry, attempt) : undefined;
-        if (d === undefined) throw err;
+        // A body that cannot be sent again leaves the retry to the caller (the error stays temporary).
+        const d = replayable ? tries.pause(err) : undefined;
+        if (d === undefined) throw tries.settle(err);
         this.logger.log('debug', `${spec.method} ${spec.what}: ${(err as Error).message}; retrying in ${d} ms`);
-        await sleep(d, spec.signal);
+        await tries.wait(d);
         continue;
       }
       const status = res.statusCode;
@@ -106,28 +107,20 @@ export class Requester {
           throw new RegistryError({ status, method: spec.method, url, message: `${spec.what}: ${location ? 'too many redirects' : 'redirect without Location'} from ${spec.host}` });
         }
         url = new URL(location, url).toString();
-        attempt = 0;
+        tries.restart();
         continue;
       }
       if (spec.accept.includes(status)) return { res, url };
       if ((status === 401 || status === 403) && !sameOrigin) throw await refusedElsewhere(res, spec, url);
-      // A body that cannot be sent again leaves the retry to the caller (the error stays temporary).
-      let retriesSpent = false;
-      if (isRetryableStatus(status) && replayable) {
-        const d = backoffDelay(this.retry, attempt, parseRetryAfter(header(res, 'retry-after')));
-        if (d !== undefined) {
-          await res.body.dump();
-          this.logger.log('debug', `${spec.method} ${spec.what}: HTTP ${status}; retrying in ${d} ms`);
-          await sleep(d, spec.signal);
-          continue;
-        }
-        retriesSpent = true;
-      }
       if (status === 401 && sameOrigin) {
         await res.body.dump();
         throw await this.auth.refused(spec.host, scopes[0]?.name, spec.what);
       }
-      throw await errorFromResponse(status, res.body, { host: spec.host, method: spec.method, url, what: spec.what, ...(retriesSpent ? { retriesSpent } : {}) });
+      const err = await errorFromResponse(status, res.body, { host: spec.host, method: spec.method, url, what: spec.what });
+      const d = replayable ? tries.pause(err, retryAfterOf(res)) : undefined;
+      if (d === undefined) throw tries.settle(err);
+      this.logger.log('debug', `${spec.method} ${spec.what}: HTTP ${status}; retrying in ${d} ms`);
+      await tries.wait(d);
     }
   }
 

@@ -8,10 +8,10 @@ import type { Readable } from 'node:stream';
 import type { Agent, Pool, Dispatcher } from 'undici';
 import type { Logger } from '../log.js';
 import { parseChallenges, type Challenge } from './challenge.js';
-import { errorFromResponse, isTlsError, networkError } from './errors.js';
+import { errorFromResponse, errorFromStatus, isTlsError, networkError } from './errors.js';
 import { apiHost, schemePlan, splitHostPort } from './hosts.js';
 import { isIP } from 'node:net';
-import { backoffDelay, isRetryableError, isRetryableStatus, parseRetryAfter, sleep, type RetryPolicy } from './retry.js';
+import { Retries, retryAfterOf, type RetryPolicy } from './retry.js';
 import { tlsFor, type TlsOptions } from './tls.js';
 import { undici } from './undici.js';
 import { AirliftError, NetworkError, RegistryError, redact, toAirliftError } from '../errors.js';
@@ -111,23 +111,20 @@ export class Transport {
 
   /** A request to a non-registry origin (token realm) with retries for transient failures. */
   async fetchExternal(method: string, url: string, o: SendOptions = {}): Promise<Response> {
-    for (let attempt = 1; ; attempt++) {
+    const tries = new Retries(this.opts.retry, o.signal);
+    for (;;) {
+      let res: Response;
       try {
-        const res = await this.send(method, url, new URL(url).host, undefined, o);
-        if (isRetryableStatus(res.statusCode)) {
-          const d = backoffDelay(this.opts.retry, attempt, parseRetryAfter(header(res, 'retry-after')));
-          if (d !== undefined) {
-            await res.body.dump();
-            await sleep(d, o.signal);
-            continue;
-          }
-        }
-        return res;
+        res = await this.send(method, url, new URL(url).host, undefined, o);
       } catch (err) {
-        const d = isRetryableError(err) ? backoffDelay(this.opts.retry, attempt) : undefined;
-        if (d === undefined) throw err;
-        await sleep(d, o.signal);
+        if (await tries.again(err)) continue;
+        throw tries.settle(err);
       }
+      // The status judged as any registry answer is (its body is the caller's when it is not retried).
+      const d = tries.pause(errorFromStatus(res.statusCode, [], { host: new URL(url).host, method, url }), retryAfterOf(res));
+      if (d === undefined) return res;
+      await res.body.dump();
+      await tries.wait(d);
     }
   }
 
@@ -148,16 +145,15 @@ export class Transport {
       // The URL parser's form ("reg:443" → "https://reg", "Reg" → "reg", "127.1" → "127.0.0.1"):
       // requests compare their URL's origin with this one to pick the pool and send credentials.
       const origin = new URL(`${scheme}://${apiHost(host)}`).origin;
-      for (let attempt = 1; ; attempt++) {
+      const tries = new Retries(this.opts.retry, signal);
+      for (;;) {
         let res: Response;
         try {
           res = await this.send('GET', `${origin}/v2/`, host, origin, { signal });
         } catch (err) {
           // A TLS handshake against a plain HTTP server is not worth retrying.
-          const d = isRetryableError(err) && !(scheme === 'https' && plan.fallbackToHttp) ? backoffDelay(this.opts.retry, attempt) : undefined;
-          if (d === undefined) throw err;
-          await sleep(d, signal);
-          continue;
+          if (!(scheme === 'https' && plan.fallbackToHttp) && (await tries.again(err))) continue;
+          throw tries.settle(err);
         }
         if (res.statusCode === 200) {
           await res.body.dump();
@@ -169,13 +165,11 @@ export class Transport {
           const ch = challenges.find((c) => c.scheme === 'bearer') ?? challenges.find((c) => c.scheme === 'basic') ?? challenges[0];
           return { host, origin, challenge: ch ?? { scheme: 'basic', params: {} } };
         }
-        if (isRetryableStatus(res.statusCode)) {
-          const d = backoffDelay(this.opts.retry, attempt, parseRetryAfter(header(res, 'retry-after')));
-          if (d !== undefined) {
-            await res.body.dump();
-            await sleep(d, signal);
-            continue;
-          }
+        const d = tries.pause(errorFromStatus(res.statusCode, [], { host, method: 'GET', url: `${origin}/v2/` }), retryAfterOf(res));
+        if (d !== undefined) {
+          await res.body.dump();
+          await tries.wait(d);
+          continue;
         }
         const err = await errorFromResponse(res.statusCode, res.body, { host, method: 'GET', url: `${origin}/v2/`, what: 'the registry API root /v2/' });
         if (err instanceof RegistryError || res.statusCode === 404) {
