@@ -153,7 +153,8 @@ export class BlobScheduler {
       return 'existing';
     }
     if (dest.supportsMount) {
-      const sameStore = (req.source as unknown) === (dest as unknown) && req.srcRepo !== req.destRepo;
+      // The source reads from this very store (a declared capability, not object identity): mount from its repository.
+      const sameStore = dest.storeId !== undefined && req.source.storeId === dest.storeId && req.srcRepo !== req.destRepo;
       if (!sameStore && first) await first; // the blob is on its way into another repository: mount it from there
       const from = st.holderOtherThan(desc.digest, repo) ?? (sameStore ? req.srcRepo : undefined);
       if (from !== undefined) {

@@ -61,6 +61,9 @@ export class CachingSource implements ImageSource {
   get rereadable(): boolean {
     return this.inner.rereadable;
   }
+  get storeId(): string | undefined {
+    return this.inner.storeId;
+  }
   get description(): string {
     return this.inner.description;
   }

@@ -36,6 +36,7 @@ export function createRegistryEndpoint(host: string, client: RegistryClient, opt
     description: host,
     rereadable: true,
     supportsMount: true,
+    storeId: `registry ${host}`,
     // No repositoryExists: a tag listing that finds no repository does not mean it holds no blob
     // (a load or sync killed before its first manifest leaves blobs in repositories without a tag),
     // so every blob that may already be there is asked for before it is pushed.

@@ -23,6 +23,8 @@ export interface ImageSource {
    * which hands back the same damaged bytes (the copy engine says so instead of retrying).
    */
   readonly rereadable: boolean;
+  /** Which store this reads from, when a destination may share it (see ImageDestination.storeId). */
+  readonly storeId?: string;
   /** A manifest by tag or digest; when asked by digest the bytes are verified. */
   getManifest(repo: string, reference: string, signal?: AbortSignal): Promise<RawManifest>;
   /** The digest a tag or digest resolves to, without the body where the store can (HEAD). */
@@ -45,6 +47,12 @@ export interface ImageDestination {
   readonly description: string;
   /** True when the store can link a blob from another repository cheaply (registry mount). */
   readonly supportsMount: boolean;
+  /**
+   * The store's identity: a source with the same `storeId` reads from this very store, so a blob
+   * in its repository can be mounted into another instead of copied (a registry: its host, which
+   * the source and destination endpoints of one host share). Absent: no other endpoint shares it.
+   */
+  readonly storeId?: string;
   /** Digest of the manifest at a tag or digest, or undefined when absent. One request on a registry. */
   resolveManifest(repo: string, reference: string, signal?: AbortSignal): Promise<BasicDescriptor | undefined>;
   hasBlob(repo: string, desc: Descriptor, signal?: AbortSignal): Promise<boolean>;

@@ -9,6 +9,8 @@ import type { ImageDestination, ImageSource } from '../../../src/endpoint/types.
 import { NotFoundError } from '../../../src/errors.js';
 import { MediaType, type Descriptor, type Platform, type RawManifest } from '../../../src/oci/types.js';
 
+let stores = 0;
+
 export class MemoryStore implements ImageSource, ImageDestination {
   readonly kind = 'registry' as const;
   /** Stands in for a registry: a second read may give other bytes. */
@@ -19,6 +21,8 @@ export class MemoryStore implements ImageSource, ImageDestination {
   tags = new Map<string, string>(); // "repo:tag" → digest
   calls: string[] = [];
   corrupt = new Set<string>(); // digests served with a flipped byte
+  /** One store per object: another MemoryStore is another store even with the same description. */
+  readonly storeId = `memory ${++stores}`;
   constructor(
     readonly description: string,
     readonly supportsMount = true,
