@@ -27,6 +27,7 @@
  * that merely start with "image".
  */
 import { isMap } from './yaml.js';
+import { dottedPath } from './values-path.js';
 import type { Values } from './values.js';
 import { defaultTag, hostOf, joinReference, makeFinding, normaliseDigest, splitTagDigest, type FindingBase } from './assemble.js';
 import type { ImageField, ImageFinding, ImageLayout, ValuesPath } from './types.js';
@@ -139,7 +140,7 @@ export function scanValues(values: Values, ctx: ScanContext): ImageFinding[] {
   const fillTag = (p: ValuesPath, host: string | undefined, tagLabel: string | undefined, what: string) => {
     const dep = missingDep(p);
     if (dep) {
-      return { error: `${what} has no tag, and its default comes from subchart ${dep.key}, which is not vendored under charts/; set ${formatKey([...full(p)])}.tag` };
+      return { error: `${what} has no tag, and its default comes from subchart ${dep.key}, which is not vendored under charts/; set ${dottedPath([...full(p)])}.tag` };
     }
     if (!ctx.appVersion) {
       return { error: `${what} has no tag, and chart ${ctx.chart} has no appVersion to default it from; set it in your values` };
@@ -298,8 +299,4 @@ export function scanValues(values: Values, ctx: ScanContext): ImageFinding[] {
 
   walk(values, [], undefined);
   return out;
-}
-
-function formatKey(p: ValuesPath): string {
-  return p.map((x) => (typeof x === 'number' ? `[${x}]` : x)).join('.').replace(/\.\[/g, '[');
 }

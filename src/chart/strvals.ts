@@ -9,6 +9,7 @@
  */
 import { UsageError } from '../errors.js';
 import { isMap } from './yaml.js';
+import { childAt, putChild } from './values-path.js';
 import type { Values } from './values.js';
 
 const MAX_INDEX = 65536;
@@ -64,13 +65,9 @@ class Cursor {
 
 type Container = Values | unknown[];
 
-function setIn(target: Container, key: string | number, value: unknown): void {
-  if (typeof key === 'number') (target as unknown[])[key] = value;
-  else (target as Values)[key] = value;
-}
-function getIn(target: Container, key: string | number): unknown {
-  return typeof key === 'number' ? (target as unknown[])[key] : (target as Values)[key];
-}
+// Own keys only (src/chart/values-path.ts): `--set __proto__.x=1` sets a key named __proto__.
+const setIn = (target: Container, key: string | number, value: unknown): void => putChild(target, key, value);
+const getIn = childAt;
 
 /** How the text after `=` becomes a value. */
 type ValueReader = (c: Cursor) => unknown;

@@ -5,6 +5,7 @@
  */
 import { isMap } from './yaml.js';
 import type { ValuesPath } from './types.js';
+import { childAt, hasPath, putChild } from './values-path.js';
 
 export type Values = Record<string, unknown>;
 
@@ -12,7 +13,7 @@ function clone(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(clone);
   if (isMap(v)) {
     const out: Values = {};
-    for (const [k, x] of Object.entries(v)) out[k] = clone(x);
+    for (const [k, x] of Object.entries(v)) putChild(out, k, clone(x));
     return out;
   }
   return v;
@@ -28,10 +29,9 @@ export function mergeValues(base: Values, overlay: Values): Values {
   for (const [k, v] of Object.entries(overlay)) {
     if (v === null) {
       delete out[k];
-    } else if (isMap(v) && isMap(out[k])) {
-      out[k] = mergeValues(out[k] as Values, v);
     } else {
-      out[k] = clone(v);
+      const under = childAt(out, k);
+      putChild(out, k, isMap(v) && isMap(under) ? mergeValues(under, v) : clone(v));
     }
   }
   return out;
@@ -47,7 +47,8 @@ export function mergeLayers(defaults: Values, layers: Values[]): Values {
  * `key` (its name or alias), with the parent's `global` merged over its own.
  */
 export function subchartValues(parent: Values, key: string, defaults: Values): Values {
-  const fromParent = isMap(parent[key]) ? (parent[key] as Values) : {};
+  const own = childAt(parent, key);
+  const fromParent = isMap(own) ? own : {};
   const merged = mergeValues(defaults, fromParent);
   const parentGlobal = isMap(parent.global) ? (parent.global as Values) : {};
   const ownGlobal = isMap(merged.global) ? (merged.global as Values) : {};
@@ -55,42 +56,7 @@ export function subchartValues(parent: Values, key: string, defaults: Values): V
   return merged;
 }
 
-/** The value at `path`, or undefined when any step is missing. */
-export function getPath(root: unknown, path: ValuesPath): unknown {
-  let cur: unknown = root;
-  for (const p of path) {
-    if (typeof p === 'number') {
-      if (!Array.isArray(cur)) return undefined;
-      cur = cur[p];
-    } else {
-      if (!isMap(cur) || !Object.prototype.hasOwnProperty.call(cur, p)) return undefined;
-      cur = cur[p];
-    }
-  }
-  return cur;
-}
-
-/** True when `path` exists in `root` (even with a null value). */
-export function hasPath(root: unknown, path: ValuesPath): boolean {
-  if (path.length === 0) return true;
-  const parent = getPath(root, path.slice(0, -1));
-  const last = path[path.length - 1]!;
-  if (typeof last === 'number') return Array.isArray(parent) && last < parent.length;
-  return isMap(parent) && Object.prototype.hasOwnProperty.call(parent, last);
-}
-
-/**
- * A dotted path in Helm's --set syntax: `a.b[0].c`; dots inside keys are
- * escaped (`artifacthub\.io/images`).
- */
-export function formatPath(path: ValuesPath): string {
-  let out = '';
-  for (const p of path) {
-    if (typeof p === 'number') out += `[${p}]`;
-    else out += (out === '' ? '' : '.') + p.replace(/([.[\],=\\])/g, '\\$1');
-  }
-  return out;
-}
+export { formatPath, getPath, hasPath } from './values-path.js';
 
 /** Where a values layer sits in the top-level values, for finding which file set a key. */
 export interface ValuesLayer {

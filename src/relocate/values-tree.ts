@@ -5,7 +5,7 @@
  * chart's list and changes the copy.
  */
 import type { ValuesPath } from '../chart/types.js';
-import { formatPath } from '../chart/values.js';
+import { formatPath, getPath, putChild, setPath } from '../chart/values-path.js';
 import { ConflictError } from '../errors.js';
 import type { ChartValues, ValueWrite } from './types.js';
 
@@ -26,20 +26,6 @@ export function isPrefix(prefix: ValuesPath, path: ValuesPath): boolean {
   return prefix.length <= path.length && prefix.every((s, i) => s === path[i]);
 }
 
-export function getIn(root: unknown, path: ValuesPath): unknown {
-  let cur: unknown = root;
-  for (const seg of path) {
-    if (typeof seg === 'number') {
-      if (!Array.isArray(cur)) return undefined;
-      cur = cur[seg];
-    } else {
-      if (!isMap(cur)) return undefined;
-      cur = cur[seg];
-    }
-  }
-  return cur;
-}
-
 /**
  * The merged value at a top-level values path: looked up in the deepest
  * chart whose values live at a prefix of the path (a subchart sees its own
@@ -51,7 +37,7 @@ export function valueAt(charts: readonly ChartValues[], path: ValuesPath): unkno
     if (isPrefix(c.path, path) && (!best || c.path.length > best.path.length)) best = c;
   }
   if (!best) return undefined;
-  return getIn(best.values, path.slice(best.path.length));
+  return getPath(best.values, path.slice(best.path.length));
 }
 
 function clone<T>(v: T): T {
@@ -74,30 +60,10 @@ export function buildTree(writes: readonly ValueWrite[], charts: readonly ChartV
       continue;
     }
     seen.set(key, w.value);
-    setIn(root, w.path, clone(w.value), charts);
+    // A list is replaced whole by Helm: a write below an index starts from the chart's own list.
+    setPath(root, w.path, clone(w.value), (prefix) => listFromChart(charts, prefix));
   }
   return root;
-}
-
-function setIn(root: Tree, path: ValuesPath, value: unknown, charts: readonly ChartValues[]): void {
-  if (path.length === 0) throw new ConflictError('cannot write the whole values tree');
-  let cur: unknown = root;
-  for (let i = 0; i < path.length - 1; i++) {
-    const seg = path[i]!;
-    const next = path[i + 1]!;
-    const child = getChild(cur, seg);
-    if (child === undefined || child === null) {
-      // A list is replaced whole by Helm: start from the chart's own list.
-      const created = typeof next === 'number' ? listFromChart(charts, path.slice(0, i + 1)) : {};
-      putChild(cur, seg, created, path);
-      cur = created;
-    } else if (typeof next === 'number' ? Array.isArray(child) : isMap(child)) {
-      cur = child;
-    } else {
-      throw new ConflictError(`cannot write ${formatPath(path)}: ${formatPath(path.slice(0, i + 1))} is already set to a value that is not a ${typeof next === 'number' ? 'list' : 'map'}`);
-    }
-  }
-  putChild(cur, path[path.length - 1]!, value, path);
 }
 
 function listFromChart(charts: readonly ChartValues[], path: ValuesPath): unknown[] {
@@ -106,24 +72,6 @@ function listFromChart(charts: readonly ChartValues[], path: ValuesPath): unknow
     throw new ConflictError(`cannot write below ${formatPath(path)}: the chart's values hold no list there`);
   }
   return clone(v);
-}
-
-function getChild(node: unknown, seg: string | number): unknown {
-  if (typeof seg === 'number') return Array.isArray(node) ? node[seg] : undefined;
-  return isMap(node) ? node[seg] : undefined;
-}
-
-function putChild(node: unknown, seg: string | number, value: unknown, path: ValuesPath): void {
-  if (typeof seg === 'number') {
-    if (!Array.isArray(node) || seg < 0 || seg >= node.length) {
-      throw new ConflictError(`cannot write ${formatPath(path)}: index ${seg} is not in the chart's list`);
-    }
-    node[seg] = value;
-  } else if (isMap(node)) {
-    node[seg] = value;
-  } else {
-    throw new ConflictError(`cannot write ${formatPath(path)}: its parent is not a map`);
-  }
 }
 
 /** Deterministic key order: `global` first, then the rest sorted; list contents keep their order. */
@@ -136,6 +84,6 @@ export function sortTree(v: unknown, top = true): unknown {
     keys.unshift('global');
   }
   const out: Tree = {};
-  for (const k of keys) out[k] = sortTree(v[k], false);
+  for (const k of keys) putChild(out, k, sortTree(v[k], false));
   return out;
 }
