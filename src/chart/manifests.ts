@@ -8,53 +8,31 @@
  */
 import { makeFinding } from './assemble.js';
 import { scanRendered } from './rendered.js';
-import { isMap, parseYamlDocuments } from './yaml.js';
-import type { ImageFinding, ValuesPath } from './types.js';
-
-const CONTAINER_LISTS = ['containers', 'initContainers', 'ephemeralContainers'];
+import { podSpecs, readObjects } from './rendered-objects.js';
+import { isMap } from './yaml.js';
+import type { ImageFinding } from './types.js';
 
 export function scanManifests(text: string, file = '-'): ImageFinding[] {
-  const docs = parseYamlDocuments(text, file === '-' ? 'stdin' : file);
+  const { objects } = readObjects(text, file === '-' ? 'stdin' : file);
   const out: ImageFinding[] = [];
-  docs.forEach((doc, i) => {
-    if (!isMap(doc)) return;
-    const kind = typeof doc.kind === 'string' ? doc.kind : 'document';
-    const meta = isMap(doc.metadata) ? doc.metadata : {};
-    const name = typeof meta.name === 'string' ? meta.name : String(i);
-    const labels = isMap(meta.labels) ? meta.labels : {};
+  for (const { doc, kind, name } of objects) {
+    const labels = isMap(doc.metadata) && isMap(doc.metadata.labels) ? doc.metadata.labels : {};
     const chart = typeof labels['helm.sh/chart'] === 'string' ? (labels['helm.sh/chart'] as string) : '-';
-    const walk = (node: unknown, path: ValuesPath): void => {
-      if (Array.isArray(node)) {
-        node.forEach((x, j) => walk(x, [...path, j]));
-        return;
-      }
-      if (!isMap(node)) return;
-      for (const [k, v] of Object.entries(node)) {
-        if (CONTAINER_LISTS.includes(k) && Array.isArray(v)) {
-          v.forEach((c, j) => {
-            if (!isMap(c)) return;
-            const p = [...path, k, j, 'image'];
-            if (typeof c.image !== 'string' || c.image === '') {
-              out.push(
-                makeFinding('', { kind: 'manifest', chart, file, path: [`${kind}/${name}`, ...p], layout: { type: 'none' } }, {
-                  error: `${kind}/${name}: container ${JSON.stringify(c.name ?? j)} has no image`,
-                }),
-              );
-              return;
-            }
-            out.push(
-              makeFinding(c.image, { kind: 'manifest', chart, file, path: [`${kind}/${name}`, ...p], layout: { type: 'string' } }, {
-                where: [`${kind}/${name} ${k}[${typeof c.name === 'string' ? c.name : j}]`],
-              }),
-            );
-          });
-        } else {
-          walk(v, [...path, k]);
+    for (const ps of podSpecs(doc)) {
+      for (const { list, index, container: c, label } of ps.containers) {
+        const path = [`${kind}/${name}`, ...ps.path, list, index, 'image'];
+        if (typeof c.image !== 'string' || c.image === '') {
+          out.push(
+            makeFinding('', { kind: 'manifest', chart, file, path, layout: { type: 'none' } }, {
+              error: `${kind}/${name}: container ${JSON.stringify(c.name ?? index)} has no image`,
+            }),
+          );
+          continue;
         }
+        out.push(makeFinding(c.image, { kind: 'manifest', chart, file, path, layout: { type: 'string' } }, { where: [`${kind}/${name} ${list}[${label}]`] }));
       }
-    };
-    walk(doc, []);
-  });
+    }
+  }
   // Runtime images (args, env) and custom-resource image fields.
   for (const img of scanRendered(text, file).images) {
     if (!img.runtime && /(containers|initContainers|ephemeralContainers)\[[^\]]*\]$/.test(img.where)) continue;

@@ -9,7 +9,9 @@
  * them: `Deployment/web containers[app]`, `... arg --flag`, `... env NAME`,
  * a ` (hook)` suffix for helm hooks.
  */
-import { isMap, parseYamlDocuments } from '../chart/yaml.js';
+import { isMap } from '../chart/yaml.js';
+import { CONTAINER_LISTS, readObjects, walkObject, type RenderedObject } from '../chart/rendered-objects.js';
+import { dottedPath } from '../chart/values-path.js';
 
 export type RenderedImageKind = 'container' | 'runtime' | 'resource';
 
@@ -47,7 +49,6 @@ export interface RenderedChart {
   malformedServiceAccounts: Map<string, string[]>;
 }
 
-const CONTAINER_LISTS = ['containers', 'initContainers', 'ephemeralContainers'] as const;
 /** API groups whose objects are Kubernetes' own: an `image` field outside a container there is not a custom resource's. */
 const CORE_GROUP = /^(v1|apps\/|batch\/|policy\/|rbac\.authorization\.k8s\.io\/|networking\.k8s\.io\/|autoscaling\/|admissionregistration\.k8s\.io\/|apiextensions\.k8s\.io\/|storage\.k8s\.io\/|scheduling\.k8s\.io\/|coordination\.k8s\.io\/|discovery\.k8s\.io\/|monitoring\.coreos\.com\/v1alpha1$)/;
 /** Flags and env vars that name an image end in "image" (`--executor-image`, `AGENT_INJECT_VAULT_IMAGE`), as the scanner reads them. */
@@ -99,32 +100,16 @@ function runtimeImages(c: Record<string, unknown>, where: string, object: string
   }
 }
 
-function dotted(path: (string | number)[]): string {
-  return path.map((p) => (typeof p === 'number' ? `[${p}]` : p)).join('.').replace(/\.\[/g, '[');
-}
-
 /** Reads `helm template` output. */
 export function readRendered(text: string, file = 'rendered manifests'): RenderedChart {
   const out: RenderedChart = { images: [], pods: [], serviceAccounts: new Map(), malformedServiceAccounts: new Map() };
-  const docs = parseYamlDocuments(text, file);
-  docs.forEach((doc, i) => {
-    if (!isMap(doc)) return;
-    if (doc.kind === 'List' && Array.isArray(doc.items)) {
-      for (const item of doc.items) if (isMap(item)) readObject(item, i, out);
-      return;
-    }
-    readObject(doc, i, out);
-  });
+  for (const o of readObjects(text, file, { lists: true }).objects) readObject(o, out);
   return out;
 }
 
-function readObject(doc: Record<string, unknown>, i: number, out: RenderedChart): void {
-  const kind = typeof doc.kind === 'string' ? doc.kind : 'document';
-  const meta = isMap(doc.metadata) ? doc.metadata : {};
-  const name = typeof meta.name === 'string' ? meta.name : String(i);
-  const namespace = typeof meta.namespace === 'string' ? meta.namespace : undefined;
-  const annotations = isMap(meta.annotations) ? meta.annotations : {};
-  const hook = typeof annotations['helm.sh/hook'] === 'string';
+const listOrder = (l: string): number => (CONTAINER_LISTS as readonly string[]).indexOf(l);
+
+function readObject({ doc, kind, name, namespace, apiVersion, hook }: RenderedObject, out: RenderedChart): void {
   const object = `${kind}/${name}`;
   const suffix = hook ? ' (hook)' : '';
   if (kind === 'ServiceAccount') {
@@ -133,34 +118,22 @@ function readObject(doc: Record<string, unknown>, i: number, out: RenderedChart)
     if (bad.length > 0) out.malformedServiceAccounts.set(name, bad);
     return;
   }
-  const custom = typeof doc.apiVersion === 'string' && !CORE_GROUP.test(doc.apiVersion);
-  const walk = (node: unknown, path: (string | number)[]): void => {
-    if (Array.isArray(node)) {
-      node.forEach((x, j) => walk(x, [...path, j]));
-      return;
-    }
-    if (!isMap(node)) return;
-    if (CONTAINER_LISTS.some((k) => Array.isArray(node[k]))) {
+  const custom = apiVersion !== '' && !CORE_GROUP.test(apiVersion);
+  walkObject(doc, [], {
+    podSpec: ({ path, spec: node, containers }) => {
       const sa = typeof node.serviceAccountName === 'string' && node.serviceAccountName !== '' ? node.serviceAccountName : typeof node.serviceAccount === 'string' && node.serviceAccount !== '' ? node.serviceAccount : undefined;
-      out.pods.push({ object, path: dotted(path), ...(namespace ? { namespace } : {}), pullSecrets: names(node.imagePullSecrets), malformedPullSecrets: malformed(node.imagePullSecrets), ...(sa ? { serviceAccount: sa } : {}), hook });
-      for (const k of CONTAINER_LISTS) {
-        const list = node[k];
-        if (!Array.isArray(list)) continue;
-        list.forEach((c, j) => {
-          if (!isMap(c)) return;
-          const where = `${object} ${k}[${typeof c.name === 'string' ? c.name : j}]`;
-          out.images.push({ image: typeof c.image === 'string' ? c.image : '', kind: 'container', object, where: where + suffix, hook });
-          runtimeImages(c, where, object, hook, out.images);
-        });
+      out.pods.push({ object, path: dottedPath(path), ...(namespace ? { namespace } : {}), pullSecrets: names(node.imagePullSecrets), malformedPullSecrets: malformed(node.imagePullSecrets), ...(sa ? { serviceAccount: sa } : {}), hook });
+      // containers, then initContainers, then ephemeralContainers
+      for (const { list, container: c, label } of [...containers].sort((a, b) => listOrder(a.list) - listOrder(b.list))) {
+        const where = `${object} ${list}[${label}]`;
+        out.images.push({ image: typeof c.image === 'string' ? c.image : '', kind: 'container', object, where: where + suffix, hook });
+        runtimeImages(c, where, object, hook, out.images);
       }
-      for (const [k, v] of Object.entries(node)) if (!(CONTAINER_LISTS as readonly string[]).includes(k)) walk(v, [...path, k]);
-      return;
-    }
-    for (const [k, v] of Object.entries(node)) {
-      if (custom && typeof v === 'string' && IMAGE_NAME.test(k) && looksLikeImage(v)) {
-        out.images.push({ image: v, kind: 'resource', object, where: `${object} ${dotted([...path, k])}${suffix}`, hook });
-      } else walk(v, [...path, k]);
-    }
-  };
-  walk(doc, []);
+    },
+    field: (at, k, v, inPodSpec) => {
+      if (custom && !inPodSpec && IMAGE_NAME.test(k) && looksLikeImage(v)) {
+        out.images.push({ image: v, kind: 'resource', object, where: `${object} ${dottedPath([...at, k])}${suffix}`, hook });
+      }
+    },
+  });
 }
