@@ -5,30 +5,15 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type http from 'node:http';
 import { Readable } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sha256 } from '../../../src/digest/index.js';
 import { DigestMismatchError, RegistryError, TooLargeError, UnsupportedError } from '../../../src/errors.js';
 import { MediaType } from '../../../src/oci/types.js';
-import { createRegistryClient, staticCredentials, type RegistryClient } from '../../../src/registry/index.js';
+import { staticCredentials } from '../../../src/registry/index.js';
 import { makeImage, readAll } from './image.js';
-import { startScripted, type Scripted } from './scripted.js';
+import { useScripted } from '../../harness/use-scripted.js';
 
-const open: Array<Scripted | RegistryClient> = [];
-afterEach(async () => {
-  for (const o of open.splice(0)) await o.close();
-});
-
-async function server(h: http.RequestListener, address?: string): Promise<Scripted> {
-  const s = await startScripted(h, address);
-  open.push(s);
-  return s;
-}
-
-function client(host: string, extra: Parameters<typeof createRegistryClient>[0] = {}): RegistryClient {
-  const c = createRegistryClient({ env: {}, plainHttp: [host], retry: { baseDelayMs: 5, maxDelayMs: 20 }, ...extra });
-  open.push(c);
-  return c;
-}
+const { server, client } = useScripted();
 
 const BASIC = `Basic ${Buffer.from('user:secret-pass').toString('base64')}`;
 

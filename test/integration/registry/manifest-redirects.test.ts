@@ -3,21 +3,14 @@
  * (bounded, no Authorization off the registry's origin) and the digest still checked.
  */
 import type http from 'node:http';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DigestMismatchError, RegistryError } from '../../../src/errors.js';
 import { createRegistryClient, staticCredentials, type RegistryClient } from '../../../src/registry/index.js';
 import { makeImage } from './image.js';
-import { startScripted, type Scripted } from './scripted.js';
+import { useScripted } from '../../harness/use-scripted.js';
+import type { Scripted } from '../../harness/scripted.js';
 
-const open: Array<Scripted | RegistryClient> = [];
-afterEach(async () => {
-  for (const o of open.splice(0)) await o.close();
-});
-async function server(h: http.RequestListener, address?: string): Promise<Scripted> {
-  const s = await startScripted(h, address);
-  open.push(s);
-  return s;
-}
+const { server, track } = useScripted();
 const BASIC = `Basic ${Buffer.from('user:secret-pass').toString('base64')}`;
 
 async function redirectingRegistry(target: () => string, status = 307): Promise<{ reg: Scripted; client: RegistryClient }> {
@@ -36,7 +29,7 @@ async function redirectingRegistry(target: () => string, status = 307): Promise<
     retry: { baseDelayMs: 5, maxDelayMs: 20 },
     credentials: staticCredentials(reg.host, { username: 'user', password: 'secret-pass' }),
   });
-  open.push(client);
+  track(client);
   return { reg, client };
 }
 

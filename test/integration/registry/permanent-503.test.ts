@@ -8,21 +8,18 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../../helpers/io.js';
 import { makeImage } from './image.js';
-import { startScripted, type Scripted } from './scripted.js';
+import { useScripted } from '../../harness/use-scripted.js';
 
-const open: Array<{ close(): Promise<void> }> = [];
-afterEach(async () => {
-  for (const o of open.splice(0)) await o.close();
-});
+const scripted = useScripted();
 
 describe('a permanent 503 on a blob', () => {
   it('is asked for as many times as the retry policy allows, then fails the copy with exit 8', async () => {
     const img = makeImage(10_000);
     const blobGets: string[] = [];
-    const reg: Scripted = await startScripted((req, res) => {
+    const reg = await scripted.server((req, res) => {
       const url = req.url ?? '';
       if (url === '/v2/') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
       if (url.startsWith('/v2/app/manifests/')) {
@@ -39,9 +36,8 @@ describe('a permanent 503 on a blob', () => {
       }
       res.writeHead(404).end();
     });
-    open.push(reg);
     const dir = await mkdtemp(path.join(os.tmpdir(), 'airlift-503-'));
-    open.push({ close: () => rm(dir, { recursive: true, force: true }) });
+    scripted.track({ close: () => rm(dir, { recursive: true, force: true }) });
 
     const r = await runCli(['--plain-http', reg.host, 'copy', `docker://${reg.host}/app:v1`, `oci:${path.join(dir, 'out')}:app:v1`]);
     expect(r.code, r.stderr).toBe(8);
