@@ -23,7 +23,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants as fsConstants, rmSync } from 'node:fs';
+import { accessSync, constants as fsConstants } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
@@ -31,6 +31,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { generateServerCert, htpasswdLine } from './certs.js';
+import { installExitHook, killChild, live, startWatchdog } from './process-cleanup.js';
 import { startTokenServer, type TokenRequestRecord, type TokenServer } from './token-server.js';
 
 export type RegistryMode = 'plain' | 'tls-basic' | 'token';
@@ -128,70 +129,6 @@ export function freePort(): Promise<number> {
       srv.close(() => resolve(addr.port));
     });
   });
-}
-
-// ---- last-resort cleanup ---------------------------------------------------
-
-const live = new Set<{ child: ChildProcess; dir: string; watchdog?: ChildProcess }>();
-let exitHookInstalled = false;
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const entry of live) {
-      try {
-        entry.watchdog?.kill('SIGKILL');
-        entry.child.kill('SIGKILL');
-      } catch {
-        // already gone
-      }
-      try {
-        rmSync(entry.dir, { recursive: true, force: true });
-      } catch {
-        // best effort at exit
-      }
-    }
-    live.clear();
-  });
-}
-
-/**
- * A shell that waits on a pipe from this process and, when the pipe closes
- * because this process died without running its 'exit' handlers (SIGKILL,
- * SIGTERM from a test runner), kills the registry and removes its directory.
- */
-function startWatchdog(child: ChildProcess, dir: string): ChildProcess {
-  const w = spawn('sh', ['-c', 'read _ignored; kill -KILL "$1" 2>/dev/null; rm -rf "$2"', 'airlift-registry-watchdog', String(child.pid), dir], {
-    stdio: ['pipe', 'ignore', 'ignore'],
-  });
-  w.on('error', () => {});
-  w.unref();
-  (w.stdin as unknown as { unref?: () => void } | null)?.unref?.();
-  return w;
-}
-
-function waitExit(child: ChildProcess, ms: number): Promise<boolean> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const t = setTimeout(() => {
-      child.off('exit', onExit);
-      resolve(false);
-    }, ms);
-    const onExit = (): void => {
-      clearTimeout(t);
-      resolve(true);
-    };
-    child.once('exit', onExit);
-  });
-}
-
-async function killChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
-  if (await waitExit(child, 3000)) return;
-  child.kill('SIGKILL');
-  await waitExit(child, 3000);
 }
 
 // ---- readiness -------------------------------------------------------------
