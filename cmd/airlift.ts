@@ -8,9 +8,9 @@
 import { setMaxListeners } from 'node:events';
 import { InterruptedError } from '../src/errors.js';
 import { run } from './main.js';
-import { BatchedLines } from './stderr.js';
+import { BatchedLines } from '../src/cli/batched-lines.js';
 
-// Not on a terminal, stderr lines are written in batches (see stderr.ts); what is pending is
+// Not on a terminal, stderr lines are written in batches (see src/cli/batched-lines.ts); what is pending is
 // written on 'exit', which process.exit, an uncaught error and the natural end all emit.
 const stderrIsTTY = Boolean(process.stderr.isTTY);
 const stderr = stderrIsTTY ? undefined : new BatchedLines(process.stderr);

@@ -7,10 +7,11 @@ import { AirliftError, InterruptedError, UsageError, toAirliftError } from '../s
 import type { Logger } from '../src/log.js';
 import { VERSION } from '../src/version.js';
 import type { CommandContext, GlobalOptions, Io } from './context.js';
-import { EXIT_OK, exitCodeFor } from './exit-codes.js';
-import { createLogger } from './logger.js';
-import { commandNameOf, registerCommands } from './commands/index.js';
-import { checkVersionFlag } from './version-flag.js';
+import { EXIT_OK, exitCodeFor } from '../src/cli/exit-codes.js';
+import { createLogger } from '../src/cli/logger.js';
+import { formatError } from '../src/cli/report.js';
+import { registerCommands } from './commands/index.js';
+import { checkVersionFlag, commandNameOf, wantsJson } from '../src/cli/argv.js';
 import { parseRate, parseWindow } from './stall-options.js';
 import { DEFAULT_MIN_RATE, DEFAULT_RATE_WINDOW_MS } from '../src/copy/stall.js';
 
@@ -24,12 +25,6 @@ function positiveInt(value: string): number {
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
-}
-
-/** Whether --json is among the options (before any "--"): usage errors then print as JSON too. */
-function wantsJson(argv: readonly string[]): boolean {
-  const end = argv.indexOf('--');
-  return (end === -1 ? argv : argv.slice(0, end)).includes('--json');
 }
 
 /** The program with the command `opts.only` registered (every command when it is not a known one). */
@@ -116,15 +111,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
 }
 
 function reportError(io: Io, e: AirliftError, json: boolean): void {
-  if (json) {
-    io.stderr.write(JSON.stringify({ type: 'error', time: new Date().toISOString(), ...e.toJSON() }) + '\n');
-    return;
-  }
-  io.stderr.write(`error [${e.code}]: ${e.message}\n`);
-  if (e.hint) io.stderr.write(`hint: ${e.hint}\n`);
-  if (e.code === 'E_INTERNAL' && e.cause instanceof Error && e.cause.stack) {
-    io.stderr.write(`this is a bug in airlift; please report it with this trace:\n${e.cause.stack}\n`);
-  }
+  io.stderr.write(formatError(e, json));
 }
 
 export { UsageError };

@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
-import { addCommandHelp } from '../help.js';
+import { helpText } from '../../src/cli/help.js';
 
 type Register = (program: Command, ctx: CommandContext) => void;
 
@@ -23,28 +23,7 @@ const COMMANDS: ReadonlyArray<readonly [string, () => Promise<Register>]> = [
   ['lock', async () => (await import('./lock.js')).registerLock],
 ];
 
-/** Global options that take a value (`--concurrency 4`), so their value is not read as the command. */
-const GLOBAL_OPTIONS_WITH_VALUE = new Set(['--concurrency', '--ca-file', '--plain-http', '--auth-from-secret']);
-
-/** The index in argv of the subcommand, skipping global options and their values; undefined when none is named. */
-export function commandIndexOf(argv: readonly string[]): number | undefined {
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--') return undefined;
-    if (a.startsWith('-')) {
-      if (GLOBAL_OPTIONS_WITH_VALUE.has(a)) i++;
-      continue;
-    }
-    return i;
-  }
-  return undefined;
-}
-
-/** The subcommand named by argv, skipping global options and their values; undefined when none is named. */
-export function commandNameOf(argv: readonly string[]): string | undefined {
-  const i = commandIndexOf(argv);
-  return i === undefined ? undefined : argv[i];
-}
+export { commandIndexOf, commandNameOf } from '../../src/cli/argv.js';
 
 /** Registers the command `only` when it is a known one, else every command. */
 export async function registerCommands(program: Command, ctx: CommandContext, only?: string): Promise<void> {
@@ -52,4 +31,12 @@ export async function registerCommands(program: Command, ctx: CommandContext, on
   const registers = await Promise.all((wanted.length > 0 ? wanted : COMMANDS).map(([, load]) => load()));
   for (const register of registers) register(program, ctx);
   for (const cmd of program.commands) addCommandHelp(cmd);
+}
+
+/** Adds the examples and global options to `cmd`'s help and to its subcommands' (`lock merge`). */
+function addCommandHelp(cmd: Command, prefix = ''): void {
+  const name = `${prefix}${cmd.name()}`;
+  const text = helpText(name);
+  if (text) cmd.addHelpText('after', text);
+  for (const sub of cmd.commands) addCommandHelp(sub, `${name} `);
 }

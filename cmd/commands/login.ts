@@ -7,7 +7,7 @@ import { UsageError } from '../../src/errors.js';
 import { normalizeLoginHost, storeLogin, verifyLogin } from '../../src/registry/login.js';
 import { readPassword } from '../../src/stdin.js';
 import type { CommandContext } from '../context.js';
-import { isTerminal, promptHidden } from '../prompt.js';
+import { isTerminal, promptHidden } from '../../src/cli/prompt.js';
 import { registryOptionsFromContext } from '../registry-client.js';
 
 export function registerLogin(program: Command, ctx: CommandContext): void {

@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { EXIT_CODES } from '../../../cmd/exit-codes.js';
+import { EXIT_CODES } from '../../../src/cli/exit-codes.js';
 import { scanCharts } from '../../../src/chart/index.js';
 import { formatReference, parseReference } from '../../../src/reference/index.js';
 import { runCli } from '../../helpers/io.js';

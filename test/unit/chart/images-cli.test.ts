@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../helpers/io.js';
-import { EXIT_CODES } from '../../../cmd/exit-codes.js';
+import { EXIT_CODES } from '../../../src/cli/exit-codes.js';
 import { sharedPath } from '../../helpers/shared.js';
 
 const repoRoot = path.resolve(import.meta.dirname, '../../..');

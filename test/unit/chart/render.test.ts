@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EXIT_CODES } from '../../../cmd/exit-codes.js';
+import { EXIT_CODES } from '../../../src/cli/exit-codes.js';
 import { scanCharts } from '../../../src/chart/index.js';
 import { runCli } from '../../helpers/io.js';
 

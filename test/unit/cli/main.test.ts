@@ -9,8 +9,8 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { VERSION, buildProgram } from '../../../cmd/main.js';
-import { EXIT_CODES } from '../../../cmd/exit-codes.js';
-import { createLogger } from '../../../cmd/logger.js';
+import { EXIT_CODES } from '../../../src/cli/exit-codes.js';
+import { createLogger } from '../../../src/cli/logger.js';
 import type { CommandContext, GlobalOptions } from '../../../cmd/context.js';
 import { makeIo, runCli } from '../../helpers/io.js';
 

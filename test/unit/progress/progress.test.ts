@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../../../cmd/logger.js';
+import { createLogger } from '../../../src/cli/logger.js';
 import { LARGE_BLOB, createProgress, fitWidth, formatBytes, statusLine } from '../../../src/progress/index.js';
 
 function capture(): { stream: PassThrough; text: () => string } {

@@ -3,8 +3,6 @@
  * honours (they may be given before or after the command name). Kept here, in one table, so the
  * help of every command reads the same.
  */
-import type { Command } from 'commander';
-
 type Global = '--concurrency' | '--ca-file' | '--insecure-skip-tls-verify' | '--plain-http' | '--auth-from-secret' | '--json' | '--quiet' | '--verbose';
 
 const GLOBAL_HELP: Record<Global, string> = {
@@ -112,12 +110,4 @@ export function helpText(name: string): string {
   const examples = h.examples.map((e) => `  $ ${e}`).join('\n');
   const globals = h.globals.map((g) => `  ${GLOBAL_HELP[g]}`).join('\n');
   return `\nExamples:\n${examples}\n\nGlobal options it honours (before or after the command):\n${globals}\n`;
-}
-
-/** Adds the examples and global options to `cmd`'s help and to its subcommands' (`lock merge`). */
-export function addCommandHelp(cmd: Command, prefix = ''): void {
-  const name = `${prefix}${cmd.name()}`;
-  const text = helpText(name);
-  if (text) cmd.addHelpText('after', text);
-  for (const sub of cmd.commands) addCommandHelp(sub, `${name} `);
 }

@@ -1,7 +1,7 @@
 /** stderr logger: plain lines, or one JSON object per line with --json. */
 import type { Writable } from 'node:stream';
-import { redact } from '../src/errors.js';
-import type { Logger, LogLevel } from '../src/log.js';
+import { redact } from '../errors.js';
+import type { Logger, LogLevel } from '../log.js';
 
 export function createLogger(stderr: Writable, opts: { json: boolean; quiet: boolean; verbose: boolean }): Logger {
   const write = (obj: Record<string, unknown>): void => {

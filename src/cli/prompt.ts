@@ -6,7 +6,7 @@
  */
 import { StringDecoder } from 'node:string_decoder';
 import type { Readable, Writable } from 'node:stream';
-import { InterruptedError, registerSecret, UsageError } from '../src/errors.js';
+import { InterruptedError, registerSecret, UsageError } from '../errors.js';
 
 interface TerminalInput extends Readable {
   isTTY?: boolean;
