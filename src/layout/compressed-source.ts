@@ -128,10 +128,10 @@ export class SequentialSource implements ByteSource {
   get size(): number {
     return this.ended ? this.cursor : Number.MAX_SAFE_INTEGER;
   }
-  private start(): void {
+  private async start(): Promise<void> {
     this.stream?.destroy();
     const raw = new SourceRangeStream(this.inner, 0, this.inner.size - 1, 1024 * 1024);
-    const d = createDecompressor(this.kind);
+    const d = await createDecompressor(this.kind);
     raw.on('error', (err) => d.destroy(err));
     this.stream = raw.pipe(d);
     this.it = (this.stream as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
@@ -162,7 +162,7 @@ export class SequentialSource implements ByteSource {
     const held = this.chunks[0]?.start ?? this.cursor;
     if (!this.it || pos < held) {
       if (this.it) this.restarts++;
-      this.start();
+      await this.start();
     }
     while (this.cursor < pos + len && !this.ended) {
       if (!(await this.pull())) break;

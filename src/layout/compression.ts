@@ -18,7 +18,6 @@
  */
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
-import { Decompress as FzstdDecompress, decompress as fzstdDecompress } from 'fzstd';
 import { Transform, type TransformCallback } from 'node:stream';
 import { UnsupportedError } from '../errors.js';
 
@@ -103,25 +102,24 @@ export async function decompressFrame(kind: Compression, data: Buffer): Promise<
     const d = z.zstdDecompress;
     return new Promise((resolve, reject) => d(data, (err, out) => (err ? reject(err) : resolve(out))));
   }
-  const out = fzstdDecompress(data);
+  const out = (await import('fzstd')).decompress(data); // loaded only here: Node 20 reading zstd
   return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
 }
 
 /** A streaming decompressor for a whole foreign stream (many members or frames). */
-export function createDecompressor(kind: Compression): Transform {
+export async function createDecompressor(kind: Compression): Promise<Transform> {
   if (kind === 'gzip') return zlib.createGunzip();
   if (z.createZstdDecompress) return z.createZstdDecompress();
-  return new FzstdTransform();
+  return new FzstdTransform(new (await import('fzstd')).Decompress());
 }
 
 /** fzstd's streaming decompressor as a Transform (Node 20). */
 class FzstdTransform extends Transform {
-  private readonly d: FzstdDecompress;
-  constructor() {
+  constructor(private readonly d: import('fzstd').Decompress) {
     super();
-    this.d = new FzstdDecompress((chunk: Uint8Array) => {
+    d.ondata = (chunk: Uint8Array) => {
       this.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-    });
+    };
   }
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     try {
