@@ -5,15 +5,22 @@
  */
 import { Readable } from 'node:stream';
 import { open } from 'node:fs/promises';
-import { BundleError, NotFoundError, TooLargeError, toAirliftError } from '../errors.js';
+import path from 'node:path';
+import { BundleError, NotFoundError, TooLargeError, toAirliftError, withHint } from '../errors.js';
 import { FileSource, SourceRangeStream, type ByteSource } from './byte-source.js';
 import { STREAM_CHUNK, type LayoutFiles, type StreamOptions } from './files.js';
 import { SeekableSource, SequentialSource, openCompressedSource } from './compressed-source.js';
 import { compressionOf, type Compression } from './compression.js';
-import { PartsSource, partsManifestFor } from './parts.js';
+import { PARTS_SUFFIX, PartsSource, partsManifestFor } from './parts.js';
 import { TarFiles, indexTarBytes, notATar, type TarEntry } from './tar-index.js';
 
+/** Small files a forward-only source keeps once read, and how many bytes of them at most. */
+const SMALL_FILE = 256 * 1024;
+const SMALL_TOTAL = 64 * 1024 * 1024;
+
 export class SourceTarFiles implements LayoutFiles {
+  private readonly small = new Map<string, Buffer>();
+  private smallBytes = 0;
   private constructor(
     readonly source: ByteSource,
     private readonly entries: Map<string, TarEntry>,
@@ -48,9 +55,16 @@ export class SourceTarFiles implements LayoutFiles {
     const e = this.entries.get(name);
     if (!e) throw new NotFoundError(`${this.description}: ${name} is missing`);
     if (e.size > max) throw new TooLargeError(`${this.description}: ${name} is ${e.size} bytes, over the ${max}-byte limit`);
+    const kept = this.small.get(name);
+    if (kept) return Buffer.from(kept);
     const buf = Buffer.alloc(e.size);
     const n = await this.source.read(buf, 0, e.size, e.offset);
     if (n < e.size) throw new BundleError(`${this.description} is truncated: ${name} ends after ${n} of its ${e.size} bytes`, { hint: 'copy the bundle again' });
+    // a forward-only source keeps small files (manifests, configs): a second read would start it again
+    if (this.source instanceof SequentialSource && e.size <= SMALL_FILE && this.smallBytes + e.size <= SMALL_TOTAL) {
+      this.small.set(name, Buffer.from(buf));
+      this.smallBytes += e.size;
+    }
     return buf;
   }
   async stream(name: string, range?: { start: number; end: number }, opts: StreamOptions = {}): Promise<Readable> {
@@ -104,7 +118,14 @@ export async function openArchiveFiles(file: string): Promise<TarFiles | SourceT
   }
   if (source instanceof PartsSource) return SourceTarFiles.open(source);
   await source.close();
-  return TarFiles.open(file);
+  const part = /^(.*)\.\d{3,}$/.exec(file);
+  try {
+    return await TarFiles.open(file);
+  } catch (err) {
+    // bundle.tar.000 alone is not a tar: say which file makes it readable
+    if (part) throw withHint(toAirliftError(err), `${file} looks like one part of a split bundle: its ${path.basename(part[1]!)}${PARTS_SUFFIX} file (written by save --split-size) must be next to it`);
+    throw err;
+  }
 }
 
 /** How an archive is stored: split into parts, compressed (seekable when airlift wrote it). */

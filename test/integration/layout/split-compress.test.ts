@@ -139,6 +139,15 @@ describe('split bundles', () => {
     expect(s.stderr).toContain('short of');
   });
 
+  it('a part given without its .parts file: the error says the .parts file must be next to it', async () => {
+    const alone = path.join(tmp, 'split-alone');
+    await mkdir(alone);
+    await copyFile(path.join(dir, 'bundle.tar.000'), path.join(alone, 'bundle.tar.000'));
+    const r = await runCli(['verify', path.join(alone, 'bundle.tar.000')]);
+    expect(r.code).toBe(6);
+    expect(r.stderr).toContain('looks like one part of a split bundle: its bundle.tar.parts file');
+  });
+
   it('refuses a split size under 1 MiB, or a split to stdout, before any work', async () => {
     const r = await runCli([...plain(), 'save', ...images(), '--split-size', '100KiB', '-o', path.join(tmp, 'small.tar')]);
     expect(r.code).toBe(2);
