@@ -14,7 +14,7 @@ import type { Writable } from 'node:stream';
 import { readFully } from './byte-source.js';
 import { FRAME_BYTES, compressFrame, zstdSeekTable, type Compression } from './compression.js';
 import { STREAM_CHUNK } from './files.js';
-import { PARTS_SUFFIX, partName, type PartsManifest } from './parts.js';
+import { PARTS_SUFFIX, partName, type PartEntry, type PartsManifest } from './parts.js';
 import { writeFully } from './tar-writer.js';
 import { ioFailure } from './writer.js';
 
@@ -77,37 +77,54 @@ async function compressFile(from: string, to: FileHandle, kind: Compression, sig
   }
 }
 
-/** Cuts `from` into parts of at most `size` bytes named `<output>.000`…, each under a temporary name; returns them. */
+/**
+ * Cuts `from` into parts of at most `size` bytes named `<output>.000`…, each under a temporary
+ * name, from the last part back: each part copied out is cut off `from` (truncated), and the
+ * first part is `from` itself, renamed; so the disk holds the archive and one part at most, not
+ * two archives. `from` is consumed.
+ */
 async function splitFile(from: string, output: string, size: number, signal?: AbortSignal): Promise<{ tmp: string[]; manifest: PartsManifest }> {
-  const src = await open(from, 'r');
+  const src = await open(from, 'r+');
   const tmp: string[] = [];
   try {
     const total = (await src.stat()).size;
-    const manifest: PartsManifest = { airliftParts: 1, total, parts: [] };
+    const count = Math.max(1, Math.ceil(total / size));
+    const parts: PartEntry[] = [];
     const buf = Buffer.allocUnsafe(STREAM_CHUNK);
-    for (let start = 0, i = 0; start < total || i === 0; i++) {
+    const copy = async (start: number, len: number, out?: FileHandle): Promise<string> => {
+      const hash = createHash('sha256');
+      for (let done = 0; done < len; ) {
+        signal?.throwIfAborted();
+        const n = await readFully(src, buf, 0, Math.min(buf.length, len - done), start + done);
+        if (n === 0) throw new Error(`${from} ended early`);
+        const chunk = buf.subarray(0, n);
+        hash.update(chunk);
+        if (out) await writeFully(out, chunk, done);
+        done += n;
+      }
+      return `sha256:${hash.digest('hex')}`;
+    };
+    for (let i = count - 1; i >= 1; i--) {
+      const start = i * size;
       const len = Math.min(size, total - start);
       const file = `${partName(output, i)}.airlift-tmp`;
-      tmp.push(file);
+      tmp.unshift(file);
       const out = await open(file, 'w');
-      const hash = createHash('sha256');
       try {
-        for (let done = 0; done < len; ) {
-          signal?.throwIfAborted();
-          const n = await readFully(src, buf, 0, Math.min(buf.length, len - done), start + done);
-          const chunk = buf.subarray(0, n);
-          hash.update(chunk);
-          await writeFully(out, chunk, done);
-          done += n;
-        }
+        parts[i] = { name: path.basename(partName(output, i)), size: len, sha256: await copy(start, len, out) };
         await out.sync();
       } finally {
         await out.close();
       }
-      manifest.parts.push({ name: path.basename(partName(output, i)), size: len, sha256: `sha256:${hash.digest('hex')}` });
-      start += len;
+      await src.truncate(start);
     }
-    return { tmp, manifest };
+    const first = Math.min(size, total);
+    parts[0] = { name: path.basename(partName(output, 0)), size: first, sha256: await copy(0, first) };
+    await src.sync();
+    const file0 = `${partName(output, 0)}.airlift-tmp`;
+    await rename(from, file0);
+    tmp.unshift(file0);
+    return { tmp, manifest: { airliftParts: 1, total, parts } };
   } catch (err) {
     for (const f of tmp) await rm(f, { force: true });
     throw err;
@@ -137,6 +154,7 @@ export async function deliverArchive(tar: string, output: string, pack: Packagin
       } finally {
         await fh.close();
       }
+      await rm(tar, { force: true }); // the disk holds the compressed copy from here on, not both
       body = to;
     }
     if (!pack.splitSize) {

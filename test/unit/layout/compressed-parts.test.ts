@@ -127,4 +127,24 @@ describe('compressed and split tars, read in place', () => {
     await f.close();
     await expect(readFile(copy)).rejects.toThrow(); // the whole tar is gone
   });
+
+  it('deliverArchive splits a tar in place from its end: exact multiples, parts joined give the tar back, sha256 each', async () => {
+    const whole = randomBytes(3 * 1024 * 1024);
+    const from = path.join(tmp, 'exact.tar');
+    await writeFile(from, whole);
+    const out = path.join(tmp, 'exact', 'b.tar');
+    await (await import('node:fs/promises')).mkdir(path.dirname(out));
+    const d = await deliverArchive(from, out, { splitSize: 1024 * 1024 });
+    expect(d.files.map((f) => path.basename(f))).toEqual(['b.tar.000', 'b.tar.001', 'b.tar.002', 'b.tar.parts']);
+    const parts = await Promise.all(d.files.slice(0, 3).map((f) => readFile(f)));
+    expect(Buffer.concat(parts).equals(whole)).toBe(true);
+    const manifest = JSON.parse(await readFile(`${out}.parts`, 'utf8')) as { total: number; parts: Array<{ size: number; sha256: string }> };
+    expect(manifest.total).toBe(whole.length);
+    for (const [i, p] of manifest.parts.entries()) {
+      expect(p.size).toBe(1024 * 1024);
+      expect(p.sha256).toBe(`sha256:${execFileSync('sha256sum', [d.files[i]!], { encoding: 'utf8' }).split(' ')[0]}`);
+    }
+    expect((await (await import('node:fs/promises')).readdir(path.dirname(out))).sort()).toEqual(['b.tar.000', 'b.tar.001', 'b.tar.002', 'b.tar.parts']);
+    await expect(readFile(from)).rejects.toThrow();
+  });
 });
