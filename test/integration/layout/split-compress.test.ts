@@ -185,6 +185,15 @@ describe('compressed bundles', () => {
     }
   }, 60_000);
 
+  it('save --compress gzip -o - writes the compressed bundle to stdout, and nothing else', async () => {
+    const r = await runCli([...plain(), 'save', ...images(), '--compress', 'gzip', '-o', '-'], { cwd: tmp });
+    expect(r.code, r.stderr).toBe(0);
+    const viaStdout = path.join(tmp, 'stdout.tar.gz');
+    await writeFile(viaStdout, r.stdoutBuffer);
+    expect(r.stdoutBuffer.equals(await readFile(gz))).toBe(true); // the same inputs give the same bytes
+    expect((await runCli(['verify', viaStdout])).code).toBe(0);
+  });
+
   it('a damaged gzip frame fails verify (exit 6)', async () => {
     const bad = path.join(tmp, 'damaged.tar.gz');
     const bytes = Buffer.from(await readFile(gz));
