@@ -67,7 +67,7 @@ export class SeekableSource implements ByteSource {
       if (got < f.clen) throw new BundleError(`${this.description} is truncated: frame ${i} ends after ${got} of its ${f.clen} bytes`, { hint: 'copy the bundle again' });
       let out: Buffer;
       try {
-        out = await decompressFrame(this.kind, raw);
+        out = await decompressFrame(this.kind, raw, f.size);
       } catch (err) {
         throw new BundleError(`${this.description} is damaged: ${this.kind} frame ${i} (at byte ${f.cstart}) does not decompress: ${toAirliftError(err).message}`, { hint: 'copy the bundle again' });
       }
