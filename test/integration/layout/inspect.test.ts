@@ -4,6 +4,7 @@
  * compressed bundle; it reads index.json, manifests and the lock and never a layer (counted on
  * the bundle's files), and its totals match the blobs the tar holds (indexed independently).
  */
+import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +15,7 @@ import { openBundle } from '../../../src/bundle/images.js';
 import type { Lock } from '../../../src/lock/types.js';
 import { indexTar } from '../../../src/layout/tar-index.js';
 import type { StartedRegistry } from '../../harness/registry.js';
+import { toolBinary } from '../../harness/tools.js';
 import { useSeededPair } from '../../harness/use-seeded-pair.js';
 import { runCli } from '../../helpers/io.js';
 
@@ -120,6 +122,22 @@ describe('inspect', () => {
     expect((parseYaml(y.stdout) as InspectReport).charts[0]!.name).toBe('demo');
     const missing = await runCli(['inspect', path.join(tmp, 'nope.tar')]);
     expect(missing.code).toBe(5);
+  });
+
+  it('names attachments: an SBOM attached with oras, copied with its referrers into a layout by oras', async () => {
+    const oras = toolBinary('oras');
+    const sbom = path.join(tmp, 'sbom.json');
+    await writeFile(sbom, '{"bomFormat":"CycloneDX"}');
+    const ref = `${src.host}/fixtures/alpha:1.0`;
+    execFileSync(oras, ['attach', '--plain-http', '--disable-path-validation', '--artifact-type', 'application/vnd.example.sbom+json', ref, `${sbom}:application/json`], { cwd: tmp, stdio: 'pipe' });
+    const dir = path.join(tmp, 'with-referrers');
+    execFileSync(oras, ['cp', '-r', '--from-plain-http', ref, '--to-oci-layout', `${dir}:alpha`], { stdio: 'pipe' });
+    const alpha = layout.images.find((i) => i.name === 'fixtures/alpha')!;
+    const { report, streams } = await countedInspect(dir);
+    expect(streams).toEqual([]);
+    const img = report.images.find((i) => i.digest === alpha.digest)!;
+    expect(img.attachments).toEqual([expect.objectContaining({ type: 'application/vnd.example.sbom+json', subject: alpha.digest })]);
+    expect(report.form).toEqual({ kind: 'directory' });
   });
 
   it('reads the differential base from a lock that records one (item 1 writes it)', () => {
