@@ -16,6 +16,7 @@ const COMMANDS: ReadonlyArray<readonly [string, () => Promise<Register>]> = [
   ['sync', async () => (await import('./sync.js')).registerSync],
   ['copy', async () => (await import('./copy.js')).registerCopy],
   ['verify', async () => (await import('./verify.js')).registerVerify],
+  ['inspect', async () => (await import('./inspect.js')).registerInspect],
   ['serve', async () => (await import('./serve.js')).registerServe],
   ['relocate', async () => (await import('./relocate.js')).registerRelocate],
   ['login', async () => (await import('./login.js')).registerLogin],

@@ -7,9 +7,10 @@
  * to the output and renamed into place when complete; an interrupted run,
  * run again, reuses what was fetched.
  */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { releaseDir } from '../../src/bundle/self.js';
 import { UsageError } from '../../src/errors.js';
+import { parseSplitSize } from '../../src/layout/parts.js';
 import { save } from '../../src/mirror/save.js';
 import { parseShard } from '../../src/shard/index.js';
 import type { CommandContext } from '../context.js';
@@ -24,6 +25,8 @@ interface SaveFlags extends ChartValueFlags, ImageListFlags {
   shard?: string;
   includeSelf?: boolean;
   dryRun?: boolean;
+  splitSize?: string;
+  compress?: 'gzip' | 'zstd';
 }
 
 export function registerSave(program: Command, ctx: CommandContext): void {
@@ -35,6 +38,8 @@ export function registerSave(program: Command, ctx: CommandContext): void {
     .option('--config <file>', 'airlift.yaml naming charts, images and platforms')
     .option('-o, --output <bundle.tar>', 'the bundle to write (- for stdout; a FIFO or device is written into)')
     .option('--shard <I/N>', 'save only shard I of N (0 <= I < N), split by image; the charts go into shard 0')
+    .option('--split-size <size>', 'write the bundle as parts of at most this size (BUNDLE.000, .001, … and BUNDLE.parts; 4GiB, 700MiB, 650MB; at least 1MiB)')
+    .addOption(new Option('--compress <kind>', 'compress the bundle (seekable: load, verify, serve and inspect read it in place)').choices(['gzip', 'zstd']))
     .option('--dry-run', 'print what would be saved (the chart images, each under its full reference), and write nothing')
     .option('--include-self', 'also put airlift itself into the bundle (airlift/: airlift.mjs, the single executables, SHA256SUMS from `npm run release`; or from $AIRLIFT_RELEASE_DIR), so the bundle carries its own importer (with --shard: in shard 0, as the charts)');
   platformOption(cmd).action(async (charts: string[], flags: SaveFlags, command: Command) => {
@@ -55,6 +60,7 @@ export function registerSave(program: Command, ctx: CommandContext): void {
       ...(shard ? { shard } : {}),
       ...(flags.includeSelf ? { releaseDir: releaseDir(ctx.io.env, ctx.io.cwd) } : {}),
       dryRun: flags.dryRun === true,
+      ...(flags.splitSize !== undefined || flags.compress ? { packaging: { ...(flags.splitSize !== undefined ? { splitSize: parseSplitSize(flags.splitSize) } : {}), ...(flags.compress ? { compress: flags.compress } : {}) } } : {}),
     };
     const report = await withMirrorDeps(ctx, (deps) => save(input, deps));
     // with the bundle on stdout, the report would corrupt it: stdout carries the bundle alone

@@ -6,6 +6,7 @@ import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { OciArchiveSource, openOciArchiveSource } from '../endpoint/oci-archive.js';
 import { openOciDirSource, type LayoutSource } from '../endpoint/oci-dir.js';
+import { partsManifestFor } from '../layout/parts.js';
 import { BundleError, NotFoundError, toAirliftError } from '../errors.js';
 import { entryName } from '../layout/index-json.js';
 import { parseLock } from '../lock/io.js';
@@ -43,6 +44,7 @@ export async function openBundle(file: string): Promise<Bundle> {
   try {
     st = await stat(file);
   } catch {
+    if (await partsManifestFor(file)) return openOciArchiveSource(file); // bundle.tar, saved with --split-size
     throw new NotFoundError(`bundle ${file} does not exist`, { hint: 'give the path of a bundle written by airlift save, or an OCI layout directory' });
   }
   return st.isDirectory() ? openOciDirSource(file) : openOciArchiveSource(file);

@@ -12,6 +12,8 @@ import { sha256 } from '../digest/index.js';
 import { AirliftError } from '../errors.js';
 import { mapReferences, parseMappingMode, parseTarget } from '../mapping/index.js';
 import { formatReference } from '../reference/index.js';
+import { OciArchiveSource } from '../endpoint/oci-archive.js';
+import { archiveForm } from '../layout/source-tar.js';
 import { bundleFiles, bundleImages, bundleLock, openBundle } from './images.js';
 import { checkBundleFiles } from './self.js';
 import { checkError, verifyLayout } from './verify.js';
@@ -44,12 +46,15 @@ export interface VerifyBundleInput {
 export async function verifyBundle(input: VerifyBundleInput, deps: { signal?: AbortSignal } = {}): Promise<VerifyReport> {
   const source = await openBundle(input.bundle);
   try {
+    // a split bundle: each part's sha256 against its .parts file, named when it differs
+    const parts = source instanceof OciArchiveSource ? archiveForm(source.tar).parts : undefined;
+    const partProblems = parts ? (await parts.checkEach(deps.signal)).filter((p) => p.error).map((p) => p.error!.message) : [];
     const check = await verifyLayout(source.reader, input.concurrency, deps.signal);
     const rows: VerifyRow[] = check.images.map((i) => ({ image: i.image, digest: i.digest, status: i.status, ...(i.problems.length ? { problems: i.problems } : {}) }));
-    const problems = check.images.flatMap((i) => i.problems.map((p) => `${i.image}: ${p}`));
+    const problems = [...partProblems, ...check.images.flatMap((i) => i.problems.map((p) => `${i.image}: ${p}`))];
     // damaged blobs no image refers to are still damage
     for (const [d, msg] of check.damaged) if (!problems.some((p) => p.includes(d))) problems.push(`blob ${d}: ${msg}`);
-    let mismatch = check.damaged.size > 0 || check.images.some((i) => i.digestMismatch);
+    let mismatch = partProblems.length > 0 || check.damaged.size > 0 || check.images.some((i) => i.digestMismatch);
     const lock = await bundleLock(source, input.where);
     const files = bundleFiles(source);
     if (lock && files) {
@@ -73,7 +78,7 @@ export async function verifyBundle(input: VerifyBundleInput, deps: { signal?: Ab
     const error = checkError(`${input.where} failed verification`, problems, mismatch ? 'E_DIGEST_MISMATCH' : tooLarge ? 'E_TOO_LARGE' : 'E_BUNDLE');
     return {
       rows,
-      summary: `${input.where}: ${check.blobsChecked} blobs re-hashed, ${check.images.length} images checked${lock?.files?.length ? `, ${lock.files.length} other files` : ''}`,
+      summary: `${input.where}: ${parts ? `${parts.manifest.parts.length} parts checked, ` : ''}${check.blobsChecked} blobs re-hashed, ${check.images.length} images checked${lock?.files?.length ? `, ${lock.files.length} other files` : ''}`,
       ...(error ? { error } : {}),
     };
   } finally {

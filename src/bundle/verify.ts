@@ -9,6 +9,8 @@ import pLimit from 'p-limit';
 import { VerifyingStream } from '../digest/index.js';
 import { AirliftError, DigestMismatchError, toAirliftError } from '../errors.js';
 import type { LayoutFiles } from '../layout/files.js';
+import { SourceTarFiles, archiveForm } from '../layout/source-tar.js';
+import { TarFiles } from '../layout/tar-index.js';
 import { entryName } from '../layout/index-json.js';
 import { digestOfBlobPath } from '../layout/paths.js';
 import type { LayoutReader } from '../layout/reader.js';
@@ -45,7 +47,11 @@ const sink = (): Writable =>
 async function hashBlobs(files: LayoutFiles, concurrency: number, signal?: AbortSignal): Promise<{ damaged: Map<string, string>; count: number; bytes: number }> {
   const damaged = new Map<string, string>();
   const names = (await files.list()).filter((n) => n.startsWith('blobs/'));
-  const limit = pLimit(Math.max(1, concurrency));
+  // in archive order: a compressed or split bundle is then read forwards (a foreign .tar.gz in one pass)
+  const at = (n: string): number => (files instanceof TarFiles || files instanceof SourceTarFiles ? (files.entry(n)?.offset ?? 0) : 0);
+  names.sort((a, b) => at(a) - at(b));
+  const form = archiveForm(files);
+  const limit = pLimit(form.compression && !form.compression.seekable ? 1 : Math.max(1, concurrency));
   let bytes = 0;
   await Promise.all(
     names.map((name) =>

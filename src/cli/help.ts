@@ -39,6 +39,7 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
       'airlift save ./my-chart -f my-values.yaml -o bundle.tar',
       'airlift save --config airlift.yaml -o bundle.tar --platform linux/amd64',
       'airlift save --image docker.io/library/busybox:1.36 -o tools.tar',
+      'airlift save ./my-chart --compress zstd --split-size 4GiB -o bundle.tar.zst   # bundle.tar.zst.000, .001, … and bundle.tar.zst.parts',
     ],
     globals: REGISTRY,
   },
@@ -66,6 +67,10 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
   verify: {
     examples: ['airlift verify bundle.tar', 'airlift verify --to mirror.internal:5000/platform bundle.tar'],
     globals: REGISTRY,
+  },
+  inspect: {
+    examples: ['airlift inspect bundle.tar', 'airlift inspect bundle.tar.parts -o json'],
+    globals: OUTPUT,
   },
   serve: {
     examples: ['airlift serve bundle.tar --listen 127.0.0.1:5000'],

@@ -21,7 +21,9 @@ import { emptyLayoutIndex, findEntry, namedDescriptor, serializeLayoutIndex, set
 import { INDEX_FILE, OCI_LAYOUT_FILE, safeEntryPath } from '../layout/paths.js';
 import { PlannedTar } from '../layout/planned-tar.js';
 import { LayoutReader, type ResolvedManifest } from '../layout/reader.js';
-import { TarFiles } from '../layout/tar-index.js';
+import { deliverArchive, type Delivered, type Packaging } from '../layout/deliver.js';
+import type { LayoutFiles } from '../layout/files.js';
+import { openArchiveFiles } from '../layout/source-tar.js';
 import type { TarInput } from '../layout/tar-writer.js';
 import { LayoutSource } from './oci-dir.js';
 import type { ImageDestination, StorePlan } from './types.js';
@@ -34,7 +36,7 @@ function isLayoutPath(name: string): boolean {
 export class OciArchiveSource extends LayoutSource {
   constructor(
     reader: LayoutReader,
-    readonly tar: TarFiles,
+    readonly tar: LayoutFiles,
   ) {
     super('oci-archive', reader);
   }
@@ -53,7 +55,7 @@ export class OciArchiveSource extends LayoutSource {
 }
 
 export async function openOciArchiveSource(file: string): Promise<OciArchiveSource> {
-  const tar = await TarFiles.open(file);
+  const tar = await openArchiveFiles(file);
   return new OciArchiveSource(await LayoutReader.open(tar), tar);
 }
 
@@ -86,20 +88,30 @@ export class OciArchiveDestination implements ImageDestination {
     private readonly stream: boolean,
     /** `-`: the archive is written here (stdout), which stays open. */
     private readonly into?: Writable,
+    /** Compressed and/or split once the tar is complete (save --compress, --split-size). */
+    private readonly packaging: Packaging = {},
   ) {}
+
+  /** What commit() wrote, with --compress or --split-size. */
+  delivered?: Delivered;
 
   /**
    * Checks the output location (a directory, a socket, a missing parent are refused); the staging
    * directory is opened by prepare(). `-` writes the finished archive to `opts.stdout`.
    */
-  static async open(output: string, opts: { stdout?: Writable } = {}): Promise<OciArchiveDestination> {
+  static async open(output: string, opts: { stdout?: Writable; packaging?: Packaging } = {}): Promise<OciArchiveDestination> {
+    const pack = opts.packaging ?? {};
     if (output === '-') {
       if (!opts.stdout) throw new UsageError('an archive cannot be written to "-" (stdout) here', { hint: 'give a file name' });
-      return new OciArchiveDestination('-', true, opts.stdout);
+      if (pack.splitSize) throw new UsageError('--split-size writes several files: it cannot write to "-" (stdout)', { hint: 'give -o BUNDLE.tar' });
+      return new OciArchiveDestination('-', true, opts.stdout, pack);
     }
     const target = await resolveOutput(output);
-    if (target.kind === 'stream') return new OciArchiveDestination(target.path, true);
-    return new OciArchiveDestination(path.resolve(output), false);
+    if (target.kind === 'stream') {
+      if (pack.splitSize) throw new UsageError(`--split-size writes several files: it cannot write into ${output}`, { hint: 'give -o a file name' });
+      return new OciArchiveDestination(target.path, true, undefined, pack);
+    }
+    return new OciArchiveDestination(path.resolve(output), false, undefined, pack);
   }
 
   /** Where the archive is staged until it is complete (kept when the run fails, for a re-run). */
@@ -175,7 +187,15 @@ export class OciArchiveDestination implements ImageDestination {
     }
     const tar = this.tar ?? (await PlannedTar.open(this.stagingDir, [], signal));
     this.tar = tar;
-    await tar.finish(tail, this.output, signal, { stream: this.stream, ...(this.into ? { into: this.into } : {}) });
+    const into = { stream: this.stream, ...(this.into ? { into: this.into } : {}) };
+    if (!this.packaging.compress && !this.packaging.splitSize) {
+      await tar.finish(tail, this.output, signal, into);
+      return;
+    }
+    // the whole tar first (beside the staging directory), then compressed and/or split into place
+    const whole = `${this.stagingDir}.tar`;
+    await tar.finish(tail, whole, signal);
+    this.delivered = await deliverArchive(whole, this.output, this.packaging, signal, into);
   }
 
   /** Without commit(), what was stored stays in the staging directory for a re-run; nothing is written at the output path. */
@@ -184,6 +204,6 @@ export class OciArchiveDestination implements ImageDestination {
   }
 }
 
-export async function openOciArchiveDestination(output: string, opts: { stdout?: Writable } = {}): Promise<OciArchiveDestination> {
+export async function openOciArchiveDestination(output: string, opts: { stdout?: Writable; packaging?: Packaging } = {}): Promise<OciArchiveDestination> {
   return OciArchiveDestination.open(output, opts);
 }

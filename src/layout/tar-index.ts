@@ -73,7 +73,7 @@ function parsePax(where: string, data: Buffer): Record<string, string> {
   return out;
 }
 
-function notATar(file: string, head: Buffer): BundleError {
+export function notATar(file: string, head: Buffer): BundleError {
   const hint = 'an airlift bundle is an uncompressed tar made by `airlift save`';
   if (head[0] === 0x1f && head[1] === 0x8b) {
     return new BundleError(`${file} is gzip-compressed, not a tar archive`, { hint: `decompress it first (gunzip); ${hint}` });
@@ -111,7 +111,18 @@ export async function indexTar(file: string, held?: FileHandle): Promise<Map<str
   try {
     const st = await fh.stat();
     if (!st.isFile()) throw new BundleError(`${file} is not a regular file`);
-    const total = st.size;
+    return await indexTarBytes(file, st.size, (buf, pos) => readAt(fh, buf, pos));
+  } finally {
+    if (!held) await fh.close();
+  }
+}
+
+/**
+ * Lists the regular files of a tar of `total` bytes read through `readAt` (fills buf from pos,
+ * resolves with the bytes read): a file, or a tar spread over parts or inside a compressed stream.
+ */
+export async function indexTarBytes(file: string, total: number, readAt: (buf: Buffer, pos: number) => Promise<number>): Promise<Map<string, TarEntry>> {
+  {
     const entries = new Map<string, TarEntry>();
     const h = Buffer.alloc(BLOCK);
     let pos = 0;
@@ -122,7 +133,7 @@ export async function indexTar(file: string, held?: FileHandle): Promise<Map<str
         if (pos === 0) throw new BundleError(`${file} is empty, not a tar archive`);
         break; // no end-of-archive blocks; accept what was complete
       }
-      const n = await readAt(fh, h, pos);
+      const n = await readAt(h, pos);
       if (n < BLOCK) {
         if (pos === 0) throw notATar(file, h.subarray(0, n));
         throw new BundleError(`${file} is truncated: it ends inside a tar header at offset ${pos}`, {
@@ -142,7 +153,7 @@ export async function indexTar(file: string, held?: FileHandle): Promise<Map<str
       if (type === 'x' || type === 'g' || type === 'L' || type === 'K') {
         if (size > MAX_META) throw new TooLargeError(`${file}: tar metadata entry at offset ${pos} is ${size} bytes`);
         const data = Buffer.alloc(size);
-        if ((await readAt(fh, data, dataStart)) < size) throw new BundleError(`${file} is truncated inside a tar header at offset ${pos}`);
+        if ((await readAt(data, dataStart)) < size) throw new BundleError(`${file} is truncated inside a tar header at offset ${pos}`);
         if (type === 'x') pax = { ...pax, ...parsePax(file, data) };
         else if (type === 'L') longName = cstr(data, 0, data.length);
         pos = dataStart + Math.ceil(size / BLOCK) * BLOCK;
@@ -187,8 +198,6 @@ export async function indexTar(file: string, held?: FileHandle): Promise<Map<str
       pos = next;
     }
     return entries;
-  } finally {
-    if (!held) await fh.close();
   }
 }
 

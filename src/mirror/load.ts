@@ -7,6 +7,8 @@ import { MAX_CHART_BYTES, chartMetadata } from '../bundle/charts.js';
 import { dedupeByReference } from '../bundle/conflicts.js';
 import { HelmChartSource } from '../bundle/helm-oci.js';
 import { bundleFiles, bundleImages, bundleLock, openBundle } from '../bundle/images.js';
+import { OciArchiveSource } from '../endpoint/oci-archive.js';
+import { archiveForm } from '../layout/source-tar.js';
 import { failureError, rowFor, type ReportRow } from '../copy/report.js';
 import { writeLock } from '../lock/io.js';
 import type { Lock } from '../lock/types.js';
@@ -61,6 +63,12 @@ export async function load(input: LoadInput, deps: MirrorDeps): Promise<MirrorRe
     logShard(deps.logger, plan);
     if (input.dryRun) return { plan, dryRun: true, rows: [] };
 
+    // a split bundle: every part is checked (sha256) before anything is pushed from it
+    const parts = source instanceof OciArchiveSource ? archiveForm(source.tar).parts : undefined;
+    if (parts) {
+      deps.logger.log('info', `${name}: checking the sha256 of its ${parts.manifest.parts.length} parts before pushing`);
+      await parts.checkAll(deps.signal);
+    }
     const jobs = planJobs(plan, (c) => (c.kind === 'chart' ? charts : source), deps.pool.destination(target.host));
     const results = await deps.copy(jobs, { verb: 'loading', platforms: [], describeSkipped: false });
     const rows: ReportRow[] = results.map((r, i) => ({ ...rowFor(r, plan.copies[i]!.source, plan.copies[i]!.destination), kind: plan.copies[i]!.kind }));

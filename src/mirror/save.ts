@@ -11,6 +11,8 @@ import type { WantedImage } from '../copy/inputs.js';
 import { failureError, rowFor } from '../copy/report.js';
 import { sha256 } from '../digest/index.js';
 import { openOciArchiveDestination } from '../endpoint/oci-archive.js';
+import { compressFrame, nodeHasZstd } from '../layout/compression.js';
+import type { Packaging } from '../layout/deliver.js';
 import { InterruptedError, toAirliftError, withHint } from '../errors.js';
 import { formatLock } from '../lock/io.js';
 import type { LockChart } from '../lock/types.js';
@@ -42,6 +44,8 @@ export interface SaveInput {
   /** The release directory of airlift itself, with --include-self. */
   releaseDir?: string;
   dryRun?: boolean;
+  /** `--compress` and `--split-size`: the finished tar compressed (seekable frames) and/or cut into parts. */
+  packaging?: Packaging;
 }
 
 export async function save(input: SaveInput, deps: MirrorDeps): Promise<MirrorReport> {
@@ -54,7 +58,9 @@ export async function save(input: SaveInput, deps: MirrorDeps): Promise<MirrorRe
   logShard(deps.logger, plan);
   if (input.dryRun) return { plan, dryRun: true, rows: [] };
 
-  const dest = await openOciArchiveDestination(input.output, deps.stdout ? { stdout: deps.stdout } : {});
+  // refused before anything is fetched: a compression this Node cannot write
+  if (input.packaging?.compress === 'zstd' && !nodeHasZstd()) await compressFrame('zstd', Buffer.alloc(0));
+  const dest = await openOciArchiveDestination(input.output, { ...(deps.stdout ? { stdout: deps.stdout } : {}), ...(input.packaging ? { packaging: input.packaging } : {}) });
   try {
     const jobs = planJobs(plan, (c) => deps.pool.source(c.from.registry!), dest);
     const results = await deps.copy(jobs, { verb: 'saving', platforms: input.platforms, ...(input.concurrency !== undefined ? { concurrency: input.concurrency } : {}) });
@@ -76,7 +82,9 @@ export async function save(input: SaveInput, deps: MirrorDeps): Promise<MirrorRe
     deps.signal?.throwIfAborted();
     await dest.commit(deps.signal);
     const rows = results.map((r, i) => rowFor(r, plan.copies[i]!.source, plan.copies[i]!.destination));
-    deps.logger.log('info', `wrote ${toStdout ? 'the bundle to stdout' : outputName}: ${lock.images.length} images, ${lockCharts.size} charts${self.length ? `, airlift itself (${self.map((f) => f.file).join(', ')})` : ''}`);
+    const d = dest.delivered;
+    const packed = d ? ` (${d.files.length > 1 ? `${d.files.length - 1} parts and ${d.files[d.files.length - 1]}, ` : ''}${d.bytes} bytes${input.packaging?.compress ? ` ${input.packaging.compress}, ${d.tarBytes} as a tar` : ''})` : '';
+    deps.logger.log('info', `wrote ${toStdout ? 'the bundle to stdout' : outputName}${packed}: ${lock.images.length} images, ${lockCharts.size} charts${self.length ? `, airlift itself (${self.map((f) => f.file).join(', ')})` : ''}`);
     return { plan, dryRun: false, rows, lock };
   } catch (err) {
     // Nothing is at the output path; say where the fetched blobs wait for a re-run, and how to drop them.

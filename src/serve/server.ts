@@ -6,7 +6,8 @@ import { NetworkError, NotFoundError, UsageError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { DirFiles, type LayoutFiles } from '../layout/files.js';
 import { LayoutReader } from '../layout/reader.js';
-import { TarFiles } from '../layout/tar-index.js';
+import { openArchiveFiles } from '../layout/source-tar.js';
+import { partsManifestFor } from '../layout/parts.js';
 import { buildCatalog, type Catalog } from './catalog.js';
 import { createHandler } from './handler.js';
 
@@ -41,9 +42,10 @@ export async function openLayoutFiles(bundle: string): Promise<LayoutFiles> {
   try {
     st = await stat(bundle);
   } catch {
+    if (await partsManifestFor(bundle)) return openArchiveFiles(bundle);
     throw new NotFoundError(`${bundle} does not exist`, { hint: 'give a bundle written by airlift save, or an OCI layout directory' });
   }
-  return st.isDirectory() ? new DirFiles(bundle) : TarFiles.open(bundle);
+  return st.isDirectory() ? new DirFiles(bundle) : openArchiveFiles(bundle);
 }
 
 export async function startServe(opts: ServeOptions): Promise<RunningServe> {

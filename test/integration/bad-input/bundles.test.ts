@@ -59,7 +59,7 @@ const valid = (): Promise<Buffer> => tarBytes(sample.entries);
 
 const CASES: Case[] = [
   { name: 'not a tar (text)', bytes: async () => Buffer.from('hello, this is not a bundle\n'.repeat(40)), code: 6, says: /not a tar/ },
-  { name: 'a gzip-compressed bundle', bytes: async () => gzipSync(await valid()), code: 6, says: /gzip/ },
+  { name: 'a gzip-compressed bundle cut short', bytes: async () => { const gz = gzipSync(await valid()); return gz.subarray(0, gz.length >> 1); }, code: 6, says: /gzip/ },
   { name: 'an empty file', bytes: async () => Buffer.alloc(0), code: 6, says: /empty/ },
   { name: 'a path that does not exist', bytes: async () => null, code: 5, says: /does not exist/ },
   { name: 'truncated in the middle of a blob', bytes: async () => (await valid()).subarray(0, 4096 + 700), code: 6, says: /truncated/ },

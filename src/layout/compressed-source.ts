@@ -1,0 +1,256 @@
+/**
+ * The uncompressed bytes of a gzip- or zstd-compressed bundle, read by position (compression.ts
+ * has the formats). airlift's own compressed bundles are seekable: a read decompresses only the
+ * frames it touches (a few kept in memory). A foreign one (`tar czf`) is read forwards in one
+ * pass; a read behind what is still held starts the decompression again from the start, so
+ * readers of such a bundle go in archive order where they can (verify does).
+ */
+import type { Readable } from 'node:stream';
+import { BundleError, toAirliftError } from '../errors.js';
+import { SourceRangeStream, type ByteSource } from './byte-source.js';
+import { GZIP_SUBFIELD, SEEKABLE_FOOTER_MAGIC, SKIPPABLE_SEEK_MAGIC, compressionOf, createDecompressor, decompressFrame, type Compression } from './compression.js';
+
+interface Frame {
+  /** Where the frame starts in the compressed source, and its length there. */
+  cstart: number;
+  clen: number;
+  /** Where its bytes start once decompressed, and how many. */
+  start: number;
+  size: number;
+}
+
+/** Frames decompressed and kept (1 MiB each). */
+const CACHED_FRAMES = 32;
+
+/** airlift's seekable gzip or zstd. */
+export class SeekableSource implements ByteSource {
+  readonly size: number;
+  private readonly cache = new Map<number, Promise<Buffer>>();
+  constructor(
+    readonly inner: ByteSource,
+    readonly kind: Compression,
+    private readonly frames: Frame[],
+  ) {
+    const last = frames[frames.length - 1];
+    this.size = last ? last.start + last.size : 0;
+  }
+  get description(): string {
+    return this.inner.description;
+  }
+  get compressedSize(): number {
+    return this.inner.size;
+  }
+  get frameCount(): number {
+    return this.frames.length;
+  }
+  private frameAt(pos: number): number {
+    let lo = 0;
+    let hi = this.frames.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.frames[mid]!.start <= pos) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+  private frame(i: number): Promise<Buffer> {
+    const had = this.cache.get(i);
+    if (had) {
+      this.cache.delete(i);
+      this.cache.set(i, had); // most recently used last
+      return had;
+    }
+    const f = this.frames[i]!;
+    const p = (async () => {
+      const raw = Buffer.allocUnsafe(f.clen);
+      const got = await this.inner.read(raw, 0, f.clen, f.cstart);
+      if (got < f.clen) throw new BundleError(`${this.description} is truncated: frame ${i} ends after ${got} of its ${f.clen} bytes`, { hint: 'copy the bundle again' });
+      let out: Buffer;
+      try {
+        out = await decompressFrame(this.kind, raw, f.size);
+      } catch (err) {
+        throw new BundleError(`${this.description} is damaged: ${this.kind} frame ${i} (at byte ${f.cstart}) does not decompress: ${toAirliftError(err).message}`, { hint: 'copy the bundle again' });
+      }
+      if (out.length !== f.size) throw new BundleError(`${this.description} is damaged: ${this.kind} frame ${i} decompresses to ${out.length} bytes, its seek table says ${f.size}`, { hint: 'copy the bundle again' });
+      return out;
+    })();
+    p.catch(() => this.cache.delete(i));
+    this.cache.set(i, p);
+    while (this.cache.size > CACHED_FRAMES) this.cache.delete(this.cache.keys().next().value!);
+    return p;
+  }
+  async read(buf: Buffer, off: number, len: number, pos: number): Promise<number> {
+    let done = 0;
+    while (done < len && pos + done < this.size) {
+      const i = this.frameAt(pos + done);
+      const f = this.frames[i]!;
+      const data = await this.frame(i);
+      const from = pos + done - f.start;
+      const n = Math.min(len - done, f.size - from);
+      data.copy(buf, off + done, from, from + n);
+      done += n;
+    }
+    return done;
+  }
+  async checkRange(start: number, end: number): Promise<void> {
+    if (!this.inner.checkRange || this.frames.length === 0) return;
+    const a = this.frames[this.frameAt(start)]!;
+    const b = this.frames[this.frameAt(end)]!;
+    await this.inner.checkRange(a.cstart, b.cstart + b.clen - 1);
+  }
+  async close(): Promise<void> {
+    this.cache.clear();
+    await this.inner.close();
+  }
+}
+
+/** Bytes kept behind the furthest read of a forward-only source, for reads that go a little back. */
+const KEEP_BEHIND = 8 * 1024 * 1024;
+
+/** A foreign compressed stream, decompressed forwards; its size is known once the end is reached. */
+export class SequentialSource implements ByteSource {
+  private chunks: Array<{ start: number; data: Buffer }> = [];
+  private cursor = 0;
+  private ended = false;
+  private it?: AsyncIterator<Buffer>;
+  private stream?: Readable;
+  private queue: Promise<unknown> = Promise.resolve();
+  /** How many times a read behind the window started the decompression again. */
+  restarts = 0;
+  constructor(
+    readonly inner: ByteSource,
+    readonly kind: Compression,
+  ) {}
+  get description(): string {
+    return this.inner.description;
+  }
+  /** Unknown (the largest safe integer) until the end is reached. */
+  get size(): number {
+    return this.ended ? this.cursor : Number.MAX_SAFE_INTEGER;
+  }
+  private async start(): Promise<void> {
+    this.stream?.destroy();
+    const raw = new SourceRangeStream(this.inner, 0, this.inner.size - 1, 1024 * 1024);
+    const d = await createDecompressor(this.kind);
+    raw.on('error', (err) => d.destroy(err));
+    this.stream = raw.pipe(d);
+    this.it = (this.stream as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+    this.chunks = [];
+    this.cursor = 0;
+    this.ended = false;
+  }
+  private async pull(): Promise<boolean> {
+    try {
+      const r = await this.it!.next();
+      if (r.done) {
+        this.ended = true;
+        return false;
+      }
+      this.chunks.push({ start: this.cursor, data: r.value });
+      this.cursor += r.value.length;
+      return true;
+    } catch (err) {
+      throw new BundleError(`${this.description} does not decompress (${this.kind}): ${toAirliftError(err).message}`, { hint: 'the bundle is damaged or truncated; copy it again' });
+    }
+  }
+  read(buf: Buffer, off: number, len: number, pos: number): Promise<number> {
+    const run = this.queue.then(() => this.readNow(buf, off, len, pos));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+  private async readNow(buf: Buffer, off: number, len: number, pos: number): Promise<number> {
+    const held = this.chunks[0]?.start ?? this.cursor;
+    if (!this.it || pos < held) {
+      if (this.it) this.restarts++;
+      await this.start();
+    }
+    while (this.cursor < pos + len && !this.ended) {
+      if (!(await this.pull())) break;
+      // drop what lies wholly before the window kept behind this read
+      while (this.chunks.length > 1 && this.chunks[0]!.start + this.chunks[0]!.data.length < pos - KEEP_BEHIND) this.chunks.shift();
+    }
+    let done = 0;
+    for (const c of this.chunks) {
+      const at = pos + done;
+      if (done >= len) break;
+      if (c.start + c.data.length <= at) continue;
+      const from = at - c.start;
+      const n = Math.min(len - done, c.data.length - from);
+      c.data.copy(buf, off + done, from, from + n);
+      done += n;
+    }
+    while (this.chunks.length > 1 && this.chunks[0]!.start + this.chunks[0]!.data.length < pos + done - KEEP_BEHIND) this.chunks.shift();
+    return done;
+  }
+  async checkRange(): Promise<void> {
+    await this.inner.checkRange?.(0, this.inner.size - 1);
+  }
+  async close(): Promise<void> {
+    this.stream?.destroy();
+    await this.inner.close();
+  }
+}
+
+async function readAt(src: ByteSource, pos: number, len: number): Promise<Buffer> {
+  const b = Buffer.alloc(len);
+  const n = await src.read(b, 0, len, pos);
+  return b.subarray(0, n);
+}
+
+/** The zstd seek table at the end of `src`, when it has one. */
+async function zstdFrames(src: ByteSource): Promise<Frame[] | undefined> {
+  if (src.size < 17) return undefined;
+  const foot = await readAt(src, src.size - 9, 9);
+  if (foot.readUInt32LE(5) !== SEEKABLE_FOOTER_MAGIC) return undefined;
+  const count = foot.readUInt32LE(0);
+  const entry = foot[4]! & 0x80 ? 12 : 8;
+  const tableLen = count * entry + 9;
+  const start = src.size - tableLen - 8;
+  if (start < 0) throw new BundleError(`${src.description}: the zstd seek table is larger than the file`, { hint: 'copy the bundle again' });
+  const table = await readAt(src, start, tableLen + 8);
+  if (table.readUInt32LE(0) !== SKIPPABLE_SEEK_MAGIC || table.readUInt32LE(4) !== tableLen) {
+    throw new BundleError(`${src.description}: the zstd seek table is damaged`, { hint: 'copy the bundle again' });
+  }
+  const frames: Frame[] = [];
+  let cstart = 0;
+  let ustart = 0;
+  for (let i = 0; i < count; i++) {
+    const clen = table.readUInt32LE(8 + i * entry);
+    const size = table.readUInt32LE(8 + i * entry + 4);
+    frames.push({ cstart, clen, start: ustart, size });
+    cstart += clen;
+    ustart += size;
+  }
+  if (cstart !== start) throw new BundleError(`${src.description}: the zstd seek table does not match the frames before it`, { hint: 'copy the bundle again' });
+  return frames;
+}
+
+/** airlift's gzip members, found by hopping from header to header; undefined when a member does not carry the sizes. */
+async function gzipFrames(src: ByteSource): Promise<Frame[] | undefined> {
+  const frames: Frame[] = [];
+  let pos = 0;
+  let ustart = 0;
+  while (pos < src.size) {
+    const h = await readAt(src, pos, 24);
+    if (h.length < 24 || h[0] !== 0x1f || h[1] !== 0x8b || !(h[3]! & 4) || h.readUInt16LE(10) !== 12 || !h.subarray(12, 14).equals(GZIP_SUBFIELD) || h.readUInt16LE(14) !== 8) {
+      if (pos === 0) return undefined;
+      throw new BundleError(`${src.description}: gzip member ${frames.length} (at byte ${pos}) has no airlift size field`, { hint: 'the bundle is damaged or was appended to; copy it again' });
+    }
+    const clen = h.readUInt32LE(16);
+    const size = h.readUInt32LE(20);
+    if (clen < 32) throw new BundleError(`${src.description}: gzip member at byte ${pos} is damaged`, { hint: 'copy the bundle again' });
+    frames.push({ cstart: pos, clen, start: ustart, size });
+    pos += clen;
+    ustart += size;
+  }
+  if (pos !== src.size) throw new BundleError(`${src.description} is truncated inside its last gzip member`, { hint: 'copy the bundle again' });
+  return frames;
+}
+
+/** The uncompressed bytes of a compressed source: seekable when airlift wrote it, forwards-only otherwise. */
+export async function openCompressedSource(src: ByteSource): Promise<SeekableSource | SequentialSource> {
+  const kind = compressionOf(await readAt(src, 0, 4));
+  if (!kind) throw new BundleError(`${src.description} is not compressed`);
+  const frames = kind === 'zstd' ? await zstdFrames(src) : await gzipFrames(src);
+  return frames ? new SeekableSource(src, kind, frames) : new SequentialSource(src, kind);
+}
