@@ -49,6 +49,14 @@ export interface Row {
 
 export const newRow = (c: string, work: string, target: string): Row => ({ case: c, work, target, peers: {}, absent: {}, notes: [] });
 
+/** Every manifest type, so that a peer that converted Docker to OCI is seen with another digest, not as missing. */
+const ANY_MANIFEST = [
+  'application/vnd.oci.image.index.v1+json',
+  'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+  'application/vnd.docker.distribution.manifest.v2+json',
+].join(', ');
+
 export class Ctx {
   readonly rows: Row[] = [];
   /** The peers of this run (--peers), loaded by run.ts. */
@@ -121,7 +129,7 @@ export class Ctx {
       while (next < images.length) {
         const img = images[next++]!;
         const url = `${dest.url}/v2/${prefix}/${img.name}/manifests/${img.tag}`;
-        const res = await fetch(url, { method: 'HEAD', headers: { accept: img.descriptor.mediaType } });
+        const res = await fetch(url, { method: 'HEAD', headers: { accept: `${img.descriptor.mediaType}, ${ANY_MANIFEST}` } });
         const got = res.headers.get('docker-content-digest');
         if (!res.ok || got !== img.digest) bad.push(`${prefix}/${img.name}:${img.tag} → ${res.status} ${got ?? ''}`);
       }

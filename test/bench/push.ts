@@ -1,7 +1,7 @@
 /**
  * A minimal pusher for seeding big sets (thousands of images) into a source
  * registry before timing: per image, each config and layer blob is mounted
- * from a repository that already holds it or uploaded in one monolithic POST,
+ * from a repository that already holds it or uploaded in one monolithic PUT,
  * then the platform manifests and the top manifest/index are PUT. skopeo,
  * one process per image, needs minutes for 2,000 images; this needs seconds.
  */
@@ -18,7 +18,7 @@ export async function pushLayout(layoutDir: string, host: string, images: Genera
   const call = async (method: 'POST' | 'PUT', p: string, body?: Buffer, type?: string): Promise<void> => {
     const res = await pool.request({ method, path: p, body, headers: type ? { 'content-type': type } : { 'content-type': 'application/octet-stream' } });
     await res.body.dump();
-    if (res.statusCode !== 201 && res.statusCode !== 202) throw new Error(`${method} ${p}: ${res.statusCode}`);
+    if (res.statusCode !== 201) throw new Error(`${method} ${p}: ${res.statusCode}`);
   };
   const putBlob = async (repo: string, digest: string): Promise<void> => {
     const from = holder.get(digest);
@@ -28,7 +28,13 @@ export async function pushLayout(layoutDir: string, host: string, images: Genera
       await res.body.dump();
       if (res.statusCode === 201) return;
     }
-    await call('POST', `/v2/${repo}/blobs/uploads/?digest=${digest}`, await blob(digest));
+    const start = await pool.request({ method: 'POST', path: `/v2/${repo}/blobs/uploads/` });
+    await start.body.dump();
+    const loc = start.headers.location;
+    if (start.statusCode !== 202 || typeof loc !== 'string') throw new Error(`POST /v2/${repo}/blobs/uploads/: ${start.statusCode}`);
+    const u = new URL(loc, `http://${host}`);
+    u.searchParams.set('digest', digest);
+    await call('PUT', `${u.pathname}${u.search}`, await blob(digest));
     holder.set(digest, repo);
   };
   let next = 0;
