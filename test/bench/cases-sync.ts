@@ -1,24 +1,25 @@
-/** Registry-to-registry cases: sync big, its raw floor, sync many, and the no-op resync of many. */
+/**
+ * Registry-to-registry cases: sync big (with its curl GET|PUT floor), sync
+ * many, and the no-op resync of many (with its HEAD-loop floor); airlift and
+ * every peer that can sync, each into a fresh destination.
+ */
 import type { StartedRegistry } from '../harness/registry.js';
-import { judge, type Ctx, type Row, type SetName } from './context.js';
-import { distinctBlobs, floorSync } from './floor.js';
+import { judge, newRow, type Ctx, type Row, type SetName } from './context.js';
+import { distinctBlobs, floorHeadLoop, floorSync } from './floor.js';
 import { timed } from './proc.js';
-import { airliftSync, skopeoSync, skopeoSyncPrepare } from './tools.js';
+import { airliftSync } from './tools.js';
 
-const PREFIX = 'mirror';
+export const PREFIX = 'mirror';
 const MiB = 1024 * 1024;
 
-/** Destinations kept after sync-many for the no-op resync. */
-export interface SyncedPair {
-  airlift?: StartedRegistry;
-  skopeo?: StartedRegistry;
-  yaml?: string;
-}
+/** Destinations kept after a first sync, by side ('airlift' or a peer's name), for the no-op resync. */
+export type Synced = Map<string, StartedRegistry>;
 
-async function syncBoth(ctx: Ctx, set: SetName, row: Row, keep: boolean): Promise<SyncedPair> {
+/** airlift and every peer that syncs, each into a fresh destination, each checked afterwards (not timed). */
+export async function syncAll(ctx: Ctx, set: SetName, row: Row, keep: boolean): Promise<Synced> {
   const data = await ctx.data(set);
   const src = await ctx.source(set);
-  const kept: SyncedPair = {};
+  const kept: Synced = new Map();
   if (ctx.opts.sides.airlift) {
     const dest = await ctx.fresh();
     row.airlift = await ctx.side(row, 'airlift sync', async () => {
@@ -26,89 +27,90 @@ async function syncBoth(ctx: Ctx, set: SetName, row: Row, keep: boolean): Promis
       await ctx.verify(dest, PREFIX, data.images, 'airlift sync');
       return m;
     });
-    if (keep && row.airlift) kept.airlift = dest;
+    if (keep && row.airlift) kept.set('airlift', dest);
     else await ctx.stop(dest);
   }
-  if (ctx.opts.sides.other) {
+  for (const peer of ctx.peersFor(row, 'sync')) {
     const dest = await ctx.fresh();
-    const yaml = await skopeoSyncPrepare(ctx.tools, src.host, data.images, set);
-    const s = await ctx.side(row, 'skopeo sync', () => skopeoSync(ctx.tools, yaml, dest.host, PREFIX));
-    if (s) row.other = { ...s, label: 'skopeo' };
-    if (keep && s) {
-      kept.skopeo = dest;
-      kept.yaml = yaml;
-    } else await ctx.stop(dest);
+    const s = await ctx.peerSide(
+      row,
+      peer.name,
+      () => peer.sync!({ t: ctx.tools, images: data.images, name: `${set}-${peer.name}` }, src.host, dest.host, PREFIX),
+      async () => {
+        const named = peer.syncName ? data.images.map((i) => ({ ...i, name: peer.syncName!(i) })) : data.images;
+        const bad = await ctx.mismatches(dest, PREFIX, named);
+        return bad.length ? `${bad.length} of ${data.images.length} images missing or with another digest, e.g. ${bad[0]}` : undefined;
+      },
+    );
+    if (keep && s) kept.set(peer.name, dest);
+    else await ctx.stop(dest);
   }
   return kept;
 }
 
-export async function syncBig(ctx: Ctx): Promise<void> {
+export async function syncBig(ctx: Ctx, withFloor: boolean): Promise<void> {
   const data = await ctx.data('big');
-  const row: Row = { case: 'sync-big', work: `sync big (${data.images.length} images, ${(data.totalBytes / MiB).toFixed(0)} MiB)`, target: '≥ 1.6× faster, RSS < 200 MiB', notes: [] };
+  const row = newRow('sync-big', `sync big (${data.images.length} images, ${(data.totalBytes / MiB).toFixed(0)} MiB)`, 'faster than every peer, ≤ 1.0× floor, RSS ≤ 200 MiB');
   ctx.log(`[sync-big] ${row.work}`);
-  await syncBoth(ctx, 'big', row, false);
-  judge(row, 'speedup', 1.6, 200);
-  ctx.rows.push(row);
-}
-
-/** The curl floor of the big set, with airlift's sync-big time (when measured) against it. */
-export async function floorBig(ctx: Ctx): Promise<void> {
-  const data = await ctx.data('big');
-  const src = await ctx.source('big');
-  const blobs = distinctBlobs(data.images);
-  const bytes = blobs.reduce((n, b) => n + b.size, 0);
-  const row: Row = { case: 'floor-big', work: `raw floor: ${blobs.length} blobs ${(bytes / MiB).toFixed(0)} MiB, curl ×8`, target: 'reference', notes: [] };
-  ctx.log(`[floor-big] ${row.work}`);
-  const dest = await ctx.fresh();
-  const s = await ctx.side(row, 'curl floor', async () => ({ ...(await timed(() => floorSync(src.url, blobs, { destUrl: dest.url, prefix: PREFIX }))), peakRssMiB: 0 }));
-  await ctx.stop(dest);
-  if (s) row.other = { ...s, label: 'floor' };
-  const synced = ctx.rows.find((r) => r.case === 'sync-big')?.airlift;
-  if (synced && s) {
-    row.airlift = synced;
-    row.ratioKind = 'of-floor';
-    row.ratio = synced.seconds / s.seconds;
-    row.notes.push('airlift column: the sync-big run');
+  await syncAll(ctx, 'big', row, false);
+  if (withFloor && ctx.opts.sides.other) {
+    const src = await ctx.source('big');
+    const blobs = distinctBlobs(data.images);
+    const dest = await ctx.fresh();
+    const what = `${blobs.length} blobs once, curl GET | curl PUT, 8 in parallel`;
+    const s = await ctx.side(row, 'curl floor', async () => ({ ...(await timed(() => floorSync(src.url, blobs, { destUrl: dest.url, prefix: PREFIX }))), peakRssMiB: 0 }));
+    await ctx.stop(dest);
+    if (s) row.floor = { ...s, what };
   }
+  judge(row, { beatPeers: true, floorLimit: 1.0, rssLimitMiB: 200 });
   ctx.rows.push(row);
 }
 
-let manyPair: SyncedPair | undefined;
+let manyKept: Synced | undefined;
 
 export async function syncMany(ctx: Ctx, keepForResync: boolean): Promise<void> {
   const data = await ctx.data('many');
-  const row: Row = { case: 'sync-many', work: `sync many (${data.images.length} images × 2 small layers)`, target: '≥ 2.5× faster', notes: [] };
+  const row = newRow('sync-many', `sync many (${data.images.length} images × 2 small layers)`, 'faster than every peer, RSS ≤ 200 MiB');
   ctx.log(`[sync-many] ${row.work}`);
-  manyPair = await syncBoth(ctx, 'many', row, keepForResync);
-  judge(row, 'speedup', 2.5);
+  manyKept = await syncAll(ctx, 'many', row, keepForResync);
+  judge(row, { beatPeers: true, rssLimitMiB: 200 });
   ctx.rows.push(row);
+}
+
+/**
+ * The no-op resync of a set into the destinations a first sync filled: airlift and each
+ * peer again, and the HEAD-loop floor against airlift's destination.
+ */
+export async function resyncInto(ctx: Ctx, set: SetName, row: Row, kept: Synced): Promise<void> {
+  const data = await ctx.data(set);
+  const src = await ctx.source(set);
+  const mine = kept.get('airlift');
+  if (mine) {
+    row.airlift = await ctx.side(row, 'airlift resync', () => airliftSync(ctx.tools, src.host, data.images, mine.host, PREFIX));
+    const s = await ctx.side(row, 'HEAD-loop floor', () => floorHeadLoop(ctx.tools.work, src.host, mine.host, PREFIX, data.images, 8));
+    if (s) row.floor = { ...s, what: `2 HEAD per image (source, destination), node:http keep-alive, 8 in parallel` };
+  }
+  for (const peer of ctx.peersFor(row, 'sync')) {
+    const dest = kept.get(peer.name);
+    if (!dest) {
+      row.absent[peer.name] ??= 'its first sync failed';
+      continue;
+    }
+    await ctx.peerSide(row, peer.name, () => peer.sync!({ t: ctx.tools, images: data.images, name: `${set}-${peer.name}` }, src.host, dest.host, PREFIX));
+  }
+  for (const reg of kept.values()) await ctx.stop(reg);
 }
 
 export async function resyncMany(ctx: Ctx): Promise<void> {
   const data = await ctx.data('many');
-  const src = await ctx.source('many');
-  const row: Row = { case: 'resync-many', work: `no-op resync of many (${data.images.length} images)`, target: '≥ 2.5× faster', notes: [] };
+  const row = newRow('resync-many', `no-op resync of many (${data.images.length} images)`, 'faster than every peer, ≤ 1.3× HEAD loop');
   ctx.log(`[resync-many] ${row.work}`);
-  if (!manyPair) {
-    // Not measured: the first sync of both tools, so that this case can run alone.
-    const setup: Row = { case: 'setup', work: '', target: '', notes: [] };
-    manyPair = await syncBoth(ctx, 'many', setup, true);
-    row.notes.push(...setup.notes);
+  if (!manyKept) {
+    // Not measured: the first sync of every side, so that this case can run alone.
+    manyKept = await syncAll(ctx, 'many', newRow('setup', '', ''), true);
   }
-  const pair = manyPair;
-  if (pair.airlift) {
-    const dest = pair.airlift;
-    row.airlift = await ctx.side(row, 'airlift resync', () => airliftSync(ctx.tools, src.host, data.images, dest.host, PREFIX));
-    await ctx.stop(dest);
-  }
-  if (pair.skopeo && pair.yaml) {
-    const dest = pair.skopeo;
-    const yaml = pair.yaml;
-    const s = await ctx.side(row, 'skopeo resync', () => skopeoSync(ctx.tools, yaml, dest.host, PREFIX));
-    if (s) row.other = { ...s, label: 'skopeo' };
-    await ctx.stop(dest);
-  }
-  manyPair = undefined;
-  judge(row, 'speedup', 2.5);
+  await resyncInto(ctx, 'many', row, manyKept);
+  manyKept = undefined;
+  judge(row, { beatPeers: true, floorLimit: 1.3, rssLimitMiB: 200 });
   ctx.rows.push(row);
 }

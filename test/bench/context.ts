@@ -5,11 +5,13 @@
  */
 import { seedRegistry, type GeneratedImage } from '../../fixtures/images/generate.js';
 import { startRegistry, type StartedRegistry } from '../harness/registry.js';
-import { dataSet, setDefs, type DataSet, type SetDef } from './data.js';
+import { dataSet, scaleDef, setDefs, type DataSet, type SetDef } from './data.js';
 import { measure, type Measured } from './proc.js';
+import { pushLayout } from './push.js';
+import type { Peer, PeerOp } from './peers.js';
 import type { Tools } from './tools.js';
 
-export type SetName = 'big' | 'many' | 'huge' | 'small';
+export type SetName = 'big' | 'many' | 'huge' | 'small' | `scale-${number}`;
 
 export interface Side {
   seconds: number;
@@ -18,31 +20,51 @@ export interface Side {
   cpuSeconds?: number;
 }
 
+export interface Floor extends Side {
+  /** What the floor did, e.g. "curl GET | curl PUT ×8". */
+  what: string;
+}
+
 export interface Row {
   case: string;
   work: string;
   airlift?: Side;
-  /** What airlift is compared with: skopeo, or the raw floor. */
-  other?: Side & { label: 'skopeo' | 'floor' };
-  /** Higher is better for 'speedup' (other / airlift); lower for 'of-floor' (airlift / floor). */
-  ratioKind?: 'speedup' | 'of-floor';
-  ratio?: number;
+  /** The floor of the same work (a minimal client), when the case has one. */
+  floor?: Floor;
+  /** Peers that ran this case, by name. */
+  peers: Record<string, Side>;
+  /** Peers that did not run this case (or failed), with the reason. */
+  absent: Record<string, string>;
   target: string;
   pass?: boolean;
   notes: string[];
-  /** What judge() was asked to check (kept so that repeated runs can be judged again). */
-  threshold?: number;
+  /** airlift / floor must be at most this (kept so that repeated runs can be judged again). */
+  floorLimit?: number;
   rssLimitMiB?: number;
-  /** Every measurement when the run was repeated. */
-  runs?: { airlift: number[]; other: number[] };
+  /** airlift must be faster than every peer that ran. */
+  beatPeers?: boolean;
+  /** Every measurement of every side when the run was repeated. */
+  runs?: Record<string, number[]>;
 }
+
+export const newRow = (c: string, work: string, target: string): Row => ({ case: c, work, target, peers: {}, absent: {}, notes: [] });
+
+/** Every manifest type, so that a peer that converted Docker to OCI is seen with another digest, not as missing. */
+const ANY_MANIFEST = [
+  'application/vnd.oci.image.index.v1+json',
+  'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+  'application/vnd.docker.distribution.manifest.v2+json',
+].join(', ');
 
 export class Ctx {
   readonly rows: Row[] = [];
+  /** The peers of this run (--peers), loaded by run.ts. */
+  peers: Peer[] = [];
   private readonly sets = new Map<SetName, Promise<DataSet>>();
   private readonly sources = new Map<SetName, Promise<StartedRegistry>>();
   private readonly live = new Set<StartedRegistry>();
-  private readonly defs: Record<SetName, SetDef>;
+  private readonly defs: Record<string, SetDef>;
 
   constructor(
     readonly opts: { quick: boolean; dataRoot: string; sides: { airlift: boolean; other: boolean }; registryDir?: string },
@@ -54,7 +76,7 @@ export class Ctx {
 
   data(name: SetName): Promise<DataSet> {
     let p = this.sets.get(name);
-    if (!p) this.sets.set(name, (p = dataSet(this.opts.dataRoot, this.defs[name], this.log)));
+    if (!p) this.sets.set(name, (p = dataSet(this.opts.dataRoot, this.defs[name] ?? scaleDef(name), this.log)));
     return p;
   }
 
@@ -66,7 +88,9 @@ export class Ctx {
         const set = await this.data(name);
         const reg = await this.fresh();
         const started = Date.now();
-        await seedRegistry(set.dir, reg, set.images, { concurrency: 4 });
+        // skopeo (one process per image) for the small sets; the minimal pusher for the scale sets
+        if (name.startsWith('scale-')) await pushLayout(set.dir, reg.host, set.images, 8);
+        else await seedRegistry(set.dir, reg, set.images, { concurrency: 4 });
         this.log(`seeded source ${reg.host} with ${set.key} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
         return reg;
       })();
@@ -93,19 +117,54 @@ export class Ctx {
 
   /** Throws unless `dest` serves every image under PREFIX/NAME:TAG with its generated digest. */
   async verify(dest: StartedRegistry, prefix: string, images: GeneratedImage[], who: string): Promise<void> {
+    const bad = await this.mismatches(dest, prefix, images);
+    if (bad.length) throw new Error(`${who}: ${bad.length} of ${images.length} images missing or with another digest at ${dest.host}: ${bad.slice(0, 3).join('; ')}`);
+  }
+
+  /** The images `dest` does not serve under PREFIX/NAME:TAG with their generated digest. */
+  async mismatches(dest: StartedRegistry, prefix: string, images: GeneratedImage[]): Promise<string[]> {
     const bad: string[] = [];
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < images.length) {
         const img = images[next++]!;
         const url = `${dest.url}/v2/${prefix}/${img.name}/manifests/${img.tag}`;
-        const res = await fetch(url, { method: 'HEAD', headers: { accept: img.descriptor.mediaType } });
+        const res = await fetch(url, { method: 'HEAD', headers: { accept: `${img.descriptor.mediaType}, ${ANY_MANIFEST}` } });
         const got = res.headers.get('docker-content-digest');
         if (!res.ok || got !== img.digest) bad.push(`${prefix}/${img.name}:${img.tag} → ${res.status} ${got ?? ''}`);
       }
     };
     await Promise.all(Array.from({ length: 8 }, worker));
-    if (bad.length) throw new Error(`${who}: ${bad.length} of ${images.length} images missing or with another digest at ${dest.host}: ${bad.slice(0, 3).join('; ')}`);
+    return bad;
+  }
+
+  /**
+   * Runs one peer's side: its time goes to row.peers, or its failure to row.absent. `check`
+   * (not timed) may return a note, e.g. that the peer changed digests.
+   */
+  async peerSide(row: Row, name: string, fn: () => Promise<Measured>, check?: () => Promise<string | undefined>): Promise<Side | undefined> {
+    const scratch = newRow('scratch', '', '');
+    const s = await this.side(scratch, name, fn);
+    if (!s) {
+      row.absent[name] = scratch.notes.join('; ').slice(0, 300);
+      return undefined;
+    }
+    row.peers[name] = s;
+    const note = check ? await check().catch((e: unknown) => `check failed: ${e instanceof Error ? e.message : String(e)}`) : undefined;
+    if (note) row.notes.push(`${name}: ${note}`);
+    return s;
+  }
+
+  /** Peers able to do `op`; the others are named in the row with the reason. */
+  peersFor(row: Row, op: PeerOp): Peer[] {
+    if (!this.opts.sides.other) return [];
+    const out: Peer[] = [];
+    for (const p of this.peers) {
+      if (!p.available) row.absent[p.name] = p.version;
+      else if (!p[op]) row.absent[p.name] = p.cannot[op] ?? `no ${op}`;
+      else out.push(p);
+    }
+    return out;
   }
 
   /** Runs one side of a measurement; a failure becomes a note on the row instead of ending the run. */
@@ -127,21 +186,29 @@ export class Ctx {
   }
 }
 
-/** Fills ratio and pass of a row from its two sides. */
-export function judge(row: Row, kind: 'speedup' | 'of-floor', threshold: number, rssLimitMiB?: number): void {
-  row.ratioKind = kind;
-  row.threshold = threshold;
-  if (rssLimitMiB !== undefined) row.rssLimitMiB = rssLimitMiB;
+/** airlift's time over the floor's, when both ran. */
+export const floorRatio = (r: Row): number | undefined => (r.airlift && r.floor ? r.airlift.seconds / r.floor.seconds : undefined);
+
+/** Fills `pass` of a row: faster than every peer that ran, within the floor limit, under the RSS limit. */
+export function judge(row: Row, want: { beatPeers?: boolean; floorLimit?: number; rssLimitMiB?: number }): void {
+  if (want.beatPeers !== undefined) row.beatPeers = want.beatPeers;
+  if (want.floorLimit !== undefined) row.floorLimit = want.floorLimit;
+  if (want.rssLimitMiB !== undefined) row.rssLimitMiB = want.rssLimitMiB;
   const a = row.airlift;
-  const o = row.other;
-  if (a && o) {
-    row.ratio = kind === 'speedup' ? o.seconds / a.seconds : a.seconds / o.seconds;
-    row.pass = kind === 'speedup' ? row.ratio >= threshold : row.ratio <= threshold;
+  if (!a) {
+    delete row.pass;
+    return;
   }
-  if (a && rssLimitMiB !== undefined && a.peakRssMiB >= rssLimitMiB) {
-    row.pass = false;
-    row.notes.push(`peak RSS ${a.peakRssMiB.toFixed(0)} MiB ≥ ${rssLimitMiB} MiB`);
+  const fails: string[] = [];
+  if (row.beatPeers) {
+    for (const [name, p] of Object.entries(row.peers)) if (p.seconds <= a.seconds) fails.push(`${name} faster (${p.seconds.toFixed(2)} s ≤ ${a.seconds.toFixed(2)} s)`);
   }
+  const fr = floorRatio(row);
+  if (row.floorLimit !== undefined && fr !== undefined && fr > row.floorLimit) fails.push(`${fr.toFixed(2)}× the floor > ${row.floorLimit}×`);
+  if (row.rssLimitMiB !== undefined && a.peakRssMiB > row.rssLimitMiB) fails.push(`peak RSS ${a.peakRssMiB.toFixed(0)} MiB > ${row.rssLimitMiB} MiB`);
+  row.notes = row.notes.filter((n) => !n.startsWith('missed: '));
+  if (fails.length) row.notes.push(`missed: ${fails.join('; ')}`);
+  row.pass = fails.length === 0;
 }
 
 const median = (xs: number[]): number => {
@@ -150,37 +217,35 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
+function mergeSides(xs: Side[]): Side | undefined {
+  if (!xs.length) return undefined;
+  const cpuSeconds = xs.every((x) => x.cpuSeconds !== undefined) ? median(xs.map((x) => x.cpuSeconds!)) : undefined;
+  return { seconds: median(xs.map((x) => x.seconds)), peakRssMiB: Math.max(...xs.map((x) => x.peakRssMiB)), ...(cpuSeconds !== undefined ? { cpuSeconds } : {}) };
+}
+
 /** One row per case from repeated runs: median times, largest peak RSS, judged again. */
 export function mergeRuns(runs: Row[][]): Row[] {
   const first = runs[0] ?? [];
   return first.map((row, i) => {
     const same = runs.map((r) => r[i]).filter((r): r is Row => r !== undefined && r.case === row.case && r.work === row.work);
     if (same.length < 2) return withCpuNote(row, [row]);
-    const merged: Row = { ...row, notes: [...new Set(same.flatMap((r) => r.notes))], runs: { airlift: [], other: [] } };
-    const sides = (pick: (r: Row) => Side | undefined): Side | undefined => {
-      const xs = same.map(pick).filter((x): x is Side => x !== undefined);
-      if (!xs.length) return undefined;
-      const cpuSeconds = xs.every((x) => x.cpuSeconds !== undefined) ? median(xs.map((x) => x.cpuSeconds!)) : undefined;
-      return { seconds: median(xs.map((x) => x.seconds)), peakRssMiB: Math.max(...xs.map((x) => x.peakRssMiB)), cpuSeconds };
-    };
-    merged.runs!.airlift = same.flatMap((r) => (r.airlift ? [r.airlift.seconds] : []));
-    merged.runs!.other = same.flatMap((r) => (r.other ? [r.other.seconds] : []));
-    const a = sides((r) => r.airlift);
-    const o = sides((r) => r.other);
+    const merged: Row = { ...row, peers: {}, absent: Object.assign({}, ...same.map((r) => r.absent)) as Record<string, string>, notes: [...new Set(same.flatMap((r) => r.notes.filter((n) => !n.startsWith('missed: '))))], runs: {} };
+    const a = mergeSides(same.flatMap((r) => (r.airlift ? [r.airlift] : [])));
     if (a) merged.airlift = a;
     else delete merged.airlift;
-    if (o && row.other) merged.other = { ...o, label: row.other.label };
-    if (a && o && row.ratioKind && row.threshold !== undefined) {
-      merged.notes = merged.notes.filter((n) => !n.startsWith('peak RSS'));
-      judge(merged, row.ratioKind, row.threshold, row.rssLimitMiB);
-    } else if (a && o && row.ratioKind) {
-      merged.ratio = row.ratioKind === 'speedup' ? o.seconds / a.seconds : a.seconds / o.seconds;
+    merged.runs!.airlift = same.flatMap((r) => (r.airlift ? [r.airlift.seconds] : []));
+    const f = mergeSides(same.flatMap((r) => (r.floor ? [r.floor] : [])));
+    if (f && row.floor) merged.floor = { ...f, what: row.floor.what };
+    merged.runs!.floor = same.flatMap((r) => (r.floor ? [r.floor.seconds] : []));
+    const names = new Set(same.flatMap((r) => Object.keys(r.peers)));
+    for (const n of names) {
+      const p = mergeSides(same.flatMap((r) => (r.peers[n] ? [r.peers[n]!] : [])));
+      if (p) merged.peers[n] = p;
+      merged.runs![n] = same.flatMap((r) => (r.peers[n] ? [r.peers[n]!.seconds] : []));
     }
+    judge(merged, {});
     const list = (xs: number[]): string => xs.map((x) => x.toFixed(2)).join(', ');
-    merged.notes.push(`median of ${same.length} runs: airlift ${list(merged.runs!.airlift)}${row.other ? `; ${row.other.label} ${list(merged.runs!.other)}` : ''}`);
-    // Each run measures both sides back to back; its own ratio shows how far the machine drifted between runs.
-    const paired = same.flatMap((r) => (r.airlift && r.other && row.ratioKind ? [row.ratioKind === 'speedup' ? r.other.seconds / r.airlift.seconds : r.airlift.seconds / r.other.seconds] : []));
-    if (paired.length === same.length) merged.notes.push(`ratio of each run: ${paired.map((x) => `${x.toFixed(2)}×`).join(', ')}`);
+    merged.notes.push(`median of ${same.length} runs: ${Object.entries(merged.runs!).filter(([, xs]) => xs.length).map(([k, xs]) => `${k} ${list(xs)}`).join('; ')}`);
     return withCpuNote(merged, same);
   });
 }
@@ -190,14 +255,15 @@ export function mergeRuns(runs: Row[][]): Row[] {
  * on a machine the registries saturate, the client's CPU is what a client can still change.
  */
 function withCpuNote(row: Row, same: Row[]): Row {
-  const cpus = (pick: (r: Row) => Side | undefined): number[] | undefined => {
+  const cpu = (pick: (r: Row) => Side | undefined): string | undefined => {
     const xs = same.map((r) => pick(r)?.cpuSeconds);
-    return xs.every((x): x is number => x !== undefined) ? xs : undefined;
+    return xs.every((x): x is number => x !== undefined && Number.isFinite(x)) && xs.length ? `${median(xs).toFixed(2)} s` : undefined;
   };
-  const a = row.airlift ? cpus((r) => r.airlift) : undefined;
-  const o = row.other && row.other.label === 'skopeo' ? cpus((r) => r.other) : undefined;
-  // the floor row's airlift column is the sync-big run, whose row already says it
-  if (!a || row.case === 'floor-big') return row;
-  const s = (xs: number[]): string => `${median(xs).toFixed(2)} s`;
-  return { ...row, notes: [...row.notes, `client CPU${same.length > 1 ? ' (median)' : ''}: airlift ${s(a)}${o ? `; skopeo ${s(o)}` : ''}`] };
+  const a = cpu((r) => r.airlift);
+  if (!a) return row;
+  const peers = Object.keys(row.peers).flatMap((n) => {
+    const c = cpu((r) => r.peers[n]);
+    return c ? [`${n} ${c}`] : [];
+  });
+  return { ...row, notes: [...row.notes, `client CPU${same.length > 1 ? ' (median)' : ''}: airlift ${a}${peers.length ? `; ${peers.join('; ')}` : ''}`] };
 }

@@ -49,6 +49,23 @@ const print = (title: string, m: Map<string, number>): void => {
     process.stdout.write(`${(us / 1000).toFixed(1).padStart(9)} ms  ${((us / 1000 / total) * 100).toFixed(1).padStart(5)}%  ${k}\n`);
   }
 };
+// Inclusive time: each sample counts once for every distinct function on its stack.
+const parent = new Map<number, number>();
+for (const n of prof.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+const label = (n: Node): string => `${n.callFrame.functionName || '(anonymous)'} ${n.callFrame.url.replace(/^file:\/\//, '').replace(/.*\/node_modules\//, 'nm:').replace(/.*\/dist\//, 'dist/')}:${n.callFrame.lineNumber + 1}`;
+const inclusive = new Map<string, number>();
+for (let i = 0; i < samples.length; i++) {
+  const seen = new Set<string>();
+  for (let id: number | undefined = samples[i]; id !== undefined; id = parent.get(id)) {
+    const n = byId.get(id);
+    if (!n || !n.callFrame.url.includes('/dist/')) continue;
+    const k = label(n);
+    if (seen.has(k)) continue;
+    seen.add(k);
+    inclusive.set(k, (inclusive.get(k) ?? 0) + (deltas[i] ?? 0));
+  }
+}
 process.stdout.write(`profile ${file}: ${total.toFixed(0)} ms wall\n`);
 print('self time by area', area);
 print('self time by function', fn);
+print("inclusive time of the project's own functions (dist/)", inclusive);

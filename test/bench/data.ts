@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { DEFAULT_SEED, generateLayout, presetBig, presetMany, presetSingleLayer, type GeneratedImage, type ImageSpec } from '../../fixtures/images/generate.js';
+import { AMD64, ARM64, DEFAULT_SEED, generateLayout, presetBig, presetMany, presetSingleLayer, type GeneratedImage, type ImageSpec } from '../../fixtures/images/generate.js';
 
 export interface DataSet {
   key: string;
@@ -44,6 +44,32 @@ export function setDefs(quick: boolean): { big: SetDef; many: SetDef; huge: SetD
         huge: { key: 'huge-1g', specs: () => presetSingleLayer(1024 * MiB) },
         small: { key: 'huge-64m', specs: () => presetSingleLayer(64 * MiB) },
       };
+}
+
+/**
+ * The scale set of n images (issue 22): small images on 20 shared 16 KiB bases, each with a
+ * 2 KiB layer of its own; every 5th in Docker schema 2, every 100th a two-platform index.
+ * The first 200 images of the 2,000 set are the 200 set.
+ */
+export function presetScale(n: number): ImageSpec[] {
+  const width = String(n).length < 5 ? 5 : String(n).length;
+  return Array.from({ length: n }, (_, k) => {
+    const i = k + 1;
+    return {
+      name: `scale/app-${String(i).padStart(width, '0')}`,
+      tag: '1.0',
+      format: i % 5 === 0 ? ('docker' as const) : ('oci' as const),
+      layers: [{ id: `scale-base-${i % 20}`, size: 16 * 1024 }, { size: 2 * 1024 }],
+      ...(i % 100 === 0 ? { platforms: [AMD64, ARM64] } : {}),
+    };
+  });
+}
+
+/** The data set named `scale-N`. */
+export function scaleDef(name: string): SetDef {
+  const n = Number(/^scale-(\d+)$/.exec(name)?.[1]);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`unknown data set ${JSON.stringify(name)}`);
+  return { key: `scale-${n}`, specs: () => presetScale(n) };
 }
 
 export async function dataSet(root: string, def: SetDef, log: (s: string) => void): Promise<DataSet> {

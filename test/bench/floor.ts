@@ -5,8 +5,10 @@
  * source registry (`curl GET | curl PUT`) or from a blob file of a layout.
  */
 import { spawn } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { GeneratedImage } from '../../fixtures/images/generate.js';
+import { measure, type Measured } from './proc.js';
 
 export interface FloorBlob {
   digest: string;
@@ -82,4 +84,27 @@ export function floorLoad(layoutDir: string, blobs: FloorBlob[], t: FloorTarget)
       DIGEST: b.digest,
     }),
   );
+}
+
+const CLIENTS = path.join(import.meta.dirname, 'clients');
+
+/**
+ * The floor of a no-op resync: the same 2 requests per image airlift makes (HEAD of the
+ * source manifest, HEAD of the destination manifest), with node:http keep-alive connections at the
+ * same concurrency, in its own node process (clients/head-loop.mjs).
+ */
+export async function floorHeadLoop(work: string, src: string, dest: string, prefix: string, images: GeneratedImage[], concurrency = 8): Promise<Measured> {
+  const file = path.join(work, `head-loop-${images.length}.json`);
+  await writeFile(file, JSON.stringify({ src, dest, prefix, concurrency, images: images.map((i) => ({ name: i.name, tag: i.tag })) }));
+  return measure(process.execPath, [path.join(CLIENTS, 'head-loop.mjs'), file]);
+}
+
+/**
+ * The floor of save: every distinct blob read from the registry and written into one tar
+ * file at its precomputed offset, 8 at a time (clients/save-floor.mjs), no hashing.
+ */
+export async function floorSave(work: string, src: string, blobs: FloorBlob[], out: string, concurrency = 8): Promise<Measured> {
+  const file = path.join(work, `save-floor-${blobs.length}.json`);
+  await writeFile(file, JSON.stringify({ src, out, concurrency, blobs }));
+  return measure(process.execPath, [path.join(CLIENTS, 'save-floor.mjs'), file]);
 }

@@ -1,10 +1,10 @@
 /**
- * `npm run bench [-- --only CASE[,CASE] --quick --side airlift|other --repeat N --storage tmpfs|disk --cpu-prof]`
+ * `npm run bench [-- --cases CASE[,CASE] --quick --scale 200,2000 --peers skopeo,crane,… --side airlift|other --repeat N --storage tmpfs|disk --cpu-prof]`
  *
- * Runs airlift and skopeo 1.9 (or the curl floor) on the same work against
- * fresh docker-registry processes on 127.0.0.1, prints a table and writes it
- * as JSON to bench-results/. Cases: sync-big, floor-big, sync-many,
- * resync-many, save-big, load-big, rss. See test/bench/README.md.
+ * Runs airlift, its peers (skopeo, crane, regctl, regsync, oras) and the
+ * floors (curl GET|PUT, the HEAD loop, the save floor) on the same work
+ * against fresh docker-registry processes on 127.0.0.1, prints a table and
+ * writes every run as JSON to bench-results/. See test/bench/README.md.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -13,14 +13,16 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { skopeoBinary } from '../harness/skopeo.js';
 import { loadBig, rssCheck, saveBig } from './cases-bundle.js';
-import { floorBig, resyncMany, syncBig, syncMany } from './cases-sync.js';
+import { imagesCharts, scaleCases, scaleGrowth } from './cases-scale.js';
+import { resyncMany, syncBig, syncMany } from './cases-sync.js';
 import { Ctx, mergeRuns, type Row } from './context.js';
+import { PEER_NAMES, UNBUILT, loadPeers } from './peers.js';
 import { measure, rssMethod } from './proc.js';
 import { chooseStorage, type StorageAsked } from './storage.js';
 import { formatTable, writeJson } from './table.js';
 import { AIRLIFT, REPO_ROOT, type Tools } from './tools.js';
 
-const CASES = ['sync-big', 'floor-big', 'sync-many', 'resync-many', 'save-big', 'load-big', 'rss'] as const;
+const CASES = ['sync-big', 'floor-big', 'sync-many', 'resync-many', 'save-big', 'load-big', 'rss', 'scale', 'images'] as const;
 type CaseName = (typeof CASES)[number];
 
 const log = (s: string): void => void process.stderr.write(`bench: ${s}\n`);
@@ -35,6 +37,10 @@ async function main(): Promise<number> {
     args: process.argv.slice(2),
     options: {
       only: { type: 'string', multiple: true },
+      cases: { type: 'string', multiple: true },
+      scale: { type: 'string' },
+      peers: { type: 'string' },
+      charts: { type: 'string', default: '200' },
       quick: { type: 'boolean', default: false },
       side: { type: 'string', default: 'both' },
       'cpu-prof': { type: 'boolean', default: false },
@@ -46,14 +52,24 @@ async function main(): Promise<number> {
     strict: true,
   });
   if (values.help) {
-    process.stdout.write(`usage: npm run bench -- [--only ${CASES.join(',')}] [--quick] [--side airlift|other|both] [--repeat N] [--storage auto|tmpfs|disk] [--cpu-prof]\n`);
+    process.stdout.write(
+      `usage: npm run bench -- [--cases ${CASES.join(',')}] [--quick] [--scale 200,2000] [--charts 200] [--peers ${PEER_NAMES.join(',')}|none] [--side airlift|other|both] [--repeat N] [--storage auto|tmpfs|disk] [--cpu-prof]\n` +
+        '  --only is --cases; floor-big is part of sync-big (the curl floor); --quick: smaller sets and --scale 100,500\n',
+    );
     return 0;
   }
-  const only = (values.only ?? []).flatMap((s) => s.split(',')).filter(Boolean);
+  const only = [...(values.only ?? []), ...(values.cases ?? [])].flatMap((s) => s.split(',')).filter(Boolean);
   for (const c of only) if (!(CASES as readonly string[]).includes(c)) throw new Error(`unknown case ${JSON.stringify(c)}: use one of ${CASES.join(', ')}`);
   const selected = new Set<CaseName>(only.length ? (only as CaseName[]) : CASES);
   const repeat = Number(values.repeat ?? '1');
   if (!Number.isInteger(repeat) || repeat < 1 || repeat > 9) throw new Error(`--repeat ${values.repeat}: use a whole number from 1 to 9`);
+  const quick = values.quick ?? false;
+  const scales = (values.scale ?? (quick ? '100,500' : '200,2000')).split(',').filter(Boolean).map(Number);
+  for (const n of scales) if (!Number.isInteger(n) || n < 1 || n > 20000) throw new Error(`--scale ${values.scale}: use image counts from 1 to 20000, e.g. --scale 200,2000`);
+  const chartCount = Number(values.charts);
+  if (!Number.isInteger(chartCount) || chartCount < 1) throw new Error(`--charts ${values.charts}: use a whole number of charts`);
+  const peerNames = values.peers === 'none' ? [] : (values.peers ?? PEER_NAMES.join(',')).split(',').filter(Boolean);
+  for (const p of peerNames) if (!(PEER_NAMES as readonly string[]).includes(p)) throw new Error(`--peers: unknown peer ${JSON.stringify(p)}: use some of ${PEER_NAMES.join(', ')} or none`);
   const side = values.side ?? 'both';
   if (!['airlift', 'other', 'both'].includes(side)) throw new Error(`--side ${side}: use airlift, other or both`);
   const asked = values.storage ?? 'auto';
@@ -68,7 +84,7 @@ async function main(): Promise<number> {
   const tools: Tools = { work, nodeFlags: values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [], env: {} };
   const ctx = new Ctx(
     {
-      quick: values.quick ?? false,
+      quick,
       dataRoot: values['data-dir'] ?? path.join(REPO_ROOT, '.tmp', 'bench-data'),
       sides: { airlift: side !== 'other', other: side !== 'airlift' },
       registryDir: storage.dir,
@@ -76,6 +92,9 @@ async function main(): Promise<number> {
     tools,
     log,
   );
+  ctx.peers = (await loadPeers()).filter((p) => peerNames.includes(p.name));
+  for (const p of ctx.peers) log(`peer ${p.name}: ${p.version}`);
+  for (const [name, why] of Object.entries(UNBUILT)) log(`peer ${name}: ${why}`);
   const machine = { cpus: os.cpus().length, memMiB: Math.round(os.totalmem() / 1024 / 1024), loadBefore: await loadavg(), loadAfter: '' };
   log(`load average before: ${machine.loadBefore} (${machine.cpus} cores); peak RSS via ${rssMethod()}`);
   log(`registry storage: ${storage.kind} at ${storage.dir} (${storage.why})`);
@@ -85,13 +104,17 @@ async function main(): Promise<number> {
     for (let i = 0; i < repeat; i++) {
       if (repeat > 1) log(`run ${i + 1} of ${repeat}`);
       ctx.rows.length = 0;
-      if (selected.has('sync-big')) await syncBig(ctx);
-      if (selected.has('floor-big')) await floorBig(ctx);
+      if (selected.has('sync-big') || selected.has('floor-big')) await syncBig(ctx, true);
       if (selected.has('sync-many')) await syncMany(ctx, selected.has('resync-many'));
       if (selected.has('resync-many')) await resyncMany(ctx);
       if (selected.has('save-big')) await saveBig(ctx);
       if (selected.has('load-big')) await loadBig(ctx);
       if (selected.has('rss')) await rssCheck(ctx);
+      if (selected.has('scale')) {
+        for (const n of scales) await scaleCases(ctx, n);
+        scaleGrowth(ctx);
+      }
+      if (selected.has('images')) await imagesCharts(ctx, chartCount);
       runs.push([...ctx.rows]);
     }
   } finally {
@@ -102,7 +125,13 @@ async function main(): Promise<number> {
   log(`load average after: ${machine.loadAfter}`);
   const skopeoVersion = (await measure(skopeoBinary(), ['--version'])).stdout.trim();
   const rows = mergeRuns(runs);
-  process.stdout.write(formatTable(rows));
+  const shown = ctx.peers.map((p) => p.name);
+  process.stdout.write(formatTable(rows, shown));
+  process.stdout.write('\npeers and their settings:\n');
+  for (const p of ctx.peers) {
+    process.stdout.write(`- ${p.name} ${p.version}: ${Object.entries(p.settings).map(([op, s]) => `${op}: ${s}`).join('; ')}\n`);
+  }
+  for (const [name, why] of Object.entries(UNBUILT)) process.stdout.write(`- ${name}: ${why}\n`);
   process.stdout.write(`load average before/after: ${machine.loadBefore} / ${machine.loadAfter} on ${machine.cpus} cores${values.quick ? ' (--quick data sets)' : ''}; registry storage: ${storage.kind} (${storage.dir})\n`);
   const file = await writeJson(path.join(REPO_ROOT, 'bench-results'), {
     started: started.toISOString(),
@@ -110,6 +139,10 @@ async function main(): Promise<number> {
     machine,
     node: process.version,
     skopeo: skopeoVersion,
+    peers: ctx.peers.map((p) => ({ name: p.name, version: p.version, settings: p.settings, cannot: p.cannot })),
+    unbuilt: UNBUILT,
+    scales,
+    runs,
     rssMethod: rssMethod(),
     storage,
     repeat,

@@ -43,6 +43,8 @@ const SNIPPETS: Record<string, string> = {
   numbers: '{{ add 1 2 3 }} {{ sub 5 2 }} {{ mul 2 3 }} {{ div 7 2 }} {{ mod 7 3 }} {{ max 1 5 3 }} {{ min 4 2 }} {{ int "42" }} {{ .Values.num | int }} {{ .Values.big }} {{ add1 1 }}',
   kinds: '{{ kindIs "float64" .Values.num }} {{ kindIs "int" .Values.num }} {{ typeOf .Values.num }} {{ kindIs "map" .Values.image }} {{ kindIs "slice" .Values.items }} {{ kindIs "string" "s" }} {{ typeOf "s" }} {{ typeOf .Values.items }} {{ kindOf true }} {{ typeIs "string" .Values.version }}',
   semver: '{{ semverCompare ">=1.21-0" .Capabilities.KubeVersion.GitVersion }} {{ semverCompare "<1.25" "1.24.3" }} {{ semverCompare "^1.2.0" "1.9.0" }} {{ semverCompare "~1.2.0" "1.3.0" }} {{ semverCompare ">=1.0.0 <2.0.0" "1.5.0" }} {{ semverCompare "1.x" "1.4.0" }} {{ semverCompare ">=1.0.0" "1.1.0-rc1" }} {{ semverCompare "<=1.2 || >=3" "3.1.0" }}',
+  // fromYaml keeps parsed texts: a result changed by set must not show in the next parse of the same text
+  fromYamlTwice: '{{ $a := fromYaml "k: v\\nl: [1]" }}{{ $_ := set $a "k" "changed" }}{{ $b := fromYaml "k: v\\nl: [1]" }}{{ $a.k }} {{ $b.k }} {{ $b.l }}',
   encodings: '{{ b64enc "hello" }} {{ b64dec "aGk=" }} {{ sha256sum "x" | trunc 12 }} {{ toJson .Values.image }} {{ (fromYaml "a: 1\\nb: [x]").b }}',
   builtins: '{{ .Chart.Name }} {{ .Chart.Version }} {{ .Release.Name }} {{ .Release.Namespace }} {{ .Release.Service }} {{ .Template.BasePath }} {{ .Capabilities.KubeVersion.Version }} {{ .Capabilities.APIVersions.Has "apps/v1" }} {{ .Capabilities.APIVersions.Has "policy/v1beta1/PodSecurityPolicy" }}',
   keywordField: '{{- with.Values.image }}{{ .tag }}{{ end }}',

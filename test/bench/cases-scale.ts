@@ -1,0 +1,159 @@
+/**
+ * Scale cases (issue 22): for each size N of --scale (default 200 and 2,000
+ * images of small images on shared bases, a few multi-platform indexes):
+ * sync, no-op resync (against the HEAD-loop floor), save (against the save
+ * floor), load and verify (the bundle re-hashed, and the loaded registry);
+ * then how time and peak RSS grow from the smallest N to the largest. And
+ * `airlift images` on 200 charts (the ten real charts of ../shared/charts-real,
+ * twenty copies each). Peers are measured on the 200-image `many` set and the
+ * big set, not here: their per-image processes would take most of the run.
+ */
+import { cp, mkdir, readdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { judge, newRow, type Ctx, type Side } from './context.js';
+import { distinctBlobs, floorSave } from './floor.js';
+import { measure, type Measured } from './proc.js';
+import { PREFIX, resyncInto, syncAll } from './cases-sync.js';
+import { AIRLIFT, REPO_ROOT, airliftLoad, airliftSave } from './tools.js';
+
+export const SCALE_OPS = ['sync', 'resync', 'save', 'load', 'verify', 'verify-to'] as const;
+type ScaleOp = (typeof SCALE_OPS)[number];
+
+/** airlift's figures per size and op, for the growth rows. */
+const figures = new Map<number, Partial<Record<ScaleOp, Side>>>();
+
+function airlift(ctx: Ctx, hosts: string[], args: string[]): Promise<Measured> {
+  return measure(process.execPath, [...ctx.tools.nodeFlags, AIRLIFT, ...hosts.flatMap((h) => ['--plain-http', h]), ...args], { cwd: ctx.tools.work, env: ctx.tools.env, keep: 8 * 1024 * 1024 });
+}
+
+export async function scaleCases(ctx: Ctx, n: number): Promise<void> {
+  if (!ctx.opts.sides.airlift) return;
+  const set = `scale-${n}` as const;
+  const data = await ctx.data(set);
+  const src = await ctx.source(set);
+  const got: Partial<Record<ScaleOp, Side>> = {};
+  figures.set(n, got);
+  const label = `${n} images, ${data.blobs.length} blobs`;
+  const rss = 'RSS ≤ 200 MiB';
+
+  const sync = newRow(`scale-${n}-sync`, `scale: sync ${label}`, rss);
+  ctx.log(`[${sync.case}] ${sync.work}`);
+  const kept = await syncAll(withoutPeers(ctx), set, sync, true);
+  judge(sync, { rssLimitMiB: 200 });
+  ctx.rows.push(sync);
+  if (sync.airlift) got.sync = sync.airlift;
+
+  const resync = newRow(`scale-${n}-resync`, `scale: no-op resync of ${n} images`, '≤ 1.3× HEAD loop, RSS ≤ 200 MiB');
+  ctx.log(`[${resync.case}] ${resync.work}`);
+  if (kept.size) await resyncInto(withoutPeers(ctx), set, resync, kept);
+  judge(resync, { floorLimit: 1.3, rssLimitMiB: 200 });
+  ctx.rows.push(resync);
+  if (resync.airlift) got.resync = resync.airlift;
+
+  const save = newRow(`scale-${n}-save`, `scale: save ${n} images to one bundle`, '≤ 1.2× floor, RSS ≤ 200 MiB');
+  ctx.log(`[${save.case}] ${save.work}`);
+  const bundle = path.join(ctx.tools.work, `bundle-${set}.tar`);
+  await rm(bundle, { force: true });
+  save.airlift = await ctx.side(save, 'airlift save', () => airliftSave(ctx.tools, src.host, data.images, bundle));
+  if (ctx.opts.sides.other) {
+    const blobs = distinctBlobs(data.images);
+    const out = path.join(ctx.tools.work, `floor-${set}.tar`);
+    const s = await ctx.side(save, 'save floor', () => floorSave(ctx.tools.work, src.host, blobs, out));
+    if (s) save.floor = { ...s, what: `${blobs.length} blobs GET into one tar at known offsets, node:http ×8` };
+    await rm(out, { force: true });
+  }
+  judge(save, { floorLimit: 1.2, rssLimitMiB: 200 });
+  ctx.rows.push(save);
+  if (save.airlift) got.save = save.airlift;
+
+  if (save.airlift) {
+    const load = newRow(`scale-${n}-load`, `scale: load the ${n}-image bundle into an empty registry`, rss);
+    ctx.log(`[${load.case}] ${load.work}`);
+    const dest = await ctx.fresh();
+    load.airlift = await ctx.side(load, 'airlift load', async () => {
+      const m = await airliftLoad(ctx.tools, bundle, dest.host, PREFIX);
+      await ctx.verify(dest, PREFIX, data.images, 'airlift load');
+      return m;
+    });
+    judge(load, { rssLimitMiB: 200 });
+    ctx.rows.push(load);
+    if (load.airlift) got.load = load.airlift;
+
+    const verify = newRow(`scale-${n}-verify`, `scale: verify the ${n}-image bundle (every blob re-hashed)`, rss);
+    ctx.log(`[${verify.case}] ${verify.work}`);
+    verify.airlift = await ctx.side(verify, 'airlift verify', () => airlift(ctx, [], ['verify', bundle]));
+    judge(verify, { rssLimitMiB: 200 });
+    ctx.rows.push(verify);
+    if (verify.airlift) got.verify = verify.airlift;
+
+    const verifyTo = newRow(`scale-${n}-verify-to`, `scale: verify --to the loaded registry (${n} images)`, rss);
+    ctx.log(`[${verifyTo.case}] ${verifyTo.work}`);
+    verifyTo.airlift = await ctx.side(verifyTo, 'airlift verify --to', () => airlift(ctx, [dest.host], ['verify', '--to', `${dest.host}/${PREFIX}`, bundle]));
+    judge(verifyTo, { rssLimitMiB: 200 });
+    ctx.rows.push(verifyTo);
+    if (verifyTo.airlift) got['verify-to'] = verifyTo.airlift;
+    await ctx.stop(dest);
+  }
+  await rm(bundle, { force: true });
+}
+
+function withoutPeers(ctx: Ctx): Ctx {
+  return new Proxy(ctx, { get: (t, k, r) => (k === 'peersFor' ? () => [] : (Reflect.get(t, k, r) as unknown)) });
+}
+
+/** One row per op: time and peak RSS at the smallest and the largest size, and how they grew. */
+export function scaleGrowth(ctx: Ctx): void {
+  const sizes = [...figures.keys()].sort((a, b) => a - b);
+  if (sizes.length < 2) return;
+  const lo = sizes[0]!;
+  const hi = sizes[sizes.length - 1]!;
+  const factor = hi / lo;
+  for (const op of SCALE_OPS) {
+    const a = figures.get(lo)?.[op];
+    const b = figures.get(hi)?.[op];
+    if (!a || !b) continue;
+    const t = b.seconds / a.seconds;
+    const row = newRow(`scale-growth-${op}`, `growth of ${op}: ${lo} → ${hi} images (${factor}×)`, `time ≤ ${factor}× (linear), RSS ≤ 200 MiB`);
+    row.airlift = b;
+    row.notes.push(
+      `time ${a.seconds.toFixed(2)} → ${b.seconds.toFixed(2)} s (${t.toFixed(2)}× for ${factor}× the images; ${((a.seconds / lo) * 1000).toFixed(2)} → ${((b.seconds / hi) * 1000).toFixed(2)} ms per image); ` +
+        `peak RSS ${a.peakRssMiB.toFixed(0)} → ${b.peakRssMiB.toFixed(0)} MiB (${(((b.peakRssMiB - a.peakRssMiB) * 1024) / (hi - lo)).toFixed(1)} KiB per extra image)`,
+    );
+    row.pass = t <= factor && b.peakRssMiB <= 200;
+    ctx.rows.push(row);
+  }
+  figures.clear();
+}
+
+/** `airlift images` on `count` charts: the real charts of ../shared/charts-real, copied round-robin (not timed). */
+export async function imagesCharts(ctx: Ctx, count: number): Promise<void> {
+  if (!ctx.opts.sides.airlift) return;
+  const root = path.resolve(REPO_ROOT, '..', 'shared', 'charts-real');
+  const names = (await readdir(root, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+  if (!names.length) throw new Error(`no charts in ${root}: the images case needs the shared real charts`);
+  const dir = path.join(ctx.tools.work, `charts-${count}`);
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  const charts: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const name = names[i % names.length]!;
+    const to = path.join(dir, `${String(i).padStart(3, '0')}-${name}`);
+    await cp(path.join(root, name, 'chart'), to, { recursive: true });
+    charts.push(to);
+  }
+  const row = newRow(`images-${count}`, `images on ${count} charts (${names.length} real charts × ${Math.ceil(count / names.length)})`, '< 2 s, RSS ≤ 200 MiB');
+  ctx.log(`[${row.case}] ${row.work}`);
+  row.airlift = await ctx.side(row, 'airlift images', async () => {
+    const m = await airlift(ctx, [], ['images', ...charts]);
+    const lines = m.stdout.trim().split('\n').length;
+    row.notes.push(`${lines} lines of output`);
+    return m;
+  });
+  judge(row, { rssLimitMiB: 200 });
+  if (row.airlift && row.airlift.seconds >= 2) {
+    row.pass = false;
+    row.notes.push(`missed: ${row.airlift.seconds.toFixed(2)} s ≥ 2 s`);
+  }
+  ctx.rows.push(row);
+  await rm(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,49 @@
+// The floor of a no-op resync: per image, HEAD the source manifest then the
+// destination manifest (the 2 requests airlift makes for an image that is
+// already there), N images at a time, over keep-alive connections (node:http,
+// nothing to import beyond node's own modules).
+//   node head-loop.mjs JOB.json   where JOB = {src, dest, prefix, concurrency, images: [{name, tag}]}
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+
+const ACCEPT = [
+  'application/vnd.oci.image.index.v1+json',
+  'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+  'application/vnd.docker.distribution.manifest.v2+json',
+].join(', ');
+
+const job = JSON.parse(readFileSync(process.argv[2], 'utf8'));
+const n = job.concurrency;
+const agent = new http.Agent({ keepAlive: true, maxSockets: n });
+
+function request(host, method, path) {
+  const [hostname, port] = host.split(':');
+  return new Promise((resolve, reject) => {
+    const req = http.request({ hostname, port, method, path, agent, headers: { accept: ACCEPT } }, (res) => {
+      res.resume();
+      res.on('end', () => {
+        if (res.statusCode !== 200) reject(new Error(`${method} ${host}${path}: ${res.statusCode}`));
+        else resolve(res.headers['docker-content-digest']);
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+await Promise.all([request(job.src, 'GET', '/v2/'), request(job.dest, 'GET', '/v2/')]);
+let next = 0;
+let differ = 0;
+await Promise.all(
+  Array.from({ length: n }, async () => {
+    while (next < job.images.length) {
+      const img = job.images[next++];
+      const a = await request(job.src, 'HEAD', `/v2/${img.name}/manifests/${img.tag}`);
+      const b = await request(job.dest, 'HEAD', `/v2/${job.prefix}/${img.name}/manifests/${img.tag}`);
+      if (!a || a !== b) differ++;
+    }
+  }),
+);
+agent.destroy();
+if (differ) throw new Error(`${differ} images differ between source and destination`);

@@ -1,0 +1,65 @@
+// The floor of save: every distinct blob GET from the registry and written
+// into one tar file (blobs/sha256/HEX entries), N at a time over keep-alive
+// connections (node:http); each entry's offset is known from the sizes, so the writes go
+// straight to their place (positional writes, no second copy, no hashing).
+//   node save-floor.mjs JOB.json   where JOB = {src, out, concurrency, blobs: [{repo, digest, size}]}
+import { readFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import http from 'node:http';
+
+const job = JSON.parse(readFileSync(process.argv[2], 'utf8'));
+
+function header(name, size) {
+  const h = Buffer.alloc(512);
+  h.write(name, 0, 100, 'utf8');
+  h.write('0000644\0', 100);
+  h.write('0000000\0', 108);
+  h.write('0000000\0', 116);
+  h.write(size.toString(8).padStart(11, '0') + '\0', 124);
+  h.write('00000000000\0', 136);
+  h.write('        ', 148);
+  h.write('0', 156);
+  h.write('ustar\0', 257);
+  h.write('00', 263);
+  let sum = 0;
+  for (const b of h) sum += b;
+  h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148);
+  return h;
+}
+
+let offset = 0;
+const entries = job.blobs.map((b) => {
+  const e = { ...b, at: offset };
+  offset += 512 + Math.ceil(b.size / 512) * 512;
+  return e;
+});
+const total = offset + 1024;
+const fh = await open(job.out, 'w');
+await fh.truncate(total);
+const agent = new http.Agent({ keepAlive: true, maxSockets: job.concurrency });
+const [hostname, port] = job.src.split(':');
+const get = (path) =>
+  new Promise((resolve, reject) => {
+    const req = http.request({ hostname, port, path, agent }, resolve);
+    req.on('error', reject);
+    req.end();
+  });
+let next = 0;
+await Promise.all(
+  Array.from({ length: job.concurrency }, async () => {
+    while (next < entries.length) {
+      const e = entries[next++];
+      await fh.write(header(`blobs/sha256/${e.digest.slice(7)}`, e.size), 0, 512, e.at);
+      const res = await get(`/v2/${e.repo}/blobs/${e.digest}`);
+      if (res.statusCode !== 200) throw new Error(`GET ${e.digest}: ${res.statusCode}`);
+      let pos = e.at + 512;
+      for await (const chunk of res) {
+        await fh.write(chunk, 0, chunk.length, pos);
+        pos += chunk.length;
+      }
+      if (pos - e.at - 512 !== e.size) throw new Error(`${e.digest}: ${pos - e.at - 512} bytes, expected ${e.size}`);
+    }
+  }),
+);
+agent.destroy();
+await fh.close();
