@@ -21,7 +21,8 @@ import { fetchFromIndex, fetchIndex, type HttpRepoContext, type RepoIndex } from
 import { fetchOciChart, parseOciChartRef } from './oci.js';
 import type { ChartFetcher, ChartFetchRequest, FetchedChart } from './types.js';
 
-export type { ChartFetcher, ChartFetchRequest, FetchedChart } from './types.js';
+export type { ChartFetcher, ChartFetchRequest, ChartOrigin, FetchedChart } from './types.js';
+export { originOf } from './types.js';
 export { chooseVersion, parseConstraint, parseChartVersion, isExactVersion } from './version.js';
 export { parseChartRef, type ChartRef } from './reference.js';
 export { readHelmRepositories, repositoryConfigPath, registryConfigPath, type HelmRepository } from './helm-config.js';
