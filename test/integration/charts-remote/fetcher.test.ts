@@ -15,6 +15,7 @@ import { startRegistry, type StartedRegistry } from '../../harness/registry.js';
 
 const sha = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 const VERSIONS = ['1.0.0', '1.2.3', '1.3.0-rc.1', '2.0.0'];
+const PROV = '-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n\nname: app\nversion: 1.2.3\n...\n-----END PGP SIGNATURE-----\n';
 
 let tmp: string;
 let helm: Helm;
@@ -36,7 +37,10 @@ beforeAll(async () => {
     const dir = await writeChart(path.join(tmp, `src-${v}`), { name: 'app', version: v, images: [`example.com/app:${v}`] });
     tgz.set(v, await helmPackage(helm, dir, path.join(tmp, 'pkg')));
   }
+  // a provenance file beside 1.2.3: helm push uploads it as the provenance layer, nginx serves it beside the chart
+  await writeFile(`${tgz.get('1.2.3')!}.prov`, PROV);
   await repo.publish(helm, [...tgz.values()]);
+  await writeFile(path.join(repo.dir, 'app-1.2.3.tgz.prov'), PROV);
   await helmRegistryLogin(helm, secure);
   for (const v of VERSIONS) {
     pushed.set(`plain:${v}`, await helmPush(helm, tgz.get(v)!, plain, 'charts'));
@@ -59,8 +63,10 @@ describe('OCI charts pushed with helm push', () => {
       expect(c.sha256).toBe(sha(c.tgz));
       expect(c.digest).toBe(pushed.get('plain:1.2.3'));
       expect(c.source).toBe(`oci://${plain.host}/charts/app:1.2.3`);
+      expect(c.prov?.toString('utf8')).toBe(PROV); // the provenance layer helm push added
       const newest = await f.fetch({ repository: `oci://${plain.host}/charts`, chart: 'app' });
       expect(newest.version).toBe('2.0.0'); // not the release candidate
+      expect(newest.prov).toBeUndefined();
       const rc = await f.fetch({ chart: `oci://${plain.host}/charts/app`, version: '>=1.3.0-0, <2' });
       expect(rc.version).toBe('1.3.0-rc.1');
     } finally {
@@ -100,6 +106,7 @@ describe('an HTTP repository on nginx (TLS, basic auth) with a helm repo index',
       expect(c.version).toBe('1.2.3');
       expect(c.tgz.equals(await readFile(tgz.get('1.2.3')!))).toBe(true);
       expect(c.source).toBe(`${repo.url}/app-1.2.3.tgz`);
+      expect(c.prov?.toString('utf8')).toBe(PROV);
       const again = await f.fetch({ repository: repo.url, chart: 'app', version: '~1.2' });
       expect(again).toBe(c); // one chart, fetched once
       const newest = await f.fetch({ repository: repo.url, chart: 'app' });

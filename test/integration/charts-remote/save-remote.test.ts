@@ -17,6 +17,7 @@ import type { StartedRegistry } from '../../harness/registry.js';
 import { useSeededPair } from '../../harness/use-seeded-pair.js';
 import { runCli } from '../../helpers/io.js';
 
+const PROV = '-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n\nname: app\n...\n';
 const sha = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 const pair = useSeededPair('charts-remote');
 let src: StartedRegistry;
@@ -51,6 +52,7 @@ beforeAll(async () => {
   for (const v of ['1.0.0', '1.2.3', '2.0.0']) {
     const dir = await writeChart(path.join(tmp, `src-${v}`), { name: 'app', version: v, images: v === '1.2.3' ? [images.v1, images.v2] : [images.v1] });
     tgz.set(v, await helmPackage(helm, dir, path.join(tmp, 'pkg')));
+    if (v === '1.2.3') await writeFile(`${tgz.get(v)!}.prov`, PROV); // pushed as the provenance layer
     await helmPush(helm, tgz.get(v)!, src, 'charts');
   }
   await repo.publish(helm, [...tgz.values()]);
@@ -80,6 +82,10 @@ describe('save of charts where they live', () => {
     expect(lock.charts).toEqual([
       expect.objectContaining({ name: 'app', version: '1.2.3', file: 'charts/app-1.2.3.tgz', digest: sha(helmMade), packaging: 'fetched', source: `oci://${src.host}/charts/app:1.2.3`, sourceDigest: expect.stringMatching(/^sha256:/) }),
     ]);
+    // the provenance file travels beside the chart, listed in the lock with its digest
+    const prov = await tarEntry(out, 'charts/app-1.2.3.tgz.prov');
+    expect(prov.toString('utf8')).toBe(PROV);
+    expect(lock.charts[0]!.prov).toEqual({ file: 'charts/app-1.2.3.tgz.prov', digest: sha(prov) });
     expect((await runCli(['verify', out])).code).toBe(0);
 
     // load into another registry, then helm pulls it from there and renders it with no network
