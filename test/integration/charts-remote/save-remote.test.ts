@@ -89,8 +89,12 @@ describe('save of charts where they live', () => {
     expect((await runCli(['verify', out])).code).toBe(0);
 
     // load into another registry, then helm pulls it from there and renders it with no network
-    const l = await runCli([...plain(), 'load', out, '--to', `${dst.host}/mirror`], { env: helm.env as Record<string, string> });
+    const landed = path.join(tmp, 'oci', 'landed.lock.json');
+    const l = await runCli([...plain(), 'load', out, '--to', `${dst.host}/mirror`, '--lock-out', landed], { env: helm.env as Record<string, string> });
     expect(l.code, l.stderr).toBe(0);
+    expect(parseLock(await readFile(landed, 'utf8'), landed).charts).toEqual([
+      expect.objectContaining({ version: '1.2.3', digest: sha(helmMade), packaging: 'fetched', source: `oci://${src.host}/charts/app:1.2.3`, destination: `${dst.host}/mirror/charts/app:1.2.3` }),
+    ]);
     const pulled = path.join(tmp, 'oci', 'pulled');
     await mkdir(pulled, { recursive: true });
     await helm.run(['pull', `oci://${dst.host}/mirror/charts/app`, '--version', '1.2.3', '--plain-http', '--destination', pulled]);
