@@ -146,6 +146,13 @@ describe('save of charts where they live', () => {
     expect(listed.stdout.trim().split('\n')).toEqual([images.v1]);
   });
 
+  it('sync takes a chart reference (its images are what it copies)', async () => {
+    const r = await runCli([...plain(), 'sync', `oci://${src.host}/charts/app`, '--version', '~1.2', '--to', `${dst.host}/synced`, '-o', 'json'], { env: helm.env as Record<string, string> });
+    expect(r.code, r.stderr).toBe(0);
+    const rows = JSON.parse(r.stdout) as Array<{ source: string; status: string }>;
+    expect(rows.map((x) => x.source).sort()).toEqual([images.v1, images.v2].sort());
+  });
+
   it('relocate takes a chart reference', async () => {
     const r = await runCli([...plain(), 'relocate', `oci://${src.host}/charts/app`, '--version', '1.2.3', '--to', `${dst.host}/mirror`], { env: helm.env as Record<string, string> });
     expect(r.code, r.stderr).toBe(0);
