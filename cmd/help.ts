@@ -35,7 +35,8 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
       'helm template my-release ./my-chart | airlift images -',
       'airlift images oci://registry.example.com/charts/app --version 1.x   # a chart from an OCI registry (or REPO/CHART, --repo URL CHART)',
     ],
-    globals: OUTPUT,
+    // the TLS and credential options apply to the charts fetched from repositories and registries
+    globals: [...TLS, '--auth-from-secret', ...OUTPUT],
   },
   save: {
     examples: [
