@@ -119,6 +119,20 @@ describe('an HTTP repository on nginx (TLS, basic auth) with a helm repo index',
     }
   });
 
+  it('concurrent requests share one download; localPath writes NAME-VERSION.tgz once, removed by close()', async () => {
+    const f = createChartFetcher({ env: helm.env, caFiles: [repo.caFile!], username: 'reader', password: 'chart-secret-1' });
+    const before = (await repo.requests()).filter((p) => p.endsWith('/app-1.0.0.tgz')).length;
+    const [a, b] = await Promise.all([f.fetch({ repository: repo.url, chart: 'app', version: '1.0.0' }), f.fetch({ repository: repo.url, chart: 'app', version: '1.0.x' })]);
+    expect(a).toBe(b);
+    expect((await repo.requests()).filter((p) => p.endsWith('/app-1.0.0.tgz')).length - before).toBe(1);
+    const [p1, p2] = await Promise.all([f.localPath(a), f.localPath(a)]);
+    expect(p1).toBe(p2);
+    expect(path.basename(p1)).toBe('app-1.0.0.tgz');
+    expect((await readFile(p1)).equals(a.tgz)).toBe(true);
+    await f.close();
+    await expect(readFile(p1)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
   it('takes a repositories.yaml name with its credentials and caFile', async () => {
     const cfg = path.join(tmp, 'repos', 'repositories.yaml');
     await import('node:fs/promises').then((fs) => fs.mkdir(path.dirname(cfg), { recursive: true }));
