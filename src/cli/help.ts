@@ -31,8 +31,10 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
       'airlift images ./my-chart -f my-values.yaml          # every image, and where each is set',
       'airlift images ./my-chart --hosts                    # hosts to allow through the firewall',
       'helm template my-release ./my-chart | airlift images -',
+      'airlift images oci://registry.example.com/charts/app --version 1.x   # a chart from an OCI registry (or REPO/CHART, --repo URL CHART)',
     ],
-    globals: OUTPUT,
+    // the TLS and credential options apply to the charts fetched from repositories and registries
+    globals: [...TLS, '--auth-from-secret', ...OUTPUT],
   },
   save: {
     examples: [
@@ -40,6 +42,8 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
       'airlift save --config airlift.yaml -o bundle.tar --platform linux/amd64',
       'airlift save --image docker.io/library/busybox:1.36 -o tools.tar',
       'airlift save ./my-chart --compress zstd --split-size 4GiB -o bundle.tar.zst   # bundle.tar.zst.000, .001, … and bundle.tar.zst.parts',
+      'airlift save oci://registry.example.com/charts/app --version 1.x -o bundle.tar',
+      'airlift save --repo https://charts.example.com app --version 1.2.3 --username u --password-stdin -o bundle.tar < pass.txt',
     ],
     globals: REGISTRY,
   },

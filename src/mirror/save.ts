@@ -13,9 +13,10 @@ import { sha256 } from '../digest/index.js';
 import { openOciArchiveDestination } from '../endpoint/oci-archive.js';
 import { compressFrame, nodeHasZstd } from '../layout/compression.js';
 import type { Packaging } from '../layout/deliver.js';
-import { InterruptedError, toAirliftError, withHint } from '../errors.js';
+import { DigestMismatchError, InterruptedError, toAirliftError, withHint } from '../errors.js';
 import { formatLock } from '../lock/io.js';
 import type { LockChart } from '../lock/types.js';
+import type { ChartOrigin } from '../chart/remote/types.js';
 import type { PlatformFilter } from '../oci/platform.js';
 import type { Shard } from '../shard/index.js';
 import { VERSION } from '../version.js';
@@ -29,6 +30,8 @@ export interface SaveChart {
   version: string;
   path: string;
   packaged: boolean;
+  /** A fetched chart: its .tgz goes in as fetched, its source in the lock, its .prov beside it. */
+  origin?: ChartOrigin;
 }
 
 export interface SaveInput {
@@ -73,8 +76,21 @@ export async function save(input: SaveInput, deps: MirrorDeps): Promise<MirrorRe
       const file = chartFileName(ch.name, ch.version);
       if (lockCharts.has(file)) continue;
       const tgz = ch.packaged ? await readFile(ch.path) : await packageChartDir(ch.path, ch.name);
+      const digest = sha256(tgz);
+      // a fetched chart goes in byte for byte as fetched (checked again: the lock promises it)
+      if (ch.origin && digest !== ch.origin.sha256) throw new DigestMismatchError(`chart ${ch.name} ${ch.version} from ${ch.origin.source}: the file read back for the bundle`, ch.origin.sha256, digest);
       dest.addFile(file, tgz);
-      lockCharts.set(file, { name: ch.name, version: ch.version, file, digest: sha256(tgz) });
+      const entry: LockChart = { name: ch.name, version: ch.version, file, digest };
+      if (ch.origin) {
+        entry.packaging = 'fetched';
+        entry.source = ch.origin.source;
+        if (ch.origin.digest) entry.sourceDigest = ch.origin.digest;
+        if (ch.origin.prov) {
+          dest.addFile(`${file}.prov`, ch.origin.prov);
+          entry.prov = { file: `${file}.prov`, digest: sha256(ch.origin.prov) };
+        }
+      }
+      lockCharts.set(file, entry);
     }
     for (const f of self) dest.addFile(f.file, f.path, { executable: f.executable });
     const lock = planLock(plan, results, { generator: `airlift ${VERSION}`, charts: [...lockCharts.values()], files: lockFiles(self) });
