@@ -24,8 +24,9 @@ export type RegistryEndpoint = ImageSource & ImageDestination;
 
 export function createRegistryEndpoint(host: string, client: RegistryClient, opts: RegistryEndpointOptions = {}): RegistryEndpoint {
   const push = Boolean(opts.push);
-  // the referrers API, once found missing at this host, is not asked again
-  let referrersApi: boolean | undefined;
+  // whether the host has the referrers API: the first probe decides (others wait for it), and a
+  // host found without it is not asked again (the fallback tag, from the tag list, is read instead)
+  let referrersApi: Promise<boolean> | undefined;
   // writers of one subject's fallback index, one after another within this run
   const fallbackWriters = new Map<string, Promise<unknown>>();
   const declined = new Map<string, UploadSession>();
@@ -62,10 +63,19 @@ export function createRegistryEndpoint(host: string, client: RegistryClient, opt
     },
 
     async referrers(repo: string, digest: string, signal?: AbortSignal): Promise<Descriptor[] | undefined> {
-      if (referrersApi === false) return undefined;
-      const list = await client.listReferrers(host, repo, digest, { push, ...(signal ? { signal } : {}) });
-      referrersApi = list !== undefined;
-      return list;
+      const ask = () => client.listReferrers(host, repo, digest, { push, ...(signal ? { signal } : {}) });
+      if (referrersApi === undefined) {
+        const first = ask();
+        referrersApi = first.then(
+          (l) => l !== undefined,
+          () => {
+            referrersApi = undefined; // a failed probe decides nothing
+            return true;
+          },
+        );
+        return first;
+      }
+      return (await referrersApi) ? ask() : undefined;
     },
 
     async hasBlob(repo: string, desc: Descriptor, signal?: AbortSignal): Promise<boolean> {

@@ -20,6 +20,8 @@ let s: Signer;
 /** alpha's SBOM referrer (oras attach) at the source, and the signature on it. */
 let sbom: string;
 let preexisting: string;
+/** More referrers of alpha, pushed to the mirror's fallback index at once by the sync (merged one after another). */
+let extra: string[];
 
 const pair = useSeededPair('referrers');
 const image = (n: string) => layout.images.find((i) => i.name === `fixtures/${n}`)!;
@@ -32,6 +34,8 @@ beforeAll(async () => {
   await s.sign(alpha);
   await s.attest(alpha);
   sbom = await s.attach(alpha, 'application/spdx+json', '{"spdxVersion":"SPDX-2.3","name":"alpha"}');
+  extra = [];
+  for (const n of [1, 2, 3]) extra.push(await s.attach(alpha, `application/vnd.example.report${n}+json`, `{"report":${n}}`));
   // a signature on the SBOM: an attachment of an attachment
   await s.sign(`${src.host}/fixtures/alpha@${sbom}`);
   // the multi-platform index and each of its platforms signed
@@ -58,11 +62,88 @@ describe('sync carries signatures, attestations and referrers', () => {
     // the SBOM referrer by digest, byte for byte, and the mirror's fallback index lists it and the referrer it had
     expect((await s.manifest(`${dst.host}/m/fixtures/alpha@${sbom}`)).equals(await s.manifest(`${src.host}/fixtures/alpha@${sbom}`))).toBe(true);
     const listed = await s.discover(`${dst.host}/m/fixtures/alpha@${alpha}`);
-    expect(listed.map((d) => d.digest).sort()).toEqual([preexisting, sbom].sort());
+    expect(listed.map((d) => d.digest).sort()).toEqual([preexisting, sbom, ...extra].sort());
     await s.verify(`${dst.host}/m/fixtures/alpha@${alpha}`);
     await s.verify(`${dst.host}/m/fixtures/alpha@${sbom}`);
     // the index and each platform
     await s.verify(`${dst.host}/m/fixtures/multi@${image('multi').digest}`);
     for (const m of image('multi').manifests) await s.verify(`${dst.host}/m/fixtures/multi@${m.descriptor.digest}`);
+  }, 240_000);
+
+  it('a resync with nothing new copies nothing; a new signature and a new SBOM on the unchanged image are noticed and copied', async () => {
+    const args = ['--plain-http', src.host, '--plain-http', dst.host, 'sync', '--image', `${src.host}/fixtures/alpha:1.0`, '--to', `${dst.host}/m`, '-o', 'json'];
+    const again = await runCli(args);
+    expect(again.code, again.stderr).toBe(0);
+    const rows = JSON.parse(again.stdout) as Array<{ status: string; referrers?: Array<{ status: string; tag?: string; digest: string }> }>;
+    expect(rows[0]!.status).toBe('skipped');
+    expect(rows[0]!.referrers!.length).toBeGreaterThanOrEqual(4);
+    expect(rows[0]!.referrers!.every((x) => x.status === 'skipped')).toBe(true);
+
+    const alpha = image('alpha').digest;
+    const sigTag = `${hexTag(alpha)}.sig`;
+    const before = await s.resolve(`${src.host}/fixtures/alpha:${sigTag}`);
+    // a second signature, by another key (cosign does not sign twice with one key): the .sig manifest changes
+    const other = await makeSigner(path.join(tmp, 'signer2'));
+    await other.sign(`${src.host}/fixtures/alpha@${alpha}`);
+    const after = await s.resolve(`${src.host}/fixtures/alpha:${sigTag}`);
+    expect(after).not.toBe(before);
+    const sbom2 = await s.attach(`${src.host}/fixtures/alpha@${alpha}`, 'application/vnd.cyclonedx+json', '{"bomFormat":"CycloneDX"}');
+    const third = await runCli(args);
+    expect(third.code, third.stderr).toBe(0);
+    const row = (JSON.parse(third.stdout) as typeof rows)[0]!;
+    expect(row.status).toBe('skipped');
+    expect(row.referrers!.filter((x) => x.status === 'copied').map((x) => x.tag ?? x.digest).sort()).toEqual([sigTag, sbom2].sort());
+    expect(await s.resolve(`${dst.host}/m/fixtures/alpha:${sigTag}`)).toBe(after);
+    const listed = (await s.discover(`${dst.host}/m/fixtures/alpha@${alpha}`)).map((d) => d.digest).sort();
+    expect(listed).toEqual([preexisting, sbom, sbom2, ...extra].sort());
+    await s.verify(`${dst.host}/m/fixtures/alpha@${alpha}`);
+    await other.verify(`${dst.host}/m/fixtures/alpha@${alpha}`);
+  }, 240_000);
+
+  it('--referrers-type sig copies the cosign signatures alone; --no-referrers the image alone', async () => {
+    const base = ['--plain-http', src.host, '--plain-http', dst.host, 'sync', '--image', `${src.host}/fixtures/alpha:1.0`];
+    const r = await runCli([...base, '--to', `${dst.host}/typed`, '--referrers-type', 'sig']);
+    expect(r.code, r.stderr).toBe(0);
+    const alpha = image('alpha').digest;
+    expect((await s.tags(`${dst.host}/typed/fixtures/alpha`)).sort()).toEqual(['1.0', `${hexTag(alpha)}.sig`]);
+    const none = await runCli([...base, '--to', `${dst.host}/bare`, '--no-referrers']);
+    expect(none.code, none.stderr).toBe(0);
+    expect(await s.tags(`${dst.host}/bare/fixtures/alpha`)).toEqual(['1.0']);
+  }, 240_000);
+});
+
+describe('copy carries them too', () => {
+  it('copy docker:// to docker:// brings the signatures, attestation and SBOM referrer; cosign verifies the copy', async () => {
+    const alpha = image('alpha').digest;
+    const r = await runCli(['--plain-http', src.host, '--plain-http', dst.host, 'copy', `docker://${src.host}/fixtures/alpha:1.0`, `docker://${dst.host}/copied/alpha:1.0`]);
+    expect(r.code, r.stderr).toBe(0);
+    const srcTags = (await s.tags(`${src.host}/fixtures/alpha`)).filter((t) => t.startsWith('sha256-')).sort();
+    expect((await s.tags(`${dst.host}/copied/alpha`)).filter((t) => t.startsWith('sha256-')).sort()).toEqual(srcTags);
+    for (const t of srcTags.filter((x) => x.includes('.'))) expect(await s.resolve(`${dst.host}/copied/alpha:${t}`), t).toBe(await s.resolve(`${src.host}/fixtures/alpha:${t}`));
+    const listed = (await s.discover(`${dst.host}/copied/alpha@${alpha}`)).map((d) => d.digest).sort();
+    expect(listed).toEqual((await s.discover(`${src.host}/fixtures/alpha@${alpha}`)).map((d) => d.digest).sort());
+    await s.verify(`${dst.host}/copied/alpha@${alpha}`);
+    await s.verify(`${dst.host}/copied/alpha@${sbom}`);
+  }, 240_000);
+});
+
+describe('--platform on a signed index', () => {
+  it('warns that the index signature cannot hold, copies the kept platform with its signature; --strict fails (exit 12)', async () => {
+    const multi = image('multi');
+    const amd64 = multi.manifests.find((m) => m.platform.architecture === 'amd64')!.descriptor.digest;
+    const arm64 = multi.manifests.find((m) => m.platform.architecture === 'arm64')!.descriptor.digest;
+    const args = ['--plain-http', src.host, '--plain-http', dst.host, 'sync', '--image', `${src.host}/fixtures/multi:1.0`, '--platform', 'linux/amd64'];
+    const r = await runCli([...args, '--to', `${dst.host}/filtered`]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`the index ${multi.digest} has 1 attachment(s)`);
+    expect(r.stderr).toContain('cannot hold at the mirror');
+    await s.verify(`${dst.host}/filtered/fixtures/multi@${amd64}`);
+    const tags = await s.tags(`${dst.host}/filtered/fixtures/multi`);
+    expect(tags).toContain(`${hexTag(amd64)}.sig`);
+    expect(tags).not.toContain(`${hexTag(arm64)}.sig`);
+    expect(tags).not.toContain(`${hexTag(multi.digest)}.sig`);
+    const strict = await runCli([...args, '--to', `${dst.host}/strict`, '--strict']);
+    expect(strict.code, strict.stderr).toBe(12);
+    expect(strict.stderr).toContain('cannot hold at the mirror');
   }, 240_000);
 });
