@@ -14,10 +14,10 @@ import { save } from '../../src/mirror/save.js';
 import { parseShard } from '../../src/shard/index.js';
 import type { CommandContext } from '../context.js';
 import { readInputs } from '../inputs.js';
-import { platformOption, printMirrorReport, withMirrorDeps } from '../mirror.js';
+import { platformOption, printMirrorReport, referrersFrom, referrersOptions, withMirrorDeps, type ReferrersFlags } from '../mirror.js';
 import { chartValuesOptions, imageListOptions, type ChartValueFlags, type ImageListFlags } from '../options.js';
 
-interface SaveFlags extends ChartValueFlags, ImageListFlags {
+interface SaveFlags extends ChartValueFlags, ImageListFlags, ReferrersFlags {
   config?: string;
   platform: string[];
   output?: string;
@@ -37,7 +37,7 @@ export function registerSave(program: Command, ctx: CommandContext): void {
     .option('--shard <I/N>', 'save only shard I of N (0 <= I < N), split by image; the charts go into shard 0')
     .option('--dry-run', 'print what would be saved (the chart images, each under its full reference), and write nothing')
     .option('--include-self', 'also put airlift itself into the bundle (airlift/: airlift.mjs, the single executables, SHA256SUMS from `npm run release`; or from $AIRLIFT_RELEASE_DIR), so the bundle carries its own importer (with --shard: in shard 0, as the charts)');
-  platformOption(cmd).action(async (charts: string[], flags: SaveFlags, command: Command) => {
+  referrersOptions(platformOption(cmd)).action(async (charts: string[], flags: SaveFlags, command: Command) => {
     if (!flags.output) throw new UsageError('save needs -o BUNDLE.tar (a file; the bundle is renamed into place when complete; - writes it to stdout)');
     const toStdout = flags.output === '-';
     if (toStdout && ctx.io.stdoutIsTTY) {
@@ -45,8 +45,10 @@ export function registerSave(program: Command, ctx: CommandContext): void {
     }
     const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
     const { abs, platforms, concurrency, collected } = await readInputs(ctx, charts, flags, command);
+    const referrers = referrersFrom(flags);
     const input = {
       images: collected.images,
+      ...(referrers ? { referrers } : {}),
       charts: collected.charts,
       output: toStdout ? '-' : abs(flags.output),
       outputName: flags.output,

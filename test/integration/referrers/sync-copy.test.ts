@@ -4,6 +4,7 @@
  * what it exercises), real cosign (sign, attest, verify against the mirror) and oras (attach a
  * referrer, discover), crane for tag lists.
  */
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { GeneratedLayout } from '../../../fixtures/images/generate.js';
@@ -145,5 +146,39 @@ describe('--platform on a signed index', () => {
     const strict = await runCli([...args, '--to', `${dst.host}/strict`, '--strict']);
     expect(strict.code, strict.stderr).toBe(12);
     expect(strict.stderr).toContain('cannot hold at the mirror');
+  }, 240_000);
+});
+
+describe('save + load carry them through a bundle', () => {
+  it('the bundle names cosign tags REPO:sha256-<hex>.sig and lists referrers by subject; the lock lists them per image; load pushes them and cosign verifies', async () => {
+    const alpha = image('alpha').digest;
+    const bundle = path.join(tmp, 'signed.tar');
+    const saved = await runCli(['--plain-http', src.host, 'save', '--image', `${src.host}/fixtures/alpha:1.0`, '--image', `${src.host}/fixtures/multi:1.0`, '-o', bundle]);
+    expect(saved.code, saved.stderr).toBe(0);
+    const index = JSON.parse(execFileSync('tar', ['-xOf', bundle, 'index.json'], { encoding: 'utf8' })) as { manifests: Array<{ digest: string; artifactType?: string; annotations?: Record<string, string> }> };
+    const names = index.manifests.map((m) => m.annotations?.['org.opencontainers.image.ref.name']).filter(Boolean);
+    expect(names).toEqual(expect.arrayContaining([`${src.host}/fixtures/alpha:1.0`, `${src.host}/fixtures/alpha:${hexTag(alpha)}.sig`, `${src.host}/fixtures/alpha:${hexTag(alpha)}.att`, `${src.host}/fixtures/multi:${hexTag(image('multi').digest)}.sig`]));
+    const srcReferrers = (await s.discover(`${src.host}/fixtures/alpha@${alpha}`)).map((d) => d.digest).sort();
+    const inBundle = index.manifests.filter((m) => m.annotations?.['io.airlift.referrer.subject'] === alpha);
+    expect(inBundle.map((m) => m.digest).sort()).toEqual(srcReferrers);
+    expect(inBundle.find((m) => m.digest === sbom)?.artifactType).toBe('application/spdx+json');
+    const lock = JSON.parse(execFileSync('tar', ['-xOf', bundle, 'airlift.lock.json'], { encoding: 'utf8' })) as { images: Array<{ source: string; referrers?: Array<{ subject: string; digest: string; tag?: string }> }> };
+    const alphaLock = lock.images.find((i) => i.source.endsWith('fixtures/alpha:1.0'))!;
+    expect(alphaLock.referrers!.filter((r) => r.subject === alpha && !r.tag).map((r) => r.digest).sort()).toEqual(srcReferrers);
+    expect(alphaLock.referrers!.map((r) => r.tag).filter(Boolean)).toEqual(expect.arrayContaining([`${hexTag(alpha)}.sig`, `${hexTag(alpha)}.att`, `${hexTag(sbom)}.sig`]));
+    expect(lock.images).toHaveLength(2); // attachments are not images of their own
+
+    const loaded = await runCli(['--plain-http', dst.host, 'load', bundle, '--to', `${dst.host}/loaded`, '-o', 'json']);
+    expect(loaded.code, loaded.stderr).toBe(0);
+    expect((JSON.parse(loaded.stdout) as unknown[]).length).toBe(2);
+    const repo = `${dst.host}/loaded/fixtures/alpha`;
+    const srcTags = (await s.tags(`${src.host}/fixtures/alpha`)).filter((t) => t.startsWith('sha256-')).sort();
+    expect((await s.tags(repo)).filter((t) => t.startsWith('sha256-')).sort()).toEqual(srcTags);
+    for (const t of srcTags.filter((x) => x.includes('.'))) expect(await s.resolve(`${repo}:${t}`), t).toBe(await s.resolve(`${src.host}/fixtures/alpha:${t}`));
+    expect((await s.discover(`${repo}@${alpha}`)).map((d) => d.digest).sort()).toEqual(srcReferrers);
+    expect((await s.manifest(`${repo}@${sbom}`)).equals(await s.manifest(`${src.host}/fixtures/alpha@${sbom}`))).toBe(true);
+    await s.verify(`${repo}@${alpha}`);
+    await s.verify(`${repo}@${sbom}`);
+    await s.verify(`${dst.host}/loaded/fixtures/multi@${image('multi').digest}`);
   }, 240_000);
 });
