@@ -180,5 +180,18 @@ describe('save + load carry them through a bundle', () => {
     await s.verify(`${repo}@${alpha}`);
     await s.verify(`${repo}@${sbom}`);
     await s.verify(`${dst.host}/loaded/fixtures/multi@${image('multi').digest}`);
+
+    // verify: the bundle in place, and the registry against it (attachments included)
+    const inPlace = await runCli(['verify', bundle]);
+    expect(inPlace.code, inPlace.stderr).toBe(0);
+    const against = await runCli(['--plain-http', dst.host, 'verify', '--to', `${dst.host}/loaded`, bundle]);
+    expect(against.code, against.stderr + against.stdout).toBe(0);
+    const bare = await runCli(['--plain-http', dst.host, 'load', bundle, '--to', `${dst.host}/noref`, '--no-referrers']);
+    expect(bare.code, bare.stderr).toBe(0);
+    expect((await s.tags(`${dst.host}/noref/fixtures/alpha`)).sort()).toEqual(['1.0']);
+    const lacking = await runCli(['--plain-http', dst.host, 'verify', '--to', `${dst.host}/noref`, bundle]);
+    expect(lacking.code).toBe(5);
+    expect(lacking.stderr).toContain(`noref/fixtures/alpha:${hexTag(alpha)}.sig is missing`);
+    expect(lacking.stderr).toContain(`noref/fixtures/alpha@${sbom} (application/spdx+json of ${alpha}) is missing`);
   }, 240_000);
 });
