@@ -12,6 +12,7 @@ import type { StartedRegistry } from '../../harness/registry.js';
 import { makeSigner, type Signer } from '../../harness/signing.js';
 import { useSeededPair } from '../../harness/use-seeded-pair.js';
 import { runCli } from '../../helpers/io.js';
+import { startServe } from '../../../src/serve/server.js';
 
 let src: StartedRegistry;
 let dst: StartedRegistry;
@@ -23,6 +24,8 @@ let sbom: string;
 let preexisting: string;
 /** More referrers of alpha, pushed to the mirror's fallback index at once by the sync (merged one after another). */
 let extra: string[];
+/** The bundle `save` wrote (the serve tests read it). */
+let bundle: string;
 
 const pair = useSeededPair('referrers');
 const image = (n: string) => layout.images.find((i) => i.name === `fixtures/${n}`)!;
@@ -152,7 +155,7 @@ describe('--platform on a signed index', () => {
 describe('save + load carry them through a bundle', () => {
   it('the bundle names cosign tags REPO:sha256-<hex>.sig and lists referrers by subject; the lock lists them per image; load pushes them and cosign verifies', async () => {
     const alpha = image('alpha').digest;
-    const bundle = path.join(tmp, 'signed.tar');
+    bundle = path.join(tmp, 'signed.tar');
     const saved = await runCli(['--plain-http', src.host, 'save', '--image', `${src.host}/fixtures/alpha:1.0`, '--image', `${src.host}/fixtures/multi:1.0`, '-o', bundle]);
     expect(saved.code, saved.stderr).toBe(0);
     const index = JSON.parse(execFileSync('tar', ['-xOf', bundle, 'index.json'], { encoding: 'utf8' })) as { manifests: Array<{ digest: string; artifactType?: string; annotations?: Record<string, string> }> };
@@ -193,5 +196,43 @@ describe('save + load carry them through a bundle', () => {
     expect(lacking.code).toBe(5);
     expect(lacking.stderr).toContain(`noref/fixtures/alpha:${hexTag(alpha)}.sig is missing`);
     expect(lacking.stderr).toContain(`noref/fixtures/alpha@${sbom} (application/spdx+json of ${alpha}) is missing`);
+  }, 240_000);
+});
+
+describe('serve answers the referrers API from the bundle, and is a source for copy and sync', () => {
+  it('lists referrers (artifactType filter, OCI-Filters-Applied); oras discovers them; copy and sync from it carry everything and cosign verifies', async () => {
+    const alpha = image('alpha').digest;
+    const multi = image('multi').digest;
+    const server = await startServe({ bundle, listen: '127.0.0.1:0' });
+    try {
+      const host = server.address;
+      const srcReferrers = (await s.discover(`${src.host}/fixtures/alpha@${alpha}`)).map((d) => d.digest).sort();
+      const all = await fetch(`http://${host}/v2/fixtures/alpha/referrers/${alpha}`);
+      expect(all.status).toBe(200);
+      expect(all.headers.get('content-type')).toBe('application/vnd.oci.image.index.v1+json');
+      expect(all.headers.get('oci-filters-applied')).toBeNull();
+      const listed = (await all.json()) as { mediaType: string; manifests: Array<{ digest: string; artifactType?: string; annotations?: Record<string, string> }> };
+      expect(listed.manifests.map((d) => d.digest).sort()).toEqual(srcReferrers);
+      expect(listed.manifests.every((d) => d.artifactType && !Object.keys(d.annotations ?? {}).some((k) => k.startsWith('io.airlift.')))).toBe(true);
+      const spdx = await fetch(`http://${host}/v2/fixtures/alpha/referrers/${alpha}?artifactType=${encodeURIComponent('application/spdx+json')}`);
+      expect(spdx.headers.get('oci-filters-applied')).toBe('artifactType');
+      expect(((await spdx.json()) as { manifests: Array<{ digest: string }> }).manifests.map((d) => d.digest)).toEqual([sbom]);
+      expect((await s.discover(`${host}/fixtures/alpha@${alpha}`)).map((d) => d.digest).sort()).toEqual(srcReferrers);
+
+      const copied = await runCli(['--plain-http', host, '--plain-http', dst.host, 'copy', `docker://${host}/fixtures/alpha:1.0`, `docker://${dst.host}/fromserve/alpha:1.0`]);
+      expect(copied.code, copied.stderr).toBe(0);
+      const srcTags = (await s.tags(`${src.host}/fixtures/alpha`)).filter((t) => t.startsWith('sha256-')).sort();
+      expect((await s.tags(`${dst.host}/fromserve/alpha`)).filter((t) => t.startsWith('sha256-')).sort()).toEqual(srcTags);
+      expect((await s.discover(`${dst.host}/fromserve/alpha@${alpha}`)).map((d) => d.digest).sort()).toEqual(srcReferrers);
+      await s.verify(`${dst.host}/fromserve/alpha@${alpha}`);
+      await s.verify(`${dst.host}/fromserve/alpha@${sbom}`);
+
+      const synced = await runCli(['--plain-http', host, '--plain-http', dst.host, 'sync', '--image', `${host}/fixtures/multi:1.0`, '--to', `${dst.host}/fromserve`]);
+      expect(synced.code, synced.stderr).toBe(0);
+      await s.verify(`${dst.host}/fromserve/fixtures/multi@${multi}`);
+      for (const m of image('multi').manifests) await s.verify(`${dst.host}/fromserve/fixtures/multi@${m.descriptor.digest}`);
+    } finally {
+      await server.close();
+    }
   }, 240_000);
 });
