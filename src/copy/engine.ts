@@ -56,6 +56,9 @@ class Run {
     const kind = job.kind ?? 'image';
     logger.event('image.start', { image: name, kind });
     try {
+      // the source's tag list (where signatures and the referrers fallback tag are found) is asked
+      // for while the image is resolved, not after it
+      this.attachments?.discovery.tags(job.source.store, job.source.repo).catch(() => undefined);
       const held = await this.copyInto(job, name, result);
       if (this.attachments) await this.attachments.copyFor(job, name, held.subjects, held.dropped, result, () => this.repoIsNew(job));
     } catch (err) {
