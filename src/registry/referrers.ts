@@ -12,6 +12,7 @@ import { readCapped } from './errors.js';
 import { nextLink } from './link.js';
 import { getManifest, putManifest } from './manifests.js';
 import type { Requester } from './request.js';
+import { sleep } from './retry.js';
 
 const PAGE_CAP = 4 * 1024 * 1024;
 const MAX_PAGES = 1000;
@@ -59,6 +60,8 @@ export async function listReferrers(r: Requester, host: string, repo: string, di
 }
 
 const ATTEMPTS = 5;
+/** The pause before reading a written fallback index back (up to twice this, jittered). */
+const READ_BACK_MS = 100;
 
 /**
  * Adds `entry` to the fallback index of `subject` (tag `sha256-<hex>`) at a registry without the
@@ -75,6 +78,10 @@ export async function addToFallbackIndex(r: Requester, host: string, repo: strin
     if (!merged.bytes) return 'present';
     const bytes = merged.bytes;
     await putManifest(r, host, repo, tag, { bytes, mediaType: MediaType.OciIndex, digest: digestOf('sha256', Buffer.from(bytes)) }, o);
+    // A registry offers no conditional write: another run's read-merge-write that overlapped ours may
+    // land just after it. Reading back a moment later (jittered, so two writers do not keep meeting)
+    // catches that and merges again.
+    await sleep(READ_BACK_MS + Math.floor(Math.random() * READ_BACK_MS), o.signal);
     const back = parseReferrersIndex(await readFallback(r, host, repo, tag, o.signal));
     if (back.manifests.some((d) => d.digest === entry.digest)) return 'added';
     if (attempt >= ATTEMPTS) {

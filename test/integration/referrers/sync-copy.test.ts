@@ -131,6 +131,19 @@ describe('copy carries them too', () => {
   }, 240_000);
 });
 
+describe('concurrent runs adding to one fallback index', () => {
+  it('four copies at once, each carrying another referrer of the same image, leave all four listed at the mirror', async () => {
+    const alpha = image('alpha').digest;
+    const types = ['application/spdx+json', 'application/vnd.example.report1+json', 'application/vnd.example.report2+json', 'application/vnd.example.report3+json'];
+    const runs = await Promise.all(
+      types.map((t) => runCli(['--plain-http', src.host, '--plain-http', dst.host, 'copy', '--referrers-type', t, `docker://${src.host}/fixtures/alpha:1.0`, `docker://${dst.host}/race/alpha:1.0`])),
+    );
+    for (const r of runs) expect(r.code, r.stderr).toBe(0);
+    const listed = await s.discover(`${dst.host}/race/alpha@${alpha}`);
+    expect(listed.map((d) => d.digest).sort()).toEqual([sbom, ...extra].sort());
+  }, 240_000);
+});
+
 describe('--platform on a signed index', () => {
   it('warns that the index signature cannot hold, copies the kept platform with its signature; --strict fails (exit 12)', async () => {
     const multi = image('multi');
