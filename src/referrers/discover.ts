@@ -44,7 +44,12 @@ export class Discovery {
     if (!p) {
       p = store.listTags(repo, this.opts.signal).then(
         (t) => new Set(t),
-        (err: unknown) => Promise.reject(hinted(err, `listing the tags of ${repo} at ${store.description} (to find signatures and other attachments)`)),
+        (err: unknown) => {
+          // A registry that refuses tag listings but serves pulls (some do, to anonymous users):
+          // the attachment tags are asked for one by one instead (find: a HEAD each).
+          if (refusedListing(err)) return undefined;
+          return Promise.reject(hinted(err, `listing the tags of ${repo} at ${store.description} (to find signatures and other attachments)`));
+        },
       );
       p.catch(() => undefined);
       per.set(repo, p);
@@ -69,14 +74,18 @@ export class Discovery {
   /** Every attachment of `digest` in `repo` (of the wanted types), cosign tags first. */
   async find(store: ImageSource, repo: string, digest: string): Promise<Attachment[]> {
     const { types, signal } = this.opts;
-    const tags = await this.tags(store, repo);
+    const listedTags = await this.tags(store, repo);
+    // without a tag list, whether a tag exists is asked (a HEAD each)
+    const has = async (tag: string): Promise<boolean> => (listedTags ? listedTags.has(tag) : (await store.resolveManifest(repo, tag, signal)) !== undefined);
     const out: Attachment[] = [];
-    for (const c of cosignTags(digest)) {
-      if (tags?.has(c.tag) && typeWanted(c.artifactType, types)) out.push({ subject: digest, tag: c.tag, artifactType: c.artifactType, via: 'cosign-tag' });
-    }
+    const wanted = cosignTags(digest).filter((c) => typeWanted(c.artifactType, types));
+    const present = await Promise.all(wanted.map((c) => has(c.tag)));
+    wanted.forEach((c, i) => {
+      if (present[i]) out.push({ subject: digest, tag: c.tag, artifactType: c.artifactType, via: 'cosign-tag' });
+    });
     let listed = store.referrers ? await store.referrers(repo, digest, signal).catch((err: unknown) => Promise.reject(hinted(err, `asking ${store.description} for the referrers of ${repo}@${digest}`))) : undefined;
     let via: Attachment['via'] = 'api';
-    if (listed === undefined && tags?.has(fallbackTag(digest))) {
+    if (listed === undefined && (await has(fallbackTag(digest)))) {
       const m = await store.getManifest(repo, fallbackTag(digest), signal);
       listed = parseReferrersIndex(m.bytes).manifests;
       via = 'fallback-tag';
@@ -89,6 +98,14 @@ export class Discovery {
     }
     return out;
   }
+}
+
+/** A tag listing the registry refuses (401/403, or 404/405 for a listing it does not serve) rather than fails. */
+function refusedListing(err: unknown): boolean {
+  const e = toAirliftError(err);
+  if (e.code === 'E_AUTH' || e.code === 'E_NOT_FOUND') return true;
+  const status = (e as { status?: unknown }).status;
+  return e.code === 'E_REGISTRY' && (status === 401 || status === 403 || status === 404 || status === 405);
 }
 
 function hinted(err: unknown, doing: string): AirliftError {
