@@ -57,7 +57,11 @@ export class AttachmentCopier {
       level = [];
       for (const r of copied) if (!visited.has(r.digest)) (visited.add(r.digest), level.push(r.digest));
     }
-    if (found.length > 0) result.referrers = [...(result.referrers ?? []), ...found];
+    if (found.length > 0) {
+      result.referrers = [...(result.referrers ?? []), ...found];
+      const copied = found.filter((r) => r.status === 'copied').length;
+      this.opts.logger.log('info', `${name}: ${found.length} attachment(s) (signatures, attestations, SBOMs): ${copied} copied, ${found.length - copied} already there`);
+    }
   }
 
   private copyOne(job: CopyJob, name: string, a: Attachment, result: CopyResult, repoNew: () => Promise<boolean>): Promise<ReferrerResult> {

@@ -129,6 +129,19 @@ describe('copy carries them too', () => {
     await s.verify(`${dst.host}/copied/alpha@${alpha}`);
     await s.verify(`${dst.host}/copied/alpha@${sbom}`);
   }, 240_000);
+
+  it('through an oci: layout directory and back out of it', async () => {
+    const alpha = image('alpha').digest;
+    const dir = path.join(tmp, 'oci-signed');
+    const into = await runCli(['--plain-http', src.host, 'copy', `docker://${src.host}/fixtures/alpha:1.0`, `oci:${dir}:example.com/app:1.0`]);
+    expect(into.code, into.stderr).toBe(0);
+    const out = await runCli(['--plain-http', dst.host, 'copy', `oci:${dir}:example.com/app:1.0`, `docker://${dst.host}/fromdir/app:1.0`]);
+    expect(out.code, out.stderr).toBe(0);
+    const srcTags = (await s.tags(`${src.host}/fixtures/alpha`)).filter((t) => t.startsWith('sha256-')).sort();
+    expect((await s.tags(`${dst.host}/fromdir/app`)).filter((t) => t.startsWith('sha256-')).sort()).toEqual(srcTags);
+    expect((await s.discover(`${dst.host}/fromdir/app@${alpha}`)).map((d) => d.digest).sort()).toEqual((await s.discover(`${src.host}/fixtures/alpha@${alpha}`)).map((d) => d.digest).sort());
+    await s.verify(`${dst.host}/fromdir/app@${alpha}`);
+  }, 240_000);
 });
 
 describe('concurrent runs adding to one fallback index', () => {
