@@ -9,7 +9,7 @@ import { parseEndpoint } from '../../src/endpoint/index.js';
 import { UsageError } from '../../src/errors.js';
 import { copy } from '../../src/mirror/copy.js';
 import type { CommandContext } from '../context.js';
-import { platformOption, withMirrorDeps } from '../mirror.js';
+import { platformOption, referrersFrom, referrersOptions, withMirrorDeps, type ReferrersFlags } from '../mirror.js';
 
 export function registerCopy(program: Command, ctx: CommandContext): void {
   const cmd = program
@@ -17,14 +17,15 @@ export function registerCopy(program: Command, ctx: CommandContext): void {
     .description('copy one image between docker://REF, oci:DIR[:REF] and oci-archive:FILE[:REF], digests unchanged')
     .argument('<source>', 'docker://REGISTRY/REPO:TAG, oci:DIR[:REF] or oci-archive:FILE[:REF]')
     .argument('<destination>', 'docker://REGISTRY/REPO[:TAG], oci:DIR[:REF] or oci-archive:FILE[:REF]');
-  platformOption(cmd).action(async (source: string, destination: string, flags: { platform: string[] }) => {
+  referrersOptions(platformOption(cmd)).action(async (source: string, destination: string, flags: { platform: string[] } & ReferrersFlags) => {
     const platforms = flags.platform.map(parsePlatform);
     parseEndpoint(source);
     const dstSpec = parseEndpoint(destination);
     if (dstSpec.kind === 'oci-archive' && dstSpec.path === '-' && ctx.io.stdoutIsTTY) {
       throw new UsageError(`${destination} would write a tar archive to the terminal`, { hint: 'redirect it (> image.tar) or pipe it into another command' });
     }
-    const report = await withMirrorDeps(ctx, (deps) => copy({ source, destination, platforms }, deps));
+    const referrers = referrersFrom(flags);
+    const report = await withMirrorDeps(ctx, (deps) => copy({ source, destination, platforms, ...(referrers ? { referrers } : {}) }, deps));
     // an archive written to stdout (oci-archive:-) is the data there: the digest goes to stderr
     if (report.toStdout) ctx.logger().log('info', `wrote ${report.digest} to stdout`);
     else ctx.io.stdout.write(`${report.digest}\n`);

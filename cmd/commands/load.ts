@@ -11,9 +11,9 @@ import { parseMappingMode, parseTarget } from '../../src/mapping/index.js';
 import { load } from '../../src/mirror/load.js';
 import { parseShard } from '../../src/shard/index.js';
 import type { CommandContext } from '../context.js';
-import { printMirrorReport, withMirrorDeps } from '../mirror.js';
+import { printMirrorReport, referrersFrom, referrersOptions, withMirrorDeps, type ReferrersFlags } from '../mirror.js';
 
-interface LoadFlags {
+interface LoadFlags extends ReferrersFlags {
   to?: string;
   mapping?: string;
   lockOut?: string;
@@ -23,7 +23,7 @@ interface LoadFlags {
 }
 
 export function registerLoad(program: Command, ctx: CommandContext): void {
-  program
+  const cmd = program
     .command('load')
     .description('push every image and chart of a bundle into a registry (needs no other network access)')
     .argument('<bundle>', 'a bundle written by airlift save, or an OCI layout directory')
@@ -32,14 +32,15 @@ export function registerLoad(program: Command, ctx: CommandContext): void {
     .option('--lock-out <file>', 'write airlift.lock.json with every image and chart and where it landed')
     .option('--shard <I/N>', 'load only shard I of N (0 <= I < N) of the bundle, split by image; the charts go with shard 0')
     .option('--dry-run', 'print what would be pushed to where, and push nothing')
-    .addOption(new Option('-o, --output <format>', 'report format on stdout').choices(['table', 'json']).default('table'))
-    .action(async (bundle: string, flags: LoadFlags) => {
-      if (!flags.to) throw new UsageError('load needs a destination: --to HOST[:PORT][/PREFIX]');
-      const target = parseTarget(flags.to);
-      const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
-      const mapping = parseMappingMode(flags.mapping ?? 'default');
-      const abs = (p: string): string => path.resolve(ctx.io.cwd, p);
-      const input = { bundle: abs(bundle), name: bundle, target, mapping, ...(shard ? { shard } : {}), ...(flags.lockOut ? { lockOut: abs(flags.lockOut) } : {}), dryRun: flags.dryRun === true };
-      printMirrorReport(ctx, await withMirrorDeps(ctx, (deps) => load(input, deps)), flags.output);
-    });
+    .addOption(new Option('-o, --output <format>', 'report format on stdout').choices(['table', 'json']).default('table'));
+  referrersOptions(cmd, false).action(async (bundle: string, flags: LoadFlags) => {
+    if (!flags.to) throw new UsageError('load needs a destination: --to HOST[:PORT][/PREFIX]');
+    const target = parseTarget(flags.to);
+    const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
+    const mapping = parseMappingMode(flags.mapping ?? 'default');
+    const abs = (p: string): string => path.resolve(ctx.io.cwd, p);
+    const referrers = referrersFrom(flags);
+    const input = { bundle: abs(bundle), name: bundle, target, mapping, ...(referrers ? { referrers } : {}), ...(shard ? { shard } : {}), ...(flags.lockOut ? { lockOut: abs(flags.lockOut) } : {}), dryRun: flags.dryRun === true };
+    printMirrorReport(ctx, await withMirrorDeps(ctx, (deps) => load(input, deps)), flags.output);
+  });
 }

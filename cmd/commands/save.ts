@@ -16,10 +16,10 @@ import { parseShard } from '../../src/shard/index.js';
 import type { CommandContext } from '../context.js';
 import { CHART_ARGS_HELP, chartRefOptions, withChartFetcher, type ChartRefFlags } from '../charts.js';
 import { readInputs } from '../inputs.js';
-import { platformOption, printMirrorReport, withMirrorDeps } from '../mirror.js';
+import { platformOption, printMirrorReport, referrersFrom, referrersOptions, withMirrorDeps, type ReferrersFlags } from '../mirror.js';
 import { chartValuesOptions, imageListOptions, type ChartValueFlags, type ImageListFlags } from '../options.js';
 
-interface SaveFlags extends ChartValueFlags, ImageListFlags, ChartRefFlags {
+interface SaveFlags extends ChartValueFlags, ImageListFlags, ChartRefFlags, ReferrersFlags {
   config?: string;
   platform: string[];
   output?: string;
@@ -44,7 +44,7 @@ export function registerSave(program: Command, ctx: CommandContext): void {
     .addOption(new Option('--compress <kind>', 'compress the bundle (seekable: load, verify, serve and inspect read it in place)').choices(['gzip', 'zstd']))
     .option('--dry-run', 'print what would be saved (the chart images, each under its full reference), and write nothing')
     .option('--include-self', 'also put airlift itself into the bundle (airlift/: airlift.mjs, the single executables, SHA256SUMS from `npm run release`; or from $AIRLIFT_RELEASE_DIR), so the bundle carries its own importer (with --shard: in shard 0, as the charts)');
-  platformOption(cmd).action(async (charts: string[], flags: SaveFlags, command: Command) => {
+  referrersOptions(platformOption(cmd)).action(async (charts: string[], flags: SaveFlags, command: Command) => {
     if (!flags.output) throw new UsageError('save needs -o BUNDLE.tar (a file; the bundle is renamed into place when complete; - writes it to stdout)');
     const toStdout = flags.output === '-';
     if (toStdout && ctx.io.stdoutIsTTY) {
@@ -54,8 +54,10 @@ export function registerSave(program: Command, ctx: CommandContext): void {
     const output = flags.output;
     await withChartFetcher(ctx, flags, async (fetcher) => {
       const { abs, platforms, concurrency, collected } = await readInputs(ctx, charts, flags, command, undefined, fetcher);
+      const referrers = referrersFrom(flags);
       const input = {
         images: collected.images,
+        ...(referrers ? { referrers } : {}),
         charts: collected.charts,
         output: toStdout ? '-' : abs(output),
         outputName: output,

@@ -12,10 +12,10 @@ import { parseShard } from '../../src/shard/index.js';
 import type { CommandContext } from '../context.js';
 import { CHART_ARGS_HELP, chartRefOptions, withChartFetcher, type ChartRefFlags } from '../charts.js';
 import { readInputs } from '../inputs.js';
-import { platformOption, printMirrorReport, withMirrorDeps } from '../mirror.js';
+import { platformOption, printMirrorReport, referrersFrom, referrersOptions, withMirrorDeps, type ReferrersFlags } from '../mirror.js';
 import { chartValuesOptions, imageListOptions, type ChartValueFlags, type ImageListFlags } from '../options.js';
 
-interface SyncFlags extends ChartValueFlags, ImageListFlags, ChartRefFlags {
+interface SyncFlags extends ChartValueFlags, ImageListFlags, ChartRefFlags, ReferrersFlags {
   config?: string;
   to?: string;
   mapping?: string;
@@ -40,7 +40,7 @@ export function registerSync(program: Command, ctx: CommandContext): void {
     .option('--shard <I/N>', 'copy only shard I of N (0 <= I < N), split by image: N workers cover every image exactly once')
     .option('--dry-run', 'print what would be copied to where, and copy nothing')
     .addOption(new Option('-o, --output <format>', 'report format on stdout').choices(['table', 'json']).default('table'));
-  platformOption(cmd).action(async (charts: string[], flags: SyncFlags, command: Command) => {
+  referrersOptions(platformOption(cmd)).action(async (charts: string[], flags: SyncFlags, command: Command) => {
     const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
     let target!: Target;
     let mapping!: MappingMode;
@@ -51,7 +51,8 @@ export function registerSync(program: Command, ctx: CommandContext): void {
         mapping = flags.mapping ? parseMappingMode(flags.mapping) : (cfg?.mapping ?? 'default');
       };
       const { abs, platforms, concurrency, collected } = await readInputs(ctx, charts, flags, command, check, fetcher);
-      const input = { images: collected.images, target, mapping, platforms, concurrency, ...(shard ? { shard } : {}), ...(flags.lockOut ? { lockOut: abs(flags.lockOut) } : {}), dryRun: flags.dryRun === true };
+      const referrers = referrersFrom(flags);
+      const input = { images: collected.images, target, mapping, platforms, concurrency, ...(referrers ? { referrers } : {}), ...(shard ? { shard } : {}), ...(flags.lockOut ? { lockOut: abs(flags.lockOut) } : {}), dryRun: flags.dryRun === true };
       printMirrorReport(ctx, await withMirrorDeps(ctx, (deps) => sync(input, deps)), flags.output);
     });
   });

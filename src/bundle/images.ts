@@ -2,6 +2,7 @@
  * Opening a bundle (an oci-archive tar, or an OCI layout directory such as
  * skopeo writes) and listing its images by their full source references.
  */
+import { isAttachmentEntry } from '../layout/referrers.js';
 import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { OciArchiveSource, openOciArchiveSource } from '../endpoint/oci-archive.js';
@@ -56,6 +57,7 @@ export function bundleImages(source: LayoutSource, where: string): BundleImage[]
   for (const e of source.images()) {
     const name = e.containerdName ?? e.refName;
     if (name === undefined) continue; // an unnamed entry is not an image to push
+    if (isAttachmentEntry(e)) continue; // a signature or other attachment travels with its image
     let ref: Reference;
     try {
       if (!name.includes('/')) throw new Error('no repository');

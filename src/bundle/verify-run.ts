@@ -56,6 +56,12 @@ export async function verifyBundle(input: VerifyBundleInput, deps: { signal?: Ab
     for (const [d, msg] of check.damaged) if (!problems.some((p) => p.includes(d))) problems.push(`blob ${d}: ${msg}`);
     let mismatch = partProblems.length > 0 || check.damaged.size > 0 || check.images.some((i) => i.digestMismatch);
     const lock = await bundleLock(source, input.where);
+    // every attachment the lock lists is in the bundle (its tree was walked above as an index entry)
+    for (const img of lock?.images ?? []) {
+      for (const a of img.referrers ?? []) {
+        if ((await source.reader.blobSize(a.digest)) === undefined) problems.push(`${img.source}: attachment ${a.tag ?? a.digest} (of ${a.subject}) is listed in the lock and missing from the bundle`);
+      }
+    }
     const files = bundleFiles(source);
     if (lock && files) {
       for (const ch of lock.charts) {
@@ -110,19 +116,23 @@ export async function verifyRegistry(input: VerifyRegistryInput, deps: { pool: E
     const mapped = mapReferences(images.map((i) => i.ref), target, parseMappingMode(input.mapping));
     const reg = deps.pool.source(target.host);
     const rows: VerifyRow[] = [];
+    // what travels with each image (the lock lists it): cosign tags by name, referrers by digest
+    const attached = new Map((await bundleLock(source, input.where))?.images.map((i) => [i.source, i.referrers ?? []]) ?? []);
     for (const img of images) {
       const d = mapped.get(img.formatted)!;
       const there = await reg.resolveManifest(d.repository, destinationTag(d));
-      const status = !there ? 'missing' : there.digest === img.descriptor.digest ? 'ok' : 'different';
-      rows.push({
-        image: img.formatted,
-        digest: img.descriptor.digest,
-        status,
-        destination: formatReference(d),
-        ...(status === 'ok'
-          ? {}
-          : { problems: [status === 'missing' ? `${formatReference(d)} is missing` : `${formatReference(d)} holds ${there!.digest}, the bundle has ${img.descriptor.digest}`] }),
-      });
+      let status = !there ? 'missing' : there.digest === img.descriptor.digest ? 'ok' : 'different';
+      const problems = status === 'ok' ? [] : [status === 'missing' ? `${formatReference(d)} is missing` : `${formatReference(d)} holds ${there!.digest}, the bundle has ${img.descriptor.digest}`];
+      if (status === 'ok') {
+        for (const a of attached.get(img.formatted) ?? []) {
+          const at = await reg.resolveManifest(d.repository, a.tag ?? a.digest);
+          if (at?.digest === a.digest) continue;
+          const what = a.tag ? `${d.repository}:${a.tag}` : `${d.repository}@${a.digest} (${a.artifactType ?? 'a referrer'} of ${a.subject})`;
+          problems.push(!at ? `${what} is missing` : `${what} holds ${at.digest}, the bundle has ${a.digest}`);
+          status = at && status === 'ok' ? 'different' : 'missing';
+        }
+      }
+      rows.push({ image: img.formatted, digest: img.descriptor.digest, status, destination: formatReference(d), ...(problems.length ? { problems } : {}) });
     }
     const problems = rows.flatMap((r) => (r.problems ?? []).map((p) => `${r.image}: ${p}`));
     if (problems.length === 0) return { rows };

@@ -58,6 +58,7 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
     examples: [
       'airlift sync ./my-chart --to mirror.internal:5000/platform --lock-out mirror.lock.json',
       'airlift sync --config airlift.yaml --concurrency 16',
+      'airlift sync --image ghcr.io/org/app:1.0 --to mirror.internal:5000 --referrers-type sig   # with its cosign signatures only (--no-referrers: none)',
     ],
     globals: REGISTRY,
   },

@@ -10,7 +10,8 @@ import pLimit from 'p-limit';
 import { isDigestRef } from '../digest/index.js';
 import type { ImageDestination, ImageSource } from '../endpoint/types.js';
 import { NotFoundError, UnsupportedError, toAirliftError, withPrefix } from '../errors.js';
-import type { Descriptor, RawManifest } from '../oci/types.js';
+import { isIndexMediaType, type Descriptor, type RawManifest } from '../oci/types.js';
+import { AttachmentCopier } from './attachments.js';
 import type { Logger } from '../log.js';
 import { BlobScheduler, type BlobOutcome } from './blobs.js';
 import { StallWatch } from './stall.js';
@@ -28,6 +29,8 @@ export function jobName(job: CopyJob): string {
 
 class Run {
   readonly blobs: BlobScheduler;
+  /** What travels with the images (opts.referrers), or undefined. */
+  private readonly attachments: AttachmentCopier | undefined;
   private readonly configPlatforms = new Map<string, Promise<string | undefined>>();
   /** Destination repositories found absent before this run wrote to them (per store). */
   private readonly newRepos = new WeakMap<object, Map<string, Promise<boolean>>>();
@@ -43,6 +46,7 @@ class Run {
       ...(opts.onBytes ? { onBytes: opts.onBytes } : {}),
       ...(planning ? {} : { stall: new StallWatch(opts.logger, opts.stall) }),
     });
+    this.attachments = opts.referrers ? new AttachmentCopier(this.blobs, opts) : undefined;
   }
 
   async copy(job: CopyJob): Promise<CopyResult> {
@@ -52,7 +56,11 @@ class Run {
     const kind = job.kind ?? 'image';
     logger.event('image.start', { image: name, kind });
     try {
-      await this.copyInto(job, name, result);
+      // the source's tag list (where signatures and the referrers fallback tag are found) is asked
+      // for while the image is resolved, not after it
+      this.attachments?.discovery.tags(job.source.store, job.source.repo).catch(() => undefined);
+      const held = await this.copyInto(job, name, result);
+      if (this.attachments) await this.attachments.copyFor(job, name, held.subjects, held.dropped, result, () => this.repoIsNew(job));
     } catch (err) {
       let e = toAirliftError(err);
       if (!e.message.includes(name)) e = withPrefix(e, name);
@@ -74,7 +82,12 @@ class Run {
     return result;
   }
 
-  private async copyInto(job: CopyJob, name: string, result: CopyResult): Promise<void> {
+  /**
+   * Copies one image; resolves with the source manifest digests the destination holds after it
+   * (the top manifest unless --platform rewrote it: then `dropped`; and the index children copied),
+   * whose attachments travel too.
+   */
+  private async copyInto(job: CopyJob, name: string, result: CopyResult): Promise<{ subjects: string[]; dropped?: string }> {
     const { source, dest } = job;
     const { signal } = this.opts;
     const filters = this.opts.platforms?.length ? this.opts.platforms : undefined;
@@ -130,7 +143,7 @@ class Run {
           top ??= await this.fetchManifest(source.store, source.repo, sourceDigest, name);
           result.platforms = await this.describe(job, top, filters);
         }
-        return;
+        return this.heldUnchanged(job, name, sourceDigest, expected, there.mediaType, top, filters);
       }
     }
 
@@ -139,13 +152,16 @@ class Run {
     const repoNew = (): Promise<boolean> => this.repoIsNew(job);
     let raw = top.raw;
     let platforms: string[];
+    const held = { subjects: [] as string[], dropped: undefined as string | undefined };
     if (top.parsed.kind === 'index') {
       const f = filterIndex(name, top.raw, top.parsed.json, top.parsed.children, filters);
       await this.copyChildren(job, name, f.kept, result, repoNew);
       if (f.changed) {
         raw = { bytes: f.bytes, digest: f.digest, mediaType: top.raw.mediaType };
         result.filtered = filteredNote(sourceDigest, filters);
+        held.dropped = sourceDigest;
       }
+      held.subjects = f.kept.map((c) => c.digest);
       platforms = indexPlatforms(f.kept);
     } else {
       platforms = await this.copyImageBlobs(job, name, top.parsed, result, repoNew);
@@ -156,6 +172,31 @@ class Run {
     result.mediaType = raw.mediaType;
     result.size = raw.bytes.byteLength;
     result.platforms = platforms;
+    if (!held.dropped) held.subjects.unshift(sourceDigest);
+    return held.dropped ? { subjects: held.subjects, dropped: held.dropped } : { subjects: held.subjects };
+  }
+
+  /**
+   * The digests whose attachments to look for when the image was found unchanged: its top manifest
+   * (one referrers probe); the children of an index only when the source's tag list names
+   * attachment tags of digests other than the top one (then the index is read: one GET).
+   */
+  private async heldUnchanged(
+    job: CopyJob,
+    name: string,
+    sourceDigest: string,
+    expected: string,
+    mediaType: string,
+    top: { raw: RawManifest; parsed: ParsedManifest } | undefined,
+    filters: CopyOptions['platforms'],
+  ): Promise<{ subjects: string[]; dropped?: string }> {
+    const held = expected === sourceDigest ? { subjects: [sourceDigest] } : { subjects: [] as string[], dropped: sourceDigest };
+    if (!this.attachments || !isIndexMediaType(mediaType)) return held;
+    const { source } = job;
+    if (!(await this.attachments.discovery.attachmentTagsBeyond(source.store, source.repo, new Set([sourceDigest])))) return held;
+    top ??= await this.fetchManifest(source.store, source.repo, sourceDigest, name);
+    if (top.parsed.kind === 'index') held.subjects.push(...filterIndex(name, top.raw, top.parsed.json, top.parsed.children, filters).kept.map((c) => c.digest));
+    return held;
   }
 
   /** A manifest by digest (checked) or, when nothing can be skipped, by tag. */

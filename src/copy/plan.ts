@@ -53,6 +53,8 @@ export class PlanningDestination implements ImageDestination {
 export class CachingSource implements ImageSource {
   private readonly resolved = new Map<string, ReturnType<ImageSource['resolveManifest']>>();
   private readonly manifests = new Map<string, Promise<RawManifest>>();
+  private readonly tagLists = new Map<string, Promise<string[]>>();
+  private readonly referrerLists = new Map<string, Promise<Descriptor[] | undefined>>();
   constructor(readonly inner: ImageSource) {}
 
   get kind(): ImageSource['kind'] {
@@ -91,6 +93,17 @@ export class CachingSource implements ImageSource {
   }
   getBlob(repo: string, desc: Descriptor, signal?: AbortSignal): Promise<Readable> {
     return this.inner.getBlob(repo, desc, signal);
+  }
+  /** Discovery of attachments (src/referrers/): asked once, by the planning pass or the real one. */
+  get listTags(): ImageSource['listTags'] {
+    const inner = this.inner;
+    if (!inner.listTags) return undefined;
+    return (repo, signal) => memo(this.tagLists, repo, () => inner.listTags!(repo, signal));
+  }
+  get referrers(): ImageSource['referrers'] {
+    const inner = this.inner;
+    if (!inner.referrers) return undefined;
+    return (repo, digest, signal) => memo(this.referrerLists, `${repo}\0${digest}`, () => inner.referrers!(repo, digest, signal));
   }
   async close(): Promise<void> {}
 }

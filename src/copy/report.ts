@@ -12,6 +12,8 @@ export interface ReportRow {
   digest?: string;
   status: 'copied' | 'skipped' | 'failed';
   platforms?: string[];
+  /** What travelled with the image (signatures, attestations, SBOMs), when something did. */
+  referrers?: Array<{ subject: string; digest: string; artifactType?: string; tag?: string; status: 'copied' | 'skipped' }>;
   error?: string;
 }
 
@@ -21,6 +23,9 @@ export function rowFor(result: CopyResult, source: string, destination: string):
   const row: ReportRow = { kind: 'image', source, destination, status: result.status };
   if (result.digest) row.digest = result.digest;
   if (result.platforms) row.platforms = result.platforms;
+  if (result.referrers?.length) {
+    row.referrers = result.referrers.map((r) => ({ subject: r.subject, digest: r.digest, ...(r.artifactType ? { artifactType: r.artifactType } : {}), ...(r.tag ? { tag: r.tag } : {}), status: r.status }));
+  }
   if (result.error) row.error = result.error.message;
   return row;
 }

@@ -55,6 +55,31 @@ export interface CopyOptions {
   onBytes?: (image: string, bytes: number, digest: string) => void;
   /** Stalled transfers: when to report them and the minimum rate under which they fail (defaults in stall.ts). */
   stall?: StallOptions;
+  /**
+   * Copy what travels with each image (signatures, attestations, SBOMs: cosign tags and OCI
+   * referrers, src/referrers/); absent: images alone.
+   */
+  referrers?: ReferrerOptions;
+}
+
+export interface ReferrerOptions {
+  /** --referrers-type: only these artifact types (cosign's also as `sig`, `att`, `sbom`). */
+  types?: string[];
+  /** A signed index that --platform rewrites fails its image instead of a warning. */
+  strict?: boolean;
+}
+
+/** One attachment of an image at the destination. */
+export interface ReferrerResult {
+  /** The digest it is attached to (the image, one of its platforms, or another attachment). */
+  subject: string;
+  digest: string;
+  mediaType: string;
+  size: number;
+  artifactType?: string;
+  /** The cosign tag it is stored under (`sha256-<hex>.sig`); absent for referrers (by digest). */
+  tag?: string;
+  status: 'copied' | 'skipped';
 }
 
 export type CopyStatus = 'copied' | 'skipped' | 'failed';
@@ -90,6 +115,10 @@ export interface CopyResult {
   blobs: BlobCounts;
   /** Child manifests stored (index children). */
   manifests: number;
+  /** What travelled with the image (CopyOptions.referrers), when something did. */
+  referrers?: ReferrerResult[];
+  /** What the image's copy warned about (also logged). */
+  warnings?: string[];
 }
 
 export function emptyCounts(): BlobCounts {

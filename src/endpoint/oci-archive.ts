@@ -26,6 +26,7 @@ import type { LayoutFiles } from '../layout/files.js';
 import { openArchiveFiles } from '../layout/source-tar.js';
 import type { TarInput } from '../layout/tar-writer.js';
 import { LayoutSource } from './oci-dir.js';
+import { referrerEntry } from '../layout/referrers.js';
 import type { ImageDestination, StorePlan } from './types.js';
 
 function isLayoutPath(name: string): boolean {
@@ -176,6 +177,11 @@ export class OciArchiveDestination implements ImageDestination {
     const size = manifest.bytes.byteLength;
     if (!tar.has(manifest.digest, size)) await tar.writeBytes({ digest: manifest.digest, size }, manifest.bytes);
     if (tag !== undefined) setIndexEntry(this.index, namedDescriptor(repo, manifest, tag));
+    else {
+      // a referrer (a manifest with a subject, stored without a tag) gets an entry that names its subject
+      const entry = referrerEntry(repo, manifest);
+      if (entry) setIndexEntry(this.index, entry);
+    }
   }
 
   /** Appends index.json and the extra files, fsyncs the archive and renames it into place; then removes the staging directory. */

@@ -14,6 +14,7 @@ import { MAX_MANIFEST_BYTES, type Descriptor, type RawManifest } from '../oci/ty
 import { DirFiles } from '../layout/files.js';
 import { isDigestRef } from '../digest/index.js';
 import { findEntry, namedDescriptor, type NamedEntry } from '../layout/index-json.js';
+import { layoutReferrers, layoutTags, referrerEntry } from '../layout/referrers.js';
 import { sniffManifestMediaType } from '../oci/media-type.js';
 import { blobPath } from '../layout/paths.js';
 import { LayoutReader, type ResolvedManifest } from '../layout/reader.js';
@@ -46,6 +47,14 @@ export class LayoutSource implements ImageSource {
   async getBlob(_repo: string, desc: Descriptor, signal?: AbortSignal): Promise<Readable> {
     signal?.throwIfAborted();
     return this.reader.openBlob(desc);
+  }
+  /** The tags of `repo`: its ref names (cosign's `sha256-<hex>.sig` among them). */
+  async listTags(repo: string): Promise<string[]> {
+    return layoutTags(this.reader.entries(), repo);
+  }
+  /** A layout answers for its referrers itself (their index.json entries name the subject). */
+  async referrers(repo: string, digest: string): Promise<Descriptor[]> {
+    return layoutReferrers(this.reader.entries(), repo, digest);
   }
   async close(): Promise<void> {
     await this.reader.close();
@@ -118,7 +127,8 @@ export class OciDirDestination implements ImageDestination {
    */
   async putManifest(repo: string, manifest: RawManifest, tag?: string, signal?: AbortSignal): Promise<void> {
     signal?.throwIfAborted();
-    await this.writer.writeManifest(manifest, tag === undefined ? undefined : namedDescriptor(repo, manifest, tag));
+    // a referrer (a manifest with a subject, stored without a tag) gets an entry that names its subject
+    await this.writer.writeManifest(manifest, tag === undefined ? referrerEntry(repo, manifest) : namedDescriptor(repo, manifest, tag));
   }
   async commit(): Promise<void> {
     await this.writer.commit();

@@ -5,6 +5,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { Descriptor, RawManifest } from '../oci/types.js';
+import { referrerDescriptor, subjectOf } from '../oci/referrers.js';
 import type { RegistryClient } from '../registry/client.js';
 import type { UploadSession } from '../registry/upload.js';
 import type { ImageDestination, ImageSource } from './types.js';
@@ -23,6 +24,11 @@ export type RegistryEndpoint = ImageSource & ImageDestination;
 
 export function createRegistryEndpoint(host: string, client: RegistryClient, opts: RegistryEndpointOptions = {}): RegistryEndpoint {
   const push = Boolean(opts.push);
+  // whether the host has the referrers API: the first probe decides (others wait for it), and a
+  // host found without it is not asked again (the fallback tag, from the tag list, is read instead)
+  let referrersApi: Promise<boolean> | undefined;
+  // writers of one subject's fallback index, one after another within this run
+  const fallbackWriters = new Map<string, Promise<unknown>>();
   const declined = new Map<string, UploadSession>();
   const key = (repo: string, digest: string): string => `${repo}@${digest}`;
   const keepSession = async (repo: string, digest: string, session: UploadSession): Promise<void> => {
@@ -53,6 +59,26 @@ export function createRegistryEndpoint(host: string, client: RegistryClient, opt
       return client.getBlob(host, repo, desc, { signal, push });
     },
 
+    listTags(repo: string, signal?: AbortSignal): Promise<string[]> {
+      return client.listTags(host, repo, { ...(signal ? { signal } : {}) });
+    },
+
+    async referrers(repo: string, digest: string, signal?: AbortSignal): Promise<Descriptor[] | undefined> {
+      const ask = () => client.listReferrers(host, repo, digest, { push, ...(signal ? { signal } : {}) });
+      if (referrersApi === undefined) {
+        const first = ask();
+        referrersApi = first.then(
+          (l) => l !== undefined,
+          () => {
+            referrersApi = undefined; // a failed probe decides nothing
+            return true;
+          },
+        );
+        return first;
+      }
+      return (await referrersApi) ? ask() : undefined;
+    },
+
     async hasBlob(repo: string, desc: Descriptor, signal?: AbortSignal): Promise<boolean> {
       // A HEAD, never a POST ?mount=D&from=REPO probe: mounting a blob into the repository that
       // already holds it makes docker-registry rewrite the blob's link file in place, and clients
@@ -77,7 +103,17 @@ export function createRegistryEndpoint(host: string, client: RegistryClient, opt
 
     async putManifest(repo: string, manifest: RawManifest, tag?: string, signal?: AbortSignal): Promise<void> {
       // By tag when there is one: the registry stores it by digest too (one request).
-      await client.putManifest(host, repo, tag ?? manifest.digest, manifest, { signal });
+      const answered: { ociSubject?: string } = {};
+      await client.putManifest(host, repo, tag ?? manifest.digest, manifest, { ...(signal ? { signal } : {}), answered });
+      const subject = tag === undefined ? subjectOf(manifest) : undefined;
+      if (!subject || answered.ociSubject) return;
+      // No OCI-Subject header: the registry keeps no referrers list, so the fallback index does.
+      const k = `${repo}@${subject.digest}`;
+      const run = (fallbackWriters.get(k) ?? Promise.resolve())
+        .catch(() => undefined)
+        .then(() => client.addToFallbackIndex(host, repo, subject.digest, referrerDescriptor(manifest), { ...(signal ? { signal } : {}) }));
+      fallbackWriters.set(k, run);
+      await run;
     },
 
     async commit(): Promise<void> {

@@ -31,6 +31,16 @@ export interface ImageSource {
   resolveManifest(repo: string, reference: string, signal?: AbortSignal): Promise<BasicDescriptor | undefined>;
   /** The blob's bytes as a stream. The caller verifies digest and size while consuming. */
   getBlob(repo: string, desc: Descriptor, signal?: AbortSignal): Promise<Readable>;
+  /**
+   * Optional, for what travels with images (src/referrers/): the tags of a repository, one listing
+   * (cosign's `sha256-<hex>.sig|.att|.sbom` and the `sha256-<hex>` fallback referrers index are tags).
+   */
+  listTags?(repo: string, signal?: AbortSignal): Promise<string[]>;
+  /**
+   * Optional: the referrers API, the descriptors of the manifests whose `subject` is `digest`;
+   * undefined when the store does not implement it (then the fallback tag is read instead).
+   */
+  referrers?(repo: string, digest: string, signal?: AbortSignal): Promise<Descriptor[] | undefined>;
   close(): Promise<void>;
 }
 
@@ -74,7 +84,11 @@ export interface ImageDestination {
   readBlob?(repo: string, desc: Descriptor, signal?: AbortSignal): Promise<Readable | undefined>;
   /** Stores a blob; verifies digest and size and stores nothing when they do not match. */
   putBlob(repo: string, desc: Descriptor, body: Readable, signal?: AbortSignal): Promise<void>;
-  /** Stores a manifest by digest, and under `tag` when given. Its blobs and children must already be stored. */
+  /**
+   * Stores a manifest by digest, and under `tag` when given. Its blobs and children must already be
+   * stored. A manifest with a `subject` stored without a tag is a referrer: the store makes it
+   * findable from its subject (a registry without the referrers API: the merged fallback index).
+   */
   putManifest(repo: string, manifest: RawManifest, tag?: string, signal?: AbortSignal): Promise<void>;
   /**
    * Optional: a store that writes its output in one pass (an archive) is told

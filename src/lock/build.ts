@@ -26,6 +26,16 @@ export function lockImage({ result, source, destination }: LockImageInput): Lock
   };
   if (destination !== undefined) img.destination = destination;
   if (result.filtered) img.filtered = { ...result.filtered };
+  if (result.referrers?.length) {
+    img.referrers = result.referrers.map((r) => ({
+      subject: r.subject,
+      digest: r.digest,
+      mediaType: r.mediaType,
+      size: r.size,
+      ...(r.artifactType ? { artifactType: r.artifactType } : {}),
+      ...(r.tag ? { tag: r.tag } : {}),
+    }));
+  }
   return img;
 }
 

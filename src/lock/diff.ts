@@ -18,6 +18,8 @@ export interface ChangedImage {
   to: string;
   /** Set when the destination differs. */
   destination?: { from?: string; to?: string };
+  /** Set when what travels with the image differs: attachments (`TAG@DIGEST` for cosign tags, else the digest) added and removed. */
+  referrers?: { added: string[]; removed: string[] };
 }
 
 export interface LockDiff {
@@ -51,12 +53,14 @@ export function diffLocks(oldLock: Lock, newLock: Lock): LockDiff {
       continue;
     }
     const destChanged = (prev.destination ?? '') !== (img.destination ?? '');
-    if (prev.digest !== img.digest || destChanged) {
+    const refs = referrerChanges(prev, img);
+    if (prev.digest !== img.digest || destChanged || refs) {
       changed.push({
         source: img.source,
         from: prev.digest,
         to: img.digest,
         ...(destChanged ? { destination: { from: prev.destination, to: img.destination } } : {}),
+        ...(refs ? { referrers: refs } : {}),
       });
     }
   }
@@ -66,6 +70,15 @@ export function diffLocks(oldLock: Lock, newLock: Lock): LockDiff {
   removed.sort(compareImages);
   changed.sort((a, b) => (a.source < b.source ? -1 : a.source > b.source ? 1 : 0));
   return { added, removed, changed, charts: diffCharts(oldLock, newLock) };
+}
+
+function referrerChanges(prev: LockImage, next: LockImage): { added: string[]; removed: string[] } | undefined {
+  const names = (img: LockImage): Set<string> => new Set((img.referrers ?? []).map((r) => (r.tag ? `${r.tag}@${r.digest}` : r.digest)));
+  const a = names(prev);
+  const b = names(next);
+  const added = [...b].filter((x) => !a.has(x)).sort();
+  const removed = [...a].filter((x) => !b.has(x)).sort();
+  return added.length || removed.length ? { added, removed } : undefined;
 }
 
 export function isEmptyDiff(d: LockDiff): boolean {
@@ -86,6 +99,7 @@ export function formatDiffText(d: LockDiff): string {
   for (const c of d.changed) {
     let line = `~ ${c.source} ${c.from === c.to ? shortDigest(c.from) : `${c.from} → ${c.to}`}`;
     if (c.destination) line += ` (destination ${c.destination.from ?? 'none'} → ${c.destination.to ?? 'none'})`;
+    if (c.referrers) line += ` (attachments ${[...c.referrers.added.map((x) => `+${x}`), ...c.referrers.removed.map((x) => `-${x}`)].join(' ')})`;
     lines.push(line);
   }
   lines.push(...formatChartDiffLines(d.charts));

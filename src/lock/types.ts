@@ -18,6 +18,19 @@ export interface LockImage {
   platforms: string[];
   /** Set when an index was rewritten because only some platforms were kept. */
   filtered?: { sourceDigest: string; note: string };
+  /** What travelled with the image (signatures, attestations, SBOMs, other referrers); absent when nothing did. */
+  referrers?: LockReferrer[];
+}
+
+/** An attachment of an image: a cosign tag (`tag`) or an OCI referrer (by digest), and the digest it is attached to. */
+export interface LockReferrer {
+  subject: string;
+  digest: string;
+  mediaType: string;
+  size: number;
+  artifactType?: string;
+  /** The cosign tag it is stored under ("sha256-<hex>.sig"); absent for referrers. */
+  tag?: string;
 }
 
 export interface LockChart {

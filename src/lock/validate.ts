@@ -79,6 +79,18 @@ function validateImage(c: Checker, raw: unknown, field: string): LockImage {
     c.digest(f, 'sourceDigest', `${field}.filtered`);
     if (typeof f.note !== 'string') c.fail(`${field}.filtered.note`, `expected a string, got ${describe(f.note)}`);
   }
+  if (o.referrers !== undefined) {
+    c.array(o, 'referrers', field).forEach((r, i) => {
+      const at = `${field}.referrers[${i}]`;
+      const e = c.object(r, at);
+      c.digest(e, 'subject', at);
+      c.digest(e, 'digest', at);
+      c.string(e, 'mediaType', at);
+      if (typeof e.size !== 'number' || !Number.isSafeInteger(e.size) || e.size < 0) c.fail(`${at}.size`, `expected a whole number of bytes, got ${describe(e.size)}`);
+      c.string(e, 'artifactType', at, true);
+      c.string(e, 'tag', at, true);
+    });
+  }
   return o as unknown as LockImage;
 }
 
@@ -141,7 +153,8 @@ export function parseLock(text: string, file: string): Lock {
 
 const TOP_ORDER = ['version', 'generator', 'target', 'charts', 'images', 'files'];
 const FILE_ORDER = ['file', 'digest', 'size'];
-const IMAGE_ORDER = ['source', 'destination', 'digest', 'mediaType', 'size', 'platforms', 'filtered'];
+const IMAGE_ORDER = ['source', 'destination', 'digest', 'mediaType', 'size', 'platforms', 'filtered', 'referrers'];
+const REFERRER_ORDER = ['subject', 'tag', 'digest', 'mediaType', 'size', 'artifactType'];
 const CHART_ORDER = ['name', 'version', 'file', 'digest', 'packaging', 'source', 'sourceDigest', 'prov', 'destination'];
 const FILTERED_ORDER = ['sourceDigest', 'note'];
 
@@ -168,6 +181,9 @@ export function canonicalLock(lock: Lock): Lock {
   const images = [...lock.images].sort(compareImages).map((img) => {
     const o = ordered(img as unknown as Obj, IMAGE_ORDER);
     if (img.filtered) o.filtered = ordered(img.filtered as unknown as Obj, FILTERED_ORDER);
+    if (img.referrers) {
+      o.referrers = [...img.referrers].sort((a, b) => cmp(a.subject, b.subject) || cmp(a.tag, b.tag) || cmp(a.digest, b.digest)).map((r) => ordered(r as unknown as Obj, REFERRER_ORDER));
+    }
     o.platforms = [...img.platforms].sort();
     return o;
   });

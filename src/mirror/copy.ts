@@ -6,7 +6,7 @@ import { openEndpoint, parseEndpoint, type OpenedSource } from '../endpoint/inde
 import { LayoutSource } from '../endpoint/oci-dir.js';
 import { NotFoundError, UsageError } from '../errors.js';
 import { failureError } from '../copy/report.js';
-import type { CopyJob } from '../copy/types.js';
+import type { CopyJob, ReferrerOptions } from '../copy/types.js';
 import { entryName } from '../layout/index-json.js';
 import type { PlatformFilter } from '../oci/platform.js';
 import { parseReference } from '../reference/index.js';
@@ -16,6 +16,8 @@ export interface CopyInput {
   source: string;
   destination: string;
   platforms: PlatformFilter[];
+  /** What travels with the image; absent: the image alone (--no-referrers). */
+  referrers?: ReferrerOptions;
 }
 
 export interface CopyReport {
@@ -59,7 +61,7 @@ export async function copy(input: CopyInput, deps: MirrorDeps): Promise<CopyRepo
       dest: { store: dest.destination, repo, ...(tag !== undefined ? { tag } : {}) },
       name: src,
     };
-    const results = await deps.copy([job], { verb: 'copying', platforms: input.platforms });
+    const results = await deps.copy([job], { verb: 'copying', platforms: input.platforms, ...(input.referrers ? { referrers: input.referrers } : {}) });
     const failure = failureError(results, 'copied');
     if (failure) throw failure;
     await dest.destination.commit();

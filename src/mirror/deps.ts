@@ -1,6 +1,6 @@
 /** What the mirror use-cases (save, load, sync, copy) are given by their caller: no CLI, no process. */
 import type { Writable } from 'node:stream';
-import type { CopyJob, CopyResult } from '../copy/types.js';
+import type { CopyJob, CopyResult, ReferrerOptions } from '../copy/types.js';
 import type { PlatformFilter } from '../oci/platform.js';
 import type { ReportRow } from '../copy/report.js';
 import type { AirliftError } from '../errors.js';
@@ -15,6 +15,8 @@ export interface CopyRun {
   platforms: PlatformFilter[];
   concurrency?: number;
   describeSkipped?: boolean;
+  /** What travels with the images (signatures, attestations, SBOMs); absent: images alone. */
+  referrers?: ReferrerOptions;
 }
 
 export interface MirrorDeps {

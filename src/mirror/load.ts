@@ -3,6 +3,7 @@
  * Helm chart at PREFIX/charts/<name>:<version>) into one registry, after the mirror plan. No
  * network other than the target.
  */
+import type { ReferrerOptions } from '../copy/types.js';
 import { MAX_CHART_BYTES, chartMetadata } from '../bundle/charts.js';
 import { dedupeByReference } from '../bundle/conflicts.js';
 import { HelmChartSource } from '../bundle/helm-oci.js';
@@ -32,6 +33,8 @@ export interface LoadInput {
   /** Absolute path of --lock-out. */
   lockOut?: string;
   dryRun?: boolean;
+  /** What travels with the images (the bundle's signatures, attestations, SBOMs); absent: images alone. */
+  referrers?: ReferrerOptions;
 }
 
 export async function load(input: LoadInput, deps: MirrorDeps): Promise<MirrorReport> {
@@ -71,7 +74,7 @@ export async function load(input: LoadInput, deps: MirrorDeps): Promise<MirrorRe
       await parts.checkAll(deps.signal);
     }
     const jobs = planJobs(plan, (c) => (c.kind === 'chart' ? charts : source), deps.pool.destination(target.host));
-    const results = await deps.copy(jobs, { verb: 'loading', platforms: [], describeSkipped: false });
+    const results = await deps.copy(jobs, { verb: 'loading', platforms: [], describeSkipped: false, ...(input.referrers ? { referrers: input.referrers } : {}) });
     const rows: ReportRow[] = results.map((r, i) => ({ ...rowFor(r, plan.copies[i]!.source, plan.copies[i]!.destination), kind: plan.copies[i]!.kind }));
     let written: Lock | undefined;
     if (input.lockOut) {

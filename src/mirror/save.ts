@@ -4,6 +4,7 @@
  * airlift.lock.json. The bundle is staged next to the output and renamed into place when
  * complete; an interrupted run, run again, reuses what was fetched.
  */
+import type { ReferrerOptions } from '../copy/types.js';
 import { readFile, stat } from 'node:fs/promises';
 import { chartFileName, packageChartDir } from '../bundle/charts.js';
 import { lockFiles, readRelease } from '../bundle/self.js';
@@ -36,6 +37,8 @@ export interface SaveChart {
 
 export interface SaveInput {
   images: WantedImage[];
+  /** What travels with the images (signatures, attestations, SBOMs); absent: images alone. */
+  referrers?: ReferrerOptions;
   charts: SaveChart[];
   /** Absolute path of the bundle, or '-' for deps.stdout. */
   output: string;
@@ -66,7 +69,12 @@ export async function save(input: SaveInput, deps: MirrorDeps): Promise<MirrorRe
   const dest = await openOciArchiveDestination(input.output, { ...(deps.stdout ? { stdout: deps.stdout } : {}), ...(input.packaging ? { packaging: input.packaging } : {}) });
   try {
     const jobs = planJobs(plan, (c) => deps.pool.source(c.from.registry!), dest);
-    const results = await deps.copy(jobs, { verb: 'saving', platforms: input.platforms, ...(input.concurrency !== undefined ? { concurrency: input.concurrency } : {}) });
+    const results = await deps.copy(jobs, {
+      verb: 'saving',
+      platforms: input.platforms,
+      ...(input.concurrency !== undefined ? { concurrency: input.concurrency } : {}),
+      ...(input.referrers ? { referrers: input.referrers } : {}),
+    });
     const failure = failureError(results, 'saved');
     if (failure) throw failure;
 

@@ -3,6 +3,7 @@
  * destination tag already has the source digest costs one HEAD at each side.
  */
 import type { WantedImage } from '../copy/inputs.js';
+import type { ReferrerOptions } from '../copy/types.js';
 import { failureError, rowFor } from '../copy/report.js';
 import type { PlatformFilter } from '../oci/platform.js';
 import { readLock, writeLock } from '../lock/io.js';
@@ -26,6 +27,8 @@ export interface SyncInput {
   /** Absolute path of --lock-out: its earlier lock is reused for unchanged images, then rewritten. */
   lockOut?: string;
   dryRun?: boolean;
+  /** What travels with the images; absent: images alone (--no-referrers). */
+  referrers?: ReferrerOptions;
 }
 
 /** The lock an earlier run wrote at --lock-out (its platforms are reused for unchanged images); ignored when unreadable. */
@@ -52,7 +55,7 @@ export async function sync(input: SyncInput, deps: MirrorDeps): Promise<MirrorRe
   if (input.dryRun) return { plan, dryRun: true, rows: [] };
 
   const jobs = planJobs(plan, (c) => deps.pool.source(c.from.registry!), deps.pool.destination(input.target.host));
-  const results = await deps.copy(jobs, { verb: 'syncing', platforms: input.platforms, ...(input.concurrency !== undefined ? { concurrency: input.concurrency } : {}), describeSkipped: input.lockOut !== undefined });
+  const results = await deps.copy(jobs, { verb: 'syncing', platforms: input.platforms, ...(input.concurrency !== undefined ? { concurrency: input.concurrency } : {}), describeSkipped: input.lockOut !== undefined, ...(input.referrers ? { referrers: input.referrers } : {}) });
   const rows = results.map((r, i) => rowFor(r, plan.copies[i]!.source, plan.copies[i]!.destination));
   const lock = input.lockOut ? planLock(plan, results, { generator: `airlift ${VERSION}` }) : undefined;
   if (lock) await writeLock(input.lockOut!, lock, '--lock-out');

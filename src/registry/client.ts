@@ -11,6 +11,7 @@ import { Authenticator } from './auth.js';
 import { getBlob, getBlobVerified, headBlob, type BlobOptions } from './blobs.js';
 import { createCredentialResolver, type CredentialResolver } from './credentials/index.js';
 import { listTags, referrers, type ReferrersResult } from './listing.js';
+import { addToFallbackIndex, listReferrers } from './referrers.js';
 import { getManifest, headManifest, putManifest, type ManifestOptions } from './manifests.js';
 import { Requester } from './request.js';
 import { retryPolicy, type RetryOptions } from './retry.js';
@@ -97,7 +98,8 @@ export class RegistryClient {
   headManifest(host: string, repo: string, reference: string, o?: ManifestOptions): Promise<BasicDescriptor | undefined> {
     return headManifest(this.requester, host, repo, reference, o);
   }
-  putManifest(host: string, repo: string, reference: string, manifest: RawManifest, o?: { signal?: AbortSignal }): Promise<string> {
+  /** `o.answered.ociSubject` is set when the registry answered with an OCI-Subject header (it keeps referrers itself). */
+  putManifest(host: string, repo: string, reference: string, manifest: RawManifest, o?: { signal?: AbortSignal; answered?: { ociSubject?: string } }): Promise<string> {
     return putManifest(this.requester, host, repo, reference, manifest, o);
   }
 
@@ -130,6 +132,14 @@ export class RegistryClient {
   }
   referrers(host: string, repo: string, digest: string, o?: { signal?: AbortSignal; artifactType?: string }): Promise<ReferrersResult> {
     return referrers(this.requester, host, repo, digest, o);
+  }
+  /** The referrers API, every page; undefined when the registry does not implement it (404). */
+  listReferrers(host: string, repo: string, digest: string, o?: { signal?: AbortSignal; push?: boolean }): Promise<Descriptor[] | undefined> {
+    return listReferrers(this.requester, host, repo, digest, o);
+  }
+  /** Merges `entry` into the `sha256-<hex>` fallback referrers index of `subject` (registries without the referrers API). */
+  addToFallbackIndex(host: string, repo: string, subject: string, entry: Descriptor, o?: { signal?: AbortSignal }): Promise<'added' | 'present'> {
+    return addToFallbackIndex(this.requester, host, repo, subject, entry, o);
   }
 
   /** Closes every connection. The client may be used again afterwards (pools reopen). */

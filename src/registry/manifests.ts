@@ -162,7 +162,7 @@ export async function putManifest(
   repo: string,
   ref: string,
   m: RawManifest,
-  o: { signal?: AbortSignal } = {},
+  o: { signal?: AbortSignal; answered?: { ociSubject?: string } } = {},
 ): Promise<string> {
   const what = `manifest ${host}/${repo}${isDigestRef(ref) ? '@' : ':'}${ref}`;
   if (m.bytes.byteLength > MAX_MANIFEST_BYTES) throw tooLarge(what, m.bytes.byteLength);
@@ -183,6 +183,9 @@ export async function putManifest(
     signal: o.signal,
   });
   await res.body.dump();
+  // a registry with the referrers API says so for a manifest with a subject (OCI-Subject header)
+  const ociSubject = header(res, 'oci-subject');
+  if (o.answered && ociSubject) o.answered.ociSubject = ociSubject;
   const reported = header(res, 'docker-content-digest');
   if (reported && reported !== m.digest) {
     throw new RegistryError({ status: res.statusCode, method: 'PUT', url: `/v2/${repo}/manifests/${ref}`, message: `${host} stored ${what} as ${reported}, not ${m.digest}` });

@@ -12,6 +12,7 @@
  */
 import type { Descriptor } from '../oci/types.js';
 import { entryName, splitRefName, type NamedEntry } from '../layout/index-json.js';
+import { ANNOTATION_REFERRER_REPOSITORY, ANNOTATION_REFERRER_SUBJECT, layoutReferrers } from '../layout/referrers.js';
 
 export interface ServedRepository {
   name: string;
@@ -19,6 +20,8 @@ export interface ServedRepository {
   tags: Map<string, Descriptor>;
   /** Digests of the top-level manifests named in this repository. */
   digests: Set<string>;
+  /** subject digest → the referrers the bundle holds for it in this repository (referrers API descriptors). */
+  referrers: Map<string, Descriptor[]>;
 }
 
 export interface Catalog {
@@ -35,7 +38,7 @@ export function isHostComponent(c: string): boolean {
 function repoFor(map: Map<string, ServedRepository>, name: string): ServedRepository {
   let r = map.get(name);
   if (!r) {
-    r = { name, tags: new Map(), digests: new Set() };
+    r = { name, tags: new Map(), digests: new Set(), referrers: new Map() };
     map.set(name, r);
   }
   return r;
@@ -73,6 +76,22 @@ export function buildCatalog(entries: NamedEntry[]): Catalog {
       continue;
     }
     add(stripped, n.reference, n.d);
+  }
+  // Referrers (unnamed entries naming their repository and subject), under each name the repository is served as.
+  for (const e of entries) {
+    const repo = e.descriptor.annotations?.[ANNOTATION_REFERRER_REPOSITORY];
+    const subject = e.descriptor.annotations?.[ANNOTATION_REFERRER_SUBJECT];
+    if (repo === undefined || subject === undefined) continue;
+    const [d] = layoutReferrers([e], repo, subject);
+    const slash = repo.indexOf('/');
+    const names = [repo, ...(slash > 0 && isHostComponent(repo.slice(0, slash)) ? [repo.slice(slash + 1)] : [])];
+    for (const name of names) {
+      const r = repositories.get(name);
+      if (!r || !d) continue;
+      const list = r.referrers.get(subject) ?? [];
+      if (!list.some((x) => x.digest === d.digest)) list.push(d);
+      r.referrers.set(subject, list);
+    }
   }
   return { repositories, skipped };
 }

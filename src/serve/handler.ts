@@ -1,6 +1,7 @@
 /**
  * The read-only registry API over a layout: `/v2/`, manifests by tag and
- * digest, blobs with Range, tags list and catalog (with `n`/`last`), and OCI
+ * digest, blobs with Range, tags list and catalog (with `n`/`last`), the OCI 1.1
+ * referrers API (`/v2/R/referrers/D`, `artifactType` filter) from the bundle's referrer entries, and OCI
  * error bodies. Every write method answers 405 UNSUPPORTED.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -12,7 +13,8 @@ import type { LayoutReader } from '../layout/reader.js';
 import { paginate, type Catalog } from './catalog.js';
 import { BlobGuard, SERVE_CHUNK } from './verified-blobs.js';
 import { ChunkPool } from './chunk-pool.js';
-import type { BasicDescriptor } from '../oci/types.js';
+import { MediaType, type BasicDescriptor } from '../oci/types.js';
+import { referrersResponse } from '../oci/referrers.js';
 
 const API_HEADER = { 'Docker-Distribution-API-Version': 'registry/2.0' };
 const MAX_PAGE = 10000;
@@ -107,6 +109,29 @@ export function createHandler(reader: LayoutReader, catalog: Catalog, logger?: L
         if (typeof pp === 'string') return sendError(res, 400, 'PAGINATION_NUMBER_INVALID', pp, head);
         const { page, more } = paginate([...repo.tags.keys()], pp.n, pp.last);
         sendJson(res, 200, { name, tags: page }, head, more ? linkHeader(`/v2/${name}/tags/list`, pp.n, page[page.length - 1]) : {});
+        return;
+      }
+      m = /^\/v2\/(.+)\/referrers\/([^/]+)$/.exec(p);
+      if (m) {
+        // the OCI 1.1 referrers API: an image index of the referrers' descriptors, artifactType applied
+        const name = decodeURIComponent(m[1]!);
+        const digest = decodeURIComponent(m[2]!);
+        try {
+          parseDigest(digest);
+        } catch (err) {
+          return sendError(res, 400, 'DIGEST_INVALID', (err as Error).message, head);
+        }
+        const repo = catalog.repositories.get(name);
+        if (!repo) return sendError(res, 404, 'NAME_UNKNOWN', `repository ${name} is not in this bundle`, head);
+        const artifactType = url.searchParams.get('artifactType') ?? undefined;
+        const bytes = referrersResponse(repo.referrers.get(digest) ?? [], artifactType);
+        res.writeHead(200, {
+          ...API_HEADER,
+          'Content-Type': MediaType.OciIndex,
+          'Content-Length': String(bytes.byteLength),
+          ...(artifactType !== undefined ? { 'OCI-Filters-Applied': 'artifactType' } : {}),
+        });
+        res.end(head ? undefined : Buffer.from(bytes));
         return;
       }
       m = /^\/v2\/(.+)\/(manifests|blobs)\/([^/]+)$/.exec(p);

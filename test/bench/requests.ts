@@ -23,6 +23,7 @@ function kind(method: string, p: string): string {
   if (/\/manifests\//.test(u)) return `${method} manifest`;
   if (/\/blobs\/uploads\/?$/.test(u)) return `${method} upload start${p.includes('mount=') ? ' (mount)' : ''}${p.includes('digest=') ? ' (monolithic)' : ''}`;
   if (/\/tags\/list$/.test(u)) return `${method} tags/list`;
+  if (/\/referrers\//.test(u)) return `${method} referrers`;
   if (/\/blobs\/uploads\//.test(u)) return `${method} upload${p.includes('digest=') ? ' (final)' : ''}`;
   if (/\/blobs\//.test(u)) return `${method} blob`;
   return `${method} ${u}`;

@@ -37,7 +37,7 @@ afterAll(async () => {
 });
 
 describe('sync with token auth', () => {
-  it('a second sync costs one HEAD per image at each side, plus one token per repository', async () => {
+  it('a second sync costs one HEAD per image at each side and one tag list per source repository, plus one token per repository', async () => {
     const args = ['--plain-http', srcProxy.host, '--plain-http', dstProxy.host, 'sync', ...layout.images.flatMap((i) => ['--image', `${srcProxy.host}/${i.name}:${i.tag}`]), '--to', `${dstProxy.host}/mirror`];
     const first = await runCli(args, { env });
     expect(first.code, first.stderr).toBe(0);
@@ -56,8 +56,13 @@ describe('sync with token auth', () => {
     console.log(`no-op token sync of ${n} images: source ${JSON.stringify(srcProxy.requests)} + ${tokens.source} tokens; destination ${JSON.stringify(dstProxy.requests)} + ${tokens.destination} tokens`);
     expect(heads(srcProxy)).toHaveLength(n);
     expect(heads(dstProxy)).toHaveLength(n);
-    // the rest is authentication: the /v2/ ping and 401 challenges answered by a token (one per repository)
-    for (const r of [...other(srcProxy), ...other(dstProxy)]) expect(r === 'GET /v2/' || r.startsWith('HEAD ')).toBe(true);
+    // the rest is authentication (the /v2/ ping and 401 challenges answered by a token, one per
+    // repository) and, at the source, what finds signatures and other referrers (issue #20): one
+    // tag list per repository and the referrers API probe (docker-registry 2.8 has none)
+    const discovery = (r: string): boolean => /^GET \/v2\/.+\/(tags\/list|referrers\/sha256:[0-9a-f]+)$/.test(r);
+    for (const r of other(dstProxy)) expect(r === 'GET /v2/' || r.startsWith('HEAD ')).toBe(true);
+    for (const r of other(srcProxy)) expect(r === 'GET /v2/' || r.startsWith('HEAD ') || discovery(r), r).toBe(true);
+    expect(new Set(srcProxy.requests.filter((r) => r.endsWith('/tags/list'))).size).toBe(new Set(layout.images.map((i) => i.name)).size);
     expect(tokens.source).toBeLessThanOrEqual(n);
     expect(tokens.destination).toBeLessThanOrEqual(n);
   });

@@ -1,0 +1,157 @@
+/**
+ * The copy engine's part of what travels with an image: for each manifest digest an image job
+ * stored (or found unchanged), the attachments src/referrers/ discovers at the source are copied
+ * byte for byte with their blobs, through the same blob scheduler as the images: cosign tags under
+ * their own names, referrers (a manifest with a `subject`) by digest, the destination keeping them
+ * findable (ImageDestination.putManifest). Attachments of attachments follow (a signed SBOM).
+ * Nothing here reads a platform: an attachment's config may be the 2-byte `{}` or any media type.
+ */
+import { isDigestRef } from '../digest/index.js';
+import type { ImageDestination } from '../endpoint/types.js';
+import { IncompleteError, UnsupportedError } from '../errors.js';
+import { isForeignLayer, parseManifest, type ParsedManifest } from '../oci/manifest.js';
+import { isIndexMediaType, type RawManifest } from '../oci/types.js';
+import { Discovery, type Attachment } from '../referrers/discover.js';
+import type { BlobScheduler } from './blobs.js';
+import type { CopyJob, CopyOptions, CopyResult, ReferrerResult } from './types.js';
+
+/** How deep attachments of attachments are followed (a signature on an SBOM on an image is 2). */
+const MAX_DEPTH = 4;
+
+export class AttachmentCopier {
+  readonly discovery: Discovery;
+  /** One copy per destination repository and attachment, shared by the jobs that find it. */
+  private readonly done = new WeakMap<ImageDestination, Map<string, Promise<ReferrerResult>>>();
+
+  constructor(
+    private readonly blobs: BlobScheduler,
+    private readonly opts: CopyOptions,
+  ) {
+    this.discovery = new Discovery({ ...(opts.referrers?.types ? { types: opts.referrers.types } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
+  }
+
+  /**
+   * Copies the attachments of `subjects` (digests the destination holds after the job) and of their
+   * attachments. `dropped` is an index --platform rewrote: what is attached to it cannot hold at
+   * the mirror (its digest is not there), which is a warning, or with `strict` an error.
+   */
+  async copyFor(job: CopyJob, name: string, subjects: readonly string[], dropped: string | undefined, result: CopyResult, repoNew: () => Promise<boolean>): Promise<void> {
+    const { source } = job;
+    if (dropped) {
+      const lost = await this.discovery.find(source.store, source.repo, dropped);
+      if (lost.length > 0) {
+        const what = lost.map((a) => a.tag ?? a.artifactType ?? a.digest).join(', ');
+        const message = `${name}: the index ${dropped} has ${lost.length} attachment(s) (${what}); --platform rewrote the index to a new digest, so they cannot hold at the mirror (the kept platforms' own signatures travel)`;
+        if (this.opts.referrers?.strict) throw new IncompleteError(message, { hint: 'copy without --platform to keep the signed index, or sign the filtered index at the mirror' });
+        this.opts.logger.log('warn', message);
+        result.warnings = [...(result.warnings ?? []), message];
+      }
+    }
+    const found: ReferrerResult[] = [];
+    const visited = new Set<string>(subjects);
+    let level = [...subjects];
+    for (let depth = 0; level.length > 0 && depth < MAX_DEPTH; depth++) {
+      const lists = await Promise.all(level.map((d) => this.discovery.find(source.store, source.repo, d)));
+      const copied = await Promise.all(lists.flat().map((a) => this.copyOne(job, name, a, result, repoNew)));
+      found.push(...copied);
+      level = [];
+      for (const r of copied) if (!visited.has(r.digest)) (visited.add(r.digest), level.push(r.digest));
+    }
+    if (found.length > 0) {
+      result.referrers = [...(result.referrers ?? []), ...found];
+      const copied = found.filter((r) => r.status === 'copied').length;
+      this.opts.logger.log('info', `${name}: ${found.length} attachment(s) (signatures, attestations, SBOMs): ${copied} copied, ${found.length - copied} already there`);
+    }
+  }
+
+  private copyOne(job: CopyJob, name: string, a: Attachment, result: CopyResult, repoNew: () => Promise<boolean>): Promise<ReferrerResult> {
+    const store = job.dest.store;
+    let per = this.done.get(store);
+    if (!per) this.done.set(store, (per = new Map()));
+    const key = `${job.dest.repo}\0${a.tag ?? a.digest}`;
+    let p = per.get(key);
+    if (!p) {
+      p = this.copyAttachment(job, name, a, result, repoNew);
+      per.set(key, p);
+      return p;
+    }
+    // found by another job too: its outcome, without counting its blobs twice
+    return p.then((r) => ({ ...r, subject: a.subject }));
+  }
+
+  private async copyAttachment(job: CopyJob, name: string, a: Attachment, result: CopyResult, repoNew: () => Promise<boolean>): Promise<ReferrerResult> {
+    const { source, dest } = job;
+    const { signal } = this.opts;
+    const skip = this.opts.skipExisting !== false;
+    const ref = a.tag ?? a.digest!;
+    const entry = (m: { digest: string; mediaType: string; size: number }, status: ReferrerResult['status']): ReferrerResult => ({
+      subject: a.subject,
+      digest: m.digest,
+      mediaType: m.mediaType,
+      size: m.size,
+      ...(a.artifactType ? { artifactType: a.artifactType } : {}),
+      ...(a.tag ? { tag: a.tag } : {}),
+      status,
+    });
+    let srcDigest = a.digest;
+    if (skip) {
+      const [there, at] = await Promise.all([dest.store.resolveManifest(dest.repo, ref, signal), a.tag ? source.store.resolveManifest(source.repo, a.tag, signal) : undefined]);
+      srcDigest ??= at?.digest;
+      if (there && srcDigest && there.digest === srcDigest) return entry(there, 'skipped');
+    }
+    const raw = await this.fetch(job, name, srcDigest ?? ref);
+    await this.copyContent(job, name, raw, result, repoNew, 0);
+    await dest.store.putManifest(dest.repo, raw, a.tag, signal);
+    result.manifests++;
+    return entry({ digest: raw.digest, mediaType: raw.mediaType, size: raw.bytes.byteLength }, 'copied');
+  }
+
+  private async fetch(job: CopyJob, name: string, reference: string): Promise<RawManifest & { parsed: ParsedManifest }> {
+    const raw = await job.source.store.getManifest(job.source.repo, reference, this.opts.signal);
+    if (isDigestRef(reference) && raw.digest !== reference) {
+      throw new UnsupportedError(`${name}: ${job.source.store.description} answered manifest ${raw.digest} when asked for ${reference}`);
+    }
+    return { ...raw, parsed: parseManifest(`attachment ${raw.digest} of ${name}`, raw) };
+  }
+
+  /** The blobs (and, for an index, the child manifests) an attachment names, before the attachment itself. */
+  private async copyContent(job: CopyJob, name: string, m: RawManifest & { parsed: ParsedManifest }, result: CopyResult, repoNew: () => Promise<boolean>, depth: number): Promise<void> {
+    const { parsed } = m;
+    if (parsed.kind === 'index') {
+      if (depth >= MAX_DEPTH) throw new UnsupportedError(`${name}: attachment ${m.digest} nests indexes deeper than ${MAX_DEPTH}`);
+      await Promise.all(
+        parsed.children.map(async (c) => {
+          const child = await this.fetch(job, name, c.digest);
+          await this.copyContent(job, name, child, result, repoNew, depth + 1);
+          await job.dest.store.putManifest(job.dest.repo, child, undefined, this.opts.signal);
+          result.manifests++;
+        }),
+      );
+      return;
+    }
+    await Promise.all(
+      [parsed.config, ...parsed.layers].map(async (desc, i) => {
+        if (i > 0 && isForeignLayer(desc)) {
+          result.blobs.foreign++;
+          return;
+        }
+        const outcome = await this.blobs.ensure({
+          source: job.source.store,
+          srcRepo: job.source.repo,
+          dest: job.dest.store,
+          destRepo: job.dest.repo,
+          desc,
+          image: name,
+          destRepoNew: repoNew,
+        });
+        result.blobs[outcome]++;
+        if (outcome === 'uploaded') result.blobs.bytes += desc.size;
+      }),
+    );
+  }
+}
+
+/** Whether a manifest media type is an index (its children may carry their own attachments). */
+export function isIndex(mediaType: string | undefined): boolean {
+  return mediaType !== undefined && isIndexMediaType(mediaType);
+}
