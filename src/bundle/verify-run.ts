@@ -14,7 +14,7 @@ import { mapReferences, parseMappingMode, parseTarget } from '../mapping/index.j
 import { formatReference } from '../reference/index.js';
 import { bundleFiles, bundleImages, bundleLock, openBundle } from './images.js';
 import { checkBundleFiles } from './self.js';
-import { checkError, verifyLayout } from './verify.js';
+import { checkBundleDockerManifest, checkError, verifyLayout } from './verify.js';
 
 export interface VerifyRow {
   image: string;
@@ -50,6 +50,7 @@ export async function verifyBundle(input: VerifyBundleInput, deps: { signal?: Ab
     // damaged blobs no image refers to are still damage
     for (const [d, msg] of check.damaged) if (!problems.some((p) => p.includes(d))) problems.push(`blob ${d}: ${msg}`);
     let mismatch = check.damaged.size > 0 || check.images.some((i) => i.digestMismatch);
+    problems.push(...(await checkBundleDockerManifest(source.reader)));
     const lock = await bundleLock(source, input.where);
     const files = bundleFiles(source);
     if (lock && files) {

@@ -18,7 +18,8 @@ import { BundleError, UsageError } from '../errors.js';
 import { resolveOutput } from '../output/file.js';
 import type { Descriptor, RawManifest } from '../oci/types.js';
 import { emptyLayoutIndex, findEntry, namedDescriptor, serializeLayoutIndex, setIndexEntry, sortedIndex, type LayoutIndex } from '../layout/index-json.js';
-import { INDEX_FILE, OCI_LAYOUT_FILE, safeEntryPath } from '../layout/paths.js';
+import { dockerManifest, serializeDockerManifest } from '../layout/docker-manifest.js';
+import { DOCKER_MANIFEST_FILE, INDEX_FILE, OCI_LAYOUT_FILE, safeEntryPath } from '../layout/paths.js';
 import { PlannedTar } from '../layout/planned-tar.js';
 import { LayoutReader, type ResolvedManifest } from '../layout/reader.js';
 import { TarFiles } from '../layout/tar-index.js';
@@ -27,7 +28,7 @@ import { LayoutSource } from './oci-dir.js';
 import type { ImageDestination, StorePlan } from './types.js';
 
 function isLayoutPath(name: string): boolean {
-  return name === OCI_LAYOUT_FILE || name === INDEX_FILE || name === 'blobs' || name.startsWith('blobs/');
+  return name === OCI_LAYOUT_FILE || name === INDEX_FILE || name === DOCKER_MANIFEST_FILE || name === 'blobs' || name.startsWith('blobs/');
 }
 
 /** Reads images (and the extra files such as charts and the lock) from a bundle tar in place. */
@@ -70,7 +71,8 @@ export function stagingDirFor(out: string, stream = false): string {
 /**
  * Writes a bundle in one pass. The copy engine first tells it every blob
  * and manifest (prepare()), so that each blob streams straight to its final
- * place in the archive (see PlannedTar); commit() appends index.json and the
+ * place in the archive (see PlannedTar); commit() appends index.json, Docker's
+ * manifest.json (docker-manifest.ts: `docker load` and `podman load` read it) and the
  * extra files, fsyncs, and renames the archive to the output path.
  */
 export class OciArchiveDestination implements ImageDestination {
@@ -78,7 +80,11 @@ export class OciArchiveDestination implements ImageDestination {
   readonly supportsMount = false;
   private readonly extras = new Map<string, { data: Uint8Array | string; executable: boolean }>();
   private readonly index: LayoutIndex = emptyLayoutIndex();
+  /** Every manifest stored, by digest (small; manifest.json is built from them). */
+  private readonly manifests = new Map<string, RawManifest>();
   private tar?: PlannedTar;
+  /** After commit(): the images manifest.json leaves out, and why (`docker load` will not load them). */
+  dockerLeftOut: string[] = [];
 
   private constructor(
     readonly output: string,
@@ -117,6 +123,7 @@ export class OciArchiveDestination implements ImageDestination {
     const blobs = [...plan.blobs, ...plan.manifests.map((m) => ({ digest: m.digest, size: m.bytes.byteLength }))];
     this.tar = await PlannedTar.open(this.stagingDir, blobs, signal);
     for (const m of plan.manifests) {
+      this.manifests.set(m.digest, m);
       if (!this.tar.has(m.digest, m.bytes.byteLength)) await this.tar.writeBytes({ digest: m.digest, size: m.bytes.byteLength }, m.bytes);
     }
   }
@@ -163,12 +170,17 @@ export class OciArchiveDestination implements ImageDestination {
     const tar = this.planned();
     const size = manifest.bytes.byteLength;
     if (!tar.has(manifest.digest, size)) await tar.writeBytes({ digest: manifest.digest, size }, manifest.bytes);
+    this.manifests.set(manifest.digest, manifest);
     if (tag !== undefined) setIndexEntry(this.index, namedDescriptor(repo, manifest, tag));
   }
 
-  /** Appends index.json and the extra files, fsyncs the archive and renames it into place; then removes the staging directory. */
+  /** Appends index.json, manifest.json and the extra files, fsyncs the archive and renames it into place; then removes the staging directory. */
   async commit(signal?: AbortSignal): Promise<void> {
-    const tail: TarInput[] = [{ name: INDEX_FILE, data: serializeLayoutIndex(sortedIndex(this.index)) }];
+    const index = sortedIndex(this.index);
+    const docker = await dockerManifest(index, (d) => this.manifests.get(d.digest), (d) => this.tar?.has(d.digest, d.size) ?? false);
+    this.dockerLeftOut = docker.leftOut;
+    const tail: TarInput[] = [{ name: INDEX_FILE, data: serializeLayoutIndex(index) }];
+    if (docker.entries.length) tail.push({ name: DOCKER_MANIFEST_FILE, data: serializeDockerManifest(docker.entries) });
     for (const name of [...this.extras.keys()].sort()) {
       const { data, executable } = this.extras.get(name)!;
       tail.push({ name, data: typeof data === 'string' ? { path: data, size: (await stat(data)).size } : data, ...(executable ? { executable } : {}) });

@@ -75,6 +75,7 @@ export async function save(input: SaveInput, deps: MirrorDeps): Promise<MirrorRe
     dest.addFile('airlift.lock.json', Buffer.from(formatLock(lock), 'utf8'));
     deps.signal?.throwIfAborted();
     await dest.commit(deps.signal);
+    for (const why of dest.dockerLeftOut) deps.logger.log('warn', `docker load will not load ${why} (ctr images import loads it)`);
     const rows = results.map((r, i) => rowFor(r, plan.copies[i]!.source, plan.copies[i]!.destination));
     deps.logger.log('info', `wrote ${toStdout ? 'the bundle to stdout' : outputName}: ${lock.images.length} images, ${lockCharts.size} charts${self.length ? `, airlift itself (${self.map((f) => f.file).join(', ')})` : ''}`);
     return { plan, dryRun: false, rows, lock };
