@@ -4,7 +4,8 @@
  */
 import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { OciArchiveSource, openOciArchiveSource } from '../endpoint/oci-archive.js';
+import { openArchiveSource } from '../endpoint/docker-archive.js';
+import { OciArchiveSource } from '../endpoint/oci-archive.js';
 import { openOciDirSource, type LayoutSource } from '../endpoint/oci-dir.js';
 import { BundleError, NotFoundError, toAirliftError } from '../errors.js';
 import { entryName } from '../layout/index-json.js';
@@ -45,7 +46,8 @@ export async function openBundle(file: string): Promise<Bundle> {
   } catch {
     throw new NotFoundError(`bundle ${file} does not exist`, { hint: 'give the path of a bundle written by airlift save, or an OCI layout directory' });
   }
-  return st.isDirectory() ? openOciDirSource(file) : openOciArchiveSource(file);
+  // a tar is an OCI archive (a bundle), or what docker save / podman save wrote
+  return st.isDirectory() ? openOciDirSource(file) : openArchiveSource(file);
 }
 
 /** The named images of a bundle. A name that is not a full image reference is a BundleError naming it. */

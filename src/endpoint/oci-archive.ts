@@ -54,7 +54,19 @@ export class OciArchiveSource extends LayoutSource {
 }
 
 export async function openOciArchiveSource(file: string): Promise<OciArchiveSource> {
-  const tar = await TarFiles.open(file);
+  // links resolved only to tell a docker archive (which has them) from a bundle (refused for one)
+  const refusal: { error?: BundleError } = {};
+  const tar = await TarFiles.open(file, { resolveLinks: true, refusal });
+  if ((await tar.size(INDEX_FILE)) === undefined && (await tar.size(DOCKER_MANIFEST_FILE)) !== undefined) {
+    await tar.close();
+    throw new UsageError(`${file} is a docker archive (written by docker save or podman save: a manifest.json, no index.json), not an OCI archive`, {
+      hint: `read it as docker-archive:${file}[:NAME]; load, verify and serve take it as it is`,
+    });
+  }
+  if (refusal.error) {
+    await tar.close();
+    throw refusal.error;
+  }
   return new OciArchiveSource(await LayoutReader.open(tar), tar);
 }
 
