@@ -8,8 +8,8 @@
  * `openArchiveSource` opens a tar given as a bundle, whichever it is: an OCI archive (index.json)
  * or a docker archive (manifest.json alone).
  */
-import { BundleError, UsageError } from '../errors.js';
-import { DockerArchiveFiles } from '../layout/docker-archive.js';
+import { UsageError } from '../errors.js';
+import { DockerArchiveFiles, openArchiveFiles } from '../layout/docker-archive.js';
 import { splitRefName } from '../layout/index-json.js';
 import { DOCKER_MANIFEST_FILE, INDEX_FILE } from '../layout/paths.js';
 import { LayoutReader } from '../layout/reader.js';
@@ -17,11 +17,6 @@ import { TarFiles } from '../layout/tar-index.js';
 import { formatReference, parseReference } from '../reference/index.js';
 import { OciArchiveSource } from './oci-archive.js';
 import { LayoutSource } from './oci-dir.js';
-
-/** True for a docker save / podman save archive: manifest.json and no index.json. */
-export async function isDockerArchive(tar: TarFiles): Promise<boolean> {
-  return (await tar.size(INDEX_FILE)) === undefined && (await tar.size(DOCKER_MANIFEST_FILE)) !== undefined;
-}
 
 async function fromTar(tar: TarFiles): Promise<LayoutSource> {
   let files: DockerArchiveFiles;
@@ -57,15 +52,9 @@ async function isOciLayoutTar(file: string): Promise<boolean> {
 
 /** An OCI archive, or a docker archive given where a bundle is expected. */
 export async function openArchiveSource(file: string): Promise<OciArchiveSource | LayoutSource> {
-  // docker and podman link a layer shared by two images; a bundle has no links, and is refused for one
-  const refusal: { error?: BundleError } = {};
-  const tar = await TarFiles.open(file, { resolveLinks: true, refusal });
-  if (await isDockerArchive(tar)) return fromTar(tar);
-  if (refusal.error) {
-    await tar.close();
-    throw refusal.error;
-  }
-  return new OciArchiveSource(await LayoutReader.open(tar), tar);
+  const opened = await openArchiveFiles(file);
+  if (opened.kind === 'docker-archive') return new LayoutSource('docker-archive', await LayoutReader.open(opened.files));
+  return new OciArchiveSource(await LayoutReader.open(opened.files), opened.files);
 }
 
 /** The repo and tag a docker-archive REF names in the layout the archive is read as (names in full). */

@@ -22,6 +22,7 @@ import { BundleError, NotFoundError, TooLargeError, toAirliftError } from '../er
 import { ANNOTATION_CONTAINERD_NAME, ANNOTATION_REF_NAME, MediaType, type Descriptor } from '../oci/types.js';
 import { formatReference, parseReference } from '../reference/index.js';
 import type { LayoutFiles, StreamOptions } from './files.js';
+import { TarFiles } from './tar-index.js';
 import { serializeLayoutIndex, type LayoutIndex } from './index-json.js';
 import { DOCKER_MANIFEST_FILE, INDEX_FILE, OCI_LAYOUT_CONTENT, OCI_LAYOUT_FILE, blobPath } from './paths.js';
 
@@ -192,5 +193,24 @@ export class DockerArchiveFiles implements LayoutFiles {
   }
   async close(): Promise<void> {
     await this.tar.close();
+  }
+}
+
+/**
+ * A tar given where a bundle is expected, opened as the layout it holds: an OCI archive (a bundle;
+ * a link in it is refused) or a docker archive (manifest.json, no index.json; links followed inside it).
+ */
+export async function openArchiveFiles(file: string): Promise<{ kind: 'oci-archive'; files: TarFiles } | { kind: 'docker-archive'; files: DockerArchiveFiles }> {
+  const refusal: { error?: BundleError } = {};
+  const tar = await TarFiles.open(file, { resolveLinks: true, refusal });
+  try {
+    if ((await tar.size(INDEX_FILE)) === undefined && (await tar.size(DOCKER_MANIFEST_FILE)) !== undefined) {
+      return { kind: 'docker-archive', files: await DockerArchiveFiles.open(tar) };
+    }
+    if (refusal.error) throw refusal.error;
+    return { kind: 'oci-archive', files: tar };
+  } catch (err) {
+    await tar.close();
+    throw err;
   }
 }

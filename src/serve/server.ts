@@ -6,7 +6,7 @@ import { NetworkError, NotFoundError, UsageError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { DirFiles, type LayoutFiles } from '../layout/files.js';
 import { LayoutReader } from '../layout/reader.js';
-import { TarFiles } from '../layout/tar-index.js';
+import { openArchiveFiles } from '../layout/docker-archive.js';
 import { buildCatalog, type Catalog } from './catalog.js';
 import { createHandler } from './handler.js';
 
@@ -43,7 +43,8 @@ export async function openLayoutFiles(bundle: string): Promise<LayoutFiles> {
   } catch {
     throw new NotFoundError(`${bundle} does not exist`, { hint: 'give a bundle written by airlift save, or an OCI layout directory' });
   }
-  return st.isDirectory() ? new DirFiles(bundle) : TarFiles.open(bundle);
+  // a tar: a bundle, or what docker save / podman save wrote
+  return st.isDirectory() ? new DirFiles(bundle) : (await openArchiveFiles(bundle)).files;
 }
 
 export async function startServe(opts: ServeOptions): Promise<RunningServe> {

@@ -16,6 +16,7 @@ import { registryFlags, skopeo } from '../../harness/skopeo.js';
 import { useLoader } from '../../harness/use-loaders.js';
 import { useSeededPair } from '../../harness/use-seeded-pair.js';
 import { runCli } from '../../helpers/io.js';
+import { startServe } from '../../../src/serve/server.js';
 
 let src: StartedRegistry;
 let dst: StartedRegistry;
@@ -86,6 +87,17 @@ describe('docker save → airlift', () => {
     const [ga, gb] = [await landed('copied/gamma:a'), await landed('copied/gamma:b')];
     expectSameImage(ga, 'fixtures/gamma');
     expect(ga.digest).toBe(gb.digest);
+  });
+
+  it('serve answers the registry pull API from the archive: skopeo reads the image with its config', async () => {
+    const served = await startServe({ bundle: archive, listen: '127.0.0.1:0' });
+    try {
+      const ref = `docker://${served.address}/fixtures/gamma:3.0`;
+      const config = (await skopeo(['inspect', '--config', '--raw', '--tls-verify=false', '--no-creds', ref])).stdout;
+      expect(sha(config)).toBe(original('fixtures/gamma').config);
+    } finally {
+      await served.close();
+    }
   });
 
   it('verify re-hashes the archive; oci-archive: names it a docker archive', async () => {
