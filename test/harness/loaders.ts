@@ -91,6 +91,20 @@ function track(child: ChildProcess, dir: string): { child: ChildProcess; dir: st
   return entry;
 }
 
+/**
+ * A shell that waits on a pipe from this process and, when the pipe closes because this process
+ * died without its 'exit' handlers (SIGKILL, a test runner's SIGTERM), stops the daemon (TERM, so
+ * dockerd stops its containerd too; KILL after 10 s) and removes its directory.
+ */
+function startWatchdog(child: ChildProcess, dir: string): ChildProcess {
+  const script = 'read _ignored; kill -TERM "$1" 2>/dev/null; for i in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$1" 2>/dev/null || break; sleep 1; done; kill -KILL "$1" 2>/dev/null; rm -rf "$2"';
+  const w = spawn('sh', ['-c', script, 'airlift-loader-watchdog', String(child.pid), dir], { stdio: ['pipe', 'ignore', 'ignore'] });
+  w.on('error', () => {});
+  w.unref();
+  (w.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+  return w;
+}
+
 function exited(child: ChildProcess): boolean {
   return child.exitCode !== null || child.signalCode !== null;
 }
@@ -126,9 +140,11 @@ async function startDaemon(what: string, bin: string, args: string[], dir: strin
   const child = spawn(bin, args, { stdio: ['ignore', fd, fd], detached: false });
   closeSync(fd);
   const entry = track(child, dir);
+  const watchdog = startWatchdog(child, dir);
   let spawnError: Error | undefined;
   child.on('error', (err) => (spawnError = err));
   const stop = async (): Promise<void> => {
+    watchdog.kill('SIGKILL');
     if (!exited(child)) {
       child.kill('SIGTERM');
       if (!(await waitExit(child, 15_000))) {
