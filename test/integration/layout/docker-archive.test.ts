@@ -8,6 +8,7 @@
  * diff_ids. The same archive always gives the same manifest digest.
  */
 import { createHash } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { GeneratedLayout } from '../../../fixtures/images/generate.js';
@@ -17,6 +18,7 @@ import { useLoader } from '../../harness/use-loaders.js';
 import { useSeededPair } from '../../harness/use-seeded-pair.js';
 import { runCli } from '../../helpers/io.js';
 import { startServe } from '../../../src/serve/server.js';
+import { indexTar } from '../../../src/layout/tar-index.js';
 
 let src: StartedRegistry;
 let dst: StartedRegistry;
@@ -98,6 +100,25 @@ describe('docker save → airlift', () => {
     } finally {
       await served.close();
     }
+  });
+
+  it('a layer whose bytes are not its diff_id fails its image: verify and load name the digest, no manifest of it is pushed', async () => {
+    const damaged = path.join(tmp, 'docker-save-damaged.tar');
+    const bytes = await readFile(archive);
+    const gammaLast = original('fixtures/gamma').diffIds.at(-1)!;
+    // the layer file whose bytes hash to gamma's last diff_id: flip a byte in it
+    const entries = await indexTar(archive);
+    const victim = [...entries.values()].find((e) => e.name.endsWith('.tar') && sha(bytes.subarray(e.offset, e.offset + e.size)) === gammaLast)!;
+    expect(victim).toBeDefined();
+    bytes[victim.offset + victim.size - 1024]! ^= 0xff;
+    await writeFile(damaged, bytes);
+    const v = await runCli(['verify', damaged]);
+    expect(v.code).not.toBe(0);
+    expect(v.stderr).toContain(gammaLast);
+    const r = await runCli(['--plain-http', dst.host, 'load', damaged, '--to', `${dst.host}/damaged`]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain(gammaLast);
+    await expect(skopeo(['inspect', '--raw', ...registryFlags(dst, ''), `docker://${dst.host}/damaged/fixtures/gamma:3.0`])).rejects.toThrow(/manifest unknown|not found/i);
   });
 
   it('verify re-hashes the archive; oci-archive: names it a docker archive', async () => {

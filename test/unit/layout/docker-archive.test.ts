@@ -10,6 +10,7 @@ import { gzipSync } from 'node:zlib';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dockerArchiveImage, openArchiveSource, openDockerArchiveSource } from '../../../src/endpoint/docker-archive.js';
+import { openEndpoint, parseEndpoint } from '../../../src/endpoint/index.js';
 import { openOciArchiveSource } from '../../../src/endpoint/oci-archive.js';
 import { verifyLayout } from '../../../src/bundle/verify.js';
 import type { LayoutSource } from '../../../src/endpoint/oci-dir.js';
@@ -136,6 +137,24 @@ describe('a docker archive read as a layout', () => {
     expect(dockerArchiveImage('nginx:1.25')).toEqual({ repo: 'docker.io/library/nginx', reference: '1.25' });
     expect(dockerArchiveImage(undefined)).toEqual({ repo: '', reference: '' });
     expect(() => dockerArchiveImage('Not A Name')).toThrow(/is not an image name/);
+  });
+});
+
+describe('docker-archive:FILE[:NAME]', () => {
+  it('is parsed like the other archive transports, and opened as a source by NAME in full', async () => {
+    expect(parseEndpoint('docker-archive:/x/saved.tar:nginx:1.25')).toEqual({ kind: 'docker-archive', path: '/x/saved.tar', ref: 'nginx:1.25' });
+    const file = await write('transport.tar', archive().entries);
+    const opened = await openEndpoint(`docker-archive:${file}:nginx:1.25`, 'source');
+    try {
+      expect([opened.repo, opened.reference]).toEqual(['docker.io/library/nginx', '1.25']);
+      expect((await opened.source.resolveManifest(opened.repo, opened.reference))?.mediaType).toBe('application/vnd.oci.image.manifest.v1+json');
+    } finally {
+      await opened.source.close();
+    }
+  });
+
+  it('is not a destination: the error says to write an oci-archive, which docker loads', async () => {
+    await expect(openEndpoint(`docker-archive:${path.join(tmp.dir, 'out.tar')}`, 'destination')).rejects.toThrow(/cannot be written: airlift reads docker archives/);
   });
 });
 
