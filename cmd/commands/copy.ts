@@ -15,7 +15,7 @@ export function registerCopy(program: Command, ctx: CommandContext): void {
   const cmd = program
     .command('copy')
     .description('copy one image between docker://REF, oci:DIR[:REF] and oci-archive:FILE[:REF], digests unchanged')
-    .argument('<source>', 'docker://REGISTRY/REPO:TAG, oci:DIR[:REF] or oci-archive:FILE[:REF]')
+    .argument('<source>', 'docker://REGISTRY/REPO:TAG, oci:DIR[:REF], oci-archive:FILE[:REF] or docker-archive:FILE[:NAME] (docker save, podman save)')
     .argument('<destination>', 'docker://REGISTRY/REPO[:TAG], oci:DIR[:REF] or oci-archive:FILE[:REF]');
   referrersOptions(platformOption(cmd)).action(async (source: string, destination: string, flags: { platform: string[] } & ReferrersFlags) => {
     const platforms = flags.platform.map(parsePlatform);

@@ -5,6 +5,7 @@
 import { isAttachmentEntry } from '../layout/referrers.js';
 import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
+import { openArchiveSource } from '../endpoint/docker-archive.js';
 import { OciArchiveSource, openOciArchiveSource } from '../endpoint/oci-archive.js';
 import { openOciDirSource, type LayoutSource } from '../endpoint/oci-dir.js';
 import { partsManifestFor } from '../layout/parts.js';
@@ -48,7 +49,8 @@ export async function openBundle(file: string): Promise<Bundle> {
     if (await partsManifestFor(file)) return openOciArchiveSource(file); // bundle.tar, saved with --split-size
     throw new NotFoundError(`bundle ${file} does not exist`, { hint: 'give the path of a bundle written by airlift save, or an OCI layout directory' });
   }
-  return st.isDirectory() ? openOciDirSource(file) : openOciArchiveSource(file);
+  // a tar is an OCI archive (a bundle), or what docker save / podman save wrote
+  return st.isDirectory() ? openOciDirSource(file) : openArchiveSource(file);
 }
 
 /** The named images of a bundle. A name that is not a full image reference is a BundleError naming it. */

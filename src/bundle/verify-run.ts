@@ -16,7 +16,7 @@ import { OciArchiveSource } from '../endpoint/oci-archive.js';
 import { archiveForm } from '../layout/source-tar.js';
 import { bundleFiles, bundleImages, bundleLock, openBundle } from './images.js';
 import { checkBundleFiles } from './self.js';
-import { checkError, verifyLayout } from './verify.js';
+import { checkBundleDockerManifest, checkError, verifyLayout } from './verify.js';
 
 export interface VerifyRow {
   image: string;
@@ -55,6 +55,7 @@ export async function verifyBundle(input: VerifyBundleInput, deps: { signal?: Ab
     // damaged blobs no image refers to are still damage
     for (const [d, msg] of check.damaged) if (!problems.some((p) => p.includes(d))) problems.push(`blob ${d}: ${msg}`);
     let mismatch = partProblems.length > 0 || check.damaged.size > 0 || check.images.some((i) => i.digestMismatch);
+    problems.push(...(await checkBundleDockerManifest(source.reader)));
     const lock = await bundleLock(source, input.where);
     // every attachment the lock lists is in the bundle (its tree was walked above as an index entry)
     for (const img of lock?.images ?? []) {

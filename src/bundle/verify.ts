@@ -11,8 +11,9 @@ import { AirliftError, DigestMismatchError, toAirliftError } from '../errors.js'
 import type { LayoutFiles } from '../layout/files.js';
 import { SourceTarFiles, archiveForm } from '../layout/source-tar.js';
 import { TarFiles } from '../layout/tar-index.js';
-import { entryName } from '../layout/index-json.js';
-import { digestOfBlobPath } from '../layout/paths.js';
+import { checkDockerManifest } from '../layout/docker-manifest.js';
+import { MAX_INDEX_BYTES, entryName } from '../layout/index-json.js';
+import { DOCKER_MANIFEST_FILE, digestOfBlobPath } from '../layout/paths.js';
 import type { LayoutReader } from '../layout/reader.js';
 import type { Descriptor } from '../oci/types.js';
 import { isForeignLayer, parseManifest } from '../oci/manifest.js';
@@ -133,6 +134,22 @@ export async function verifyLayout(reader: LayoutReader, concurrency = 4, signal
     images.push({ image, digest: entry.descriptor.digest, status: problems.length ? 'bad' : 'ok', problems, ...(tooLarge ? { tooLarge } : {}), ...(digestMismatch ? { digestMismatch } : {}) });
   }
   return { images, damaged, blobsChecked: count, bytesChecked: bytes };
+}
+
+/**
+ * Problems of the bundle's Docker manifest.json (docker load reads it) against its layout: every
+ * loadable image has its entry, with its config, layers and names, and no entry names other blobs.
+ * A layout without one (an older bundle, skopeo's) has none to check.
+ */
+export async function checkBundleDockerManifest(reader: LayoutReader): Promise<string[]> {
+  if ((await reader.files.size(DOCKER_MANIFEST_FILE)) === undefined) return [];
+  const bytes = await reader.files.read(DOCKER_MANIFEST_FILE, MAX_INDEX_BYTES);
+  return checkDockerManifest(
+    bytes,
+    reader.index,
+    (d) => reader.readManifest(d).catch(() => undefined),
+    async (d) => (await reader.blobSize(d.digest)) === d.size,
+  );
 }
 
 /** One error for a failed check: the first problem, and how many there are. */

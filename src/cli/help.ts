@@ -66,6 +66,7 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
     examples: [
       'airlift copy docker://docker.io/library/nginx:1.25 oci-archive:nginx.tar',
       'airlift copy oci-archive:bundle.tar:docker.io/library/nginx:1.25 docker://mirror.internal:5000/nginx:1.25',
+      'airlift copy docker-archive:saved.tar:nginx:1.25 docker://mirror.internal:5000/nginx:1.25',
     ],
     globals: REGISTRY,
   },

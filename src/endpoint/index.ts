@@ -1,5 +1,6 @@
 /**
- * The transport map: `docker://REF`, `oci:DIR[:REF]` and `oci-archive:FILE[:REF]`,
+ * The transport map: `docker://REF`, `oci:DIR[:REF]`, `oci-archive:FILE[:REF]` and
+ * `docker-archive:FILE[:REF]` (read only: what docker save and podman save write),
  * parsed like skopeo (the path ends at the first colon after the transport;
  * the rest is the image reference inside the layout), and opened as an
  * ImageSource or ImageDestination.
@@ -12,6 +13,7 @@ import { UsageError } from '../errors.js';
 import { splitRefName } from '../layout/index-json.js';
 import type { Writable } from 'node:stream';
 import { parseReference } from '../reference/index.js';
+import { dockerArchiveImage, openDockerArchiveSource } from './docker-archive.js';
 import { openOciArchiveDestination, openOciArchiveSource } from './oci-archive.js';
 import { openOciDirDestination, openOciDirSource } from './oci-dir.js';
 import type { EndpointKind, ImageDestination, ImageSource } from './types.js';
@@ -27,10 +29,11 @@ export interface EndpointSpec {
 const TRANSPORTS: ReadonlyArray<[string, EndpointKind]> = [
   ['docker://', 'registry'],
   ['oci-archive:', 'oci-archive'],
+  ['docker-archive:', 'docker-archive'],
   ['oci:', 'oci-dir'],
 ];
 
-const HINT = 'use docker://REGISTRY/REPO:TAG, oci:DIR[:REF] or oci-archive:FILE[:REF]';
+const HINT = 'use docker://REGISTRY/REPO:TAG, oci:DIR[:REF], oci-archive:FILE[:REF] or (to read) docker-archive:FILE[:REF]';
 
 export function parseEndpoint(input: string): EndpointSpec {
   for (const [prefix, kind] of TRANSPORTS) {
@@ -102,6 +105,10 @@ export async function openSource(spec: EndpointSpec, opts: OpenEndpointOptions =
       return { source: await openOciDirSource(spec.path!), ...layoutImage(spec.ref) };
     case 'oci-archive':
       return { source: await openOciArchiveSource(spec.path!), ...layoutImage(spec.ref) };
+    case 'docker-archive': {
+      const image = dockerArchiveImage(spec.ref);
+      return { source: await openDockerArchiveSource(spec.path!), ...image };
+    }
   }
 }
 
@@ -123,6 +130,10 @@ export async function openDestination(spec: EndpointSpec, opts: OpenEndpointOpti
       return named(await openOciDirDestination(spec.path!));
     case 'oci-archive':
       return named(await openOciArchiveDestination(spec.path!, opts.stdout ? { stdout: opts.stdout } : {}));
+    case 'docker-archive':
+      throw new UsageError(`docker-archive:${spec.path} cannot be written: airlift reads docker archives`, {
+        hint: `write oci-archive:${spec.path} instead: it carries a manifest.json, so docker load -i and podman load -i take it`,
+      });
   }
 }
 

@@ -18,7 +18,8 @@ import { BundleError, UsageError } from '../errors.js';
 import { resolveOutput } from '../output/file.js';
 import type { Descriptor, RawManifest } from '../oci/types.js';
 import { emptyLayoutIndex, findEntry, namedDescriptor, serializeLayoutIndex, setIndexEntry, sortedIndex, type LayoutIndex } from '../layout/index-json.js';
-import { INDEX_FILE, OCI_LAYOUT_FILE, safeEntryPath } from '../layout/paths.js';
+import { dockerManifest, serializeDockerManifest } from '../layout/docker-manifest.js';
+import { DOCKER_MANIFEST_FILE, INDEX_FILE, OCI_LAYOUT_FILE, safeEntryPath } from '../layout/paths.js';
 import { PlannedTar } from '../layout/planned-tar.js';
 import { LayoutReader, type ResolvedManifest } from '../layout/reader.js';
 import { deliverArchive, type Delivered, type Packaging } from '../layout/deliver.js';
@@ -30,7 +31,7 @@ import { referrerEntry } from '../layout/referrers.js';
 import type { ImageDestination, StorePlan } from './types.js';
 
 function isLayoutPath(name: string): boolean {
-  return name === OCI_LAYOUT_FILE || name === INDEX_FILE || name === 'blobs' || name.startsWith('blobs/');
+  return name === OCI_LAYOUT_FILE || name === INDEX_FILE || name === DOCKER_MANIFEST_FILE || name === 'blobs' || name.startsWith('blobs/');
 }
 
 /** Reads images (and the extra files such as charts and the lock) from a bundle tar in place. */
@@ -56,7 +57,19 @@ export class OciArchiveSource extends LayoutSource {
 }
 
 export async function openOciArchiveSource(file: string): Promise<OciArchiveSource> {
-  const tar = await openArchiveFiles(file);
+  // links resolved only to tell a docker archive (which has them) from a bundle (refused for one)
+  const refusal: { error?: BundleError } = {};
+  const tar = await openArchiveFiles(file, { resolveLinks: true, refusal });
+  if ((await tar.size(INDEX_FILE)) === undefined && (await tar.size(DOCKER_MANIFEST_FILE)) !== undefined) {
+    await tar.close();
+    throw new UsageError(`${file} is a docker archive (written by docker save or podman save: a manifest.json, no index.json), not an OCI archive`, {
+      hint: `read it as docker-archive:${file}[:NAME]; load, verify and serve take it as it is`,
+    });
+  }
+  if (refusal.error) {
+    await tar.close();
+    throw refusal.error;
+  }
   return new OciArchiveSource(await LayoutReader.open(tar), tar);
 }
 
@@ -73,7 +86,8 @@ export function stagingDirFor(out: string, stream = false): string {
 /**
  * Writes a bundle in one pass. The copy engine first tells it every blob
  * and manifest (prepare()), so that each blob streams straight to its final
- * place in the archive (see PlannedTar); commit() appends index.json and the
+ * place in the archive (see PlannedTar); commit() appends index.json, Docker's
+ * manifest.json (docker-manifest.ts: `docker load` and `podman load` read it) and the
  * extra files, fsyncs, and renames the archive to the output path.
  */
 export class OciArchiveDestination implements ImageDestination {
@@ -81,7 +95,11 @@ export class OciArchiveDestination implements ImageDestination {
   readonly supportsMount = false;
   private readonly extras = new Map<string, { data: Uint8Array | string; executable: boolean }>();
   private readonly index: LayoutIndex = emptyLayoutIndex();
+  /** Every manifest stored, by digest (small; manifest.json is built from them). */
+  private readonly manifests = new Map<string, RawManifest>();
   private tar?: PlannedTar;
+  /** After commit(): the images manifest.json leaves out, and why (`docker load` will not load them). */
+  dockerLeftOut: string[] = [];
 
   private constructor(
     readonly output: string,
@@ -130,6 +148,7 @@ export class OciArchiveDestination implements ImageDestination {
     const blobs = [...plan.blobs, ...plan.manifests.map((m) => ({ digest: m.digest, size: m.bytes.byteLength }))];
     this.tar = await PlannedTar.open(this.stagingDir, blobs, signal);
     for (const m of plan.manifests) {
+      this.manifests.set(m.digest, m);
       if (!this.tar.has(m.digest, m.bytes.byteLength)) await this.tar.writeBytes({ digest: m.digest, size: m.bytes.byteLength }, m.bytes);
     }
   }
@@ -176,6 +195,7 @@ export class OciArchiveDestination implements ImageDestination {
     const tar = this.planned();
     const size = manifest.bytes.byteLength;
     if (!tar.has(manifest.digest, size)) await tar.writeBytes({ digest: manifest.digest, size }, manifest.bytes);
+    this.manifests.set(manifest.digest, manifest);
     if (tag !== undefined) setIndexEntry(this.index, namedDescriptor(repo, manifest, tag));
     else {
       // a referrer (a manifest with a subject, stored without a tag) gets an entry that names its subject
@@ -184,9 +204,13 @@ export class OciArchiveDestination implements ImageDestination {
     }
   }
 
-  /** Appends index.json and the extra files, fsyncs the archive and renames it into place; then removes the staging directory. */
+  /** Appends index.json, manifest.json and the extra files, fsyncs the archive and renames it into place; then removes the staging directory. */
   async commit(signal?: AbortSignal): Promise<void> {
-    const tail: TarInput[] = [{ name: INDEX_FILE, data: serializeLayoutIndex(sortedIndex(this.index)) }];
+    const index = sortedIndex(this.index);
+    const docker = await dockerManifest(index, (d) => this.manifests.get(d.digest), (d) => this.tar?.has(d.digest, d.size) ?? false);
+    this.dockerLeftOut = docker.leftOut;
+    const tail: TarInput[] = [{ name: INDEX_FILE, data: serializeLayoutIndex(index) }];
+    if (docker.entries.length) tail.push({ name: DOCKER_MANIFEST_FILE, data: serializeDockerManifest(docker.entries) });
     for (const name of [...this.extras.keys()].sort()) {
       const { data, executable } = this.extras.get(name)!;
       tail.push({ name, data: typeof data === 'string' ? { path: data, size: (await stat(data)).size } : data, ...(executable ? { executable } : {}) });

@@ -26,7 +26,7 @@ export class LayoutSource implements ImageSource {
   /** A file gives the same bytes every time. */
   readonly rereadable = false;
   constructor(
-    readonly kind: 'oci-dir' | 'oci-archive',
+    readonly kind: 'oci-dir' | 'oci-archive' | 'docker-archive',
     readonly reader: LayoutReader,
   ) {}
   get description(): string {

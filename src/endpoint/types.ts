@@ -11,7 +11,7 @@
 import type { Readable } from 'node:stream';
 import type { BasicDescriptor, Descriptor, RawManifest } from '../oci/types.js';
 
-export type EndpointKind = 'registry' | 'oci-dir' | 'oci-archive';
+export type EndpointKind = 'registry' | 'oci-dir' | 'oci-archive' | 'docker-archive';
 
 export interface ImageSource {
   readonly kind: EndpointKind;

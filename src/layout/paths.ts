@@ -4,6 +4,8 @@ import { BundleError } from '../errors.js';
 
 export const OCI_LAYOUT_FILE = 'oci-layout';
 export const INDEX_FILE = 'index.json';
+/** Docker's archive manifest beside the layout (see docker-manifest.ts), so docker and podman load a bundle. */
+export const DOCKER_MANIFEST_FILE = 'manifest.json';
 export const BLOBS_DIR = 'blobs';
 export const OCI_LAYOUT_CONTENT = '{"imageLayoutVersion":"1.0.0"}';
 

@@ -12,7 +12,7 @@ import { STREAM_CHUNK, type LayoutFiles, type StreamOptions } from './files.js';
 import { SeekableSource, SequentialSource, openCompressedSource } from './compressed-source.js';
 import { compressionOf, type Compression } from './compression.js';
 import { PARTS_SUFFIX, PartsSource, partsManifestFor } from './parts.js';
-import { TarFiles, indexTarBytes, notATar, type TarEntry } from './tar-index.js';
+import { TarFiles, indexTarBytes, notATar, type IndexTarOptions, type TarEntry } from './tar-index.js';
 
 /** Small files a forward-only source keeps once read, and how many bytes of them at most. */
 const SMALL_FILE = 256 * 1024;
@@ -26,12 +26,12 @@ export class SourceTarFiles implements LayoutFiles {
     private readonly entries: Map<string, TarEntry>,
   ) {}
   /** Indexes the tar the source holds; the files own the source from then on (closed when indexing fails). */
-  static async open(source: ByteSource): Promise<SourceTarFiles> {
+  static async open(source: ByteSource, opts: IndexTarOptions = {}): Promise<SourceTarFiles> {
     try {
       const head = Buffer.alloc(Math.min(512, source.size));
       await source.read(head, 0, head.length, 0);
       if (source.size < 512) throw source.size === 0 ? new BundleError(`${source.description} is empty, not a tar archive`) : notATar(source.description, head);
-      const entries = await indexTarBytes(source.description, source.size, (buf, pos) => source.read(buf, 0, buf.length, pos));
+      const entries = await indexTarBytes(source.description, source.size, (buf, pos) => source.read(buf, 0, buf.length, pos), opts);
       return new SourceTarFiles(source, entries);
     } catch (err) {
       await source.close();
@@ -88,7 +88,7 @@ export class SourceTarFiles implements LayoutFiles {
  * (`bundle.tar.parts`, `bundle.tar.000`, or `bundle.tar` when only its parts are there), and
  * either of those gzip- or zstd-compressed.
  */
-export async function openArchiveFiles(file: string): Promise<TarFiles | SourceTarFiles> {
+export async function openArchiveFiles(file: string, opts: IndexTarOptions = {}): Promise<TarFiles | SourceTarFiles> {
   const manifest = await partsManifestFor(file);
   let source: ByteSource;
   if (manifest) source = await PartsSource.open(manifest, file);
@@ -111,16 +111,16 @@ export async function openArchiveFiles(file: string): Promise<TarFiles | SourceT
   try {
     const head = Buffer.alloc(Math.min(4, source.size));
     await source.read(head, 0, head.length, 0);
-    if (compressionOf(head)) return await SourceTarFiles.open(await openCompressedSource(source));
+    if (compressionOf(head)) return await SourceTarFiles.open(await openCompressedSource(source), opts);
   } catch (err) {
     await source.close();
     throw err;
   }
-  if (source instanceof PartsSource) return SourceTarFiles.open(source);
+  if (source instanceof PartsSource) return SourceTarFiles.open(source, opts);
   await source.close();
   const part = /^(.*)\.\d{3,}$/.exec(file);
   try {
-    return await TarFiles.open(file);
+    return await TarFiles.open(file, opts);
   } catch (err) {
     // bundle.tar.000 alone is not a tar: say which file makes it readable
     if (part) throw withHint(toAirliftError(err), `${file} looks like one part of a split bundle: its ${path.basename(part[1]!)}${PARTS_SUFFIX} file (written by save --split-size) must be next to it`);

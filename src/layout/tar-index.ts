@@ -7,6 +7,7 @@
  */
 import { read } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
 import { Readable } from 'node:stream';
 import { BundleError, NotFoundError, TooLargeError, toAirliftError } from '../errors.js';
 import { STREAM_CHUNK, type LayoutFiles, type StreamOptions } from './files.js';
@@ -105,13 +106,24 @@ async function openBundleFile(file: string): Promise<FileHandle> {
   }
 }
 
+/** How indexTar treats links: refuse the archive (a bundle has none), or resolve them (docker and podman save write them). */
+export interface IndexTarOptions {
+  /**
+   * Resolve hard and symbolic links to the regular file they name inside the archive (a link out of
+   * it, or to no file, is left out); the refusal a bundle would get is kept in `refusal`.
+   */
+  resolveLinks?: boolean;
+  /** Set, with resolveLinks, to the error a link would have raised. */
+  refusal?: { error?: BundleError };
+}
+
 /** Lists the regular files of a tar archive with their data offsets. */
-export async function indexTar(file: string, held?: FileHandle): Promise<Map<string, TarEntry>> {
+export async function indexTar(file: string, held?: FileHandle, opts: IndexTarOptions = {}): Promise<Map<string, TarEntry>> {
   const fh = held ?? (await openBundleFile(file));
   try {
     const st = await fh.stat();
     if (!st.isFile()) throw new BundleError(`${file} is not a regular file`);
-    return await indexTarBytes(file, st.size, (buf, pos) => readAt(fh, buf, pos));
+    return await indexTarBytes(file, st.size, (buf, pos) => readAt(fh, buf, pos), opts);
   } finally {
     if (!held) await fh.close();
   }
@@ -121,13 +133,20 @@ export async function indexTar(file: string, held?: FileHandle): Promise<Map<str
  * Lists the regular files of a tar of `total` bytes read through `readAt` (fills buf from pos,
  * resolves with the bytes read): a file, or a tar spread over parts or inside a compressed stream.
  */
-export async function indexTarBytes(file: string, total: number, readAt: (buf: Buffer, pos: number) => Promise<number>): Promise<Map<string, TarEntry>> {
+export async function indexTarBytes(
+  file: string,
+  total: number,
+  readAt: (buf: Buffer, pos: number) => Promise<number>,
+  opts: IndexTarOptions = {},
+): Promise<Map<string, TarEntry>> {
   {
     const entries = new Map<string, TarEntry>();
+    const links = new Map<string, string>();
     const h = Buffer.alloc(BLOCK);
     let pos = 0;
     let pax: Record<string, string> = {};
     let longName: string | undefined;
+    let longLink: string | undefined;
     for (;;) {
       if (pos >= total) {
         if (pos === 0) throw new BundleError(`${file} is empty, not a tar archive`);
@@ -156,6 +175,7 @@ export async function indexTarBytes(file: string, total: number, readAt: (buf: B
         if ((await readAt(data, dataStart)) < size) throw new BundleError(`${file} is truncated inside a tar header at offset ${pos}`);
         if (type === 'x') pax = { ...pax, ...parsePax(file, data) };
         else if (type === 'L') longName = cstr(data, 0, data.length);
+        else if (type === 'K') longLink = cstr(data, 0, data.length);
         pos = dataStart + Math.ceil(size / BLOCK) * BLOCK;
         continue;
       }
@@ -170,14 +190,24 @@ export async function indexTarBytes(file: string, total: number, readAt: (buf: B
         if (!Number.isSafeInteger(s) || s < 0) throw new BundleError(`${file}: entry ${JSON.stringify(rawName)} has an invalid pax size`);
         size = s;
       }
+      const linkName = pax.linkpath ?? longLink ?? cstr(h, 157, 100);
       pax = {};
       longName = undefined;
+      longLink = undefined;
       const name = safeEntryPath(file, rawName);
       if (type === '1' || type === '2') {
         const kind = type === '1' ? 'a hard link' : 'a symbolic link';
-        throw new BundleError(`${file}: entry ${JSON.stringify(rawName)} is ${kind}; refusing to read this archive`, {
+        const error = new BundleError(`${file}: entry ${JSON.stringify(rawName)} is ${kind}; refusing to read this archive`, {
           hint: 'an airlift bundle contains only regular files and directories',
         });
+        if (!opts.resolveLinks) throw error;
+        if (opts.refusal) opts.refusal.error ??= error;
+        // a hard link names an archive path; a symbolic link is relative to its own directory
+        const target = type === '1' ? linkName : path.posix.join(path.posix.dirname(name ?? ''), linkName);
+        const normal = path.posix.normalize(target);
+        if (name !== undefined && !linkName.startsWith('/') && !normal.startsWith('../') && normal !== '..') links.set(name, normal.replace(/^\.\//, ''));
+        pos = dataStart;
+        continue;
       }
       if (type === '5') {
         pos = dataStart;
@@ -196,6 +226,12 @@ export async function indexTarBytes(file: string, total: number, readAt: (buf: B
       }
       if (name !== undefined) entries.set(name, { name, offset: dataStart, size });
       pos = next;
+    }
+    for (const [name, target] of links) {
+      let t: string | undefined = target;
+      for (let hop = 0; t !== undefined && !entries.has(t) && hop < 8; hop++) t = links.get(t);
+      const e = t === undefined ? undefined : entries.get(t);
+      if (e && !entries.has(name)) entries.set(name, { ...e, name });
     }
     return entries;
   }
@@ -257,11 +293,12 @@ export class TarFiles implements LayoutFiles {
     private readonly fh: FileHandle,
     private readonly identity: { dev: number; ino: number },
   ) {}
-  static async open(file: string): Promise<TarFiles> {
+  /** With `resolveLinks`, links are read as the files they name (docker and podman archives); see IndexTarOptions. */
+  static async open(file: string, opts: IndexTarOptions = {}): Promise<TarFiles> {
     const fh = await openBundleFile(file);
     try {
       const st = await fh.stat();
-      return new TarFiles(file, await indexTar(file, fh), fh, { dev: st.dev, ino: st.ino });
+      return new TarFiles(file, await indexTar(file, fh, opts), fh, { dev: st.dev, ino: st.ino });
     } catch (err) {
       await fh.close();
       throw err;

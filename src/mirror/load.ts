@@ -43,6 +43,9 @@ export async function load(input: LoadInput, deps: MirrorDeps): Promise<MirrorRe
   if (input.lockOut) await resolveOutput(input.lockOut, { label: '--lock-out' });
   const source = await openBundle(input.bundle);
   try {
+    if (source.kind === 'docker-archive') {
+      deps.logger.log('info', `${name} is a docker archive (docker save / podman save), not an airlift bundle: its images are pushed as OCI images with their layers uncompressed, as the archive holds them (layer digests are the diff_ids; manifest digests follow from the archive alone)`);
+    }
     const images = dedupeByReference(bundleImages(source, name));
     const lock = await bundleLock(source, name);
     // Charts in the bundle, as OCI Helm charts under PREFIX/charts/ (read by every shard for the conflict check).

@@ -105,6 +105,7 @@ export async function save(input: SaveInput, deps: MirrorDeps): Promise<MirrorRe
     dest.addFile('airlift.lock.json', Buffer.from(formatLock(lock), 'utf8'));
     deps.signal?.throwIfAborted();
     await dest.commit(deps.signal);
+    for (const why of dest.dockerLeftOut) deps.logger.log('warn', `docker load will not load ${why} (ctr images import loads it)`);
     const rows = results.map((r, i) => rowFor(r, plan.copies[i]!.source, plan.copies[i]!.destination));
     const d = dest.delivered;
     const packed = d ? ` (${d.files.length > 1 ? `${d.files.length - 1} parts and ${d.files[d.files.length - 1]}, ` : ''}${d.bytes} bytes${input.packaging?.compress ? ` ${input.packaging.compress}, ${d.tarBytes} as a tar` : ''})` : '';

@@ -8,6 +8,7 @@ import { DirFiles, type LayoutFiles } from '../layout/files.js';
 import { LayoutReader } from '../layout/reader.js';
 import { openArchiveFiles } from '../layout/source-tar.js';
 import { partsManifestFor } from '../layout/parts.js';
+import { openBundleArchive } from '../layout/docker-archive.js';
 import { buildCatalog, type Catalog } from './catalog.js';
 import { createHandler } from './handler.js';
 
@@ -45,7 +46,8 @@ export async function openLayoutFiles(bundle: string): Promise<LayoutFiles> {
     if (await partsManifestFor(bundle)) return openArchiveFiles(bundle);
     throw new NotFoundError(`${bundle} does not exist`, { hint: 'give a bundle written by airlift save, or an OCI layout directory' });
   }
-  return st.isDirectory() ? new DirFiles(bundle) : openArchiveFiles(bundle);
+  // a tar: a bundle (split or compressed too), or what docker save / podman save wrote
+  return st.isDirectory() ? new DirFiles(bundle) : (await openBundleArchive(bundle)).files;
 }
 
 export async function startServe(opts: ServeOptions): Promise<RunningServe> {

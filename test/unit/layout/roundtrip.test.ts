@@ -76,7 +76,7 @@ describe('oci-archive write/read round trip', () => {
     const sizeOf = (n: string): number => gen.blobSizes.get(`sha256:${n.slice('blobs/sha256/'.length)}`)!;
     const bySize = [...blobs].sort((a, b) => sizeOf(a) - sizeOf(b) || (a < b ? -1 : 1));
     expect(order.slice(1, 1 + blobs.length)).toEqual(bySize);
-    expect(order.slice(1 + blobs.length)).toEqual(['index.json', 'airlift.lock.json', 'charts/demo-1.0.0.tgz']);
+    expect(order.slice(1 + blobs.length)).toEqual(['index.json', 'manifest.json', 'airlift.lock.json', 'charts/demo-1.0.0.tgz']);
     await src.close();
   });
 
