@@ -24,6 +24,8 @@ interface SaveFlags extends ChartValueFlags, ImageListFlags {
   shard?: string;
   includeSelf?: boolean;
   dryRun?: boolean;
+  since?: string;
+  keepGoing?: boolean;
 }
 
 export function registerSave(program: Command, ctx: CommandContext): void {
@@ -35,6 +37,8 @@ export function registerSave(program: Command, ctx: CommandContext): void {
     .option('--config <file>', 'airlift.yaml naming charts, images and platforms')
     .option('-o, --output <bundle.tar>', 'the bundle to write (- for stdout; a FIFO or device is written into)')
     .option('--shard <I/N>', 'save only shard I of N (0 <= I < N), split by image; the charts go into shard 0')
+    .option('--since <bundle.tar|lock.json>', 'write a differential bundle: leave out the layers this earlier bundle (or its airlift.lock.json) and its own bases carried; load it where they were loaded')
+    .option('--keep-going', 'save every image that can be saved, write the bundle of those, list the others in its lock and exit 12')
     .option('--dry-run', 'print what would be saved (the chart images, each under its full reference), and write nothing')
     .option('--include-self', 'also put airlift itself into the bundle (airlift/: airlift.mjs, the single executables, SHA256SUMS from `npm run release`; or from $AIRLIFT_RELEASE_DIR), so the bundle carries its own importer (with --shard: in shard 0, as the charts)');
   platformOption(cmd).action(async (charts: string[], flags: SaveFlags, command: Command) => {
@@ -55,6 +59,8 @@ export function registerSave(program: Command, ctx: CommandContext): void {
       ...(shard ? { shard } : {}),
       ...(flags.includeSelf ? { releaseDir: releaseDir(ctx.io.env, ctx.io.cwd) } : {}),
       dryRun: flags.dryRun === true,
+      ...(flags.since ? { since: { path: abs(flags.since), name: flags.since } } : {}),
+      ...(flags.keepGoing ? { keepGoing: true } : {}),
     };
     const report = await withMirrorDeps(ctx, (deps) => save(input, deps));
     // with the bundle on stdout, the report would corrupt it: stdout carries the bundle alone

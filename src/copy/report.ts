@@ -13,6 +13,8 @@ export interface ReportRow {
   status: 'copied' | 'skipped' | 'failed';
   platforms?: string[];
   error?: string;
+  /** The error's code, for a failed copy. */
+  code?: string;
 }
 
 export type ReportFormat = 'table' | 'json';
@@ -21,7 +23,10 @@ export function rowFor(result: CopyResult, source: string, destination: string):
   const row: ReportRow = { kind: 'image', source, destination, status: result.status };
   if (result.digest) row.digest = result.digest;
   if (result.platforms) row.platforms = result.platforms;
-  if (result.error) row.error = result.error.message;
+  if (result.error) {
+    row.error = result.error.message;
+    row.code = result.error.code;
+  }
   return row;
 }
 

@@ -16,6 +16,7 @@ import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { BundleError, UsageError } from '../errors.js';
 import { resolveOutput } from '../output/file.js';
+import { parseManifest } from '../oci/manifest.js';
 import type { Descriptor, RawManifest } from '../oci/types.js';
 import { emptyLayoutIndex, findEntry, namedDescriptor, serializeLayoutIndex, setIndexEntry, sortedIndex, type LayoutIndex } from '../layout/index-json.js';
 import { INDEX_FILE, OCI_LAYOUT_FILE, safeEntryPath } from '../layout/paths.js';
@@ -79,27 +80,34 @@ export class OciArchiveDestination implements ImageDestination {
   private readonly extras = new Map<string, { data: Uint8Array | string; executable: boolean }>();
   private readonly index: LayoutIndex = emptyLayoutIndex();
   private tar?: PlannedTar;
+  /** Blobs the plan named that this archive leaves out (a differential bundle's base holds them). */
+  private left = new Set<string>();
+  /** Every blob the archive carries (manifests included), once prepared. */
+  private carried: string[] = [];
 
   private constructor(
     readonly output: string,
     /** The output is a character device, a FIFO or stdout: the archive is written into it, not renamed over it. */
     private readonly stream: boolean,
     /** `-`: the archive is written here (stdout), which stays open. */
-    private readonly into?: Writable,
+    private readonly into: Writable | undefined,
+    /** Layers to leave out (`save --since`): never fetched, never written; manifests and configs always go in. */
+    private readonly omit: ReadonlySet<string>,
   ) {}
 
   /**
    * Checks the output location (a directory, a socket, a missing parent are refused); the staging
    * directory is opened by prepare(). `-` writes the finished archive to `opts.stdout`.
    */
-  static async open(output: string, opts: { stdout?: Writable } = {}): Promise<OciArchiveDestination> {
+  static async open(output: string, opts: ArchiveDestinationOptions = {}): Promise<OciArchiveDestination> {
+    const omit = opts.omit ?? new Set<string>();
     if (output === '-') {
       if (!opts.stdout) throw new UsageError('an archive cannot be written to "-" (stdout) here', { hint: 'give a file name' });
-      return new OciArchiveDestination('-', true, opts.stdout);
+      return new OciArchiveDestination('-', true, opts.stdout, omit);
     }
     const target = await resolveOutput(output);
-    if (target.kind === 'stream') return new OciArchiveDestination(target.path, true);
-    return new OciArchiveDestination(path.resolve(output), false);
+    if (target.kind === 'stream') return new OciArchiveDestination(target.path, true, undefined, omit);
+    return new OciArchiveDestination(path.resolve(output), false, undefined, omit);
   }
 
   /** Where the archive is staged until it is complete (kept when the run fails, for a re-run). */
@@ -114,7 +122,16 @@ export class OciArchiveDestination implements ImageDestination {
   /** Lays out the archive for these blobs and manifests (reusing what a stopped run staged) and stores the manifests. */
   async prepare(plan: StorePlan, signal?: AbortSignal): Promise<void> {
     if (this.tar) throw new BundleError(`${this.description} was already prepared`, { hint: 'this is a bug; run again' });
-    const blobs = [...plan.blobs, ...plan.manifests.map((m) => ({ digest: m.digest, size: m.bytes.byteLength }))];
+    // configs always travel (load reads each image's platform from its config), as manifests do
+    const keep = new Set<string>();
+    for (const m of plan.manifests) {
+      const parsed = parseManifest(`manifest ${m.digest}`, m);
+      if (parsed.kind === 'image') keep.add(parsed.config.digest);
+    }
+    const left = (d: string): boolean => this.omit.has(d) && !keep.has(d);
+    this.left = new Set(plan.blobs.filter((b) => left(b.digest)).map((b) => b.digest));
+    const blobs = [...plan.blobs.filter((b) => !left(b.digest)), ...plan.manifests.map((m) => ({ digest: m.digest, size: m.bytes.byteLength }))];
+    this.carried = [...new Set(blobs.map((b) => b.digest))].sort();
     this.tar = await PlannedTar.open(this.stagingDir, blobs, signal);
     for (const m of plan.manifests) {
       if (!this.tar.has(m.digest, m.bytes.byteLength)) await this.tar.writeBytes({ digest: m.digest, size: m.bytes.byteLength }, m.bytes);
@@ -144,9 +161,26 @@ export class OciArchiveDestination implements ImageDestination {
     const d = findEntry(this.index, repo, reference);
     return d ? { digest: d.digest, mediaType: d.mediaType, size: d.size } : undefined;
   }
+  /** A blob left out (the base of a differential holds it) counts as held: the engine does not fetch it. */
   async hasBlob(_repo: string, desc: Descriptor, signal?: AbortSignal): Promise<boolean> {
     signal?.throwIfAborted();
+    if (this.left.has(desc.digest)) return true;
     return this.tar?.has(desc.digest, desc.size) ?? false;
+  }
+
+  /** Blobs the plan named that the archive leaves out (sorted). */
+  omitted(): string[] {
+    return [...this.left].sort();
+  }
+
+  /** Every blob the archive carries under blobs/ (sorted digests). */
+  blobDigests(): string[] {
+    return [...this.carried];
+  }
+
+  /** Planned blobs not stored (an image failed after the plan was made). */
+  unstored(): string[] {
+    return this.tar?.missing() ?? [];
   }
   async mountBlob(): Promise<boolean> {
     return false;
@@ -184,6 +218,13 @@ export class OciArchiveDestination implements ImageDestination {
   }
 }
 
-export async function openOciArchiveDestination(output: string, opts: { stdout?: Writable } = {}): Promise<OciArchiveDestination> {
+export interface ArchiveDestinationOptions {
+  /** Where `-` writes. */
+  stdout?: Writable;
+  /** Layers to leave out (a differential bundle: its base holds them). */
+  omit?: ReadonlySet<string>;
+}
+
+export async function openOciArchiveDestination(output: string, opts: ArchiveDestinationOptions = {}): Promise<OciArchiveDestination> {
   return OciArchiveDestination.open(output, opts);
 }

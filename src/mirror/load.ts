@@ -7,6 +7,7 @@ import { MAX_CHART_BYTES, chartMetadata } from '../bundle/charts.js';
 import { dedupeByReference } from '../bundle/conflicts.js';
 import { HelmChartSource } from '../bundle/helm-oci.js';
 import { bundleFiles, bundleImages, bundleLock, openBundle } from '../bundle/images.js';
+import { keepGoingError, missingEntries } from '../copy/keep-going.js';
 import { failureError, rowFor, type ReportRow } from '../copy/report.js';
 import { writeLock } from '../lock/io.js';
 import type { Lock } from '../lock/types.js';
@@ -16,6 +17,7 @@ import type { Shard } from '../shard/index.js';
 import { VERSION } from '../version.js';
 import { logShard, planJobs, planLock } from './build.js';
 import type { MirrorDeps, MirrorReport } from './deps.js';
+import { checkBaseLayers } from './differential.js';
 import { planMirror, type PlanChart } from './plan.js';
 
 export interface LoadInput {
@@ -29,6 +31,8 @@ export interface LoadInput {
   /** Absolute path of --lock-out. */
   lockOut?: string;
   dryRun?: boolean;
+  /** `--keep-going`: the failures are listed in one E_INCOMPLETE error and under `missing` in --lock-out. */
+  keepGoing?: boolean;
 }
 
 export async function load(input: LoadInput, deps: MirrorDeps): Promise<MirrorReport> {
@@ -61,20 +65,29 @@ export async function load(input: LoadInput, deps: MirrorDeps): Promise<MirrorRe
     logShard(deps.logger, plan);
     if (input.dryRun) return { plan, dryRun: true, rows: [] };
 
-    const jobs = planJobs(plan, (c) => (c.kind === 'chart' ? charts : source), deps.pool.destination(target.host));
+    if (lock?.missing?.length) {
+      deps.logger.log('warn', `${name} was saved with --keep-going without ${lock.missing.length} image(s) it was asked for: ${lock.missing.map((m) => `${m.source} (${m.code})`).join(', ')}`);
+    }
+    const dest = deps.pool.destination(target.host);
+    // a differential bundle: the layers it leaves out must be at the destination before anything is pushed
+    if (lock?.base) await checkBaseLayers({ bundle: source, name, base: lock.base, plan, dest, target, mapping: input.mapping, logger: deps.logger, ...(deps.signal ? { signal: deps.signal } : {}) });
+    const jobs = planJobs(plan, (c) => (c.kind === 'chart' ? charts : source), dest);
     const results = await deps.copy(jobs, { verb: 'loading', platforms: [], describeSkipped: false });
     const rows: ReportRow[] = results.map((r, i) => ({ ...rowFor(r, plan.copies[i]!.source, plan.copies[i]!.destination), kind: plan.copies[i]!.kind }));
     let written: Lock | undefined;
+    const missing = input.keepGoing ? missingEntries(results, (i) => plan.copies[i]!.source) : [];
     if (input.lockOut) {
       const chartDigests = new Map<string, string>();
       for (const c of lock?.charts ?? []) if (c.file && c.digest && !chartDigests.has(c.file)) chartDigests.set(c.file, c.digest);
       written = planLock(plan, results, { generator: `airlift ${VERSION}`, chartDigests });
+      if (missing.length) written.missing = missing;
       await writeLock(input.lockOut, written, '--lock-out');
     }
     if (lock?.files?.length) {
       deps.logger.log('info', `${name} also carries ${lock.files.map((f) => f.file).join(', ')}: not pushed (airlift itself, from save --include-self; tar -xf ${name} ${lock.files[0]!.file.split('/')[0]}/ takes it out)`);
     }
-    const failure = failureError(results, 'loaded');
+    const landed = results.filter((r) => r.status !== 'failed').length;
+    const failure = input.keepGoing ? keepGoingError(missing, results.length, 'loaded', `the other ${landed} are at ${target.host}`) : failureError(results, 'loaded');
     return { plan, dryRun: false, rows, ...(written ? { lock: written } : {}), ...(failure ? { failure } : {}) };
   } finally {
     await source.close();
