@@ -4,7 +4,7 @@
  * Runs airlift and skopeo 1.9 (or the curl floor) on the same work against
  * fresh docker-registry processes on 127.0.0.1, prints a table and writes it
  * as JSON to bench-results/. Cases: sync-big, floor-big, sync-many,
- * resync-many, save-big, load-big, rss. See test/bench/README.md.
+ * resync-many, save-big, load-big, save-diff-big, rss. See test/bench/README.md.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { skopeoBinary } from '../harness/skopeo.js';
-import { loadBig, rssCheck, saveBig } from './cases-bundle.js';
+import { loadBig, rssCheck, saveBig, saveDiffBig } from './cases-bundle.js';
 import { floorBig, resyncMany, syncBig, syncMany } from './cases-sync.js';
 import { Ctx, mergeRuns, type Row } from './context.js';
 import { measure, rssMethod } from './proc.js';
@@ -20,7 +20,7 @@ import { chooseStorage, type StorageAsked } from './storage.js';
 import { formatTable, writeJson } from './table.js';
 import { AIRLIFT, REPO_ROOT, type Tools } from './tools.js';
 
-const CASES = ['sync-big', 'floor-big', 'sync-many', 'resync-many', 'save-big', 'load-big', 'rss'] as const;
+const CASES = ['sync-big', 'floor-big', 'sync-many', 'resync-many', 'save-big', 'load-big', 'save-diff-big', 'rss'] as const;
 type CaseName = (typeof CASES)[number];
 
 const log = (s: string): void => void process.stderr.write(`bench: ${s}\n`);
@@ -91,6 +91,7 @@ async function main(): Promise<number> {
       if (selected.has('resync-many')) await resyncMany(ctx);
       if (selected.has('save-big')) await saveBig(ctx);
       if (selected.has('load-big')) await loadBig(ctx);
+      if (selected.has('save-diff-big')) await saveDiffBig(ctx);
       if (selected.has('rss')) await rssCheck(ctx);
       runs.push([...ctx.rows]);
     }

@@ -13,6 +13,7 @@ import { DirFiles } from '../../../src/layout/files.js';
 import { LayoutReader } from '../../../src/layout/reader.js';
 import { blobPath } from '../../../src/layout/paths.js';
 import { formatLock, parseLock } from '../../../src/lock/io.js';
+import { mergeLocks } from '../../../src/lock/merge.js';
 import { dg, img, lock } from '../lock/fixtures.js';
 import { tempDir } from '../layout/helpers.js';
 
@@ -73,5 +74,15 @@ describe('lock fields of differential and --keep-going bundles', () => {
     expect(bad({ ...lock([]), base: { ...base, omitted: [dg('1'), 42] } }).message).toMatch(/^b\.json: base\.omitted\[1\]: expected a digest/);
     expect(bad({ ...lock([]), base: { ...base, lock: undefined } }).message).toMatch(/^b\.json: base\.lock: /);
     expect(bad({ ...lock([]), missing: [{ source: 'x' }] }).message).toMatch(/^b\.json: missing\[0\]\.code: /);
+  });
+
+  it('lock merge unites the blobs of shard locks (when each lists them) and their missing images', () => {
+    const a = { ...lock([img('docker.io/library/a:1')]), blobs: [dg('1'), dg('2')], missing: [{ source: 'docker.io/library/x:1', code: 'E_AUTH', message: 'refused' }] };
+    const b = { ...lock([img('docker.io/library/b:1')]), blobs: [dg('2'), dg('3')] };
+    const merged = mergeLocks([{ file: 'a.json', lock: a }, { file: 'b.json', lock: b }]);
+    expect(merged.blobs).toEqual([dg('1'), dg('2'), dg('3')].sort());
+    expect(merged.missing).toEqual(a.missing);
+    const partial = mergeLocks([{ file: 'a.json', lock: a }, { file: 'c.json', lock: lock([img('docker.io/library/c:1')]) }]);
+    expect(partial.blobs).toBeUndefined();
   });
 });
