@@ -41,6 +41,7 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
       'airlift save ./my-chart -f my-values.yaml -o bundle.tar',
       'airlift save --config airlift.yaml -o bundle.tar --platform linux/amd64',
       'airlift save --image docker.io/library/busybox:1.36 -o tools.tar',
+      'airlift save ./my-chart -o week-2.tar --since week-1.tar      # only the layers week-1.tar (and its bases) lacked',
     ],
     globals: REGISTRY,
   },
@@ -48,6 +49,7 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
     examples: [
       'airlift load bundle.tar --to mirror.internal:5000/platform --lock-out landed.lock.json',
       'airlift --ca-file mirror-ca.pem load bundle.tar --to mirror.internal:5000 -o json',
+      'airlift load week-1.tar --to mirror.internal:5000 && airlift load week-2.tar --to mirror.internal:5000   # a differential after its base',
     ],
     globals: REGISTRY,
   },
@@ -55,6 +57,7 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
     examples: [
       'airlift sync ./my-chart --to mirror.internal:5000/platform --lock-out mirror.lock.json',
       'airlift sync --config airlift.yaml --concurrency 16',
+      'airlift sync --config airlift.yaml --keep-going --lock-out mirror.lock.json   # copy what can be copied; exit 12 listing the rest',
     ],
     globals: REGISTRY,
   },
