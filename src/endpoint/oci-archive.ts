@@ -168,6 +168,10 @@ export class OciArchiveDestination implements ImageDestination {
     return this.tar?.has(desc.digest, desc.size) ?? false;
   }
 
+  leavesOut(digest: string): boolean {
+    return this.left.has(digest);
+  }
+
   /** Blobs the plan named that the archive leaves out (sorted). */
   omitted(): string[] {
     return [...this.left].sort();

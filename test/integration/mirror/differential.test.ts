@@ -115,6 +115,15 @@ describe('save --since: a chain of differential bundles (real registries, skopeo
     const baseLayer = l2.base!.omitted.find((d) => fullLock.blobs.includes(d) && !l1.blobs.includes(d));
     expect(baseLayer).toBeDefined();
 
+    // --json: the plan counts only the blobs that stream (the layers left out never do)
+    const again = path.join(tmp, 'd2-json.tar');
+    const rj = await runCli([...plain(src), '--json', 'save', ...images(state3), '--since', d1Lock, '-o', again]);
+    expect(rj.code, rj.stderr).toBe(0);
+    const plan = rj.stderr.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { type: string; blobs?: number; bytes?: number }).find((e) => e.type === 'plan')!;
+    const blobStarts = rj.stderr.split('\n').filter((l) => l.includes('"blob.start"')).length;
+    expect(plan.blobs).toBe(blobStarts);
+    expect(plan.bytes).toBeLessThan((await stat(again)).size);
+
     last = path.join(tmp, 'last.tar');
     const r3 = await runCli([...plain(src), 'save', ...images(state3), '-o', last]);
     expect(r3.code, r3.stderr).toBe(0);
