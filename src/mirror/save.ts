@@ -65,7 +65,7 @@ export async function save(input: SaveInput, deps: MirrorDeps): Promise<MirrorRe
   let dest = await openOciArchiveDestination(input.output, opts);
   try {
     const run = { verb: 'saving', platforms: input.platforms, ...(input.concurrency !== undefined ? { concurrency: input.concurrency } : {}) };
-    let results = await deps.copy(planJobs(plan, (c) => deps.pool.source(c.from.registry!), dest), run);
+    const results = await deps.copy(planJobs(plan, (c) => deps.pool.source(c.from.registry!), dest), run);
     const failure = failureError(results, 'saved');
     if (failure && (!input.keepGoing || results.every((r) => r.status === 'failed'))) throw failure;
     if (failure && dest.unstored().length) {
