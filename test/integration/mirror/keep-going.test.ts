@@ -9,14 +9,22 @@ import { execFile } from 'node:child_process';
 import { copyFile, open, readdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { seedRegistry } from '../../../fixtures/images/generate.js';
 import { indexTar } from '../../../src/layout/tar-index.js';
+import { useRegistry } from '../../harness/use-registry.js';
 import { skopeoInspectDigest } from '../../harness/skopeo.js';
 import { useSeededPair } from '../../harness/use-seeded-pair.js';
 import { runCli } from '../../helpers/io.js';
 
 const run = promisify(execFile);
 const pair = useSeededPair('keep-going');
+// a TLS + htpasswd registry for which the runs hold no credentials: its images are refused (E_AUTH)
+const locked = useRegistry('tls-basic');
+beforeAll(async () => {
+  const alpha = pair().layout.images.find((i) => i.name === 'fixtures/alpha')!;
+  await seedRegistry(pair().layout.dir, locked(), [{ ref: alpha.ref, repository: 'locked/alpha', tag: alpha.tag }]);
+}, 120_000);
 
 const plain = (): string[] => ['--plain-http', pair().src.host, '--plain-http', pair().dst.host];
 const ref = (name: string, tag: string): string => `${pair().src.host}/${name}:${tag}`;
@@ -78,6 +86,18 @@ describe('--keep-going', () => {
     // without it: the same failure ends the run with its own code (5), the others still land
     const plainRun = await runCli([...plain(), 'sync', ...imageFlags([nope, ...every()]), '--to', `${dst.host}/synced-strict`]);
     expect(plainRun.code).toBe(5);
+  });
+
+  it('sync --keep-going: an image whose registry refuses (no credentials, E_AUTH) is listed; the others land', async () => {
+    const { dst, layout } = pair();
+    const refused = `${locked().host}/locked/alpha:1.0`;
+    const args = ['--ca-file', locked().caFile!, 'sync', ...imageFlags([...every(), refused]), '--to', `${dst.host}/unauthorized`];
+    const r = await runCli([...plain(), ...args, '--keep-going']);
+    expect(r.code, r.stderr).toBe(12);
+    expect(r.stderr).toContain(`${refused}: E_AUTH: `);
+    for (const img of layout.images) expect(await skopeoInspectDigest(dst, `unauthorized/${img.name}:${img.tag}`)).toBe(img.digest);
+    const strict = await runCli([...plain(), ...args]);
+    expect(strict.code).toBe(4);
   });
 
   it('load --keep-going: a bundle with one damaged layer loads every other image, names the damaged one, exits 12', async () => {
