@@ -63,7 +63,10 @@ export async function load(input: LoadInput, deps: MirrorDeps): Promise<MirrorRe
       where: name,
     });
     logShard(deps.logger, plan);
-    if (input.dryRun) return { plan, dryRun: true, rows: [] };
+    if (input.dryRun) {
+      if (lock?.base) deps.logger.log('info', `${name} is a differential bundle against ${lock.base.file}: the load first checks that ${target.host} holds the ${lock.base.omitted.length} layers it leaves out`);
+      return { plan, dryRun: true, rows: [] };
+    }
 
     if (lock?.missing?.length) {
       deps.logger.log('warn', `${name} was saved with --keep-going without ${lock.missing.length} image(s) it was asked for: ${lock.missing.map((m) => `${m.source} (${m.code})`).join(', ')}`);

@@ -140,6 +140,9 @@ describe('save --since: a chain of differential bundles (real registries, skopeo
   });
 
   it('a differential alone into an empty registry fails naming the missing layers, and pushes nothing', async () => {
+    const dry = await runCli([...plain(empty), 'load', d2, '--to', `${empty.host}/m`, '--dry-run']);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stderr).toMatch(/is a differential bundle against .*d1\.lock\.json: the load first checks that .* holds the \d+ layers it leaves out/);
     const r = await runCli([...plain(empty), 'load', d2, '--to', `${empty.host}/m`]);
     expect(r.code).toBe(5);
     expect(r.stderr).toMatch(/is a differential bundle against .*d1\.lock\.json/);
