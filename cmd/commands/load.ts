@@ -19,6 +19,7 @@ interface LoadFlags extends ReferrersFlags {
   lockOut?: string;
   shard?: string;
   dryRun?: boolean;
+  keepGoing?: boolean;
   output: ReportFormat;
 }
 
@@ -31,6 +32,7 @@ export function registerLoad(program: Command, ctx: CommandContext): void {
     .option('--mapping <mode>', 'default (drop the source registry), preserve-registry, or flatten', 'default')
     .option('--lock-out <file>', 'write airlift.lock.json with every image and chart and where it landed')
     .option('--shard <I/N>', 'load only shard I of N (0 <= I < N) of the bundle, split by image; the charts go with shard 0')
+    .option('--keep-going', 'copy every image that can be copied, list the failures (reference, error code, message; and under missing in --lock-out) and exit 12')
     .option('--dry-run', 'print what would be pushed to where, and push nothing')
     .addOption(new Option('-o, --output <format>', 'report format on stdout').choices(['table', 'json']).default('table'));
   referrersOptions(cmd, false).action(async (bundle: string, flags: LoadFlags) => {
@@ -40,7 +42,7 @@ export function registerLoad(program: Command, ctx: CommandContext): void {
     const mapping = parseMappingMode(flags.mapping ?? 'default');
     const abs = (p: string): string => path.resolve(ctx.io.cwd, p);
     const referrers = referrersFrom(flags);
-    const input = { bundle: abs(bundle), name: bundle, target, mapping, ...(referrers ? { referrers } : {}), ...(shard ? { shard } : {}), ...(flags.lockOut ? { lockOut: abs(flags.lockOut) } : {}), dryRun: flags.dryRun === true };
+    const input = { bundle: abs(bundle), name: bundle, target, mapping, ...(referrers ? { referrers } : {}), ...(shard ? { shard } : {}), ...(flags.lockOut ? { lockOut: abs(flags.lockOut) } : {}), dryRun: flags.dryRun === true, ...(flags.keepGoing ? { keepGoing: true } : {}) };
     printMirrorReport(ctx, await withMirrorDeps(ctx, (deps) => load(input, deps)), flags.output);
   });
 }

@@ -28,6 +28,8 @@ interface SaveFlags extends ChartValueFlags, ImageListFlags, ChartRefFlags, Refe
   dryRun?: boolean;
   splitSize?: string;
   compress?: 'gzip' | 'zstd';
+  since?: string;
+  keepGoing?: boolean;
 }
 
 export function registerSave(program: Command, ctx: CommandContext): void {
@@ -42,6 +44,8 @@ export function registerSave(program: Command, ctx: CommandContext): void {
     .option('--shard <I/N>', 'save only shard I of N (0 <= I < N), split by image; the charts go into shard 0')
     .option('--split-size <size>', 'write the bundle as parts of at most this size (BUNDLE.000, .001, … and BUNDLE.parts; 4GiB, 700MiB, 650MB; at least 1MiB)')
     .addOption(new Option('--compress <kind>', 'compress the bundle (seekable: load, verify, serve and inspect read it in place)').choices(['gzip', 'zstd']))
+    .option('--since <bundle.tar|lock.json>', 'write a differential bundle: leave out the layers this earlier bundle (or its airlift.lock.json) and its own bases carried; load it where they were loaded')
+    .option('--keep-going', 'save every image that can be saved, write the bundle of those, list the others in its lock and exit 12')
     .option('--dry-run', 'print what would be saved (the chart images, each under its full reference), and write nothing')
     .option('--include-self', 'also put airlift itself into the bundle (airlift/: airlift.mjs, the single executables, SHA256SUMS from `npm run release`; or from $AIRLIFT_RELEASE_DIR), so the bundle carries its own importer (with --shard: in shard 0, as the charts)');
   referrersOptions(platformOption(cmd)).action(async (charts: string[], flags: SaveFlags, command: Command) => {
@@ -67,6 +71,8 @@ export function registerSave(program: Command, ctx: CommandContext): void {
         ...(flags.includeSelf ? { releaseDir: releaseDir(ctx.io.env, ctx.io.cwd) } : {}),
         dryRun: flags.dryRun === true,
         ...(flags.splitSize !== undefined || flags.compress ? { packaging: { ...(flags.splitSize !== undefined ? { splitSize: parseSplitSize(flags.splitSize) } : {}), ...(flags.compress ? { compress: flags.compress } : {}) } } : {}),
+        ...(flags.since ? { since: { path: abs(flags.since), name: flags.since } } : {}),
+        ...(flags.keepGoing ? { keepGoing: true } : {}),
       };
       const report = await withMirrorDeps(ctx, (deps) => save(input, deps));
       // with the bundle on stdout, the report would corrupt it: stdout carries the bundle alone

@@ -23,6 +23,7 @@ interface SyncFlags extends ChartValueFlags, ImageListFlags, ChartRefFlags, Refe
   lockOut?: string;
   shard?: string;
   dryRun?: boolean;
+  keepGoing?: boolean;
   output: ReportFormat;
 }
 
@@ -38,6 +39,7 @@ export function registerSync(program: Command, ctx: CommandContext): void {
     .option('--mapping <mode>', 'default (drop the source registry), preserve-registry, or flatten')
     .option('--lock-out <file>', 'write airlift.lock.json with every image and where it landed')
     .option('--shard <I/N>', 'copy only shard I of N (0 <= I < N), split by image: N workers cover every image exactly once')
+    .option('--keep-going', 'copy every image that can be copied, list the failures (reference, error code, message; and under missing in --lock-out) and exit 12')
     .option('--dry-run', 'print what would be copied to where, and copy nothing')
     .addOption(new Option('-o, --output <format>', 'report format on stdout').choices(['table', 'json']).default('table'));
   referrersOptions(platformOption(cmd)).action(async (charts: string[], flags: SyncFlags, command: Command) => {
@@ -52,7 +54,7 @@ export function registerSync(program: Command, ctx: CommandContext): void {
       };
       const { abs, platforms, concurrency, collected } = await readInputs(ctx, charts, flags, command, check, fetcher);
       const referrers = referrersFrom(flags);
-      const input = { images: collected.images, target, mapping, platforms, concurrency, ...(referrers ? { referrers } : {}), ...(shard ? { shard } : {}), ...(flags.lockOut ? { lockOut: abs(flags.lockOut) } : {}), dryRun: flags.dryRun === true };
+      const input = { images: collected.images, target, mapping, platforms, concurrency, ...(referrers ? { referrers } : {}), ...(shard ? { shard } : {}), ...(flags.lockOut ? { lockOut: abs(flags.lockOut) } : {}), dryRun: flags.dryRun === true, ...(flags.keepGoing ? { keepGoing: true } : {}) };
       printMirrorReport(ctx, await withMirrorDeps(ctx, (deps) => sync(input, deps)), flags.output);
     });
   });

@@ -90,7 +90,7 @@ export interface InspectDeps {
 
 /** The differential base a lock records (issue #21 item 1 adds it as `base`); read as it is, whatever its fields. */
 export function lockBase(lock: Lock | undefined): Record<string, unknown> | undefined {
-  const base = (lock as (Lock & { base?: unknown }) | undefined)?.base;
+  const base: unknown = lock?.base;
   return base && typeof base === 'object' && !Array.isArray(base) ? (base as Record<string, unknown>) : undefined;
 }
 

@@ -49,14 +49,16 @@ export async function verifyBundle(input: VerifyBundleInput, deps: { signal?: Ab
     // a split bundle: each part's sha256 against its .parts file, named when it differs
     const parts = source instanceof OciArchiveSource ? archiveForm(source.tar).parts : undefined;
     const partProblems = parts ? (await parts.checkEach(deps.signal)).filter((p) => p.error).map((p) => p.error!.message) : [];
-    const check = await verifyLayout(source.reader, input.concurrency, deps.signal);
+    // a differential bundle (save --since) leaves out layers its base held: not damage
+    const lock = await bundleLock(source, input.where);
+    const leftOut = lock?.base ? new Set(lock.base.omitted) : undefined;
+    const check = await verifyLayout(source.reader, input.concurrency, deps.signal, leftOut ? { leftOut } : {});
     const rows: VerifyRow[] = check.images.map((i) => ({ image: i.image, digest: i.digest, status: i.status, ...(i.problems.length ? { problems: i.problems } : {}) }));
     const problems = [...partProblems, ...check.images.flatMap((i) => i.problems.map((p) => `${i.image}: ${p}`))];
     // damaged blobs no image refers to are still damage
     for (const [d, msg] of check.damaged) if (!problems.some((p) => p.includes(d))) problems.push(`blob ${d}: ${msg}`);
     let mismatch = partProblems.length > 0 || check.damaged.size > 0 || check.images.some((i) => i.digestMismatch);
     problems.push(...(await checkBundleDockerManifest(source.reader)));
-    const lock = await bundleLock(source, input.where);
     // every attachment the lock lists is in the bundle (its tree was walked above as an index entry)
     for (const img of lock?.images ?? []) {
       for (const a of img.referrers ?? []) {
@@ -91,9 +93,12 @@ export async function verifyBundle(input: VerifyBundleInput, deps: { signal?: Ab
     }
     const tooLarge = check.images.some((i) => i.tooLarge);
     const error = checkError(`${input.where} failed verification`, problems, mismatch ? 'E_DIGEST_MISMATCH' : tooLarge ? 'E_TOO_LARGE' : 'E_BUNDLE');
+    const notes: string[] = [];
+    if (lock?.base) notes.push(`a differential bundle against ${lock.base.file}${lock.base.sha256 ? ` (${lock.base.sha256})` : ''}: ${check.leftOut} layers left out, held by the base (load the base first)`);
+    if (lock?.missing?.length) notes.push(`saved with --keep-going without ${lock.missing.length} image(s): ${lock.missing.map((m) => `${m.source} (${m.code})`).join(', ')}`);
     return {
       rows,
-      summary: `${input.where}: ${parts ? `${parts.manifest.parts.length} parts checked, ` : ''}${check.blobsChecked} blobs re-hashed, ${check.images.length} images checked${lock?.files?.length ? `, ${lock.files.length} other files` : ''}`,
+      summary: `${input.where}: ${parts ? `${parts.manifest.parts.length} parts checked, ` : ''}${check.blobsChecked} blobs re-hashed, ${check.images.length} images checked${lock?.files?.length ? `, ${lock.files.length} other files` : ''}${notes.map((n) => `; ${n}`).join('')}`,
       ...(error ? { error } : {}),
     };
   } finally {

@@ -35,6 +35,8 @@ export interface LayoutCheck {
   damaged: Map<string, string>;
   blobsChecked: number;
   bytesChecked: number;
+  /** Blobs the images name that the layout leaves out on purpose (a differential bundle's base holds them). */
+  leftOut: number;
 }
 
 const sink = (): Writable =>
@@ -79,9 +81,10 @@ async function hashBlobs(files: LayoutFiles, concurrency: number, signal?: Abort
 }
 
 /** Checks a layout: blob hashes, then every named image's tree. Stops with the signal's reason when it is aborted. */
-export async function verifyLayout(reader: LayoutReader, concurrency = 4, signal?: AbortSignal): Promise<LayoutCheck> {
+export async function verifyLayout(reader: LayoutReader, concurrency = 4, signal?: AbortSignal, opts: { leftOut?: ReadonlySet<string> } = {}): Promise<LayoutCheck> {
   const { damaged, count, bytes } = await hashBlobs(reader.files, concurrency, signal);
   const images: ImageCheck[] = [];
+  const absentOnPurpose = new Set<string>();
   for (const entry of reader.entries()) {
     const image = entryName(entry);
     const problems: string[] = [];
@@ -90,6 +93,10 @@ export async function verifyLayout(reader: LayoutReader, concurrency = 4, signal
     const seen = new Set<string>();
     const checkBlob = async (d: Descriptor, from: string): Promise<boolean> => {
       const size = await reader.blobSize(d.digest);
+      if (size === undefined && opts.leftOut?.has(d.digest)) {
+        absentOnPurpose.add(d.digest);
+        return false;
+      }
       if (size === undefined) {
         problems.push(`blob ${d.digest} (${from}) is missing`);
         return false;
@@ -133,7 +140,7 @@ export async function verifyLayout(reader: LayoutReader, concurrency = 4, signal
     await walk(entry.descriptor, 'top-level manifest');
     images.push({ image, digest: entry.descriptor.digest, status: problems.length ? 'bad' : 'ok', problems, ...(tooLarge ? { tooLarge } : {}), ...(digestMismatch ? { digestMismatch } : {}) });
   }
-  return { images, damaged, blobsChecked: count, bytesChecked: bytes };
+  return { images, damaged, blobsChecked: count, bytesChecked: bytes, leftOut: absentOnPurpose.size };
 }
 
 /**

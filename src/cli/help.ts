@@ -44,6 +44,7 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
       'airlift save ./my-chart --compress zstd --split-size 4GiB -o bundle.tar.zst   # bundle.tar.zst.000, .001, … and bundle.tar.zst.parts',
       'airlift save oci://registry.example.com/charts/app --version 1.x -o bundle.tar',
       'airlift save --repo https://charts.example.com app --version 1.2.3 --username u --password-stdin -o bundle.tar < pass.txt',
+      'airlift save ./my-chart -o week-2.tar --since week-1.tar      # only the layers week-1.tar (and its bases) lacked',
     ],
     globals: REGISTRY,
   },
@@ -51,6 +52,7 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
     examples: [
       'airlift load bundle.tar --to mirror.internal:5000/platform --lock-out landed.lock.json',
       'airlift --ca-file mirror-ca.pem load bundle.tar --to mirror.internal:5000 -o json',
+      'airlift load week-1.tar --to mirror.internal:5000 && airlift load week-2.tar --to mirror.internal:5000   # a differential after its base',
     ],
     globals: REGISTRY,
   },
@@ -59,6 +61,7 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
       'airlift sync ./my-chart --to mirror.internal:5000/platform --lock-out mirror.lock.json',
       'airlift sync --config airlift.yaml --concurrency 16',
       'airlift sync --image ghcr.io/org/app:1.0 --to mirror.internal:5000 --referrers-type sig   # with its cosign signatures only (--no-referrers: none)',
+      'airlift sync --config airlift.yaml --keep-going --lock-out mirror.lock.json   # copy what can be copied; exit 12 listing the rest',
     ],
     globals: REGISTRY,
   },

@@ -371,14 +371,14 @@ async function planFirst(jobs: readonly CopyJob[], opts: CopyOptions, counts: { 
   await Promise.all(planning.map((j) => images(() => run.copy({ ...j, source: { ...j.source, store: cached(j.source.store) }, dest: { ...j.dest, store: planner(j.dest.store) } }))));
   opts.signal?.throwIfAborted();
   const plans = [...planners].map(([store, p]) => [store, p.plan()] as const);
+  for (const [store, plan] of plans) await store.prepare!(plan, opts.signal);
   const distinct = new Map<string, number>();
-  for (const [, plan] of plans) {
-    // the blobs that stream (manifests are written when the destination is prepared)
-    for (const b of plan.blobs) distinct.set(b.digest, b.size);
+  for (const [store, plan] of plans) {
+    // the blobs that stream (manifests are written when the destination is prepared), not those it leaves out
+    for (const b of plan.blobs) if (!store.leavesOut?.(b.digest)) distinct.set(b.digest, b.size);
   }
   let bytes = 0;
   for (const size of distinct.values()) bytes += size;
   opts.logger.event('plan', { ...counts, blobs: distinct.size, bytes });
-  for (const [store, plan] of plans) await store.prepare!(plan, opts.signal);
   return jobs.map((j) => (j.dest.store.prepare ? { ...j, source: { ...j.source, store: cached(j.source.store) } } : j));
 }

@@ -15,6 +15,8 @@ export interface ReportRow {
   /** What travelled with the image (signatures, attestations, SBOMs), when something did. */
   referrers?: Array<{ subject: string; digest: string; artifactType?: string; tag?: string; status: 'copied' | 'skipped' }>;
   error?: string;
+  /** The error's code, for a failed copy. */
+  code?: string;
 }
 
 export type ReportFormat = 'table' | 'json';
@@ -26,7 +28,10 @@ export function rowFor(result: CopyResult, source: string, destination: string):
   if (result.referrers?.length) {
     row.referrers = result.referrers.map((r) => ({ subject: r.subject, digest: r.digest, ...(r.artifactType ? { artifactType: r.artifactType } : {}), ...(r.tag ? { tag: r.tag } : {}), status: r.status }));
   }
-  if (result.error) row.error = result.error.message;
+  if (result.error) {
+    row.error = result.error.message;
+    row.code = result.error.code;
+  }
   return row;
 }
 

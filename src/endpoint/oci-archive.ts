@@ -16,6 +16,7 @@ import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { BundleError, UsageError } from '../errors.js';
 import { resolveOutput } from '../output/file.js';
+import { parseManifest } from '../oci/manifest.js';
 import type { Descriptor, RawManifest } from '../oci/types.js';
 import { emptyLayoutIndex, findEntry, namedDescriptor, serializeLayoutIndex, setIndexEntry, sortedIndex, type LayoutIndex } from '../layout/index-json.js';
 import { dockerManifest, serializeDockerManifest } from '../layout/docker-manifest.js';
@@ -100,15 +101,21 @@ export class OciArchiveDestination implements ImageDestination {
   private tar?: PlannedTar;
   /** After commit(): the images manifest.json leaves out, and why (`docker load` will not load them). */
   dockerLeftOut: string[] = [];
+  /** Blobs the plan named that this archive leaves out (a differential bundle's base holds them). */
+  private left = new Set<string>();
+  /** Every blob the archive carries (manifests included), once prepared. */
+  private carried: string[] = [];
 
   private constructor(
     readonly output: string,
     /** The output is a character device, a FIFO or stdout: the archive is written into it, not renamed over it. */
     private readonly stream: boolean,
     /** `-`: the archive is written here (stdout), which stays open. */
-    private readonly into?: Writable,
+    private readonly into: Writable | undefined,
     /** Compressed and/or split once the tar is complete (save --compress, --split-size). */
-    private readonly packaging: Packaging = {},
+    private readonly packaging: Packaging,
+    /** Layers to leave out (`save --since`): never fetched, never written; manifests and configs always go in. */
+    private readonly omit: ReadonlySet<string>,
   ) {}
 
   /** What commit() wrote, with --compress or --split-size. */
@@ -118,19 +125,20 @@ export class OciArchiveDestination implements ImageDestination {
    * Checks the output location (a directory, a socket, a missing parent are refused); the staging
    * directory is opened by prepare(). `-` writes the finished archive to `opts.stdout`.
    */
-  static async open(output: string, opts: { stdout?: Writable; packaging?: Packaging } = {}): Promise<OciArchiveDestination> {
+  static async open(output: string, opts: ArchiveDestinationOptions = {}): Promise<OciArchiveDestination> {
     const pack = opts.packaging ?? {};
+    const omit = opts.omit ?? new Set<string>();
     if (output === '-') {
       if (!opts.stdout) throw new UsageError('an archive cannot be written to "-" (stdout) here', { hint: 'give a file name' });
       if (pack.splitSize) throw new UsageError('--split-size writes several files: it cannot write to "-" (stdout)', { hint: 'give -o BUNDLE.tar' });
-      return new OciArchiveDestination('-', true, opts.stdout, pack);
+      return new OciArchiveDestination('-', true, opts.stdout, pack, omit);
     }
     const target = await resolveOutput(output);
     if (target.kind === 'stream') {
       if (pack.splitSize) throw new UsageError(`--split-size writes several files: it cannot write into ${output}`, { hint: 'give -o a file name' });
-      return new OciArchiveDestination(target.path, true, undefined, pack);
+      return new OciArchiveDestination(target.path, true, undefined, pack, omit);
     }
-    return new OciArchiveDestination(path.resolve(output), false, undefined, pack);
+    return new OciArchiveDestination(path.resolve(output), false, undefined, pack, omit);
   }
 
   /** Where the archive is staged until it is complete (kept when the run fails, for a re-run). */
@@ -145,7 +153,16 @@ export class OciArchiveDestination implements ImageDestination {
   /** Lays out the archive for these blobs and manifests (reusing what a stopped run staged) and stores the manifests. */
   async prepare(plan: StorePlan, signal?: AbortSignal): Promise<void> {
     if (this.tar) throw new BundleError(`${this.description} was already prepared`, { hint: 'this is a bug; run again' });
-    const blobs = [...plan.blobs, ...plan.manifests.map((m) => ({ digest: m.digest, size: m.bytes.byteLength }))];
+    // configs always travel (load reads each image's platform from its config), as manifests do
+    const keep = new Set<string>();
+    for (const m of plan.manifests) {
+      const parsed = parseManifest(`manifest ${m.digest}`, m);
+      if (parsed.kind === 'image') keep.add(parsed.config.digest);
+    }
+    const left = (d: string): boolean => this.omit.has(d) && !keep.has(d);
+    this.left = new Set(plan.blobs.filter((b) => left(b.digest)).map((b) => b.digest));
+    const blobs = [...plan.blobs.filter((b) => !left(b.digest)), ...plan.manifests.map((m) => ({ digest: m.digest, size: m.bytes.byteLength }))];
+    this.carried = [...new Set(blobs.map((b) => b.digest))].sort();
     this.tar = await PlannedTar.open(this.stagingDir, blobs, signal);
     for (const m of plan.manifests) {
       this.manifests.set(m.digest, m);
@@ -176,9 +193,30 @@ export class OciArchiveDestination implements ImageDestination {
     const d = findEntry(this.index, repo, reference);
     return d ? { digest: d.digest, mediaType: d.mediaType, size: d.size } : undefined;
   }
+  /** A blob left out (the base of a differential holds it) counts as held: the engine does not fetch it. */
   async hasBlob(_repo: string, desc: Descriptor, signal?: AbortSignal): Promise<boolean> {
     signal?.throwIfAborted();
+    if (this.left.has(desc.digest)) return true;
     return this.tar?.has(desc.digest, desc.size) ?? false;
+  }
+
+  leavesOut(digest: string): boolean {
+    return this.left.has(digest);
+  }
+
+  /** Blobs the plan named that the archive leaves out (sorted). */
+  omitted(): string[] {
+    return [...this.left].sort();
+  }
+
+  /** Every blob the archive carries under blobs/ (sorted digests). */
+  blobDigests(): string[] {
+    return [...this.carried];
+  }
+
+  /** Planned blobs not stored (an image failed after the plan was made). */
+  unstored(): string[] {
+    return this.tar?.missing() ?? [];
   }
   async mountBlob(): Promise<boolean> {
     return false;
@@ -234,6 +272,15 @@ export class OciArchiveDestination implements ImageDestination {
   }
 }
 
-export async function openOciArchiveDestination(output: string, opts: { stdout?: Writable; packaging?: Packaging } = {}): Promise<OciArchiveDestination> {
+export interface ArchiveDestinationOptions {
+  /** Where `-` writes. */
+  stdout?: Writable;
+  /** `--compress`, `--split-size`: what the finished tar becomes. */
+  packaging?: Packaging;
+  /** Layers to leave out (a differential bundle: its base holds them). */
+  omit?: ReadonlySet<string>;
+}
+
+export async function openOciArchiveDestination(output: string, opts: ArchiveDestinationOptions = {}): Promise<OciArchiveDestination> {
   return OciArchiveDestination.open(output, opts);
 }

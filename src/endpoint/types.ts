@@ -96,6 +96,11 @@ export interface ImageDestination {
    * once, after walking every job without transferring any blob.
    */
   prepare?(plan: StorePlan, signal?: AbortSignal): Promise<void>;
+  /**
+   * Optional, once prepared: a blob of the plan the store leaves out on purpose (a differential
+   * bundle's base holds it); it never streams, so progress does not count it.
+   */
+  leavesOut?(digest: string): boolean;
   /** Publishes what was written (an archive is tarred and renamed into place here). */
   commit(): Promise<void>;
   /** Releases resources; without a prior commit(), discards what was written where the store can. */

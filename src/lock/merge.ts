@@ -85,12 +85,17 @@ export function mergeLocks(inputs: readonly NamedLock[], opts: MergeOptions = {}
 
   const targets = new Set(inputs.map((i) => i.lock.target));
   const target = targets.size === 1 ? first.lock.target : undefined;
+  // the blobs of shard bundles (save --shard): the merged lock can be a `save --since` base when every shard lock lists them
+  const blobs = inputs.every((i) => i.lock.blobs) ? [...new Set(inputs.flatMap((i) => i.lock.blobs!))] : undefined;
+  const missing = inputs.flatMap((i) => i.lock.missing ?? []);
   const merged: Lock = {
     version: LOCK_VERSION,
     generator: opts.generator ?? first.lock.generator,
     ...(target !== undefined ? { target } : {}),
     charts: [...charts.values()].map((s) => s.item),
     images: [...bySourceDest.values()].map((s) => s.item),
+    ...(blobs ? { blobs } : {}),
+    ...(missing.length ? { missing } : {}),
   };
   return canonicalLock(merged);
 }

@@ -63,6 +63,35 @@ export interface LockFile {
   size: number;
 }
 
+/**
+ * The bundle a differential bundle (`save --since BASE`) was made against: what it held, so that
+ * a later differential can be made against this one, and which blobs this bundle leaves out
+ * (`load` checks the destination holds them before pushing anything; `verify` does not count them
+ * as missing).
+ */
+export interface LockBase {
+  /** The base as it was named to --since (a bundle or its lock). */
+  file: string;
+  /** sha256 of the base bundle file, when --since named the bundle itself. */
+  sha256?: string;
+  /** sha256 of the base's airlift.lock.json. */
+  lock: string;
+  /** The images the base held: source reference and digest. */
+  images: Array<{ source: string; digest: string }>;
+  /** Every blob the base held, its own bases' included (sorted digests). */
+  blobs: string[];
+  /** Blobs (layers) this bundle's manifests name that it leaves out, because the base held them (sorted digests). */
+  omitted: string[];
+}
+
+/** An image a run with --keep-going could not copy: not in the bundle or the mirror. */
+export interface LockMissing {
+  source: string;
+  /** The error code (E_NOT_FOUND, E_AUTH, ...). */
+  code: string;
+  message: string;
+}
+
 export interface Lock {
   version: typeof LOCK_VERSION;
   generator: string;
@@ -72,4 +101,10 @@ export interface Lock {
   images: LockImage[];
   /** Other files in a bundle (absent when there are none). */
   files?: LockFile[];
+  /** Every blob a bundle written by save carries under blobs/ (sorted digests): what `save --since` this lock leaves out. */
+  blobs?: string[];
+  /** Set for a differential bundle (save --since). */
+  base?: LockBase;
+  /** Images a --keep-going run could not copy (absent when every image was copied). */
+  missing?: LockMissing[];
 }

@@ -119,6 +119,39 @@ function validateFile(c: Checker, raw: unknown, field: string): void {
   if (typeof o.size !== 'number' || !Number.isSafeInteger(o.size) || o.size < 0) c.fail(`${field}.size`, `expected a whole number of bytes, got ${describe(o.size)}`);
 }
 
+function validateDigests(c: Checker, o: Obj, key: string, field: string): void {
+  c.array(o, key, field).forEach((d, i) => {
+    const at = `${field ? `${field}.` : ''}${key}[${i}]`;
+    try {
+      if (typeof d !== 'string') throw new InputError(`expected a digest, got ${describe(d)}`);
+      parseDigest(d);
+    } catch (e) {
+      c.fail(at, e instanceof AirliftError ? e.message : String(e));
+    }
+  });
+}
+
+function validateBase(c: Checker, raw: unknown): void {
+  const o = c.object(raw, 'base');
+  c.string(o, 'file', 'base');
+  c.digest(o, 'sha256', 'base', true);
+  c.digest(o, 'lock', 'base');
+  c.array(o, 'images', 'base').forEach((img, i) => {
+    const e = c.object(img, `base.images[${i}]`);
+    c.string(e, 'source', `base.images[${i}]`);
+    c.digest(e, 'digest', `base.images[${i}]`);
+  });
+  validateDigests(c, o, 'blobs', 'base');
+  validateDigests(c, o, 'omitted', 'base');
+}
+
+function validateMissing(c: Checker, raw: unknown, field: string): void {
+  const o = c.object(raw, field);
+  c.string(o, 'source', field);
+  c.string(o, 'code', field);
+  c.string(o, 'message', field);
+}
+
 /** Validates a parsed lock document; `file` names it in errors. Returns it typed (unknown fields kept). */
 export function validateLock(doc: unknown, file: string): Lock {
   const c = new Checker(file);
@@ -133,6 +166,9 @@ export function validateLock(doc: unknown, file: string): Lock {
   if (o.charts === undefined) o.charts = [];
   c.array(o, 'charts', '').forEach((ch, i) => validateChart(c, ch, `charts[${i}]`));
   if (o.files !== undefined) c.array(o, 'files', '').forEach((f, i) => validateFile(c, f, `files[${i}]`));
+  if (o.blobs !== undefined) validateDigests(c, o, 'blobs', '');
+  if (o.base !== undefined) validateBase(c, o.base);
+  if (o.missing !== undefined) c.array(o, 'missing', '').forEach((m, i) => validateMissing(c, m, `missing[${i}]`));
   return o as unknown as Lock;
 }
 
@@ -151,7 +187,9 @@ export function parseLock(text: string, file: string): Lock {
 
 // ------------------------------------------------------------ canonical form
 
-const TOP_ORDER = ['version', 'generator', 'target', 'charts', 'images', 'files'];
+const TOP_ORDER = ['version', 'generator', 'target', 'charts', 'images', 'missing', 'files', 'base', 'blobs'];
+const BASE_ORDER = ['file', 'sha256', 'lock', 'images', 'blobs', 'omitted'];
+const MISSING_ORDER = ['source', 'code', 'message'];
 const FILE_ORDER = ['file', 'digest', 'size'];
 const IMAGE_ORDER = ['source', 'destination', 'digest', 'mediaType', 'size', 'platforms', 'filtered', 'referrers'];
 const REFERRER_ORDER = ['subject', 'tag', 'digest', 'mediaType', 'size', 'artifactType'];
@@ -191,7 +229,20 @@ export function canonicalLock(lock: Lock): Lock {
     .sort((a, b) => cmp(a.name, b.name) || cmp(a.version, b.version) || cmp(a.destination, b.destination))
     .map((ch) => ordered(ch as unknown as Obj, CHART_ORDER));
   const files = lock.files && [...lock.files].sort((a, b) => cmp(a.file, b.file)).map((f) => ordered(f as unknown as Obj, FILE_ORDER));
-  return ordered({ ...(lock as unknown as Obj), charts, images, files }, TOP_ORDER) as unknown as Lock;
+  const blobs = lock.blobs && [...new Set(lock.blobs)].sort();
+  const base =
+    lock.base &&
+    ordered(
+      {
+        ...(lock.base as unknown as Obj),
+        images: [...lock.base.images].sort((a, b) => cmp(a.source, b.source) || cmp(a.digest, b.digest)).map((i) => ({ source: i.source, digest: i.digest })),
+        blobs: [...new Set(lock.base.blobs)].sort(),
+        omitted: [...new Set(lock.base.omitted)].sort(),
+      },
+      BASE_ORDER,
+    );
+  const missing = lock.missing && [...lock.missing].sort((a, b) => cmp(a.source, b.source)).map((m) => ordered(m as unknown as Obj, MISSING_ORDER));
+  return ordered({ ...(lock as unknown as Obj), charts, images, files, blobs, base, missing }, TOP_ORDER) as unknown as Lock;
 }
 
 /** Lock text as written to disk: canonical form, two-space indent, trailing newline. */

@@ -10,6 +10,7 @@ import { HelmChartSource } from '../bundle/helm-oci.js';
 import { bundleFiles, bundleImages, bundleLock, openBundle } from '../bundle/images.js';
 import { OciArchiveSource } from '../endpoint/oci-archive.js';
 import { archiveForm } from '../layout/source-tar.js';
+import { keepGoingError, missingEntries } from '../copy/keep-going.js';
 import { failureError, rowFor, type ReportRow } from '../copy/report.js';
 import { writeLock } from '../lock/io.js';
 import type { Lock } from '../lock/types.js';
@@ -20,6 +21,7 @@ import type { LockChart } from '../lock/types.js';
 import { VERSION } from '../version.js';
 import { logShard, planJobs, planLock } from './build.js';
 import type { MirrorDeps, MirrorReport } from './deps.js';
+import { checkBaseLayers } from './differential.js';
 import { planMirror, type PlanChart } from './plan.js';
 
 export interface LoadInput {
@@ -35,6 +37,8 @@ export interface LoadInput {
   dryRun?: boolean;
   /** What travels with the images (the bundle's signatures, attestations, SBOMs); absent: images alone. */
   referrers?: ReferrerOptions;
+  /** `--keep-going`: the failures are listed in one E_INCOMPLETE error and under `missing` in --lock-out. */
+  keepGoing?: boolean;
 }
 
 export async function load(input: LoadInput, deps: MirrorDeps): Promise<MirrorReport> {
@@ -68,7 +72,10 @@ export async function load(input: LoadInput, deps: MirrorDeps): Promise<MirrorRe
       where: name,
     });
     logShard(deps.logger, plan);
-    if (input.dryRun) return { plan, dryRun: true, rows: [] };
+    if (input.dryRun) {
+      if (lock?.base) deps.logger.log('info', `${name} is a differential bundle against ${lock.base.file}: the load first checks that ${target.host} holds the ${lock.base.omitted.length} layers it leaves out`);
+      return { plan, dryRun: true, rows: [] };
+    }
 
     // a split bundle: every part is checked (sha256) before anything is pushed from it
     const parts = source instanceof OciArchiveSource ? archiveForm(source.tar).parts : undefined;
@@ -76,10 +83,17 @@ export async function load(input: LoadInput, deps: MirrorDeps): Promise<MirrorRe
       deps.logger.log('info', `${name}: checking the sha256 of its ${parts.manifest.parts.length} parts before pushing`);
       await parts.checkAll(deps.signal);
     }
-    const jobs = planJobs(plan, (c) => (c.kind === 'chart' ? charts : source), deps.pool.destination(target.host));
+    if (lock?.missing?.length) {
+      deps.logger.log('warn', `${name} was saved with --keep-going without ${lock.missing.length} image(s) it was asked for: ${lock.missing.map((m) => `${m.source} (${m.code})`).join(', ')}`);
+    }
+    const dest = deps.pool.destination(target.host);
+    // a differential bundle: the layers it leaves out must be at the destination before anything is pushed
+    if (lock?.base) await checkBaseLayers({ bundle: source, name, base: lock.base, plan, dest, target, mapping: input.mapping, logger: deps.logger, ...(deps.signal ? { signal: deps.signal } : {}) });
+    const jobs = planJobs(plan, (c) => (c.kind === 'chart' ? charts : source), dest);
     const results = await deps.copy(jobs, { verb: 'loading', platforms: [], describeSkipped: false, ...(input.referrers ? { referrers: input.referrers } : {}) });
     const rows: ReportRow[] = results.map((r, i) => ({ ...rowFor(r, plan.copies[i]!.source, plan.copies[i]!.destination), kind: plan.copies[i]!.kind }));
     let written: Lock | undefined;
+    const missing = input.keepGoing ? missingEntries(results, (i) => plan.copies[i]!.source) : [];
     if (input.lockOut) {
       const chartDigests = new Map<string, string>();
       for (const c of lock?.charts ?? []) if (c.file && c.digest && !chartDigests.has(c.file)) chartDigests.set(c.file, c.digest);
@@ -89,12 +103,14 @@ export async function load(input: LoadInput, deps: MirrorDeps): Promise<MirrorRe
         if (c.file && c.source && !chartOrigins.has(c.file)) chartOrigins.set(c.file, { ...(c.packaging ? { packaging: c.packaging } : {}), source: c.source, ...(c.sourceDigest ? { sourceDigest: c.sourceDigest } : {}) });
       }
       written = planLock(plan, results, { generator: `airlift ${VERSION}`, chartDigests, chartOrigins });
+      if (missing.length) written.missing = missing;
       await writeLock(input.lockOut, written, '--lock-out');
     }
     if (lock?.files?.length) {
       deps.logger.log('info', `${name} also carries ${lock.files.map((f) => f.file).join(', ')}: not pushed (airlift itself, from save --include-self; tar -xf ${name} ${lock.files[0]!.file.split('/')[0]}/ takes it out)`);
     }
-    const failure = failureError(results, 'loaded');
+    const landed = results.filter((r) => r.status !== 'failed').length;
+    const failure = input.keepGoing ? keepGoingError(missing, results.length, 'loaded', `the other ${landed} are at ${target.host}`) : failureError(results, 'loaded');
     return { plan, dryRun: false, rows, ...(written ? { lock: written } : {}), ...(failure ? { failure } : {}) };
   } finally {
     await source.close();

@@ -9,7 +9,9 @@ import { readFile, stat } from 'node:fs/promises';
 import { chartFileName, packageChartDir } from '../bundle/charts.js';
 import { lockFiles, readRelease } from '../bundle/self.js';
 import type { WantedImage } from '../copy/inputs.js';
+import { keepGoingError, missingEntries } from '../copy/keep-going.js';
 import { failureError, rowFor } from '../copy/report.js';
+import { lockBase, readSaveBase } from '../bundle/base.js';
 import { sha256 } from '../digest/index.js';
 import { openOciArchiveDestination } from '../endpoint/oci-archive.js';
 import { compressFrame, nodeHasZstd } from '../layout/compression.js';
@@ -52,6 +54,10 @@ export interface SaveInput {
   dryRun?: boolean;
   /** `--compress` and `--split-size`: the finished tar compressed (seekable frames) and/or cut into parts. */
   packaging?: Packaging;
+  /** `--since BASE`: a differential bundle, leaving out the layers BASE (a bundle or its lock) held. */
+  since?: { path: string; name: string };
+  /** `--keep-going`: write a bundle of the images that could be saved, list the others in the lock, exit E_INCOMPLETE. */
+  keepGoing?: boolean;
 }
 
 export async function save(input: SaveInput, deps: MirrorDeps): Promise<MirrorReport> {
@@ -62,21 +68,36 @@ export async function save(input: SaveInput, deps: MirrorDeps): Promise<MirrorRe
   const self = input.releaseDir !== undefined && (!shard || shard.index === 0) ? await readRelease(input.releaseDir, deps.signal) : [];
   const plan = planMirror({ images: input.images, target: { kind: 'bundle', name: `oci-archive:${outputName}` }, ...(shard ? { shard } : {}) });
   logShard(deps.logger, plan);
+  const base = input.since ? await readSaveBase(input.since.path, input.since.name, deps.signal) : undefined;
   if (input.dryRun) return { plan, dryRun: true, rows: [] };
 
   // refused before anything is fetched: a compression this Node cannot write
   if (input.packaging?.compress === 'zstd' && !nodeHasZstd()) await compressFrame('zstd', Buffer.alloc(0));
-  const dest = await openOciArchiveDestination(input.output, { ...(deps.stdout ? { stdout: deps.stdout } : {}), ...(input.packaging ? { packaging: input.packaging } : {}) });
+  const opts = { ...(deps.stdout ? { stdout: deps.stdout } : {}), ...(input.packaging ? { packaging: input.packaging } : {}), ...(base ? { omit: base.blobs } : {}) };
+  let dest = await openOciArchiveDestination(input.output, opts);
   try {
-    const jobs = planJobs(plan, (c) => deps.pool.source(c.from.registry!), dest);
-    const results = await deps.copy(jobs, {
+    const run = {
       verb: 'saving',
       platforms: input.platforms,
       ...(input.concurrency !== undefined ? { concurrency: input.concurrency } : {}),
       ...(input.referrers ? { referrers: input.referrers } : {}),
-    });
+    };
+    const results = await deps.copy(planJobs(plan, (c) => deps.pool.source(c.from.registry!), dest), run);
     const failure = failureError(results, 'saved');
-    if (failure) throw failure;
+    if (failure && (!input.keepGoing || results.every((r) => r.status === 'failed'))) throw failure;
+    if (failure && dest.unstored().length) {
+      // An image failed after the bundle was laid out (a blob refused): lay it out again for the
+      // images that were saved; what they stored is taken over from the staging directory, not fetched again.
+      await dest.close();
+      deps.logger.log('info', `--keep-going: laying ${outputName} out again without the ${results.filter((r) => r.status === 'failed').length} image(s) that failed; what was fetched is reused`);
+      dest = await openOciArchiveDestination(input.output, opts);
+      const kept = plan.copies.map((_, i) => i).filter((i) => results[i]!.status !== 'failed');
+      const again = await deps.copy(planJobs({ ...plan, copies: kept.map((i) => plan.copies[i]!) }, (c) => deps.pool.source(c.from.registry!), dest), run);
+      kept.forEach((i, k) => (results[i] = again[k]!));
+      const still = failureError(again, 'saved');
+      if (still) throw still;
+    }
+    const missing = missingEntries(results, (i) => plan.copies[i]!.source);
 
     // Charts, packaged; the same chart named twice is stored once.
     const lockCharts = new Map<string, LockChart>();
@@ -102,6 +123,9 @@ export async function save(input: SaveInput, deps: MirrorDeps): Promise<MirrorRe
     }
     for (const f of self) dest.addFile(f.file, f.path, { executable: f.executable });
     const lock = planLock(plan, results, { generator: `airlift ${VERSION}`, charts: [...lockCharts.values()], files: lockFiles(self) });
+    lock.blobs = dest.blobDigests();
+    if (base) lock.base = lockBase(base, dest.omitted());
+    if (missing.length) lock.missing = missing;
     dest.addFile('airlift.lock.json', Buffer.from(formatLock(lock), 'utf8'));
     deps.signal?.throwIfAborted();
     await dest.commit(deps.signal);
@@ -109,8 +133,10 @@ export async function save(input: SaveInput, deps: MirrorDeps): Promise<MirrorRe
     const rows = results.map((r, i) => rowFor(r, plan.copies[i]!.source, plan.copies[i]!.destination));
     const d = dest.delivered;
     const packed = d ? ` (${d.files.length > 1 ? `${d.files.length - 1} parts and ${d.files[d.files.length - 1]}, ` : ''}${d.bytes} bytes${input.packaging?.compress ? ` ${input.packaging.compress}, ${d.tarBytes} as a tar` : ''})` : '';
-    deps.logger.log('info', `wrote ${toStdout ? 'the bundle to stdout' : outputName}${packed}: ${lock.images.length} images, ${lockCharts.size} charts${self.length ? `, airlift itself (${self.map((f) => f.file).join(', ')})` : ''}`);
-    return { plan, dryRun: false, rows, lock };
+    const differential = base ? `; differential against ${base.file}: ${lock.base!.omitted.length} layers left out` : '';
+    deps.logger.log('info', `wrote ${toStdout ? 'the bundle to stdout' : outputName}${packed}: ${lock.images.length} images, ${lockCharts.size} charts${self.length ? `, airlift itself (${self.map((f) => f.file).join(', ')})` : ''}${differential}`);
+    const incomplete = keepGoingError(missing, plan.copies.length, 'saved', `${outputName} holds the other ${lock.images.length}, its lock lists the missing under "missing"`);
+    return { plan, dryRun: false, rows, lock, ...(incomplete ? { failure: incomplete } : {}) };
   } catch (err) {
     // Nothing is at the output path; say where the fetched blobs wait for a re-run, and how to drop them.
     const staging = dest.stagingDir;

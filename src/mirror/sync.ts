@@ -4,6 +4,7 @@
  */
 import type { WantedImage } from '../copy/inputs.js';
 import type { ReferrerOptions } from '../copy/types.js';
+import { keepGoingError, missingEntries } from '../copy/keep-going.js';
 import { failureError, rowFor } from '../copy/report.js';
 import type { PlatformFilter } from '../oci/platform.js';
 import { readLock, writeLock } from '../lock/io.js';
@@ -29,6 +30,8 @@ export interface SyncInput {
   dryRun?: boolean;
   /** What travels with the images; absent: images alone (--no-referrers). */
   referrers?: ReferrerOptions;
+  /** `--keep-going`: the failures are listed in one E_INCOMPLETE error and under `missing` in --lock-out. */
+  keepGoing?: boolean;
 }
 
 /** The lock an earlier run wrote at --lock-out (its platforms are reused for unchanged images); ignored when unreadable. */
@@ -57,8 +60,11 @@ export async function sync(input: SyncInput, deps: MirrorDeps): Promise<MirrorRe
   const jobs = planJobs(plan, (c) => deps.pool.source(c.from.registry!), deps.pool.destination(input.target.host));
   const results = await deps.copy(jobs, { verb: 'syncing', platforms: input.platforms, ...(input.concurrency !== undefined ? { concurrency: input.concurrency } : {}), describeSkipped: input.lockOut !== undefined, ...(input.referrers ? { referrers: input.referrers } : {}) });
   const rows = results.map((r, i) => rowFor(r, plan.copies[i]!.source, plan.copies[i]!.destination));
+  const missing = input.keepGoing ? missingEntries(results, (i) => plan.copies[i]!.source) : [];
   const lock = input.lockOut ? planLock(plan, results, { generator: `airlift ${VERSION}` }) : undefined;
+  if (lock && missing.length) lock.missing = missing;
   if (lock) await writeLock(input.lockOut!, lock, '--lock-out');
-  const failure = failureError(results, 'synced');
+  const landed = results.filter((r) => r.status !== 'failed').length;
+  const failure = input.keepGoing ? keepGoingError(missing, results.length, 'synced', `the other ${landed} are at ${input.target.host}`) : failureError(results, 'synced');
   return { plan, dryRun: false, rows, ...(lock ? { lock } : {}), ...(failure ? { failure } : {}) };
 }

@@ -1,11 +1,13 @@
-/** Bundle cases: save big and load big (airlift, their floors, every peer that can), and the memory check. */
+/** Bundle cases: save big and load big (airlift, their floors, every peer that can), a differential save of big, and the memory check. */
 import { existsSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { generateLayout, seedRegistry } from '../../fixtures/images/generate.js';
 import { judge, newRow, type Ctx, type Row, type SetName } from './context.js';
+import { setDefs } from './data.js';
 import { distinctBlobs, floorLoad, floorSave } from './floor.js';
 import { measure, timed } from './proc.js';
-import { airliftLoad, airliftSave, airliftSync } from './tools.js';
+import { AIRLIFT, airliftLoad, airliftSave, airliftSync, skopeoSave } from './tools.js';
 
 const PREFIX = 'mirror';
 const MiB = 1024 * 1024;
@@ -126,6 +128,54 @@ export async function loadBig(ctx: Ctx): Promise<void> {
   }
   peerBundles.clear();
   judge(row, { beatPeers: true, floorLimit: 1.0, rssLimitMiB: 200 });
+  ctx.rows.push(row);
+}
+
+/**
+ * save-diff-big: one image of the big set changes (bench/big-01 gets a new tag whose two own
+ * layers are new, on the shared base), then the new state is saved twice: `save --since` the big
+ * bundle, and a full save. Reports the differential's time and size against the full save's.
+ */
+export async function saveDiffBig(ctx: Ctx): Promise<void> {
+  if (!ctx.opts.sides.airlift) return;
+  const data = await ctx.data('big');
+  const src = await ctx.source('big');
+  const row = newRow('save-diff-big', 'save big after one image changed: --since the big bundle', 'smaller and faster than a full save');
+  ctx.log(`[save-diff-big] ${row.work}`);
+  if (!bigBundle) {
+    const file = path.join(ctx.tools.work, 'bundle-big.tar');
+    if (await saveAirlift(ctx, 'big', newRow('setup', '', ''), file)) bigBundle = file;
+  }
+  if (!bigBundle) {
+    row.notes.push('no base bundle: airlift save failed');
+    ctx.rows.push(row);
+    return;
+  }
+  const base = bigBundle;
+  const spec = setDefs(ctx.opts.quick).big.specs().find((s) => s.name === 'bench/big-01')!;
+  const changedDir = path.join(ctx.tools.work, 'big-01-changed');
+  await rm(changedDir, { recursive: true, force: true });
+  const changed = await generateLayout(changedDir, [{ ...spec, tag: `${spec.tag}-changed` }]);
+  await seedRegistry(changed.dir, src, changed.images);
+  await rm(changedDir, { recursive: true, force: true });
+  const images = [...data.images.filter((i) => i.name !== spec.name), ...changed.images];
+  const save = (file: string, extra: string[]) => () =>
+    measure(process.execPath, [...ctx.tools.nodeFlags, AIRLIFT, '--plain-http', src.host, 'save', ...images.flatMap((i) => ['--image', `${src.host}/${i.name}:${i.tag}`]), ...extra, '-o', file], { cwd: ctx.tools.work, env: ctx.tools.env });
+  const diffFile = path.join(ctx.tools.work, 'bundle-big-diff.tar');
+  const fullFile = path.join(ctx.tools.work, 'bundle-big-changed.tar');
+  await rm(diffFile, { force: true });
+  await rm(fullFile, { force: true });
+  const diff = await ctx.side(row, 'airlift save --since', save(diffFile, ['--since', base]));
+  const full = await ctx.side(row, 'airlift save (full)', save(fullFile, []));
+  if (diff) row.airlift = diff;
+  if (diff && full) {
+    const mib = async (f: string): Promise<number> => (await stat(f)).size / MiB;
+    const [d, f] = [await mib(diffFile), await mib(fullFile)];
+    row.notes.push(`differential ${d.toFixed(1)} MiB in ${diff.seconds.toFixed(2)} s; full save of the same state ${f.toFixed(1)} MiB in ${full.seconds.toFixed(2)} s (${((100 * d) / f).toFixed(1)} % of the bytes, ${(full.seconds / diff.seconds).toFixed(2)}× faster)`);
+    row.pass = d < f && diff.seconds < full.seconds;
+  }
+  await rm(diffFile, { force: true });
+  await rm(fullFile, { force: true });
   ctx.rows.push(row);
 }
 

@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { skopeoBinary } from '../harness/skopeo.js';
-import { loadBig, rssCheck, saveBig } from './cases-bundle.js';
+import { loadBig, rssCheck, saveBig, saveDiffBig } from './cases-bundle.js';
 import { imagesCharts, scaleCases, scaleGrowth } from './cases-scale.js';
 import { resyncMany, syncBig, syncMany } from './cases-sync.js';
 import { Ctx, mergeRuns, type Row } from './context.js';
@@ -22,7 +22,7 @@ import { chooseStorage, type StorageAsked } from './storage.js';
 import { formatTable, writeJson } from './table.js';
 import { AIRLIFT, REPO_ROOT, type Tools } from './tools.js';
 
-const CASES = ['sync-big', 'floor-big', 'sync-many', 'resync-many', 'save-big', 'load-big', 'rss', 'scale', 'images'] as const;
+const CASES = ['sync-big', 'floor-big', 'sync-many', 'resync-many', 'save-big', 'load-big', 'save-diff-big', 'rss', 'scale', 'images'] as const;
 type CaseName = (typeof CASES)[number];
 
 const log = (s: string): void => void process.stderr.write(`bench: ${s}\n`);
@@ -109,6 +109,7 @@ async function main(): Promise<number> {
       if (selected.has('resync-many')) await resyncMany(ctx);
       if (selected.has('save-big')) await saveBig(ctx);
       if (selected.has('load-big')) await loadBig(ctx);
+      if (selected.has('save-diff-big')) await saveDiffBig(ctx);
       if (selected.has('rss')) await rssCheck(ctx);
       if (selected.has('scale')) {
         for (const n of scales) await scaleCases(ctx, n);
