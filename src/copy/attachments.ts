@@ -8,9 +8,10 @@
  */
 import { isDigestRef } from '../digest/index.js';
 import type { ImageDestination } from '../endpoint/types.js';
-import { IncompleteError, UnsupportedError } from '../errors.js';
+import { BundleError, IncompleteError, UnsupportedError } from '../errors.js';
 import { isForeignLayer, parseManifest, type ParsedManifest } from '../oci/manifest.js';
-import { isIndexMediaType, type RawManifest } from '../oci/types.js';
+import { MediaType, type Descriptor, type RawManifest } from '../oci/types.js';
+import { OCI_ARTIFACT_MANIFEST } from '../oci/referrers.js';
 import { Discovery, type Attachment } from '../referrers/discover.js';
 import type { BlobScheduler } from './blobs.js';
 import type { CopyJob, CopyOptions, CopyResult, ReferrerResult } from './types.js';
@@ -111,7 +112,8 @@ export class AttachmentCopier {
     if (isDigestRef(reference) && raw.digest !== reference) {
       throw new UnsupportedError(`${name}: ${job.source.store.description} answered manifest ${raw.digest} when asked for ${reference}`);
     }
-    return { ...raw, parsed: parseManifest(`attachment ${raw.digest} of ${name}`, raw) };
+    const what = `attachment ${raw.digest} of ${name}`;
+    return { ...raw, parsed: raw.mediaType === OCI_ARTIFACT_MANIFEST ? artifactManifest(what, raw) : parseManifest(what, raw) };
   }
 
   /** The blobs (and, for an index, the child manifests) an attachment names, before the attachment itself. */
@@ -129,9 +131,12 @@ export class AttachmentCopier {
       );
       return;
     }
+    // an OCI 1.0 artifact manifest (what oras pushed before OCI 1.1) has blobs and no config
+    const blobs = parsed.json.mediaType === OCI_ARTIFACT_MANIFEST ? parsed.layers : [parsed.config, ...parsed.layers];
+    const first = parsed.json.mediaType === OCI_ARTIFACT_MANIFEST ? -1 : 0;
     await Promise.all(
-      [parsed.config, ...parsed.layers].map(async (desc, i) => {
-        if (i > 0 && isForeignLayer(desc)) {
+      blobs.map(async (desc, i) => {
+        if (i > first && isForeignLayer(desc)) {
           result.blobs.foreign++;
           return;
         }
@@ -151,7 +156,23 @@ export class AttachmentCopier {
   }
 }
 
-/** Whether a manifest media type is an index (its children may carry their own attachments). */
-export function isIndex(mediaType: string | undefined): boolean {
-  return mediaType !== undefined && isIndexMediaType(mediaType);
+/**
+ * An OCI 1.0 artifact manifest (withdrawn from the spec, still served: `blobs`, no config) read as
+ * an image whose layers are its blobs; the config slot holds the first blob and is never used as one.
+ */
+function artifactManifest(what: string, raw: RawManifest): ParsedManifest {
+  const json = (() => {
+    try {
+      return JSON.parse(Buffer.from(raw.bytes).toString('utf8')) as Record<string, unknown>;
+    } catch {
+      throw new BundleError(`${what}: not valid JSON`);
+    }
+  })();
+  const blobs = Array.isArray(json.blobs) ? (json.blobs as Descriptor[]) : [];
+  for (const [i, b] of blobs.entries()) {
+    if (!b || typeof b.digest !== 'string' || typeof b.mediaType !== 'string' || typeof b.size !== 'number') throw new BundleError(`${what}: blobs[${i}] is not a descriptor`);
+  }
+  return { kind: 'image', mediaType: OCI_ARTIFACT_MANIFEST, json: { ...json, mediaType: OCI_ARTIFACT_MANIFEST }, config: blobs[0] ?? { mediaType: MediaType.OciEmpty, digest: EMPTY_DIGEST, size: 2 }, layers: blobs };
 }
+
+const EMPTY_DIGEST = 'sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a';

@@ -7,6 +7,9 @@
 import { parseDigest } from '../digest/index.js';
 import { MediaType, type Descriptor, type ImageIndex, type RawManifest } from './types.js';
 
+/** The OCI 1.0 artifact manifest (withdrawn from the spec; older oras pushed it): `blobs`, no config. */
+export const OCI_ARTIFACT_MANIFEST = 'application/vnd.oci.artifact.manifest.v1+json';
+
 /** The tag the OCI 1.1 fallback schema uses for the referrers of `digest`: "sha256-<hex>". */
 export function fallbackTag(digest: string): string {
   const { algorithm, hex } = parseDigest(digest);

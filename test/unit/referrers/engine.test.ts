@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { copyImages, type CopyJob } from '../../../src/copy/index.js';
 import { AuthError } from '../../../src/errors.js';
 import { silentLogger } from '../../../src/log.js';
-import { fallbackTag, mergeReferrersIndex } from '../../../src/oci/referrers.js';
+import { OCI_ARTIFACT_MANIFEST, fallbackTag, mergeReferrersIndex } from '../../../src/oci/referrers.js';
 import { MediaType, type Descriptor, type RawManifest } from '../../../src/oci/types.js';
 import { MemoryStore } from '../copy/memory-store.js';
 
@@ -102,5 +102,23 @@ describe('copy engine with attachments', () => {
     await copyImages([job(src, bare, 'alpha', '1')], { concurrency: 4, logger: silentLogger });
     expect([...bare.tags.keys()]).toEqual(['m/alpha:1']);
     expect(src.calls.filter((c) => c.startsWith('listTags'))).toHaveLength(1);
+  });
+
+  it('an OCI 1.0 artifact manifest (blobs, no config) travels with its blobs', async () => {
+    const src = new ListingStore('src');
+    const dst = new MemoryStore('dst');
+    const image = src.addImage('app', '1', ['layer']);
+    const blob = src.addBlob('app', 'signature bytes', 'application/vnd.cncf.notary.signature');
+    const art = src.addManifest(
+      'app',
+      { mediaType: OCI_ARTIFACT_MANIFEST, artifactType: 'application/vnd.cncf.notary.signature', blobs: [blob], subject: { mediaType: image.mediaType, digest: image.digest, size: image.size } },
+      OCI_ARTIFACT_MANIFEST,
+    );
+    const idx = mergeReferrersIndex(undefined, [{ mediaType: OCI_ARTIFACT_MANIFEST, digest: art.digest, size: art.size, artifactType: 'application/vnd.cncf.notary.signature' }]).bytes!;
+    src.addManifest('app', JSON.parse(Buffer.from(idx).toString()), MediaType.OciIndex, fallbackTag(image.digest));
+    const [r] = await copyImages([job(src, dst, 'app', '1')], opts);
+    expect(r!.status, r!.error?.message).toBe('copied');
+    expect(dst.manifests.get(art.digest)?.mediaType).toBe(OCI_ARTIFACT_MANIFEST);
+    expect(dst.hasIn('m/app', blob.digest)).toBe(true);
   });
 });
