@@ -11,7 +11,7 @@
 import { cp, mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { judge, newRow, type Ctx, type Side } from './context.js';
-import { distinctBlobs, floorSave } from './floor.js';
+import { distinctBlobs, distinctManifests, floorSave } from './floor.js';
 import { measure, type Measured } from './proc.js';
 import { PREFIX, resyncInto, syncAll } from './cases-sync.js';
 import { AIRLIFT, REPO_ROOT, airliftLoad, airliftSave } from './tools.js';
@@ -56,10 +56,10 @@ export async function scaleCases(ctx: Ctx, n: number): Promise<void> {
   await rm(bundle, { force: true });
   save.airlift = await ctx.side(save, 'airlift save', () => airliftSave(ctx.tools, src.host, data.images, bundle));
   if (ctx.opts.sides.other) {
-    const blobs = distinctBlobs(data.images);
+    const blobs = [...distinctBlobs(data.images), ...distinctManifests(data.images)];
     const out = path.join(ctx.tools.work, `floor-${set}.tar`);
     const s = await ctx.side(save, 'save floor', () => floorSave(ctx.tools.work, src.host, blobs, out));
-    if (s) save.floor = { ...s, what: `${blobs.length} blobs GET into one tar at known offsets, node:http ×8` };
+    if (s) save.floor = { ...s, what: `${blobs.length} blobs, manifests and indexes GET into one tar at known offsets, node:http ×8` };
     await rm(out, { force: true });
   }
   judge(save, { floorLimit: 1.2, rssLimitMiB: 200 });
