@@ -5,7 +5,7 @@ import path from 'node:path';
 import { generateLayout, seedRegistry } from '../../fixtures/images/generate.js';
 import { judge, newRow, type Ctx, type Row, type SetName } from './context.js';
 import { setDefs } from './data.js';
-import { distinctBlobs, floorLoad, floorSave } from './floor.js';
+import { distinctBlobs, distinctManifests, floorLoad, floorSave } from './floor.js';
 import { measure, timed } from './proc.js';
 import { AIRLIFT, airliftLoad, airliftSave, airliftSync, skopeoSave } from './tools.js';
 
@@ -34,10 +34,10 @@ export async function saveBig(ctx: Ctx): Promise<void> {
   const file = path.join(ctx.tools.work, 'bundle-big.tar');
   if (ctx.opts.sides.airlift && (await saveAirlift(ctx, 'big', row, file))) bigBundle = file;
   if (ctx.opts.sides.other) {
-    const blobs = distinctBlobs(data.images);
+    const blobs = [...distinctBlobs(data.images), ...distinctManifests(data.images)];
     const out = path.join(ctx.tools.work, 'floor-big.tar');
     const s = await ctx.side(row, 'save floor', () => floorSave(ctx.tools.work, src.host, blobs, out));
-    if (s) row.floor = { ...s, what: `${blobs.length} blobs GET into one tar at known offsets, node:http ×8` };
+    if (s) row.floor = { ...s, what: `${blobs.length} blobs, manifests and indexes GET into one tar at known offsets, node:http ×8` };
     await rm(out, { force: true });
   }
   peerBundles = await savePeers(ctx, 'big', row);

@@ -15,6 +15,19 @@ export interface FloorBlob {
   size: number;
   /** Source repository that holds the blob. */
   repo: string;
+  /** A manifest or index, read from /manifests/ with this media type (the save floor). */
+  manifest?: string;
+}
+
+/** Every distinct manifest and index of the images (what a bundle holds besides the blobs). */
+export function distinctManifests(images: GeneratedImage[]): FloorBlob[] {
+  const out = new Map<string, FloorBlob>();
+  for (const img of images) {
+    for (const d of [img.descriptor, ...img.manifests.map((m) => m.descriptor)]) {
+      if (!out.has(d.digest)) out.set(d.digest, { digest: d.digest, size: d.size, repo: img.name, manifest: d.mediaType });
+    }
+  }
+  return [...out.values()];
 }
 
 /** Distinct config and layer blobs of the images, each with one repository that holds it. */
@@ -100,8 +113,9 @@ export async function floorHeadLoop(work: string, src: string, dest: string, pre
 }
 
 /**
- * The floor of save: every distinct blob read from the registry and written into one tar
- * file at its precomputed offset, 8 at a time (clients/save-floor.mjs), no hashing.
+ * The floor of save: every distinct blob, manifest and index read from the registry and
+ * written into one tar file at its precomputed offset, 8 at a time (clients/save-floor.mjs),
+ * no hashing.
  */
 export async function floorSave(work: string, src: string, blobs: FloorBlob[], out: string, concurrency = 8): Promise<Measured> {
   const file = path.join(work, `save-floor-${blobs.length}.json`);

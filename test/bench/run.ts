@@ -41,6 +41,7 @@ async function main(): Promise<number> {
       scale: { type: 'string' },
       peers: { type: 'string' },
       charts: { type: 'string', default: '200' },
+      'charts-dir': { type: 'string' },
       quick: { type: 'boolean', default: false },
       side: { type: 'string', default: 'both' },
       'cpu-prof': { type: 'boolean', default: false },
@@ -53,7 +54,7 @@ async function main(): Promise<number> {
   });
   if (values.help) {
     process.stdout.write(
-      `usage: npm run bench -- [--cases ${CASES.join(',')}] [--quick] [--scale 200,2000] [--charts 200] [--peers ${PEER_NAMES.join(',')}|none] [--side airlift|other|both] [--repeat N] [--storage auto|tmpfs|disk] [--cpu-prof]\n` +
+      `usage: npm run bench -- [--cases ${CASES.join(',')}] [--quick] [--scale 200,2000] [--charts 200] [--charts-dir ../shared/charts-real] [--peers ${PEER_NAMES.join(',')}|none] [--side airlift|other|both] [--repeat N] [--storage auto|tmpfs|disk] [--cpu-prof]\n` +
         '  --only is --cases; floor-big is part of sync-big (the curl floor); --quick: smaller sets and --scale 100,500\n',
     );
     return 0;
@@ -115,7 +116,7 @@ async function main(): Promise<number> {
         for (const n of scales) await scaleCases(ctx, n);
         scaleGrowth(ctx);
       }
-      if (selected.has('images')) await imagesCharts(ctx, chartCount);
+      if (selected.has('images')) await imagesCharts(ctx, chartCount, values['charts-dir'] ? path.resolve(values['charts-dir']) : undefined);
       runs.push([...ctx.rows]);
     }
   } finally {

@@ -30,8 +30,8 @@ function toYaml(v: unknown): string {
  * result (set, unset) changes only its copy.
  */
 const parsed = new Map<string, unknown>();
-const PARSED_MAX_ENTRIES = 512;
-const PARSED_MAX_TEXT = 256 * 1024;
+const PARSED_MAX_ENTRIES = 256;
+const PARSED_MAX_TEXT = 64 * 1024;
 
 function fromYaml(s: unknown): unknown {
   const text = str(s);

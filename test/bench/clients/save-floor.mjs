@@ -1,8 +1,8 @@
-// The floor of save: every distinct blob GET from the registry and written
+// The floor of save: every distinct blob, manifest and index GET from the registry and written
 // into one tar file (blobs/sha256/HEX entries), N at a time over keep-alive
 // connections (node:http); each entry's offset is known from the sizes, so the writes go
 // straight to their place (positional writes, no second copy, no hashing).
-//   node save-floor.mjs JOB.json   where JOB = {src, out, concurrency, blobs: [{repo, digest, size}]}
+//   node save-floor.mjs JOB.json   where JOB = {src, out, concurrency, blobs: [{repo, digest, size, manifest?: mediaType}]}
 import { readFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import http from 'node:http';
@@ -38,9 +38,9 @@ const fh = await open(job.out, 'w');
 await fh.truncate(total);
 const agent = new http.Agent({ keepAlive: true, maxSockets: job.concurrency });
 const [hostname, port] = job.src.split(':');
-const get = (path) =>
+const get = (path, accept) =>
   new Promise((resolve, reject) => {
-    const req = http.request({ hostname, port, path, agent }, resolve);
+    const req = http.request({ hostname, port, path, agent, headers: accept ? { accept } : {} }, resolve);
     req.on('error', reject);
     req.end();
   });
@@ -50,7 +50,7 @@ await Promise.all(
     while (next < entries.length) {
       const e = entries[next++];
       await fh.write(header(`blobs/sha256/${e.digest.slice(7)}`, e.size), 0, 512, e.at);
-      const res = await get(`/v2/${e.repo}/blobs/${e.digest}`);
+      const res = await get(`/v2/${e.repo}/${e.manifest ? 'manifests' : 'blobs'}/${e.digest}`, e.manifest);
       if (res.statusCode !== 200) throw new Error(`GET ${e.digest}: ${res.statusCode}`);
       let pos = e.at + 512;
       for await (const chunk of res) {
