@@ -1,7 +1,7 @@
 /**
  * `airlift sync (CHART... | --image REF... | --images-file FILE | --config FILE)
  *   --to HOST[:PORT][/PREFIX] [--mapping MODE] [--platform P]... [--lock-out FILE] [--dry-run] [-o table|json]`
- * Registry to registry, directly (src/mirror/sync.ts).
+ * Registry to registry, directly (src/mirror/sync.ts); the charts travel as OCI Helm charts, as `load` pushes them.
  */
 import { Command, Option } from 'commander';
 import { type ReportFormat } from '../../src/copy/report.js';
@@ -28,7 +28,7 @@ interface SyncFlags extends ChartValueFlags, ImageListFlags {
 export function registerSync(program: Command, ctx: CommandContext): void {
   const cmd = program
     .command('sync')
-    .description('copy images registry to registry (the CI mirror job); unchanged images cost one request')
+    .description('copy images registry to registry (the CI mirror job), and the charts as OCI Helm charts; unchanged images cost one request')
     .argument('[chart...]', 'chart directories or packaged .tgz files whose images to copy');
   imageListOptions(chartValuesOptions(cmd), 'an image to copy')
     .option('--config <file>', 'airlift.yaml naming charts, images, platforms, target and mapping')
@@ -47,7 +47,7 @@ export function registerSync(program: Command, ctx: CommandContext): void {
       target = flags.to ? parseTarget(flags.to) : cfg!.target!;
       mapping = flags.mapping ? parseMappingMode(flags.mapping) : (cfg?.mapping ?? 'default');
     });
-    const input = { images: collected.images, target, mapping, platforms, concurrency, ...(shard ? { shard } : {}), ...(flags.lockOut ? { lockOut: abs(flags.lockOut) } : {}), dryRun: flags.dryRun === true };
+    const input = { images: collected.images, charts: collected.charts, target, mapping, platforms, concurrency, ...(shard ? { shard } : {}), ...(flags.lockOut ? { lockOut: abs(flags.lockOut) } : {}), dryRun: flags.dryRun === true };
     printMirrorReport(ctx, await withMirrorDeps(ctx, (deps) => sync(input, deps)), flags.output);
   });
 }
