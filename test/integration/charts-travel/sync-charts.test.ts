@@ -5,11 +5,12 @@
  * the mirror, and `helm template` of what it pulled renders the image the sync copied. A second
  * sync pushes nothing.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { helmHome, type HelmHome } from '../../harness/helm-cli.js';
 import { useSeededPair } from '../../harness/use-seeded-pair.js';
+import { writeChart } from '../../helpers/charts.js';
 import { runCli } from '../../helpers/io.js';
 
 const pair = useSeededPair('sync-charts');
@@ -17,38 +18,13 @@ let helm: HelmHome;
 let dirChart: string;
 let tgzChart: string;
 
-/** A chart whose one Deployment runs IMAGE (set in values.yaml). */
-async function writeChart(dir: string, name: string, version: string, image: { repository: string; tag: string }): Promise<void> {
-  await mkdir(path.join(dir, 'templates'), { recursive: true });
-  await writeFile(path.join(dir, 'Chart.yaml'), `apiVersion: v2\nname: ${name}\nversion: ${version}\nappVersion: "1.0"\n`);
-  await writeFile(path.join(dir, 'values.yaml'), `image:\n  repository: ${image.repository}\n  tag: "${image.tag}"\n`);
-  await writeFile(
-    path.join(dir, 'templates', 'deployment.yaml'),
-    [
-      'apiVersion: apps/v1',
-      'kind: Deployment',
-      'metadata:',
-      '  name: {{ .Release.Name }}-{{ .Chart.Name }}',
-      'spec:',
-      '  selector: {matchLabels: {app: {{ .Chart.Name }}}}',
-      '  template:',
-      '    metadata: {labels: {app: {{ .Chart.Name }}}}',
-      '    spec:',
-      '      containers:',
-      '        - name: app',
-      '          image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"',
-      '',
-    ].join('\n'),
-  );
-}
-
 beforeAll(async () => {
   const { src, tmp } = pair();
   helm = await helmHome(path.join(tmp, 'helm'));
   dirChart = path.join(tmp, 'charts', 'web');
-  await writeChart(dirChart, 'web', '1.2.3', { repository: `${src.host}/fixtures/alpha`, tag: '1.0' });
+  await writeChart(dirChart, { name: 'web', version: '1.2.3', image: { repository: `${src.host}/fixtures/alpha`, tag: '1.0' } });
   const pkgSrc = path.join(tmp, 'charts', 'api');
-  await writeChart(pkgSrc, 'api', '0.4.0+build.7', { repository: `${src.host}/fixtures/beta`, tag: '2.1' });
+  await writeChart(pkgSrc, { name: 'api', version: '0.4.0+build.7', image: { repository: `${src.host}/fixtures/beta`, tag: '2.1' } });
   await helm.ok(['package', pkgSrc, '-d', path.join(tmp, 'packaged')]);
   tgzChart = path.join(tmp, 'packaged', 'api-0.4.0+build.7.tgz');
 }, 60_000);
