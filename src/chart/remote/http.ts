@@ -1,0 +1,134 @@
+/**
+ * GETs against an HTTP(S) chart repository: TLS per repository (its caFile on top of the global
+ * CA files, a client certificate, insecure_skip_tls_verify), basic auth sent only to the
+ * repository's own origin (unless pass_credentials_all), redirects followed (at most 5, without
+ * credentials when they leave the origin), and bodies read with a size cap.
+ */
+import { readFile } from 'node:fs/promises';
+import { rootCertificates } from 'node:tls';
+import type { Agent } from 'undici';
+import { AuthError, InputError, NetworkError, NotFoundError, TooLargeError, toAirliftError } from '../../errors.js';
+import { undici } from '../../registry/undici.js';
+
+export interface HttpRepoTls {
+  caFiles: string[];
+  certFile?: string;
+  keyFile?: string;
+  insecureSkipTlsVerify: boolean;
+}
+
+export interface HttpRepoAuth {
+  username: string;
+  password: string;
+  /** Send them to every host the repository's chart URLs name. */
+  everywhere: boolean;
+}
+
+async function readPem(file: string, what: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    throw new InputError(`cannot read the ${what} ${file}: ${(err as Error).message}`, { hint: 'check the path (repositories.yaml or --ca-file)' });
+  }
+}
+
+export async function repoAgent(tls: HttpRepoTls, userAgent: string): Promise<{ agent: Agent; userAgent: string }> {
+  const ca = await Promise.all(tls.caFiles.map((f) => readPem(f, 'CA file')));
+  const cert = tls.certFile ? await readPem(tls.certFile, 'client certificate') : undefined;
+  const key = tls.keyFile ? await readPem(tls.keyFile, 'client key') : undefined;
+  const { Agent } = await undici();
+  const agent = new Agent({
+    connect: {
+      rejectUnauthorized: !tls.insecureSkipTlsVerify,
+      ...(ca.length ? { ca: [...rootCertificates, ...ca] } : {}),
+      ...(cert ? { cert } : {}),
+      ...(key ? { key } : {}),
+    },
+    headersTimeout: 120_000,
+    bodyTimeout: 60_000,
+  });
+  return { agent, userAgent };
+}
+
+/** GET `url` into a buffer of at most `max` bytes; a 404 is NotFoundError naming `what`. */
+export async function httpGet(
+  url: string,
+  o: { agent: Agent; userAgent: string; auth?: HttpRepoAuth; what: string; max: number; signal?: AbortSignal; optional?: boolean },
+): Promise<Buffer | undefined> {
+  const origin = new URL(url).origin;
+  let current = url;
+  for (let hop = 0; ; hop++) {
+    const u = new URL(current);
+    const headers: Record<string, string> = { 'user-agent': o.userAgent, accept: '*/*' };
+    if (o.auth && (o.auth.everywhere || u.origin === origin)) headers.authorization = `Basic ${Buffer.from(`${o.auth.username}:${o.auth.password}`).toString('base64')}`;
+    let res;
+    try {
+      res = await (await undici()).request(o.agent, { origin: u.origin, path: u.pathname + u.search, method: 'GET', headers, signal: o.signal ?? null });
+    } catch (err) {
+      if (o.signal?.aborted) throw o.signal.reason ?? err;
+      const e = toAirliftError(err);
+      throw new NetworkError(`${o.what}: GET ${redactUrl(current)} failed: ${(err as Error).message}`, {
+        cause: err,
+        host: u.host,
+        hint: /certificate|self.signed|CERT|SSL|TLS/i.test(`${(err as { code?: string }).code ?? ''} ${(err as Error).message}`)
+          ? `trust the repository's CA (caFile in repositories.yaml, or --ca-file) or set insecure_skip_tls_verify`
+          : (e.hint ?? 'check that the repository URL is right and the server is reachable'),
+      });
+    }
+    const status = res.statusCode;
+    if ([301, 302, 303, 307, 308].includes(status)) {
+      await res.body.dump();
+      const loc = res.headers.location;
+      const next = Array.isArray(loc) ? loc[0] : loc;
+      if (!next || hop >= 5) throw new NetworkError(`${o.what}: GET ${redactUrl(current)} redirects ${next ? 'more than 5 times' : 'without a Location'}`, { host: u.host });
+      current = new URL(next, current).toString();
+      continue;
+    }
+    if (status === 404 || status === 410) {
+      await res.body.dump();
+      if (o.optional) return undefined;
+      throw new NotFoundError(`${o.what}: GET ${redactUrl(current)} answered HTTP ${status}`, { hint: 'check the repository URL, the chart name and the version (helm repo update refreshes a stale index)' });
+    }
+    if (status === 401 || status === 403) {
+      await res.body.dump();
+      if (o.optional) return undefined;
+      throw new AuthError(u.host, `${o.what}: GET ${redactUrl(current)} answered HTTP ${status}${o.auth ? ' (credentials refused)' : ' (no credentials given)'}`, {
+        hint: 'give the repository credentials: --username with --password-stdin, or username/password in repositories.yaml (helm repo add --username)',
+      });
+    }
+    if (status !== 200) {
+      await res.body.dump();
+      if (o.optional) return undefined;
+      throw new NetworkError(`${o.what}: GET ${redactUrl(current)} answered HTTP ${status}`, { host: u.host, hint: 'the repository server failed; try again later' });
+    }
+    const declared = Number(res.headers['content-length']);
+    if (Number.isFinite(declared) && declared > o.max) {
+      res.body.destroy();
+      throw new TooLargeError(`${o.what}: ${redactUrl(current)} is ${declared} bytes, over the ${o.max} byte limit`);
+    }
+    const chunks: Buffer[] = [];
+    let n = 0;
+    for await (const c of res.body) {
+      n += (c as Buffer).length;
+      if (n > o.max) {
+        res.body.destroy();
+        throw new TooLargeError(`${o.what}: ${redactUrl(current)} is over the ${o.max} byte limit`);
+      }
+      chunks.push(c as Buffer);
+    }
+    return Buffer.concat(chunks);
+  }
+}
+
+/** The URL without user info or query (signed URLs carry secrets there). */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = '';
+    u.password = '';
+    if (u.search) u.search = '?…';
+    return u.toString();
+  } catch {
+    return url;
+  }
+}
