@@ -10,25 +10,25 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readTgz } from '../../../src/chart/archive.js';
 import { startServe } from '../../../src/serve/server.js';
-import { helmHome, type HelmHome } from '../../harness/helm-cli.js';
+import { helmPackage, isolatedHelm, writeChart, type Helm } from '../../harness/chart-repo.js';
 import { useSeededPair } from '../../harness/use-seeded-pair.js';
-import { writeChart } from '../../helpers/charts.js';
 import { runCli } from '../../helpers/io.js';
 
 const pair = useSeededPair('serve-charts');
-let helm: HelmHome;
+let helm: Helm;
 let bundle: string;
 let apiTgz: Buffer;
 
+/** helm's stdout (it throws with helm's stderr when helm fails). */
+const ok = async (args: string[]): Promise<string> => (await helm.run(args)).stdout;
 const sha = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
 beforeAll(async () => {
   const { src, tmp } = pair();
-  helm = await helmHome(path.join(tmp, 'helm'));
-  const web = await writeChart(path.join(tmp, 'charts', 'web'), { name: 'web', version: '1.2.3', image: { repository: `${src.host}/fixtures/alpha`, tag: '1.0' } });
-  const api = await writeChart(path.join(tmp, 'charts', 'api'), { name: 'api', version: '0.4.0+build.7', image: { repository: `${src.host}/fixtures/beta`, tag: '2.1' } });
-  await helm.ok(['package', api, '-d', path.join(tmp, 'packaged')]);
-  const apiFile = path.join(tmp, 'packaged', 'api-0.4.0+build.7.tgz');
+  helm = await isolatedHelm(path.join(tmp, 'helm'));
+  const web = await writeChart(path.join(tmp, 'charts'), { name: 'web', version: '1.2.3', images: [`${src.host}/fixtures/alpha:1.0`] });
+  const api = await writeChart(path.join(tmp, 'charts'), { name: 'api', version: '0.4.0+build.7', images: [`${src.host}/fixtures/beta:2.1`] });
+  const apiFile = await helmPackage(helm, api, path.join(tmp, 'packaged'));
   apiTgz = await readFile(apiFile);
   bundle = path.join(tmp, 'bundle.tar');
   const r = await runCli(['--plain-http', src.host, 'save', web, apiFile, '-o', bundle]);
@@ -43,18 +43,16 @@ describe('serve answers the bundle charts', () => {
       const host = server.address;
       const out = path.join(tmp, 'pulled');
       await mkdir(out);
-      await helm.ok(['pull', `oci://${host}/charts/web`, '--version', '1.2.3', '--plain-http', '-d', out]);
-      await helm.ok(['pull', `oci://${host}/charts/api`, '--version', '0.4.0+build.7', '--plain-http', '-d', out]);
+      await ok(['pull', `oci://${host}/charts/web`, '--version', '1.2.3', '--plain-http', '-d', out]);
+      await ok(['pull', `oci://${host}/charts/api`, '--version', '0.4.0+build.7', '--plain-http', '-d', out]);
       expect(await readFile(path.join(out, 'api-0.4.0+build.7.tgz'))).toEqual(apiTgz);
-      const rendered = await helm.ok(['template', 'rel', path.join(out, 'web-1.2.3.tgz')]);
+      const rendered = await ok(['template', 'rel', path.join(out, 'web-1.2.3.tgz')]);
       expect(rendered).toContain(`image: "${src.host}/fixtures/alpha:1.0"`);
-      const shown = await helm.ok(['show', 'chart', `oci://${host}/charts/api`, '--version', '0.4.0+build.7', '--plain-http']);
+      const shown = await ok(['show', 'chart', `oci://${host}/charts/api`, '--version', '0.4.0+build.7', '--plain-http']);
       expect(shown).toMatch(/^name: api$/m);
       expect(shown).toMatch(/^version: 0\.4\.0\+build\.7$/m);
       // a version the bundle does not carry is helm's not-found, not something else
-      const missing = await helm.run(['pull', `oci://${host}/charts/web`, '--version', '9.9.9', '--plain-http', '-d', out]);
-      expect(missing.code).not.toBe(0);
-      expect(missing.stderr).toMatch(/not found|unknown/i);
+      await expect(helm.run(['pull', `oci://${host}/charts/web`, '--version', '9.9.9', '--plain-http', '-d', out])).rejects.toThrow(/not found|unknown/i);
 
       const base = `http://${host}`;
       const catalog = (await (await fetch(`${base}/v2/_catalog`)).json()) as { repositories: string[] };

@@ -8,25 +8,24 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { helmHome, type HelmHome } from '../../harness/helm-cli.js';
+import { helmPackage, isolatedHelm, writeChart, type Helm } from '../../harness/chart-repo.js';
 import { useSeededPair } from '../../harness/use-seeded-pair.js';
-import { writeChart } from '../../helpers/charts.js';
 import { runCli } from '../../helpers/io.js';
 
 const pair = useSeededPair('sync-charts');
-let helm: HelmHome;
+let helm: Helm;
 let dirChart: string;
 let tgzChart: string;
 
+/** helm's stdout (it throws with helm's stderr when helm fails). */
+const ok = async (args: string[]): Promise<string> => (await helm.run(args)).stdout;
+
 beforeAll(async () => {
   const { src, tmp } = pair();
-  helm = await helmHome(path.join(tmp, 'helm'));
-  dirChart = path.join(tmp, 'charts', 'web');
-  await writeChart(dirChart, { name: 'web', version: '1.2.3', image: { repository: `${src.host}/fixtures/alpha`, tag: '1.0' } });
-  const pkgSrc = path.join(tmp, 'charts', 'api');
-  await writeChart(pkgSrc, { name: 'api', version: '0.4.0+build.7', image: { repository: `${src.host}/fixtures/beta`, tag: '2.1' } });
-  await helm.ok(['package', pkgSrc, '-d', path.join(tmp, 'packaged')]);
-  tgzChart = path.join(tmp, 'packaged', 'api-0.4.0+build.7.tgz');
+  helm = await isolatedHelm(path.join(tmp, 'helm'));
+  dirChart = await writeChart(path.join(tmp, 'charts'), { name: 'web', version: '1.2.3', images: [`${src.host}/fixtures/alpha:1.0`] });
+  const pkgSrc = await writeChart(path.join(tmp, 'charts'), { name: 'api', version: '0.4.0+build.7', images: [`${src.host}/fixtures/beta:2.1`] });
+  tgzChart = await helmPackage(helm, pkgSrc, path.join(tmp, 'packaged'));
 }, 60_000);
 
 interface Row {
@@ -68,14 +67,14 @@ describe('sync carries its charts to the mirror', () => {
     // the judge: real helm pulls both from the mirror and renders them
     const out = path.join(tmp, 'pulled');
     await mkdir(out);
-    await helm.ok(['pull', `oci://${dst.host}/platform/charts/web`, '--version', '1.2.3', '--plain-http', '-d', out]);
-    await helm.ok(['pull', `oci://${dst.host}/platform/charts/api`, '--version', '0.4.0+build.7', '--plain-http', '-d', out]);
+    await ok(['pull', `oci://${dst.host}/platform/charts/web`, '--version', '1.2.3', '--plain-http', '-d', out]);
+    await ok(['pull', `oci://${dst.host}/platform/charts/api`, '--version', '0.4.0+build.7', '--plain-http', '-d', out]);
     expect(await readFile(path.join(out, 'api-0.4.0+build.7.tgz'))).toEqual(tgzBytes); // a .tgz travels as it is
-    const web = await helm.ok(['template', 'rel', path.join(out, 'web-1.2.3.tgz')]);
+    const web = await ok(['template', 'rel', path.join(out, 'web-1.2.3.tgz')]);
     expect(web).toContain(`image: "${src.host}/fixtures/alpha:1.0"`);
-    const api = await helm.ok(['template', 'rel', path.join(out, 'api-0.4.0+build.7.tgz')]);
+    const api = await ok(['template', 'rel', path.join(out, 'api-0.4.0+build.7.tgz')]);
     expect(api).toContain(`image: "${src.host}/fixtures/beta:2.1"`);
-    const shown = await helm.ok(['show', 'chart', `oci://${dst.host}/platform/charts/web`, '--version', '1.2.3', '--plain-http']);
+    const shown = await ok(['show', 'chart', `oci://${dst.host}/platform/charts/web`, '--version', '1.2.3', '--plain-http']);
     expect(shown).toMatch(/^name: web$/m);
 
     // again: the charts are there with the same digests, nothing is pushed
@@ -92,7 +91,6 @@ describe('sync carries its charts to the mirror', () => {
     expect(r.code, r.stderr).toBe(0);
     const plan = JSON.parse(r.stdout) as Array<{ kind: string; source: string; destination: string }>;
     expect(plan).toContainEqual({ kind: 'chart', source: dirChart, destination: `${dst.host}/dry/charts/web:1.2.3` });
-    const pulled = await helm.run(['show', 'chart', `oci://${dst.host}/dry/charts/web`, '--version', '1.2.3', '--plain-http']);
-    expect(pulled.code).not.toBe(0);
+    await expect(helm.run(['show', 'chart', `oci://${dst.host}/dry/charts/web`, '--version', '1.2.3', '--plain-http'])).rejects.toThrow(/not found|unknown/i);
   });
 });
