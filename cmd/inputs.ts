@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import { readConfig, type AirliftConfig } from '../src/config/index.js';
 import { parsePlatform } from '../src/copy/index.js';
 import { collectImages, type ChartInput } from '../src/copy/inputs.js';
+import { runDependencies } from './chart-deps.js';
 import type { CommandContext } from './context.js';
 import type { ChartValueFlags, ImageListFlags } from './options.js';
 
@@ -26,13 +27,15 @@ export async function readInputs(ctx: CommandContext, charts: string[], flags: I
   const platforms = flags.platform.length ? flags.platform.map(parsePlatform) : (cfg?.platforms ?? []);
   const concurrencyFromFlag = command.parent?.getOptionValueSource('concurrency') === 'cli';
   const concurrency = concurrencyFromFlag ? ctx.globals().concurrency : (cfg?.concurrency ?? ctx.globals().concurrency);
+  const chartDeps = runDependencies(ctx, flags);
   const collected = await collectImages({
     charts: [...chartInputs(charts, flags, abs), ...(cfg?.charts ?? [])],
     images: [...flags.image, ...(cfg?.images ?? [])],
     imagesFiles: [...flags.imagesFile.map(abs), ...(cfg?.imagesFile ? [cfg.imagesFile] : [])],
     enabledOnly: flags.enabledOnly,
     allValues: flags.allValues,
-  });
+    ...(chartDeps.options ? { dependencies: chartDeps.options } : {}),
+  }).finally(() => chartDeps.close());
   for (const w of collected.warnings) ctx.logger().log('warn', w);
   return { abs, cfg, platforms, concurrency, collected };
 }

@@ -18,6 +18,7 @@ import { TooLargeError, UsageError } from '../../src/errors.js';
 import { listImages } from '../../src/chart/list.js';
 import type { CommandContext } from '../context.js';
 import { readText } from '../../src/stdin.js';
+import { runDependencies } from '../chart-deps.js';
 import { chartValuesOptions, scanValueOptions, type ChartValueFlags } from '../options.js';
 
 const MAX_STDIN = 256 * 1024 * 1024;
@@ -57,8 +58,10 @@ export function registerImages(program: Command, ctx: CommandContext): void {
             signal: ctx.io.signal,
           })
         : undefined;
+      const chartDeps = runDependencies(ctx, flags);
       const r = await listImages(
         {
+          ...(chartDeps.options ? { dependencies: chartDeps.options } : {}),
           charts: charts.map(abs),
           ...scanValueOptions(flags, abs, cwd),
           annotations: flags.annotations,
@@ -71,7 +74,7 @@ export function registerImages(program: Command, ctx: CommandContext): void {
           strict: flags.strict,
         },
         ctx.io.signal ? { signal: ctx.io.signal } : {},
-      );
+      ).finally(() => chartDeps.close());
       ctx.io.stdout.write(r.output);
       if (r.leftOut > 0) {
         ctx.logger().log('info', `left out ${r.leftOut} image(s) set in values that the templates do not use with these values (disabled components or subcharts); --all-values lists them`);

@@ -15,6 +15,7 @@ import { relocate, type RelocateOptions } from '../../src/relocate/run.js';
 import { readPassword } from '../../src/stdin.js';
 import type { CommandContext } from '../context.js';
 import { registryClientFromContext } from '../registry-client.js';
+import { runDependencies } from '../chart-deps.js';
 import { chartValuesOptions, collect } from '../options.js';
 
 type RelocateFlags = RelocateOptions;
@@ -72,6 +73,8 @@ export function registerRelocate(program: Command, ctx: CommandContext): void {
       checkFlags(flags);
       if (charts.includes('-')) throw new UsageError('relocate needs charts, not rendered manifests ("-")', { hint: 'give chart directories or .tgz files' });
       const g = ctx.globals();
+      const chartDeps = runDependencies(ctx, flags);
+      try {
       await relocate(
         { ...flags, charts, cwd: ctx.io.cwd, ...(g.caFile[0] !== undefined ? { caFile: g.caFile[0] } : {}), plainHttp: g.plainHttp, json: g.json },
         {
@@ -81,8 +84,12 @@ export function registerRelocate(program: Command, ctx: CommandContext): void {
           password: () => readPassword(ctx.io.stdin, { ...(ctx.io.signal ? { signal: ctx.io.signal } : {}), hint: 'pipe the mirror password into the command' }),
           registryClient: () => registryClientFromContext(ctx),
           env: { ...process.env, ...ctx.io.env },
+          ...(chartDeps.options ? { dependencies: chartDeps.options } : {}),
           ...(ctx.io.signal ? { signal: ctx.io.signal } : {}),
         },
       );
+      } finally {
+        await chartDeps.close();
+      }
     });
 }

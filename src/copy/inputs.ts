@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { ChartInfo } from '../chart/index.js';
+import type { DependencyOptions, DependencyResult } from '../chart/deps/resolve.js';
 import { InputError, NotFoundError } from '../errors.js';
 import { formatReference, parseReference, type Reference } from '../reference/index.js';
 
@@ -26,6 +27,8 @@ export interface ImageInputs {
   enabledOnly?: boolean;
   /** Also take images set in values that the rendered templates do not use. */
   allValues?: boolean;
+  /** Resolve the dependencies the charts do not vendor (src/chart/deps/). */
+  dependencies?: DependencyOptions;
 }
 
 export interface WantedImage {
@@ -36,8 +39,8 @@ export interface WantedImage {
 
 export interface CollectedInputs {
   images: WantedImage[];
-  /** Top-level charts (depth 0) that were scanned, for packaging into a bundle. */
-  charts: ChartInfo[];
+  /** Top-level charts (depth 0) that were scanned, for packaging into a bundle, with the dependencies fetched for them. */
+  charts: Array<ChartInfo & { dependencies?: DependencyResult }>;
   /** What the chart scans could not check (templates airlift could not render, ...). */
   warnings: string[];
 }
@@ -59,7 +62,7 @@ export function parseImagesFile(text: string, file: string): Reference[] {
 
 export async function collectImages(inputs: ImageInputs): Promise<CollectedInputs> {
   const refs: Reference[] = [];
-  const charts: ChartInfo[] = [];
+  const charts: CollectedInputs['charts'] = [];
   const warnings: string[] = [];
   for (const c of inputs.charts) {
     // The chart scanner (YAML, tar) loads only when a chart is given: start-up is most of a no-op sync.
@@ -73,6 +76,7 @@ export async function collectImages(inputs: ImageInputs): Promise<CollectedInput
       baseDir: c.baseDir,
       enabledOnly: inputs.enabledOnly ?? false,
       allValues: inputs.allValues ?? false,
+      ...(inputs.dependencies ? { dependencies: inputs.dependencies } : {}),
     });
     if (r.errors.length > 0) {
       const { formatErrors } = await import('../chart/report.js');
@@ -82,7 +86,8 @@ export async function collectImages(inputs: ImageInputs): Promise<CollectedInput
     }
     warnings.push(...r.warnings);
     for (const img of r.images) if (!(inputs.enabledOnly && img.disabled)) refs.push(img.ref);
-    charts.push(...r.charts.filter((ch) => ch.depth === 0));
+    const deps = r.dependencies[0];
+    charts.push(...r.charts.filter((ch) => ch.depth === 0).map((ch) => (deps && (deps.resolved.length || deps.skipped.length) ? { ...ch, dependencies: deps } : ch)));
   }
   for (const s of inputs.images) refs.push(parseReference(s));
   for (const f of inputs.imagesFiles) {

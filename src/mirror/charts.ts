@@ -4,7 +4,9 @@
  * version, tag, manifest digest), each chart once.
  */
 import { readFile } from 'node:fs/promises';
-import { chartFileName, chartMetadata, packageChartDir } from '../bundle/charts.js';
+import { addToPackagedChart, chartFileName, chartMetadata, packageChartDir } from '../bundle/charts.js';
+import type { DependencyResult } from '../chart/deps/resolve.js';
+import type { LockChart } from '../lock/types.js';
 import { HelmChartSource } from '../bundle/helm-oci.js';
 import { sha256 } from '../digest/index.js';
 import type { PlanChart } from './plan.js';
@@ -15,11 +17,32 @@ export interface DiskChart {
   version: string;
   path: string;
   packaged: boolean;
+  /** The dependencies the scan fetched for it (and those it skipped). */
+  dependencies?: DependencyResult;
 }
 
-/** The bytes a chart travels as: a `.tgz` as it is, a directory packaged as `save` packages it (the same files, the same bytes). */
+/**
+ * The bytes a chart travels as: a `.tgz` as it is, a directory packaged as `save` packages it
+ * (the same files, the same bytes); with the dependencies the scan fetched added under charts/
+ * (`charts/<name>-<version>.tgz`, as helm dependency build puts them), so it installs offline.
+ */
 export async function chartBytes(ch: DiskChart): Promise<Buffer> {
-  return ch.packaged ? readFile(ch.path) : packageChartDir(ch.path, ch.name);
+  const extra = (ch.dependencies?.resolved ?? []).map((d) => ({ path: `charts/${d.name}-${d.version}.tgz`, data: d.tgz }));
+  if (ch.packaged) {
+    const tgz = await readFile(ch.path);
+    return extra.length ? addToPackagedChart(tgz, ch.path, extra) : tgz;
+  }
+  return packageChartDir(ch.path, ch.name, extra);
+}
+
+/** What a lock says of a chart's dependencies: each fetched one (name, version, source, sha256) and each skipped one. */
+export function lockDependencies(ch: DiskChart): Pick<LockChart, 'dependencies' | 'skippedDependencies'> {
+  const resolved = ch.dependencies?.resolved ?? [];
+  const skipped = ch.dependencies?.skipped ?? [];
+  return {
+    ...(resolved.length ? { dependencies: resolved.map((d) => ({ name: d.name, version: d.version, source: d.source, digest: d.digest })) } : {}),
+    ...(skipped.length ? { skippedDependencies: skipped.map((d) => ({ name: d.name, ...(d.version ? { version: d.version } : {}), repository: d.repository, reason: d.reason })) } : {}),
+  };
 }
 
 export interface HelmCharts {

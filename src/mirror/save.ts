@@ -4,8 +4,8 @@
  * airlift.lock.json. The bundle is staged next to the output and renamed into place when
  * complete; an interrupted run, run again, reuses what was fetched.
  */
-import { readFile, stat } from 'node:fs/promises';
-import { chartFileName, packageChartDir } from '../bundle/charts.js';
+import { stat } from 'node:fs/promises';
+import { chartFileName } from '../bundle/charts.js';
 import { lockFiles, readRelease } from '../bundle/self.js';
 import type { WantedImage } from '../copy/inputs.js';
 import { failureError, rowFor } from '../copy/report.js';
@@ -19,15 +19,11 @@ import type { Shard } from '../shard/index.js';
 import { VERSION } from '../version.js';
 import { logShard, planJobs, planLock } from './build.js';
 import type { MirrorDeps, MirrorReport } from './deps.js';
+import { chartBytes, lockDependencies, type DiskChart } from './charts.js';
 import { planMirror } from './plan.js';
 
-/** A chart to put into the bundle: a directory (packaged on the way) or a .tgz. */
-export interface SaveChart {
-  name: string;
-  version: string;
-  path: string;
-  packaged: boolean;
-}
+/** A chart to put into the bundle: a directory (packaged on the way) or a .tgz, with the dependencies the scan fetched. */
+export type SaveChart = DiskChart;
 
 export interface SaveInput {
   images: WantedImage[];
@@ -66,9 +62,9 @@ export async function save(input: SaveInput, deps: MirrorDeps): Promise<MirrorRe
     for (const ch of shard && shard.index !== 0 ? [] : input.charts) {
       const file = chartFileName(ch.name, ch.version);
       if (lockCharts.has(file)) continue;
-      const tgz = ch.packaged ? await readFile(ch.path) : await packageChartDir(ch.path, ch.name);
+      const tgz = await chartBytes(ch);
       dest.addFile(file, tgz);
-      lockCharts.set(file, { name: ch.name, version: ch.version, file, digest: sha256(tgz) });
+      lockCharts.set(file, { name: ch.name, version: ch.version, file, digest: sha256(tgz), ...lockDependencies(ch) });
     }
     for (const f of self) dest.addFile(f.file, f.path, { executable: f.executable });
     const lock = planLock(plan, results, { generator: `airlift ${VERSION}`, charts: [...lockCharts.values()], files: lockFiles(self) });
