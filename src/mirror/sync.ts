@@ -8,7 +8,7 @@ import type { WantedImage } from '../copy/inputs.js';
 import { failureError, rowFor } from '../copy/report.js';
 import type { PlatformFilter } from '../oci/platform.js';
 import { readLock, writeLock } from '../lock/io.js';
-import type { LockImage } from '../lock/types.js';
+import type { LockChart, LockImage } from '../lock/types.js';
 import type { Logger } from '../log.js';
 import type { MappingMode, Target } from '../mapping/index.js';
 import { resolveOutput } from '../output/file.js';
@@ -47,10 +47,12 @@ async function previousLock(logger: Logger, file: string | undefined): Promise<L
 }
 
 /** The charts as OCI Helm charts; the packaging code (tar, YAML) loads only when there are charts: start-up is most of a no-op sync. */
-async function chartsOf(charts: DiskChart[]): Promise<HelmCharts | undefined> {
+async function chartsOf(charts: DiskChart[]): Promise<(HelmCharts & { dependencies: Map<string, Partial<LockChart>> }) | undefined> {
   if (charts.length === 0) return undefined;
-  const { diskChartFiles, helmCharts } = await import('./charts.js');
-  return helmCharts(await diskChartFiles(charts), 'the charts of the sync');
+  const { diskChartFiles, helmCharts, lockDependencies } = await import('./charts.js');
+  const { chartFileName } = await import('../bundle/charts.js');
+  const dependencies = new Map(charts.map((c) => [chartFileName(c.name, c.version), lockDependencies(c)]));
+  return { ...(await helmCharts(await diskChartFiles(charts), 'the charts of the sync')), dependencies };
 }
 
 export async function sync(input: SyncInput, deps: MirrorDeps): Promise<MirrorReport> {
@@ -69,6 +71,8 @@ export async function sync(input: SyncInput, deps: MirrorDeps): Promise<MirrorRe
   const results = await deps.copy(jobs, { verb: 'syncing', platforms: input.platforms, ...(input.concurrency !== undefined ? { concurrency: input.concurrency } : {}), describeSkipped: input.lockOut !== undefined });
   const rows = results.map((r, i) => ({ ...rowFor(r, plan.copies[i]!.source, plan.copies[i]!.destination), kind: plan.copies[i]!.kind }));
   const lock = input.lockOut ? planLock(plan, results, { generator: `airlift ${VERSION}`, ...(helm ? { chartDigests: helm.digests } : {}) }) : undefined;
+  // what the lock says of each chart's fetched (and skipped) dependencies, as save's lock does
+  if (lock && helm) lock.charts = lock.charts.map((c) => ({ ...c, ...(c.file ? helm.dependencies.get(c.file) : {}) }));
   if (lock) await writeLock(input.lockOut!, lock, '--lock-out');
   const failure = failureError(results, 'synced');
   return { plan, dryRun: false, rows, ...(lock ? { lock } : {}), ...(failure ? { failure } : {}) };

@@ -139,8 +139,15 @@ describe('an umbrella chart with unvendored dependencies from HTTP, OCI and file
   it('sync pushes the umbrella chart with its dependencies inside; helm renders it from the mirror offline', async () => {
     const { dst, tmp } = pair();
     const chart = await layOut(path.join(tmp, 'sync'));
-    const r = await airlift(['sync', chart, '--to', `${dst.host}/synced`, '-o', 'json']);
+    const lockOut = path.join(tmp, 'sync.lock.json');
+    const r = await airlift(['sync', chart, '--to', `${dst.host}/synced`, '-o', 'json', '--lock-out', lockOut]);
     expect(r.code, r.stderr).toBe(0);
+    const lock = JSON.parse(await readFile(lockOut, 'utf8')) as { charts: Array<{ name: string; dependencies: Array<{ name: string; digest: string }> }> };
+    expect(lock.charts[0]!.dependencies.map((d) => [d.name, d.digest])).toEqual([
+      ['web', sha(webTgz)],
+      ['cache', sha(cacheTgz)],
+      ['local', expect.stringMatching(/^sha256:/)],
+    ]);
     const rows = JSON.parse(r.stdout) as Array<{ kind: string; destination: string; status: string }>;
     expect(rows.filter((x) => x.kind === 'chart').map((x) => [x.destination, x.status])).toEqual([[`${dst.host}/synced/charts/umbrella:2.0.0`, 'copied']]);
     const pulled = path.join(tmp, 'sync-pulled');
