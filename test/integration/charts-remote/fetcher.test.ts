@@ -149,6 +149,43 @@ describe('an HTTP repository on nginx (TLS, basic auth) with a helm repo index',
     }
   });
 
+  it('presents the certFile/keyFile of repositories.yaml to a repository that asks for a client certificate; insecure_skip_tls_verify skips the CA', async () => {
+    const mtls = await startChartRepo({ tls: true, clientCert: true });
+    try {
+      await mtls.publish(helm, [tgz.get('1.2.3')!]);
+      const cfg = path.join(tmp, 'repos-mtls', 'repositories.yaml');
+      await import('node:fs/promises').then((fs) => fs.mkdir(path.dirname(cfg), { recursive: true }));
+      const entry = (name: string, extra: string) => `- name: ${name}\n  url: ${mtls.url}\n${extra}`;
+      await writeFile(
+        cfg,
+        `repositories:\n${entry('mtls', `  caFile: ${mtls.caFile}\n  certFile: ${mtls.clientCertFile}\n  keyFile: ${mtls.clientKeyFile}\n`)}` +
+          `${entry('nocert', `  caFile: ${mtls.caFile}\n`)}${entry('skipverify', `  certFile: ${mtls.clientCertFile}\n  keyFile: ${mtls.clientKeyFile}\n  insecure_skip_tls_verify: true\n`)}`,
+      );
+      const f = createChartFetcher({ env: { ...helm.env, HELM_REPOSITORY_CONFIG: cfg } });
+      try {
+        expect((await f.fetch({ chart: 'mtls/app' })).tgz.equals(await readFile(tgz.get('1.2.3')!))).toBe(true);
+      } finally {
+        await f.close();
+      }
+      // a repository entry with insecure_skip_tls_verify and no caFile (a fetcher of its own: the first cached this URL)
+      const h = createChartFetcher({ env: { ...helm.env, HELM_REPOSITORY_CONFIG: cfg } });
+      try {
+        expect((await h.fetch({ chart: 'skipverify/app' })).version).toBe('1.2.3');
+      } finally {
+        await h.close();
+      }
+      // without the client certificate nginx answers 400 ("No required SSL certificate was sent")
+      const g = createChartFetcher({ env: { ...helm.env, HELM_REPOSITORY_CONFIG: cfg } });
+      try {
+        await expect(g.fetch({ chart: 'nocert/app' })).rejects.toMatchObject({ message: expect.stringMatching(/index\.yaml: GET https:\/\/127\.0\.0\.1:\d+\/charts\/index\.yaml answered HTTP 400/), hint: expect.stringContaining('certFile') });
+      } finally {
+        await g.close();
+      }
+    } finally {
+      await mtls.stop();
+    }
+  });
+
   it('refuses without credentials (E_AUTH) and without the CA (E_NETWORK naming caFile)', async () => {
     const noAuth = createChartFetcher({ env: helm.env, caFiles: [repo.caFile!] });
     await expect(noAuth.fetch({ repository: repo.url, chart: 'app' })).rejects.toMatchObject({ code: 'E_AUTH', message: expect.stringContaining('index.yaml') });
