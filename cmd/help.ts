@@ -33,14 +33,18 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
       'airlift images ./my-chart -f my-values.yaml          # every image, and where each is set',
       'airlift images ./my-chart --hosts                    # hosts to allow through the firewall',
       'helm template my-release ./my-chart | airlift images -',
+      'airlift images oci://registry.example.com/charts/app --version 1.x   # a chart from an OCI registry (or REPO/CHART, --repo URL CHART)',
     ],
-    globals: OUTPUT,
+    // the TLS and credential options apply to the charts fetched from repositories and registries
+    globals: [...TLS, '--auth-from-secret', ...OUTPUT],
   },
   save: {
     examples: [
       'airlift save ./my-chart -f my-values.yaml -o bundle.tar',
       'airlift save --config airlift.yaml -o bundle.tar --platform linux/amd64',
       'airlift save --image docker.io/library/busybox:1.36 -o tools.tar',
+      'airlift save oci://registry.example.com/charts/app --version 1.x -o bundle.tar',
+      'airlift save --repo https://charts.example.com app --version 1.2.3 --username u --password-stdin -o bundle.tar < pass.txt',
     ],
     globals: REGISTRY,
   },

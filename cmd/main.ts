@@ -90,7 +90,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   };
   const json = wantsJson(argv);
   try {
-    checkVersionFlag(argv);
+    argv = checkVersionFlag(argv);
   } catch (err) {
     reportError(io, toAirliftError(err), json);
     return exitCodeFor('E_USAGE');

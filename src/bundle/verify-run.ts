@@ -60,6 +60,14 @@ export async function verifyBundle(input: VerifyBundleInput, deps: { signal?: Ab
           problems.push(`chart ${ch.file}: expected ${ch.digest}, got ${got}`);
           mismatch = true;
         }
+        // the provenance file a fetched chart brought along
+        if (ch.prov) {
+          const prov = sha256(await files.readFile(ch.prov.file, 1024 * 1024).catch(() => Buffer.alloc(0)));
+          if (prov !== ch.prov.digest) {
+            problems.push(`chart provenance ${ch.prov.file}: expected ${ch.prov.digest}, got ${prov}`);
+            mismatch = true;
+          }
+        }
       }
       // The other files the lock lists (airlift itself, from save --include-self), re-hashed.
       if (lock.files?.length) {

@@ -8,6 +8,10 @@
  *   platforms: [linux/amd64]
  *   concurrency: 8
  *   charts:
+ *     - chart: oci://registry.example.com/charts/app   # a chart to fetch (an oci:// reference, or REPO/CHART)
+ *       version: "1.2.x"                               # exact, or a range as helm takes it; default the newest release
+ *     - repo: https://charts.example.com               # an HTTP(S) Helm repository (or oci://HOST/PATH)
+ *       chart: redis
  *     - path: ./charts/app        # a chart directory or .tgz (or just the path as a string)
  *       values: [prod.yaml]
  *       set: [image.tag=1.2]
@@ -26,7 +30,10 @@ import { parseMappingMode, parseTarget, type MappingMode, type Target } from '..
 import { parseReference } from '../reference/index.js';
 
 export interface ConfigChart {
+  /** A chart directory or .tgz; for a chart to fetch, the reference as written (for messages). */
   path: string;
+  /** A chart to fetch (chart: with repo: and version:). */
+  remote?: { repository?: string; chart: string; version?: string };
   values: string[];
   set: string[];
   setString: string[];
@@ -50,7 +57,7 @@ export interface AirliftConfig {
 }
 
 const KNOWN = ['charts', 'images', 'imagesFile', 'platforms', 'target', 'mapping', 'concurrency'];
-const CHART_KNOWN = ['path', 'values', 'set', 'setString', 'setJson', 'setFile'];
+const CHART_KNOWN = ['path', 'chart', 'repo', 'version', 'values', 'set', 'setString', 'setJson', 'setFile'];
 
 class Fields {
   constructor(readonly file: string) {}
@@ -75,6 +82,31 @@ class Fields {
   }
 }
 
+/** `chart:` (with `repo:` and `version:`): a chart to fetch; undefined for a `path:` entry. */
+function remoteChart(f: Fields, o: Record<string, unknown>, at: string): ConfigChart['remote'] {
+  if (o.chart === undefined) {
+    for (const k of ['repo', 'version']) if (o[k] !== undefined) f.fail(`${at}.${k}`, 'goes with chart: (a chart to fetch), not with path:');
+    return undefined;
+  }
+  if (o.path !== undefined) f.fail(at, 'give either path: (a local chart) or chart: (a chart to fetch), not both');
+  if (typeof o.chart !== 'string' || o.chart.trim() === '') f.fail(`${at}.chart`, 'expected oci://HOST/PATH/CHART, REPO/CHART, or a chart name with repo:');
+  const chart = o.chart.trim();
+  let repository: string | undefined;
+  if (o.repo !== undefined) {
+    if (typeof o.repo !== 'string' || o.repo.trim() === '') f.fail(`${at}.repo`, 'expected a repository URL (https://…, oci://HOST/PATH) or a helm repo name');
+    repository = o.repo.trim();
+    if (chart.includes('/')) f.fail(`${at}.chart`, `with repo:, chart: is a chart name in that repository, not ${JSON.stringify(chart)}`);
+  } else if (!/^oci:\/\//i.test(chart) && !/^[^/]+\/[^/]+$/.test(chart)) {
+    f.fail(`${at}.chart`, `${JSON.stringify(chart)} names no repository: write oci://HOST/PATH/CHART, REPO/CHART, or add repo: URL`);
+  }
+  let version: string | undefined;
+  if (o.version !== undefined && o.version !== null) {
+    if (typeof o.version !== 'string' && typeof o.version !== 'number') f.fail(`${at}.version`, 'expected a version or a range, e.g. "1.2.3" or "1.2.x" (quote it)');
+    version = String(o.version).trim();
+  }
+  return { chart, ...(repository ? { repository } : {}), ...(version ? { version } : {}) };
+}
+
 /** Validates a parsed config document; `file` is its path (relative paths resolve against its directory). */
 export function validateConfig(doc: Record<string, unknown>, file: string): AirliftConfig {
   const f: Fields = new Fields(file);
@@ -86,16 +118,18 @@ export function validateConfig(doc: Record<string, unknown>, file: string): Airl
   const cfg: AirliftConfig = { file, charts: [], images: [], platforms: [] };
 
   if (doc.charts !== undefined && doc.charts !== null) {
-    if (!Array.isArray(doc.charts)) f.fail('charts', 'expected a list of charts (a path, or {path, values, set, setString, setJson, setFile})');
+    if (!Array.isArray(doc.charts)) f.fail('charts', 'expected a list of charts (a path, or {path | chart, repo, version, values, set, setString, setJson, setFile})');
     cfg.charts = doc.charts.map((c, i) => {
       const at = `charts[${i}]`;
+      if (typeof c === 'string' && /^oci:\/\//i.test(c.trim())) return { path: c.trim(), remote: { chart: c.trim() }, values: [], set: [], setString: [], setJson: [], setFile: [], baseDir: path.dirname(file) };
       if (typeof c === 'string' && c.trim() !== '') return { path: abs(c), values: [], set: [], setString: [], setJson: [], setFile: [], baseDir: path.dirname(file) };
-      if (typeof c !== 'object' || c === null || Array.isArray(c)) f.fail(at, 'expected a path or a map with "path"');
+      if (typeof c !== 'object' || c === null || Array.isArray(c)) f.fail(at, 'expected a path or a map with "path" or "chart"');
       const o = c as Record<string, unknown>;
       for (const k of Object.keys(o)) if (!CHART_KNOWN.includes(k)) f.fail(`${at}.${k}`, `unknown field; expected one of ${CHART_KNOWN.join(', ')}`);
-      if (typeof o.path !== 'string' || o.path.trim() === '') f.fail(`${at}.path`, 'expected the path of a chart directory or .tgz');
+      const remote = remoteChart(f, o, at);
+      if (!remote && (typeof o.path !== 'string' || o.path.trim() === '')) f.fail(`${at}.path`, 'expected the path of a chart directory or .tgz (or chart: with a reference to fetch)');
       return {
-        path: abs(o.path),
+        ...(remote ? { path: remote.repository ? `${remote.repository} ${remote.chart}` : remote.chart, remote } : { path: abs(o.path as string) }),
         values: f.strings(o.values, `${at}.values`).map(abs),
         set: f.strings(o.set, `${at}.set`),
         setString: f.strings(o.setString, `${at}.setString`),

@@ -6,11 +6,15 @@
 import { readFile } from 'node:fs/promises';
 import type { ChartInfo } from '../chart/index.js';
 import type { DependencyOptions, DependencyResult } from '../chart/deps/resolve.js';
+import { originOf, type ChartFetcher, type ChartFetchRequest, type ChartOrigin } from '../chart/remote/types.js';
 import { InputError, NotFoundError } from '../errors.js';
 import { formatReference, parseReference, type Reference } from '../reference/index.js';
 
 export interface ChartInput {
+  /** A chart directory or .tgz; for a chart to fetch, the reference as given (for messages). */
   path: string;
+  /** A chart in a repository or registry, fetched through ImageInputs.fetcher. */
+  remote?: ChartFetchRequest;
   values: string[];
   set: string[];
   setString: string[];
@@ -29,7 +33,15 @@ export interface ImageInputs {
   allValues?: boolean;
   /** Resolve the dependencies the charts do not vendor (src/chart/deps/). */
   dependencies?: DependencyOptions;
+  /** The run's chart fetcher, for charts with `remote` (made on first use). */
+  fetcher?: () => Promise<ChartFetcher>;
 }
+
+/**
+ * A top-level chart that was scanned; `origin` when it was fetched (the bundle keeps its exact
+ * bytes), `dependencies` when some were fetched for it (or skipped): it then travels repackaged.
+ */
+export type CollectedChart = ChartInfo & { origin?: ChartOrigin; dependencies?: DependencyResult };
 
 export interface WantedImage {
   ref: Reference;
@@ -40,7 +52,7 @@ export interface WantedImage {
 export interface CollectedInputs {
   images: WantedImage[];
   /** Top-level charts (depth 0) that were scanned, for packaging into a bundle, with the dependencies fetched for them. */
-  charts: Array<ChartInfo & { dependencies?: DependencyResult }>;
+  charts: CollectedChart[];
   /** What the chart scans could not check (templates airlift could not render, ...). */
   warnings: string[];
 }
@@ -62,12 +74,21 @@ export function parseImagesFile(text: string, file: string): Reference[] {
 
 export async function collectImages(inputs: ImageInputs): Promise<CollectedInputs> {
   const refs: Reference[] = [];
-  const charts: CollectedInputs['charts'] = [];
+  const charts: CollectedChart[] = [];
   const warnings: string[] = [];
   for (const c of inputs.charts) {
+    let chartPath = c.path;
+    let origin: ChartOrigin | undefined;
+    if (c.remote) {
+      if (!inputs.fetcher) throw new InputError(`${c.path}: a chart reference, and this command fetches no charts`);
+      const f = await inputs.fetcher();
+      const fetched = await f.fetch(c.remote);
+      chartPath = await f.localPath(fetched);
+      origin = originOf(fetched);
+    }
     // The chart scanner (YAML, tar) loads only when a chart is given: start-up is most of a no-op sync.
     const { scanCharts } = await import('../chart/index.js');
-    const r = await scanCharts([c.path], {
+    const r = await scanCharts([chartPath], {
       valuesFiles: c.values,
       set: c.set,
       setString: c.setString,
@@ -87,7 +108,8 @@ export async function collectImages(inputs: ImageInputs): Promise<CollectedInput
     warnings.push(...r.warnings);
     for (const img of r.images) if (!(inputs.enabledOnly && img.disabled)) refs.push(img.ref);
     const deps = r.dependencies[0];
-    charts.push(...r.charts.filter((ch) => ch.depth === 0).map((ch) => (deps && (deps.resolved.length || deps.skipped.length) ? { ...ch, dependencies: deps } : ch)));
+    const withDeps = deps && (deps.resolved.length || deps.skipped.length) ? { dependencies: deps } : {};
+    charts.push(...r.charts.filter((ch) => ch.depth === 0).map((ch) => ({ ...ch, ...(origin ? { origin } : {}), ...withDeps })));
   }
   for (const s of inputs.images) refs.push(parseReference(s));
   for (const f of inputs.imagesFiles) {

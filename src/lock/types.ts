@@ -28,6 +28,18 @@ export interface LockChart {
   digest?: string;
   /** Where it landed as an OCI Helm chart after load. */
   destination?: string;
+  /**
+   * How the bundle's .tgz came to be: 'fetched' (the exact bytes fetched from `source`; `digest` is
+   * their sha256) or 'packaged' (airlift packaged it: a chart directory, or a fetched chart
+   * repackaged with dependencies it had to add). Absent in locks written before charts were fetched.
+   */
+  packaging?: 'fetched' | 'packaged';
+  /** Where a fetched chart came from: 'oci://HOST/PATH/CHART:TAG' or the chart URL. */
+  source?: string;
+  /** The OCI manifest digest a chart from a registry was pulled by. */
+  sourceDigest?: string;
+  /** Its provenance file in the bundle ("charts/<name>-<version>.tgz.prov"), when the source had one. */
+  prov?: { file: string; digest: string };
   /** Dependencies fetched (not vendored in the chart as given) and packaged into its charts/. */
   dependencies?: LockDependency[];
   /** Dependencies left out with --skip-missing-deps, and why. */

@@ -89,6 +89,14 @@ function validateChart(c: Checker, raw: unknown, field: string): LockChart {
   c.string(o, 'file', field, true);
   c.digest(o, 'digest', field, true);
   c.string(o, 'destination', field, true);
+  if (o.packaging !== undefined && o.packaging !== 'fetched' && o.packaging !== 'packaged') c.fail(`${field}.packaging`, `expected "fetched" or "packaged", got ${describe(o.packaging)}`);
+  c.string(o, 'source', field, true);
+  c.digest(o, 'sourceDigest', field, true);
+  if (o.prov !== undefined) {
+    const p = c.object(o.prov, `${field}.prov`);
+    c.string(p, 'file', `${field}.prov`);
+    c.digest(p, 'digest', `${field}.prov`);
+  }
   return o as unknown as LockChart;
 }
 
@@ -134,7 +142,7 @@ export function parseLock(text: string, file: string): Lock {
 const TOP_ORDER = ['version', 'generator', 'target', 'charts', 'images', 'files'];
 const FILE_ORDER = ['file', 'digest', 'size'];
 const IMAGE_ORDER = ['source', 'destination', 'digest', 'mediaType', 'size', 'platforms', 'filtered'];
-const CHART_ORDER = ['name', 'version', 'file', 'digest', 'destination'];
+const CHART_ORDER = ['name', 'version', 'file', 'digest', 'packaging', 'source', 'sourceDigest', 'prov', 'destination'];
 const FILTERED_ORDER = ['sourceDigest', 'note'];
 
 /** Copies `o` with the known keys first in `order`, then any other keys sorted; drops undefined values. */

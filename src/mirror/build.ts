@@ -28,6 +28,8 @@ export interface PlanLockOptions {
   charts?: LockChart[];
   /** Digests of chart files as an earlier lock recorded them (load: the bundle's lock). */
   chartDigests?: ReadonlyMap<string, string>;
+  /** Where chart files came from, as an earlier lock recorded it (load: a fetched chart's packaging, source, sourceDigest). */
+  chartOrigins?: ReadonlyMap<string, Pick<LockChart, 'packaging' | 'source' | 'sourceDigest'>>;
   files?: LockFile[];
 }
 
@@ -43,7 +45,8 @@ export function planLock(plan: MirrorPlan, results: CopyResult[], o: PlanLockOpt
       if (e) images.push(e);
     } else if (result.status !== 'failed' && c.chart) {
       const digest = o.chartDigests?.get(c.chart.file);
-      charts.push({ name: c.chart.name, version: c.chart.version, file: c.chart.file, ...(digest ? { digest } : {}), destination: c.destination });
+      const origin = o.chartOrigins?.get(c.chart.file);
+      charts.push({ name: c.chart.name, version: c.chart.version, file: c.chart.file, ...(digest ? { digest } : {}), ...origin, destination: c.destination });
     }
   });
   return buildLock({

@@ -12,6 +12,7 @@ import type { Lock } from '../lock/types.js';
 import type { MappingMode, Target } from '../mapping/index.js';
 import { resolveOutput } from '../output/file.js';
 import type { Shard } from '../shard/index.js';
+import type { LockChart } from '../lock/types.js';
 import { VERSION } from '../version.js';
 import { logShard, planJobs, planLock } from './build.js';
 import type { MirrorDeps, MirrorReport } from './deps.js';
@@ -66,7 +67,12 @@ export async function load(input: LoadInput, deps: MirrorDeps): Promise<MirrorRe
     if (input.lockOut) {
       const chartDigests = new Map<string, string>();
       for (const c of lock?.charts ?? []) if (c.file && c.digest && !chartDigests.has(c.file)) chartDigests.set(c.file, c.digest);
-      written = planLock(plan, results, { generator: `airlift ${VERSION}`, chartDigests });
+      // a fetched chart keeps its source in the landed lock
+      const chartOrigins = new Map<string, Pick<LockChart, 'packaging' | 'source' | 'sourceDigest'>>();
+      for (const c of lock?.charts ?? []) {
+        if (c.file && c.source && !chartOrigins.has(c.file)) chartOrigins.set(c.file, { ...(c.packaging ? { packaging: c.packaging } : {}), source: c.source, ...(c.sourceDigest ? { sourceDigest: c.sourceDigest } : {}) });
+      }
+      written = planLock(plan, results, { generator: `airlift ${VERSION}`, chartDigests, chartOrigins });
       await writeLock(input.lockOut, written, '--lock-out');
     }
     if (lock?.files?.length) {

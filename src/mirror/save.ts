@@ -11,9 +11,10 @@ import type { WantedImage } from '../copy/inputs.js';
 import { failureError, rowFor } from '../copy/report.js';
 import { sha256 } from '../digest/index.js';
 import { openOciArchiveDestination } from '../endpoint/oci-archive.js';
-import { InterruptedError, toAirliftError, withHint } from '../errors.js';
+import { DigestMismatchError, InterruptedError, toAirliftError, withHint } from '../errors.js';
 import { formatLock } from '../lock/io.js';
 import type { LockChart } from '../lock/types.js';
+import type { ChartOrigin } from '../chart/remote/types.js';
 import type { PlatformFilter } from '../oci/platform.js';
 import type { Shard } from '../shard/index.js';
 import { VERSION } from '../version.js';
@@ -22,8 +23,12 @@ import type { MirrorDeps, MirrorReport } from './deps.js';
 import { chartBytes, lockDependencies, type DiskChart } from './charts.js';
 import { planMirror } from './plan.js';
 
-/** A chart to put into the bundle: a directory (packaged on the way) or a .tgz, with the dependencies the scan fetched. */
-export type SaveChart = DiskChart;
+/**
+ * A chart to put into the bundle: a directory (packaged on the way) or a .tgz, with the
+ * dependencies the scan fetched (then repackaged with them in charts/); a fetched chart with none
+ * to add goes in as fetched, its source in the lock, its .prov beside it.
+ */
+export type SaveChart = DiskChart & { origin?: ChartOrigin };
 
 export interface SaveInput {
   images: WantedImage[];
@@ -63,8 +68,23 @@ export async function save(input: SaveInput, deps: MirrorDeps): Promise<MirrorRe
       const file = chartFileName(ch.name, ch.version);
       if (lockCharts.has(file)) continue;
       const tgz = await chartBytes(ch);
+      const digest = sha256(tgz);
+      const repackaged = (ch.dependencies?.resolved.length ?? 0) > 0;
+      // a fetched chart goes in byte for byte as fetched (checked again: the lock promises it), unless dependencies had to be added
+      if (ch.origin && !repackaged && digest !== ch.origin.sha256) throw new DigestMismatchError(`chart ${ch.name} ${ch.version} from ${ch.origin.source}: the file read back for the bundle`, ch.origin.sha256, digest);
       dest.addFile(file, tgz);
-      lockCharts.set(file, { name: ch.name, version: ch.version, file, digest: sha256(tgz), ...lockDependencies(ch) });
+      const entry: LockChart = { name: ch.name, version: ch.version, file, digest, ...lockDependencies(ch) };
+      if (ch.origin) {
+        entry.packaging = repackaged ? 'packaged' : 'fetched';
+        entry.source = ch.origin.source;
+        if (ch.origin.digest) entry.sourceDigest = ch.origin.digest;
+        // the provenance file signs the .tgz as fetched: it travels only with those bytes
+        if (ch.origin.prov && !repackaged) {
+          dest.addFile(`${file}.prov`, ch.origin.prov);
+          entry.prov = { file: `${file}.prov`, digest: sha256(ch.origin.prov) };
+        }
+      }
+      lockCharts.set(file, entry);
     }
     for (const f of self) dest.addFile(f.file, f.path, { executable: f.executable });
     const lock = planLock(plan, results, { generator: `airlift ${VERSION}`, charts: [...lockCharts.values()], files: lockFiles(self) });

@@ -8,7 +8,8 @@ import type { Agent } from 'undici';
 import { sha256 } from '../../digest/index.js';
 import { DigestMismatchError, InputError, NotFoundError } from '../../errors.js';
 import { MAX_CHART_BYTES } from '../../bundle/charts.js';
-import { isMap, yamlLib } from '../yaml.js';
+import { FAILSAFE_SCHEMA, load as loadYaml } from 'js-yaml';
+import { isMap } from '../yaml.js';
 import { httpGet, redactUrl, type HttpRepoAuth } from './http.js';
 import { chooseVersion } from './version.js';
 import type { FetchedChart } from './types.js';
@@ -41,12 +42,17 @@ export function resolveChartUrl(repoUrl: string, ref: string): string {
   return out.toString();
 }
 
-/** Parses index.yaml text; names the URL when it is not a Helm repository index. */
+/**
+ * Parses index.yaml text; names the URL when it is not a Helm repository index. js-yaml with the
+ * failsafe schema (every scalar a string: a version "1.10" stays "1.10"), not the `yaml` package
+ * the charts use: a public repository's index is tens of MiB, which js-yaml reads about 15 times
+ * faster (8.3 MiB: 1.7 s against 27 s on this loaded VM). Aliases stay shared references.
+ */
 export function parseIndex(text: string, url: string, repoUrl = url.replace(/index\.yaml(\?.*)?$/, '')): RepoIndex {
   let doc: unknown;
   const what = `the repository index ${redactUrl(url)}`;
   try {
-    doc = yamlLib().parse(text, { maxAliasCount: 10_000, uniqueKeys: false });
+    doc = loadYaml(text, { schema: FAILSAFE_SCHEMA, filename: url });
   } catch (err) {
     throw new InputError(`${what} is not YAML: ${(err as Error).message.split('\n')[0]}`, {
       hint: 'check the repository URL: it must be the directory holding index.yaml (helm repo index writes one)',
@@ -64,7 +70,8 @@ export function parseIndex(text: string, url: string, repoUrl = url.replace(/ind
     for (const e of list) {
       if (!isMap(e) || e.version === undefined || e.version === null) continue;
       const urls = Array.isArray(e.urls) ? e.urls.filter((u): u is string => typeof u === 'string' && u !== '') : [];
-      out.push({ version: String(e.version), urls, ...(typeof e.digest === 'string' && e.digest ? { digest: e.digest } : {}) });
+      if (typeof e.version !== 'string' || e.version === '') continue;
+      out.push({ version: e.version, urls, ...(typeof e.digest === 'string' && e.digest ? { digest: e.digest } : {}) });
     }
     entries.set(name, out);
   }

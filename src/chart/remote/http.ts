@@ -99,7 +99,13 @@ export async function httpGet(
     if (status !== 200) {
       await res.body.dump();
       if (o.optional) return undefined;
-      throw new NetworkError(`${o.what}: GET ${redactUrl(current)} answered HTTP ${status}`, { host: u.host, hint: 'the repository server failed; try again later' });
+      throw new NetworkError(`${o.what}: GET ${redactUrl(current)} answered HTTP ${status}`, {
+        host: u.host,
+        hint:
+          status >= 500
+            ? 'the repository server failed; try again later'
+            : 'the server refused the request: check the repository URL, and whether it wants a client certificate (certFile/keyFile in repositories.yaml)',
+      });
     }
     const declared = Number(res.headers['content-length']);
     if (Number.isFinite(declared) && declared > o.max) {

@@ -7,7 +7,7 @@
  *   const c = await f.fetch({ chart: 'oci://reg/charts/app', version: '1.x' });
  *   const c2 = await f.fetch({ repository: 'https://charts.example.com', chart: 'redis', version: '^18' });
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Agent } from 'undici';
@@ -21,7 +21,8 @@ import { fetchFromIndex, fetchIndex, type HttpRepoContext, type RepoIndex } from
 import { fetchOciChart, parseOciChartRef } from './oci.js';
 import type { ChartFetcher, ChartFetchRequest, FetchedChart } from './types.js';
 
-export type { ChartFetcher, ChartFetchRequest, FetchedChart } from './types.js';
+export type { ChartFetcher, ChartFetchRequest, ChartOrigin, FetchedChart } from './types.js';
+export { originOf } from './types.js';
 export { chooseVersion, parseConstraint, parseChartVersion, isExactVersion } from './version.js';
 export { parseChartRef, type ChartRef } from './reference.js';
 export { readHelmRepositories, repositoryConfigPath, registryConfigPath, type HelmRepository } from './helm-config.js';
@@ -197,10 +198,14 @@ class Fetcher implements ChartFetcher {
   localPath(chart: FetchedChart): Promise<string> {
     let p = this.files.get(chart);
     if (!p) {
+      const n = this.files.size;
       p = (async () => {
         this.tmp ??= mkdtemp(path.join(os.tmpdir(), 'airlift-charts-'));
         const dir = await this.tmp;
-        const file = path.join(dir, `${this.files.size}-${chart.name.replace(/[^A-Za-z0-9._-]/g, '_')}-${chart.version.replace(/[^A-Za-z0-9._+-]/g, '_')}.tgz`);
+        // DIR/N/NAME-VERSION.tgz: the file name helm would give it, for the paths the scan reports
+        const sub = path.join(dir, String(n));
+        await mkdir(sub);
+        const file = path.join(sub, `${chart.name.replace(/[^A-Za-z0-9._-]/g, '_')}-${chart.version.replace(/[^A-Za-z0-9._+-]/g, '_')}.tgz`);
         await writeFile(file, chart.tgz);
         return file;
       })();

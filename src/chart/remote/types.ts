@@ -35,3 +35,18 @@ export interface ChartFetcher {
   /** Closes connections and removes the temporary files. */
   close(): Promise<void>;
 }
+
+/** What a bundle and its lock keep of a fetched chart. */
+export interface ChartOrigin {
+  /** 'oci://HOST/PATH/CHART:TAG' or the chart URL */
+  source: string;
+  /** 'sha256:<hex>' of the .tgz as fetched */
+  sha256: string;
+  /** the OCI manifest digest it was pulled by */
+  digest?: string;
+  prov?: Buffer;
+}
+
+export function originOf(c: FetchedChart): ChartOrigin {
+  return { source: c.source, sha256: c.sha256, ...(c.digest ? { digest: c.digest } : {}), ...(c.prov ? { prov: c.prov } : {}) };
+}

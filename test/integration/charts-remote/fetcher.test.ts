@@ -15,6 +15,7 @@ import { startRegistry, type StartedRegistry } from '../../harness/registry.js';
 
 const sha = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 const VERSIONS = ['1.0.0', '1.2.3', '1.3.0-rc.1', '2.0.0'];
+const PROV = '-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n\nname: app\nversion: 1.2.3\n...\n-----END PGP SIGNATURE-----\n';
 
 let tmp: string;
 let helm: Helm;
@@ -36,7 +37,10 @@ beforeAll(async () => {
     const dir = await writeChart(path.join(tmp, `src-${v}`), { name: 'app', version: v, images: [`example.com/app:${v}`] });
     tgz.set(v, await helmPackage(helm, dir, path.join(tmp, 'pkg')));
   }
+  // a provenance file beside 1.2.3: helm push uploads it as the provenance layer, nginx serves it beside the chart
+  await writeFile(`${tgz.get('1.2.3')!}.prov`, PROV);
   await repo.publish(helm, [...tgz.values()]);
+  await writeFile(path.join(repo.dir, 'app-1.2.3.tgz.prov'), PROV);
   await helmRegistryLogin(helm, secure);
   for (const v of VERSIONS) {
     pushed.set(`plain:${v}`, await helmPush(helm, tgz.get(v)!, plain, 'charts'));
@@ -59,8 +63,10 @@ describe('OCI charts pushed with helm push', () => {
       expect(c.sha256).toBe(sha(c.tgz));
       expect(c.digest).toBe(pushed.get('plain:1.2.3'));
       expect(c.source).toBe(`oci://${plain.host}/charts/app:1.2.3`);
+      expect(c.prov?.toString('utf8')).toBe(PROV); // the provenance layer helm push added
       const newest = await f.fetch({ repository: `oci://${plain.host}/charts`, chart: 'app' });
       expect(newest.version).toBe('2.0.0'); // not the release candidate
+      expect(newest.prov).toBeUndefined();
       const rc = await f.fetch({ chart: `oci://${plain.host}/charts/app`, version: '>=1.3.0-0, <2' });
       expect(rc.version).toBe('1.3.0-rc.1');
     } finally {
@@ -100,6 +106,7 @@ describe('an HTTP repository on nginx (TLS, basic auth) with a helm repo index',
       expect(c.version).toBe('1.2.3');
       expect(c.tgz.equals(await readFile(tgz.get('1.2.3')!))).toBe(true);
       expect(c.source).toBe(`${repo.url}/app-1.2.3.tgz`);
+      expect(c.prov?.toString('utf8')).toBe(PROV);
       const again = await f.fetch({ repository: repo.url, chart: 'app', version: '~1.2' });
       expect(again).toBe(c); // one chart, fetched once
       const newest = await f.fetch({ repository: repo.url, chart: 'app' });
@@ -110,6 +117,20 @@ describe('an HTTP repository on nginx (TLS, basic auth) with a helm repo index',
     } finally {
       await f.close();
     }
+  });
+
+  it('concurrent requests share one download; localPath writes NAME-VERSION.tgz once, removed by close()', async () => {
+    const f = createChartFetcher({ env: helm.env, caFiles: [repo.caFile!], username: 'reader', password: 'chart-secret-1' });
+    const before = (await repo.requests()).filter((p) => p.endsWith('/app-1.0.0.tgz')).length;
+    const [a, b] = await Promise.all([f.fetch({ repository: repo.url, chart: 'app', version: '1.0.0' }), f.fetch({ repository: repo.url, chart: 'app', version: '1.0.x' })]);
+    expect(a).toBe(b);
+    expect((await repo.requests()).filter((p) => p.endsWith('/app-1.0.0.tgz')).length - before).toBe(1);
+    const [p1, p2] = await Promise.all([f.localPath(a), f.localPath(a)]);
+    expect(p1).toBe(p2);
+    expect(path.basename(p1)).toBe('app-1.0.0.tgz');
+    expect((await readFile(p1)).equals(a.tgz)).toBe(true);
+    await f.close();
+    await expect(readFile(p1)).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
   it('takes a repositories.yaml name with its credentials and caFile', async () => {
@@ -125,6 +146,43 @@ describe('an HTTP repository on nginx (TLS, basic auth) with a helm repo index',
       expect(byAt.version).toBe('2.0.0');
     } finally {
       await f.close();
+    }
+  });
+
+  it('presents the certFile/keyFile of repositories.yaml to a repository that asks for a client certificate; insecure_skip_tls_verify skips the CA', async () => {
+    const mtls = await startChartRepo({ tls: true, clientCert: true });
+    try {
+      await mtls.publish(helm, [tgz.get('1.2.3')!]);
+      const cfg = path.join(tmp, 'repos-mtls', 'repositories.yaml');
+      await import('node:fs/promises').then((fs) => fs.mkdir(path.dirname(cfg), { recursive: true }));
+      const entry = (name: string, extra: string) => `- name: ${name}\n  url: ${mtls.url}\n${extra}`;
+      await writeFile(
+        cfg,
+        `repositories:\n${entry('mtls', `  caFile: ${mtls.caFile}\n  certFile: ${mtls.clientCertFile}\n  keyFile: ${mtls.clientKeyFile}\n`)}` +
+          `${entry('nocert', `  caFile: ${mtls.caFile}\n`)}${entry('skipverify', `  certFile: ${mtls.clientCertFile}\n  keyFile: ${mtls.clientKeyFile}\n  insecure_skip_tls_verify: true\n`)}`,
+      );
+      const f = createChartFetcher({ env: { ...helm.env, HELM_REPOSITORY_CONFIG: cfg } });
+      try {
+        expect((await f.fetch({ chart: 'mtls/app' })).tgz.equals(await readFile(tgz.get('1.2.3')!))).toBe(true);
+      } finally {
+        await f.close();
+      }
+      // a repository entry with insecure_skip_tls_verify and no caFile (a fetcher of its own: the first cached this URL)
+      const h = createChartFetcher({ env: { ...helm.env, HELM_REPOSITORY_CONFIG: cfg } });
+      try {
+        expect((await h.fetch({ chart: 'skipverify/app' })).version).toBe('1.2.3');
+      } finally {
+        await h.close();
+      }
+      // without the client certificate nginx answers 400 ("No required SSL certificate was sent")
+      const g = createChartFetcher({ env: { ...helm.env, HELM_REPOSITORY_CONFIG: cfg } });
+      try {
+        await expect(g.fetch({ chart: 'nocert/app' })).rejects.toMatchObject({ message: expect.stringMatching(/index\.yaml: GET https:\/\/127\.0\.0\.1:\d+\/charts\/index\.yaml answered HTTP 400/), hint: expect.stringContaining('certFile') });
+      } finally {
+        await g.close();
+      }
+    } finally {
+      await mtls.stop();
     }
   });
 

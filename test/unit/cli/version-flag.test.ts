@@ -1,6 +1,7 @@
 /**
  * Trap 1 of issue #17: `--version` after a subcommand is helm's chart version, never airlift's.
  * `airlift save CHART --version 1.2.3 -o b.tar` printed airlift's version and exited 0 with no bundle.
+ * Since issue #19 it selects the version of a chart reference; on a local chart it is refused.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -23,18 +24,17 @@ describe('--version', () => {
     }
   });
 
-  it('after save is the chart version: exit 2, nothing on stdout, no bundle written, and it says why', async () => {
+  it('after save on a local chart: exit 2, nothing on stdout, no bundle written, and it says why', async () => {
     const out = path.join(dir, 'b.tar');
     const r = await runCli(['save', CHART, '--version', '1.2.3', '-o', out]);
     expect(r.code, r.stderr).toBe(2);
     expect(r.stdout).toBe('');
     expect(existsSync(out)).toBe(false);
-    expect(r.stderr).toMatch(/^error \[E_USAGE\]: --version 1\.2\.3 after "save" is a chart version/m);
-    expect(r.stderr).toMatch(/airlift cannot fetch charts by reference yet/);
-    expect(r.stderr).toMatch(/hint: .*helm pull REPO\/CHART --version 1\.2\.3.*"airlift --version" before any subcommand/);
+    expect(r.stderr).toMatch(/^error \[E_USAGE\]: --version 1\.2\.3 applies to a chart from a repository, and .*example-shop" is a local chart/m);
+    expect(r.stderr).toMatch(/hint: .*oci:\/\/HOST\/PATH\/CHART, REPO\/CHART or --repo URL CHART/);
   });
 
-  it('after every chart command, in either spelling, is refused the same way', async () => {
+  it('after every chart command, in either spelling, reaches the command as the chart version', async () => {
     for (const argv of [
       ['images', CHART, '--version=2.0.0'],
       ['relocate', CHART, '--to', '127.0.0.1:9/m', '--version', '1'],
@@ -44,8 +44,15 @@ describe('--version', () => {
       const r = await runCli(argv);
       expect(r.code, `${argv.join(' ')}: ${r.stderr}`).toBe(2);
       expect(r.stdout).toBe('');
-      expect(r.stderr).toMatch(/is a chart version/);
+      expect(r.stderr).toMatch(/--version \d[.0-9]* applies to a chart from a repository/);
     }
+  });
+
+  it('-V after a chart command is refused: airlift\'s own version goes before the command', async () => {
+    const r = await runCli(['images', CHART, '-V']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).not.toContain(pkg.version);
+    expect(r.stderr).toMatch(/-V after "images" is airlift's own version flag/);
   });
 
   it('after a command that reads no chart is an error too, never airlift\'s version with exit 0', async () => {
