@@ -226,12 +226,14 @@ async function buildChart(
   };
   const appVersion = str(metadata.appVersion);
   if (appVersion !== undefined && appVersion !== '') chart.appVersion = appVersion;
+  // Chart.lock matters only to a chart with dependencies to fetch (src/chart/deps/): read only then
   const lockBytes = tree.get(`${prefix}Chart.lock`);
-  if (lockBytes) chart.lock = parseChartLock(lockBytes.toString('utf8'), display('Chart.lock'));
+  if (lockBytes && chart.dependencies.some((d) => !subcharts.some((s) => s.name === d.name))) chart.lock = parseChartLock(lockBytes.toString('utf8'), display('Chart.lock'));
   return chart;
 }
 
-function parseChartLock(text: string, file: string): ChartLock {
+/** Chart.lock as parsed; `file` names it in errors. */
+export function parseChartLock(text: string, file: string): ChartLock {
   const doc = parseYamlMap(text, file, 'Chart.lock');
   const raw = doc.dependencies;
   if (raw !== undefined && raw !== null && !Array.isArray(raw)) throw new InputError(`${file}: dependencies must be a list`, { hint: 'run helm dependency update to write Chart.lock again' });
