@@ -125,6 +125,10 @@ describe('an umbrella chart with unvendored dependencies from HTTP, OCI and file
     expect(rendered).toEqual(lock.images.map((i) => i.source).sort());
     expect(rendered).toHaveLength(4);
 
+    // verify re-hashes the repackaged chart against the lock
+    const verified = await airlift(['verify', bundle]);
+    expect(verified.code, verified.stderr).toBe(0);
+
     // load pushes it to the mirror; helm pulls it from there and renders it offline
     const loaded = await airlift(['load', bundle, '--to', `${dst.host}/platform`]);
     expect(loaded.code, loaded.stderr).toBe(0);
