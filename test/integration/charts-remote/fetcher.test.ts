@@ -209,6 +209,10 @@ describe('an HTTP repository on nginx (TLS, basic auth) with a helm repo index',
     const noAuth = createChartFetcher({ env: helm.env, caFiles: [repo.caFile!] });
     await expect(noAuth.fetch({ repository: repo.url, chart: 'app' })).rejects.toMatchObject({ code: 'E_AUTH', message: expect.stringContaining('index.yaml') });
     await noAuth.close();
+    // --username/--password are for the --repo URL only: another repository (a dependency's) never gets them
+    const other = createChartFetcher({ env: helm.env, caFiles: [repo.caFile!], username: 'reader', password: 'chart-secret-1', credentialsUrl: 'https://127.0.0.1:9/other' });
+    await expect(other.fetch({ repository: repo.url, chart: 'app' })).rejects.toMatchObject({ code: 'E_AUTH', message: expect.stringContaining('no credentials given') });
+    await other.close();
     const noCa = createChartFetcher({ env: helm.env, username: 'reader', password: 'chart-secret-1' });
     await expect(noCa.fetch({ repository: repo.url, chart: 'app' })).rejects.toMatchObject({ code: 'E_NETWORK', hint: expect.stringContaining('caFile') });
     await noCa.close();
