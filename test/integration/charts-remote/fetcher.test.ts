@@ -106,7 +106,7 @@ describe('an OCI chart whose layer the registry serves altered', () => {
     const digest = sha(await readFile(file)).slice('sha256:'.length);
     const data = path.join(plain.storageDir, 'docker/registry/v2/blobs/sha256', digest.slice(0, 2), digest, 'data');
     const bytes = await readFile(data);
-    bytes[bytes.length - 10] ^= 0xff; // same size, other bytes
+    bytes[bytes.length - 10] = bytes[bytes.length - 10]! ^ 0xff; // same size, other bytes
     await writeFile(data, bytes);
     const f = createChartFetcher({ env: helm.env, registry: { plainHttp: [plain.host] } });
     try {
