@@ -98,6 +98,25 @@ describe('OCI charts pushed with helm push', () => {
   });
 });
 
+describe('an OCI chart whose layer the registry serves altered', () => {
+  it('is refused with E_DIGEST_MISMATCH naming the blob', async () => {
+    const dir = await writeChart(path.join(tmp, 'src-tampered'), { name: 'tampered', version: '9.9.9', images: ['example.com/t:1'] });
+    const file = await helmPackage(helm, dir, path.join(tmp, 'pkg-tampered'));
+    await helmPush(helm, file, plain, 'charts');
+    const digest = sha(await readFile(file)).slice('sha256:'.length);
+    const data = path.join(plain.storageDir, 'docker/registry/v2/blobs/sha256', digest.slice(0, 2), digest, 'data');
+    const bytes = await readFile(data);
+    bytes[bytes.length - 10] = bytes[bytes.length - 10]! ^ 0xff; // same size, other bytes
+    await writeFile(data, bytes);
+    const f = createChartFetcher({ env: helm.env, registry: { plainHttp: [plain.host] } });
+    try {
+      await expect(f.fetch({ chart: `oci://${plain.host}/charts/tampered` })).rejects.toMatchObject({ code: 'E_DIGEST_MISMATCH', message: expect.stringContaining(digest) });
+    } finally {
+      await f.close();
+    }
+  });
+});
+
 describe('an HTTP repository on nginx (TLS, basic auth) with a helm repo index', () => {
   it('fetches by --repo URL with --username/--password and the CA, digest from index.yaml checked', async () => {
     const f = createChartFetcher({ env: helm.env, caFiles: [repo.caFile!], username: 'reader', password: 'chart-secret-1' });
@@ -190,6 +209,10 @@ describe('an HTTP repository on nginx (TLS, basic auth) with a helm repo index',
     const noAuth = createChartFetcher({ env: helm.env, caFiles: [repo.caFile!] });
     await expect(noAuth.fetch({ repository: repo.url, chart: 'app' })).rejects.toMatchObject({ code: 'E_AUTH', message: expect.stringContaining('index.yaml') });
     await noAuth.close();
+    // --username/--password are for the --repo URL only: another repository (a dependency's) never gets them
+    const other = createChartFetcher({ env: helm.env, caFiles: [repo.caFile!], username: 'reader', password: 'chart-secret-1', credentialsUrl: 'https://127.0.0.1:9/other' });
+    await expect(other.fetch({ repository: repo.url, chart: 'app' })).rejects.toMatchObject({ code: 'E_AUTH', message: expect.stringContaining('no credentials given') });
+    await other.close();
     const noCa = createChartFetcher({ env: helm.env, username: 'reader', password: 'chart-secret-1' });
     await expect(noCa.fetch({ repository: repo.url, chart: 'app' })).rejects.toMatchObject({ code: 'E_NETWORK', hint: expect.stringContaining('caFile') });
     await noCa.close();
