@@ -80,7 +80,7 @@ export async function withChartFetcher<T>(ctx: CommandContext, flags: ChartRefFl
         logger: ctx.logger(),
         caFiles: g.caFile,
         insecureSkipTlsVerify: g.insecureSkipTlsVerify,
-        ...(flags.username !== undefined ? { username: flags.username } : {}),
+        ...(flags.username !== undefined ? { username: flags.username, ...(flags.repo ? { credentialsUrl: flags.repo } : {}) } : {}),
         ...(password !== undefined ? { password } : {}),
         ...(ctx.io.signal ? { signal: ctx.io.signal } : {}),
       });

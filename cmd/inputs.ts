@@ -9,6 +9,7 @@ import { readConfig, type AirliftConfig } from '../src/config/index.js';
 import { parsePlatform } from '../src/copy/index.js';
 import { collectImages, type ChartInput } from '../src/copy/inputs.js';
 import type { ChartFetcher } from '../src/chart/remote/types.js';
+import { dependencyOptions } from './chart-deps.js';
 import { chartRefs, type ChartRefFlags } from './charts.js';
 import type { CommandContext } from './context.js';
 import type { ChartValueFlags, ImageListFlags } from './options.js';
@@ -48,6 +49,8 @@ export async function readInputs(
   const platforms = flags.platform.length ? flags.platform.map(parsePlatform) : (cfg?.platforms ?? []);
   const concurrencyFromFlag = command.parent?.getOptionValueSource('concurrency') === 'cli';
   const concurrency = concurrencyFromFlag ? ctx.globals().concurrency : (cfg?.concurrency ?? ctx.globals().concurrency);
+  // dependencies charts declare and do not vendor: fetched with the run's fetcher (--no-fetch-deps: none)
+  const dependencies = fetcher ? dependencyOptions(ctx, flags, fetcher) : undefined;
   const collected = await collectImages({
     charts: [...chartInputs(charts, flags, abs), ...(cfg?.charts ?? [])],
     images: [...flags.image, ...(cfg?.images ?? [])],
@@ -55,6 +58,7 @@ export async function readInputs(
     enabledOnly: flags.enabledOnly,
     allValues: flags.allValues,
     ...(fetcher ? { fetcher } : {}),
+    ...(dependencies ? { dependencies } : {}),
   });
   for (const w of collected.warnings) ctx.logger().log('warn', w);
   return { abs, cfg, platforms, concurrency, collected };

@@ -43,7 +43,9 @@ export function chartValuesOptions(cmd: Command): Command {
       '--all-values',
       'also take images set in values that the templates, rendered with these values, do not use (disabled components and subcharts)',
       false,
-    );
+    )
+    .option('--skip-missing-deps', 'a Chart.yaml dependency that is not under charts/ and cannot be fetched is a warning (listed in the output) instead of an error', false)
+    .option('--no-fetch-deps', 'fetch no dependency: read only those vendored under charts/ (the images of the others are only what the parent values set)');
 }
 
 /** Images named directly instead of (or besides) charts. */

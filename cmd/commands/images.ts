@@ -18,6 +18,7 @@ import { TooLargeError, UsageError } from '../../src/errors.js';
 import { listImages } from '../../src/chart/list.js';
 import type { CommandContext } from '../context.js';
 import { readText } from '../../src/stdin.js';
+import { dependencyOptions } from '../chart-deps.js';
 import { chartValuesOptions, scanValueOptions, type ChartValueFlags } from '../options.js';
 import { CHART_ARGS_HELP, chartRefOptions, chartRefs, localChartPaths, withChartFetcher, type ChartRefFlags } from '../charts.js';
 
@@ -64,8 +65,10 @@ export function registerImages(program: Command, ctx: CommandContext): void {
               signal: ctx.io.signal,
             })
           : undefined;
+        const dependencies = dependencyOptions(ctx, flags, fetcher);
         const r = await listImages(
           {
+            ...(dependencies ? { dependencies } : {}),
             charts: local,
             ...scanValueOptions(flags, abs, cwd),
             annotations: flags.annotations,

@@ -15,6 +15,7 @@ import { relocate, type RelocateOptions } from '../../src/relocate/run.js';
 import { readPassword } from '../../src/stdin.js';
 import type { CommandContext } from '../context.js';
 import { registryClientFromContext } from '../registry-client.js';
+import { dependencyOptions } from '../chart-deps.js';
 import { chartValuesOptions, collect } from '../options.js';
 import { CHART_ARGS_HELP, chartRefOptions, chartRefs, localChartPaths, withChartFetcher, type ChartRefFlags } from '../charts.js';
 
@@ -78,6 +79,7 @@ export function registerRelocate(program: Command, ctx: CommandContext): void {
       const refs = chartRefs(charts, { ...(repo ? { repo } : {}), ...(chartVersion ? { chartVersion } : {}) }, ctx.io.cwd);
       await withChartFetcher(ctx, {}, async (fetcher) => {
         const local = await localChartPaths(refs, fetcher);
+        const dependencies = dependencyOptions(ctx, flags, fetcher);
         await relocate(
           { ...relocateFlags, charts: local, cwd: ctx.io.cwd, ...(g.caFile[0] !== undefined ? { caFile: g.caFile[0] } : {}), plainHttp: g.plainHttp, json: g.json },
           {
@@ -87,6 +89,7 @@ export function registerRelocate(program: Command, ctx: CommandContext): void {
             password: () => readPassword(ctx.io.stdin, { ...(ctx.io.signal ? { signal: ctx.io.signal } : {}), hint: 'pipe the mirror password into the command' }),
             registryClient: () => registryClientFromContext(ctx),
             env: { ...process.env, ...ctx.io.env },
+            ...(dependencies ? { dependencies } : {}),
             ...(ctx.io.signal ? { signal: ctx.io.signal } : {}),
           },
         );

@@ -12,7 +12,8 @@ export function registerServe(program: Command, ctx: CommandContext): void {
     .command('serve')
     .description(
       'serve a bundle (or OCI layout directory) as a read-only registry: /v2/ pull API, tags list, catalog. ' +
-        'Images are served without their registry host (docker.io/library/nginx:1.25 as library/nginx:1.25) and with it (docker.io/library/nginx:1.25)',
+        'Images are served without their registry host (docker.io/library/nginx:1.25 as library/nginx:1.25) and with it (docker.io/library/nginx:1.25); ' +
+        'the bundle charts as OCI Helm charts at charts/<name>:<version> (helm pull oci://HOST:PORT/charts/NAME --version V --plain-http)',
     )
     .argument('<bundle>', 'bundle tar written by airlift save, or an OCI layout directory')
     .option('--listen <host:port>', 'address to listen on (port 0 picks a free port)', '127.0.0.1:5000')
@@ -20,8 +21,9 @@ export function registerServe(program: Command, ctx: CommandContext): void {
       const logger = ctx.logger();
       const server = await startServe({ bundle, listen: flags.listen, logger });
       const repos = [...server.catalog.repositories.values()];
-      logger.log('info', `serving ${repos.length} repositories from ${bundle} on ${server.url} (read-only; Ctrl-C stops)`);
-      logger.event('serve.ready', { address: server.address, repositories: repos.map((r) => r.name) });
+      const charts = server.charts.charts.length;
+      logger.log('info', `serving ${repos.length} repositories${charts ? ` (${charts} chart${charts === 1 ? '' : 's'} under charts/)` : ''} from ${bundle} on ${server.url} (read-only; Ctrl-C stops)`);
+      logger.event('serve.ready', { address: server.address, repositories: repos.map((r) => r.name), charts: server.charts.charts.map((c) => `${c.repo}:${c.tag}`) });
       ctx.io.stdout.write(`${server.address}\n`);
       await new Promise<void>((resolve) => {
         const stop = (): void => {

@@ -1,7 +1,7 @@
 /**
  * `airlift sync (CHART... | --image REF... | --images-file FILE | --config FILE)
  *   --to HOST[:PORT][/PREFIX] [--mapping MODE] [--platform P]... [--lock-out FILE] [--dry-run] [-o table|json]`
- * Registry to registry, directly (src/mirror/sync.ts).
+ * Registry to registry, directly (src/mirror/sync.ts); the charts travel as OCI Helm charts, as `load` pushes them.
  */
 import { Command, Option } from 'commander';
 import { type ReportFormat } from '../../src/copy/report.js';
@@ -30,7 +30,7 @@ interface SyncFlags extends ChartValueFlags, ImageListFlags, ChartRefFlags, Refe
 export function registerSync(program: Command, ctx: CommandContext): void {
   const cmd = program
     .command('sync')
-    .description('copy images registry to registry (the CI mirror job); unchanged images cost one request')
+    .description('copy images registry to registry (the CI mirror job), and the charts as OCI Helm charts; unchanged images cost one request')
     .argument('[chart...]', `charts whose images to copy: ${CHART_ARGS_HELP}`);
   imageListOptions(chartValuesOptions(cmd), 'an image to copy');
   chartRefOptions(cmd, { credentials: true })
@@ -54,7 +54,7 @@ export function registerSync(program: Command, ctx: CommandContext): void {
       };
       const { abs, platforms, concurrency, collected } = await readInputs(ctx, charts, flags, command, check, fetcher);
       const referrers = referrersFrom(flags);
-      const input = { images: collected.images, target, mapping, platforms, concurrency, ...(referrers ? { referrers } : {}), ...(shard ? { shard } : {}), ...(flags.lockOut ? { lockOut: abs(flags.lockOut) } : {}), dryRun: flags.dryRun === true, ...(flags.keepGoing ? { keepGoing: true } : {}) };
+      const input = { images: collected.images, charts: collected.charts, target, mapping, platforms, concurrency, ...(referrers ? { referrers } : {}), ...(shard ? { shard } : {}), ...(flags.lockOut ? { lockOut: abs(flags.lockOut) } : {}), dryRun: flags.dryRun === true, ...(flags.keepGoing ? { keepGoing: true } : {}) };
       printMirrorReport(ctx, await withMirrorDeps(ctx, (deps) => sync(input, deps)), flags.output);
     });
   });

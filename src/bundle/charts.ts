@@ -47,13 +47,14 @@ async function readHelmIgnore(dir: string): Promise<HelmIgnore> {
   return parseHelmIgnore(text, file);
 }
 
-/** Packages a chart directory (leaving out what its `.helmignore` names) as `<name>/...` in a gzip-compressed tar; the same files give the same bytes. */
-export async function packageChartDir(dir: string, name: string): Promise<Buffer> {
-  const st = await lstat(dir);
-  if (!st.isDirectory()) throw new InputError(`${dir} is not a chart directory`);
-  const files: string[] = [];
-  await walk(dir, '', files, await readHelmIgnore(dir));
-  files.sort();
+/** A file added to a packaged chart (a dependency under `charts/`): its path inside the chart and its bytes. */
+export interface ExtraChartFile {
+  path: string;
+  data: Buffer;
+}
+
+/** `<name>/<path>` entries in a gzip-compressed tar, in the order given: the same entries give the same bytes. */
+async function tarGz(entries: Array<{ name: string; data: Buffer; mode: number }>): Promise<Buffer> {
   const p = pack();
   const chunks: Buffer[] = [];
   p.on('data', (c: unknown) => chunks.push(c as Buffer));
@@ -61,21 +62,58 @@ export async function packageChartDir(dir: string, name: string): Promise<Buffer
     p.on('end', resolve);
     p.on('error', reject);
   });
-  let total = 0;
-  for (const f of files) {
-    const data = await readFile(path.join(dir, ...f.split('/')));
-    total += data.length;
-    if (total > MAX_CHART_BYTES) throw new TooLargeError(`chart ${dir} is over ${MAX_CHART_BYTES} bytes`, { hint: 'check .helmignore and remove large files from the chart' });
-    const mode = ((await lstat(path.join(dir, ...f.split('/')))).mode & 0o111) !== 0 ? 0o755 : 0o644;
+  for (const e of entries) {
     await new Promise<void>((resolve, reject) =>
-      p.entry({ name: `${name}/${f}`, size: data.length, mode, mtime: new Date(0), uid: 0, gid: 0, uname: '', gname: '', type: 'file' }, data, (err) =>
-        err ? reject(err) : resolve(),
-      ),
+      p.entry({ name: e.name, size: e.data.length, mode: e.mode, mtime: new Date(0), uid: 0, gid: 0, uname: '', gname: '', type: 'file' }, e.data, (err) => (err ? reject(err) : resolve())),
     );
   }
   p.finalize();
   await ended;
   return gzipSync(Buffer.concat(chunks), { level: 9 });
+}
+
+/**
+ * Packages a chart directory (leaving out what its `.helmignore` names) as `<name>/...` in a
+ * gzip-compressed tar; the same files give the same bytes. `extra` files (dependencies fetched
+ * into `charts/`) are added, replacing a file of the same path.
+ */
+export async function packageChartDir(dir: string, name: string, extra: ExtraChartFile[] = []): Promise<Buffer> {
+  const st = await lstat(dir);
+  if (!st.isDirectory()) throw new InputError(`${dir} is not a chart directory`);
+  const files: string[] = [];
+  await walk(dir, '', files, await readHelmIgnore(dir));
+  const added = new Set(extra.map((e) => e.path));
+  const entries: Array<{ rel: string; data: Buffer; mode: number }> = [];
+  let total = extra.reduce((n, e) => n + e.data.length, 0);
+  for (const f of files) {
+    if (added.has(f)) continue;
+    const data = await readFile(path.join(dir, ...f.split('/')));
+    total += data.length;
+    if (total > MAX_CHART_BYTES) throw new TooLargeError(`chart ${dir} is over ${MAX_CHART_BYTES} bytes`, { hint: 'check .helmignore and remove large files from the chart' });
+    const mode = ((await lstat(path.join(dir, ...f.split('/')))).mode & 0o111) !== 0 ? 0o755 : 0o644;
+    entries.push({ rel: f, data, mode });
+  }
+  for (const e of extra) entries.push({ rel: e.path, data: e.data, mode: 0o644 });
+  entries.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
+  return tarGz(entries.map((e) => ({ name: `${name}/${e.rel}`, data: e.data, mode: e.mode })));
+}
+
+/**
+ * A packaged chart with `extra` files added under its top directory (dependencies into
+ * `charts/`), repackaged deterministically (sorted entries, fixed owner and time; files keep
+ * no mode but 0644, as helm reads none).
+ */
+export async function addToPackagedChart(tgz: Buffer, label: string, extra: ExtraChartFile[]): Promise<Buffer> {
+  const files = await readTgz(tgz, label);
+  const roots = [...files.keys()].filter((n) => /^[^/]+\/Chart\.yaml$/.test(n)).map((n) => n.split('/')[0]!);
+  if (roots.length !== 1) throw new InputError(`${label}: expected one <chart>/Chart.yaml at the top of the archive, found ${roots.length}`, { hint: 'package the chart with helm package' });
+  const root = roots[0]!;
+  const entries = new Map<string, Buffer>(files);
+  for (const e of extra) entries.set(`${root}/${e.path}`, e.data);
+  const total = [...entries.values()].reduce((n, b) => n + b.length, 0);
+  if (total > MAX_CHART_BYTES) throw new TooLargeError(`${label} with its dependencies is over ${MAX_CHART_BYTES} bytes`);
+  const names = [...entries.keys()].sort();
+  return tarGz(names.map((n) => ({ name: n, data: entries.get(n)!, mode: 0o644 })));
 }
 
 /** The Chart.yaml of a packaged chart, as a plain object (the Helm OCI config). */

@@ -59,6 +59,15 @@ export class HelmChartSource implements ImageSource {
     return { name, version, tag: chartTag(version), manifest };
   }
 
+  /** A manifest held here, by digest. */
+  manifest(digest: string): RawManifest | undefined {
+    return this.manifests.get(digest);
+  }
+  /** A blob held here (a chart's config or its .tgz), by digest. */
+  blob(digest: string): Buffer | undefined {
+    return this.blobs.get(digest);
+  }
+
   async getManifest(_repo: string, reference: string): Promise<RawManifest> {
     const m = this.manifests.get(reference);
     if (!m) throw new NotFoundError(`chart manifest ${reference} is not in ${this.description}`);

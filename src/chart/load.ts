@@ -25,6 +25,17 @@ export interface TemplateFile {
   text: string;
 }
 
+/** Chart.lock as `helm dependency update` writes it (only what dependency resolution reads). */
+export interface ChartLock {
+  /** Display path of the file. */
+  file: string;
+  digest?: string;
+  /** The entries as written (name, version, repository). */
+  dependencies: Array<{ name: string; version: string; repository: string }>;
+  /** `dependencies` as parsed, for helm's digest. */
+  raw: unknown;
+}
+
 export interface LoadedChart {
   name: string;
   version: string;
@@ -34,6 +45,8 @@ export interface LoadedChart {
   /** Chart.yaml as parsed. */
   metadata: Record<string, unknown>;
   dependencies: ChartDependency[];
+  /** Chart.lock, when the chart has one. */
+  lock?: ChartLock;
   /** values.yaml as parsed ({} when absent). */
   values: Record<string, unknown>;
   /** Display paths, for findings and errors. */
@@ -109,7 +122,7 @@ async function readChartDir(dir: string, rel: string, tree: FileTree, depth: num
     }
     if (!isFile) continue;
     const wanted =
-      (isTop && (e.name === 'Chart.yaml' || e.name === 'values.yaml')) ||
+      (isTop && (e.name === 'Chart.yaml' || e.name === 'values.yaml' || e.name === 'Chart.lock')) ||
       (inTemplates && TEMPLATE_EXT.test(e.name)) ||
       (inCharts && (e.name === 'Chart.yaml' || e.name === 'values.yaml' || /\.tgz$/i.test(e.name) || TEMPLATE_EXT.test(e.name)));
     if (!wanted) continue;
@@ -213,5 +226,20 @@ async function buildChart(
   };
   const appVersion = str(metadata.appVersion);
   if (appVersion !== undefined && appVersion !== '') chart.appVersion = appVersion;
+  // Chart.lock matters only to a chart with dependencies to fetch (src/chart/deps/): read only then
+  const lockBytes = tree.get(`${prefix}Chart.lock`);
+  if (lockBytes && chart.dependencies.some((d) => !subcharts.some((s) => s.name === d.name))) chart.lock = parseChartLock(lockBytes.toString('utf8'), display('Chart.lock'));
   return chart;
+}
+
+/** Chart.lock as parsed; `file` names it in errors. */
+export function parseChartLock(text: string, file: string): ChartLock {
+  const doc = parseYamlMap(text, file, 'Chart.lock');
+  const raw = doc.dependencies;
+  if (raw !== undefined && raw !== null && !Array.isArray(raw)) throw new InputError(`${file}: dependencies must be a list`, { hint: 'run helm dependency update to write Chart.lock again' });
+  const dependencies = (Array.isArray(raw) ? raw : []).map((d, i) => {
+    if (!isMap(d) || typeof d.name !== 'string') throw new InputError(`${file}: dependencies[${i}] has no name`, { hint: 'run helm dependency update to write Chart.lock again' });
+    return { name: d.name, version: str(d.version) ?? '', repository: typeof d.repository === 'string' ? d.repository : '' };
+  });
+  return { file, ...(typeof doc.digest === 'string' ? { digest: doc.digest } : {}), dependencies, raw };
 }

@@ -15,6 +15,10 @@ export interface ImagesDocument {
   errors: { raw: string; error: string; chart: string; file: string; path: string; kind: string }[];
   /** What the scan could not check (templates it could not render, charts whose pods name no image found). */
   warnings: string[];
+  /** Dependencies fetched because the charts declare them and do not vendor them (absent when none). */
+  dependencies?: { chart: string; name: string; version: string; source: string; digest: string }[];
+  /** Dependencies left out with --skip-missing-deps (absent when none); also under warnings. */
+  skippedDependencies?: { chart: string; name: string; version?: string; repository: string; reason: string }[];
 }
 
 function source(s: ImageFinding): ImagesDocument['images'][number]['sources'][number] {
@@ -44,7 +48,15 @@ export function imagesDocument(r: ScanResult): ImagesDocument {
       kind: e.kind,
     })),
     warnings: r.warnings ?? [],
+    ...dependencyFields(r),
   };
+}
+
+function dependencyFields(r: ScanResult): Pick<ImagesDocument, 'dependencies' | 'skippedDependencies'> {
+  const all = r.dependencies ?? [];
+  const resolved = all.flatMap((d) => d.resolved.map((x) => ({ chart: x.parent, name: x.name, version: x.version, source: x.source, digest: x.digest })));
+  const skipped = all.flatMap((d) => d.skipped.map((x) => ({ chart: x.parent, name: x.name, ...(x.version ? { version: x.version } : {}), repository: x.repository, reason: x.reason })));
+  return { ...(resolved.length ? { dependencies: resolved } : {}), ...(skipped.length ? { skippedDependencies: skipped } : {}) };
 }
 
 export function formatList(r: ScanResult): string {

@@ -11,6 +11,7 @@ import { formatReference } from '../reference/index.js';
 import { scanValues } from './detect.js';
 import { evaluateHint, parseHints } from './hints.js';
 import { KNOWN_CHARTS } from './known-charts.js';
+import { resolveDependencies, type DependencyResult } from './deps/resolve.js';
 import { loadChart, type ChartDependency, type LoadedChart } from './load.js';
 import { scanManifests } from './manifests.js';
 import { renderCharts, type RenderUnit } from './render.js';
@@ -280,6 +281,7 @@ export async function scanCharts(paths: string[], opts: ScanInputs = {}): Promis
   const warnings: string[] = [];
   const chartValues: ChartValuesEntry[] = [];
   const loaded: LoadedChart[] = [];
+  const dependencies: DependencyResult[] = [];
   for (const p of paths) {
     opts.signal?.throwIfAborted();
     if (p === '-') {
@@ -288,6 +290,11 @@ export async function scanCharts(paths: string[], opts: ScanInputs = {}): Promis
     }
     const chart = await loadChart(p);
     loaded.push(chart);
+    if (opts.dependencies) {
+      const deps = await resolveDependencies(chart, opts.dependencies);
+      dependencies.push(deps);
+      for (const d of deps.skipped) warnings.push(`${d.reason} (left out: --skip-missing-deps)`);
+    } else dependencies.push({ resolved: [], skipped: [] });
     opts.signal?.throwIfAborted();
     const top = mergeLayers(chart.values, [...layers].reverse().map((l) => l.values));
     const first = findings.length;
@@ -342,5 +349,6 @@ export async function scanCharts(paths: string[], opts: ScanInputs = {}): Promis
     pullSecrets: opts.enabledOnly ? pullSecrets.filter((s) => !s.disabled) : pullSecrets,
     chartValues,
     loaded,
+    dependencies,
   };
 }

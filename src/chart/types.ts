@@ -3,6 +3,7 @@
  * relocation planner consumes these to write overrides in the same layout.
  */
 import type { Reference } from '../reference/index.js';
+import type { DependencyOptions, DependencyResult } from './deps/resolve.js';
 import type { LoadedChart } from './load.js';
 
 export type FindingKind = 'values' | 'template' | 'annotation' | 'hints' | 'manifest';
@@ -169,6 +170,12 @@ export interface ScanOptions {
   builtinHints?: boolean;
   /** Also list images set in values that the rendered templates do not use (default false). */
   allValues?: boolean;
+  /**
+   * Resolve the dependencies a top-level chart declares and does not vendor under charts/ (as
+   * `helm dependency build`); without it they stay missing (their images are only what the
+   * parent's values set).
+   */
+  dependencies?: DependencyOptions;
 }
 
 /** One chart's merged values (its defaults, parent overrides, user files, --set) and where they sit from the top chart. */
@@ -194,6 +201,8 @@ export interface ScanResult {
   chartValues: ChartValuesEntry[];
   /** The top-level charts as loaded (not "-"), in argument order: their templates, for relocate. */
   loaded: LoadedChart[];
+  /** Per top-level chart (same order as `loaded`), the dependencies resolved and skipped (with `dependencies`). */
+  dependencies: DependencyResult[];
 }
 
 /** Chart values as helm takes them (-f, --set, --set-string, --set-json, --set-file), and which parts to scan. */
@@ -205,4 +214,8 @@ export interface ChartValueOptions {
   setFile: string[];
   enabledOnly: boolean;
   allValues: boolean;
+  /** --skip-missing-deps: a dependency that cannot be fetched is a warning, and the run goes on without it. */
+  skipMissingDeps?: boolean;
+  /** false with --no-fetch-deps: only the dependencies vendored under charts/ are read. */
+  fetchDeps?: boolean;
 }

@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { ChartInfo } from '../chart/index.js';
+import type { DependencyOptions, DependencyResult } from '../chart/deps/resolve.js';
 import { originOf, type ChartFetcher, type ChartFetchRequest, type ChartOrigin } from '../chart/remote/types.js';
 import { InputError, NotFoundError } from '../errors.js';
 import { formatReference, parseReference, type Reference } from '../reference/index.js';
@@ -30,12 +31,17 @@ export interface ImageInputs {
   enabledOnly?: boolean;
   /** Also take images set in values that the rendered templates do not use. */
   allValues?: boolean;
+  /** Resolve the dependencies the charts do not vendor (src/chart/deps/). */
+  dependencies?: DependencyOptions;
   /** The run's chart fetcher, for charts with `remote` (made on first use). */
   fetcher?: () => Promise<ChartFetcher>;
 }
 
-/** A top-level chart that was scanned; `origin` when it was fetched (the bundle keeps its exact bytes). */
-export type CollectedChart = ChartInfo & { origin?: ChartOrigin };
+/**
+ * A top-level chart that was scanned; `origin` when it was fetched (the bundle keeps its exact
+ * bytes), `dependencies` when some were fetched for it (or skipped): it then travels repackaged.
+ */
+export type CollectedChart = ChartInfo & { origin?: ChartOrigin; dependencies?: DependencyResult };
 
 export interface WantedImage {
   ref: Reference;
@@ -45,7 +51,7 @@ export interface WantedImage {
 
 export interface CollectedInputs {
   images: WantedImage[];
-  /** Top-level charts (depth 0) that were scanned, for packaging into a bundle. */
+  /** Top-level charts (depth 0) that were scanned, for packaging into a bundle, with the dependencies fetched for them. */
   charts: CollectedChart[];
   /** What the chart scans could not check (templates airlift could not render, ...). */
   warnings: string[];
@@ -91,6 +97,7 @@ export async function collectImages(inputs: ImageInputs): Promise<CollectedInput
       baseDir: c.baseDir,
       enabledOnly: inputs.enabledOnly ?? false,
       allValues: inputs.allValues ?? false,
+      ...(inputs.dependencies ? { dependencies: inputs.dependencies } : {}),
     });
     if (r.errors.length > 0) {
       const { formatErrors } = await import('../chart/report.js');
@@ -100,7 +107,9 @@ export async function collectImages(inputs: ImageInputs): Promise<CollectedInput
     }
     warnings.push(...r.warnings);
     for (const img of r.images) if (!(inputs.enabledOnly && img.disabled)) refs.push(img.ref);
-    charts.push(...r.charts.filter((ch) => ch.depth === 0).map((ch) => (origin ? { ...ch, origin } : ch)));
+    const deps = r.dependencies[0];
+    const withDeps = deps && (deps.resolved.length || deps.skipped.length) ? { dependencies: deps } : {};
+    charts.push(...r.charts.filter((ch) => ch.depth === 0).map((ch) => ({ ...ch, ...(origin ? { origin } : {}), ...withDeps })));
   }
   for (const s of inputs.images) refs.push(parseReference(s));
   for (const f of inputs.imagesFiles) {

@@ -53,6 +53,19 @@ export interface LockChart {
   sourceDigest?: string;
   /** Its provenance file in the bundle ("charts/<name>-<version>.tgz.prov"), when the source had one. */
   prov?: { file: string; digest: string };
+  /** Dependencies fetched (not vendored in the chart as given) and packaged into its charts/. */
+  dependencies?: LockDependency[];
+  /** Dependencies left out with --skip-missing-deps, and why. */
+  skippedDependencies?: Array<{ name: string; version?: string; repository: string; reason: string }>;
+}
+
+/** A chart dependency airlift fetched: what, from where, and the sha256 of the packaged chart. */
+export interface LockDependency {
+  name: string;
+  version: string;
+  /** The chart URL, `oci://HOST/PATH/NAME:VERSION`, or `file://PATH`. */
+  source: string;
+  digest: string;
 }
 
 /** A file a bundle carries beside the images and charts (the release files of `save --include-self`). */

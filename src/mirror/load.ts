@@ -6,7 +6,6 @@
 import type { ReferrerOptions } from '../copy/types.js';
 import { MAX_CHART_BYTES, chartMetadata } from '../bundle/charts.js';
 import { dedupeByReference } from '../bundle/conflicts.js';
-import { HelmChartSource } from '../bundle/helm-oci.js';
 import { bundleFiles, bundleImages, bundleLock, openBundle } from '../bundle/images.js';
 import { OciArchiveSource } from '../endpoint/oci-archive.js';
 import { archiveForm } from '../layout/source-tar.js';
@@ -22,6 +21,7 @@ import { VERSION } from '../version.js';
 import { logShard, planJobs, planLock } from './build.js';
 import type { MirrorDeps, MirrorReport } from './deps.js';
 import { checkBaseLayers } from './differential.js';
+import { helmCharts, type ChartFile } from './charts.js';
 import { planMirror, type PlanChart } from './plan.js';
 
 export interface LoadInput {
@@ -53,16 +53,14 @@ export async function load(input: LoadInput, deps: MirrorDeps): Promise<MirrorRe
     const images = dedupeByReference(bundleImages(source, name));
     const lock = await bundleLock(source, name);
     // Charts in the bundle, as OCI Helm charts under PREFIX/charts/ (read by every shard for the conflict check).
-    const charts = new HelmChartSource(`charts of ${name}`);
-    const planCharts: PlanChart[] = [];
+    const chartFiles: ChartFile[] = [];
     const files = bundleFiles(source);
     if (files) {
       for (const file of (await files.extraFiles()).filter((f) => /^charts\/[^/]+\.tgz$/.test(f))) {
-        const tgz = await files.readFile(file, MAX_CHART_BYTES);
-        const art = charts.add(tgz, await chartMetadata(tgz, `${name}: ${file}`));
-        planCharts.push({ file, name: art.name, version: art.version, tag: art.tag, digest: art.manifest.digest });
+        chartFiles.push({ file, label: `${name}: ${file}`, tgz: await files.readFile(file, MAX_CHART_BYTES) });
       }
     }
+    const { source: charts, charts: planCharts } = await helmCharts(chartFiles, `charts of ${name}`);
     const plan = planMirror({
       images: images.map((i) => ({ ref: i.ref, formatted: i.formatted, digest: i.descriptor.digest })),
       charts: planCharts,

@@ -20,9 +20,11 @@ export interface PlanImage {
   digest?: string;
 }
 
-/** A chart travelling as an OCI Helm chart (load): its file in the bundle and its manifest. */
+/** A chart travelling as an OCI Helm chart (load, sync): its file name (in the bundle) and its manifest. */
 export interface PlanChart {
   file: string;
+  /** What reports name as the source (sync: the chart as given); the file by default. */
+  source?: string;
   name: string;
   version: string;
   tag: string;
@@ -137,9 +139,9 @@ export function planMirror(input: MirrorPlanInput): MirrorPlan {
   for (const c of charts) {
     const repo = [target.target.prefix, 'charts', c.name].filter(Boolean).join('/');
     const destination = `${target.target.host}/${repo}:${c.tag}`;
-    pushes.push({ kind: 'chart', source: c.file, destination, digest: c.digest });
+    pushes.push({ kind: 'chart', source: c.source ?? c.file, destination, digest: c.digest });
     if (shard && shard.index !== 0) continue;
-    copies.push({ kind: 'chart', name: `chart ${c.name}:${c.version}`, source: c.file, from: { repo: '', reference: c.digest }, to: { repo, tag: c.tag }, destination, chart: c });
+    copies.push({ kind: 'chart', name: `chart ${c.name}:${c.version}`, source: c.source ?? c.file, from: { repo: '', reference: c.digest }, to: { repo, tag: c.tag }, destination, chart: c });
   }
   // Before anything is pushed: two digests for one destination tag is a conflict, not a race to win.
   if (pushes.length) checkPushConflicts(pushes, input.where ?? formatTarget(target.target));

@@ -25,17 +25,15 @@ import type { Shard } from '../shard/index.js';
 import { VERSION } from '../version.js';
 import { logShard, planJobs, planLock } from './build.js';
 import type { MirrorDeps, MirrorReport } from './deps.js';
+import { chartBytes, lockDependencies, type DiskChart } from './charts.js';
 import { planMirror } from './plan.js';
 
-/** A chart to put into the bundle: a directory (packaged on the way) or a .tgz. */
-export interface SaveChart {
-  name: string;
-  version: string;
-  path: string;
-  packaged: boolean;
-  /** A fetched chart: its .tgz goes in as fetched, its source in the lock, its .prov beside it. */
-  origin?: ChartOrigin;
-}
+/**
+ * A chart to put into the bundle: a directory (packaged on the way) or a .tgz, with the
+ * dependencies the scan fetched (then repackaged with them in charts/); a fetched chart with none
+ * to add goes in as fetched, its source in the lock, its .prov beside it.
+ */
+export type SaveChart = DiskChart & { origin?: ChartOrigin };
 
 export interface SaveInput {
   images: WantedImage[];
@@ -104,17 +102,19 @@ export async function save(input: SaveInput, deps: MirrorDeps): Promise<MirrorRe
     for (const ch of shard && shard.index !== 0 ? [] : input.charts) {
       const file = chartFileName(ch.name, ch.version);
       if (lockCharts.has(file)) continue;
-      const tgz = ch.packaged ? await readFile(ch.path) : await packageChartDir(ch.path, ch.name);
+      const tgz = await chartBytes(ch);
       const digest = sha256(tgz);
-      // a fetched chart goes in byte for byte as fetched (checked again: the lock promises it)
-      if (ch.origin && digest !== ch.origin.sha256) throw new DigestMismatchError(`chart ${ch.name} ${ch.version} from ${ch.origin.source}: the file read back for the bundle`, ch.origin.sha256, digest);
+      const repackaged = (ch.dependencies?.resolved.length ?? 0) > 0;
+      // a fetched chart goes in byte for byte as fetched (checked again: the lock promises it), unless dependencies had to be added
+      if (ch.origin && !repackaged && digest !== ch.origin.sha256) throw new DigestMismatchError(`chart ${ch.name} ${ch.version} from ${ch.origin.source}: the file read back for the bundle`, ch.origin.sha256, digest);
       dest.addFile(file, tgz);
-      const entry: LockChart = { name: ch.name, version: ch.version, file, digest };
+      const entry: LockChart = { name: ch.name, version: ch.version, file, digest, ...lockDependencies(ch) };
       if (ch.origin) {
-        entry.packaging = 'fetched';
+        entry.packaging = repackaged ? 'packaged' : 'fetched';
         entry.source = ch.origin.source;
         if (ch.origin.digest) entry.sourceDigest = ch.origin.digest;
-        if (ch.origin.prov) {
+        // the provenance file signs the .tgz as fetched: it travels only with those bytes
+        if (ch.origin.prov && !repackaged) {
           dest.addFile(`${file}.prov`, ch.origin.prov);
           entry.prov = { file: `${file}.prov`, digest: sha256(ch.origin.prov) };
         }

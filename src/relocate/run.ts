@@ -8,6 +8,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import type { DependencyOptions } from '../chart/deps/resolve.js';
 import { scanCharts } from '../chart/scan.js';
 import type { ChartValueOptions } from '../chart/types.js';
 import { InputError, NotFoundError, UsageError } from '../errors.js';
@@ -80,6 +81,8 @@ export interface RelocateDeps {
   registryClient(): RegistryClient;
   /** The environment helm runs with for --check. */
   env: Record<string, string | undefined>;
+  /** How the dependencies charts declare and do not vendor are resolved (src/chart/deps/); none: not resolved. */
+  dependencies?: DependencyOptions;
   signal?: AbortSignal;
 }
 
@@ -108,6 +111,7 @@ export async function relocate(input: RelocateInput, deps: RelocateDeps): Promis
     builtinHints: input.builtinHints,
     ...(input.hints ? { hintsFile: abs(input.hints) } : {}),
     ...(deps.signal ? { signal: deps.signal } : {}),
+    ...(deps.dependencies ? { dependencies: deps.dependencies } : {}),
   };
   const chartPaths = input.charts.map(abs);
   const scan = await scanCharts(chartPaths, scanOpts);

@@ -2,7 +2,8 @@
  * The read-only registry API over a layout: `/v2/`, manifests by tag and
  * digest, blobs with Range, tags list and catalog (with `n`/`last`), the OCI 1.1
  * referrers API (`/v2/R/referrers/D`, `artifactType` filter) from the bundle's referrer entries, and OCI
- * error bodies. Every write method answers 405 UNSUPPORTED.
+ * error bodies. Every write method answers 405 UNSUPPORTED. The bundle's charts are answered as
+ * OCI Helm charts (src/serve/charts.ts).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
@@ -11,6 +12,7 @@ import { AirliftError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { LayoutReader } from '../layout/reader.js';
 import { paginate, type Catalog } from './catalog.js';
+import type { ServedCharts } from './charts.js';
 import { BlobGuard, SERVE_CHUNK } from './verified-blobs.js';
 import { ChunkPool } from './chunk-pool.js';
 import { MediaType, type BasicDescriptor } from '../oci/types.js';
@@ -66,7 +68,23 @@ export function parseRange(header: string, size: number): { start: number; end: 
   return { start, end };
 }
 
-export function createHandler(reader: LayoutReader, catalog: Catalog, logger?: Logger) {
+/** A blob held in memory (a chart's config or .tgz), whole or the range asked. */
+function sendBuffer(req: IncomingMessage, res: ServerResponse, ref: string, bytes: Buffer, head: boolean): void {
+  const base = { ...API_HEADER, 'Content-Type': 'application/octet-stream', 'Docker-Content-Digest': ref, 'Accept-Ranges': 'bytes', ETag: `"${ref}"` };
+  const size = bytes.length;
+  const range = req.headers.range === undefined ? undefined : parseRange(req.headers.range, size);
+  if (range === 'bad') {
+    res.writeHead(416, { ...base, 'Content-Range': `bytes */${size}`, 'Content-Length': '0' });
+    res.end();
+    return;
+  }
+  if (range) res.writeHead(206, { ...base, 'Content-Length': String(range.end - range.start + 1), 'Content-Range': `bytes ${range.start}-${range.end}/${size}` });
+  else res.writeHead(200, { ...base, 'Content-Length': String(size) });
+  res.end(head ? undefined : range ? bytes.subarray(range.start, range.end + 1) : bytes);
+}
+
+/** `charts`: the bundle's charts as OCI Helm charts (their manifests and blobs are answered from memory). */
+export function createHandler(reader: LayoutReader, catalog: Catalog, logger?: Logger, charts?: ServedCharts) {
   const guard = new BlobGuard(reader, logger);
   const pool = new ChunkPool(SERVE_CHUNK, SERVE_POOL_KEEP);
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -148,13 +166,14 @@ export function createHandler(reader: LayoutReader, catalog: Catalog, logger?: L
           } catch (err) {
             return sendError(res, 400, 'DIGEST_INVALID', (err as Error).message, head);
           }
-          found = await reader.resolveManifest('', ref);
+          const chart = charts?.manifest(ref);
+          found = chart ? { digest: chart.digest, mediaType: chart.mediaType, size: chart.bytes.byteLength } : await reader.resolveManifest('', ref);
         } else {
           const d = repo.tags.get(ref);
           if (d) found = { digest: d.digest, mediaType: d.mediaType, size: d.size };
         }
         if (!found) return sendError(res, 404, 'MANIFEST_UNKNOWN', `manifest ${name}${isDigestRef(ref) ? '@' : ':'}${ref} is not in this bundle`, head);
-        const manifest = await reader.readManifest(found);
+        const manifest = charts?.manifest(found.digest) ?? (await reader.readManifest(found));
         res.writeHead(200, {
           ...API_HEADER,
           'Content-Type': found.mediaType,
@@ -171,6 +190,8 @@ export function createHandler(reader: LayoutReader, catalog: Catalog, logger?: L
         return sendError(res, 400, 'DIGEST_INVALID', (err as Error).message, head);
       }
       const size = await reader.blobSize(ref);
+      const inMemory = size === undefined ? charts?.blob(ref) : undefined;
+      if (inMemory) return sendBuffer(req, res, ref, inMemory, head);
       if (size === undefined) return sendError(res, 404, 'BLOB_UNKNOWN', `blob ${ref} is not in this bundle`, head);
       const refused = await guard.refused(ref);
       if (refused !== undefined) return sendError(res, 500, 'UNKNOWN', refused, head);

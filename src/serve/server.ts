@@ -10,6 +10,7 @@ import { openArchiveFiles } from '../layout/source-tar.js';
 import { partsManifestFor } from '../layout/parts.js';
 import { openBundleArchive } from '../layout/docker-archive.js';
 import { buildCatalog, type Catalog } from './catalog.js';
+import { addChartsToCatalog, readServedCharts, type ServedCharts } from './charts.js';
 import { createHandler } from './handler.js';
 
 export interface ServeOptions {
@@ -25,6 +26,8 @@ export interface RunningServe {
   address: string;
   url: string;
   catalog: Catalog;
+  /** The bundle's charts, served at charts/<name>:<version>. */
+  charts: ServedCharts;
   close(): Promise<void>;
 }
 
@@ -54,8 +57,16 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
   const { host, port } = parseListen(opts.listen ?? '127.0.0.1:5000');
   const reader = await LayoutReader.open(await openLayoutFiles(opts.bundle));
   const catalog = buildCatalog(reader.entries());
+  let charts: ServedCharts;
+  try {
+    charts = await readServedCharts(reader.files);
+  } catch (err) {
+    await reader.close();
+    throw err;
+  }
+  addChartsToCatalog(catalog, charts);
   for (const s of catalog.skipped) opts.logger?.log('warn', `serve: not serving ${s}`);
-  const handler = createHandler(reader, catalog, opts.logger);
+  const handler = createHandler(reader, catalog, opts.logger, charts);
   const server: Server = createServer((req, res) => {
     void handler(req, res);
   });
@@ -76,6 +87,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
     address,
     url: `http://${address}`,
     catalog,
+    charts,
     close: async () => {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -14,7 +14,7 @@ import http from 'node:http';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
-import { generateServerCert } from './certs.js';
+import { generateLeaf, generateServerCert } from './certs.js';
 import { freePort, type StartedRegistry } from './registry.js';
 import { helmBinary } from './tools.js';
 
@@ -116,6 +116,8 @@ export interface ChartRepoOptions {
   auth?: { username: string; password: string };
   /** Charts are served under this path (default 'charts'): the repository URL is https://127.0.0.1:PORT/charts */
   path?: string;
+  /** tls: nginx asks for a client certificate signed by its CA (ssl_verify_client on); one is made (clientCertFile, clientKeyFile). */
+  clientCert?: boolean;
 }
 
 export interface ChartRepo {
@@ -124,6 +126,9 @@ export interface ChartRepo {
   host: string;
   /** CA that signed nginx's certificate (tls only) */
   caFile?: string;
+  /** A client certificate and key nginx accepts (clientCert only) */
+  clientCertFile?: string;
+  clientKeyFile?: string;
   username?: string;
   password?: string;
   /** nginx's document root for the repository path: files placed here are served. */
@@ -163,6 +168,14 @@ export async function startChartRepo(o: ChartRepoOptions = {}): Promise<ChartRep
   const scheme = o.tls ? 'https' : 'http';
   const url = `${scheme}://${host}/${sub}`;
   const cert = o.tls ? await generateServerCert(path.join(base, 'tls')) : undefined;
+  const client =
+    cert && o.clientCert
+      ? await generateLeaf(path.join(base, 'tls'), 'client', { caFile: cert.caFile, caPem: cert.caPem, caKeyFile: path.join(base, 'tls', 'ca.key') }, 'airlift test client', [
+          'basicConstraints=critical,CA:FALSE',
+          'keyUsage=critical,digitalSignature',
+          'extendedKeyUsage=clientAuth',
+        ])
+      : undefined;
   if (o.auth) {
     const { stdout } = await run('htpasswd', ['-nbm', o.auth.username, o.auth.password]);
     await writeFile(path.join(base, 'htpasswd'), stdout.trim() + '\n');
@@ -177,6 +190,7 @@ export async function startChartRepo(o: ChartRepoOptions = {}): Promise<ChartRep
       `  types { text/yaml yaml; application/gzip tgz; application/octet-stream prov; }\n  default_type application/octet-stream;\n` +
       `  server {\n    listen 127.0.0.1:${port}${o.tls ? ' ssl' : ''};\n` +
       (cert ? `    ssl_certificate ${cert.certFile};\n    ssl_certificate_key ${cert.keyFile};\n` : '') +
+      (client ? `    ssl_client_certificate ${cert!.caFile};\n    ssl_verify_client on;\n` : '') +
       `    root ${www};\n` +
       (o.auth ? `    auth_basic "charts";\n    auth_basic_user_file ${path.join(base, 'htpasswd')};\n` : '') +
       `  }\n}\n`,
@@ -223,6 +237,7 @@ export async function startChartRepo(o: ChartRepoOptions = {}): Promise<ChartRep
     url,
     host,
     ...(cert ? { caFile: cert.caFile } : {}),
+    ...(client ? { clientCertFile: client.certFile, clientKeyFile: client.keyFile } : {}),
     ...(o.auth ? { username: o.auth.username, password: o.auth.password } : {}),
     dir,
     async publish(helm, tgzs, po = {}) {

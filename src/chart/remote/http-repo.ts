@@ -130,6 +130,9 @@ export async function fetchFromIndex(index: RepoIndex, chart: string, version: s
 
 async function download(url: string, chart: string, entry: IndexEntry, ctx: HttpRepoContext): Promise<FetchedChart> {
   const what = `chart "${chart}" ${entry.version} from ${ctx.label}`;
+  if (!/^https?:$/i.test(new URL(url).protocol)) {
+    throw new InputError(`${what}: its index.yaml entry points at ${redactUrl(url)}, which is not an http(s) URL`, { hint: 'the repository index is broken or hostile; regenerate it with helm repo index --url' });
+  }
   const tgz = (await httpGet(url, { ...ctx, what, max: MAX_CHART_BYTES }))!;
   const digest = sha256(tgz);
   if (entry.digest) {

@@ -37,6 +37,8 @@ export interface ChartFetcherOptions {
   /** Credentials for an HTTP repository given by URL (--username / --password-stdin with --repo). */
   username?: string;
   password?: string;
+  /** The repository URL username/password are for (--repo): other repositories (a dependency's) never get them. Absent: any repository named by URL. */
+  credentialsUrl?: string;
   /** CA files trusted for every HTTP repository (--ca-file), besides a repository's own caFile. */
   caFiles?: string[];
   insecureSkipTlsVerify?: boolean;
@@ -51,6 +53,8 @@ interface Located {
   chart: string;
   label: string;
   repo?: HelmRepository;
+  /** Named by URL (--repo, a dependency's repository URL): --username/--password apply. */
+  byUrl?: boolean;
 }
 
 class Fetcher implements ChartFetcher {
@@ -111,7 +115,7 @@ class Fetcher implements ChartFetcher {
       const url = repository.replace(/\/+$/, '');
       // A URL that repositories.yaml names gets that entry's credentials and TLS files (as helm dependency build does).
       const known = (await this.helmRepositories()).repositories.find((r) => r.url.replace(/\/+$/, '') === url);
-      return { kind: 'http', location: url, chart, label: url, ...(known ? { repo: known } : {}) };
+      return { kind: 'http', location: url, chart, label: url, byUrl: true, ...(known ? { repo: known } : {}) };
     }
     const name = repository.replace(/^@/, '').replace(/^alias:/, '');
     return this.byName(name, chart);
@@ -155,8 +159,10 @@ class Fetcher implements ChartFetcher {
   private async httpContext(l: Located): Promise<HttpRepoContext> {
     const { agent, userAgent } = await this.agent(l);
     let auth: HttpRepoAuth | undefined;
-    if (l.repo?.username !== undefined && l.repo.password !== undefined) auth = { username: l.repo.username, password: l.repo.password, everywhere: Boolean(l.repo.passCredentialsAll) };
-    else if (!l.repo && this.o.username !== undefined && this.o.password !== undefined) auth = { username: this.o.username, password: this.o.password, everywhere: false };
+    // --username/--password for a repository given by URL win over its repositories.yaml entry, as with helm --repo
+    const forThis = this.o.credentialsUrl === undefined || this.o.credentialsUrl.replace(/\/+$/, '') === l.location;
+    if (l.byUrl && forThis && this.o.username !== undefined && this.o.password !== undefined) auth = { username: this.o.username, password: this.o.password, everywhere: false };
+    else if (l.repo?.username !== undefined && l.repo.password !== undefined) auth = { username: l.repo.username, password: l.repo.password, everywhere: Boolean(l.repo.passCredentialsAll) };
     return { agent, userAgent, label: l.label, ...(auth ? { auth } : {}), ...(this.o.signal ? { signal: this.o.signal } : {}) };
   }
 

@@ -98,6 +98,25 @@ describe('OCI charts pushed with helm push', () => {
   });
 });
 
+describe('an OCI chart whose layer the registry serves altered', () => {
+  it('is refused with E_DIGEST_MISMATCH naming the blob', async () => {
+    const dir = await writeChart(path.join(tmp, 'src-tampered'), { name: 'tampered', version: '9.9.9', images: ['example.com/t:1'] });
+    const file = await helmPackage(helm, dir, path.join(tmp, 'pkg-tampered'));
+    await helmPush(helm, file, plain, 'charts');
+    const digest = sha(await readFile(file)).slice('sha256:'.length);
+    const data = path.join(plain.storageDir, 'docker/registry/v2/blobs/sha256', digest.slice(0, 2), digest, 'data');
+    const bytes = await readFile(data);
+    bytes[bytes.length - 10] = bytes[bytes.length - 10]! ^ 0xff; // same size, other bytes
+    await writeFile(data, bytes);
+    const f = createChartFetcher({ env: helm.env, registry: { plainHttp: [plain.host] } });
+    try {
+      await expect(f.fetch({ chart: `oci://${plain.host}/charts/tampered` })).rejects.toMatchObject({ code: 'E_DIGEST_MISMATCH', message: expect.stringContaining(digest) });
+    } finally {
+      await f.close();
+    }
+  });
+});
+
 describe('an HTTP repository on nginx (TLS, basic auth) with a helm repo index', () => {
   it('fetches by --repo URL with --username/--password and the CA, digest from index.yaml checked', async () => {
     const f = createChartFetcher({ env: helm.env, caFiles: [repo.caFile!], username: 'reader', password: 'chart-secret-1' });
@@ -149,10 +168,51 @@ describe('an HTTP repository on nginx (TLS, basic auth) with a helm repo index',
     }
   });
 
+  it('presents the certFile/keyFile of repositories.yaml to a repository that asks for a client certificate; insecure_skip_tls_verify skips the CA', async () => {
+    const mtls = await startChartRepo({ tls: true, clientCert: true });
+    try {
+      await mtls.publish(helm, [tgz.get('1.2.3')!]);
+      const cfg = path.join(tmp, 'repos-mtls', 'repositories.yaml');
+      await import('node:fs/promises').then((fs) => fs.mkdir(path.dirname(cfg), { recursive: true }));
+      const entry = (name: string, extra: string) => `- name: ${name}\n  url: ${mtls.url}\n${extra}`;
+      await writeFile(
+        cfg,
+        `repositories:\n${entry('mtls', `  caFile: ${mtls.caFile}\n  certFile: ${mtls.clientCertFile}\n  keyFile: ${mtls.clientKeyFile}\n`)}` +
+          `${entry('nocert', `  caFile: ${mtls.caFile}\n`)}${entry('skipverify', `  certFile: ${mtls.clientCertFile}\n  keyFile: ${mtls.clientKeyFile}\n  insecure_skip_tls_verify: true\n`)}`,
+      );
+      const f = createChartFetcher({ env: { ...helm.env, HELM_REPOSITORY_CONFIG: cfg } });
+      try {
+        expect((await f.fetch({ chart: 'mtls/app' })).tgz.equals(await readFile(tgz.get('1.2.3')!))).toBe(true);
+      } finally {
+        await f.close();
+      }
+      // a repository entry with insecure_skip_tls_verify and no caFile (a fetcher of its own: the first cached this URL)
+      const h = createChartFetcher({ env: { ...helm.env, HELM_REPOSITORY_CONFIG: cfg } });
+      try {
+        expect((await h.fetch({ chart: 'skipverify/app' })).version).toBe('1.2.3');
+      } finally {
+        await h.close();
+      }
+      // without the client certificate nginx answers 400 ("No required SSL certificate was sent")
+      const g = createChartFetcher({ env: { ...helm.env, HELM_REPOSITORY_CONFIG: cfg } });
+      try {
+        await expect(g.fetch({ chart: 'nocert/app' })).rejects.toMatchObject({ message: expect.stringMatching(/index\.yaml: GET https:\/\/127\.0\.0\.1:\d+\/charts\/index\.yaml answered HTTP 400/), hint: expect.stringContaining('certFile') });
+      } finally {
+        await g.close();
+      }
+    } finally {
+      await mtls.stop();
+    }
+  });
+
   it('refuses without credentials (E_AUTH) and without the CA (E_NETWORK naming caFile)', async () => {
     const noAuth = createChartFetcher({ env: helm.env, caFiles: [repo.caFile!] });
     await expect(noAuth.fetch({ repository: repo.url, chart: 'app' })).rejects.toMatchObject({ code: 'E_AUTH', message: expect.stringContaining('index.yaml') });
     await noAuth.close();
+    // --username/--password are for the --repo URL only: another repository (a dependency's) never gets them
+    const other = createChartFetcher({ env: helm.env, caFiles: [repo.caFile!], username: 'reader', password: 'chart-secret-1', credentialsUrl: 'https://127.0.0.1:9/other' });
+    await expect(other.fetch({ repository: repo.url, chart: 'app' })).rejects.toMatchObject({ code: 'E_AUTH', message: expect.stringContaining('no credentials given') });
+    await other.close();
     const noCa = createChartFetcher({ env: helm.env, username: 'reader', password: 'chart-secret-1' });
     await expect(noCa.fetch({ repository: repo.url, chart: 'app' })).rejects.toMatchObject({ code: 'E_NETWORK', hint: expect.stringContaining('caFile') });
     await noCa.close();

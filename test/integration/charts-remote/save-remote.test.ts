@@ -149,8 +149,10 @@ describe('save of charts where they live', () => {
   it('sync takes a chart reference (its images are what it copies)', async () => {
     const r = await runCli([...plain(), 'sync', `oci://${src.host}/charts/app`, '--version', '~1.2', '--to', `${dst.host}/synced`, '-o', 'json'], { env: helm.env as Record<string, string> });
     expect(r.code, r.stderr).toBe(0);
-    const rows = JSON.parse(r.stdout) as Array<{ source: string; status: string }>;
-    expect(rows.map((x) => x.source).sort()).toEqual([images.v1, images.v2].sort());
+    const rows = JSON.parse(r.stdout) as Array<{ kind: string; source: string; destination: string; status: string }>;
+    expect(rows.filter((x) => x.kind === 'image').map((x) => x.source).sort()).toEqual([images.v1, images.v2].sort());
+    // the chart travels too (i19b: sync pushes the charts it read), at the version the range picked
+    expect(rows.filter((x) => x.kind === 'chart').map((x) => x.destination)).toEqual([expect.stringMatching(new RegExp(`^${dst.host}/synced/charts/app:1\\.2\\.`))]);
   });
 
   it('relocate takes a chart reference', async () => {

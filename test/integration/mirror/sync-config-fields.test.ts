@@ -54,8 +54,10 @@ describe('sync --config with every field', () => {
     // run from another directory: every path in the file is relative to the file
     const r = await runCli(['--plain-http', src.host, '--plain-http', dst.host, 'sync', '--config', path.join(dir, 'airlift.yaml'), '--lock-out', lock, '-o', 'json'], { cwd: tmp });
     expect(r.code, r.stderr).toBe(0);
-    const rows = JSON.parse(r.stdout) as Array<{ source: string; destination: string; status: string }>;
-    expect(rows.map((x) => x.destination).sort()).toEqual(['alpha:1.0', 'beta:2.1', 'gamma:3.0', 'multi:1.0'].map((t) => `${dst.host}/ci/${t}`));
+    const rows = JSON.parse(r.stdout) as Array<{ kind: string; source: string; destination: string; status: string }>;
+    expect(rows.filter((x) => x.kind === 'image').map((x) => x.destination).sort()).toEqual(['alpha:1.0', 'beta:2.1', 'gamma:3.0', 'multi:1.0'].map((t) => `${dst.host}/ci/${t}`));
+    // the chart travels too, under PREFIX/charts/ whatever the image mapping
+    expect(rows.filter((x) => x.kind === 'chart').map((x) => [x.source, x.destination, x.status])).toEqual([[path.join(dir, 'chart'), `${dst.host}/ci/charts/c:0.1.0`, 'copied']]);
     for (const n of ['alpha', 'beta', 'gamma']) expect(await skopeoInspectDigest(dst, `ci/${n}:${byName(n).tag}`), n).toBe(byName(n).digest);
     const written = JSON.parse(await readFile(lock, 'utf8')) as { target: string; images: Array<{ source: string; digest: string; platforms: string[]; filtered?: { sourceDigest: string } }> };
     expect(written.target).toBe(`${dst.host}/ci`);
