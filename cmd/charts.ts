@@ -4,8 +4,8 @@
  * CHART`, with `--version` (helm's chart version: exact or a range), `--username` and
  * `--password-stdin` for an HTTP repository given by URL. `--version` after these commands reaches
  * them as `--chart-version` (version-flag.ts rewrites it: before a command it is airlift's own).
- * The fetcher is made only when a chart is remote, and closed (its temporary files removed) when
- * the command ends (`await using fetching = chartFetching(ctx, flags)`).
+ * The fetcher is made only when a chart is remote, and closed (its temporary files removed) after
+ * the command.
  */
 import { Option, type Command } from 'commander';
 import { UsageError } from '../src/errors.js';
@@ -63,15 +63,13 @@ export function chartRefs(args: string[], flags: ChartRefFlags, cwd: string): Ch
   return refs;
 }
 
-/** A command's chart fetching: the fetcher, made on first use; `await using` closes it (removes its temporary files) when the command ends. */
-export interface ChartFetching extends AsyncDisposable {
-  fetcher: () => Promise<ChartFetcher>;
-}
-
-/** The fetcher from the global registry options, --ca-file, --insecure-skip-tls-verify and --username/--password-stdin (for --repo). */
-export function chartFetching(ctx: CommandContext, flags: ChartRefFlags): ChartFetching {
+/**
+ * Runs `fn` with a fetcher made on first use (from the global registry options, --ca-file,
+ * --insecure-skip-tls-verify and --username/--password-stdin), closed afterwards.
+ */
+export async function withChartFetcher<T>(ctx: CommandContext, flags: ChartRefFlags, fn: (fetcher: () => Promise<ChartFetcher>) => Promise<T>): Promise<T> {
   let made: Promise<ChartFetcher> | undefined;
-  const fetcher = (): Promise<ChartFetcher> =>
+  const get = (): Promise<ChartFetcher> =>
     (made ??= (async () => {
       const { createChartFetcher } = await import('../src/chart/remote/index.js');
       const password = flags.passwordStdin ? await readPassword(ctx.io.stdin, { ...(ctx.io.signal ? { signal: ctx.io.signal } : {}), hint: 'pipe the repository password in: echo "$PASS" | airlift … --password-stdin' }) : undefined;
@@ -87,12 +85,11 @@ export function chartFetching(ctx: CommandContext, flags: ChartRefFlags): ChartF
         ...(ctx.io.signal ? { signal: ctx.io.signal } : {}),
       });
     })());
-  return {
-    fetcher,
-    async [Symbol.asyncDispose]() {
-      if (made) await (await made.catch(() => undefined))?.close();
-    },
-  };
+  try {
+    return await fn(get);
+  } finally {
+    if (made) await (await made.catch(() => undefined))?.close();
+  }
 }
 
 /** Local paths for chart arguments: remote ones fetched (once) and written to the fetcher's temporary directory. */

@@ -19,7 +19,7 @@ import { listImages } from '../../src/chart/list.js';
 import type { CommandContext } from '../context.js';
 import { readText } from '../../src/stdin.js';
 import { chartValuesOptions, scanValueOptions, type ChartValueFlags } from '../options.js';
-import { CHART_ARGS_HELP, chartFetching, chartRefOptions, chartRefs, localChartPaths, type ChartRefFlags } from '../charts.js';
+import { CHART_ARGS_HELP, chartRefOptions, chartRefs, localChartPaths, withChartFetcher, type ChartRefFlags } from '../charts.js';
 
 const MAX_STDIN = 256 * 1024 * 1024;
 
@@ -34,12 +34,13 @@ interface ImagesFlags extends ChartValueFlags, ChartRefFlags {
 }
 
 export function registerImages(program: Command, ctx: CommandContext): void {
-  chartRefOptions(chartValuesOptions(
+  const cmd = chartValuesOptions(
     program
       .command('images')
       .description('list every image the charts need, and where each is set (CHART "-" reads `helm template` output from stdin)')
       .argument('<chart...>', `${CHART_ARGS_HELP}, or - for rendered manifests on stdin`),
-  ), { credentials: true })
+  );
+  chartRefOptions(cmd, { credentials: true })
     .option('--no-annotations', 'ignore the image annotations of Chart.yaml (artifacthub.io/images, images, helm.sh/images)')
     .option('--no-templates', 'do not look for literal images in templates')
     .option('--no-builtin-hints', 'do not apply the hints airlift ships for known charts')
@@ -52,41 +53,44 @@ export function registerImages(program: Command, ctx: CommandContext): void {
       const abs = (p: string): string => (p === '-' ? p : path.resolve(cwd, p));
       if (charts.filter((c) => c === '-').length > 1) throw new UsageError('"-" (stdin) can be given only once');
       if (charts.includes('-') && flags.passwordStdin) throw new UsageError('"-" and --password-stdin both read stdin', { hint: 'keep the repository credentials in helm repositories.yaml (helm repo add --username), or render the manifests into a file' });
-      await using fetching = chartFetching(ctx, flags);
-      const local = await localChartPaths(chartRefs(charts, flags, cwd), fetching.fetcher);
-      const stdin = charts.includes('-')
-        ? await readText(ctx.io.stdin, {
-            max: MAX_STDIN,
-            tooLarge: () => new TooLargeError(`stdin: more than ${MAX_STDIN} bytes of manifests`),
-            signal: ctx.io.signal,
-          })
-        : undefined;
-      const r = await listImages(
-        {
-          charts: local,
-          ...scanValueOptions(flags, abs, cwd),
-          annotations: flags.annotations,
-          templates: flags.templates,
-          builtinHints: flags.builtinHints,
-          ...(flags.hints ? { hintsFile: abs(flags.hints) } : {}),
-          ...(stdin !== undefined ? { stdin } : {}),
-          hosts: flags.hosts,
-          format: flags.output ?? (ctx.io.stdoutIsTTY ? 'table' : 'list'),
-          strict: flags.strict,
-        },
-        ctx.io.signal ? { signal: ctx.io.signal } : {},
-      );
-      ctx.io.stdout.write(r.output);
-      if (r.leftOut > 0) {
-        ctx.logger().log('info', `left out ${r.leftOut} image(s) set in values that the templates do not use with these values (disabled components or subcharts); --all-values lists them`);
-      }
-      if (r.warnings || r.errors) ctx.io.stderr.write(r.warnings + r.errors);
-      if (r.error) throw r.error;
-      const result = r.result;
-      ctx.logger().log('debug', `${result.images.length} image(s) from ${result.charts.length} chart(s)`, {
-        images: result.images.length,
-        charts: result.charts.length,
-        errors: result.errors.length,
+      if (charts.includes('-') && flags.repo) throw new UsageError('"-" (rendered manifests) cannot be a chart of --repo');
+      const refs = chartRefs(charts, flags, cwd);
+      await withChartFetcher(ctx, flags, async (fetcher) => {
+        const local = await localChartPaths(refs, fetcher);
+        const stdin = charts.includes('-')
+          ? await readText(ctx.io.stdin, {
+              max: MAX_STDIN,
+              tooLarge: () => new TooLargeError(`stdin: more than ${MAX_STDIN} bytes of manifests`),
+              signal: ctx.io.signal,
+            })
+          : undefined;
+        const r = await listImages(
+          {
+            charts: local,
+            ...scanValueOptions(flags, abs, cwd),
+            annotations: flags.annotations,
+            templates: flags.templates,
+            builtinHints: flags.builtinHints,
+            ...(flags.hints ? { hintsFile: abs(flags.hints) } : {}),
+            ...(stdin !== undefined ? { stdin } : {}),
+            hosts: flags.hosts,
+            format: flags.output ?? (ctx.io.stdoutIsTTY ? 'table' : 'list'),
+            strict: flags.strict,
+          },
+          ctx.io.signal ? { signal: ctx.io.signal } : {},
+        );
+        ctx.io.stdout.write(r.output);
+        if (r.leftOut > 0) {
+          ctx.logger().log('info', `left out ${r.leftOut} image(s) set in values that the templates do not use with these values (disabled components or subcharts); --all-values lists them`);
+        }
+        if (r.warnings || r.errors) ctx.io.stderr.write(r.warnings + r.errors);
+        if (r.error) throw r.error;
+        const result = r.result;
+        ctx.logger().log('debug', `${result.images.length} image(s) from ${result.charts.length} chart(s)`, {
+          images: result.images.length,
+          charts: result.charts.length,
+          errors: result.errors.length,
+        });
       });
     });
 }

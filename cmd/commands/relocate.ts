@@ -16,7 +16,7 @@ import { readPassword } from '../../src/stdin.js';
 import type { CommandContext } from '../context.js';
 import { registryClientFromContext } from '../registry-client.js';
 import { chartValuesOptions, collect } from '../options.js';
-import { CHART_ARGS_HELP, chartFetching, chartRefOptions, chartRefs, localChartPaths, type ChartRefFlags } from '../charts.js';
+import { CHART_ARGS_HELP, chartRefOptions, chartRefs, localChartPaths, withChartFetcher, type ChartRefFlags } from '../charts.js';
 
 type RelocateFlags = RelocateOptions & ChartRefFlags;
 
@@ -40,12 +40,13 @@ function checkFlags(f: RelocateFlags): void {
 }
 
 export function registerRelocate(program: Command, ctx: CommandContext): void {
-  chartRefOptions(chartValuesOptions(
+  const cmd = chartValuesOptions(
     program
       .command('relocate')
       .description('write values overrides (and a pull Secret) that make the charts pull every image from the mirror')
       .argument('<chart...>', `${CHART_ARGS_HELP} (credentials for an HTTP repository from helm repositories.yaml: --username is the mirror's here)`),
-  ), { credentials: false })
+  );
+  chartRefOptions(cmd, { credentials: false })
     .requiredOption('--to <target>', 'the mirror: HOST[:PORT][/PREFIX]')
     .option('--mapping <mode>', 'where images land under the target: default, preserve-registry or flatten (as used for load/sync)', 'default')
     .option('--digests', 'pin every image to the digest stored in the mirror (from --lock, else asked from the mirror)', false)
@@ -73,21 +74,22 @@ export function registerRelocate(program: Command, ctx: CommandContext): void {
       checkFlags(flags);
       if (charts.includes('-')) throw new UsageError('relocate needs charts, not rendered manifests ("-")', { hint: 'give chart directories or .tgz files' });
       const g = ctx.globals();
-      // chart references are fetched into local .tgz files (--username/--password-stdin are the mirror's here)
-      const { repo, chartVersion, version: _chartVersionHelp, ...relocateFlags } = flags;
-      await using fetching = chartFetching(ctx, {});
-      const local = await localChartPaths(chartRefs(charts, { ...(repo ? { repo } : {}), ...(chartVersion ? { chartVersion } : {}) }, ctx.io.cwd), fetching.fetcher);
-      await relocate(
-        { ...relocateFlags, charts: local, cwd: ctx.io.cwd, ...(g.caFile[0] !== undefined ? { caFile: g.caFile[0] } : {}), plainHttp: g.plainHttp, json: g.json },
-        {
-          log: ctx.logger(),
-          stdout: (text) => ctx.io.stdout.write(text),
-          stderr: (text) => ctx.io.stderr.write(text),
-          password: () => readPassword(ctx.io.stdin, { ...(ctx.io.signal ? { signal: ctx.io.signal } : {}), hint: 'pipe the mirror password into the command' }),
-          registryClient: () => registryClientFromContext(ctx),
-          env: { ...process.env, ...ctx.io.env },
-          ...(ctx.io.signal ? { signal: ctx.io.signal } : {}),
-        },
-      );
+      const { repo, chartVersion, version: _unused, ...relocateFlags } = flags;
+      const refs = chartRefs(charts, { ...(repo ? { repo } : {}), ...(chartVersion ? { chartVersion } : {}) }, ctx.io.cwd);
+      await withChartFetcher(ctx, {}, async (fetcher) => {
+        const local = await localChartPaths(refs, fetcher);
+        await relocate(
+          { ...relocateFlags, charts: local, cwd: ctx.io.cwd, ...(g.caFile[0] !== undefined ? { caFile: g.caFile[0] } : {}), plainHttp: g.plainHttp, json: g.json },
+          {
+            log: ctx.logger(),
+            stdout: (text) => ctx.io.stdout.write(text),
+            stderr: (text) => ctx.io.stderr.write(text),
+            password: () => readPassword(ctx.io.stdin, { ...(ctx.io.signal ? { signal: ctx.io.signal } : {}), hint: 'pipe the mirror password into the command' }),
+            registryClient: () => registryClientFromContext(ctx),
+            env: { ...process.env, ...ctx.io.env },
+            ...(ctx.io.signal ? { signal: ctx.io.signal } : {}),
+          },
+        );
+      });
     });
 }

@@ -13,7 +13,7 @@ import { UsageError } from '../../src/errors.js';
 import { save } from '../../src/mirror/save.js';
 import { parseShard } from '../../src/shard/index.js';
 import type { CommandContext } from '../context.js';
-import { CHART_ARGS_HELP, chartFetching, chartRefOptions, type ChartRefFlags } from '../charts.js';
+import { CHART_ARGS_HELP, chartRefOptions, withChartFetcher, type ChartRefFlags } from '../charts.js';
 import { readInputs } from '../inputs.js';
 import { platformOption, printMirrorReport, withMirrorDeps } from '../mirror.js';
 import { chartValuesOptions, imageListOptions, type ChartValueFlags, type ImageListFlags } from '../options.js';
@@ -32,7 +32,8 @@ export function registerSave(program: Command, ctx: CommandContext): void {
     .command('save')
     .description('copy every image of the charts (and --image) into one bundle tarball with the charts and a lock file')
     .argument('[chart...]', CHART_ARGS_HELP);
-  chartRefOptions(imageListOptions(chartValuesOptions(cmd), 'an extra image to save'), { credentials: true })
+  imageListOptions(chartValuesOptions(cmd), 'an extra image to save');
+  chartRefOptions(cmd, { credentials: true })
     .option('--config <file>', 'airlift.yaml naming charts, images and platforms')
     .option('-o, --output <bundle.tar>', 'the bundle to write (- for stdout; a FIFO or device is written into)')
     .option('--shard <I/N>', 'save only shard I of N (0 <= I < N), split by image; the charts go into shard 0')
@@ -45,21 +46,23 @@ export function registerSave(program: Command, ctx: CommandContext): void {
       throw new UsageError('save -o - would write a tar archive to the terminal', { hint: 'redirect it (> bundle.tar) or pipe it into another command, or give -o BUNDLE.tar' });
     }
     const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
-    await using fetching = chartFetching(ctx, flags);
-    const { abs, platforms, concurrency, collected } = await readInputs(ctx, charts, flags, command, undefined, fetching.fetcher);
-    const input = {
-      images: collected.images,
-      charts: collected.charts,
-      output: toStdout ? '-' : abs(flags.output),
-      outputName: flags.output,
-      platforms,
-      concurrency,
-      ...(shard ? { shard } : {}),
-      ...(flags.includeSelf ? { releaseDir: releaseDir(ctx.io.env, ctx.io.cwd) } : {}),
-      dryRun: flags.dryRun === true,
-    };
-    const report = await withMirrorDeps(ctx, (deps) => save(input, deps));
-    // with the bundle on stdout, the report would corrupt it: stdout carries the bundle alone
-    if (report.dryRun || !toStdout) printMirrorReport(ctx, report, 'table');
+    const output = flags.output;
+    await withChartFetcher(ctx, flags, async (fetcher) => {
+      const { abs, platforms, concurrency, collected } = await readInputs(ctx, charts, flags, command, undefined, fetcher);
+      const input = {
+        images: collected.images,
+        charts: collected.charts,
+        output: toStdout ? '-' : abs(output),
+        outputName: output,
+        platforms,
+        concurrency,
+        ...(shard ? { shard } : {}),
+        ...(flags.includeSelf ? { releaseDir: releaseDir(ctx.io.env, ctx.io.cwd) } : {}),
+        dryRun: flags.dryRun === true,
+      };
+      const report = await withMirrorDeps(ctx, (deps) => save(input, deps));
+      // with the bundle on stdout, the report would corrupt it: stdout carries the bundle alone
+      if (report.dryRun || !toStdout) printMirrorReport(ctx, report, 'table');
+    });
   });
 }

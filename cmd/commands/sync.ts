@@ -10,7 +10,7 @@ import { parseMappingMode, parseTarget, type MappingMode, type Target } from '..
 import { sync } from '../../src/mirror/sync.js';
 import { parseShard } from '../../src/shard/index.js';
 import type { CommandContext } from '../context.js';
-import { CHART_ARGS_HELP, chartFetching, chartRefOptions, type ChartRefFlags } from '../charts.js';
+import { CHART_ARGS_HELP, chartRefOptions, withChartFetcher, type ChartRefFlags } from '../charts.js';
 import { readInputs } from '../inputs.js';
 import { platformOption, printMirrorReport, withMirrorDeps } from '../mirror.js';
 import { chartValuesOptions, imageListOptions, type ChartValueFlags, type ImageListFlags } from '../options.js';
@@ -31,7 +31,8 @@ export function registerSync(program: Command, ctx: CommandContext): void {
     .command('sync')
     .description('copy images registry to registry (the CI mirror job); unchanged images cost one request')
     .argument('[chart...]', `charts whose images to copy: ${CHART_ARGS_HELP}`);
-  chartRefOptions(imageListOptions(chartValuesOptions(cmd), 'an image to copy'), { credentials: true })
+  imageListOptions(chartValuesOptions(cmd), 'an image to copy');
+  chartRefOptions(cmd, { credentials: true })
     .option('--config <file>', 'airlift.yaml naming charts, images, platforms, target and mapping')
     .option('--to <HOST[:PORT][/PREFIX]>', 'the mirror registry, with an optional repository prefix')
     .option('--mapping <mode>', 'default (drop the source registry), preserve-registry, or flatten')
@@ -43,13 +44,15 @@ export function registerSync(program: Command, ctx: CommandContext): void {
     const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
     let target!: Target;
     let mapping!: MappingMode;
-    await using fetching = chartFetching(ctx, flags);
-    const { abs, platforms, concurrency, collected } = await readInputs(ctx, charts, flags, command, (cfg) => {
-      if (!(flags.to ?? cfg?.targetText)) throw new UsageError('sync needs a destination: --to HOST[:PORT][/PREFIX] (or target: in --config)');
-      target = flags.to ? parseTarget(flags.to) : cfg!.target!;
-      mapping = flags.mapping ? parseMappingMode(flags.mapping) : (cfg?.mapping ?? 'default');
-    }, fetching.fetcher);
-    const input = { images: collected.images, target, mapping, platforms, concurrency, ...(shard ? { shard } : {}), ...(flags.lockOut ? { lockOut: abs(flags.lockOut) } : {}), dryRun: flags.dryRun === true };
-    printMirrorReport(ctx, await withMirrorDeps(ctx, (deps) => sync(input, deps)), flags.output);
+    await withChartFetcher(ctx, flags, async (fetcher) => {
+      const check = (cfg: Parameters<NonNullable<Parameters<typeof readInputs>[4]>>[0]) => {
+        if (!(flags.to ?? cfg?.targetText)) throw new UsageError('sync needs a destination: --to HOST[:PORT][/PREFIX] (or target: in --config)');
+        target = flags.to ? parseTarget(flags.to) : cfg!.target!;
+        mapping = flags.mapping ? parseMappingMode(flags.mapping) : (cfg?.mapping ?? 'default');
+      };
+      const { abs, platforms, concurrency, collected } = await readInputs(ctx, charts, flags, command, check, fetcher);
+      const input = { images: collected.images, target, mapping, platforms, concurrency, ...(shard ? { shard } : {}), ...(flags.lockOut ? { lockOut: abs(flags.lockOut) } : {}), dryRun: flags.dryRun === true };
+      printMirrorReport(ctx, await withMirrorDeps(ctx, (deps) => sync(input, deps)), flags.output);
+    });
   });
 }
