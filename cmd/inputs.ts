@@ -1,38 +1,11 @@
-/**
- * The image inputs save and sync read the same way: airlift.yaml (when --config is given), the
- * platforms and concurrency (flags win over the file), and every image the charts, --image and
- * --images-file name.
- */
-import path from 'node:path';
+/** The image inputs save and sync read the same way (src/mirror/inputs.ts), from the run's flags. */
 import type { Command } from 'commander';
-import { readConfig, type AirliftConfig } from '../src/config/index.js';
-import { parsePlatform } from '../src/copy/index.js';
-import { collectImages, type ChartInput } from '../src/copy/inputs.js';
+import type { AirliftConfig } from '../src/config/index.js';
+import { readMirrorInputs, type MirrorInputFlags } from '../src/mirror/inputs.js';
 import type { CommandContext } from './context.js';
-import type { ChartValueFlags, ImageListFlags } from './options.js';
-
-/** Chart arguments with -f/--set as inputs to collectImages. */
-export function chartInputs(charts: string[], flags: Pick<ChartValueFlags, 'values' | 'set' | 'setString' | 'setJson' | 'setFile'>, abs: (p: string) => string): ChartInput[] {
-  return charts.map((c) => ({ path: abs(c), values: flags.values.map(abs), set: flags.set, setString: flags.setString, setJson: flags.setJson, setFile: flags.setFile, baseDir: abs('.') }));
-}
-
-export type InputFlags = ChartValueFlags & ImageListFlags & { config?: string; platform: string[] };
 
 /** Reads the config, platforms, concurrency and images; `checkConfig` runs the caller's own checks before any chart is read. */
-export async function readInputs(ctx: CommandContext, charts: string[], flags: InputFlags, command: Command, checkConfig?: (cfg: AirliftConfig | undefined) => void) {
-  const abs = (p: string): string => path.resolve(ctx.io.cwd, p);
-  const cfg: AirliftConfig | undefined = flags.config ? await readConfig(abs(flags.config)) : undefined;
-  checkConfig?.(cfg); // the caller's own checks of flags and config, before any chart is read
-  const platforms = flags.platform.length ? flags.platform.map(parsePlatform) : (cfg?.platforms ?? []);
+export function readInputs(ctx: CommandContext, charts: string[], flags: MirrorInputFlags, command: Command, checkConfig?: (cfg: AirliftConfig | undefined) => void) {
   const concurrencyFromFlag = command.parent?.getOptionValueSource('concurrency') === 'cli';
-  const concurrency = concurrencyFromFlag ? ctx.globals().concurrency : (cfg?.concurrency ?? ctx.globals().concurrency);
-  const collected = await collectImages({
-    charts: [...chartInputs(charts, flags, abs), ...(cfg?.charts ?? [])],
-    images: [...flags.image, ...(cfg?.images ?? [])],
-    imagesFiles: [...flags.imagesFile.map(abs), ...(cfg?.imagesFile ? [cfg.imagesFile] : [])],
-    enabledOnly: flags.enabledOnly,
-    allValues: flags.allValues,
-  });
-  for (const w of collected.warnings) ctx.logger().log('warn', w);
-  return { abs, cfg, platforms, concurrency, collected };
+  return readMirrorInputs({ cwd: ctx.io.cwd, charts, flags, concurrency: ctx.globals().concurrency, concurrencyFromFlag, logger: ctx.logger(), ...(checkConfig ? { checkConfig } : {}) });
 }
