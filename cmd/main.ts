@@ -13,6 +13,7 @@ import { formatError } from '../src/cli/report.js';
 import { registerCommands } from './commands/index.js';
 import { checkVersionFlag, commandNameOf, wantsJson } from '../src/cli/argv.js';
 import { parseRate, parseWindow } from './stall-options.js';
+import { collect } from './options.js';
 import { DEFAULT_MIN_RATE, DEFAULT_RATE_WINDOW_MS } from '../src/copy/stall.js';
 
 export { VERSION };
@@ -21,10 +22,6 @@ function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 1024) throw new InvalidArgumentError('expected a whole number from 1 to 1024');
   return n;
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }
 
 /** The program with the command `opts.only` registered (every command when it is not a known one). */

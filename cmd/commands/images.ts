@@ -14,13 +14,10 @@
  */
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import { TooLargeError, UsageError } from '../../src/errors.js';
 import { listImages } from '../../src/chart/list.js';
 import type { CommandContext } from '../context.js';
-import { readText } from '../../src/stdin.js';
+import { manifestsFromStdin } from '../../src/stdin.js';
 import { chartValuesOptions, scanValueOptions, type ChartValueFlags } from '../options.js';
-
-const MAX_STDIN = 256 * 1024 * 1024;
 
 interface ImagesFlags extends ChartValueFlags {
   annotations: boolean;
@@ -49,14 +46,7 @@ export function registerImages(program: Command, ctx: CommandContext): void {
     .action(async (charts: string[], flags: ImagesFlags) => {
       const cwd = ctx.io.cwd;
       const abs = (p: string): string => (p === '-' ? p : path.resolve(cwd, p));
-      if (charts.filter((c) => c === '-').length > 1) throw new UsageError('"-" (stdin) can be given only once');
-      const stdin = charts.includes('-')
-        ? await readText(ctx.io.stdin, {
-            max: MAX_STDIN,
-            tooLarge: () => new TooLargeError(`stdin: more than ${MAX_STDIN} bytes of manifests`),
-            signal: ctx.io.signal,
-          })
-        : undefined;
+      const stdin = await manifestsFromStdin(charts, ctx.io.stdin, ctx.io.signal);
       const r = await listImages(
         {
           charts: charts.map(abs),
