@@ -10,6 +10,7 @@ import type { CommandContext, GlobalOptions, Io } from './context.js';
 import { EXIT_OK, exitCodeFor } from '../src/cli/exit-codes.js';
 import { createLogger } from '../src/cli/logger.js';
 import { formatError } from '../src/cli/report.js';
+import { globalsFrom } from '../src/cli/globals.js';
 import { registerCommands } from './commands/index.js';
 import { checkVersionFlag, commandNameOf, wantsJson } from '../src/cli/argv.js';
 import { parseRate, parseWindow } from './stall-options.js';
@@ -60,21 +61,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   let logger: Logger | undefined;
   const ctx: CommandContext = {
     io,
-    globals(): GlobalOptions {
-      const o = program!.opts();
-      return {
-        concurrency: o.concurrency as number,
-        quiet: Boolean(o.quiet),
-        json: Boolean(o.json),
-        verbose: Boolean(o.verbose),
-        caFile: o.caFile as string[],
-        insecureSkipTlsVerify: Boolean(o.insecureSkipTlsVerify),
-        plainHttp: o.plainHttp as string[],
-        authFromSecret: o.authFromSecret as string[],
-        minRate: o.minRate as number,
-        minRateWindowMs: o.minRateWindow as number,
-      };
-    },
+    globals: (): GlobalOptions => globalsFrom(program!.opts()),
     logger(): Logger {
       logger ??= createLogger(io.stderr, ctx.globals());
       return logger;
