@@ -19,19 +19,8 @@ export interface Io {
   signal?: AbortSignal;
 }
 
-export interface GlobalOptions {
-  concurrency: number;
-  quiet: boolean;
-  json: boolean;
-  caFile: string[];
-  insecureSkipTlsVerify: boolean;
-  plainHttp: string[];
-  authFromSecret: string[];
-  verbose: boolean;
-  /** Bytes/s under which a blob transfer fails (0: never), measured over minRateWindowMs. */
-  minRate: number;
-  minRateWindowMs: number;
-}
+export type { GlobalOptions } from '../src/cli/globals.js';
+import type { GlobalOptions } from '../src/cli/globals.js';
 
 export interface CommandContext {
   io: Io;

@@ -1,27 +1,18 @@
-/**
- * The image inputs save and sync read the same way: airlift.yaml (when --config is given), the
- * platforms and concurrency (flags win over the file), and every image the charts, --image and
- * --images-file name.
- */
+/** The image inputs save and sync read the same way (src/mirror/inputs.ts), from the run's flags. */
 import path from 'node:path';
 import type { Command } from 'commander';
-import { readConfig, type AirliftConfig } from '../src/config/index.js';
-import { parsePlatform } from '../src/copy/index.js';
-import { collectImages, type ChartInput } from '../src/copy/inputs.js';
+import type { AirliftConfig } from '../src/config/index.js';
+import type { ChartInput } from '../src/copy/inputs.js';
 import type { ChartFetcher } from '../src/chart/remote/types.js';
+import { readMirrorInputs, type MirrorInputFlags } from '../src/mirror/inputs.js';
 import { dependencyOptions } from './chart-deps.js';
 import { chartRefs, type ChartRefFlags } from './charts.js';
 import type { CommandContext } from './context.js';
-import type { ChartValueFlags, ImageListFlags } from './options.js';
+import type { ChartValueFlags } from './options.js';
 
 /** Chart arguments (paths or references: cmd/charts.ts) with -f/--set as inputs to collectImages. */
-export function chartInputs(
-  charts: string[],
-  flags: Pick<ChartValueFlags, 'values' | 'set' | 'setString' | 'setJson' | 'setFile'> & ChartRefFlags,
-  abs: (p: string) => string,
-): ChartInput[] {
-  const refs = chartRefs(charts, flags, abs('.'));
-  return refs.map((r, i) => ({
+export function chartInputs(charts: string[], flags: Pick<ChartValueFlags, 'values' | 'set' | 'setString' | 'setJson' | 'setFile'> & ChartRefFlags, abs: (p: string) => string): ChartInput[] {
+  return chartRefs(charts, flags, abs('.')).map((r, i) => ({
     ...(r.kind === 'local' ? { path: r.path } : { path: charts[i]!, remote: r.request }),
     values: flags.values.map(abs),
     set: flags.set,
@@ -32,34 +23,23 @@ export function chartInputs(
   }));
 }
 
-export type InputFlags = ChartValueFlags & ImageListFlags & ChartRefFlags & { config?: string; platform: string[] };
+export type InputFlags = MirrorInputFlags & ChartValueFlags & ChartRefFlags;
 
 /** Reads the config, platforms, concurrency and images; `checkConfig` runs the caller's own checks before any chart is read. */
-export async function readInputs(
-  ctx: CommandContext,
-  charts: string[],
-  flags: InputFlags,
-  command: Command,
-  checkConfig?: (cfg: AirliftConfig | undefined) => void,
-  fetcher?: () => Promise<ChartFetcher>,
-) {
-  const abs = (p: string): string => path.resolve(ctx.io.cwd, p);
-  const cfg: AirliftConfig | undefined = flags.config ? await readConfig(abs(flags.config)) : undefined;
-  checkConfig?.(cfg); // the caller's own checks of flags and config, before any chart is read
-  const platforms = flags.platform.length ? flags.platform.map(parsePlatform) : (cfg?.platforms ?? []);
+export function readInputs(ctx: CommandContext, charts: string[], flags: InputFlags, command: Command, checkConfig?: (cfg: AirliftConfig | undefined) => void, fetcher?: () => Promise<ChartFetcher>) {
   const concurrencyFromFlag = command.parent?.getOptionValueSource('concurrency') === 'cli';
-  const concurrency = concurrencyFromFlag ? ctx.globals().concurrency : (cfg?.concurrency ?? ctx.globals().concurrency);
+  const abs = (p: string): string => path.resolve(ctx.io.cwd, p);
   // dependencies charts declare and do not vendor: fetched with the run's fetcher (--no-fetch-deps: none)
   const dependencies = fetcher ? dependencyOptions(ctx, flags, fetcher) : undefined;
-  const collected = await collectImages({
-    charts: [...chartInputs(charts, flags, abs), ...(cfg?.charts ?? [])],
-    images: [...flags.image, ...(cfg?.images ?? [])],
-    imagesFiles: [...flags.imagesFile.map(abs), ...(cfg?.imagesFile ? [cfg.imagesFile] : [])],
-    enabledOnly: flags.enabledOnly,
-    allValues: flags.allValues,
+  return readMirrorInputs({
+    cwd: ctx.io.cwd,
+    charts: chartInputs(charts, flags, abs),
+    flags,
+    concurrency: ctx.globals().concurrency,
+    concurrencyFromFlag,
+    logger: ctx.logger(),
+    ...(checkConfig ? { checkConfig } : {}),
     ...(fetcher ? { fetcher } : {}),
     ...(dependencies ? { dependencies } : {}),
   });
-  for (const w of collected.warnings) ctx.logger().log('warn', w);
-  return { abs, cfg, platforms, concurrency, collected };
 }

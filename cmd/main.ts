@@ -10,9 +10,11 @@ import type { CommandContext, GlobalOptions, Io } from './context.js';
 import { EXIT_OK, exitCodeFor } from '../src/cli/exit-codes.js';
 import { createLogger } from '../src/cli/logger.js';
 import { formatError } from '../src/cli/report.js';
+import { globalsFrom } from '../src/cli/globals.js';
 import { registerCommands } from './commands/index.js';
 import { checkVersionFlag, commandNameOf, wantsJson } from '../src/cli/argv.js';
 import { parseRate, parseWindow } from './stall-options.js';
+import { collect } from './options.js';
 import { DEFAULT_MIN_RATE, DEFAULT_RATE_WINDOW_MS } from '../src/copy/stall.js';
 
 export { VERSION };
@@ -21,10 +23,6 @@ function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 1024) throw new InvalidArgumentError('expected a whole number from 1 to 1024');
   return n;
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }
 
 /** The program with the command `opts.only` registered (every command when it is not a known one). */
@@ -63,21 +61,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   let logger: Logger | undefined;
   const ctx: CommandContext = {
     io,
-    globals(): GlobalOptions {
-      const o = program!.opts();
-      return {
-        concurrency: o.concurrency as number,
-        quiet: Boolean(o.quiet),
-        json: Boolean(o.json),
-        verbose: Boolean(o.verbose),
-        caFile: o.caFile as string[],
-        insecureSkipTlsVerify: Boolean(o.insecureSkipTlsVerify),
-        plainHttp: o.plainHttp as string[],
-        authFromSecret: o.authFromSecret as string[],
-        minRate: o.minRate as number,
-        minRateWindowMs: o.minRateWindow as number,
-      };
-    },
+    globals: (): GlobalOptions => globalsFrom(program!.opts()),
     logger(): Logger {
       logger ??= createLogger(io.stderr, ctx.globals());
       return logger;

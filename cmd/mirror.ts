@@ -5,14 +5,14 @@
  */
 import { collect } from './options.js';
 import type { Command } from 'commander';
-import { copyImages, type CopyJob, type CopyResult } from '../src/copy/index.js';
+import type { CopyJob, CopyResult } from '../src/copy/index.js';
 import type { ReferrerOptions } from '../src/copy/types.js';
 import { UsageError } from '../src/errors.js';
 import { formatReport, type ReportFormat } from '../src/copy/report.js';
 import type { CopyRun, MirrorDeps, MirrorReport } from '../src/mirror/deps.js';
 import { formatPlan } from '../src/mirror/build.js';
 import { EndpointPool } from '../src/endpoint/pool.js';
-import { createProgress } from '../src/progress/index.js';
+import { runCopies } from '../src/mirror/run-copies.js';
 import type { CommandContext } from './context.js';
 import { registryClientFromContext } from './registry-client.js';
 
@@ -50,48 +50,10 @@ export function referrersFrom(flags: ReferrersFlags): ReferrerOptions | undefine
 }
 
 /** Copies the jobs with progress on stderr. */
-async function runJobs(ctx: CommandContext, jobs: CopyJob[], o: CopyRun): Promise<CopyResult[]> {
+function runJobs(ctx: CommandContext, jobs: CopyJob[], o: CopyRun): Promise<CopyResult[]> {
   const g = ctx.globals();
-  const progress = createProgress(ctx.logger(), { stderr: ctx.io.stderr, isTTY: ctx.io.stderrIsTTY, json: g.json, quiet: g.quiet, verb: o.verb });
-  await progress.start(jobs.length);
-  let results: CopyResult[];
-  try {
-    results = await copyImages(jobs, {
-      concurrency: o.concurrency ?? g.concurrency,
-      logger: progress.logger,
-      onBytes: (image, n, digest) => progress.onBytes(image, n, digest),
-      stall: { minRate: g.minRate, windowMs: g.minRateWindowMs },
-      ...(o.platforms.length ? { platforms: o.platforms } : {}),
-      ...(o.describeSkipped ? { describeSkipped: true } : {}),
-      ...(o.referrers ? { referrers: o.referrers } : {}),
-      ...(ctx.io.signal ? { signal: ctx.io.signal } : {}),
-    });
-  } catch (err) {
-    const charts = jobs.filter((j) => j.kind === 'chart').length;
-    progress.finish({
-      images: jobs.length - charts,
-      copied: 0,
-      skipped: 0,
-      failed: jobs.length - charts,
-      ...(charts > 0 ? { charts: { total: charts, copied: 0, skipped: 0, failed: charts } } : {}),
-      bytes: 0,
-    });
-    throw err;
-  }
-  // images and charts counted apart: a chart is never called an image
-  const of = (kind: 'image' | 'chart') => results.filter((r) => (r.job.kind ?? 'image') === kind);
-  const count = (rs: CopyResult[], s: string): number => rs.filter((r) => r.status === s).length;
-  const images = of('image');
-  const charts = of('chart');
-  progress.finish({
-    images: images.length,
-    copied: count(images, 'copied'),
-    skipped: count(images, 'skipped'),
-    failed: count(images, 'failed'),
-    ...(charts.length > 0 ? { charts: { total: charts.length, copied: count(charts, 'copied'), skipped: count(charts, 'skipped'), failed: count(charts, 'failed') } } : {}),
-    bytes: results.reduce((n, r) => n + r.blobs.bytes, 0),
-  });
-  return results;
+  const { stderr, stderrIsTTY: isTTY, signal } = ctx.io;
+  return runCopies({ logger: ctx.logger(), stderr, isTTY, json: g.json, quiet: g.quiet, concurrency: g.concurrency, minRate: g.minRate, minRateWindowMs: g.minRateWindowMs, ...(signal ? { signal } : {}) }, jobs, o);
 }
 
 /** Runs a mirror use-case with the run's endpoint pool, copy run and logger; closes the pool after. */

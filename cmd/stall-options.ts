@@ -1,23 +1,14 @@
-/** The --min-rate and --min-rate-window flags: a byte rate and a duration, parsed for commander. */
+/** The --min-rate and --min-rate-window flags (src/cli/units.ts), their errors as commander's. */
 import { InvalidArgumentError } from 'commander';
+import * as units from '../src/cli/units.js';
 
-const RATE_UNITS: Record<string, number> = { b: 1, kb: 1000, kib: 1024, mb: 1000 ** 2, mib: 1024 ** 2, gb: 1000 ** 3, gib: 1024 ** 3 };
-const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, min: 60_000, h: 3_600_000 };
+const forCommander = (parse: (v: string) => number) => (v: string): number => {
+  try {
+    return parse(v);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
+};
 
-/** "1KiB", "512", "2.5MB/s", "0" → bytes per second. */
-export function parseRate(value: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)(?:\/s)?$/i.exec(value.trim());
-  const unit = m ? (m[2] ?? '').toLowerCase() || 'b' : '';
-  const mult = RATE_UNITS[unit];
-  if (!m || mult === undefined) throw new InvalidArgumentError('expected bytes per second, e.g. 1KiB, 512, 2MB/s (0 turns the check off)');
-  return Math.round(Number(m[1]) * mult);
-}
-
-/** "120", "90s", "2m", "1500ms" → milliseconds (at least one second). */
-export function parseWindow(value: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(value.trim());
-  const mult = m ? DURATION_UNITS[(m[2] ?? '').toLowerCase() || 's'] : undefined;
-  const ms = m && mult !== undefined ? Number(m[1]) * mult : NaN;
-  if (!(ms >= 1000) || ms > 24 * 3_600_000) throw new InvalidArgumentError('expected a duration from 1s to 24h, e.g. 120, 90s, 2m');
-  return Math.round(ms);
-}
+export const parseRate = forCommander(units.parseRate);
+export const parseWindow = forCommander(units.parseWindow);

@@ -4,7 +4,7 @@
  * input stops the read with the signal's reason instead of waiting for EOF.
  */
 import type { Readable } from 'node:stream';
-import { registerSecret, UsageError, type AirliftError } from './errors.js';
+import { registerSecret, TooLargeError, UsageError, type AirliftError } from './errors.js';
 
 export interface ReadTextOptions {
   /** Most bytes accepted. */
@@ -52,4 +52,18 @@ export async function readPassword(stream: Readable, o: { signal?: AbortSignal; 
   if (password === '') throw new UsageError('--password-stdin: stdin is empty', { hint: o.hint });
   registerSecret(password);
   return password;
+}
+
+/** Most bytes of rendered manifests read from stdin (`airlift images -`). */
+export const MAX_MANIFESTS_STDIN = 256 * 1024 * 1024;
+
+/** The rendered manifests on stdin when the chart arguments name "-" (once at most); undefined when none does. */
+export async function manifestsFromStdin(charts: readonly string[], stdin: Readable, signal?: AbortSignal): Promise<string | undefined> {
+  if (charts.filter((c) => c === '-').length > 1) throw new UsageError('"-" (stdin) can be given only once');
+  if (!charts.includes('-')) return undefined;
+  return readText(stdin, {
+    max: MAX_MANIFESTS_STDIN,
+    tooLarge: () => new TooLargeError(`stdin: more than ${MAX_MANIFESTS_STDIN} bytes of manifests`),
+    ...(signal ? { signal } : {}),
+  });
 }

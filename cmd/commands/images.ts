@@ -14,15 +14,13 @@
  */
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import { TooLargeError, UsageError } from '../../src/errors.js';
 import { listImages } from '../../src/chart/list.js';
+import { UsageError } from '../../src/errors.js';
 import type { CommandContext } from '../context.js';
-import { readText } from '../../src/stdin.js';
+import { manifestsFromStdin } from '../../src/stdin.js';
 import { dependencyOptions } from '../chart-deps.js';
 import { chartValuesOptions, scanValueOptions, type ChartValueFlags } from '../options.js';
 import { CHART_ARGS_HELP, chartRefOptions, chartRefs, localChartPaths, withChartFetcher, type ChartRefFlags } from '../charts.js';
-
-const MAX_STDIN = 256 * 1024 * 1024;
 
 interface ImagesFlags extends ChartValueFlags, ChartRefFlags {
   annotations: boolean;
@@ -52,19 +50,12 @@ export function registerImages(program: Command, ctx: CommandContext): void {
     .action(async (charts: string[], flags: ImagesFlags) => {
       const cwd = ctx.io.cwd;
       const abs = (p: string): string => (p === '-' ? p : path.resolve(cwd, p));
-      if (charts.filter((c) => c === '-').length > 1) throw new UsageError('"-" (stdin) can be given only once');
       if (charts.includes('-') && flags.passwordStdin) throw new UsageError('"-" and --password-stdin both read stdin', { hint: 'keep the repository credentials in helm repositories.yaml (helm repo add --username), or render the manifests into a file' });
       if (charts.includes('-') && flags.repo) throw new UsageError('"-" (rendered manifests) cannot be a chart of --repo');
       const refs = chartRefs(charts, flags, cwd);
       await withChartFetcher(ctx, flags, async (fetcher) => {
         const local = await localChartPaths(refs, fetcher);
-        const stdin = charts.includes('-')
-          ? await readText(ctx.io.stdin, {
-              max: MAX_STDIN,
-              tooLarge: () => new TooLargeError(`stdin: more than ${MAX_STDIN} bytes of manifests`),
-              signal: ctx.io.signal,
-            })
-          : undefined;
+        const stdin = await manifestsFromStdin(charts, ctx.io.stdin, ctx.io.signal);
         const dependencies = dependencyOptions(ctx, flags, fetcher);
         const r = await listImages(
           {

@@ -7,7 +7,7 @@
  */
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import { diffLocks, formatDiffText, isEmptyDiff } from '../../src/lock/diff.js';
+import { diffLocks, diffSummary, formatDiffText, isEmptyDiff } from '../../src/lock/diff.js';
 import { formatLock, readLock, writeLock } from '../../src/lock/io.js';
 import { mergeLocks } from '../../src/lock/merge.js';
 import { resolveOutput } from '../../src/output/file.js';
@@ -50,19 +50,8 @@ export function registerLock(program: Command, ctx: CommandContext): void {
       const d = diffLocks(await readLock(oldFile), await readLock(newFile));
       if (opts.output === 'json') ctx.io.stdout.write(`${JSON.stringify(d, null, 2)}\n`);
       else ctx.io.stdout.write(formatDiffText(d));
-      ctx.logger().log(
-        'info',
-        isEmptyDiff(d)
-          ? `no differences between ${oldFile} and ${newFile}`
-          : `${d.added.length} added, ${d.removed.length} removed, ${d.changed.length} changed` +
-              `; charts: ${d.charts.added.length} added, ${d.charts.removed.length} removed, ${d.charts.changed.length} changed`,
-        {
-          added: d.added.length,
-          removed: d.removed.length,
-          changed: d.changed.length,
-          charts: { added: d.charts.added.length, removed: d.charts.removed.length, changed: d.charts.changed.length },
-        },
-      );
+      const { message, fields } = diffSummary(d, oldFile, newFile);
+      ctx.logger().log('info', message, fields);
       if (opts.exitCode && !isEmptyDiff(d)) ctx.exitCode = 1;
     });
 }

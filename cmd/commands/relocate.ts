@@ -10,7 +10,7 @@
  */
 import { Command, Option } from 'commander';
 import { UsageError } from '../../src/errors.js';
-import { checkSecretName } from '../../src/relocate/index.js';
+import { checkRelocateFlags } from '../../src/relocate/check-flags.js';
 import { relocate, type RelocateOptions } from '../../src/relocate/run.js';
 import { readPassword } from '../../src/stdin.js';
 import type { CommandContext } from '../context.js';
@@ -20,25 +20,6 @@ import { chartValuesOptions, collect } from '../options.js';
 import { CHART_ARGS_HELP, chartRefOptions, chartRefs, localChartPaths, withChartFetcher, type ChartRefFlags } from '../charts.js';
 
 type RelocateFlags = RelocateOptions & ChartRefFlags;
-
-function checkFlags(f: RelocateFlags): void {
-  if (f.lock && !f.digests) throw new UsageError('--lock is used only with --digests', { hint: 'add --digests to pin the digests the lock records' });
-  if (f.secretOut) {
-    if (!f.username) throw new UsageError('--secret-out needs --username', { hint: 'give the mirror user name with --username and the password with --password-stdin' });
-    if (!f.passwordStdin) throw new UsageError('--secret-out needs --password-stdin', { hint: 'pipe the password in: echo "$PASS" | airlift relocate ... --password-stdin' });
-  } else if (f.username || f.passwordStdin) {
-    throw new UsageError('--username and --password-stdin are used only with --secret-out', { hint: 'add --secret-out FILE to write the pull Secret' });
-  }
-  if (f.emit && !f.emitDir) throw new UsageError(`--emit ${f.emit} needs --emit-dir DIR`, { hint: 'give the directory to write the runtime mirror files into' });
-  if (f.report === '-' && (f.dryRun || !f.output || f.output === '-')) {
-    throw new UsageError('--report - needs stdout, which the overrides (or the --dry-run plan) already use', { hint: 'write the overrides to a file with -o FILE, or the report with --report FILE' });
-  }
-  if (f.helm && !f.check) throw new UsageError('--helm is used only with --check', { hint: 'add --check to render the relocated chart with this helm' });
-  if (f.kubeVersion && !f.check) throw new UsageError('--kube-version is used only with --check', { hint: 'add --check to render the relocated chart for this Kubernetes version' });
-  if (f.emitDir && !f.emit) throw new UsageError('--emit-dir is used only with --emit', { hint: 'add --emit containerd or --emit registries-conf' });
-  for (const n of f.pullSecret) checkSecretName(n, '--pull-secret');
-  if (f.namespace !== undefined) checkSecretName(f.namespace, '--namespace');
-}
 
 export function registerRelocate(program: Command, ctx: CommandContext): void {
   const cmd = chartValuesOptions(
@@ -72,7 +53,7 @@ export function registerRelocate(program: Command, ctx: CommandContext): void {
     .option('--strict', 'exit 12 (E_INCOMPLETE) when an image is left at its source (not relocatable by values, or nothing relocated)', false)
     .option('--report <file>', 'write a JSON report: images relocated, images left and why, pull secrets, gates opened, --check problems ("-": stdout, when the overrides go to a file)')
     .action(async (charts: string[], flags: RelocateFlags) => {
-      checkFlags(flags);
+      checkRelocateFlags(flags);
       if (charts.includes('-')) throw new UsageError('relocate needs charts, not rendered manifests ("-")', { hint: 'give chart directories or .tgz files' });
       const g = ctx.globals();
       const { repo, chartVersion, version: _unused, ...relocateFlags } = flags;

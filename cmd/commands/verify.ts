@@ -8,7 +8,8 @@
  */
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import { verifyBundle, verifyRegistry, type VerifyReport, type VerifyRow } from '../../src/bundle/verify-run.js';
+import { formatVerifyRows } from '../../src/bundle/verify-format.js';
+import { verifyBundle, verifyRegistry, type VerifyReport } from '../../src/bundle/verify-run.js';
 import type { CommandContext } from '../context.js';
 import { endpointPool } from '../mirror.js';
 
@@ -16,17 +17,6 @@ interface VerifyFlags {
   to?: string;
   mapping: string;
   output: 'table' | 'json';
-}
-
-function table(rows: VerifyRow[]): string {
-  const w = Math.max(5, ...rows.map((r) => r.image.length));
-  const sw = Math.max(6, ...rows.map((r) => r.status.length)) + 2;
-  const lines = [`${'STATUS'.padEnd(sw)}${'IMAGE'.padEnd(w + 2)}DIGEST`];
-  for (const r of rows) {
-    lines.push(`${r.status.padEnd(sw)}${r.image.padEnd(w + 2)}${r.digest}`);
-    for (const p of r.problems ?? []) lines.push(`${' '.repeat(sw)}${p}`);
-  }
-  return `${lines.join('\n')}\n`;
 }
 
 export function registerVerify(program: Command, ctx: CommandContext): void {
@@ -49,7 +39,7 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
           await pool.close();
         }
       }
-      ctx.io.stdout.write(flags.output === 'json' ? `${JSON.stringify(report.rows, null, 2)}\n` : table(report.rows));
+      ctx.io.stdout.write(formatVerifyRows(report.rows, flags.output));
       if (report.summary) ctx.logger().log('info', report.summary);
       if (report.error) throw report.error;
     });

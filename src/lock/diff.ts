@@ -105,3 +105,18 @@ export function formatDiffText(d: LockDiff): string {
   lines.push(...formatChartDiffLines(d.charts));
   return lines.length ? `${lines.join('\n')}\n` : '';
 }
+
+/** One line saying how two locks differ, and its counts (for the log). */
+export function diffSummary(d: LockDiff, oldFile: string, newFile: string): { message: string; fields: Record<string, unknown> } {
+  const message = isEmptyDiff(d)
+    ? `no differences between ${oldFile} and ${newFile}`
+    : `${d.added.length} added, ${d.removed.length} removed, ${d.changed.length} changed` +
+      `; charts: ${d.charts.added.length} added, ${d.charts.removed.length} removed, ${d.charts.changed.length} changed`;
+  const fields = {
+    added: d.added.length,
+    removed: d.removed.length,
+    changed: d.changed.length,
+    charts: { added: d.charts.added.length, removed: d.charts.removed.length, changed: d.charts.changed.length },
+  };
+  return { message, fields };
+}
