@@ -154,6 +154,9 @@ describe('split bundles', () => {
     expect(r.stderr).toContain('--split-size 100KiB is under 1 MiB');
     const junk = await runCli([...plain(), 'save', ...images(), '--split-size', '4 parsecs', '-o', path.join(tmp, 'small.tar')]);
     expect(junk.code).toBe(2);
+    const named = await runCli([...plain(), 'save', ...images(), '--split-size', '1MiB', '-o', path.join(tmp, 'small.tar.parts')]);
+    expect(named.code).toBe(2);
+    expect(named.stderr).toContain('with --split-size, name the bundle (-o bundle.tar)');
     expect((await readdir(tmp)).filter((n) => n.startsWith('small.tar'))).toEqual([]);
   });
 });
