@@ -225,6 +225,17 @@ describe('compressed bundles', () => {
       expect(l.code, l.stderr).toBe(0);
       await expectLoaded(prefix);
     }
+    // serve reads it forwards too (a jump back starts the decompression again)
+    const server = await startServe({ bundle: foreignGz, listen: '127.0.0.1:0' });
+    try {
+      const img = layout.images.find((i) => i.name === 'fixtures/beta')!;
+      const to = path.join(tmp, 'served-foreign');
+      await skopeo(['copy', '--src-tls-verify=false', '--preserve-digests', `docker://${server.address}/${img.name}:${img.tag}`, `oci:${to}:x`]);
+      const got = execFileSync('sha256sum', { input: (await skopeo(['inspect', '--raw', `oci:${to}:x`])).stdout }).toString().split(' ')[0];
+      expect(`sha256:${got}`).toBe(img.digest);
+    } finally {
+      await server.close();
+    }
   }, 120_000);
 
   it('save --compress zstd: written on a Node with zstd; on Node 20 refused (exit 9) before anything is fetched', async () => {
