@@ -26,6 +26,7 @@ import { LayoutReader, type ResolvedManifest } from '../layout/reader.js';
 import { deliverArchive, type Delivered, type Packaging } from '../layout/deliver.js';
 import type { LayoutFiles } from '../layout/files.js';
 import { openArchiveFiles } from '../layout/source-tar.js';
+import { PARTS_SUFFIX } from '../layout/parts.js';
 import type { TarInput } from '../layout/tar-writer.js';
 import { LayoutSource } from './oci-dir.js';
 import { referrerEntry } from '../layout/referrers.js';
@@ -137,6 +138,9 @@ export class OciArchiveDestination implements ImageDestination {
     if (target.kind === 'stream') {
       if (pack.splitSize) throw new UsageError(`--split-size writes several files: it cannot write into ${output}`, { hint: 'give -o a file name' });
       return new OciArchiveDestination(target.path, true, undefined, pack, omit);
+    }
+    if (pack.splitSize && output.endsWith(PARTS_SUFFIX)) {
+      throw new UsageError(`-o ${output}: with --split-size, name the bundle (-o bundle.tar)`, { hint: 'the parts are written as bundle.tar.000, .001, … and bundle.tar.parts' });
     }
     return new OciArchiveDestination(path.resolve(output), false, undefined, pack, omit);
   }

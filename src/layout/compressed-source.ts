@@ -104,70 +104,58 @@ export class SeekableSource implements ByteSource {
   }
 }
 
-/** Bytes kept behind the furthest read of a forward-only source, for reads that go a little back. */
+/** Bytes a forward cursor keeps behind its furthest read, for reads that go a little back. */
 const KEEP_BEHIND = 8 * 1024 * 1024;
+/** Forward cursors a foreign stream keeps: concurrent readers (load's blobs) each go forwards on their own. */
+const CURSORS = 4;
 
-/** A foreign compressed stream, decompressed forwards; its size is known once the end is reached. */
-export class SequentialSource implements ByteSource {
-  private chunks: Array<{ start: number; data: Buffer }> = [];
-  private cursor = 0;
-  private ended = false;
-  private it?: AsyncIterator<Buffer>;
-  private stream?: Readable;
-  private queue: Promise<unknown> = Promise.resolve();
-  /** How many times a read behind the window started the decompression again. */
-  restarts = 0;
-  constructor(
-    readonly inner: ByteSource,
-    readonly kind: Compression,
+/** One decompression of a whole foreign stream, going forwards. */
+class Cursor {
+  chunks: Array<{ start: number; data: Buffer }> = [];
+  /** Bytes decompressed so far. */
+  pos = 0;
+  ended = false;
+  /** When it was last read (a tick of its source), and where that read ended. */
+  used = 0;
+  lastEnd = -1;
+  private constructor(
+    private readonly stream: Readable,
+    private readonly it: AsyncIterator<Buffer>,
+    private readonly what: string,
   ) {}
-  get description(): string {
-    return this.inner.description;
-  }
-  /** Unknown (the largest safe integer) until the end is reached. */
-  get size(): number {
-    return this.ended ? this.cursor : Number.MAX_SAFE_INTEGER;
-  }
-  private async start(): Promise<void> {
-    this.stream?.destroy();
-    const raw = new SourceRangeStream(this.inner, 0, this.inner.size - 1, 1024 * 1024);
-    const d = await createDecompressor(this.kind);
+  static async start(inner: ByteSource, kind: Compression): Promise<Cursor> {
+    const raw = new SourceRangeStream(inner, 0, inner.size - 1, 1024 * 1024);
+    const d = await createDecompressor(kind);
     raw.on('error', (err) => d.destroy(err));
-    this.stream = raw.pipe(d);
-    this.it = (this.stream as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
-    this.chunks = [];
-    this.cursor = 0;
-    this.ended = false;
+    const stream = raw.pipe(d);
+    return new Cursor(stream, (stream as AsyncIterable<Buffer>)[Symbol.asyncIterator](), `${inner.description} does not decompress (${kind})`);
+  }
+  /** The first byte still held. */
+  get held(): number {
+    return this.chunks[0]?.start ?? this.pos;
   }
   private async pull(): Promise<boolean> {
     try {
-      const r = await this.it!.next();
+      const r = await this.it.next();
       if (r.done) {
         this.ended = true;
         return false;
       }
-      this.chunks.push({ start: this.cursor, data: r.value });
-      this.cursor += r.value.length;
+      this.chunks.push({ start: this.pos, data: r.value });
+      this.pos += r.value.length;
       return true;
     } catch (err) {
-      throw new BundleError(`${this.description} does not decompress (${this.kind}): ${toAirliftError(err).message}`, { hint: 'the bundle is damaged or truncated; copy it again' });
+      throw new BundleError(`${this.what}: ${toAirliftError(err).message}`, { hint: 'the bundle is damaged or truncated; copy it again' });
     }
   }
-  read(buf: Buffer, off: number, len: number, pos: number): Promise<number> {
-    const run = this.queue.then(() => this.readNow(buf, off, len, pos));
-    this.queue = run.catch(() => undefined);
-    return run;
+  private drop(before: number): void {
+    while (this.chunks.length > 1 && this.chunks[0]!.start + this.chunks[0]!.data.length < before) this.chunks.shift();
   }
-  private async readNow(buf: Buffer, off: number, len: number, pos: number): Promise<number> {
-    const held = this.chunks[0]?.start ?? this.cursor;
-    if (!this.it || pos < held) {
-      if (this.it) this.restarts++;
-      await this.start();
-    }
-    while (this.cursor < pos + len && !this.ended) {
+  /** Reads [pos, pos+len) (pos >= held), pulling forwards as needed. */
+  async read(buf: Buffer, off: number, len: number, pos: number): Promise<number> {
+    while (this.pos < pos + len && !this.ended) {
       if (!(await this.pull())) break;
-      // drop what lies wholly before the window kept behind this read
-      while (this.chunks.length > 1 && this.chunks[0]!.start + this.chunks[0]!.data.length < pos - KEEP_BEHIND) this.chunks.shift();
+      this.drop(pos - KEEP_BEHIND);
     }
     let done = 0;
     for (const c of this.chunks) {
@@ -179,14 +167,75 @@ export class SequentialSource implements ByteSource {
       c.data.copy(buf, off + done, from, from + n);
       done += n;
     }
-    while (this.chunks.length > 1 && this.chunks[0]!.start + this.chunks[0]!.data.length < pos + done - KEEP_BEHIND) this.chunks.shift();
+    this.drop(pos + done - KEEP_BEHIND);
     return done;
+  }
+  close(): void {
+    this.stream.destroy();
+  }
+}
+
+/**
+ * A foreign compressed stream, decompressed forwards by a few cursors: a read goes to the
+ * cursor closest behind it, and a read behind them all starts one again from the start (the least
+ * recently used). Its size is known once a cursor reaches the end.
+ */
+export class SequentialSource implements ByteSource {
+  private cursors: Cursor[] = [];
+  private queue: Promise<unknown> = Promise.resolve();
+  private total?: number;
+  private tick = 0;
+  /** Decompressions started from the start (a new cursor), and how many of those replaced one in use. */
+  starts = 0;
+  restarts = 0;
+  constructor(
+    readonly inner: ByteSource,
+    readonly kind: Compression,
+  ) {}
+  get description(): string {
+    return this.inner.description;
+  }
+  /** Unknown (the largest safe integer) until the end is reached. */
+  get size(): number {
+    return this.total ?? Number.MAX_SAFE_INTEGER;
+  }
+  read(buf: Buffer, off: number, len: number, pos: number): Promise<number> {
+    const run = this.queue.then(() => this.readNow(buf, off, len, pos));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+  private async readNow(buf: Buffer, off: number, len: number, pos: number): Promise<number> {
+    // where the same reader goes on, else a cursor holding pos, else an idle one behind it (an
+    // active one would be taken from its reader), else a new one while there is room
+    let best = this.cursors.find((c) => c.lastEnd === pos) ?? this.cursors.filter((c) => c.held <= pos && pos <= c.pos).sort((a, b) => b.pos - a.pos)[0];
+    if (!best) {
+      const behind = this.cursors.filter((c) => c.pos <= pos).sort((a, b) => b.pos - a.pos);
+      // idle: not read for a while, or read last (most likely by this same reader, jumping forwards)
+      best = behind.find((c) => c.used === this.tick || this.tick - c.used > 2 * CURSORS) ?? (this.cursors.length < CURSORS ? undefined : behind[0]);
+    }
+    if (!best) {
+      if (this.cursors.length >= CURSORS) {
+        const lru = this.cursors.reduce((a, b) => (a.used <= b.used ? a : b));
+        lru.close();
+        this.cursors = this.cursors.filter((c) => c !== lru);
+        this.restarts++;
+      }
+      best = await Cursor.start(this.inner, this.kind);
+      this.starts++;
+      this.cursors.push(best);
+    }
+    best.used = ++this.tick;
+    const n = await best.read(buf, off, len, pos);
+    best.lastEnd = pos + n;
+    if (best.ended) this.total = best.pos;
+    return n;
   }
   async checkRange(): Promise<void> {
     await this.inner.checkRange?.(0, this.inner.size - 1);
   }
   async close(): Promise<void> {
-    this.stream?.destroy();
+    for (const c of this.cursors) c.close();
+    this.cursors = [];
     await this.inner.close();
   }
 }

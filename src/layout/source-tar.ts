@@ -91,7 +91,7 @@ export class SourceTarFiles implements LayoutFiles {
 export async function openArchiveFiles(file: string, opts: IndexTarOptions = {}): Promise<TarFiles | SourceTarFiles> {
   const manifest = await partsManifestFor(file);
   let source: ByteSource;
-  if (manifest) source = await PartsSource.open(manifest, file);
+  if (manifest) source = await PartsSource.open(manifest);
   else {
     let fh;
     try {

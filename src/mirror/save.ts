@@ -144,7 +144,8 @@ export async function save(input: SaveInput, deps: MirrorDeps): Promise<MirrorRe
       (s) => s.isDirectory(),
       () => false,
     );
-    const resume = `what was fetched stays in ${staging}: run the same save again to resume, or remove it with rm -r ${staging}`;
+    // past the tar (compressing or splitting it), the staging directory is gone and nothing stays
+    const resume = kept ? `what was fetched stays in ${staging}: run the same save again to resume, or remove it with rm -r ${staging}` : 'nothing was kept: run the same save again';
     const stopped = err instanceof InterruptedError ? err : deps.signal?.aborted ? deps.signal.reason : undefined;
     if (stopped instanceof InterruptedError) {
       throw new InterruptedError(stopped.signal, { cause: err, hint: `no bundle was written at ${outputName}; ${resume}` });

@@ -154,6 +154,9 @@ describe('split bundles', () => {
     expect(r.stderr).toContain('--split-size 100KiB is under 1 MiB');
     const junk = await runCli([...plain(), 'save', ...images(), '--split-size', '4 parsecs', '-o', path.join(tmp, 'small.tar')]);
     expect(junk.code).toBe(2);
+    const named = await runCli([...plain(), 'save', ...images(), '--split-size', '1MiB', '-o', path.join(tmp, 'small.tar.parts')]);
+    expect(named.code).toBe(2);
+    expect(named.stderr).toContain('with --split-size, name the bundle (-o bundle.tar)');
     expect((await readdir(tmp)).filter((n) => n.startsWith('small.tar'))).toEqual([]);
   });
 });
@@ -221,6 +224,17 @@ describe('compressed bundles', () => {
       const l = await runCli([...plain(), 'load', file, '--to', `${dst.host}/${prefix}`]);
       expect(l.code, l.stderr).toBe(0);
       await expectLoaded(prefix);
+    }
+    // serve reads it forwards too (a jump back starts the decompression again)
+    const server = await startServe({ bundle: foreignGz, listen: '127.0.0.1:0' });
+    try {
+      const img = layout.images.find((i) => i.name === 'fixtures/beta')!;
+      const to = path.join(tmp, 'served-foreign');
+      await skopeo(['copy', '--src-tls-verify=false', '--preserve-digests', `docker://${server.address}/${img.name}:${img.tag}`, `oci:${to}:x`]);
+      const got = execFileSync('sha256sum', { input: (await skopeo(['inspect', '--raw', `oci:${to}:x`])).stdout }).toString().split(' ')[0];
+      expect(`sha256:${got}`).toBe(img.digest);
+    } finally {
+      await server.close();
     }
   }, 120_000);
 

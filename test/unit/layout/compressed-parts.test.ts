@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FRAME_BYTES, compressFrame, nodeHasZstd, zstdSeekTable, type Compression } from '../../../src/layout/compression.js';
+import { SequentialSource } from '../../../src/layout/compressed-source.js';
 import { deliverArchive } from '../../../src/layout/deliver.js';
 import { SourceTarFiles, archiveForm, openArchiveFiles } from '../../../src/layout/source-tar.js';
 import { TarFiles } from '../../../src/layout/tar-index.js';
@@ -23,6 +24,8 @@ const files: Record<string, Buffer> = {
   'small.json': Buffer.from('{"a":1}'),
   'big.bin': randomBytes(3 * FRAME_BYTES + 12345),
   'text.txt': Buffer.from('hello '.repeat(300_000)),
+  // over the 8 MiB a forward cursor keeps behind it: readers far apart need cursors of their own
+  'long.bin': Buffer.from(Uint8Array.from({ length: 20 * 1024 * 1024 }, (_, i) => (i * 7 + (i >> 12)) % 251)),
 };
 
 beforeAll(async () => {
@@ -109,6 +112,32 @@ describe('compressed and split tars, read in place', () => {
       await f.close();
     });
   }
+
+  it('a foreign stream read by two readers at once: each keeps its own forward cursor (no restart), bytes intact', async () => {
+    const file = path.join(tmp, 'foreign-two.tar.gz');
+    await writeFile(file, execFileSync('gzip', ['-c', tar], { maxBuffer: 64 * 1024 * 1024 }));
+    const f = (await openArchiveFiles(file)) as SourceTarFiles;
+    try {
+      const big = files['long.bin']!;
+      const ranges = [
+        { start: 0, end: 6_000_000 },
+        { start: 12_000_000, end: big.length - 1 },
+      ];
+      const got = await Promise.all(
+        ranges.map(async (r) => {
+          const chunks: Buffer[] = [];
+          for await (const c of await f.stream('long.bin', r, { chunk: 64 * 1024 })) chunks.push(c as Buffer);
+          return Buffer.concat(chunks);
+        }),
+      );
+      ranges.forEach((r, i) => expect(got[i]!.equals(big.subarray(r.start, r.end + 1))).toBe(true));
+      const src = f.source as SequentialSource;
+      expect(src.restarts).toBe(0);
+      expect(src.starts).toBeLessThanOrEqual(3); // the index pass, then one per reader at most
+    } finally {
+      await f.close();
+    }
+  });
 
   it('deliverArchive splits (and compresses) into parts read back through the .parts file or part 000', async () => {
     const copy = path.join(tmp, 'to-split.tar');
