@@ -2,7 +2,7 @@
  * argv → exit code. Parses global options once, runs one subcommand, and maps
  * errors to exit codes. Used in-process by tests and by the `airlift` bin.
  */
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { AirliftError, InterruptedError, UsageError, toAirliftError } from '../src/errors.js';
 import type { Logger } from '../src/log.js';
 import { VERSION } from '../src/version.js';
@@ -13,37 +13,17 @@ import { formatError } from '../src/cli/report.js';
 import { globalsFrom } from '../src/cli/globals.js';
 import { registerCommands } from './commands/index.js';
 import { checkVersionFlag, commandNameOf, wantsJson } from '../src/cli/argv.js';
-import { parseRate, parseWindow } from './stall-options.js';
-import { collect } from './options.js';
-import { DEFAULT_MIN_RATE, DEFAULT_RATE_WINDOW_MS } from '../src/copy/stall.js';
+import { GLOBAL_OPTIONS } from '../src/cli/options.js';
+import { addOptions } from './options.js';
 
 export { VERSION };
 
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 1024) throw new InvalidArgumentError('expected a whole number from 1 to 1024');
-  return n;
-}
-
 /** The program with the command `opts.only` registered (every command when it is not a known one). */
 export async function buildProgram(ctx: CommandContext, opts: { json?: boolean; only?: string } = {}): Promise<Command> {
-  const program = new Command('airlift')
-    .description('Move the container images a Helm chart needs into an airgapped registry, and point the chart at them.')
-    .version(VERSION, '-V, --version')
-    .addOption(new Option('--concurrency <n>', 'parallel transfers').argParser(positiveInt).default(8))
-    .option('-q, --quiet', 'print only errors on stderr', false)
-    .option('--json', 'machine-readable progress: one JSON event per line on stderr', false)
-    .option('-v, --verbose', 'print debug logs', false)
-    .option('--ca-file <file>', 'trust this CA bundle (PEM) for TLS registries (repeatable)', collect, [])
-    .option('--insecure-skip-tls-verify', 'do not verify registry TLS certificates', false)
-    .option('--plain-http <host>', 'talk plain HTTP to this registry host (repeatable); loopback hosts may always fall back', collect, [])
-    .option('--auth-from-secret <file>', 'read registry credentials from a kubernetes.io/dockerconfigjson Secret manifest (repeatable)', collect, [])
-    .addOption(
-      new Option('--min-rate <bytes/s>', 'fail a blob transfer that moves less than this per second over --min-rate-window (e.g. 1KiB, 512, 2MB; 0: never)')
-        .argParser(parseRate)
-        .default(DEFAULT_MIN_RATE, '1KiB'),
-    )
-    .addOption(new Option('--min-rate-window <duration>', 'how long --min-rate is measured over (e.g. 120, 90s, 5m)').argParser(parseWindow).default(DEFAULT_RATE_WINDOW_MS, '120s'))
+  const program = addOptions(
+    new Command('airlift').description('Move the container images a Helm chart needs into an airgapped registry, and point the chart at them.').version(VERSION, '-V, --version'),
+    GLOBAL_OPTIONS,
+  )
     .showHelpAfterError('(run airlift --help for usage)')
     .exitOverride()
     .configureOutput({

@@ -3,11 +3,7 @@
  * the registry endpoint pool (src/endpoint/pool.ts) on the run's client, the copy run with
  * progress on stderr; and the report (or the plan, with --dry-run) on stdout.
  */
-import { collect } from './options.js';
-import type { Command } from 'commander';
 import type { CopyJob, CopyResult } from '../src/copy/index.js';
-import type { ReferrerOptions } from '../src/copy/types.js';
-import { UsageError } from '../src/errors.js';
 import { formatReport, type ReportFormat } from '../src/copy/report.js';
 import type { CopyRun, MirrorDeps, MirrorReport } from '../src/mirror/deps.js';
 import { formatPlan } from '../src/mirror/build.js';
@@ -19,34 +15,6 @@ import { registryClientFromContext } from './registry-client.js';
 /** The registry endpoints of a run (one per host and role), on the RegistryClient the global options describe. */
 export function endpointPool(ctx: CommandContext): EndpointPool {
   return new EndpointPool(() => registryClientFromContext(ctx));
-}
-
-/** Adds the flags every copying command shares. */
-export function platformOption(cmd: Command): Command {
-  return cmd.option('--platform <os/arch[/variant]>', 'copy only this platform of multi-platform images (repeatable)', collect, []);
-}
-
-/** --no-referrers, --referrers-type TYPE (repeatable), --strict: what travels with the images (save, load, sync, copy). */
-export function referrersOptions(cmd: Command, strict = true): Command {
-  cmd
-    .option('--no-referrers', 'copy the images alone, without their signatures, attestations, SBOMs and other referrers')
-    .option('--referrers-type <type>', 'copy only attachments of this artifact type (repeatable; cosign tags: sig, att, sbom)', collect, []);
-  return strict ? cmd.option('--strict', 'fail an image whose signed index --platform rewrites (its signature cannot hold at the mirror) instead of warning') : cmd;
-}
-
-export interface ReferrersFlags {
-  referrers: boolean;
-  referrersType: string[];
-  strict?: boolean;
-}
-
-/** The engine's ReferrerOptions from the flags of referrersOptions; undefined with --no-referrers. */
-export function referrersFrom(flags: ReferrersFlags): ReferrerOptions | undefined {
-  if (flags.referrers === false) {
-    if (flags.referrersType.length > 0) throw new UsageError('--referrers-type and --no-referrers contradict each other', { hint: 'give one of them' });
-    return undefined;
-  }
-  return { ...(flags.referrersType.length ? { types: flags.referrersType } : {}), ...(flags.strict ? { strict: true } : {}) };
 }
 
 /** Copies the jobs with progress on stderr. */

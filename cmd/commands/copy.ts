@@ -9,7 +9,10 @@ import { parseEndpoint } from '../../src/endpoint/index.js';
 import { UsageError } from '../../src/errors.js';
 import { copy } from '../../src/mirror/copy.js';
 import type { CommandContext } from '../context.js';
-import { platformOption, referrersFrom, referrersOptions, withMirrorDeps, type ReferrersFlags } from '../mirror.js';
+import { PLATFORM_OPTION } from '../../src/cli/options.js';
+import { referrerOptions, referrersFrom, type ReferrersFlags } from '../../src/cli/referrers.js';
+import { withMirrorDeps } from '../mirror.js';
+import { addOptions } from '../options.js';
 
 export function registerCopy(program: Command, ctx: CommandContext): void {
   const cmd = program
@@ -17,7 +20,7 @@ export function registerCopy(program: Command, ctx: CommandContext): void {
     .description('copy one image between docker://REF, oci:DIR[:REF] and oci-archive:FILE[:REF], digests unchanged')
     .argument('<source>', 'docker://REGISTRY/REPO:TAG, oci:DIR[:REF], oci-archive:FILE[:REF] or docker-archive:FILE[:NAME] (docker save, podman save)')
     .argument('<destination>', 'docker://REGISTRY/REPO[:TAG], oci:DIR[:REF] or oci-archive:FILE[:REF]');
-  referrersOptions(platformOption(cmd)).action(async (source: string, destination: string, flags: { platform: string[] } & ReferrersFlags) => {
+  addOptions(cmd, PLATFORM_OPTION, referrerOptions()).action(async (source: string, destination: string, flags: { platform: string[] } & ReferrersFlags) => {
     const platforms = flags.platform.map(parsePlatform);
     parseEndpoint(source);
     const dstSpec = parseEndpoint(destination);

@@ -18,9 +18,10 @@ import { listImages } from '../../src/chart/list.js';
 import { UsageError } from '../../src/errors.js';
 import type { CommandContext } from '../context.js';
 import { manifestsFromStdin } from '../../src/stdin.js';
-import { dependencyOptions } from '../chart-deps.js';
-import { chartValuesOptions, scanValueOptions, type ChartValueFlags } from '../options.js';
-import { CHART_ARGS_HELP, chartRefOptions, chartRefs, localChartPaths, withChartFetcher, type ChartRefFlags } from '../charts.js';
+import { CHART_ARGS_HELP, chartRefOptions, chartRefs, type ChartRefFlags } from '../../src/cli/chart-refs.js';
+import { CHART_VALUE_OPTIONS, SCAN_OPTIONS, scanValueOptions, type ChartValueFlags } from '../../src/cli/options.js';
+import { withLocalCharts } from '../charts.js';
+import { addOptions } from '../options.js';
 
 interface ImagesFlags extends ChartValueFlags, ChartRefFlags {
   annotations: boolean;
@@ -33,17 +34,11 @@ interface ImagesFlags extends ChartValueFlags, ChartRefFlags {
 }
 
 export function registerImages(program: Command, ctx: CommandContext): void {
-  const cmd = chartValuesOptions(
-    program
-      .command('images')
-      .description('list every image the charts need, and where each is set (CHART "-" reads `helm template` output from stdin)')
-      .argument('<chart...>', `${CHART_ARGS_HELP}, or - for rendered manifests on stdin`),
-  );
-  chartRefOptions(cmd, { credentials: true })
-    .option('--no-annotations', 'ignore the image annotations of Chart.yaml (artifacthub.io/images, images, helm.sh/images)')
-    .option('--no-templates', 'do not look for literal images in templates')
-    .option('--no-builtin-hints', 'do not apply the hints airlift ships for known charts')
-    .option('--hints <file>', 'YAML list of image templates such as "{{ .foo.registry }}/{{ .foo.repository }}:{{ .foo.tag }}"')
+  const cmd = program
+    .command('images')
+    .description('list every image the charts need, and where each is set (CHART "-" reads `helm template` output from stdin)')
+    .argument('<chart...>', `${CHART_ARGS_HELP}, or - for rendered manifests on stdin`);
+  addOptions(cmd, CHART_VALUE_OPTIONS, chartRefOptions({ credentials: true }), { flags: '--no-annotations', description: 'ignore the image annotations of Chart.yaml (artifacthub.io/images, images, helm.sh/images)' }, SCAN_OPTIONS)
     .addOption(new Option('-o, --output <format>', 'output format (default: table on a terminal, list otherwise)').choices(['table', 'list', 'json', 'yaml']))
     .option('--hosts', 'print only the registry hosts the images come from and the hosts airlift connects to for them (for firewall allowlists; Docker Hub: registry-1.docker.io, auth.docker.io, production.cloudflare.docker.com)', false)
     .option('--strict', 'exit with an error when any image reference is malformed, or the templates could not be checked (see the warnings)', false)
@@ -53,10 +48,8 @@ export function registerImages(program: Command, ctx: CommandContext): void {
       if (charts.includes('-') && flags.passwordStdin) throw new UsageError('"-" and --password-stdin both read stdin', { hint: 'keep the repository credentials in helm repositories.yaml (helm repo add --username), or render the manifests into a file' });
       if (charts.includes('-') && flags.repo) throw new UsageError('"-" (rendered manifests) cannot be a chart of --repo');
       const refs = chartRefs(charts, flags, cwd);
-      await withChartFetcher(ctx, flags, async (fetcher) => {
-        const local = await localChartPaths(refs, fetcher);
+      await withLocalCharts(ctx, flags, refs, flags, async (local, dependencies) => {
         const stdin = await manifestsFromStdin(charts, ctx.io.stdin, ctx.io.signal);
-        const dependencies = dependencyOptions(ctx, flags, fetcher);
         const r = await listImages(
           {
             ...(dependencies ? { dependencies } : {}),

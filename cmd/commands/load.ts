@@ -11,7 +11,9 @@ import { parseMappingMode, parseTarget } from '../../src/mapping/index.js';
 import { load } from '../../src/mirror/load.js';
 import { parseShard } from '../../src/shard/index.js';
 import type { CommandContext } from '../context.js';
-import { printMirrorReport, referrersFrom, referrersOptions, withMirrorDeps, type ReferrersFlags } from '../mirror.js';
+import { referrerOptions, referrersFrom, type ReferrersFlags } from '../../src/cli/referrers.js';
+import { printMirrorReport, withMirrorDeps } from '../mirror.js';
+import { addOptions } from '../options.js';
 
 interface LoadFlags extends ReferrersFlags {
   to?: string;
@@ -35,7 +37,7 @@ export function registerLoad(program: Command, ctx: CommandContext): void {
     .option('--keep-going', 'copy every image that can be copied, list the failures (reference, error code, message; and under missing in --lock-out) and exit 12')
     .option('--dry-run', 'print what would be pushed to where, and push nothing')
     .addOption(new Option('-o, --output <format>', 'report format on stdout').choices(['table', 'json']).default('table'));
-  referrersOptions(cmd, false).action(async (bundle: string, flags: LoadFlags) => {
+  addOptions(cmd, referrerOptions(false)).action(async (bundle: string, flags: LoadFlags) => {
     if (!flags.to) throw new UsageError('load needs a destination: --to HOST[:PORT][/PREFIX]');
     const target = parseTarget(flags.to);
     const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);

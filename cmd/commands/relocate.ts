@@ -15,20 +15,19 @@ import { relocate, type RelocateOptions } from '../../src/relocate/run.js';
 import { readPassword } from '../../src/stdin.js';
 import type { CommandContext } from '../context.js';
 import { registryClientFromContext } from '../registry-client.js';
-import { dependencyOptions } from '../chart-deps.js';
-import { chartValuesOptions, collect } from '../options.js';
-import { CHART_ARGS_HELP, chartRefOptions, chartRefs, localChartPaths, withChartFetcher, type ChartRefFlags } from '../charts.js';
+import { CHART_ARGS_HELP, chartRefOptions, chartRefs, type ChartRefFlags } from '../../src/cli/chart-refs.js';
+import { CHART_VALUE_OPTIONS, SCAN_OPTIONS } from '../../src/cli/options.js';
+import { withLocalCharts } from '../charts.js';
+import { addOptions, collect } from '../options.js';
 
 type RelocateFlags = RelocateOptions & ChartRefFlags;
 
 export function registerRelocate(program: Command, ctx: CommandContext): void {
-  const cmd = chartValuesOptions(
-    program
-      .command('relocate')
-      .description('write values overrides (and a pull Secret) that make the charts pull every image from the mirror')
-      .argument('<chart...>', `${CHART_ARGS_HELP} (credentials for an HTTP repository from helm repositories.yaml: --username is the mirror's here)`),
-  );
-  chartRefOptions(cmd, { credentials: false })
+  const cmd = program
+    .command('relocate')
+    .description('write values overrides (and a pull Secret) that make the charts pull every image from the mirror')
+    .argument('<chart...>', `${CHART_ARGS_HELP} (credentials for an HTTP repository from helm repositories.yaml: --username is the mirror's here)`);
+  addOptions(cmd, CHART_VALUE_OPTIONS, chartRefOptions({ credentials: false }))
     .requiredOption('--to <target>', 'the mirror: HOST[:PORT][/PREFIX]')
     .option('--mapping <mode>', 'where images land under the target: default, preserve-registry or flatten (as used for load/sync)', 'default')
     .option('--digests', 'pin every image to the digest stored in the mirror (from --lock, else asked from the mirror)', false)
@@ -43,10 +42,8 @@ export function registerRelocate(program: Command, ctx: CommandContext): void {
     .option('--dry-run', 'print the plan and write nothing', false)
     .addOption(new Option('--plan-format <format>', 'format of the --dry-run plan').choices(['text', 'yaml']).default('text'))
     .option('-o, --output <file>', 'overrides file to write ("-" or none: stdout)')
-    .option('--no-annotations', 'ignore the image annotations of Chart.yaml')
-    .option('--no-templates', 'do not look for literal images in templates')
-    .option('--no-builtin-hints', 'do not apply the hints airlift ships for known charts')
-    .option('--hints <file>', 'YAML list of image templates such as "{{ .foo.registry }}/{{ .foo.repository }}:{{ .foo.tag }}"')
+    .option('--no-annotations', 'ignore the image annotations of Chart.yaml');
+  addOptions(cmd, SCAN_OPTIONS)
     .option('--check', 'render the charts with your values plus the overrides (helm template) and check that every image is under the mirror and every pod has the pull secret; exit 12 when not', false)
     .option('--helm <path>', 'helm binary for --check (default: helm on PATH)')
     .option('--kube-version <version>', 'Kubernetes version --check renders for (helm template --kube-version), e.g. v1.34.0')
@@ -58,9 +55,7 @@ export function registerRelocate(program: Command, ctx: CommandContext): void {
       const g = ctx.globals();
       const { repo, chartVersion, version: _unused, ...relocateFlags } = flags;
       const refs = chartRefs(charts, { ...(repo ? { repo } : {}), ...(chartVersion ? { chartVersion } : {}) }, ctx.io.cwd);
-      await withChartFetcher(ctx, {}, async (fetcher) => {
-        const local = await localChartPaths(refs, fetcher);
-        const dependencies = dependencyOptions(ctx, flags, fetcher);
+      await withLocalCharts(ctx, {}, refs, flags, async (local, dependencies) => {
         await relocate(
           { ...relocateFlags, charts: local, cwd: ctx.io.cwd, ...(g.caFile[0] !== undefined ? { caFile: g.caFile[0] } : {}), plainHttp: g.plainHttp, json: g.json },
           {

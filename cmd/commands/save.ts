@@ -14,10 +14,13 @@ import { parseSplitSize } from '../../src/layout/parts.js';
 import { save } from '../../src/mirror/save.js';
 import { parseShard } from '../../src/shard/index.js';
 import type { CommandContext } from '../context.js';
-import { CHART_ARGS_HELP, chartRefOptions, withChartFetcher, type ChartRefFlags } from '../charts.js';
+import { CHART_ARGS_HELP, chartRefOptions, type ChartRefFlags } from '../../src/cli/chart-refs.js';
+import { CHART_VALUE_OPTIONS, PLATFORM_OPTION, imageListOptions, type ChartValueFlags, type ImageListFlags } from '../../src/cli/options.js';
+import { referrerOptions, referrersFrom, type ReferrersFlags } from '../../src/cli/referrers.js';
+import { withChartFetcher } from '../charts.js';
 import { readInputs } from '../inputs.js';
-import { platformOption, printMirrorReport, referrersFrom, referrersOptions, withMirrorDeps, type ReferrersFlags } from '../mirror.js';
-import { chartValuesOptions, imageListOptions, type ChartValueFlags, type ImageListFlags } from '../options.js';
+import { printMirrorReport, withMirrorDeps } from '../mirror.js';
+import { addOptions } from '../options.js';
 
 interface SaveFlags extends ChartValueFlags, ImageListFlags, ChartRefFlags, ReferrersFlags {
   config?: string;
@@ -37,8 +40,7 @@ export function registerSave(program: Command, ctx: CommandContext): void {
     .command('save')
     .description('copy every image of the charts (and --image) into one bundle tarball with the charts and a lock file')
     .argument('[chart...]', CHART_ARGS_HELP);
-  imageListOptions(chartValuesOptions(cmd), 'an extra image to save');
-  chartRefOptions(cmd, { credentials: true })
+  addOptions(cmd, CHART_VALUE_OPTIONS, imageListOptions('an extra image to save'), chartRefOptions({ credentials: true }))
     .option('--config <file>', 'airlift.yaml naming charts, images and platforms')
     .option('-o, --output <bundle.tar>', 'the bundle to write (- for stdout; a FIFO or device is written into)')
     .option('--shard <I/N>', 'save only shard I of N (0 <= I < N), split by image; the charts go into shard 0')
@@ -48,7 +50,7 @@ export function registerSave(program: Command, ctx: CommandContext): void {
     .option('--keep-going', 'save every image that can be saved, write the bundle of those, list the others in its lock and exit 12')
     .option('--dry-run', 'print what would be saved (the chart images, each under its full reference), and write nothing')
     .option('--include-self', 'also put airlift itself into the bundle (airlift/: airlift.mjs, the single executables, SHA256SUMS from `npm run release`; or from $AIRLIFT_RELEASE_DIR), so the bundle carries its own importer (with --shard: in shard 0, as the charts)');
-  referrersOptions(platformOption(cmd)).action(async (charts: string[], flags: SaveFlags, command: Command) => {
+  addOptions(cmd, PLATFORM_OPTION, referrerOptions()).action(async (charts: string[], flags: SaveFlags, command: Command) => {
     if (!flags.output) throw new UsageError('save needs -o BUNDLE.tar (a file; the bundle is renamed into place when complete; - writes it to stdout)');
     const toStdout = flags.output === '-';
     if (toStdout && ctx.io.stdoutIsTTY) {

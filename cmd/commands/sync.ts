@@ -10,10 +10,13 @@ import { parseMappingMode, parseTarget, type MappingMode, type Target } from '..
 import { sync } from '../../src/mirror/sync.js';
 import { parseShard } from '../../src/shard/index.js';
 import type { CommandContext } from '../context.js';
-import { CHART_ARGS_HELP, chartRefOptions, withChartFetcher, type ChartRefFlags } from '../charts.js';
+import { CHART_ARGS_HELP, chartRefOptions, type ChartRefFlags } from '../../src/cli/chart-refs.js';
+import { CHART_VALUE_OPTIONS, PLATFORM_OPTION, imageListOptions, type ChartValueFlags, type ImageListFlags } from '../../src/cli/options.js';
+import { referrerOptions, referrersFrom, type ReferrersFlags } from '../../src/cli/referrers.js';
+import { withChartFetcher } from '../charts.js';
 import { readInputs } from '../inputs.js';
-import { platformOption, printMirrorReport, referrersFrom, referrersOptions, withMirrorDeps, type ReferrersFlags } from '../mirror.js';
-import { chartValuesOptions, imageListOptions, type ChartValueFlags, type ImageListFlags } from '../options.js';
+import { printMirrorReport, withMirrorDeps } from '../mirror.js';
+import { addOptions } from '../options.js';
 
 interface SyncFlags extends ChartValueFlags, ImageListFlags, ChartRefFlags, ReferrersFlags {
   config?: string;
@@ -32,8 +35,7 @@ export function registerSync(program: Command, ctx: CommandContext): void {
     .command('sync')
     .description('copy images registry to registry (the CI mirror job), and the charts as OCI Helm charts; unchanged images cost one request')
     .argument('[chart...]', `charts whose images to copy: ${CHART_ARGS_HELP}`);
-  imageListOptions(chartValuesOptions(cmd), 'an image to copy');
-  chartRefOptions(cmd, { credentials: true })
+  addOptions(cmd, CHART_VALUE_OPTIONS, imageListOptions('an image to copy'), chartRefOptions({ credentials: true }))
     .option('--config <file>', 'airlift.yaml naming charts, images, platforms, target and mapping')
     .option('--to <HOST[:PORT][/PREFIX]>', 'the mirror registry, with an optional repository prefix')
     .option('--mapping <mode>', 'default (drop the source registry), preserve-registry, or flatten')
@@ -42,7 +44,7 @@ export function registerSync(program: Command, ctx: CommandContext): void {
     .option('--keep-going', 'copy every image that can be copied, list the failures (reference, error code, message; and under missing in --lock-out) and exit 12')
     .option('--dry-run', 'print what would be copied to where, and copy nothing')
     .addOption(new Option('-o, --output <format>', 'report format on stdout').choices(['table', 'json']).default('table'));
-  referrersOptions(platformOption(cmd)).action(async (charts: string[], flags: SyncFlags, command: Command) => {
+  addOptions(cmd, PLATFORM_OPTION, referrerOptions()).action(async (charts: string[], flags: SyncFlags, command: Command) => {
     const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
     let target!: Target;
     let mapping!: MappingMode;

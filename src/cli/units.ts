@@ -20,3 +20,10 @@ export function parseWindow(value: string): number {
   if (!(ms >= 1000) || ms > 24 * 3_600_000) throw new Error('expected a duration from 1s to 24h, e.g. 120, 90s, 2m');
   return Math.round(ms);
 }
+
+/** --concurrency: a whole number from 1 to 1024; throws an Error saying what is expected. */
+export function parseConcurrency(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 1024) throw new Error('expected a whole number from 1 to 1024');
+  return n;
+}
