@@ -1,26 +1,9 @@
-/** What every command receives: its I/O and the global options, parsed once. */
-import type { Readable, Writable } from 'node:stream';
+/** What every command receives: its I/O (src/cli/io.ts) and the global options, parsed once. */
 import type { Logger } from '../src/log.js';
-
-export interface Io {
-  stdout: Writable;
-  stderr: Writable;
-  stdin: Readable;
-  env: NodeJS.ProcessEnv;
-  cwd: string;
-  /** Whether stdout is a terminal (changes default output formats). */
-  stdoutIsTTY: boolean;
-  /** Whether stderr is a terminal (spinners vs plain lines). */
-  stderrIsTTY: boolean;
-  /**
-   * Aborted when the run must stop (SIGINT/SIGTERM in the bin); its reason is
-   * an InterruptedError. Commands pass it to the copy engine and file writers.
-   */
-  signal?: AbortSignal;
-}
-
-export type { GlobalOptions } from '../src/cli/globals.js';
 import type { GlobalOptions } from '../src/cli/globals.js';
+import type { Io } from '../src/cli/io.js';
+
+export type { GlobalOptions, Io };
 
 export interface CommandContext {
   io: Io;

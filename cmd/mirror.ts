@@ -19,9 +19,8 @@ export function endpointPool(ctx: CommandContext): EndpointPool {
 
 /** Copies the jobs with progress on stderr. */
 function runJobs(ctx: CommandContext, jobs: CopyJob[], o: CopyRun): Promise<CopyResult[]> {
-  const g = ctx.globals();
   const { stderr, stderrIsTTY: isTTY, signal } = ctx.io;
-  return runCopies({ logger: ctx.logger(), stderr, isTTY, json: g.json, quiet: g.quiet, concurrency: g.concurrency, minRate: g.minRate, minRateWindowMs: g.minRateWindowMs, ...(signal ? { signal } : {}) }, jobs, o);
+  return runCopies({ ...ctx.globals(), logger: ctx.logger(), stderr, isTTY, ...(signal ? { signal } : {}) }, jobs, o);
 }
 
 /** Runs a mirror use-case with the run's endpoint pool, copy run and logger; closes the pool after. */

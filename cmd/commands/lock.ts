@@ -8,9 +8,8 @@
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { diffLocks, diffSummary, formatDiffText, isEmptyDiff } from '../../src/lock/diff.js';
-import { formatLock, readLock, writeLock } from '../../src/lock/io.js';
-import { mergeLocks } from '../../src/lock/merge.js';
-import { resolveOutput } from '../../src/output/file.js';
+import { formatLock, readLock } from '../../src/lock/io.js';
+import { mergeLockFiles } from '../../src/lock/merge-files.js';
 import type { CommandContext } from '../context.js';
 
 export function registerLock(program: Command, ctx: CommandContext): void {
@@ -22,14 +21,10 @@ export function registerLock(program: Command, ctx: CommandContext): void {
     .argument('<lock...>', 'lock files to merge')
     .option('-o, --output <file>', 'write the merged lock here (atomically) instead of stdout')
     .action(async (files: string[], opts: { output?: string }) => {
-      const log = ctx.logger();
-      if (opts.output && opts.output !== '-') await resolveOutput(path.resolve(ctx.io.cwd, opts.output), { label: '-o' });
-      const inputs = [];
-      for (const file of files) inputs.push({ file, lock: await readLock(file) });
-      const merged = mergeLocks(inputs);
-      if (opts.output && opts.output !== '-') {
-        await writeLock(path.resolve(ctx.io.cwd, opts.output), merged, '-o');
-        log.log('info', `merged ${files.length} lock(s), ${merged.images.length} image(s), into ${opts.output}`, {
+      const file = opts.output && opts.output !== '-' ? path.resolve(ctx.io.cwd, opts.output) : undefined;
+      const merged = await mergeLockFiles(files, file);
+      if (file) {
+        ctx.logger().log('info', `merged ${files.length} lock(s), ${merged.images.length} image(s), into ${opts.output}`, {
           files: files.length,
           images: merged.images.length,
           output: opts.output,

@@ -11,7 +11,7 @@ import { Command, Option } from 'commander';
 import { formatVerifyRows } from '../../src/bundle/verify-format.js';
 import { verifyBundle, verifyRegistry, type VerifyReport } from '../../src/bundle/verify-run.js';
 import type { CommandContext } from '../context.js';
-import { endpointPool } from '../mirror.js';
+import { withMirrorDeps } from '../mirror.js';
 
 interface VerifyFlags {
   to?: string;
@@ -29,16 +29,10 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
     .addOption(new Option('-o, --output <format>', 'report format on stdout').choices(['table', 'json']).default('table'))
     .action(async (bundleArg: string, flags: VerifyFlags) => {
       const input = { bundle: path.resolve(ctx.io.cwd, bundleArg), where: bundleArg, concurrency: ctx.globals().concurrency };
-      let report: VerifyReport;
-      if (!flags.to) report = await verifyBundle(input, ctx.io.signal ? { signal: ctx.io.signal } : {});
-      else {
-        const pool = endpointPool(ctx);
-        try {
-          report = await verifyRegistry({ ...input, to: flags.to, mapping: flags.mapping }, { pool });
-        } finally {
-          await pool.close();
-        }
-      }
+      const { to, mapping } = flags;
+      const report: VerifyReport = !to
+        ? await verifyBundle(input, ctx.io.signal ? { signal: ctx.io.signal } : {})
+        : await withMirrorDeps(ctx, ({ pool }) => verifyRegistry({ ...input, to, mapping }, { pool }));
       ctx.io.stdout.write(formatVerifyRows(report.rows, flags.output));
       if (report.summary) ctx.logger().log('info', report.summary);
       if (report.error) throw report.error;

@@ -7,6 +7,7 @@
 import { StringDecoder } from 'node:string_decoder';
 import type { Readable, Writable } from 'node:stream';
 import { InterruptedError, registerSecret, UsageError } from '../errors.js';
+import { readPassword } from '../stdin.js';
 
 interface TerminalInput extends Readable {
   isTTY?: boolean;
@@ -59,4 +60,24 @@ export async function promptHidden(stdin: Readable, out: Writable, prompt: strin
   });
   if (value !== '') registerSecret(value);
   return value;
+}
+
+/** `login`'s password: from stdin (--password-stdin), from -p (with a warning), else asked for on a terminal without echo. */
+export async function loginPassword(
+  o: { host: string; username: string; password?: string; passwordStdin: boolean },
+  io: { stdin: Readable; stderr: Writable; signal?: AbortSignal; warn: (message: string) => void },
+): Promise<string> {
+  if (o.password !== undefined && o.passwordStdin) throw new UsageError('--password and --password-stdin are mutually exclusive', { hint: 'use --password-stdin' });
+  let password: string;
+  const pipeHint = `pipe it in: echo "$PASSWORD" | airlift login ${o.host} -u ${o.username} --password-stdin`;
+  if (o.passwordStdin) password = await readPassword(io.stdin, { signal: io.signal, hint: pipeHint });
+  else if (o.password !== undefined) {
+    io.warn('using --password on the command line is insecure: it shows in the process list and shell history; use --password-stdin');
+    password = o.password;
+  } else if (isTerminal(io.stdin)) {
+    // as docker, helm and skopeo: asked for on the terminal, never echoed
+    password = await promptHidden(io.stdin, io.stderr, `Password for ${o.username}@${o.host}: `, { signal: io.signal, hint: pipeHint });
+  } else throw new UsageError('no password given', { hint: `${pipeHint} (on a terminal, airlift asks for it)` });
+  if (password === '') throw new UsageError('the password is empty', { hint: 'pass a non-empty password on stdin' });
+  return password;
 }
