@@ -7,7 +7,7 @@
  * reads charts it is helm's chart version (`helm pull CHART --version 1.2.3`). commander would answer
  * both with airlift's version and exit 0, so a CI job asking `save CHART --version 1.2.3 -o b.tar`
  * went green with no bundle. This check runs before commander sees argv, and hands a chart command's
- * `--version` on as `--chart-version` (cmd/charts.ts).
+ * `--version` on as `--chart-version` (src/cli/chart-refs.ts).
  */
 import { UsageError } from '../errors.js';
 
