@@ -6,7 +6,7 @@
  * Digests are checked with skopeo.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFile, mkdir, open, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { GeneratedLayout } from '../../../fixtures/images/generate.js';
@@ -16,6 +16,7 @@ import type { StartedRegistry } from '../../harness/registry.js';
 import { skopeo, skopeoInspectDigest } from '../../harness/skopeo.js';
 import { useSeededPair } from '../../harness/use-seeded-pair.js';
 import { catalog } from '../../harness/workspace.js';
+import { flipByte } from '../../helpers/damage.js';
 import { runCli } from '../../helpers/io.js';
 
 let src: StartedRegistry;
@@ -122,12 +123,7 @@ describe('split bundles', () => {
     await mkdir(bad);
     for (const p of [...parts.parts.map((x) => x.name), 'bundle.tar.parts']) await copyFile(path.join(dir, p), path.join(bad, p));
     const victim = parts.parts[1]!.name;
-    const fh = await open(path.join(bad, victim), 'r+');
-    const b = Buffer.alloc(1);
-    await fh.read(b, 0, 1, 1000);
-    b[0] = b[0]! ^ 0xff;
-    await fh.write(b, 0, 1, 1000);
-    await fh.close();
+    await flipByte(path.join(bad, victim), 1000);
     const v = await runCli(['verify', path.join(bad, 'bundle.tar.parts')]);
     expect(v.code).toBe(6);
     expect(v.stderr).toContain(`part ${victim} of`);
