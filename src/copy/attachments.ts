@@ -10,8 +10,8 @@ import { isDigestRef } from '../digest/index.js';
 import type { ImageDestination } from '../endpoint/types.js';
 import { BundleError, IncompleteError, UnsupportedError } from '../errors.js';
 import { parseManifest, type ParsedManifest } from '../oci/manifest.js';
-import { MediaType, type Descriptor, type RawManifest } from '../oci/types.js';
-import { OCI_ARTIFACT_MANIFEST } from '../oci/referrers.js';
+import { MediaType, type BasicDescriptor, type Descriptor, type RawManifest } from '../oci/types.js';
+import { OCI_ARTIFACT_MANIFEST, attachmentRecord } from '../oci/referrers.js';
 import { Discovery, type Attachment } from '../referrers/discover.js';
 import type { BlobScheduler } from './blobs.js';
 import { ensureJobBlob } from './job-blob.js';
@@ -86,15 +86,7 @@ export class AttachmentCopier {
     const { signal } = this.opts;
     const skip = this.opts.skipExisting !== false;
     const ref = a.tag ?? a.digest!;
-    const entry = (m: { digest: string; mediaType: string; size: number }, status: ReferrerResult['status']): ReferrerResult => ({
-      subject: a.subject,
-      digest: m.digest,
-      mediaType: m.mediaType,
-      size: m.size,
-      ...(a.artifactType ? { artifactType: a.artifactType } : {}),
-      ...(a.tag ? { tag: a.tag } : {}),
-      status,
-    });
+    const entry = (m: BasicDescriptor, status: ReferrerResult['status']): ReferrerResult => ({ ...attachmentRecord(a.subject, m, a), status });
     let srcDigest = a.digest;
     if (skip) {
       const [there, at] = await Promise.all([dest.store.resolveManifest(dest.repo, ref, signal), a.tag ? source.store.resolveManifest(source.repo, a.tag, signal) : undefined]);

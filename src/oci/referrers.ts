@@ -22,6 +22,18 @@ export interface AttachmentRecord extends BasicDescriptor {
   tag?: string;
 }
 
+/** The record of the attachment `m` of `subject`, with `artifactType` and `tag` only where they are set. */
+export function attachmentRecord(subject: string, m: BasicDescriptor, a: { artifactType?: string | undefined; tag?: string | undefined }): AttachmentRecord {
+  return {
+    subject,
+    digest: m.digest,
+    mediaType: m.mediaType,
+    size: m.size,
+    ...(a.artifactType ? { artifactType: a.artifactType } : {}),
+    ...(a.tag ? { tag: a.tag } : {}),
+  };
+}
+
 /** The tag the OCI 1.1 fallback schema uses for the referrers of `digest`: "sha256-<hex>". */
 export function fallbackTag(digest: string): string {
   const { algorithm, hex } = parseDigest(digest);
