@@ -9,11 +9,12 @@
 import { isDigestRef } from '../digest/index.js';
 import type { ImageDestination } from '../endpoint/types.js';
 import { BundleError, IncompleteError, UnsupportedError } from '../errors.js';
-import { isForeignLayer, parseManifest, type ParsedManifest } from '../oci/manifest.js';
-import { MediaType, type Descriptor, type RawManifest } from '../oci/types.js';
-import { OCI_ARTIFACT_MANIFEST } from '../oci/referrers.js';
+import { parseManifest, type ParsedManifest } from '../oci/manifest.js';
+import { MediaType, type BasicDescriptor, type Descriptor, type RawManifest } from '../oci/types.js';
+import { OCI_ARTIFACT_MANIFEST, attachmentRecord } from '../oci/referrers.js';
 import { Discovery, type Attachment } from '../referrers/discover.js';
 import type { BlobScheduler } from './blobs.js';
+import { ensureJobBlob } from './job-blob.js';
 import type { CopyJob, CopyOptions, CopyResult, ReferrerResult } from './types.js';
 
 /** How deep attachments of attachments are followed (a signature on an SBOM on an image is 2). */
@@ -85,15 +86,7 @@ export class AttachmentCopier {
     const { signal } = this.opts;
     const skip = this.opts.skipExisting !== false;
     const ref = a.tag ?? a.digest!;
-    const entry = (m: { digest: string; mediaType: string; size: number }, status: ReferrerResult['status']): ReferrerResult => ({
-      subject: a.subject,
-      digest: m.digest,
-      mediaType: m.mediaType,
-      size: m.size,
-      ...(a.artifactType ? { artifactType: a.artifactType } : {}),
-      ...(a.tag ? { tag: a.tag } : {}),
-      status,
-    });
+    const entry = (m: BasicDescriptor, status: ReferrerResult['status']): ReferrerResult => ({ ...attachmentRecord(a.subject, m, a), status });
     let srcDigest = a.digest;
     if (skip) {
       const [there, at] = await Promise.all([dest.store.resolveManifest(dest.repo, ref, signal), a.tag ? source.store.resolveManifest(source.repo, a.tag, signal) : undefined]);
@@ -135,23 +128,7 @@ export class AttachmentCopier {
     const blobs = parsed.json.mediaType === OCI_ARTIFACT_MANIFEST ? parsed.layers : [parsed.config, ...parsed.layers];
     const first = parsed.json.mediaType === OCI_ARTIFACT_MANIFEST ? -1 : 0;
     await Promise.all(
-      blobs.map(async (desc, i) => {
-        if (i > first && isForeignLayer(desc)) {
-          result.blobs.foreign++;
-          return;
-        }
-        const outcome = await this.blobs.ensure({
-          source: job.source.store,
-          srcRepo: job.source.repo,
-          dest: job.dest.store,
-          destRepo: job.dest.repo,
-          desc,
-          image: name,
-          destRepoNew: repoNew,
-        });
-        result.blobs[outcome]++;
-        if (outcome === 'uploaded') result.blobs.bytes += desc.size;
-      }),
+      blobs.map((desc, i) => ensureJobBlob(this.blobs, { job, name, desc, result, layer: i > first, destRepoNew: repoNew })),
     );
   }
 }

@@ -13,11 +13,12 @@ import { NotFoundError, UnsupportedError, toAirliftError, withPrefix } from '../
 import { isIndexMediaType, type Descriptor, type RawManifest } from '../oci/types.js';
 import { AttachmentCopier } from './attachments.js';
 import type { Logger } from '../log.js';
-import { BlobScheduler, type BlobOutcome } from './blobs.js';
+import { BlobScheduler } from './blobs.js';
+import { ensureJobBlob } from './job-blob.js';
 import { StallWatch } from './stall.js';
 import { CachingSource, PlanningDestination } from './plan.js';
 import { readConfigPlatform } from './config-platform.js';
-import { isForeignLayer, isImageConfig, parseManifest, type ParsedManifest } from '../oci/manifest.js';
+import { isImageConfig, parseManifest, type ParsedManifest } from '../oci/manifest.js';
 import { filterIndex, formatFilter, indexPlatforms } from '../oci/platform.js';
 import { emptyCounts, type CopyJob, type CopyOptions, type CopyResult } from './types.js';
 
@@ -261,22 +262,8 @@ class Run {
     const blobs = [m.config, ...m.layers];
     const settled = await Promise.allSettled(
       blobs.map(async (desc, i) => {
-        if (i > 0 && isForeignLayer(desc)) {
-          result.blobs.foreign++;
-          return;
-        }
-        const outcome = await this.blobs.ensure({
-          source: job.source.store,
-          srcRepo: job.source.repo,
-          dest: job.dest.store,
-          destRepo: job.dest.repo,
-          desc,
-          image: name,
-          capture: i === 0 && isImageConfig(desc),
-          destRepoNew: repoNew,
-        });
-        this.count(result, outcome, desc);
-        this.opts.logger.event('blob.done', { image: name, digest: desc.digest, size: desc.size, outcome });
+        const outcome = await ensureJobBlob(this.blobs, { job, name, desc, result, layer: i > 0, capture: i === 0 && isImageConfig(desc), destRepoNew: repoNew });
+        if (outcome !== 'foreign') this.opts.logger.event('blob.done', { image: name, digest: desc.digest, size: desc.size, outcome });
       }),
     );
     throwFirst(settled);
@@ -285,10 +272,6 @@ class Run {
     return p ? [p] : [];
   }
 
-  private count(result: CopyResult, outcome: BlobOutcome, desc: Descriptor): void {
-    result.blobs[outcome]++;
-    if (outcome === 'uploaded') result.blobs.bytes += desc.size;
-  }
 
   private platformOf(job: CopyJob, name: string, config: Descriptor): Promise<string | undefined> {
     if (!isImageConfig(config)) return Promise.resolve(undefined);

@@ -7,6 +7,7 @@ import type { ImageDestination, ImageSource } from '../endpoint/types.js';
 import type { AirliftError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { PlatformFilter } from '../oci/platform.js';
+import type { AttachmentRecord } from '../oci/referrers.js';
 import type { BasicDescriptor } from '../oci/types.js';
 
 export interface CopyJob {
@@ -69,16 +70,8 @@ export interface ReferrerOptions {
   strict?: boolean;
 }
 
-/** One attachment of an image at the destination. */
-export interface ReferrerResult {
-  /** The digest it is attached to (the image, one of its platforms, or another attachment). */
-  subject: string;
-  digest: string;
-  mediaType: string;
-  size: number;
-  artifactType?: string;
-  /** The cosign tag it is stored under (`sha256-<hex>.sig`); absent for referrers (by digest). */
-  tag?: string;
+/** One attachment of an image at the destination, and whether this run copied it. */
+export interface ReferrerResult extends AttachmentRecord {
   status: 'copied' | 'skipped';
 }
 

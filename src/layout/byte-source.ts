@@ -49,14 +49,18 @@ export class FileSource implements ByteSource {
   }
 }
 
-/** The bytes [start, end] of a source as a stream, in chunks of `chunk` bytes; checked first where the source checks. */
-export class SourceRangeStream extends Readable {
-  private pos: number;
-  private checked = false;
+/**
+ * The bytes [start, end] of something read by position, as a stream in chunks of `chunk` bytes:
+ * the one loop (range end, short reads, a source that ends early) of SourceRangeStream and of the
+ * held tar file's stream (tar-index.ts), which differ only in how one chunk is read.
+ */
+export abstract class RangeStream extends Readable {
+  protected pos: number;
   constructor(
-    private readonly source: ByteSource,
+    /** Names what is read in the error when it ends early ("… ended N bytes early"). */
+    private readonly what: string,
     start: number,
-    private readonly end: number,
+    protected readonly end: number,
     private readonly chunk: number,
     private readonly alloc: (n: number) => Buffer = (n) => Buffer.allocUnsafeSlow(n),
     readAhead: number = chunk,
@@ -64,29 +68,52 @@ export class SourceRangeStream extends Readable {
     super({ highWaterMark: readAhead });
     this.pos = start;
   }
+  /** Reads up to `n` bytes at `pos` into buf[0, n); calls `done` once with the bytes read or an error. */
+  protected abstract readAt(buf: Buffer, n: number, pos: number, done: (err: unknown, got: number) => void): void;
   override _read(): void {
-    void this.next().catch((err: unknown) => {
-      if (!this.destroyed) this.destroy(toAirliftError(err));
-    });
-  }
-  private async next(): Promise<void> {
-    if (!this.checked) {
-      this.checked = true;
-      if (this.end >= this.pos) await this.source.checkRange?.(this.pos, this.end);
-    }
     const n = Math.min(this.chunk, this.end - this.pos + 1);
     if (n <= 0) {
       this.push(null);
       return;
     }
     const buf = this.alloc(n);
-    const got = await this.source.read(buf, 0, n, this.pos);
-    if (this.destroyed) return;
-    if (got === 0) {
-      this.destroy(new BundleError(`${this.source.description} ended ${this.end - this.pos + 1} bytes early (it changed while it was read)`));
-      return;
-    }
-    this.pos += got;
-    this.push(got === n ? buf : buf.subarray(0, got));
+    this.readAt(buf, n, this.pos, (err, got) => {
+      if (this.destroyed) return;
+      if (err) {
+        this.destroy(toAirliftError(err));
+        return;
+      }
+      if (got === 0) {
+        this.destroy(new BundleError(`${this.what} ended ${this.end - this.pos + 1} bytes early (it changed while it was read)`));
+        return;
+      }
+      this.pos += got;
+      this.push(got === n ? buf : buf.subarray(0, got));
+    });
+  }
+}
+
+/** The bytes [start, end] of a source as a stream, in chunks of `chunk` bytes; checked first where the source checks. */
+export class SourceRangeStream extends RangeStream {
+  private checked = false;
+  constructor(
+    private readonly source: ByteSource,
+    start: number,
+    end: number,
+    chunk: number,
+    alloc?: (n: number) => Buffer,
+    readAhead?: number,
+  ) {
+    super(source.description, start, end, chunk, alloc, readAhead);
+  }
+  protected readAt(buf: Buffer, n: number, pos: number, done: (err: unknown, got: number) => void): void {
+    const check = this.checked ? undefined : this.source.checkRange?.(pos, this.end);
+    this.checked = true;
+    void Promise.resolve(check)
+      .then(() => this.source.read(buf, 0, n, pos))
+      .then(
+        (got) => done(undefined, got),
+        (err: unknown) => done(err, 0),
+      );
   }
 }

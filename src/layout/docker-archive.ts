@@ -24,39 +24,18 @@ import { formatReference, parseReference } from '../reference/index.js';
 import type { LayoutFiles, StreamOptions } from './files.js';
 import { openArchiveFiles, type SourceTarFiles } from './source-tar.js';
 import type { TarFiles } from './tar-index.js';
+import { parseDockerManifest, type DockerManifestEntry } from './docker-manifest.js';
 import { serializeLayoutIndex, type LayoutIndex } from './index-json.js';
 import { DOCKER_MANIFEST_FILE, INDEX_FILE, OCI_LAYOUT_CONTENT, OCI_LAYOUT_FILE, blobPath } from './paths.js';
 
 const MAX_JSON = 16 * 1024 * 1024;
 const HINT = 'the archive is damaged or was not written by docker save / podman save; save it again';
 
-interface Entry {
-  Config: string;
-  RepoTags: string[] | null;
-  Layers: string[];
-}
-
-function parseEntries(where: string, bytes: Buffer): Entry[] {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(bytes.toString('utf8'));
-  } catch {
-    throw new BundleError(`${where}: manifest.json is not valid JSON`, { hint: HINT });
-  }
-  const ok = (o: unknown): o is Entry => {
-    const e = o as Partial<Entry> | null;
-    return (
-      typeof e === 'object' &&
-      e !== null &&
-      typeof e.Config === 'string' &&
-      Array.isArray(e.Layers) &&
-      e.Layers.every((l) => typeof l === 'string') &&
-      (e.RepoTags === null || e.RepoTags === undefined || (Array.isArray(e.RepoTags) && e.RepoTags.every((t) => typeof t === 'string')))
-    );
-  };
-  if (!Array.isArray(parsed) || !parsed.every(ok)) throw new BundleError(`${where}: manifest.json is not a list of {Config, RepoTags, Layers} entries`, { hint: HINT });
-  if (parsed.length === 0) throw new BundleError(`${where}: manifest.json lists no image`, { hint: HINT });
-  return parsed.map((e) => ({ ...e, RepoTags: e.RepoTags ?? null }));
+function parseEntries(where: string, bytes: Buffer): DockerManifestEntry[] {
+  const parsed = parseDockerManifest(bytes);
+  if ('problem' in parsed) throw new BundleError(`${where}: ${parsed.problem}`, { hint: HINT });
+  if (parsed.entries.length === 0) throw new BundleError(`${where}: manifest.json lists no image`, { hint: HINT });
+  return parsed.entries;
 }
 
 const sha256 = (b: Uint8Array): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;

@@ -116,16 +116,23 @@ export function serializeDockerManifest(entries: readonly DockerArchiveEntry[]):
   return Buffer.from(JSON.stringify(entries) + '\n', 'utf8');
 }
 
-/** Problems of a manifest.json read from a bundle against what its layout gives; empty when it matches. */
-export async function checkDockerManifest(bytes: Uint8Array, index: LayoutIndex, read: ManifestLookup, has: BlobLookup): Promise<string[]> {
+/** An entry of a manifest.json as read: RepoTags is null for an untagged image (docker writes null, others leave it out). */
+export interface DockerManifestEntry {
+  Config: string;
+  RepoTags: string[] | null;
+  Layers: string[];
+}
+
+/** The entries of a manifest.json's bytes (RepoTags null where absent), or what is wrong with it. */
+export function parseDockerManifest(bytes: Uint8Array): { entries: DockerManifestEntry[] } | { problem: string } {
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(bytes).toString('utf8'));
   } catch {
-    return ['manifest.json is not valid JSON'];
+    return { problem: 'manifest.json is not valid JSON' };
   }
-  const valid = (o: unknown): o is DockerArchiveEntry => {
-    const e = o as Partial<DockerArchiveEntry> | null;
+  const valid = (o: unknown): o is DockerManifestEntry => {
+    const e = o as Partial<DockerManifestEntry> | null;
     return (
       typeof e === 'object' &&
       e !== null &&
@@ -135,11 +142,18 @@ export async function checkDockerManifest(bytes: Uint8Array, index: LayoutIndex,
       (e.RepoTags === null || e.RepoTags === undefined || (Array.isArray(e.RepoTags) && e.RepoTags.every((t) => typeof t === 'string')))
     );
   };
-  if (!Array.isArray(parsed) || !parsed.every(valid)) return ['manifest.json is not a list of {Config, RepoTags, Layers} entries'];
-  const actual = parsed as DockerArchiveEntry[];
+  if (!Array.isArray(parsed) || !parsed.every(valid)) return { problem: 'manifest.json is not a list of {Config, RepoTags, Layers} entries' };
+  return { entries: parsed.map((e) => ({ ...e, RepoTags: e.RepoTags ?? null })) };
+}
+
+/** Problems of a manifest.json read from a bundle against what its layout gives; empty when it matches. */
+export async function checkDockerManifest(bytes: Uint8Array, index: LayoutIndex, read: ManifestLookup, has: BlobLookup): Promise<string[]> {
+  const parsed = parseDockerManifest(bytes);
+  if ('problem' in parsed) return [parsed.problem];
+  const actual = parsed.entries;
   const expected = (await dockerManifest(index, read, has)).entries;
   const problems: string[] = [];
-  const same = (a: DockerArchiveEntry, b: DockerArchiveEntry): boolean => a.Config === b.Config && a.Layers.join('\n') === b.Layers.join('\n');
+  const same = (a: DockerManifestEntry, b: DockerManifestEntry): boolean => a.Config === b.Config && a.Layers.join('\n') === b.Layers.join('\n');
   for (const want of expected) {
     const got = actual.find((a) => same(a, want));
     const name = want.RepoTags[0] ?? want.Config;

@@ -6,10 +6,11 @@
  * directory are refused; nothing is ever extracted.
  */
 import { read } from 'node:fs';
+import { Readable } from 'node:stream';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { Readable } from 'node:stream';
 import { BundleError, NotFoundError, TooLargeError, toAirliftError } from '../errors.js';
+import { RangeStream } from './byte-source.js';
 import { STREAM_CHUNK, type LayoutFiles, type StreamOptions } from './files.js';
 import { safeEntryPath } from './paths.js';
 
@@ -243,40 +244,20 @@ export async function indexTarBytes(
  * the stream is destroyed (an aborted upload), and FileHandle.createReadStream
  * adds a 'close' listener to the handle per stream that is never removed.
  */
-class HandleRangeStream extends Readable {
-  private pos: number;
+class HandleRangeStream extends RangeStream {
   constructor(
     private readonly fh: FileHandle,
     start: number,
-    private readonly end: number,
-    private readonly chunk: number,
-    private readonly alloc: (n: number) => Buffer = (n) => Buffer.allocUnsafeSlow(n),
-    readAhead: number = chunk,
+    end: number,
+    chunk: number,
+    alloc?: (n: number) => Buffer,
+    readAhead?: number,
   ) {
-    super({ highWaterMark: readAhead });
-    this.pos = start;
+    super('the bundle', start, end, chunk, alloc, readAhead);
   }
-  override _read(): void {
-    const n = Math.min(this.chunk, this.end - this.pos + 1);
-    if (n <= 0) {
-      this.push(null);
-      return;
-    }
-    const buf = this.alloc(n);
+  protected readAt(buf: Buffer, n: number, pos: number, done: (err: unknown, got: number) => void): void {
     // The callback API: no promise per chunk (those outlive slow sockets and pile up in the old generation).
-    read(this.fh.fd, buf, 0, n, this.pos, (err, bytesRead) => {
-      if (this.destroyed) return;
-      if (err) {
-        this.destroy(toAirliftError(err));
-        return;
-      }
-      if (bytesRead === 0) {
-        this.destroy(new BundleError(`the bundle ended ${this.end - this.pos + 1} bytes early (it changed while it was read)`));
-        return;
-      }
-      this.pos += bytesRead;
-      this.push(bytesRead === n ? buf : buf.subarray(0, bytesRead));
-    });
+    read(this.fh.fd, buf, 0, n, pos, (err, bytesRead) => done(err, bytesRead));
   }
 }
 

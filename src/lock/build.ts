@@ -5,6 +5,7 @@
  */
 import type { CopyResult } from '../copy/types.js';
 import { LOCK_VERSION, type Lock, type LockChart, type LockFile, type LockImage } from './types.js';
+import { attachmentRecord } from '../oci/referrers.js';
 import type { BasicDescriptor } from '../oci/types.js';
 
 export interface LockImageInput {
@@ -27,14 +28,7 @@ export function lockImage({ result, source, destination }: LockImageInput): Lock
   if (destination !== undefined) img.destination = destination;
   if (result.filtered) img.filtered = { ...result.filtered };
   if (result.referrers?.length) {
-    img.referrers = result.referrers.map((r) => ({
-      subject: r.subject,
-      digest: r.digest,
-      mediaType: r.mediaType,
-      size: r.size,
-      ...(r.artifactType ? { artifactType: r.artifactType } : {}),
-      ...(r.tag ? { tag: r.tag } : {}),
-    }));
+    img.referrers = result.referrers.map((r) => attachmentRecord(r.subject, r, r));
   }
   return img;
 }

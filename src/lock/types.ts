@@ -3,6 +3,8 @@
  * by `load --lock-out` and `sync --lock-out`; read by `relocate --lock`,
  * `lock diff` and `lock merge`.
  */
+import type { AttachmentRecord } from '../oci/referrers.js';
+
 export const LOCK_VERSION = 1;
 
 export interface LockImage {
@@ -23,15 +25,7 @@ export interface LockImage {
 }
 
 /** An attachment of an image: a cosign tag (`tag`) or an OCI referrer (by digest), and the digest it is attached to. */
-export interface LockReferrer {
-  subject: string;
-  digest: string;
-  mediaType: string;
-  size: number;
-  artifactType?: string;
-  /** The cosign tag it is stored under ("sha256-<hex>.sig"); absent for referrers. */
-  tag?: string;
-}
+export type LockReferrer = AttachmentRecord;
 
 export interface LockChart {
   name: string;

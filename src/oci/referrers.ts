@@ -5,10 +5,34 @@
  * side in src/registry/referrers.ts.
  */
 import { parseDigest } from '../digest/index.js';
-import { MediaType, type Descriptor, type ImageIndex, type RawManifest } from './types.js';
+import { MediaType, type BasicDescriptor, type Descriptor, type ImageIndex, type RawManifest } from './types.js';
 
 /** The OCI 1.0 artifact manifest (withdrawn from the spec; older oras pushed it): `blobs`, no config. */
 export const OCI_ARTIFACT_MANIFEST = 'application/vnd.oci.artifact.manifest.v1+json';
+
+/**
+ * An attachment as it stands at a destination (a copy's result, a lock's entry): a cosign tag
+ * (`tag`) or an OCI referrer (by digest), and the digest it is attached to.
+ */
+export interface AttachmentRecord extends BasicDescriptor {
+  /** The digest it is attached to (the image, one of its platforms, or another attachment). */
+  subject: string;
+  artifactType?: string;
+  /** The cosign tag it is stored under (`sha256-<hex>.sig`); absent for referrers (by digest). */
+  tag?: string;
+}
+
+/** The record of the attachment `m` of `subject`, with `artifactType` and `tag` only where they are set. */
+export function attachmentRecord(subject: string, m: BasicDescriptor, a: { artifactType?: string | undefined; tag?: string | undefined }): AttachmentRecord {
+  return {
+    subject,
+    digest: m.digest,
+    mediaType: m.mediaType,
+    size: m.size,
+    ...(a.artifactType ? { artifactType: a.artifactType } : {}),
+    ...(a.tag ? { tag: a.tag } : {}),
+  };
+}
 
 /** The tag the OCI 1.1 fallback schema uses for the referrers of `digest`: "sha256-<hex>". */
 export function fallbackTag(digest: string): string {

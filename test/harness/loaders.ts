@@ -17,11 +17,12 @@
  * for what a failed test left running.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants as fsConstants, readFileSync, rmSync } from 'node:fs';
+import { accessSync, constants as fsConstants, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { exited, installExitHook, live, startWatchdog, waitExit } from './process-cleanup.js';
 
 export const DOCKERD = '/usr/sbin/dockerd';
 export const DOCKER = '/usr/bin/docker';
@@ -65,63 +66,20 @@ function client(bin: string, pre: string[], env: Record<string, string> = {}): C
 
 // ---- processes and last-resort cleanup -------------------------------------
 
-const live = new Set<{ child: ChildProcess; dir: string }>();
-let exitHookInstalled = false;
-
 function track(child: ChildProcess, dir: string): { child: ChildProcess; dir: string } {
   const entry = { child, dir };
   live.add(entry);
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    process.on('exit', () => {
-      for (const e of live) {
-        try {
-          e.child.kill('SIGKILL');
-        } catch {
-          // already gone
-        }
-        try {
-          rmSync(e.dir, { recursive: true, force: true });
-        } catch {
-          // best effort at exit
-        }
-      }
-    });
-  }
+  installExitHook();
   return entry;
 }
 
 /**
- * A shell that waits on a pipe from this process and, when the pipe closes because this process
- * died without its 'exit' handlers (SIGKILL, a test runner's SIGTERM), stops the daemon (TERM, so
- * dockerd stops its containerd too; KILL after 10 s) and removes its directory.
+ * A watchdog (process-cleanup.ts) that stops the daemon with TERM, so dockerd stops its
+ * containerd too, and KILL after 10 s, then removes its directory.
  */
-function startWatchdog(child: ChildProcess, dir: string): ChildProcess {
-  const script = 'read _ignored; kill -TERM "$1" 2>/dev/null; for i in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$1" 2>/dev/null || break; sleep 1; done; kill -KILL "$1" 2>/dev/null; rm -rf "$2"';
-  const w = spawn('sh', ['-c', script, 'airlift-loader-watchdog', String(child.pid), dir], { stdio: ['pipe', 'ignore', 'ignore'] });
-  w.on('error', () => {});
-  w.unref();
-  (w.stdin as unknown as { unref?: () => void } | null)?.unref?.();
-  return w;
-}
-
-function exited(child: ChildProcess): boolean {
-  return child.exitCode !== null || child.signalCode !== null;
-}
-
-function waitExit(child: ChildProcess, ms: number): Promise<boolean> {
-  if (exited(child)) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const t = setTimeout(() => {
-      child.off('exit', onExit);
-      resolve(false);
-    }, ms);
-    const onExit = (): void => {
-      clearTimeout(t);
-      resolve(true);
-    };
-    child.once('exit', onExit);
-  });
+function startDaemonWatchdog(child: ChildProcess, dir: string): ChildProcess {
+  const stop = 'kill -TERM "$1" 2>/dev/null; for i in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$1" 2>/dev/null || break; sleep 1; done; kill -KILL "$1" 2>/dev/null';
+  return startWatchdog(child, dir, { name: 'airlift-loader-watchdog', stop });
 }
 
 function logTail(file: string, lines = 40): string {
@@ -140,7 +98,7 @@ async function startDaemon(what: string, bin: string, args: string[], dir: strin
   const child = spawn(bin, args, { stdio: ['ignore', fd, fd], detached: false });
   closeSync(fd);
   const entry = track(child, dir);
-  const watchdog = startWatchdog(child, dir);
+  const watchdog = startDaemonWatchdog(child, dir);
   let spawnError: Error | undefined;
   child.on('error', (err) => (spawnError = err));
   const stop = async (): Promise<void> => {

@@ -1,7 +1,7 @@
 /**
- * Last-resort cleanup of the registry processes the harness starts (registry.ts): a process
- * 'exit' handler, a watchdog shell for a test process killed without one, and stopping a child
- * (SIGTERM, then SIGKILL).
+ * Last-resort cleanup of the processes the harness starts (registries, registry.ts; image loaders'
+ * daemons, loaders.ts): a process 'exit' handler, a watchdog shell for a test process killed
+ * without one, and stopping a child (SIGTERM, then SIGKILL).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
@@ -33,10 +33,12 @@ export function installExitHook(): void {
 /**
  * A shell that waits on a pipe from this process and, when the pipe closes
  * because this process died without running its 'exit' handlers (SIGKILL,
- * SIGTERM from a test runner), kills the registry and removes its directory.
+ * SIGTERM from a test runner), stops the child (`stop`, a shell command with
+ * its pid as $1: by default SIGKILL) and removes its directory.
  */
-export function startWatchdog(child: ChildProcess, dir: string): ChildProcess {
-  const w = spawn('sh', ['-c', 'read _ignored; kill -KILL "$1" 2>/dev/null; rm -rf "$2"', 'airlift-registry-watchdog', String(child.pid), dir], {
+export function startWatchdog(child: ChildProcess, dir: string, opts: { name?: string; stop?: string } = {}): ChildProcess {
+  const stop = opts.stop ?? 'kill -KILL "$1" 2>/dev/null';
+  const w = spawn('sh', ['-c', `read _ignored; ${stop}; rm -rf "$2"`, opts.name ?? 'airlift-registry-watchdog', String(child.pid), dir], {
     stdio: ['pipe', 'ignore', 'ignore'],
   });
   w.on('error', () => {});
@@ -45,8 +47,13 @@ export function startWatchdog(child: ChildProcess, dir: string): ChildProcess {
   return w;
 }
 
-function waitExit(child: ChildProcess, ms: number): Promise<boolean> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
+export function exited(child: ChildProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null;
+}
+
+/** Resolves true once `child` has exited, false after `ms` if it has not. */
+export function waitExit(child: ChildProcess, ms: number): Promise<boolean> {
+  if (exited(child)) return Promise.resolve(true);
   return new Promise((resolve) => {
     const t = setTimeout(() => {
       child.off('exit', onExit);
@@ -61,7 +68,7 @@ function waitExit(child: ChildProcess, ms: number): Promise<boolean> {
 }
 
 export async function killChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
+  if (exited(child)) return;
   child.kill('SIGTERM');
   if (await waitExit(child, 3000)) return;
   child.kill('SIGKILL');

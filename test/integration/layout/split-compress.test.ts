@@ -6,7 +6,7 @@
  * Digests are checked with skopeo.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFile, mkdir, open, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { GeneratedLayout } from '../../../fixtures/images/generate.js';
@@ -16,6 +16,7 @@ import type { StartedRegistry } from '../../harness/registry.js';
 import { skopeo, skopeoInspectDigest } from '../../harness/skopeo.js';
 import { useSeededPair } from '../../harness/use-seeded-pair.js';
 import { catalog } from '../../harness/workspace.js';
+import { flipByte } from '../../helpers/damage.js';
 import { runCli } from '../../helpers/io.js';
 
 let src: StartedRegistry;
@@ -33,6 +34,34 @@ const images = (): string[] => layout.images.flatMap((i) => ['--image', full(i.n
 
 async function expectLoaded(prefix: string): Promise<void> {
   for (const img of layout.images) expect(await skopeoInspectDigest(dst, `${prefix}/${img.name}:${img.tag}`)).toBe(img.digest);
+}
+
+/** The digest of the manifest skopeo reads from the layout directory `dir` (tag x), sha256sum its judge. */
+async function layoutDigest(dir: string): Promise<string> {
+  const raw = (await skopeo(['inspect', '--raw', `oci:${dir}:x`])).stdout;
+  return `sha256:${execFileSync('sha256sum', { input: raw }).toString().split(' ')[0]}`;
+}
+
+/** verify reads every image of `file`, and load puts each under `prefix` with its digest. */
+async function expectVerifiedAndLoaded(file: string, prefix: string): Promise<void> {
+  const v = await runCli(['verify', file]);
+  expect(v.code, v.stderr).toBe(0);
+  expect(v.stdout.match(/^ok /gm)).toHaveLength(layout.images.length);
+  const l = await runCli([...plain(), 'load', file, '--to', `${dst.host}/${prefix}`]);
+  expect(l.code, l.stderr).toBe(0);
+  await expectLoaded(prefix);
+}
+
+/** serve answers from `bundle`: skopeo pulls `img` from it into tmp/`to` with its digest. */
+async function expectServed(bundle: string, img: GeneratedLayout['images'][number], to: string): Promise<void> {
+  const server = await startServe({ bundle, listen: '127.0.0.1:0' });
+  try {
+    const dir = path.join(tmp, to);
+    await skopeo(['copy', '--src-tls-verify=false', '--preserve-digests', `docker://${server.address}/${img.name}:${img.tag}`, `oci:${dir}:x`]);
+    expect(await layoutDigest(dir)).toBe(img.digest);
+  } finally {
+    await server.close();
+  }
 }
 
 describe('split bundles', () => {
@@ -85,17 +114,8 @@ describe('split bundles', () => {
     const out = path.join(tmp, 'from-parts');
     const r = await runCli(['copy', `oci-archive:${path.join(dir, 'bundle.tar.parts')}:${full(img.name, img.tag)}`, `oci:${out}:x`]);
     expect(r.code, r.stderr).toBe(0);
-    const sha = execFileSync('sha256sum', { input: (await skopeo(['inspect', '--raw', `oci:${out}:x`])).stdout }).toString().split(' ')[0];
-    expect(`sha256:${sha}`).toBe(img.digest);
-    const server = await startServe({ bundle: path.join(dir, 'bundle.tar.parts'), listen: '127.0.0.1:0' });
-    try {
-      const to = path.join(tmp, 'served');
-      await skopeo(['copy', '--src-tls-verify=false', '--preserve-digests', `docker://${server.address}/${img.name}:${img.tag}`, `oci:${to}:x`]);
-      const got = execFileSync('sha256sum', { input: (await skopeo(['inspect', '--raw', `oci:${to}:x`])).stdout }).toString().split(' ')[0];
-      expect(`sha256:${got}`).toBe(img.digest);
-    } finally {
-      await server.close();
-    }
+    expect(await layoutDigest(out)).toBe(img.digest);
+    await expectServed(path.join(dir, 'bundle.tar.parts'), img, 'served');
   }, 60_000);
 
   it('a damaged part: verify names it (exit 6); load names it and pushes nothing', async () => {
@@ -103,12 +123,7 @@ describe('split bundles', () => {
     await mkdir(bad);
     for (const p of [...parts.parts.map((x) => x.name), 'bundle.tar.parts']) await copyFile(path.join(dir, p), path.join(bad, p));
     const victim = parts.parts[1]!.name;
-    const fh = await open(path.join(bad, victim), 'r+');
-    const b = Buffer.alloc(1);
-    await fh.read(b, 0, 1, 1000);
-    b[0] = b[0]! ^ 0xff;
-    await fh.write(b, 0, 1, 1000);
-    await fh.close();
+    await flipByte(path.join(bad, victim), 1000);
     const v = await runCli(['verify', path.join(bad, 'bundle.tar.parts')]);
     expect(v.code).toBe(6);
     expect(v.stderr).toContain(`part ${victim} of`);
@@ -170,22 +185,8 @@ describe('compressed bundles', () => {
     const bytes = await readFile(gz);
     expect(bytes.subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b]));
     expect(execFileSync('tar', ['-tzf', gz], { encoding: 'utf8' })).toContain('airlift.lock.json');
-    const v = await runCli(['verify', gz]);
-    expect(v.code, v.stderr).toBe(0);
-    expect(v.stdout.match(/^ok /gm)).toHaveLength(layout.images.length);
-    const l = await runCli([...plain(), 'load', gz, '--to', `${dst.host}/gzip`]);
-    expect(l.code, l.stderr).toBe(0);
-    await expectLoaded('gzip');
-    const server = await startServe({ bundle: gz, listen: '127.0.0.1:0' });
-    try {
-      const img = layout.images.find((i) => i.name === 'fixtures/alpha')!;
-      const to = path.join(tmp, 'served-gz');
-      await skopeo(['copy', '--src-tls-verify=false', '--preserve-digests', `docker://${server.address}/${img.name}:${img.tag}`, `oci:${to}:x`]);
-      const got = execFileSync('sha256sum', { input: (await skopeo(['inspect', '--raw', `oci:${to}:x`])).stdout }).toString().split(' ')[0];
-      expect(`sha256:${got}`).toBe(img.digest);
-    } finally {
-      await server.close();
-    }
+    await expectVerifiedAndLoaded(gz, 'gzip');
+    await expectServed(gz, layout.images.find((i) => i.name === 'fixtures/alpha')!, 'served-gz');
   }, 60_000);
 
   it('save --compress gzip -o - writes the compressed bundle to stdout, and nothing else', async () => {
@@ -217,25 +218,10 @@ describe('compressed bundles', () => {
     for (const [file, prefix] of [
       [foreignGz, 'foreign-gz'],
       [foreignZst, 'foreign-zst'],
-    ] as const) {
-      const v = await runCli(['verify', file]);
-      expect(v.code, v.stderr).toBe(0);
-      expect(v.stdout.match(/^ok /gm)).toHaveLength(layout.images.length);
-      const l = await runCli([...plain(), 'load', file, '--to', `${dst.host}/${prefix}`]);
-      expect(l.code, l.stderr).toBe(0);
-      await expectLoaded(prefix);
-    }
+    ] as const)
+      await expectVerifiedAndLoaded(file, prefix);
     // serve reads it forwards too (a jump back starts the decompression again)
-    const server = await startServe({ bundle: foreignGz, listen: '127.0.0.1:0' });
-    try {
-      const img = layout.images.find((i) => i.name === 'fixtures/beta')!;
-      const to = path.join(tmp, 'served-foreign');
-      await skopeo(['copy', '--src-tls-verify=false', '--preserve-digests', `docker://${server.address}/${img.name}:${img.tag}`, `oci:${to}:x`]);
-      const got = execFileSync('sha256sum', { input: (await skopeo(['inspect', '--raw', `oci:${to}:x`])).stdout }).toString().split(' ')[0];
-      expect(`sha256:${got}`).toBe(img.digest);
-    } finally {
-      await server.close();
-    }
+    await expectServed(foreignGz, layout.images.find((i) => i.name === 'fixtures/beta')!, 'served-foreign');
   }, 120_000);
 
   it('save --compress zstd: written on a Node with zstd; on Node 20 refused (exit 9) before anything is fetched', async () => {

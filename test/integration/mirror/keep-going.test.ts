@@ -6,7 +6,7 @@
  * with the failure's own code.
  */
 import { execFile } from 'node:child_process';
-import { copyFile, open, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +15,7 @@ import { indexTar } from '../../../src/layout/tar-index.js';
 import { useRegistry } from '../../harness/use-registry.js';
 import { skopeoInspectDigest } from '../../harness/skopeo.js';
 import { useSeededPair } from '../../harness/use-seeded-pair.js';
+import { copyWithDamagedBlob } from '../../helpers/damage.js';
 import { runCli } from '../../helpers/io.js';
 
 const run = promisify(execFile);
@@ -108,14 +109,7 @@ describe('--keep-going', () => {
     const alpha = layout.images.find((i) => i.name === 'fixtures/alpha')!;
     const own = alpha.manifests[0]!.layers.at(-1)!;
     const bad = path.join(tmp, 'damaged.tar');
-    await copyFile(bundle, bad);
-    const entry = (await indexTar(bad)).get(`blobs/sha256/${own.digest.slice(7)}`)!;
-    const fh = await open(bad, 'r+');
-    const b = Buffer.alloc(1);
-    await fh.read(b, 0, 1, entry.offset + 100);
-    b[0] = b[0]! ^ 0xff;
-    await fh.write(b, 0, 1, entry.offset + 100);
-    await fh.close();
+    await copyWithDamagedBlob(bundle, bad, own.digest);
 
     const lockOut = path.join(tmp, 'load.lock.json');
     const r = await runCli([...plain(), 'load', bad, '--to', `${dst.host}/damaged`, '--keep-going', '--lock-out', lockOut]);

@@ -4,7 +4,7 @@
  * by verify and load, and load pushes no manifest naming the bad blob.
  */
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, mkdtemp, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,7 @@ import type { GeneratedLayout } from '../../../fixtures/images/generate.js';
 import { indexTar } from '../../../src/layout/tar-index.js';
 import type { StartedRegistry } from '../../harness/registry.js';
 import { skopeo, skopeoInspectDigest, skopeoInspectRaw } from '../../harness/skopeo.js';
+import { copyWithDamagedBlob } from '../../helpers/damage.js';
 import { runCli } from '../../helpers/io.js';
 import { useSeededPair } from '../../harness/use-seeded-pair.js';
 
@@ -132,14 +133,7 @@ describe('save → load (real registries)', () => {
     const alpha = layout.images.find((i) => i.name === 'fixtures/alpha')!;
     const own = alpha.manifests[0]!.layers.at(-1)!; // alpha's own 4 KiB layer
     const bad = path.join(tmp, 'tampered.tar');
-    await copyFile(bundle, bad);
-    const entry = (await indexTar(bad)).get(`blobs/sha256/${own.digest.slice(7)}`)!;
-    const fh = await open(bad, 'r+');
-    const b = Buffer.alloc(1);
-    await fh.read(b, 0, 1, entry.offset + 100);
-    b[0] = b[0]! ^ 0xff;
-    await fh.write(b, 0, 1, entry.offset + 100);
-    await fh.close();
+    await copyWithDamagedBlob(bundle, bad, own.digest);
 
     const v = await runCli(['verify', bad]);
     expect(v.code).not.toBe(0);

@@ -232,3 +232,21 @@ describe('copyImages', () => {
     expect(dst.calls.filter((c) => c.startsWith('putBlob mirror/old'))).toHaveLength(2); // its config and 'd'; 'a' is not uploaded
   });
 });
+
+describe('copyImages: foreign layers', () => {
+  it('counts a foreign (non-distributable) layer and leaves it where its urls say; the config and other layers are copied', async () => {
+    const src = new MemoryStore('src');
+    const dst = new MemoryStore('dst');
+    const config = src.addBlob('app', JSON.stringify({ os: 'windows', architecture: 'amd64', rootfs: { type: 'layers', diff_ids: [] } }), MediaType.OciConfig);
+    const own = src.addBlob('app', 'own layer');
+    const foreign = { mediaType: MediaType.DockerForeignLayer, digest: `sha256:${'f'.repeat(64)}`, size: 1234, urls: ['https://example.invalid/base.tar.gz'] };
+    const m = src.addManifest('app', { schemaVersion: 2, mediaType: MediaType.OciManifest, config, layers: [foreign, own] }, MediaType.OciManifest, '1');
+    const [r] = await copyImages([job(src, dst, 'app', '1')], opts);
+    expect(r!.status, r!.error?.message).toBe('copied');
+    expect(r!.digest).toBe(m.digest);
+    expect(r!.blobs).toMatchObject({ foreign: 1, uploaded: 2 });
+    expect(src.calls.some((c) => c.includes(foreign.digest))).toBe(false);
+    expect(dst.calls.some((c) => c.includes(foreign.digest))).toBe(false);
+    expect(dst.hasIn('mirror/app', own.digest)).toBe(true);
+  });
+});

@@ -90,7 +90,8 @@ export class MemoryStore implements ImageSource, ImageDestination {
     this.calls.push(`putManifest ${repo} ${tag ?? manifest.digest}`);
     const m = JSON.parse(Buffer.from(manifest.bytes).toString()) as { manifests?: Descriptor[]; config?: Descriptor; layers?: Descriptor[] };
     for (const c of m.manifests ?? []) if (!this.manifests.has(c.digest)) throw new Error(`child ${c.digest} missing`);
-    for (const b of [m.config, ...(m.layers ?? [])]) if (b && !this.hasIn(repo, b.digest)) throw new Error(`blob ${b.digest} missing in ${repo}`);
+    // a layer with urls (foreign, non-distributable) is fetched from there, not from the registry
+    for (const b of [m.config, ...(m.layers ?? []).filter((l) => !l.urls?.length)]) if (b && !this.hasIn(repo, b.digest)) throw new Error(`blob ${b.digest} missing in ${repo}`);
     this.manifests.set(manifest.digest, manifest);
     if (tag) this.tags.set(`${repo}:${tag}`, manifest.digest);
   }
