@@ -31,6 +31,12 @@ export interface ScanInputs extends ScanOptions {
   stdin?: string;
   /** Stops the scan between charts (its reason is thrown). */
   signal?: AbortSignal;
+  /**
+   * Keep every loaded chart and chart's merged values in the result (`loaded`, `chartValues`:
+   * relocate plans from them). Default true; false (`images`) lets each chart go once it is
+   * scanned, and both stay empty.
+   */
+  keepCharts?: boolean;
 }
 
 async function readValuesFile(file: string): Promise<Values> {
@@ -281,6 +287,7 @@ export async function scanCharts(paths: string[], opts: ScanInputs = {}): Promis
   const warnings: string[] = [];
   const chartValues: ChartValuesEntry[] = [];
   const loaded: LoadedChart[] = [];
+  const keep = opts.keepCharts !== false;
   const dependencies: DependencyResult[] = [];
   for (const p of paths) {
     opts.signal?.throwIfAborted();
@@ -289,7 +296,7 @@ export async function scanCharts(paths: string[], opts: ScanInputs = {}): Promis
       continue;
     }
     const chart = await loadChart(p);
-    loaded.push(chart);
+    if (keep) loaded.push(chart);
     if (opts.dependencies) {
       const deps = await resolveDependencies(chart, opts.dependencies);
       dependencies.push(deps);
@@ -298,7 +305,7 @@ export async function scanCharts(paths: string[], opts: ScanInputs = {}): Promis
     opts.signal?.throwIfAborted();
     const top = mergeLayers(chart.values, [...layers].reverse().map((l) => l.values));
     const first = findings.length;
-    const w: Walk = { opts, findings, pullSecrets, charts, chartValues, topValues: top, coalesced: structuredClone(top), units: [] };
+    const w: Walk = { opts, findings, pullSecrets, charts, chartValues: keep ? chartValues : [], topValues: top, coalesced: structuredClone(top), units: [] };
     walkChart(w, chart, top, [...layers, { file: chart.valuesFile, values: chart.values, prefix: [] }], {
       chain: chart.name,
       prefix: [],
