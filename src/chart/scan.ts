@@ -14,7 +14,8 @@ import { KNOWN_CHARTS } from './known-charts.js';
 import { resolveDependencies, type DependencyResult } from './deps/resolve.js';
 import { loadChart, type ChartDependency, type LoadedChart } from './load.js';
 import { scanManifests } from './manifests.js';
-import { renderCharts, type RenderUnit } from './render.js';
+import type { RenderUnit } from './render.js';
+import { renderChartsKept } from './render-cache.js';
 import { reconcile } from './reconcile.js';
 import { scanAnnotations, scanTemplateText } from './sources.js';
 import { findPullSecretSlots, type PullSecretSlot } from './pull-secrets.js';
@@ -314,7 +315,7 @@ export async function scanCharts(paths: string[], opts: ScanInputs = {}): Promis
     });
     if (opts.templates !== false) {
       for (const u of w.units) u.values = structuredClone((u.prefix.length ? getPath(w.coalesced, u.prefix) : w.coalesced) as Values) ?? {};
-      const files = renderCharts(w.units);
+      const files = renderChartsKept(w.units);
       const r = reconcile({
         findings: findings.slice(first),
         files,
