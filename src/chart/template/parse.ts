@@ -5,7 +5,6 @@
  * `$i, $v :=`, else, break, continue), with / else with, define, template,
  * block. Parse errors name the template and line.
  */
-import { TextCache } from '../text-cache.js';
 
 export type Operand =
   | { t: 'dot'; chain: string[] }
@@ -367,28 +366,9 @@ class Parser {
   }
 }
 
-/**
- * Parsed template files by name and text: a chart's templates are parsed again for every copy of
- * the chart and every subchart vendored twice. A parsed body is never changed once parsed (the
- * engine only reads it), so one is shared; parse errors are not kept.
- */
-const parsed = new TextCache<{ nodes: TNode[]; defines: [string, TNode[]][] }>(8 * 1024 * 1024, 1024 * 1024);
-
 /** Parses one template file; its `define`s are added to `defines`. */
 export function parseTemplate(src: string, name: string, defines: Map<string, TNode[]>): TNode[] {
-  const key = `${name}\0${src}`;
-  let hit = parsed.get(key);
-  if (!hit) {
-    const own = new Map<string, TNode[]>();
-    try {
-      hit = { nodes: new Parser(lex(src, name), name, own).list([]).nodes, defines: [...own] };
-    } catch (e) {
-      // what was defined before the error stays defined, as before
-      for (const [k, v] of own) defines.set(k, v);
-      throw e;
-    }
-    parsed.set(key, hit);
-  }
-  for (const [k, v] of hit.defines) defines.set(k, v);
-  return hit.nodes;
+  const p = new Parser(lex(src, name), name, defines);
+  const r = p.list([]);
+  return r.nodes;
 }

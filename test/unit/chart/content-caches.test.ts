@@ -1,7 +1,7 @@
 /**
- * The scan keeps parsed YAML, parsed templates and whole renders by content (text-cache.ts,
- * render-cache.ts): a chart given twice is parsed and rendered once. What a cache gives must be
- * what the work would have given: each caller's own copy of parsed values, the second copy of a
+ * The scan keeps parsed YAML and whole renders by content (text-cache.ts, render-cache.ts): a
+ * chart given twice is parsed and rendered once. What a cache gives must be what the work would
+ * have given: each caller's own copy of parsed values, the second copy of a
  * chart found at its own path, and what its templates did to `.Values` done to its values too.
  */
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
