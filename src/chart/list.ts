@@ -36,7 +36,8 @@ export interface ListImagesReport {
 
 export async function listImages(input: ListImagesInput, deps: { signal?: AbortSignal } = {}): Promise<ListImagesReport> {
   const { charts, stdin, hosts: hostsOnly, format, strict, ...scan } = input;
-  const result = await scanCharts(charts, { ...scan, ...(stdin !== undefined ? { stdin } : {}), ...(deps.signal ? { signal: deps.signal } : {}) });
+  // (nothing here reads the loaded charts or their merged values: each goes once it is scanned)
+  const result = await scanCharts(charts, { ...scan, keepCharts: false, ...(stdin !== undefined ? { stdin } : {}), ...(deps.signal ? { signal: deps.signal } : {}) });
   let output: string;
   if (hostsOnly) {
     // the registries the images name, and the hosts airlift connects to for them (Docker Hub: registry-1.docker.io, ...)

@@ -4,7 +4,8 @@
  * `.tgz`, to any depth). Only what the scanner needs is read: Chart.yaml,
  * values.yaml, templates/ and charts/.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError, NotFoundError, TooLargeError } from '../errors.js';
 import { ARCHIVE_LIMITS, readTgz, type FileTree } from './archive.js';
@@ -72,7 +73,7 @@ export async function loadChart(chartPath: string): Promise<LoadedChart> {
   }
   if (st.isDirectory()) {
     const tree: FileTree = new Map();
-    await readChartDir(chartPath, '', tree, 0, { total: 0 });
+    readChartDir(chartPath, '', tree, 0, { total: 0 });
     return buildChart(tree, '', chartPath, false, 0);
   }
   if (st.size > ARCHIVE_LIMITS.maxTotalBytes) {
@@ -98,9 +99,14 @@ export async function loadChartArchive(data: Buffer, label: string, depth = 0): 
   return buildChart(tree, `${root}/`, label, true, depth, true);
 }
 
-async function readChartDir(dir: string, rel: string, tree: FileTree, depth: number, budget: { total: number }): Promise<void> {
+/**
+ * A chart directory's files, read with the synchronous calls: a chart is hundreds of small files,
+ * and the asynchronous ones take four round trips through the thread pool each (open, stat, read,
+ * close), which on a busy machine left the scan of 200 charts waiting more than it computed.
+ */
+function readChartDir(dir: string, rel: string, tree: FileTree, depth: number, budget: { total: number }): void {
   if (depth > MAX_DEPTH) throw new InputError(`${dir}: directories nested deeper than ${MAX_DEPTH} levels`, { hint: 'check for symlink loops' });
-  const entries = await readdir(dir, { withFileTypes: true });
+  const entries = readdirSync(dir, { withFileTypes: true });
   for (const e of entries) {
     const full = path.join(dir, e.name);
     const relName = rel + e.name;
@@ -110,13 +116,13 @@ async function readChartDir(dir: string, rel: string, tree: FileTree, depth: num
     let isDir = e.isDirectory();
     let isFile = e.isFile();
     if (e.isSymbolicLink()) {
-      const s = await stat(full).catch(() => undefined);
+      const s = statOrUndefined(full);
       isDir = s?.isDirectory() ?? false;
       isFile = s?.isFile() ?? false;
     }
     if (isDir) {
       if ((isTop && (e.name === 'templates' || e.name === 'charts')) || inTemplates || inCharts) {
-        await readChartDir(full, `${relName}/`, tree, depth + 1, budget);
+        readChartDir(full, `${relName}/`, tree, depth + 1, budget);
       }
       continue;
     }
@@ -126,12 +132,20 @@ async function readChartDir(dir: string, rel: string, tree: FileTree, depth: num
       (inTemplates && TEMPLATE_EXT.test(e.name)) ||
       (inCharts && (e.name === 'Chart.yaml' || e.name === 'values.yaml' || /\.tgz$/i.test(e.name) || TEMPLATE_EXT.test(e.name)));
     if (!wanted) continue;
-    const s = await stat(full);
+    const s = statSync(full);
     if (s.size > ARCHIVE_LIMITS.maxEntryBytes || budget.total + s.size > ARCHIVE_LIMITS.maxTotalBytes) {
       throw new TooLargeError(`${full}: ${s.size} bytes is too large for a chart file`, { hint: 'a Helm chart does not carry files this large' });
     }
     budget.total += s.size;
-    tree.set(relName, await readFile(full));
+    tree.set(relName, readFileSync(full));
+  }
+}
+
+function statOrUndefined(p: string): ReturnType<typeof statSync> | undefined {
+  try {
+    return statSync(p);
+  } catch {
+    return undefined;
   }
 }
 

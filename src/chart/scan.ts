@@ -14,7 +14,8 @@ import { KNOWN_CHARTS } from './known-charts.js';
 import { resolveDependencies, type DependencyResult } from './deps/resolve.js';
 import { loadChart, type ChartDependency, type LoadedChart } from './load.js';
 import { scanManifests } from './manifests.js';
-import { renderCharts, type RenderUnit } from './render.js';
+import type { RenderUnit } from './render.js';
+import { renderChartsKept } from './render-cache.js';
 import { reconcile } from './reconcile.js';
 import { scanAnnotations, scanTemplateText } from './sources.js';
 import { findPullSecretSlots, type PullSecretSlot } from './pull-secrets.js';
@@ -31,6 +32,12 @@ export interface ScanInputs extends ScanOptions {
   stdin?: string;
   /** Stops the scan between charts (its reason is thrown). */
   signal?: AbortSignal;
+  /**
+   * Keep every loaded chart and chart's merged values in the result (`loaded`, `chartValues`:
+   * relocate plans from them). Default true; false (`images`) lets each chart go once it is
+   * scanned, and both stay empty.
+   */
+  keepCharts?: boolean;
 }
 
 async function readValuesFile(file: string): Promise<Values> {
@@ -281,6 +288,7 @@ export async function scanCharts(paths: string[], opts: ScanInputs = {}): Promis
   const warnings: string[] = [];
   const chartValues: ChartValuesEntry[] = [];
   const loaded: LoadedChart[] = [];
+  const keep = opts.keepCharts !== false;
   const dependencies: DependencyResult[] = [];
   for (const p of paths) {
     opts.signal?.throwIfAborted();
@@ -289,7 +297,7 @@ export async function scanCharts(paths: string[], opts: ScanInputs = {}): Promis
       continue;
     }
     const chart = await loadChart(p);
-    loaded.push(chart);
+    if (keep) loaded.push(chart);
     if (opts.dependencies) {
       const deps = await resolveDependencies(chart, opts.dependencies);
       dependencies.push(deps);
@@ -298,7 +306,7 @@ export async function scanCharts(paths: string[], opts: ScanInputs = {}): Promis
     opts.signal?.throwIfAborted();
     const top = mergeLayers(chart.values, [...layers].reverse().map((l) => l.values));
     const first = findings.length;
-    const w: Walk = { opts, findings, pullSecrets, charts, chartValues, topValues: top, coalesced: structuredClone(top), units: [] };
+    const w: Walk = { opts, findings, pullSecrets, charts, chartValues: keep ? chartValues : [], topValues: top, coalesced: structuredClone(top), units: [] };
     walkChart(w, chart, top, [...layers, { file: chart.valuesFile, values: chart.values, prefix: [] }], {
       chain: chart.name,
       prefix: [],
@@ -307,7 +315,7 @@ export async function scanCharts(paths: string[], opts: ScanInputs = {}): Promis
     });
     if (opts.templates !== false) {
       for (const u of w.units) u.values = structuredClone((u.prefix.length ? getPath(w.coalesced, u.prefix) : w.coalesced) as Values) ?? {};
-      const files = renderCharts(w.units);
+      const files = renderChartsKept(w.units);
       const r = reconcile({
         findings: findings.slice(first),
         files,

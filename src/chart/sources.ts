@@ -12,10 +12,28 @@ import type { ImageFinding } from './types.js';
  */
 const LITERAL_IMAGE = /^\s*(?:-\s+)?image:\s*(["']?)([A-Za-z0-9][^\s"'{}#]*)\1\s*(?:#.*)?$/;
 
+/**
+ * The lines of `text` (split as `text.split(/\r?\n/)` splits) that contain `needle`, in order:
+ * only those can hold a literal image, and a chart's templates are megabytes of other lines.
+ */
+function* linesWith(text: string, needle: string): Generator<string> {
+  let from = 0;
+  for (;;) {
+    const at = text.indexOf(needle, from);
+    if (at < 0) return;
+    const start = text.lastIndexOf('\n', at) + 1;
+    const nl = text.indexOf('\n', at);
+    const end = nl < 0 ? text.length : nl;
+    yield nl >= 0 && text.charCodeAt(end - 1) === 13 ? text.slice(start, end - 1) : text.slice(start, end);
+    if (nl < 0) return;
+    from = nl + 1;
+  }
+}
+
 export function scanTemplateText(text: string, ctx: { chart: string; file: string; disabled?: boolean }): ImageFinding[] {
   const out: ImageFinding[] = [];
   const seen = new Set<string>();
-  for (const line of text.split(/\r?\n/)) {
+  for (const line of linesWith(text, 'image:')) {
     if (line.includes('{{')) continue;
     const m = LITERAL_IMAGE.exec(line);
     if (!m) continue;

@@ -2,6 +2,7 @@
 import { createRequire } from 'node:module';
 import type * as YamlLib from 'yaml';
 import { InputError, TooLargeError } from '../errors.js';
+import { TextCache } from './text-cache.js';
 
 let lib: typeof YamlLib | undefined;
 /**
@@ -59,13 +60,28 @@ function wrap(err: unknown, file: string, text?: string): Error {
   });
 }
 
+/**
+ * Parsed texts, kept by content: a chart's values.yaml, Chart.yaml and rendered documents are
+ * the same text in every copy of a chart and in every subchart vendored twice, and the yaml
+ * package parses about 1 MB/s. Parsing is a pure function of the text (the file name only goes
+ * into errors, which are not kept), and each caller gets its own copy (structuredClone keeps
+ * what YAML aliases share), so a caller that changes its values changes only its copy.
+ */
+const parsedDocs = new TextCache<unknown>(8 * 1024 * 1024, 1024 * 1024);
+const parsedStreams = new TextCache<unknown[]>(8 * 1024 * 1024, 1024 * 1024);
+
 /** Parses one YAML document. Empty input gives null. */
 export function parseYaml(text: string, file: string): unknown {
+  const hit = parsedDocs.get(text);
+  if (hit !== undefined) return structuredClone(hit);
+  let v: unknown;
   try {
-    return yamlLib().parse(text, OPTIONS) ?? null;
+    v = yamlLib().parse(text, OPTIONS) ?? null;
   } catch (err) {
     throw wrap(err, file, text);
   }
+  parsedDocs.set(text, structuredClone(v));
+  return v;
 }
 
 /** Parses a YAML document that must be a map (values files, Chart.yaml). Empty input gives {}. */
@@ -82,6 +98,8 @@ export function parseYamlMap(text: string, file: string, what = 'a values file')
 
 /** Parses a multi-document YAML stream (rendered manifests). Empty documents are skipped. */
 export function parseYamlDocuments(text: string, file: string): unknown[] {
+  const hit = parsedStreams.get(text);
+  if (hit !== undefined) return structuredClone(hit);
   let docs;
   try {
     docs = yamlLib().parseAllDocuments(text, OPTIONS);
@@ -103,6 +121,7 @@ export function parseYamlDocuments(text: string, file: string): unknown[] {
     }
     if (v !== null && v !== undefined) out.push(v);
   }
+  parsedStreams.set(text, structuredClone(out));
   return out;
 }
 

@@ -43,9 +43,13 @@ export const MAX_CAPTURE = 1024 * 1024;
 class DestState {
   /** digest → repositories known to hold it ('' for stores without repositories). */
   readonly holders = new Map<string, Set<string>>();
-  /** key → the one promise doing that work. */
+  /**
+   * key → the one promise doing that work, while it runs. A success leaves it (its digest and
+   * repository are then in `holders`); a failure stays, so that other images needing the blob
+   * fail with the same error instead of trying again.
+   */
   readonly inflight = new Map<string, Promise<BlobOutcome>>();
-  /** digest → the first transfer of it to this destination (mounting waits for it). */
+  /** digest → the first transfer of it to this destination while it runs (mounting waits for it); a failure stays. */
   readonly firsts = new Map<string, Promise<BlobOutcome>>();
   has(digest: string, repo: string): boolean {
     return this.holders.get(digest)?.has(repo) ?? false;
@@ -134,10 +138,25 @@ export class BlobScheduler {
     const first = st.firsts.get(req.desc.digest);
     const p = this.work(req, st, repo, first);
     st.inflight.set(key, p);
-    if (!first) st.firsts.set(req.desc.digest, p);
+    // The first transfer of a digest: none before it settled with success (then `holders` has it).
+    if (!first && !st.holders.has(req.desc.digest)) st.firsts.set(req.desc.digest, p);
+    // Settled with success: every path of work() has added the digest and repository to
+    // `holders`, which answers later callers, so the promise (and the request it holds) goes.
     // A rejected promise stays: other images needing the blob fail with the same error.
-    p.catch(() => undefined);
+    p.then(
+      () => {
+        if (st.inflight.get(key) === p) st.inflight.delete(key);
+        if (st.firsts.get(req.desc.digest) === p) st.firsts.delete(req.desc.digest);
+      },
+      () => undefined,
+    );
     return p;
+  }
+
+  /** The blob work towards `dest` held by the scheduler: running, or failed (for tests and diagnostics). */
+  pending(dest: ImageDestination): { inflight: number; firsts: number } {
+    const st = this.states.get(dest);
+    return { inflight: st?.inflight.size ?? 0, firsts: st?.firsts.size ?? 0 };
   }
 
   private async work(req: BlobRequest, st: DestState, repo: string, first: Promise<BlobOutcome> | undefined): Promise<BlobOutcome> {

@@ -9,6 +9,29 @@ import { InputError } from '../../../src/errors.js';
 const refs = (fs: { ref?: unknown; raw: string }[]) => fs.map((f) => (f.ref ? formatReference(f.ref as never) : `!${f.raw}`));
 
 describe('templates', () => {
+  it('reads the lines split as /\\r?\\n/ splits them, with only the lines naming image: looked at', () => {
+    // the reading before: every line of the text
+    const every = (text: string): string[] => {
+      const seen = new Set<string>();
+      const out: string[] = [];
+      for (const line of text.split(/\r?\n/)) {
+        const m = /^\s*(?:-\s+)?image:\s*(["']?)([A-Za-z0-9][^\s"'{}#]*)\1\s*(?:#.*)?$/.exec(line);
+        if (!line.includes('{{') && m && !seen.has(m[2]!)) out.push(m[2]!), seen.add(m[2]!);
+      }
+      return out;
+    };
+    const texts = [
+      'image: a:1\r\n  image: b:2\r\nimage: c:3',
+      'image: a:1\rimage: b:2\n\r\nimage: c:3\r',
+      'x: 1\n- image: a image: b\nimage: image:\n  image: d # image: e\nimage: f',
+      '\n\nimage: a\n\nimage: a\nimage: b\n',
+      'image:a\nimage: {{ x }}\nimage: "q/x:1"\r\n',
+      'image: last-line-no-newline',
+      '',
+    ];
+    for (const t of texts) expect(scanTemplateText(t, { chart: 'c', file: 'f' }).map((f) => f.raw), JSON.stringify(t)).toEqual(every(t));
+  });
+
   it('finds literal images and skips templated ones', () => {
     const text = [
       'containers:',

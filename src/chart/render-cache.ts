@@ -1,0 +1,86 @@
+/**
+ * Rendered charts kept by content: the same charts (templates, Chart.yaml, template paths) with
+ * the same merged values render to the same files, so a chart given again (a copy of it, or the
+ * same chart in another directory) is not rendered again. The key is a sha256 of everything
+ * `renderCharts` reads from its units except where the chart sits on disk (`file` is made again
+ * from the unit); what the templates changed in `.Values` (sprig's `set` and `unset`) is kept
+ * too, and each unit gets its own copy of it, as if rendered. Bounded by the size of the texts
+ * kept; values that JSON cannot tell apart exactly (NaN, -0, a bigint) are not cached.
+ */
+import { createHash } from 'node:crypto';
+import { renderCharts, type RenderedFile, type RenderUnit } from './render.js';
+import type { Values } from './values.js';
+
+interface Kept {
+  files: { unit: number; template: string; text?: string; error?: string }[];
+  /** Each unit's values after rendering. */
+  values: Values[];
+  chars: number;
+}
+
+const MAX_CHARS = 16 * 1024 * 1024;
+const kept = new Map<string, Kept>();
+let keptChars = 0;
+
+/** A JSON that fails where JSON would make two different values one. */
+function exactJson(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) => {
+    if (typeof x === 'number' && (!Number.isFinite(x) || Object.is(x, -0))) throw new Error('not exact');
+    if (x !== null && typeof x === 'object' && !Array.isArray(x) && Object.getPrototypeOf(x) !== Object.prototype && Object.getPrototypeOf(x) !== null) throw new Error('not exact');
+    return x;
+  });
+}
+
+function keyOf(units: RenderUnit[]): string | undefined {
+  const h = createHash('sha256');
+  try {
+    for (const u of units) {
+      h.update(exactJson([u.tplPrefix, u.chain, u.depth, u.chart.type, u.chart.metadata, u.values, u.chart.templates.length]));
+      for (const t of u.chart.templates) h.update(`\n${t.name.length}:${t.name}${t.text.length}:`).update(t.text);
+      h.update('\n');
+    }
+  } catch {
+    return undefined;
+  }
+  return h.digest('hex');
+}
+
+function fileOf(u: RenderUnit, template: string): string {
+  return u.chart.packaged ? `${u.chart.path}!/${template}` : `${u.chart.path}/${template}`;
+}
+
+/** `renderCharts`, answered from an earlier render of the same content when there is one. */
+export function renderChartsKept(units: RenderUnit[]): RenderedFile[] {
+  const key = keyOf(units);
+  const hit = key !== undefined ? kept.get(key) : undefined;
+  if (hit) {
+    kept.delete(key!);
+    kept.set(key!, hit);
+    units.forEach((u, i) => (u.values = structuredClone(hit.values[i]!)));
+    return hit.files.map((f) => {
+      const u = units[f.unit]!;
+      return { unit: u, template: f.template, file: fileOf(u, f.template), ...(f.text !== undefined ? { text: f.text } : {}), ...(f.error !== undefined ? { error: f.error } : {}) };
+    });
+  }
+  const files = renderCharts(units);
+  if (key === undefined) return files;
+  const index = new Map(units.map((u, i) => [u, i]));
+  let chars = 0;
+  const entry: Kept = {
+    files: files.map((f) => {
+      chars += (f.text?.length ?? 0) + (f.error?.length ?? 0);
+      return { unit: index.get(f.unit)!, template: f.template, ...(f.text !== undefined ? { text: f.text } : {}), ...(f.error !== undefined ? { error: f.error } : {}) };
+    }),
+    values: units.map((u) => structuredClone(u.values)),
+    chars,
+  };
+  if (chars > MAX_CHARS / 4) return files;
+  kept.set(key, entry);
+  keptChars += chars;
+  for (const [k, e] of kept) {
+    if (keptChars <= MAX_CHARS) break;
+    kept.delete(k);
+    keptChars -= e.chars;
+  }
+  return files;
+}

@@ -1,0 +1,74 @@
+/**
+ * The scan keeps parsed YAML and whole renders by content (text-cache.ts, render-cache.ts): a
+ * chart given twice is parsed and rendered once. What a cache gives must be what the work would
+ * have given: each caller's own copy of parsed values, the second copy of a
+ * chart found at its own path, and what its templates did to `.Values` done to its values too.
+ */
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { scanCharts } from '../../../src/chart/index.js';
+import { parseYaml, parseYamlDocuments } from '../../../src/chart/yaml.js';
+
+const tmp = mkdtempSync(path.join(tmpdir(), 'airlift-caches-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('content-keyed caches of the scan', () => {
+  it('parsed YAML: a caller that changes its values changes only its copy', () => {
+    const text = 'image:\n  repository: example/app\n  tags: [a, b]\n';
+    const first = parseYaml(text, 'one.yaml') as { image: { repository: string; tags: string[] } };
+    first.image.repository = 'changed';
+    first.image.tags.push('c');
+    expect(parseYaml(text, 'two.yaml')).toEqual({ image: { repository: 'example/app', tags: ['a', 'b'] } });
+    const docs = parseYamlDocuments('a: 1\n---\nb: [2]\n', 'x');
+    (docs[1] as { b: number[] }).b.push(3);
+    expect(parseYamlDocuments('a: 1\n---\nb: [2]\n', 'y')).toEqual([{ a: 1 }, { b: [2] }]);
+    // errors are not kept: each names its own file
+    expect(() => parseYaml('a: [1\n', 'first.yaml')).toThrow(/first\.yaml/);
+    expect(() => parseYaml('a: [1\n', 'second.yaml')).toThrow(/second\.yaml/);
+  });
+
+  it('a chart given twice (a copy elsewhere) gives the same findings at its own path, templates that set .Values included', async () => {
+    const a = path.join(tmp, 'a', 'setter');
+    mkdirSync(path.join(a, 'templates'), { recursive: true });
+    writeFileSync(path.join(a, 'Chart.yaml'), 'apiVersion: v2\nname: setter\nversion: 0.1.0\nappVersion: "1.0"\n');
+    writeFileSync(path.join(a, 'values.yaml'), 'image:\n  repository: example/app\n  tag: ""\nside:\n  image: example/side:3.0\n');
+    writeFileSync(
+      path.join(a, 'templates', 'pod.yaml'),
+      [
+        '{{- $_ := set .Values.image "tag" (default .Chart.AppVersion .Values.image.tag) }}',
+        '{{- $_ := set .Values "resolved" (printf "%s/extra:%s" .Values.image.repository .Values.image.tag) }}',
+        'apiVersion: v1',
+        'kind: Pod',
+        'metadata: {name: p}',
+        'spec:',
+        '  containers:',
+        '    - name: app',
+        '      image: {{ .Values.image.repository }}:{{ .Values.image.tag }}',
+        '    - name: side',
+        '      image: {{ .Values.side.image }}',
+        '    - name: extra',
+        '      image: {{ .Values.resolved }}',
+        '',
+      ].join('\n'),
+    );
+    const b = path.join(tmp, 'b', 'setter');
+    cpSync(a, b, { recursive: true });
+    const once = await scanCharts([a]);
+    const twice = await scanCharts([a, b]);
+    expect(once.images.map((i) => i.formatted)).toEqual(['docker.io/example/app/extra:1.0', 'docker.io/example/app:1.0', 'docker.io/example/side:3.0']);
+    // found at the values path the template set: read from the values as rendering left them
+    expect(once.findings.filter((f) => f.raw.includes('extra') && !f.notRendered).map((f) => f.path.join('.'))).toEqual(['resolved']);
+    const half = twice.findings.length / 2;
+    expect(twice.findings).toHaveLength(once.findings.length * 2);
+    const ofB = twice.findings.slice(half);
+    // the copy's findings name the copy
+    expect(ofB.every((f) => !f.file.includes(`${path.sep}a${path.sep}`))).toBe(true);
+    expect(ofB.some((f) => f.file.startsWith(b))).toBe(true);
+    const neutral = (fs: typeof ofB, dir: string) => JSON.parse(JSON.stringify(fs).split(dir).join('<chart>')) as unknown;
+    expect(neutral(ofB, b)).toEqual(neutral(once.findings, a));
+    expect(neutral(twice.findings.slice(0, half), a)).toEqual(neutral(once.findings, a));
+    expect(twice.chartValues[1]!.values).toEqual(once.chartValues[0]!.values);
+  });
+});

@@ -1,0 +1,71 @@
+/**
+ * The blob scheduler holds no per-blob promise once a copy has settled with success: what the
+ * destination holds is remembered as digest → repositories, and the work itself (a promise and
+ * the request it closes over) is dropped. A failed copy stays, so other images needing that blob
+ * fail with the same error instead of trying again.
+ */
+import pLimit from 'p-limit';
+import { describe, expect, it } from 'vitest';
+import { BlobScheduler, type BlobRequest } from '../../../src/copy/index.js';
+import { silentLogger } from '../../../src/log.js';
+import type { Descriptor } from '../../../src/oci/types.js';
+import { MemoryStore } from './memory-store.js';
+
+function request(src: MemoryStore, dest: MemoryStore, repo: string, desc: Descriptor): BlobRequest {
+  return { source: src, srcRepo: repo, dest, destRepo: `mirror/${repo}`, desc, image: `src/${repo}` };
+}
+
+describe('BlobScheduler', () => {
+  it('keeps no promise per blob after its copy succeeded, however many blobs a run copies', async () => {
+    const src = new MemoryStore('src');
+    const dest = new MemoryStore('dest');
+    const blobs = new BlobScheduler({ limit: pLimit(8), logger: silentLogger });
+    const descs: Array<[string, Descriptor]> = [];
+    for (let i = 0; i < 400; i++) {
+      const repo = `app-${i % 40}`;
+      descs.push([repo, src.addBlob(repo, `own layer ${i}`)]);
+    }
+    const shared = descs.map(([repo]) => [repo, src.addBlob(repo, 'a layer every repository has')] as const);
+    const seen: number[] = [];
+    for (let round = 0; round < 4; round++) {
+      const batch = descs.slice(round * 100, (round + 1) * 100).map(([repo, d]) => blobs.ensure(request(src, dest, repo, d)));
+      // while they run, each is held once
+      expect(blobs.pending(dest).inflight).toBe(100);
+      const outcomes = await Promise.all(batch);
+      expect(new Set(outcomes)).toEqual(new Set(['uploaded']));
+      seen.push(blobs.pending(dest).inflight + blobs.pending(dest).firsts);
+    }
+    expect(seen).toEqual([0, 0, 0, 0]);
+    // the shared layer: uploaded once, mounted into the 39 other repositories, and nothing held after
+    const outcomes = await Promise.all(shared.map(([repo, d]) => blobs.ensure(request(src, dest, repo, d))));
+    expect(outcomes.filter((o) => o === 'uploaded')).toHaveLength(1);
+    expect(outcomes.filter((o) => o === 'mounted')).toHaveLength(39);
+    expect(outcomes.filter((o) => o === 'existing')).toHaveLength(360);
+    expect(blobs.pending(dest)).toEqual({ inflight: 0, firsts: 0 });
+    expect(dest.count('putBlob')).toBe(401);
+    // asked again after pruning: answered from what the destination is known to hold, no request
+    const calls = dest.calls.length;
+    const again = await Promise.all(descs.map(([repo, d]) => blobs.ensure(request(src, dest, repo, d))));
+    expect(new Set(again)).toEqual(new Set(['existing']));
+    expect(dest.calls.length).toBe(calls);
+  });
+
+  it('keeps a failed copy: a second image needing the blob gets the same error without another transfer', async () => {
+    const src = new MemoryStore('src');
+    const dest = new MemoryStore('dest');
+    const blobs = new BlobScheduler({ limit: pLimit(4), logger: silentLogger });
+    const good = src.addBlob('app', 'fine');
+    const bad = src.addBlob('app', 'damaged');
+    src.corrupt.add(bad.digest);
+    // a source that serves the same bytes again is not retried
+    Object.defineProperty(src, 'rereadable', { value: false });
+    await blobs.ensure(request(src, dest, 'app', good));
+    const first = await blobs.ensure(request(src, dest, 'app', bad)).catch((e: unknown) => e);
+    expect((first as { code?: string }).code).toBe('E_DIGEST_MISMATCH');
+    expect(blobs.pending(dest)).toEqual({ inflight: 1, firsts: 1 });
+    const gets = src.count('getBlob');
+    const second = await blobs.ensure(request(src, dest, 'app', bad)).catch((e: unknown) => e);
+    expect(second).toBe(first);
+    expect(src.count('getBlob')).toBe(gets);
+  });
+});
