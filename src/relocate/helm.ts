@@ -73,6 +73,8 @@ export function helmTemplate(i: HelmTemplateInput): Promise<string> {
 
 export interface RenderCheckInput extends Omit<HelmTemplateInput, 'chart' | 'valuesFiles'> {
   charts: readonly string[];
+  /** How problems name each chart when there are several (same order as charts; default: its path). */
+  labels?: readonly string[];
   /** The user's -f files (absolute). */
   userValues: readonly string[];
   /** The overrides file (absolute), given after the user's files. */
@@ -85,7 +87,8 @@ export interface RenderCheckInput extends Omit<HelmTemplateInput, 'chart' | 'val
 /** Renders every chart with the user's values plus the overrides and checks the result; problems name the chart when there are several. */
 export async function renderAndCheck(i: RenderCheckInput): Promise<CheckResult> {
   const total: CheckResult = { images: 0, pods: 0, problems: [] };
-  for (const chart of i.charts) {
+  for (const [n, chart] of i.charts.entries()) {
+    const label = i.labels?.[n] ?? chart;
     const text = await helmTemplate({ ...i, chart, valuesFiles: [...i.userValues, i.overrides] });
     const r = checkRendered(readRendered(text, `helm template ${chart}`), {
       target: i.target,
@@ -94,7 +97,7 @@ export async function renderAndCheck(i: RenderCheckInput): Promise<CheckResult> 
     });
     total.images += r.images;
     total.pods += r.pods;
-    total.problems.push(...r.problems.map((p) => (i.charts.length > 1 ? { ...p, where: `${chart}: ${p.where}` } : p)));
+    total.problems.push(...r.problems.map((p) => (i.charts.length > 1 ? { ...p, where: `${label}: ${p.where}` } : p)));
   }
   return total;
 }

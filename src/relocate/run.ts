@@ -172,7 +172,10 @@ export async function relocate(input: RelocateInput, deps: RelocateDeps): Promis
 
   // Render everything first: a failure leaves nothing half-written.
   const overrides = renderOverrides(plan, chartsValues);
-  const checkInput = { ...input, charts: chartPaths };
+  const checkInput = {
+    ...input,
+    charts: scan.loaded.map((c, i) => ({ name: c.name, version: c.version, path: c.path, packaged: c.packaged, ...(scan.dependencies[i] ? { dependencies: scan.dependencies[i] } : {}) })),
+  };
   if (input.dryRun) {
     deps.stdout(input.planFormat === 'yaml' ? formatPlanYaml(plan) : formatPlanText(plan));
     const check = input.check ? await runRelocationCheck(checkInput, deps, overrides, undefined, plan, target) : undefined;
