@@ -11,6 +11,8 @@ export interface HelmTemplateInput {
   /** `helm`, or the path given with --helm. */
   helm: string;
   chart: string;
+  /** How errors name the chart when `chart` is a temporary package of it (default: `chart`). */
+  label?: string;
   /** The user's -f files (absolute), then the overrides file last. */
   valuesFiles: readonly string[];
   set?: readonly string[];
@@ -62,10 +64,13 @@ export function helmTemplate(i: HelmTemplateInput): Promise<string> {
       }
       const msg = (stderr || err.message).trim().split('\n').slice(-5).join('\n');
       const kube = /requires kubeVersion/.test(msg) && !i.kubeVersion;
-      reject(new InputError(`helm template ${i.chart} with the overrides failed: ${msg}`, {
+      const label = i.label ?? i.chart;
+      reject(new InputError(`helm template ${label} with the overrides failed: ${msg}`, {
         hint: kube
           ? 'give the Kubernetes version of your cluster with --kube-version (e.g. --kube-version v1.34.0)'
-          : `the chart does not render with these values and overrides; to see why, run: ${[i.helm, ...args].join(' ')}`,
+          : label === i.chart
+            ? `the chart does not render with these values and overrides; to see why, run: ${[i.helm, ...args].join(' ')}`
+            : `the chart does not render with these values and overrides (helm was given ${label} with the dependencies airlift fetched, as save packages it)`,
       }));
     });
   });
@@ -89,7 +94,7 @@ export async function renderAndCheck(i: RenderCheckInput): Promise<CheckResult> 
   const total: CheckResult = { images: 0, pods: 0, problems: [] };
   for (const [n, chart] of i.charts.entries()) {
     const label = i.labels?.[n] ?? chart;
-    const text = await helmTemplate({ ...i, chart, valuesFiles: [...i.userValues, i.overrides] });
+    const text = await helmTemplate({ ...i, chart, ...(label !== chart ? { label } : {}), valuesFiles: [...i.userValues, i.overrides] });
     const r = checkRendered(readRendered(text, `helm template ${chart}`), {
       target: i.target,
       pullSecrets: i.pullSecrets,

@@ -64,10 +64,6 @@ export async function localCharts(refs: ChartRef[], fetcher: () => Promise<Chart
   return { paths, labels };
 }
 
-export async function localChartPaths(refs: ChartRef[], fetcher: () => Promise<ChartFetcher>): Promise<string[]> {
-  return (await localCharts(refs, fetcher)).paths;
-}
-
 /** A text with every fetched chart's temporary path replaced by its label (`labels` from localCharts). */
 export function relabelChartPaths(text: string, labels: ReadonlyMap<string, string> | undefined): string {
   if (!labels) return text;

@@ -181,6 +181,12 @@ describe('an umbrella chart with unvendored dependencies from HTTP, OCI and file
     const images = [...new Set(renderedImages((await helm.run(['template', 'rel', judged, '-f', overrides])).stdout).map((i) => i.image))].sort();
     expect(images).toHaveLength(4);
     for (const image of images) expect(image.startsWith(`${dst.host}/platform/`), image).toBe(true);
+
+    // when helm refuses, the error names the chart as given, not the temporary package
+    const refused = await airlift(['relocate', chart, '--to', `${dst.host}/platform`, '-o', path.join(tmp, 'refused.yaml'), '--check', '--helm', helmBinary(), '--kube-version', 'not-a-version']);
+    expect(refused.code).toBe(EXIT_CODES.E_INPUT);
+    expect(refused.stderr).toContain(`helm template ${chart} with the overrides failed`);
+    expect(refused.stderr).not.toContain('airlift-check-');
   });
 
   it('a dependency no release matches: an error naming the chart, the dependency and the repository, nothing written; --skip-missing-deps: a warning, the lock names it', async () => {
