@@ -5,7 +5,7 @@
  */
 import type { ChartFetcher } from '../src/chart/remote/types.js';
 import type { DependencyOptions } from '../src/chart/deps/resolve.js';
-import { dependencyOptions, localChartPaths, withChartFetcher as withFetcher } from '../src/chart/remote/fetching.js';
+import { dependencyOptions, localCharts, withChartFetcher as withFetcher } from '../src/chart/remote/fetching.js';
 import type { ChartRef } from '../src/chart/remote/reference.js';
 import type { ChartValueFlags } from '../src/cli/options.js';
 import type { ChartRefFlags } from '../src/cli/chart-refs.js';
@@ -30,6 +30,6 @@ export function withChartFetcher<T>(ctx: CommandContext, flags: ChartRefFlags, f
 }
 
 /** Runs `fn` with the chart arguments as local paths (remote ones fetched) and the scan's dependency option. */
-export function withLocalCharts<T>(ctx: CommandContext, flags: ChartRefFlags, refs: ChartRef[], deps: ChartValueFlags, fn: (charts: string[], dependencies?: DependencyOptions) => Promise<T>): Promise<T> {
-  return withChartFetcher(ctx, flags, async (fetcher) => fn(await localChartPaths(refs, fetcher), dependencyOptions(ctx.io.env, deps, fetcher)));
+export function withLocalCharts<T>(ctx: CommandContext, flags: ChartRefFlags, refs: ChartRef[], deps: ChartValueFlags, fn: (charts: string[], dependencies: DependencyOptions | undefined, labels: Map<string, string>) => Promise<T>): Promise<T> {
+  return withChartFetcher(ctx, flags, async (fetcher) => { const l = await localCharts(refs, fetcher); return fn(l.paths, dependencyOptions(ctx.io.env, deps, fetcher), l.labels); });
 }

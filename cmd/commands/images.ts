@@ -48,12 +48,12 @@ export function registerImages(program: Command, ctx: CommandContext): void {
       if (charts.includes('-') && flags.passwordStdin) throw new UsageError('"-" and --password-stdin both read stdin', { hint: 'keep the repository credentials in helm repositories.yaml (helm repo add --username), or render the manifests into a file' });
       if (charts.includes('-') && flags.repo) throw new UsageError('"-" (rendered manifests) cannot be a chart of --repo');
       const refs = chartRefs(charts, flags, cwd);
-      await withLocalCharts(ctx, flags, refs, flags, async (local, dependencies) => {
+      await withLocalCharts(ctx, flags, refs, flags, async (local, dependencies, chartLabels) => {
         const stdin = await manifestsFromStdin(charts, ctx.io.stdin, ctx.io.signal);
         const r = await listImages(
           {
             ...(dependencies ? { dependencies } : {}),
-            charts: local,
+            charts: local, chartLabels,
             ...scanValueOptions(flags, abs, cwd),
             annotations: flags.annotations,
             templates: flags.templates,

@@ -55,9 +55,9 @@ export function registerRelocate(program: Command, ctx: CommandContext): void {
       const g = ctx.globals();
       const { repo, chartVersion, version: _unused, ...relocateFlags } = flags;
       const refs = chartRefs(charts, { ...(repo ? { repo } : {}), ...(chartVersion ? { chartVersion } : {}) }, ctx.io.cwd);
-      await withLocalCharts(ctx, {}, refs, flags, async (local, dependencies) => {
+      await withLocalCharts(ctx, {}, refs, flags, async (local, dependencies, chartLabels) => {
         await relocate(
-          { ...relocateFlags, charts: local, cwd: ctx.io.cwd, ...(g.caFile[0] !== undefined ? { caFile: g.caFile[0] } : {}), plainHttp: g.plainHttp, json: g.json },
+          { ...relocateFlags, charts: local, chartLabels, cwd: ctx.io.cwd, ...(g.caFile[0] !== undefined ? { caFile: g.caFile[0] } : {}), plainHttp: g.plainHttp, json: g.json },
           {
             log: ctx.logger(),
             stdout: (text) => ctx.io.stdout.write(text),

@@ -8,12 +8,15 @@ import { InputError } from '../errors.js';
 import { formatReference } from '../reference/index.js';
 import { connectedHosts } from '../registry/hosts.js';
 import { formatErrors, formatJson, formatList, formatTable, formatWarnings, formatYaml } from './report.js';
+import { relabelChartPaths } from './remote/fetching.js';
 import { scanCharts } from './scan.js';
 import type { ScanOptions, ScanResult } from './types.js';
 
 export interface ListImagesInput extends ScanOptions {
   /** Absolute chart paths, or "-" for the rendered manifests in `stdin`. */
   charts: string[];
+  /** Fetched charts: temporary path → the reference given, which output and errors name instead. */
+  chartLabels?: ReadonlyMap<string, string>;
   stdin?: string;
   /** Only the registry hosts (and the hosts airlift connects to for them). */
   hosts: boolean;
@@ -35,9 +38,16 @@ export interface ListImagesReport {
 }
 
 export async function listImages(input: ListImagesInput, deps: { signal?: AbortSignal } = {}): Promise<ListImagesReport> {
-  const { charts, stdin, hosts: hostsOnly, format, strict, ...scan } = input;
-  // (nothing here reads the loaded charts or their merged values: each goes once it is scanned)
-  const result = await scanCharts(charts, { ...scan, keepCharts: false, ...(stdin !== undefined ? { stdin } : {}), ...(deps.signal ? { signal: deps.signal } : {}) });
+  const { charts, chartLabels, stdin, hosts: hostsOnly, format, strict, ...scan } = input;
+  const named = (text: string): string => relabelChartPaths(text, chartLabels);
+  let result: ScanResult;
+  try {
+    // (nothing here reads the loaded charts or their merged values: each goes once it is scanned)
+    result = await scanCharts(charts, { ...scan, keepCharts: false, ...(stdin !== undefined ? { stdin } : {}), ...(deps.signal ? { signal: deps.signal } : {}) });
+  } catch (err) {
+    if (err instanceof Error && chartLabels?.size) err.message = named(err.message);
+    throw err;
+  }
   let output: string;
   if (hostsOnly) {
     // the registries the images name, and the hosts airlift connects to for them (Docker Hub: registry-1.docker.io, ...)
@@ -65,9 +75,9 @@ export async function listImages(input: ListImagesInput, deps: { signal?: AbortS
   }
   return {
     result,
-    output,
-    warnings: result.warnings.length > 0 ? formatWarnings(result.warnings) : '',
-    errors: result.errors.length > 0 ? formatErrors(result.errors) : '',
+    output: named(output),
+    warnings: result.warnings.length > 0 ? named(formatWarnings(result.warnings)) : '',
+    errors: result.errors.length > 0 ? named(formatErrors(result.errors)) : '',
     leftOut,
     ...(error ? { error } : {}),
   };

@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import type { ChartInfo } from '../chart/index.js';
 import type { DependencyOptions, DependencyResult } from '../chart/deps/resolve.js';
 import { originOf, type ChartFetcher, type ChartFetchRequest, type ChartOrigin } from '../chart/remote/types.js';
+import { fetchedChartLabel, relabelChartPaths } from '../chart/remote/fetching.js';
 import { InputError, NotFoundError } from '../errors.js';
 import { formatReference, parseReference, type Reference } from '../reference/index.js';
 
@@ -79,12 +80,15 @@ export async function collectImages(inputs: ImageInputs): Promise<CollectedInput
   for (const c of inputs.charts) {
     let chartPath = c.path;
     let origin: ChartOrigin | undefined;
+    /** A fetched chart's temporary path → the reference given, which errors and warnings name. */
+    let labels: Map<string, string> | undefined;
     if (c.remote) {
       if (!inputs.fetcher) throw new InputError(`${c.path}: a chart reference, and this command fetches no charts`);
       const f = await inputs.fetcher();
       const fetched = await f.fetch(c.remote);
       chartPath = await f.localPath(fetched);
       origin = originOf(fetched);
+      labels = new Map([[chartPath, fetchedChartLabel(c.remote, fetched)]]);
     }
     // The chart scanner (YAML, tar) loads only when a chart is given: start-up is most of a no-op sync.
     const { scanCharts } = await import('../chart/index.js');
@@ -101,11 +105,11 @@ export async function collectImages(inputs: ImageInputs): Promise<CollectedInput
     });
     if (r.errors.length > 0) {
       const { formatErrors } = await import('../chart/report.js');
-      throw new InputError(`${c.path}: ${r.errors.length} image reference(s) could not be assembled:\n${formatErrors(r.errors).trimEnd()}`, {
+      throw new InputError(`${c.path}: ${r.errors.length} image reference(s) could not be assembled:\n${relabelChartPaths(formatErrors(r.errors).trimEnd(), labels)}`, {
         hint: 'set the missing fields with -f or --set at the values paths shown, or list the images with --image',
       });
     }
-    warnings.push(...r.warnings);
+    warnings.push(...r.warnings.map((w) => relabelChartPaths(w, labels)));
     for (const img of r.images) if (!(inputs.enabledOnly && img.disabled)) refs.push(img.ref);
     const deps = r.dependencies[0];
     const withDeps = deps && (deps.resolved.length || deps.skipped.length) ? { dependencies: deps } : {};

@@ -11,6 +11,8 @@ export interface HelmTemplateInput {
   /** `helm`, or the path given with --helm. */
   helm: string;
   chart: string;
+  /** How errors name the chart when `chart` is a temporary package of it (default: `chart`). */
+  label?: string;
   /** The user's -f files (absolute), then the overrides file last. */
   valuesFiles: readonly string[];
   set?: readonly string[];
@@ -62,10 +64,13 @@ export function helmTemplate(i: HelmTemplateInput): Promise<string> {
       }
       const msg = (stderr || err.message).trim().split('\n').slice(-5).join('\n');
       const kube = /requires kubeVersion/.test(msg) && !i.kubeVersion;
-      reject(new InputError(`helm template ${i.chart} with the overrides failed: ${msg}`, {
+      const label = i.label ?? i.chart;
+      reject(new InputError(`helm template ${label} with the overrides failed: ${msg}`, {
         hint: kube
           ? 'give the Kubernetes version of your cluster with --kube-version (e.g. --kube-version v1.34.0)'
-          : `the chart does not render with these values and overrides; to see why, run: ${[i.helm, ...args].join(' ')}`,
+          : label === i.chart
+            ? `the chart does not render with these values and overrides; to see why, run: ${[i.helm, ...args].join(' ')}`
+            : `the chart does not render with these values and overrides (helm was given ${label} with the dependencies airlift fetched, as save packages it)`,
       }));
     });
   });
@@ -73,6 +78,8 @@ export function helmTemplate(i: HelmTemplateInput): Promise<string> {
 
 export interface RenderCheckInput extends Omit<HelmTemplateInput, 'chart' | 'valuesFiles'> {
   charts: readonly string[];
+  /** How problems name each chart when there are several (same order as charts; default: its path). */
+  labels?: readonly string[];
   /** The user's -f files (absolute). */
   userValues: readonly string[];
   /** The overrides file (absolute), given after the user's files. */
@@ -85,8 +92,9 @@ export interface RenderCheckInput extends Omit<HelmTemplateInput, 'chart' | 'val
 /** Renders every chart with the user's values plus the overrides and checks the result; problems name the chart when there are several. */
 export async function renderAndCheck(i: RenderCheckInput): Promise<CheckResult> {
   const total: CheckResult = { images: 0, pods: 0, problems: [] };
-  for (const chart of i.charts) {
-    const text = await helmTemplate({ ...i, chart, valuesFiles: [...i.userValues, i.overrides] });
+  for (const [n, chart] of i.charts.entries()) {
+    const label = i.labels?.[n] ?? chart;
+    const text = await helmTemplate({ ...i, chart, ...(label !== chart ? { label } : {}), valuesFiles: [...i.userValues, i.overrides] });
     const r = checkRendered(readRendered(text, `helm template ${chart}`), {
       target: i.target,
       pullSecrets: i.pullSecrets,
@@ -94,7 +102,7 @@ export async function renderAndCheck(i: RenderCheckInput): Promise<CheckResult> 
     });
     total.images += r.images;
     total.pods += r.pods;
-    total.problems.push(...r.problems.map((p) => (i.charts.length > 1 ? { ...p, where: `${chart}: ${p.where}` } : p)));
+    total.problems.push(...r.problems.map((p) => (i.charts.length > 1 ? { ...p, where: `${label}: ${p.where}` } : p)));
   }
   return total;
 }

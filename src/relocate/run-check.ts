@@ -3,13 +3,14 @@
  * overrides), the warnings for what is left behind, the JSON report, and the
  * E_INCOMPLETE that --check and --strict ask for.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseSetFileValues, parseSetJsonValues, parseSetValues } from '../chart/strvals.js';
 import { IncompleteError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Target } from '../mapping/index.js';
+import { chartBytes, type DiskChart } from '../mirror/charts.js';
 import { writeOutput } from '../output/file.js';
 import { formatCheckTable, type CheckResult } from './check.js';
 import { renderAndCheck } from './helm.js';
@@ -17,9 +18,15 @@ import { leftBehind, relocationReport } from './report.js';
 import type { RelocationPlan } from './types.js';
 import { formatPath } from './values-tree.js';
 
+/** A chart as relocate scanned it: its path, and the dependencies the scan fetched for it. */
+export interface CheckChart extends DiskChart {
+  /** How problems name it (the reference a fetched chart was given as); default: its path. */
+  label?: string;
+}
+
 interface CheckInput {
-  /** Absolute chart paths. */
-  charts: string[];
+  /** The charts as scanned (absolute paths). */
+  charts: CheckChart[];
   cwd: string;
   helm?: string;
   kubeVersion?: string;
@@ -49,17 +56,31 @@ export async function runRelocationCheck(
   target: Target,
 ): Promise<CheckResult> {
   const abs = (p: string): string => path.resolve(input.cwd, p);
-  let tmp: string | undefined;
-  let file = overridesFile;
-  if (file === undefined) {
-    tmp = await mkdtemp(path.join(os.tmpdir(), 'airlift-check-'));
-    file = path.join(tmp, 'overrides.yaml');
-    await writeFile(file, overrides, { mode: 0o600 });
-  }
+  const withDeps = input.charts.some((c) => (c.dependencies?.resolved.length ?? 0) > 0);
+  const tmp = overridesFile === undefined || withDeps ? await mkdtemp(path.join(os.tmpdir(), 'airlift-check-')) : undefined;
   try {
+    let file = overridesFile;
+    if (file === undefined) {
+      file = path.join(tmp!, 'overrides.yaml');
+      await writeFile(file, overrides, { mode: 0o600 });
+    }
+    // helm gets the chart airlift scanned: with the dependencies it fetched under charts/ (as save packages it).
+    const charts: string[] = [];
+    for (const [i, c] of input.charts.entries()) {
+      if ((c.dependencies?.resolved.length ?? 0) === 0) {
+        charts.push(c.path);
+        continue;
+      }
+      const dir = path.join(tmp!, String(i));
+      await mkdir(dir);
+      const tgz = path.join(dir, `${c.name}-${c.version}.tgz`);
+      await writeFile(tgz, await chartBytes(c), { mode: 0o600 });
+      charts.push(tgz);
+    }
     const result = await renderAndCheck({
       helm: input.helm ? abs(input.helm) : 'helm',
-      charts: input.charts,
+      charts,
+      labels: input.charts.map((c) => c.label ?? c.path),
       userValues: input.values.map(abs),
       overrides: file,
       set: input.set,

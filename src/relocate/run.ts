@@ -9,6 +9,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { DependencyOptions } from '../chart/deps/resolve.js';
+import { relabelChartPaths } from '../chart/remote/fetching.js';
 import { scanCharts } from '../chart/scan.js';
 import type { ChartValueOptions } from '../chart/types.js';
 import { InputError, NotFoundError, UsageError } from '../errors.js';
@@ -60,6 +61,8 @@ export interface RelocateOptions extends ChartValueOptions {
 export interface RelocateInput extends RelocateOptions {
   /** Chart directories or .tgz files, as given (resolved against `cwd`). */
   charts: string[];
+  /** Fetched charts: temporary path → the reference given, which warnings and --check name instead. */
+  chartLabels?: ReadonlyMap<string, string>;
   cwd: string;
   /** The first global --ca-file (the mirror's CA, put in the Secret and the containerd files). */
   caFile?: string;
@@ -116,7 +119,7 @@ export async function relocate(input: RelocateInput, deps: RelocateDeps): Promis
   const chartPaths = input.charts.map(abs);
   const scan = await scanCharts(chartPaths, scanOpts);
   // What the scan could not check against the rendered templates (a template airlift cannot render).
-  for (const w of scan.warnings) log.log('warn', w);
+  for (const w of scan.warnings) log.log('warn', relabelChartPaths(w, input.chartLabels));
   const chartsValues = scan.chartValues;
   const password = input.passwordStdin ? await deps.password() : undefined;
 
@@ -172,7 +175,17 @@ export async function relocate(input: RelocateInput, deps: RelocateDeps): Promis
 
   // Render everything first: a failure leaves nothing half-written.
   const overrides = renderOverrides(plan, chartsValues);
-  const checkInput = { ...input, charts: chartPaths };
+  const checkInput = {
+    ...input,
+    charts: scan.loaded.map((c, i) => ({
+      name: c.name,
+      version: c.version,
+      path: c.path,
+      packaged: c.packaged,
+      label: input.chartLabels?.get(c.path) ?? c.path,
+      ...(scan.dependencies[i] ? { dependencies: scan.dependencies[i] } : {}),
+    })),
+  };
   if (input.dryRun) {
     deps.stdout(input.planFormat === 'yaml' ? formatPlanYaml(plan) : formatPlanText(plan));
     const check = input.check ? await runRelocationCheck(checkInput, deps, overrides, undefined, plan, target) : undefined;

@@ -8,7 +8,7 @@
 import type { DependencyOptions } from '../deps/resolve.js';
 import type { ChartFetcherOptions } from './index.js';
 import type { ChartRef } from './reference.js';
-import type { ChartFetcher } from './types.js';
+import type { ChartFetcher, ChartFetchRequest, FetchedChart } from './types.js';
 
 export interface ChartFetching extends Omit<ChartFetcherOptions, 'password'> {
   /** The password of `username`, read when the fetcher is made (--password-stdin). */
@@ -31,16 +31,44 @@ export async function withChartFetcher<T>(options: () => ChartFetching, fn: (fet
   }
 }
 
+/** Chart arguments as local paths, and how to name each fetched one (its temporary path → the reference given). */
+export interface LocalCharts {
+  paths: string[];
+  labels: Map<string, string>;
+}
+
+/**
+ * How output names a fetched chart: the reference the user gave with the version fetched
+ * (`oci://HOST/PATH/CHART:VERSION`, `REPO/CHART VERSION`), or the chart URL for `--repo URL CHART`.
+ */
+export function fetchedChartLabel(req: ChartFetchRequest, got: FetchedChart): string {
+  if (/^oci:\/\//i.test(got.source)) return got.source;
+  if (req.repository === undefined) return `${req.chart} ${got.version}`;
+  return got.source;
+}
+
 /** Local paths for chart arguments: remote ones fetched (once) and written to the fetcher's temporary directory. */
-export async function localChartPaths(refs: ChartRef[], fetcher: () => Promise<ChartFetcher>): Promise<string[]> {
-  const out: string[] = [];
+export async function localCharts(refs: ChartRef[], fetcher: () => Promise<ChartFetcher>): Promise<LocalCharts> {
+  const paths: string[] = [];
+  const labels = new Map<string, string>();
   for (const r of refs) {
-    if (r.kind === 'local') out.push(r.path);
+    if (r.kind === 'local') paths.push(r.path);
     else {
       const f = await fetcher();
-      out.push(await f.localPath(await f.fetch(r.request)));
+      const got = await f.fetch(r.request);
+      const p = await f.localPath(got);
+      paths.push(p);
+      labels.set(p, fetchedChartLabel(r.request, got));
     }
   }
+  return { paths, labels };
+}
+
+/** A text with every fetched chart's temporary path replaced by its label (`labels` from localCharts). */
+export function relabelChartPaths(text: string, labels: ReadonlyMap<string, string> | undefined): string {
+  if (!labels) return text;
+  let out = text;
+  for (const [p, label] of labels) out = out.replaceAll(p, label);
   return out;
 }
 

@@ -146,6 +146,44 @@ describe('save of charts where they live', () => {
     expect(listed.stdout.trim().split('\n')).toEqual([images.v1]);
   });
 
+  it('images names a fetched chart by the reference given (and the file inside it), never by its temporary path: table, json, yaml, warnings and errors', async () => {
+    const env = helm.env as Record<string, string>;
+    const oci = `oci://${src.host}/charts/app:1.2.3`;
+    const json = await runCli([...plain(), 'images', `oci://${src.host}/charts/app`, '--version', '1.2.x', '-o', 'json'], { env });
+    expect(json.code, json.stderr).toBe(0);
+    expect(json.stdout).not.toContain('airlift-charts-');
+    const wheres = JSON.stringify(JSON.parse(json.stdout));
+    expect(wheres).toContain(`${oci}!/app/values.yaml`);
+    for (const format of ['table', 'yaml']) {
+      const r = await runCli([...plain(), 'images', `oci://${src.host}/charts/app`, '--version', '1.2.3', '-o', format], { env });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).not.toContain('airlift-charts-');
+      if (format === 'yaml') expect(r.stdout).toContain(`${oci}!/app/values.yaml`);
+    }
+    // a repositories.yaml name: REPO/CHART VERSION
+    const dir = path.join(tmp, 'named');
+    await mkdir(dir, { recursive: true });
+    const repos = path.join(dir, 'repositories.yaml');
+    await writeFile(repos, `repositories:\n- name: internal\n  url: ${repo.url}\n  username: reader\n  password: repo-pass-19\n  caFile: ${repo.caFile}\n`);
+    const named = await runCli([...plain(), 'images', 'internal/app', '--version', '2.0.0', '-o', 'json'], { env: { ...env, HELM_REPOSITORY_CONFIG: repos }, cwd: dir });
+    expect(named.code, named.stderr).toBe(0);
+    expect(named.stdout).toContain('internal/app 2.0.0!/app/');
+    expect(named.stdout).not.toContain('airlift-charts-');
+    // --repo URL CHART: the chart URL fetched
+    const byUrl = await runCli([...plain(), '--ca-file', repo.caFile!, 'images', '--repo', repo.url, 'app', '--version', '1.0.0', '-o', 'json', '--username', 'reader', '--password-stdin'], { env, stdin: 'repo-pass-19\n' });
+    expect(byUrl.code, byUrl.stderr).toBe(0);
+    expect(byUrl.stdout).toContain(`${repo.url}/app-1.0.0.tgz!/app/`);
+    expect(byUrl.stdout).not.toContain('airlift-charts-');
+
+    // what goes to stderr (a malformed reference) does not name the temporary path
+    const bad = await writeChart(path.join(tmp, 'src-broken'), { name: 'broken', version: '0.1.0', images: [images.v1, 'Not A Reference::x'] });
+    await helmPush(helm, await helmPackage(helm, bad, path.join(tmp, 'pkg-broken')), src, 'charts');
+    const broken = await runCli([...plain(), 'images', `oci://${src.host}/charts/broken`, '--version', '0.1.0', '-o', 'list'], { env });
+    expect(broken.stdout.trim()).toBe(images.v1);
+    expect(broken.stderr).toContain('"Not A Reference::x", which is not a valid image reference');
+    expect(broken.stderr).not.toContain('airlift-charts-');
+  });
+
   it('sync takes a chart reference (its images are what it copies)', async () => {
     const r = await runCli([...plain(), 'sync', `oci://${src.host}/charts/app`, '--version', '~1.2', '--to', `${dst.host}/synced`, '-o', 'json'], { env: helm.env as Record<string, string> });
     expect(r.code, r.stderr).toBe(0);

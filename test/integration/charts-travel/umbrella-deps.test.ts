@@ -11,11 +11,13 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cp, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT_CODES } from '../../../cmd/exit-codes.js';
 import { helmPackage, helmPush, isolatedHelm, startChartRepo, type ChartRepo, type Helm } from '../../harness/chart-repo.js';
+import { helmBinary } from '../../harness/tools.js';
 import { useSeededPair } from '../../harness/use-seeded-pair.js';
 import { runCli } from '../../helpers/io.js';
 import { renderedImages } from '../charts/helm-images.js';
@@ -159,6 +161,32 @@ describe('an umbrella chart with unvendored dependencies from HTTP, OCI and file
     await offline.run(['pull', `oci://${dst.host}/synced/charts/umbrella`, '--version', '2.0.0', '--plain-http', '-d', pulled]);
     const images = [...new Set(renderedImages((await offline.run(['template', 'rel', path.join(pulled, 'umbrella-2.0.0.tgz')])).stdout).map((i) => i.image))].sort();
     expect(images).toHaveLength(4);
+  });
+
+  it('relocate --check renders the chart airlift scanned (its fetched dependencies inside): it passes, and every pod of helm dependency build + helm template pulls from the mirror', async () => {
+    const { dst, tmp } = pair();
+    const chart = await layOut(path.join(tmp, 'relocate'));
+    const overrides = path.join(tmp, 'relocate-overrides.yaml');
+    const checkDirsBefore = (await readdir(tmpdir())).filter((f) => f.startsWith('airlift-check-'));
+    const r = await airlift(['relocate', chart, '--to', `${dst.host}/platform`, '-o', overrides, '--check', '--helm', helmBinary()]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/--check: 5 image\(s\) in 5 pod spec\(s\) rendered by helm; all under the mirror/);
+    // helm was given a temporary package: the chart directory is as it was, with nothing vendored
+    expect(await stat(path.join(chart, 'charts')).catch(() => undefined)).toBeUndefined();
+    expect((await readdir(tmpdir())).filter((f) => f.startsWith('airlift-check-'))).toEqual(checkDirsBefore);
+
+    // the judge: helm builds the dependencies itself and renders with the overrides
+    const judged = await layOut(path.join(tmp, 'relocate-judge'));
+    await helm.run(['dependency', 'build', judged, '--plain-http']);
+    const images = [...new Set(renderedImages((await helm.run(['template', 'rel', judged, '-f', overrides])).stdout).map((i) => i.image))].sort();
+    expect(images).toHaveLength(4);
+    for (const image of images) expect(image.startsWith(`${dst.host}/platform/`), image).toBe(true);
+
+    // when helm refuses, the error names the chart as given, not the temporary package
+    const refused = await airlift(['relocate', chart, '--to', `${dst.host}/platform`, '-o', path.join(tmp, 'refused.yaml'), '--check', '--helm', helmBinary(), '--kube-version', 'not-a-version']);
+    expect(refused.code).toBe(EXIT_CODES.E_INPUT);
+    expect(refused.stderr).toContain(`helm template ${chart} with the overrides failed`);
+    expect(refused.stderr).not.toContain('airlift-check-');
   });
 
   it('a dependency no release matches: an error naming the chart, the dependency and the repository, nothing written; --skip-missing-deps: a warning, the lock names it', async () => {
