@@ -15,6 +15,7 @@ import type { Lock } from '../lock/types.js';
 import { isForeignLayer, isImageConfig, parseManifest } from '../oci/manifest.js';
 import { indexPlatforms, isAttestation, platformFromConfig } from '../oci/platform.js';
 import type { Descriptor } from '../oci/types.js';
+import { formatBytes } from '../progress/format.js';
 import { MAX_CHART_BYTES, chartMetadata } from './charts.js';
 import { bundleFiles, bundleLock, openBundle, type Bundle } from './images.js';
 
@@ -225,18 +226,6 @@ async function formOf(bundle: Bundle, file: string): Promise<InspectReport['form
   };
 }
 
-/** Bytes for people: 1.5 MiB. */
-export function humanBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return u === 0 ? `${n} B` : `${v.toFixed(1)} ${units[u]}`;
-}
-
 /** The report as a table for people (stdout). */
 export function inspectTable(r: InspectReport): string {
   const lines: string[] = [];
@@ -244,14 +233,14 @@ export function inspectTable(r: InspectReport): string {
   const how = [f.kind === 'directory' ? 'an OCI layout directory' : 'a tar', f.compression ? `${f.compression.kind}-compressed${f.compression.seekable ? ' (seekable)' : ' (read forwards)'}` : '', f.parts ? `in ${f.parts.length} parts` : '']
     .filter(Boolean)
     .join(', ');
-  lines.push(`${r.bundle}: ${how}${f.bytes !== undefined ? `, ${humanBytes(f.bytes)}` : ''}${f.tarBytes !== undefined && f.compression ? ` (${humanBytes(f.tarBytes)} as a tar)` : ''}`);
+  lines.push(`${r.bundle}: ${how}${f.bytes !== undefined ? `, ${formatBytes(f.bytes)}` : ''}${f.tarBytes !== undefined && f.compression ? ` (${formatBytes(f.tarBytes)} as a tar)` : ''}`);
   if (r.base) lines.push(`differential: base ${JSON.stringify(r.base)}`);
   lines.push('');
   const w = Math.max(5, ...r.images.map((i) => i.reference.length));
   const pw = Math.max(9, ...r.images.map((i) => i.platforms.join(',').length));
   lines.push(`${'IMAGE'.padEnd(w)}  ${'PLATFORMS'.padEnd(pw)}  ${'SIZE'.padStart(10)}  DIGEST`);
   for (const i of r.images) {
-    lines.push(`${i.reference.padEnd(w)}  ${(i.platforms.join(',') || '-').padEnd(pw)}  ${humanBytes(i.size).padStart(10)}  ${i.digest}`);
+    lines.push(`${i.reference.padEnd(w)}  ${(i.platforms.join(',') || '-').padEnd(pw)}  ${formatBytes(i.size).padStart(10)}  ${i.digest}`);
     for (const a of i.attachments) lines.push(`${''.padEnd(w)}  + ${a.type} ${a.digest}`);
   }
   if (r.charts.length) {
@@ -260,10 +249,10 @@ export function inspectTable(r: InspectReport): string {
     lines.push(`${'CHART'.padEnd(cw)}  DIGEST`);
     for (const c of r.charts) lines.push(`${`${c.name} ${c.version}`.padEnd(cw)}  ${c.digest ?? '-'}`);
   }
-  for (const x of r.files) lines.push(`file ${x.file} (${humanBytes(x.size)})`);
+  for (const x of r.files) lines.push(`file ${x.file} (${formatBytes(x.size)})`);
   const t = r.totals;
   lines.push('');
   const n = (k: number, what: string): string => `${k} ${what}${k === 1 ? '' : 's'}`;
-  lines.push(`${n(t.images, 'image')}, ${n(t.charts, 'chart')}; ${n(t.blobs, 'blob')}, ${humanBytes(t.bytes)} stored; ${n(t.sharedBlobs, 'blob')} shared between images save ${humanBytes(t.savedBytes)} (${humanBytes(t.imageBytes)} if each image stood alone)`);
+  lines.push(`${n(t.images, 'image')}, ${n(t.charts, 'chart')}; ${n(t.blobs, 'blob')}, ${formatBytes(t.bytes)} stored; ${n(t.sharedBlobs, 'blob')} shared between images save ${formatBytes(t.savedBytes)} (${formatBytes(t.imageBytes)} if each image stood alone)`);
   return `${lines.join('\n')}\n`;
 }
