@@ -35,6 +35,21 @@ export async function readFully(fh: FileHandle, buf: Buffer, off: number, len: n
 }
 
 /** One file, through a held descriptor. */
+/**
+ * The index of the last of `ranges` (sorted by `start`, the first starting at 0) whose start is at
+ * or before `pos`: the part of a split bundle, or the frame of a compressed one, holding that byte.
+ */
+export function rangeAt(ranges: ReadonlyArray<{ start: number }>, pos: number): number {
+  let lo = 0;
+  let hi = ranges.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (ranges[mid]!.start <= pos) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
 export class FileSource implements ByteSource {
   constructor(
     readonly description: string,

@@ -7,7 +7,7 @@
  */
 import type { Readable } from 'node:stream';
 import { BundleError, toAirliftError } from '../errors.js';
-import { SourceRangeStream, type ByteSource } from './byte-source.js';
+import { SourceRangeStream, rangeAt, type ByteSource } from './byte-source.js';
 import { GZIP_SUBFIELD, SEEKABLE_FOOTER_MAGIC, SKIPPABLE_SEEK_MAGIC, compressionOf, createDecompressor, decompressFrame, type Compression } from './compression.js';
 
 interface Frame {
@@ -44,14 +44,7 @@ export class SeekableSource implements ByteSource {
     return this.frames.length;
   }
   private frameAt(pos: number): number {
-    let lo = 0;
-    let hi = this.frames.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (this.frames[mid]!.start <= pos) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
+    return rangeAt(this.frames, pos);
   }
   private frame(i: number): Promise<Buffer> {
     const had = this.cache.get(i);

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { open, readFile, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { BundleError, DigestMismatchError, NotFoundError, UsageError, toAirliftError } from '../errors.js';
-import { readFully, type ByteSource } from './byte-source.js';
+import { rangeAt, readFully, type ByteSource } from './byte-source.js';
 import { STREAM_CHUNK } from './files.js';
 
 export const PARTS_SUFFIX = '.parts';
@@ -169,14 +169,7 @@ export class PartsSource implements ByteSource {
 
   /** The index of the part holding byte `pos`. */
   private partAt(pos: number): number {
-    let lo = 0;
-    let hi = this.parts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (this.parts[mid]!.start <= pos) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
+    return rangeAt(this.parts, pos);
   }
 
   async read(buf: Buffer, off: number, len: number, pos: number): Promise<number> {
