@@ -35,6 +35,12 @@ class Run {
   private readonly configPlatforms = new Map<string, Promise<string | undefined>>();
   /** Destination repositories found absent before this run wrote to them (per store). */
   private readonly newRepos = new WeakMap<object, Map<string, Promise<boolean>>>();
+  /**
+   * Whether the destination held the last image it was asked about: then the next image's source
+   * HEAD is sent together with its destination HEAD (a no-op resync waits for one round trip per
+   * image, not two). While images are missing it is not: their source manifest is read by one GET.
+   */
+  private destHeldLast = false;
   /** The planning pass (see planFirst): platforms are not described, so no config is fetched. */
   constructor(
     readonly opts: CopyOptions,
@@ -96,11 +102,15 @@ class Run {
     // 1. The source digest. Without a platform filter the destination tag is asked first
     // (step 3): when it is absent the image will be copied whatever the source holds, so the
     // source manifest is read at once by tag (one GET, which a copy needs anyway); when it is
-    // there, one HEAD at the source tells whether it changed. A reference by digest costs
+    // there, one HEAD at the source tells whether it changed (sent with the destination HEAD when
+    // the destination held the image before: see destHeldLast). A reference by digest costs
     // nothing here.
     const skip = this.opts.skipExisting !== false;
     const early = skip && !filters && dest.tag !== undefined ? dest.store.resolveManifest(dest.repo, dest.tag, signal) : undefined;
     early?.catch(() => undefined);
+    const sourceHead = early && this.destHeldLast && !isDigestRef(source.reference) ? source.store.resolveManifest(source.repo, source.reference, signal) : undefined;
+    sourceHead?.catch(() => undefined);
+    if (early) void early.then((d) => (this.destHeldLast = d !== undefined), () => undefined);
     const absent = (): NotFoundError => new NotFoundError(`${name} does not exist at ${source.store.description}`, { hint: 'check the image name and tag' });
     let sourceDigest: string;
     let top: { raw: RawManifest; parsed: ParsedManifest } | undefined;
@@ -111,7 +121,7 @@ class Run {
       });
       sourceDigest = top.raw.digest;
     } else {
-      const r = await source.store.resolveManifest(source.repo, source.reference, signal);
+      const r = await (sourceHead ?? source.store.resolveManifest(source.repo, source.reference, signal));
       if (!r) throw absent();
       sourceDigest = r.digest;
     }
