@@ -1,7 +1,8 @@
 /**
  * Scale cases (issue 22): for each size N of --scale (default 200 and 2,000
  * images of small images on shared bases, a few multi-platform indexes):
- * sync, no-op resync (against the HEAD-loop floor), save (against the save
+ * sync, no-op resync (against the HEAD-loop floor with tag lists; --no-referrers against the bare
+ * HEAD loop), save (against the save
  * floor), load and verify (the bundle re-hashed, and the loaded registry);
  * then how time and peak RSS grow from the smallest N to the largest. And
  * `airlift images` on 200 charts (the ten real charts of ../shared/charts-real,
@@ -17,8 +18,8 @@ import { measure, type Measured } from './proc.js';
 import { PREFIX, resyncInto, syncAll } from './cases-sync.js';
 import { AIRLIFT, REPO_ROOT, airliftLoad, airliftSave } from './tools.js';
 
-export const SCALE_OPS = ['sync', 'resync', 'save', 'load', 'verify', 'verify-to'] as const;
-type ScaleOp = (typeof SCALE_OPS)[number];
+export const SCALE_OPS = ['sync', 'resync', 'resync-bare', 'save', 'load', 'verify', 'verify-to'] as const;
+export type ScaleOp = (typeof SCALE_OPS)[number];
 
 /** airlift's figures per size and op, for the growth rows. */
 const figures = new Map<number, Partial<Record<ScaleOp, Side>>>();
@@ -27,7 +28,11 @@ function airlift(ctx: Ctx, hosts: string[], args: string[]): Promise<Measured> {
   return measure(process.execPath, [...ctx.tools.nodeFlags, AIRLIFT, ...hosts.flatMap((h) => ['--plain-http', h]), ...args], { cwd: ctx.tools.work, env: ctx.tools.env, keep: 8 * 1024 * 1024 });
 }
 
-export async function scaleCases(ctx: Ctx, n: number): Promise<void> {
+/**
+ * `ops` (--scale-ops) limits the cases run at each size: sync always runs (the resyncs need its
+ * destination); resync and resync-bare are one step; load, verify and verify-to need save.
+ */
+export async function scaleCases(ctx: Ctx, n: number, ops: ReadonlySet<ScaleOp> = new Set(SCALE_OPS)): Promise<void> {
   if (!ctx.opts.sides.airlift) return;
   const set = `scale-${n}` as const;
   const data = await ctx.data(set);
@@ -39,17 +44,25 @@ export async function scaleCases(ctx: Ctx, n: number): Promise<void> {
 
   const sync = newRow(`scale-${n}-sync`, `scale: sync ${label}`, rss);
   ctx.log(`[${sync.case}] ${sync.work}`);
-  const kept = await syncAll(withoutPeers(ctx), set, sync, true);
+  const resyncs = ops.has('resync') || ops.has('resync-bare');
+  const kept = await syncAll(withoutPeers(ctx), set, sync, resyncs);
   judge(sync, { rssLimitMiB: 200 });
   ctx.rows.push(sync);
   if (sync.airlift) got.sync = sync.airlift;
 
-  const resync = newRow(`scale-${n}-resync`, `scale: no-op resync of ${n} images`, '≤ 1.3× HEAD loop, RSS ≤ 200 MiB');
-  ctx.log(`[${resync.case}] ${resync.work}`);
-  if (kept.size) await resyncInto(withoutPeers(ctx), set, resync, kept);
-  judge(resync, { floorLimit: 1.3, rssLimitMiB: 200 });
-  ctx.rows.push(resync);
-  if (resync.airlift) got.resync = resync.airlift;
+  if (resyncs) {
+    const resync = newRow(`scale-${n}-resync`, `scale: no-op resync of ${n} images`, '≤ 1.3× HEAD loop + tag lists, RSS ≤ 200 MiB');
+    const bare = newRow(`scale-${n}-resync-bare`, `scale: no-op resync of ${n} images, --no-referrers`, '≤ 1.3× HEAD loop, RSS ≤ 200 MiB');
+    ctx.log(`[${resync.case}] ${resync.work}`);
+    if (kept.size) await resyncInto(withoutPeers(ctx), set, resync, kept, bare);
+    for (const r of [resync, bare]) {
+      judge(r, { floorLimit: 1.3, rssLimitMiB: 200 });
+      ctx.rows.push(r);
+    }
+    if (resync.airlift) got.resync = resync.airlift;
+    if (bare.airlift) got['resync-bare'] = bare.airlift;
+  }
+  if (!ops.has('save') && !ops.has('load') && !ops.has('verify') && !ops.has('verify-to')) return;
 
   const save = newRow(`scale-${n}-save`, `scale: save ${n} images to one bundle`, '≤ 1.2× floor, RSS ≤ 200 MiB');
   ctx.log(`[${save.case}] ${save.work}`);

@@ -5,7 +5,7 @@
  */
 import type { StartedRegistry } from '../harness/registry.js';
 import { judge, newRow, type Ctx, type Row, type SetName } from './context.js';
-import { distinctBlobs, floorHeadLoop, floorSync } from './floor.js';
+import { AIRLIFT_RESYNC_CONCURRENCY, distinctBlobs, floorHeadLoop, floorSync, headLoopWhat } from './floor.js';
 import { timed } from './proc.js';
 import { airliftSync } from './tools.js';
 
@@ -78,17 +78,29 @@ export async function syncMany(ctx: Ctx, keepForResync: boolean): Promise<void> 
 }
 
 /**
- * The no-op resync of a set into the destinations a first sync filled: airlift and each
- * peer again, and the HEAD-loop floor against airlift's destination.
+ * The no-op resync of a set into the destinations a first sync filled: airlift as it runs by
+ * default (signatures and other referrers travel, #20: one tag list per source repository besides
+ * the 2 HEADs per image) against the HEAD-loop floor with those tag lists; then, in `bare`,
+ * `airlift sync --no-referrers` against the bare HEAD loop (the 2 requests per image of issue 22).
+ * Each peer runs once (none of them, as set up, looks for signatures); its time goes in both rows.
  */
-export async function resyncInto(ctx: Ctx, set: SetName, row: Row, kept: Synced): Promise<void> {
+export async function resyncInto(ctx: Ctx, set: SetName, row: Row, kept: Synced, bare?: Row): Promise<void> {
   const data = await ctx.data(set);
   const src = await ctx.source(set);
   const mine = kept.get('airlift');
   if (mine) {
+    const floor = async (r: Row, tags: boolean): Promise<void> => {
+      if (!ctx.opts.sides.other) return;
+      const o = { ...AIRLIFT_RESYNC_CONCURRENCY, tags };
+      const s = await ctx.side(r, tags ? 'HEAD-loop floor + tag lists' : 'HEAD-loop floor', () => floorHeadLoop(ctx.tools.work, src.host, mine.host, PREFIX, data.images, o));
+      if (s) r.floor = { ...s, what: headLoopWhat(o) };
+    };
     row.airlift = await ctx.side(row, 'airlift resync', () => airliftSync(ctx.tools, src.host, data.images, mine.host, PREFIX));
-    const s = await ctx.side(row, 'HEAD-loop floor', () => floorHeadLoop(ctx.tools.work, src.host, mine.host, PREFIX, data.images, 8));
-    if (s) row.floor = { ...s, what: `2 HEAD per image (source, destination), node:http keep-alive, 8 in parallel` };
+    await floor(row, true);
+    if (bare) {
+      bare.airlift = await ctx.side(bare, 'airlift resync --no-referrers', () => airliftSync(ctx.tools, src.host, data.images, mine.host, PREFIX, ['--no-referrers']));
+      await floor(bare, false);
+    }
   }
   for (const peer of ctx.peersFor(row, 'sync')) {
     const dest = kept.get(peer.name);
@@ -98,19 +110,26 @@ export async function resyncInto(ctx: Ctx, set: SetName, row: Row, kept: Synced)
     }
     await ctx.peerSide(row, peer.name, () => peer.sync!({ t: ctx.tools, images: data.images, name: `${set}-${peer.name}` }, src.host, dest.host, PREFIX));
   }
+  if (bare) {
+    Object.assign(bare.peers, row.peers);
+    Object.assign(bare.absent, row.absent);
+  }
   for (const reg of kept.values()) await ctx.stop(reg);
 }
 
 export async function resyncMany(ctx: Ctx): Promise<void> {
   const data = await ctx.data('many');
-  const row = newRow('resync-many', `no-op resync of many (${data.images.length} images)`, 'faster than every peer, ≤ 1.3× HEAD loop');
+  const row = newRow('resync-many', `no-op resync of many (${data.images.length} images)`, 'faster than every peer, ≤ 1.3× HEAD loop (+ tag lists)');
+  const bare = newRow('resync-many-bare', `no-op resync of many, --no-referrers (${data.images.length} images)`, 'faster than every peer, ≤ 1.3× HEAD loop');
   ctx.log(`[resync-many] ${row.work}`);
   if (!manyKept) {
     // Not measured: the first sync of every side, so that this case can run alone.
     manyKept = await syncAll(ctx, 'many', newRow('setup', '', ''), true);
   }
-  await resyncInto(ctx, 'many', row, manyKept);
+  await resyncInto(ctx, 'many', row, manyKept, bare);
   manyKept = undefined;
-  judge(row, { beatPeers: true, floorLimit: 1.3, rssLimitMiB: 200 });
-  ctx.rows.push(row);
+  for (const r of [row, bare]) {
+    judge(r, { beatPeers: true, floorLimit: 1.3, rssLimitMiB: 200 });
+    ctx.rows.push(r);
+  }
 }

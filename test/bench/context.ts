@@ -265,5 +265,6 @@ function withCpuNote(row: Row, same: Row[]): Row {
     const c = cpu((r) => r.peers[n]);
     return c ? [`${n} ${c}`] : [];
   });
-  return { ...row, notes: [...row.notes, `client CPU${same.length > 1 ? ' (median)' : ''}: airlift ${a}${peers.length ? `; ${peers.join('; ')}` : ''}`] };
+  const f = row.floor ? cpu((r) => r.floor) : undefined;
+  return { ...row, notes: [...row.notes, `client CPU${same.length > 1 ? ' (median)' : ''}: airlift ${a}${f ? `; floor ${f}` : ''}${peers.length ? `; ${peers.join('; ')}` : ''}`] };
 }

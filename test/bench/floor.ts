@@ -101,15 +101,34 @@ export function floorLoad(layoutDir: string, blobs: FloorBlob[], t: FloorTarget)
 
 const CLIENTS = path.join(import.meta.dirname, 'clients');
 
+/** How the HEAD-loop floor runs: airlift's own concurrency (images at a time, requests per registry). */
+export interface HeadLoopOpts {
+  /** Images at a time (airlift: 2 × --concurrency, 16). */
+  concurrency: number;
+  /** Requests in flight per registry (airlift: 2 × --concurrency, 16). */
+  perRegistry: number;
+  /** One tag list per source repository too (what a resync carrying signatures asks, #20). */
+  tags: boolean;
+}
+
+/** airlift's defaults with --concurrency 8: 16 images at a time, 16 requests per registry. */
+export const AIRLIFT_RESYNC_CONCURRENCY = { concurrency: 16, perRegistry: 16 };
+
 /**
- * The floor of a no-op resync: the same 2 requests per image airlift makes (HEAD of the
- * source manifest, HEAD of the destination manifest), with node:http keep-alive connections at the
- * same concurrency, in its own node process (clients/head-loop.mjs).
+ * The floor of a no-op resync: the requests airlift makes for an unchanged image (HEAD of the
+ * source manifest and of the destination manifest, sent together; with `tags`, one tag list per
+ * source repository), with node:http keep-alive connections at airlift's concurrency, in its own
+ * node process (clients/head-loop.mjs).
  */
-export async function floorHeadLoop(work: string, src: string, dest: string, prefix: string, images: GeneratedImage[], concurrency = 8): Promise<Measured> {
-  const file = path.join(work, `head-loop-${images.length}.json`);
-  await writeFile(file, JSON.stringify({ src, dest, prefix, concurrency, images: images.map((i) => ({ name: i.name, tag: i.tag })) }));
+export async function floorHeadLoop(work: string, src: string, dest: string, prefix: string, images: GeneratedImage[], o: HeadLoopOpts): Promise<Measured> {
+  const file = path.join(work, `head-loop-${images.length}-${o.tags ? 'tags' : 'bare'}.json`);
+  await writeFile(file, JSON.stringify({ src, dest, prefix, ...o, images: images.map((i) => ({ name: i.name, tag: i.tag })) }));
   return measure(process.execPath, [path.join(CLIENTS, 'head-loop.mjs'), file]);
+}
+
+/** What the floor row says it did. */
+export function headLoopWhat(o: HeadLoopOpts): string {
+  return `2 HEAD per image (source and destination together)${o.tags ? ' + 1 tag list per source repository' : ''}, node:http keep-alive, ${o.concurrency} images at a time, ≤ ${o.perRegistry} requests per registry`;
 }
 
 /**

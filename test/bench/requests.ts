@@ -4,6 +4,12 @@
  * method and kind (manifest, blob, upload, …), per image and per blob.
  *
  *   node --import tsx test/bench/requests.ts [--set many|big|tiny] [--quick] [--op sync|resync|save] [--cpu-prof]
+ *                                            [--client airlift|floor|skopeo|crane|regctl|regsync|oras] [--no-referrers]
+ *
+ * `--client` counts another client's requests on the same work: a peer's sync
+ * (and, with `--op resync`, its second sync into the destination its own first
+ * sync filled), or the HEAD-loop floor (`--op resync` only). `--no-referrers`: airlift's sync
+ * with --no-referrers, and the floor without its tag lists.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -15,6 +21,9 @@ import { presetTiny, seedRegistry } from '../../fixtures/images/generate.js';
 import { startFaultProxy, type FaultProxy } from '../harness/fault-proxy.js';
 import { startRegistry } from '../harness/registry.js';
 import { dataSet, setDefs } from './data.js';
+import { AIRLIFT_RESYNC_CONCURRENCY, floorHeadLoop } from './floor.js';
+import { PEER_NAMES, loadPeers } from './peers.js';
+import type { Measured } from './proc.js';
 import { REPO_ROOT, airliftSave, airliftSync, type Tools } from './tools.js';
 
 function kind(method: string, p: string): string {
@@ -75,8 +84,15 @@ async function main(): Promise<void> {
       quick: { type: 'boolean', default: false },
       op: { type: 'string', default: 'sync' },
       'cpu-prof': { type: 'boolean', default: false },
+      client: { type: 'string', default: 'airlift' },
+      'no-referrers': { type: 'boolean', default: false },
     },
   });
+  const client = values.client ?? 'airlift';
+  const bare = values['no-referrers'] ?? false;
+  if (!['airlift', 'floor', ...PEER_NAMES].includes(client)) throw new Error(`--client ${client}: use airlift, floor or one of ${PEER_NAMES.join(', ')}`);
+  if (client === 'floor' && values.op !== 'resync') throw new Error('--client floor: the HEAD-loop floor is the floor of --op resync');
+  if (client !== 'airlift' && values.op === 'save') throw new Error(`--client ${client}: only airlift's save is counted here`);
   const defs = setDefs(values.quick ?? false);
   const def = values.set === 'big' ? defs.big : values.set === 'tiny' ? { key: 'tiny', specs: presetTiny } : defs.many;
   const data = await dataSet(path.join(REPO_ROOT, '.tmp', 'bench-data'), def, (s) => process.stderr.write(`${s}\n`));
@@ -93,8 +109,13 @@ async function main(): Promise<void> {
     proxies.push(sp, dp);
     const blobs = data.blobs.length;
     const op = values.op ?? 'sync';
+    const peer = PEER_NAMES.includes(client as (typeof PEER_NAMES)[number]) ? (await loadPeers()).find((p) => p.name === client) : undefined;
+    if (peer && (!peer.available || !peer.sync)) throw new Error(`${client}: ${peer.version}`);
+    const job = { t: tools, images: data.images, name: `req-${data.key}-${client}` };
+    const runSync = (): Promise<Measured> => (peer ? peer.sync!(job, sp.host, dp.host, 'mirror') : airliftSync(tools, sp.host, data.images, dp.host, 'mirror', bare ? ['--no-referrers'] : []));
     if (op === 'resync') {
-      await airliftSync({ ...tools, nodeFlags: [] }, sp.host, data.images, dp.host, 'mirror');
+      if (peer) await runSync();
+      else await airliftSync({ ...tools, nodeFlags: [] }, sp.host, data.images, dp.host, 'mirror');
       sp.clearLog();
       dp.clearLog();
     }
@@ -102,8 +123,10 @@ async function main(): Promise<void> {
     const m =
       op === 'save'
         ? await airliftSave(tools, sp.host, data.images, path.join(work, 'bundle.tar'))
-        : await airliftSync(tools, sp.host, data.images, dp.host, 'mirror');
-    process.stdout.write(`airlift ${op} of ${data.key}: ${m.seconds.toFixed(2)} s, peak RSS ${m.peakRssMiB.toFixed(0)} MiB, CPU ${m.cpuSeconds.toFixed(2)} s\n`);
+        : client === 'floor'
+          ? await floorHeadLoop(work, sp.host, dp.host, 'mirror', data.images, { ...AIRLIFT_RESYNC_CONCURRENCY, tags: !bare })
+          : await runSync();
+    process.stdout.write(`${client} ${op} of ${data.key}: ${m.seconds.toFixed(2)} s, peak RSS ${m.peakRssMiB.toFixed(0)} MiB, CPU ${m.cpuSeconds.toFixed(2)} s\n`);
     const cpu1 = [registryCpu(src.storageDir), registryCpu(dest.storageDir)];
     process.stdout.write(`registry CPU: source ${(cpu1[0]! - cpu0[0]!).toFixed(2)} s, destination ${(cpu1[1]! - cpu0[1]!).toFixed(2)} s\n`);
     summary('source', sp, data.images.length, blobs);

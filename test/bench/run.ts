@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --cases CASE[,CASE] --quick --scale 200,2000 --peers skopeo,crane,… --side airlift|other --repeat N --storage tmpfs|disk --cpu-prof]`
+ * `npm run bench [-- --cases CASE[,CASE] --quick --scale 200,2000 --scale-ops sync,resync --peers skopeo,crane,… --side airlift|other --repeat N --storage tmpfs|disk --cpu-prof]`
  *
  * Runs airlift, its peers (skopeo, crane, regctl, regsync, oras) and the
  * floors (curl GET|PUT, the HEAD loop, the save floor) on the same work
@@ -13,7 +13,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { skopeoBinary } from '../harness/skopeo.js';
 import { loadBig, rssCheck, saveBig, saveDiffBig } from './cases-bundle.js';
-import { imagesCharts, scaleCases, scaleGrowth } from './cases-scale.js';
+import { SCALE_OPS, imagesCharts, scaleCases, scaleGrowth, type ScaleOp } from './cases-scale.js';
 import { resyncMany, syncBig, syncMany } from './cases-sync.js';
 import { Ctx, mergeRuns, type Row } from './context.js';
 import { PEER_NAMES, UNBUILT, loadPeers } from './peers.js';
@@ -39,6 +39,7 @@ async function main(): Promise<number> {
       only: { type: 'string', multiple: true },
       cases: { type: 'string', multiple: true },
       scale: { type: 'string' },
+      'scale-ops': { type: 'string' },
       peers: { type: 'string' },
       charts: { type: 'string', default: '200' },
       'charts-dir': { type: 'string' },
@@ -54,8 +55,9 @@ async function main(): Promise<number> {
   });
   if (values.help) {
     process.stdout.write(
-      `usage: npm run bench -- [--cases ${CASES.join(',')}] [--quick] [--scale 200,2000] [--charts 200] [--charts-dir ../shared/charts-real] [--peers ${PEER_NAMES.join(',')}|none] [--side airlift|other|both] [--repeat N] [--storage auto|tmpfs|disk] [--cpu-prof]\n` +
-        '  --only is --cases; floor-big is part of sync-big (the curl floor); --quick: smaller sets and --scale 100,500\n',
+      `usage: npm run bench -- [--cases ${CASES.join(',')}] [--quick] [--scale 200,2000] [--scale-ops ${SCALE_OPS.filter((o) => o !== 'resync-bare').join(',')}] [--charts 200] [--charts-dir ../shared/charts-real] [--peers ${PEER_NAMES.join(',')}|none] [--side airlift|other|both] [--repeat N] [--storage auto|tmpfs|disk] [--cpu-prof]\n` +
+        '  --only is --cases; floor-big is part of sync-big (the curl floor); --quick: smaller sets and --scale 100,500\n' +
+        '  --scale-ops: the scale cases to run at each size (sync always runs; resync includes resync --no-referrers; load and verify run save)\n',
     );
     return 0;
   }
@@ -67,6 +69,11 @@ async function main(): Promise<number> {
   const quick = values.quick ?? false;
   const scales = (values.scale ?? (quick ? '100,500' : '200,2000')).split(',').filter(Boolean).map(Number);
   for (const n of scales) if (!Number.isInteger(n) || n < 1 || n > 20000) throw new Error(`--scale ${values.scale}: use image counts from 1 to 20000, e.g. --scale 200,2000`);
+  const scaleOps = new Set<ScaleOp>();
+  for (const o of (values['scale-ops'] ?? SCALE_OPS.join(',')).split(',').filter(Boolean)) {
+    if (!(SCALE_OPS as readonly string[]).includes(o)) throw new Error(`--scale-ops: unknown ${JSON.stringify(o)}: use some of ${SCALE_OPS.join(', ')}`);
+    scaleOps.add(o as ScaleOp);
+  }
   const chartCount = Number(values.charts);
   if (!Number.isInteger(chartCount) || chartCount < 1) throw new Error(`--charts ${values.charts}: use a whole number of charts`);
   const peerNames = values.peers === 'none' ? [] : (values.peers ?? PEER_NAMES.join(',')).split(',').filter(Boolean);
@@ -113,7 +120,7 @@ async function main(): Promise<number> {
       if (selected.has('save-diff-big')) await saveDiffBig(ctx);
       if (selected.has('rss')) await rssCheck(ctx);
       if (selected.has('scale')) {
-        for (const n of scales) await scaleCases(ctx, n);
+        for (const n of scales) await scaleCases(ctx, n, scaleOps);
         scaleGrowth(ctx);
       }
       if (selected.has('images')) await imagesCharts(ctx, chartCount, values['charts-dir'] ? path.resolve(values['charts-dir']) : undefined);

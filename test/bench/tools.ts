@@ -28,8 +28,8 @@ function airlift(t: Tools, hosts: string[], args: string[]): Promise<Measured> {
   return measure(process.execPath, [...t.nodeFlags, AIRLIFT, ...globals, ...args], { cwd: t.work, env: t.env });
 }
 
-export function airliftSync(t: Tools, src: string, images: GeneratedImage[], dest: string, prefix: string): Promise<Measured> {
-  return airlift(t, [src, dest], ['sync', ...images.flatMap((i) => ['--image', ref(src, i)]), '--to', `${dest}/${prefix}`]);
+export function airliftSync(t: Tools, src: string, images: GeneratedImage[], dest: string, prefix: string, extra: string[] = []): Promise<Measured> {
+  return airlift(t, [src, dest], ['sync', ...extra, ...images.flatMap((i) => ['--image', ref(src, i)]), '--to', `${dest}/${prefix}`]);
 }
 
 export function airliftSave(t: Tools, src: string, images: GeneratedImage[], bundle: string): Promise<Measured> {
