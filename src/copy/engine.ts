@@ -102,9 +102,9 @@ class Run {
     // 1. The source digest. Without a platform filter the destination tag is asked first
     // (step 3): when it is absent the image will be copied whatever the source holds, so the
     // source manifest is read at once by tag (one GET, which a copy needs anyway); when it is
-    // there, one HEAD at the source tells whether it changed (sent with the destination HEAD when
-    // the destination held the image before: see destHeldLast). A reference by digest costs
-    // nothing here.
+    // there, one HEAD at the source tells whether it changed (sent with the destination HEAD while
+    // the destination holds the images it is asked about: see destHeldLast). A reference by digest
+    // costs nothing here.
     const skip = this.opts.skipExisting !== false;
     const early = skip && !filters && dest.tag !== undefined ? dest.store.resolveManifest(dest.repo, dest.tag, signal) : undefined;
     early?.catch(() => undefined);
