@@ -3,7 +3,11 @@
  * sit behind the harness's recording proxy, and the requests are counted by
  * method and kind (manifest, blob, upload, …), per image and per blob.
  *
- *   node --import tsx test/bench/requests.ts [--set many|big|tiny] [--quick] [--op sync|resync|save] [--cpu-prof]
+ *   node --import tsx test/bench/requests.ts [--set many|big|tiny] [--quick] [--op sync|resync|save] [--cpu-prof] [--client airlift|PEER]
+ *
+ * `--client regsync` (or crane, regctl, oras, skopeo) runs that peer's sync, with the settings
+ * the bench gives it (peers.ts), behind the same proxies instead of airlift's: the same counts,
+ * side by side.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -15,6 +19,7 @@ import { presetTiny, seedRegistry } from '../../fixtures/images/generate.js';
 import { startFaultProxy, type FaultProxy } from '../harness/fault-proxy.js';
 import { startRegistry } from '../harness/registry.js';
 import { dataSet, setDefs } from './data.js';
+import { loadPeers } from './peers.js';
 import { REPO_ROOT, airliftSave, airliftSync, type Tools } from './tools.js';
 
 function kind(method: string, p: string): string {
@@ -75,6 +80,7 @@ async function main(): Promise<void> {
       quick: { type: 'boolean', default: false },
       op: { type: 'string', default: 'sync' },
       'cpu-prof': { type: 'boolean', default: false },
+      client: { type: 'string', default: 'airlift' },
     },
   });
   const defs = setDefs(values.quick ?? false);
@@ -93,8 +99,14 @@ async function main(): Promise<void> {
     proxies.push(sp, dp);
     const blobs = data.blobs.length;
     const op = values.op ?? 'sync';
+    const client = values.client ?? 'airlift';
+    const peer = client === 'airlift' ? undefined : (await loadPeers()).find((p) => p.name === client);
+    if (client !== 'airlift' && !peer?.available) throw new Error(`--client ${client}: ${peer ? peer.version : 'no such peer'}`);
+    if (peer && op !== 'sync' && op !== 'resync') throw new Error(`--client ${client}: only --op sync or resync`);
+    const syncOnce = (t: Tools) =>
+      peer ? peer.sync!({ t, images: data.images, name: data.key }, sp.host, dp.host, 'mirror') : airliftSync(t, sp.host, data.images, dp.host, 'mirror');
     if (op === 'resync') {
-      await airliftSync({ ...tools, nodeFlags: [] }, sp.host, data.images, dp.host, 'mirror');
+      await syncOnce({ ...tools, nodeFlags: [] });
       sp.clearLog();
       dp.clearLog();
     }
@@ -102,8 +114,8 @@ async function main(): Promise<void> {
     const m =
       op === 'save'
         ? await airliftSave(tools, sp.host, data.images, path.join(work, 'bundle.tar'))
-        : await airliftSync(tools, sp.host, data.images, dp.host, 'mirror');
-    process.stdout.write(`airlift ${op} of ${data.key}: ${m.seconds.toFixed(2)} s, peak RSS ${m.peakRssMiB.toFixed(0)} MiB, CPU ${m.cpuSeconds.toFixed(2)} s\n`);
+        : await syncOnce(tools);
+    process.stdout.write(`${client} ${op} of ${data.key}: ${m.seconds.toFixed(2)} s, peak RSS ${m.peakRssMiB.toFixed(0)} MiB, CPU ${m.cpuSeconds.toFixed(2)} s\n`);
     const cpu1 = [registryCpu(src.storageDir), registryCpu(dest.storageDir)];
     process.stdout.write(`registry CPU: source ${(cpu1[0]! - cpu0[0]!).toFixed(2)} s, destination ${(cpu1[1]! - cpu0[1]!).toFixed(2)} s\n`);
     summary('source', sp, data.images.length, blobs);
