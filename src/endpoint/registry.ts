@@ -41,7 +41,8 @@ export function createRegistryEndpoint(host: string, client: RegistryClient, opt
     const k = key(repo, desc.digest);
     const session = declined.get(k);
     declined.delete(k);
-    await client.putBlob(host, repo, desc, body, { signal, ...(session ? { session } : {}) });
+    // bytes in memory come verified (ImageDestination.putBlobBytes); a stream is verified on its way
+    await client.putBlob(host, repo, desc, body, { signal, ...(session ? { session } : {}), ...(Buffer.isBuffer(body) ? { verified: true } : {}) });
   };
   return {
     kind: 'registry',

@@ -90,7 +90,10 @@ export interface ImageDestination {
   readBlob?(repo: string, desc: Descriptor, signal?: AbortSignal): Promise<Readable | undefined>;
   /** Stores a blob; verifies digest and size and stores nothing when they do not match. */
   putBlob(repo: string, desc: Descriptor, body: Readable, signal?: AbortSignal): Promise<void>;
-  /** Optional: stores a small blob held in memory (see ImageSource.getBlobBytes), checked as putBlob checks. */
+  /**
+   * Optional: stores a small blob held in memory (see ImageSource.getBlobBytes) that the caller
+   * has verified against `desc` (the copy engine does, before anything is sent); not hashed again.
+   */
   putBlobBytes?(repo: string, desc: Descriptor, bytes: Buffer, signal?: AbortSignal): Promise<void>;
   /**
    * Stores a manifest by digest, and under `tag` when given. Its blobs and children must already be

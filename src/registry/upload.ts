@@ -34,6 +34,8 @@ export interface UploadOptions {
   chunkedThreshold?: number;
   /** Chunk size for chunked uploads (default 16 MiB). */
   chunkSize?: number;
+  /** A body in memory that the caller has verified against the descriptor: not hashed again. */
+  verified?: boolean;
 }
 
 export const DEFAULT_CHUNK_SIZE = 16 * 1024 * 1024;
@@ -122,15 +124,15 @@ function withDigest(location: string, digest: string): string {
 
 /**
  * Uploads `body` as the blob `desc` into `repo`. Nothing is committed when the bytes are wrong.
- * Bytes in memory (a small blob) are checked before the upload starts and go up as one
- * monolithic PUT whose body the request layer can send again.
+ * Bytes in memory (a small blob) are checked before the upload starts (unless the caller says it
+ * has: `verified`) and go up as one monolithic PUT whose body the request layer can send again.
  */
 export async function uploadBlob(r: Requester, host: string, repo: string, desc: Descriptor, body: Readable | Buffer, o: UploadOptions = {}): Promise<void> {
   const what = `blob ${host}/${repo}@${desc.digest}`;
   if (Buffer.isBuffer(body)) {
     const chunked = o.chunked || (o.chunkedThreshold !== undefined && desc.size > o.chunkedThreshold);
     if (chunked) return uploadBlob(r, host, repo, desc, Readable.from([body]), o);
-    verifyBytes(what, body, desc.digest, desc.size);
+    if (!o.verified) verifyBytes(what, body, desc.digest, desc.size);
     let session: UploadSession | undefined = o.session;
     try {
       session ??= await startUpload(r, host, repo, o);
