@@ -7,7 +7,8 @@
  *
  * `--client regsync` (or crane, regctl, oras, skopeo) runs that peer's sync, with the settings
  * the bench gives it (peers.ts), behind the same proxies instead of airlift's: the same counts,
- * side by side.
+ * side by side. `--client node-undici` or `node-http` runs clients/sync-node.mjs: airlift's
+ * requests and nothing else, what node alone costs for them (client CPU).
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -20,6 +21,7 @@ import { startFaultProxy, type FaultProxy } from '../harness/fault-proxy.js';
 import { startRegistry } from '../harness/registry.js';
 import { dataSet, setDefs } from './data.js';
 import { loadPeers } from './peers.js';
+import { measure } from './proc.js';
 import { REPO_ROOT, airliftSave, airliftSync, type Tools } from './tools.js';
 
 function kind(method: string, p: string): string {
@@ -100,11 +102,16 @@ async function main(): Promise<void> {
     const blobs = data.blobs.length;
     const op = values.op ?? 'sync';
     const client = values.client ?? 'airlift';
-    const peer = client === 'airlift' ? undefined : (await loadPeers()).find((p) => p.name === client);
-    if (client !== 'airlift' && !peer?.available) throw new Error(`--client ${client}: ${peer ? peer.version : 'no such peer'}`);
-    if (peer && op !== 'sync' && op !== 'resync') throw new Error(`--client ${client}: only --op sync or resync`);
+    const nodeMode = client === 'node-undici' ? 'undici' : client === 'node-http' ? 'http' : undefined;
+    const peer = client === 'airlift' || nodeMode ? undefined : (await loadPeers()).find((p) => p.name === client);
+    if (client !== 'airlift' && !nodeMode && !peer?.available) throw new Error(`--client ${client}: ${peer ? peer.version : 'no such peer'}`);
+    if ((peer || nodeMode) && op !== 'sync' && op !== 'resync') throw new Error(`--client ${client}: only --op sync or resync`);
     const syncOnce = (t: Tools) =>
-      peer ? peer.sync!({ t, images: data.images, name: data.key }, sp.host, dp.host, 'mirror') : airliftSync(t, sp.host, data.images, dp.host, 'mirror');
+      nodeMode
+        ? measure(process.execPath, [path.join(import.meta.dirname, 'clients', 'sync-node.mjs'), nodeMode, sp.host, dp.host, 'mirror', ...data.images.map((i) => `${i.name}:${i.tag}`)], { cwd: REPO_ROOT })
+        : peer
+          ? peer.sync!({ t, images: data.images, name: data.key }, sp.host, dp.host, 'mirror')
+          : airliftSync(t, sp.host, data.images, dp.host, 'mirror');
     if (op === 'resync') {
       await syncOnce({ ...tools, nodeFlags: [] });
       sp.clearLog();
