@@ -9,7 +9,7 @@
 import type { Readable } from 'node:stream';
 import type { TransformCallback } from 'node:stream';
 import type { LimitFunction } from 'p-limit';
-import { VerifyingStream } from '../digest/index.js';
+import { VerifyingStream, verifyBytes } from '../digest/index.js';
 import type { ImageDestination, ImageSource } from '../endpoint/types.js';
 import { AirliftError, BlobContentError, DigestMismatchError, toAirliftError, withPrefix } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -38,6 +38,15 @@ export type BlobOutcome = 'uploaded' | 'mounted' | 'existing';
 
 /** Configs larger than this are not captured. */
 export const MAX_CAPTURE = 1024 * 1024;
+
+/**
+ * Blobs of at most this size travel in memory between a source that offers getBlobBytes and a
+ * destination that offers putBlobBytes (registry to registry): read whole, verified, sent as one
+ * PUT. For the configs and small layers of many small images, the streams of the streaming path
+ * (a pass-through, a verifier, the hold-back of the last chunk, their pipeline) cost more CPU
+ * than the bytes they carry. At most `--concurrency` of them are held at once.
+ */
+export const SMALL_BLOB = 1024 * 1024;
 
 /** What one destination is known to hold, and the work in flight towards it. */
 class DestState {
@@ -220,6 +229,38 @@ export class BlobScheduler {
   }
 
   private async transferOnce(req: BlobRequest): Promise<void> {
+    const { source, dest, desc } = req;
+    if (desc.size <= SMALL_BLOB && source.getBlobBytes && dest.putBlobBytes) return this.transferBytes(req);
+    return this.transferStream(req);
+  }
+
+  /** A small blob in memory: GET whole → verify → PUT (see SMALL_BLOB). */
+  private async transferBytes(req: BlobRequest): Promise<void> {
+    const { source, dest, desc, image } = req;
+    const what = `blob ${desc.digest} of ${image} (from ${source.description})`;
+    const tracked = this.opts.stall?.track({ image, digest: desc.digest, size: desc.size, from: source.description, to: dest.description }, this.opts.signal);
+    const signal = tracked?.signal ?? this.opts.signal;
+    try {
+      const bytes = await source.getBlobBytes!(req.srcRepo, desc, signal);
+      tracked?.add(bytes.length);
+      this.opts.onBytes?.(image, bytes.length, desc.digest);
+      verifyBytes(what, bytes, desc.digest, desc.size);
+      await dest.putBlobBytes!(req.destRepo, desc, bytes, signal);
+      // a copy: the bytes may be a view into a larger buffer of the socket
+      if (req.capture && desc.size <= MAX_CAPTURE) this.captured.set(desc.digest, Buffer.from(bytes));
+    } catch (err) {
+      // Failed for moving too little data: that is the error to report, whatever the abort broke.
+      if (tracked?.failure) throw tracked.failure;
+      const e = toAirliftError(err);
+      // Name the image and the blob in every failure.
+      throw e.message.includes(desc.digest) ? e : withPrefix(e, what);
+    } finally {
+      tracked?.done();
+    }
+  }
+
+  /** GET → verify → PUT as one stream. */
+  private async transferStream(req: BlobRequest): Promise<void> {
     const { source, dest, desc, image } = req;
     const what = `blob ${desc.digest} of ${image} (from ${source.description})`;
     const onBytes = this.opts.onBytes;

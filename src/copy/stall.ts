@@ -89,9 +89,17 @@ export class StallWatch {
     const l: Live = { info, started: t, bytes: 0, samples: [[t, 0]], warnedAt: undefined, controller, failure: undefined };
     this.live.add(l);
     this.timer ??= setInterval(() => this.tick(), this.tickMs).unref();
-    const signal = runSignal ? AbortSignal.any([runSignal, controller.signal]) : controller.signal;
+    // The run's abort reaches the transfer through its own controller (a listener removed when the
+    // transfer ends): AbortSignal.any() costs more per transfer, and there is one per blob.
+    let unlink: (() => void) | undefined;
+    if (runSignal?.aborted) controller.abort(runSignal.reason);
+    else if (runSignal) {
+      const forward = (): void => controller.abort(runSignal.reason);
+      runSignal.addEventListener('abort', forward, { once: true });
+      unlink = () => runSignal.removeEventListener('abort', forward);
+    }
     return {
-      signal,
+      signal: controller.signal,
       get failure() {
         return l.failure;
       },
@@ -99,6 +107,8 @@ export class StallWatch {
         l.bytes += n;
       },
       done: () => {
+        unlink?.();
+        unlink = undefined;
         this.live.delete(l);
         if (this.live.size === 0 && this.timer) {
           clearInterval(this.timer);

@@ -37,6 +37,13 @@ export function createRegistryEndpoint(host: string, client: RegistryClient, opt
     declined.set(k, session);
     if (previous) await client.cancelUpload(previous);
   };
+  const upload = async (repo: string, desc: Descriptor, body: Readable | Buffer, signal?: AbortSignal): Promise<void> => {
+    const k = key(repo, desc.digest);
+    const session = declined.get(k);
+    declined.delete(k);
+    // bytes in memory come verified (ImageDestination.putBlobBytes); a stream is verified on its way
+    await client.putBlob(host, repo, desc, body, { signal, ...(session ? { session } : {}), ...(Buffer.isBuffer(body) ? { verified: true } : {}) });
+  };
   return {
     kind: 'registry',
     description: host,
@@ -57,6 +64,10 @@ export function createRegistryEndpoint(host: string, client: RegistryClient, opt
 
     getBlob(repo: string, desc: Descriptor, signal?: AbortSignal): Promise<Readable> {
       return client.getBlob(host, repo, desc, { signal, push });
+    },
+
+    getBlobBytes(repo: string, desc: Descriptor, signal?: AbortSignal): Promise<Buffer> {
+      return client.getBlobBytes(host, repo, desc, { signal, push });
     },
 
     listTags(repo: string, signal?: AbortSignal): Promise<string[]> {
@@ -94,11 +105,12 @@ export function createRegistryEndpoint(host: string, client: RegistryClient, opt
       return false;
     },
 
-    async putBlob(repo: string, desc: Descriptor, body: Readable, signal?: AbortSignal): Promise<void> {
-      const k = key(repo, desc.digest);
-      const session = declined.get(k);
-      declined.delete(k);
-      await client.putBlob(host, repo, desc, body, { signal, ...(session ? { session } : {}) });
+    putBlob(repo: string, desc: Descriptor, body: Readable, signal?: AbortSignal): Promise<void> {
+      return upload(repo, desc, body, signal);
+    },
+
+    putBlobBytes(repo: string, desc: Descriptor, bytes: Buffer, signal?: AbortSignal): Promise<void> {
+      return upload(repo, desc, bytes, signal);
     },
 
     async putManifest(repo: string, manifest: RawManifest, tag?: string, signal?: AbortSignal): Promise<void> {

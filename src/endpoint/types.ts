@@ -32,6 +32,12 @@ export interface ImageSource {
   /** The blob's bytes as a stream. The caller verifies digest and size while consuming. */
   getBlob(repo: string, desc: Descriptor, signal?: AbortSignal): Promise<Readable>;
   /**
+   * Optional: a small blob's bytes in memory (the copy engine asks for blobs of at most
+   * SMALL_BLOB bytes this way when the destination offers putBlobBytes: no stream between the
+   * two). The size is checked; the caller verifies the digest.
+   */
+  getBlobBytes?(repo: string, desc: Descriptor, signal?: AbortSignal): Promise<Buffer>;
+  /**
    * Optional, for what travels with images (src/referrers/): the tags of a repository, one listing
    * (cosign's `sha256-<hex>.sig|.att|.sbom` and the `sha256-<hex>` fallback referrers index are tags).
    */
@@ -84,6 +90,11 @@ export interface ImageDestination {
   readBlob?(repo: string, desc: Descriptor, signal?: AbortSignal): Promise<Readable | undefined>;
   /** Stores a blob; verifies digest and size and stores nothing when they do not match. */
   putBlob(repo: string, desc: Descriptor, body: Readable, signal?: AbortSignal): Promise<void>;
+  /**
+   * Optional: stores a small blob held in memory (see ImageSource.getBlobBytes) that the caller
+   * has verified against `desc` (the copy engine does, before anything is sent); not hashed again.
+   */
+  putBlobBytes?(repo: string, desc: Descriptor, bytes: Buffer, signal?: AbortSignal): Promise<void>;
   /**
    * Stores a manifest by digest, and under `tag` when given. Its blobs and children must already be
    * stored. A manifest with a `subject` stored without a tag is a referrer: the store makes it

@@ -77,16 +77,86 @@ function checkAnswer(what: string, desc: { size?: number }, res: { statusCode: n
   }
 }
 
+/** Where the pump of one blob download puts its bytes: a stream (getBlob) or memory (getBlobBytes). */
+interface BlobSink {
+  /** False while the consumer has gone (stop pumping). */
+  readonly live: boolean;
+  write(chunk: Buffer): void | Promise<void>;
+  end(): void;
+  fail(err: Error): void;
+}
+
 /**
  * The blob's bytes. Resolves once the registry answered (errors such as 404
  * reject here); later failures that cannot be resumed destroy the stream.
  */
 export async function getBlob(r: Requester, host: string, repo: string, desc: Pick<Descriptor, 'digest'> & { size?: number }, o: BlobOptions = {}): Promise<Readable> {
+  const download = await openBlob(r, host, repo, desc, o);
+  const out = new PassThrough({ highWaterMark: 1 << 20 });
+  let done = false;
+  out.on('close', () => {
+    download.release();
+    if (!done) download.abort(new Error('blob stream closed by the consumer'));
+  });
+  void download.pump({
+    get live() {
+      return !out.destroyed;
+    },
+    write: (chunk) => (out.write(chunk) ? undefined : new Promise<void>((res2) => out.once('drain', res2))),
+    end: () => {
+      done = true;
+      out.end();
+    },
+    fail: (err) => {
+      done = true;
+      if (!out.destroyed) out.destroy(err);
+    },
+  });
+  return out;
+}
+
+/**
+ * A small blob's bytes in memory (the copy engine asks for blobs of at most SMALL_BLOB bytes
+ * this way: no stream between the two registries), its size checked and a dropped connection
+ * resumed as getBlob does; its digest is the caller's to verify.
+ */
+export async function getBlobBytes(r: Requester, host: string, repo: string, desc: Pick<Descriptor, 'digest' | 'size'>, o: BlobOptions = {}): Promise<Buffer> {
+  const download = await openBlob(r, host, repo, desc, o);
+  const chunks: Buffer[] = [];
+  let length = 0;
+  let failure: Error | undefined;
+  let ended = false;
+  try {
+    await download.pump({
+      live: true,
+      write: (chunk) => {
+        chunks.push(chunk);
+        length += chunk.length;
+      },
+      end: () => {
+        ended = true;
+      },
+      fail: (err) => {
+        failure = err;
+      },
+    });
+  } finally {
+    download.release();
+  }
+  if (failure) throw failure;
+  // the pump stops without a verdict only when the caller's signal aborted it
+  if (!ended) throw o.signal?.reason ?? new NetworkError(`blob ${host}/${repo}@${desc.digest}: download aborted`, { temporary: false });
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length);
+}
+
+/** The first answer to a blob GET, checked, and the pump that reads it (resuming with Range after drops) into a sink. */
+async function openBlob(r: Requester, host: string, repo: string, desc: Pick<Descriptor, 'digest'> & { size?: number }, o: BlobOptions) {
   const what = `blob ${host}/${repo}@${desc.digest}`;
   const maxResumes = o.maxResumes ?? 5;
   const controller = new AbortController();
   const onOuterAbort = (): void => controller.abort(o.signal?.reason);
   o.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  const release = (): void => o.signal?.removeEventListener('abort', onOuterAbort);
   const open = (offset: number) =>
     r.request({
       method: 'GET',
@@ -99,23 +169,23 @@ export async function getBlob(r: Requester, host: string, repo: string, desc: Pi
       what,
       signal: controller.signal,
     });
-  const first = await open(0);
+  let first: Awaited<ReturnType<typeof open>>;
+  try {
+    first = await open(0);
+  } catch (err) {
+    release();
+    throw err;
+  }
   try {
     checkAnswer(what, desc, first.res, host);
   } catch (err) {
     // not read: the connection is closed instead (an HTML page or a 1 TB body is not waited for)
     first.res.body.on('error', () => undefined);
     first.res.body.destroy();
-    o.signal?.removeEventListener('abort', onOuterAbort);
+    release();
     throw err;
   }
-  const out = new PassThrough({ highWaterMark: 1 << 20 });
-  let done = false;
-  out.on('close', () => {
-    o.signal?.removeEventListener('abort', onOuterAbort);
-    if (!done) controller.abort(new Error('blob stream closed by the consumer'));
-  });
-  const pump = async (): Promise<void> => {
+  const pump = async (out: BlobSink): Promise<void> => {
     let offset = 0;
     // Resumed at once (a dropped connection, not an outage): maxResumes pauses of 0 ms.
     const resumes = new Retries(fixedPauses(new Array<number>(maxResumes).fill(0)), controller.signal);
@@ -129,8 +199,7 @@ export async function getBlob(r: Requester, host: string, repo: string, desc: Pi
         res = (current ?? (await open(offset))).res;
       } catch (err) {
         // The request layer has already retried the request as its policy says: final.
-        done = true;
-        if (!out.destroyed && !controller.signal.aborted) out.destroy(err as Error);
+        if (!controller.signal.aborted) out.fail(err as Error);
         return;
       }
       current = undefined;
@@ -167,8 +236,8 @@ export async function getBlob(r: Requester, host: string, repo: string, desc: Pi
               hint: 'the image manifest names the blob with another size than the registry holds; check the image at its source',
             });
           }
-          if (!out.write(chunk)) await new Promise<void>((res2) => out.once('drain', res2));
-          if (out.destroyed) return;
+          await out.write(chunk);
+          if (!out.live) return;
         }
         if (desc.size !== undefined && offset < desc.size) {
           // The body ended cleanly short of the size: the source has no more to send.
@@ -176,18 +245,16 @@ export async function getBlob(r: Requester, host: string, repo: string, desc: Pi
             hint: 'the image manifest names the blob with another size than the registry holds; check the image at its source',
           });
         }
-        done = true;
         out.end();
         return;
       } catch (err) {
-        if (out.destroyed || controller.signal.aborted) return;
+        if (!out.live || controller.signal.aborted) return;
         const resumed = resumes.attempt > 1;
         barren = startedAt === offset && resumed ? barren + 1 : 0;
         if (isTemporary(err) && barren >= 2) {
           // Two resumed attempts in a row ended where they started: a body cut at the same point
           // every time is a short blob, not a network fault (15 attempts changed nothing).
-          done = true;
-          out.destroy(
+          out.fail(
             new BlobContentError(`${what}: short body`, `${desc.size ?? 'more than'} bytes`, `${offset} bytes: ${host} ends the body there every time (${(err as Error).message})`, {
               hint: 'the registry (or a proxy in front of it) cannot send this blob whole; check the blob at its source',
             }),
@@ -195,16 +262,14 @@ export async function getBlob(r: Requester, host: string, repo: string, desc: Pi
           return;
         }
         if (!(await resumes.again(err).catch(() => false))) {
-          done = true;
           const e = err instanceof AirliftError ? err : new NetworkError(`${what}: download failed after ${offset} bytes: ${(err as Error).message}`, { cause: err, temporary: isTemporary(err) });
-          out.destroy(resumes.settle(e));
+          out.fail(resumes.settle(e));
           return;
         }
       }
     }
   };
-  void pump();
-  return out;
+  return { pump, release, abort: (reason: Error) => controller.abort(reason) };
 }
 
 /** getBlob piped through VerifyingStream: the stream errors instead of ending when bytes are wrong. */

@@ -110,6 +110,9 @@ export function parseScopes(value: string | undefined): Scope[] {
 
 /** Merges scopes on the same resource; result is sorted for stable cache keys. */
 export function normalizeScopes(scopes: Scope[]): Scope[] {
+  // One scope whose actions are already sorted and distinct (repoScope makes them so): itself.
+  // Every request normalizes its scopes, so this is the common case.
+  if (scopes.length === 1 && scopes[0]!.actions.every((a, i, all) => i === 0 || all[i - 1]! < a)) return scopes;
   const byKey = new Map<string, Set<string>>();
   for (const s of scopes) {
     const k = `${s.type}:${s.name}`;

@@ -8,7 +8,7 @@ import { AuthError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
 import type { BasicDescriptor, Descriptor, RawManifest } from '../oci/types.js';
 import { Authenticator } from './auth.js';
-import { getBlob, getBlobVerified, headBlob, type BlobOptions } from './blobs.js';
+import { getBlob, getBlobBytes, getBlobVerified, headBlob, type BlobOptions } from './blobs.js';
 import { createCredentialResolver, type CredentialResolver } from './credentials/index.js';
 import { listTags, referrers, type ReferrersResult } from './listing.js';
 import { addToFallbackIndex, listReferrers } from './referrers.js';
@@ -110,11 +110,15 @@ export class RegistryClient {
   getBlob(host: string, repo: string, desc: Pick<Descriptor, 'digest'> & { size?: number }, o?: BlobOptions): Promise<Readable> {
     return getBlob(this.requester, host, repo, desc, o);
   }
+  /** A small blob's bytes in memory (size checked, resumed after drops); the caller verifies the digest. */
+  getBlobBytes(host: string, repo: string, desc: Pick<Descriptor, 'digest' | 'size'>, o?: BlobOptions): Promise<Buffer> {
+    return getBlobBytes(this.requester, host, repo, desc, o);
+  }
   getBlobVerified(host: string, repo: string, desc: Descriptor, o?: BlobOptions): Promise<Readable> {
     return getBlobVerified(this.requester, host, repo, desc, o);
   }
   /** Uploads a blob; nothing is committed when the bytes do not match `desc`. */
-  putBlob(host: string, repo: string, desc: Descriptor, body: Readable, o: UploadOptions = {}): Promise<void> {
+  putBlob(host: string, repo: string, desc: Descriptor, body: Readable | Buffer, o: UploadOptions = {}): Promise<void> {
     return uploadBlob(this.requester, host, repo, desc, body, { ...this.uploadDefaults, ...o });
   }
   mountBlob(host: string, repo: string, digest: string, fromRepo: string, o?: { signal?: AbortSignal }): Promise<MountResult> {

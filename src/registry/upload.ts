@@ -8,7 +8,7 @@
  * full and the final PUT never completes.
  */
 import { Readable, Transform, pipeline, type TransformCallback } from 'node:stream';
-import { VerifyingStream, verifiesOnWrite } from '../digest/index.js';
+import { VerifyingStream, verifiesOnWrite, verifyBytes } from '../digest/index.js';
 import { AirliftError, RegistryError } from '../errors.js';
 import type { Descriptor } from '../oci/types.js';
 import { repoScope } from './challenge.js';
@@ -34,6 +34,8 @@ export interface UploadOptions {
   chunkedThreshold?: number;
   /** Chunk size for chunked uploads (default 16 MiB). */
   chunkSize?: number;
+  /** A body in memory that the caller has verified against the descriptor: not hashed again. */
+  verified?: boolean;
 }
 
 export const DEFAULT_CHUNK_SIZE = 16 * 1024 * 1024;
@@ -120,9 +122,27 @@ function withDigest(location: string, digest: string): string {
   return u.toString();
 }
 
-/** Uploads `body` as the blob `desc` into `repo`. Nothing is committed when the bytes are wrong. */
-export async function uploadBlob(r: Requester, host: string, repo: string, desc: Descriptor, body: Readable, o: UploadOptions = {}): Promise<void> {
+/**
+ * Uploads `body` as the blob `desc` into `repo`. Nothing is committed when the bytes are wrong.
+ * Bytes in memory (a small blob) are checked before the upload starts (unless the caller says it
+ * has: `verified`) and go up as one monolithic PUT whose body the request layer can send again.
+ */
+export async function uploadBlob(r: Requester, host: string, repo: string, desc: Descriptor, body: Readable | Buffer, o: UploadOptions = {}): Promise<void> {
   const what = `blob ${host}/${repo}@${desc.digest}`;
+  if (Buffer.isBuffer(body)) {
+    const chunked = o.chunked || (o.chunkedThreshold !== undefined && desc.size > o.chunkedThreshold);
+    if (chunked) return uploadBlob(r, host, repo, desc, Readable.from([body]), o);
+    if (!o.verified) verifyBytes(what, body, desc.digest, desc.size);
+    let session: UploadSession | undefined = o.session;
+    try {
+      session ??= await startUpload(r, host, repo, o);
+      await monolithicPut(r, session, desc, body, o, what);
+    } catch (err) {
+      if (session) await cancelUpload(r, session);
+      throw err;
+    }
+    return;
+  }
   // A body that declares it verifies this digest and size (the copy engine's MeteredStream) already
   // fails instead of ending on wrong bytes: it is not hashed a second time. HoldLast still keeps
   // the last chunk until that verdict.
@@ -151,7 +171,7 @@ export async function uploadBlob(r: Requester, host: string, repo: string, desc:
   }
 }
 
-async function monolithicPut(r: Requester, s: UploadSession, desc: Descriptor, verified: Readable, o: UploadOptions, what: string): Promise<void> {
+async function monolithicPut(r: Requester, s: UploadSession, desc: Descriptor, verified: Readable | Buffer, o: UploadOptions, what: string): Promise<void> {
   const { res } = await r.request({
     method: 'PUT',
     host: s.host,

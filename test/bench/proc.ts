@@ -16,6 +16,9 @@ export interface Measured {
   peakRssMiB: number;
   /** User + system CPU seconds of the process (GNU time only; NaN otherwise). */
   cpuSeconds: number;
+  /** The user and system parts of cpuSeconds (GNU time only; NaN otherwise). */
+  userSeconds?: number;
+  systemSeconds?: number;
   stdout: string;
   stderr: string;
 }
@@ -77,6 +80,8 @@ export async function measure(cmd: string, args: string[], opts: RunOpts = {}): 
     child.stderr.on('data', (c: Buffer) => (stderr = (stderr + c.toString('utf8')).slice(-keep)));
     let hwmKiB = 0;
     let cpuSeconds = NaN;
+    let userSeconds = NaN;
+    let systemSeconds = NaN;
     let poll: NodeJS.Timeout | undefined;
     if (!useTime && child.pid !== undefined) {
       const pid = child.pid;
@@ -100,11 +105,13 @@ export async function measure(cmd: string, args: string[], opts: RunOpts = {}): 
       const [rss, user, sys] = (lines[lines.length - 1] ?? '').split(' ').map(Number);
       if (rss !== undefined && Number.isFinite(rss)) hwmKiB = rss;
       cpuSeconds = (user ?? NaN) + (sys ?? NaN);
+      userSeconds = user ?? NaN;
+      systemSeconds = sys ?? NaN;
     }
     if (code !== 0) {
       throw new Error(`${cmd} ${args.slice(0, 8).join(' ')}${args.length > 8 ? ' …' : ''} exited ${code}:\n${stderr.slice(-4000)}`);
     }
-    return { seconds, peakRssMiB: hwmKiB / 1024, cpuSeconds, stdout, stderr };
+    return { seconds, peakRssMiB: hwmKiB / 1024, cpuSeconds, userSeconds, systemSeconds, stdout, stderr };
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }

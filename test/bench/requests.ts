@@ -4,8 +4,10 @@
  * method and kind (manifest, blob, upload, …), per image and per blob.
  *
  *   node --import tsx test/bench/requests.ts [--set many|big|tiny] [--quick] [--op sync|resync|save] [--cpu-prof]
- *                                            [--client airlift|floor|skopeo|crane|regctl|regsync|oras] [--no-referrers]
+ *                                            [--client airlift|floor|node-undici|node-http|skopeo|crane|regctl|regsync|oras] [--no-referrers]
  *
+ * `--client node-undici` or `node-http` runs clients/sync-node.mjs: airlift's sync requests and
+ * nothing else, what node alone costs for them (client CPU).
  * `--client` counts another client's requests on the same work: a peer's sync
  * (and, with `--op resync`, its second sync into the destination its own first
  * sync filled), or the HEAD-loop floor (`--op resync` only). `--no-referrers`: airlift's sync
@@ -23,7 +25,7 @@ import { startRegistry } from '../harness/registry.js';
 import { dataSet, setDefs } from './data.js';
 import { AIRLIFT_RESYNC_CONCURRENCY, floorHeadLoop } from './floor.js';
 import { PEER_NAMES, loadPeers } from './peers.js';
-import type { Measured } from './proc.js';
+import { measure, type Measured } from './proc.js';
 import { REPO_ROOT, airliftSave, airliftSync, type Tools } from './tools.js';
 
 function kind(method: string, p: string): string {
@@ -90,7 +92,8 @@ async function main(): Promise<void> {
   });
   const client = values.client ?? 'airlift';
   const bare = values['no-referrers'] ?? false;
-  if (!['airlift', 'floor', ...PEER_NAMES].includes(client)) throw new Error(`--client ${client}: use airlift, floor or one of ${PEER_NAMES.join(', ')}`);
+  if (!['airlift', 'floor', 'node-undici', 'node-http', ...PEER_NAMES].includes(client)) throw new Error(`--client ${client}: use airlift, floor, node-undici, node-http or one of ${PEER_NAMES.join(', ')}`);
+  const nodeMode = client === 'node-undici' ? 'undici' : client === 'node-http' ? 'http' : undefined;
   if (client === 'floor' && values.op !== 'resync') throw new Error('--client floor: the HEAD-loop floor is the floor of --op resync');
   if (client !== 'airlift' && values.op === 'save') throw new Error(`--client ${client}: only airlift's save is counted here`);
   const defs = setDefs(values.quick ?? false);
@@ -112,9 +115,14 @@ async function main(): Promise<void> {
     const peer = PEER_NAMES.includes(client as (typeof PEER_NAMES)[number]) ? (await loadPeers()).find((p) => p.name === client) : undefined;
     if (peer && (!peer.available || !peer.sync)) throw new Error(`${client}: ${peer.version}`);
     const job = { t: tools, images: data.images, name: `req-${data.key}-${client}` };
-    const runSync = (): Promise<Measured> => (peer ? peer.sync!(job, sp.host, dp.host, 'mirror') : airliftSync(tools, sp.host, data.images, dp.host, 'mirror', bare ? ['--no-referrers'] : []));
+    const runSync = (): Promise<Measured> =>
+      nodeMode
+        ? measure(process.execPath, [path.join(import.meta.dirname, 'clients', 'sync-node.mjs'), nodeMode, sp.host, dp.host, 'mirror', ...data.images.map((i) => `${i.name}:${i.tag}`)], { cwd: REPO_ROOT })
+        : peer
+          ? peer.sync!(job, sp.host, dp.host, 'mirror')
+          : airliftSync(tools, sp.host, data.images, dp.host, 'mirror', bare ? ['--no-referrers'] : []);
     if (op === 'resync') {
-      if (peer) await runSync();
+      if (peer || nodeMode) await runSync();
       else await airliftSync({ ...tools, nodeFlags: [] }, sp.host, data.images, dp.host, 'mirror');
       sp.clearLog();
       dp.clearLog();

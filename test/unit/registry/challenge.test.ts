@@ -34,6 +34,12 @@ describe('scopes', () => {
     expect(normalizeScopes(s).map(formatScope)).toEqual(['repository:a:pull', 'repository:b:pull,push']);
     expect(parseScopes('repository:host:5000/ns/x:pull')[0]).toEqual({ type: 'repository', name: 'host:5000/ns/x', actions: ['pull'] });
   });
+  it('normalizes a single scope too: its actions sorted and distinct', () => {
+    const one = { type: 'repository', name: 'a', actions: ['push', 'pull', 'push'] };
+    expect(normalizeScopes([one]).map(formatScope)).toEqual(['repository:a:pull,push']);
+    const sorted = [repoScope('a', 'push', 'pull')];
+    expect(normalizeScopes(sorted)).toEqual([{ type: 'repository', name: 'a', actions: ['pull', 'push'] }]);
+  });
   it('covers subsets only', () => {
     const have = [repoScope('a', 'push', 'pull'), repoScope('b', 'pull')];
     expect(scopesCover(have, [repoScope('a', 'pull')])).toBe(true);
