@@ -324,10 +324,10 @@ export async function scanCharts(paths: string[], opts: ScanInputs = {}): Promis
       });
       findings.push(...r.added);
       warnings.push(...r.warnings);
-      const pods = files.some((f) => f.text !== undefined && /^\s*(containers|initContainers):/m.test(f.text));
-      const runsContainers = w.units.some((u) => u.chart.templates.some((t) => /^\s*(containers|initContainers):/m.test(t.text)));
-      const own = findings.slice(first).filter((f) => f.ref && !f.notRendered);
-      if (runsContainers && own.length === 0) {
+      // (the templates and their output are searched only for a chart that found no image)
+      const found = findings.slice(first).some((f) => f.ref && !f.notRendered);
+      if (!found && w.units.some((u) => u.chart.templates.some((t) => /^\s*(containers|initContainers):/m.test(t.text)))) {
+        const pods = files.some((f) => f.text !== undefined && /^\s*(containers|initContainers):/m.test(f.text));
         warnings.push(
           pods
             ? `${chart.name}: the rendered templates run containers, but no image was found in them`
