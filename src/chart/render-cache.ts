@@ -36,7 +36,11 @@ function keyOf(units: RenderUnit[]): string | undefined {
   try {
     for (const u of units) {
       h.update(exactJson([u.tplPrefix, u.chain, u.depth, u.chart.type, u.chart.metadata, u.values, u.chart.templates.length]));
-      for (const t of u.chart.templates) h.update(`\n${t.name.length}:${t.name}${t.text.length}:`).update(t.text);
+      // a file's text by the sha256 of its bytes (the text is their decoding), else by the text
+      for (const t of u.chart.templates) {
+        if (t.digest !== undefined) h.update(`\n${t.name.length}:${t.name}#${t.digest}`);
+        else h.update(`\n${t.name.length}:${t.name}${t.text.length}:`).update(t.text);
+      }
       h.update('\n');
     }
   } catch {
