@@ -314,7 +314,8 @@ export async function scanCharts(paths: string[], opts: ScanInputs = {}): Promis
       depth: 0,
     });
     if (opts.templates !== false) {
-      for (const u of w.units) u.values = structuredClone((u.prefix.length ? getPath(w.coalesced, u.prefix) : w.coalesced) as Values) ?? {};
+      // (views into coalesced: renderChartsKept copies them before rendering, where a render runs)
+      for (const u of w.units) u.values = ((u.prefix.length ? getPath(w.coalesced, u.prefix) : w.coalesced) as Values | undefined) ?? {};
       const files = renderChartsKept(w.units);
       const r = reconcile({
         findings: findings.slice(first),
