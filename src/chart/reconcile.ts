@@ -13,6 +13,7 @@ import { formatReference, tryParseReference, type Reference } from '../reference
 import { makeFinding } from './assemble.js';
 import type { RenderedFile } from './render.js';
 import { scanRendered, type RenderedImage } from './rendered.js';
+import { templateNamesImages } from './sources.js';
 import { isMap } from './yaml.js';
 import type { ImageFinding, ValuesPath } from './types.js';
 import type { Values } from './values.js';
@@ -89,7 +90,7 @@ export function reconcile(input: ReconcileInput): ReconcileOutput {
     unitsOf.set(f.unit.chain, units);
   }
   for (const chain of [...judged]) {
-    const runs = [...(unitsOf.get(chain) ?? [])].some((u) => u.chart.templates.some((t) => /^\s*(-\s+)?(containers|initContainers|image|\w+Image):/m.test(t.text)));
+    const runs = [...(unitsOf.get(chain) ?? [])].some((u) => u.chart.templates.some((t) => templateNamesImages(t.text)));
     if (!runs) judged.delete(chain);
   }
 

@@ -17,7 +17,7 @@ import { scanManifests } from './manifests.js';
 import type { RenderUnit } from './render.js';
 import { renderChartsKept } from './render-cache.js';
 import { reconcile } from './reconcile.js';
-import { scanAnnotations, scanTemplateText } from './sources.js';
+import { scanAnnotations, scanTemplateText, templateRunsContainers } from './sources.js';
 import { findPullSecretSlots, type PullSecretSlot } from './pull-secrets.js';
 import { parseSetFileValues, parseSetJsonValues, parseSetValues } from './strvals.js';
 import { getPath, hasPath, mergeLayers, subchartValues, type Values, type ValuesLayer } from './values.js';
@@ -327,7 +327,7 @@ export async function scanCharts(paths: string[], opts: ScanInputs = {}): Promis
       warnings.push(...r.warnings);
       // (the templates and their output are searched only for a chart that found no image)
       const found = findings.slice(first).some((f) => f.ref && !f.notRendered);
-      if (!found && w.units.some((u) => u.chart.templates.some((t) => /^\s*(containers|initContainers):/m.test(t.text)))) {
+      if (!found && w.units.some((u) => u.chart.templates.some((t) => templateRunsContainers(t.text)))) {
         const pods = files.some((f) => f.text !== undefined && /^\s*(containers|initContainers):/m.test(f.text));
         warnings.push(
           pods
