@@ -160,11 +160,8 @@ export async function imagesCharts(ctx: Ctx, count: number, root = DEFAULT_CHART
     row.notes.push(`${lines} lines of output`);
     return m;
   });
-  judge(row, { rssLimitMiB: 200 });
-  if (row.airlift && row.airlift.seconds >= 2) {
-    row.pass = false;
-    row.notes.push(`missed: ${row.airlift.seconds.toFixed(2)} s ≥ 2 s`);
-  }
+  // (the time limit kept on the row: with --repeat, the merged row is judged again on its median)
+  judge(row, { rssLimitMiB: 200, secondsLimit: 2 });
   ctx.rows.push(row);
 
   // The same scan on one copy of each distinct chart: copies after the first are answered in part
