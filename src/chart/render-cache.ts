@@ -9,6 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { renderCharts, type RenderedFile, type RenderUnit } from './render.js';
+import { exactJson } from './text-cache.js';
 import type { Values } from './values.js';
 
 interface Kept {
@@ -21,15 +22,6 @@ interface Kept {
 const MAX_CHARS = 16 * 1024 * 1024;
 const kept = new Map<string, Kept>();
 let keptChars = 0;
-
-/** A JSON that fails where JSON would make two different values one. */
-function exactJson(v: unknown): string {
-  return JSON.stringify(v, (_k, x: unknown) => {
-    if (typeof x === 'number' && (!Number.isFinite(x) || Object.is(x, -0))) throw new Error('not exact');
-    if (x !== null && typeof x === 'object' && !Array.isArray(x) && Object.getPrototypeOf(x) !== Object.prototype && Object.getPrototypeOf(x) !== null) throw new Error('not exact');
-    return x;
-  });
-}
 
 function keyOf(units: RenderUnit[]): string | undefined {
   const h = createHash('sha256');

@@ -41,7 +41,7 @@ const looksLikeImage = (s: string): boolean =>
  * cache hands back the very strings), and parsing them is most of the scan. Each caller gets its
  * own copies of the images.
  */
-const scans = new TextCache<RenderedScan>(16 * 1024 * 1024, 4 * 1024 * 1024);
+const scans = new TextCache<RenderedScan>(8 * 1024 * 1024, 4 * 1024 * 1024);
 
 export function scanRendered(text: string, file: string): RenderedScan {
   const hit = scans.get(text);

@@ -41,7 +41,7 @@ interface TemplateFacts {
   runsContainers?: boolean;
   namesImages?: boolean;
 }
-const facts = new TextCache<TemplateFacts>(16 * 1024 * 1024, 4 * 1024 * 1024);
+const facts = new TextCache<TemplateFacts>(8 * 1024 * 1024, 4 * 1024 * 1024);
 
 function factsOf(text: string): TemplateFacts {
   let f = facts.get(text);

@@ -59,3 +59,22 @@ export function decodeFile(bytes: Uint8Array): { text: string; digest: string } 
   decoded.set(digest, text, text.length);
   return { text, digest };
 }
+
+/**
+ * A JSON text of `v` that throws where JSON would make two different values one, for keys of
+ * what is made from values: only plain maps, lists, strings, booleans, null and finite numbers
+ * (not -0) pass; undefined, functions, NaN, a bigint or an object of another kind (a Date, whose
+ * toJSON would make it a string) throw. Each value is looked at as it is, before any toJSON.
+ */
+export function exactJson(v: unknown): string {
+  return JSON.stringify(v, function (this: Record<string, unknown>, k: string, x: unknown) {
+    const raw = this[k];
+    if (raw === undefined || typeof raw === 'function' || typeof raw === 'symbol' || typeof raw === 'bigint') throw new Error('not exact');
+    if (typeof raw === 'number' && (!Number.isFinite(raw) || Object.is(raw, -0))) throw new Error('not exact');
+    if (raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
+      const proto = Object.getPrototypeOf(raw) as unknown;
+      if (proto !== Object.prototype && proto !== null) throw new Error('not exact');
+    }
+    return x;
+  });
+}

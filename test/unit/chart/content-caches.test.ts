@@ -10,7 +10,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { scanCharts } from '../../../src/chart/index.js';
 import { scanRendered } from '../../../src/chart/rendered.js';
-import { decodeFile } from '../../../src/chart/text-cache.js';
+import { FUNCS } from '../../../src/chart/template/funcs.js';
+import { decodeFile, exactJson } from '../../../src/chart/text-cache.js';
 import { parseYaml, parseYamlDocuments } from '../../../src/chart/yaml.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'airlift-caches-'));
@@ -42,6 +43,19 @@ describe('content-keyed caches of the scan', () => {
     // a slice of a larger buffer is decoded as its own bytes
     const big = Buffer.from('xxximage: example/app:1\nyyy');
     expect(decodeFile(big.subarray(3, 3 + one.text.length))).toEqual(one);
+  });
+
+  it('exact JSON keys refuse what JSON would confuse; toYaml kept by them prints each value as it is', () => {
+    expect(exactJson({ a: [1, 'x', null, true] })).toBe('{"a":[1,"x",null,true]}');
+    for (const bad of [{ a: undefined }, [undefined], { n: Number.NaN }, { z: -0 }, { d: new Date(0) }, { m: new Map() }, { f: () => 1 }]) {
+      expect(() => exactJson(bad), JSON.stringify(bad)).toThrow();
+    }
+    const toYaml = (v: unknown) => FUNCS.toYaml!({} as never, v);
+    expect(toYaml({ b: 1, a: ['x'] })).toBe('a:\n  - x\nb: 1');
+    expect(toYaml({ b: 1, a: ['x'] })).toBe('a:\n  - x\nb: 1');
+    // a value with no exact key (a Date) is printed each time, not kept
+    expect(toYaml({ t: new Date(0) })).toBe('t: 1970-01-01T00:00:00.000Z');
+    expect(toYaml({ n: Number.NaN })).toBe('n: .nan');
   });
 
   it('rendered scans: a caller that changes its images changes only its own', () => {
