@@ -4,11 +4,12 @@
  * `.tgz`, to any depth). Only what the scanner needs is read: Chart.yaml,
  * values.yaml, templates/ and charts/.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError, NotFoundError, TooLargeError } from '../errors.js';
 import { ARCHIVE_LIMITS, readTgz, type FileTree } from './archive.js';
+import { decodeFile } from './text-cache.js';
 import { isMap, parseYamlMap } from './yaml.js';
 
 export interface ChartDependency {
@@ -24,6 +25,8 @@ export interface TemplateFile {
   /** Path inside the chart: "templates/deployment.yaml". */
   name: string;
   text: string;
+  /** The sha256 (base64) of the file's bytes, when read from a file: `text` is their UTF-8 decoding. */
+  digest?: string;
 }
 
 /** Chart.lock as `helm dependency update` writes it (only what dependency resolution reads). */
@@ -132,12 +135,29 @@ function readChartDir(dir: string, rel: string, tree: FileTree, depth: number, b
       (inTemplates && TEMPLATE_EXT.test(e.name)) ||
       (inCharts && (e.name === 'Chart.yaml' || e.name === 'values.yaml' || /\.tgz$/i.test(e.name) || TEMPLATE_EXT.test(e.name)));
     if (!wanted) continue;
-    const s = statSync(full);
-    if (s.size > ARCHIVE_LIMITS.maxEntryBytes || budget.total + s.size > ARCHIVE_LIMITS.maxTotalBytes) {
-      throw new TooLargeError(`${full}: ${s.size} bytes is too large for a chart file`, { hint: 'a Helm chart does not carry files this large' });
+    tree.set(relName, readBounded(full, budget));
+  }
+}
+
+/** A file's bytes, its size checked (on the open file: one stat less) before any is read. */
+function readBounded(file: string, budget: { total: number }): Buffer {
+  const fd = openSync(file, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    if (size > ARCHIVE_LIMITS.maxEntryBytes || budget.total + size > ARCHIVE_LIMITS.maxTotalBytes) {
+      throw new TooLargeError(`${file}: ${size} bytes is too large for a chart file`, { hint: 'a Helm chart does not carry files this large' });
     }
-    budget.total += s.size;
-    tree.set(relName, readFileSync(full));
+    budget.total += size;
+    const buf = Buffer.allocUnsafe(size);
+    let got = 0;
+    while (got < size) {
+      const n = readSync(fd, buf, got, size - got, got);
+      if (n === 0) break;
+      got += n;
+    }
+    return got < size ? buf.subarray(0, got) : buf;
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -192,12 +212,12 @@ async function buildChart(
       hint: 'give the directory that contains Chart.yaml, or a .tgz made by `helm package`',
     });
   }
-  const metadata = parseYamlMap(chartBytes.toString('utf8'), chartFile, 'Chart.yaml');
+  const metadata = parseYamlMap(decodeFile(chartBytes).text, chartFile, 'Chart.yaml');
   const name = str(metadata.name);
   if (!name) throw new InputError(`${chartFile}: no chart name`, { hint: 'Chart.yaml needs name and version' });
   const valuesFile = display('values.yaml');
   const valuesBytes = tree.get(`${prefix}values.yaml`);
-  const values = valuesBytes ? parseYamlMap(valuesBytes.toString('utf8'), valuesFile) : {};
+  const values = valuesBytes ? parseYamlMap(decodeFile(valuesBytes).text, valuesFile) : {};
 
   const templates: TemplateFile[] = [];
   const subDirs = new Set<string>();
@@ -206,7 +226,8 @@ async function buildChart(
     if (!key.startsWith(prefix)) continue;
     const rel = key.slice(prefix.length);
     if (rel.startsWith('templates/') && TEMPLATE_EXT.test(rel)) {
-      templates.push({ name: rel, text: bytes.toString('utf8') });
+      const { text, digest } = decodeFile(bytes);
+      templates.push({ name: rel, text, digest });
     } else if (rel.startsWith('charts/')) {
       const parts = rel.split('/');
       if (parts.length === 2 && /\.tgz$/i.test(parts[1]!)) subTgz.push(key);

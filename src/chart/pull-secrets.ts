@@ -38,15 +38,15 @@ export function findPullSecretSlots(
     if (!isMap(node)) return;
     for (const [k, v] of Object.entries(node)) {
       if (p.length === 0 && (ctx.skipKeys?.has(k) || (k === 'global' && ctx.scanGlobal === false))) continue;
-      const path = [...ctx.valuesPrefix, ...p, k];
-      const base = { chart: ctx.chart, path, ...(ctx.disabled ? { disabled: true } : {}) };
+      // (made only for a slot: the walk passes every key of the values)
+      const base = (): { chart: string; path: ValuesPath; disabled?: boolean } => ({ chart: ctx.chart, path: [...ctx.valuesPrefix, ...p, k], ...(ctx.disabled ? { disabled: true } : {}) });
       if (LIST_KEYS.has(k) && (Array.isArray(v) || v === null)) {
         const list = Array.isArray(v) ? v : [];
         const names = list.map((x) => (typeof x === 'string' ? x : isMap(x) && typeof x.name === 'string' ? x.name : undefined));
         const form = list.length === 0 ? 'unknown' : list.every((x) => typeof x === 'string') ? 'names' : 'objects';
-        out.push({ ...base, form, existing: names.filter((n): n is string => n !== undefined) });
+        out.push({ ...base(), form, existing: names.filter((n): n is string => n !== undefined) });
       } else if (STRING_KEYS.has(k) && (typeof v === 'string' || v === null)) {
-        out.push({ ...base, form: 'string', existing: typeof v === 'string' && v !== '' ? [v] : [] });
+        out.push({ ...base(), form: 'string', existing: typeof v === 'string' && v !== '' ? [v] : [] });
       } else {
         walk(v, [...p, k]);
       }

@@ -13,6 +13,7 @@ import { formatReference, tryParseReference, type Reference } from '../reference
 import { makeFinding } from './assemble.js';
 import type { RenderedFile } from './render.js';
 import { scanRendered, type RenderedImage } from './rendered.js';
+import { templateNamesImages } from './sources.js';
 import { isMap } from './yaml.js';
 import type { ImageFinding, ValuesPath } from './types.js';
 import type { Values } from './values.js';
@@ -81,14 +82,29 @@ export function reconcile(input: ReconcileInput): ReconcileOutput {
   }
   // A chart is judged by its pods: one whose templates write no container list and no image field
   // (values-only charts, a chart of ConfigMaps) may use its values' images in ways not seen here.
+  // (each chart's templates looked at once, not once for each file it renders)
+  const unitsOf = new Map<string, Set<RenderedFile['unit']>>();
+  for (const f of input.files) {
+    const units = unitsOf.get(f.unit.chain) ?? new Set();
+    units.add(f.unit);
+    unitsOf.set(f.unit.chain, units);
+  }
   for (const chain of [...judged]) {
-    const runs = input.files.some((f) => f.unit.chain === chain && f.unit.chart.templates.some((t) => /^\s*(-\s+)?(containers|initContainers|image|\w+Image):/m.test(t.text)));
+    const runs = [...(unitsOf.get(chain) ?? [])].some((u) => u.chart.templates.some((t) => templateNamesImages(t.text)));
     if (!runs) judged.delete(chain);
   }
 
+  // The strings of each chain's values, indexed once (a walk of the whole values for each rendered image before).
+  const strings = new Map<string, StringIndex>();
+  const stringsOf = (chain: string): StringIndex | undefined => {
+    const scope = input.values.get(chain);
+    if (!scope) return undefined;
+    let index = strings.get(chain);
+    if (!index) strings.set(chain, (index = indexStrings(scope.values)));
+    return index;
+  };
   for (const r of rendered) {
-    const scope = input.values.get(r.chain);
-    if (scope && findString(scope.values, r.image)) r.verbatim = true;
+    if (stringsOf(r.chain)?.get(r.image)) r.verbatim = true;
   }
   const byRef = new Map<string, Rendered[]>();
   for (const r of rendered) byRef.set(r.formatted, [...(byRef.get(r.formatted) ?? []), r]);
@@ -149,6 +165,7 @@ export function reconcile(input: ReconcileInput): ReconcileOutput {
     if (hits.every((h) => h.runtime)) f.runtime = true;
   }
   // 3. Not rendered with these values (kept when its text appears in the output: a ConfigMap, say).
+  const relatedText = new Map<string, string>();
   for (const f of candidates) {
     if (f.where || !f.ref) continue;
     // A --hints entry is the user saying the image is needed: kept.
@@ -158,7 +175,8 @@ export function reconcile(input: ReconcileInput): ReconcileOutput {
       continue;
     }
     if (!judged.has(f.chart)) continue;
-    const text = [...textByChain.entries()].filter(([c]) => related(c, f.chart)).map(([, t]) => t).join('\n');
+    let text = relatedText.get(f.chart);
+    if (text === undefined) relatedText.set(f.chart, (text = [...textByChain.entries()].filter(([c]) => related(c, f.chart)).map(([, t]) => t).join('\n')));
     // An image set in values and written elsewhere than a pod (a ConfigMap, a config file) still counts.
     const bounded = (s: string): RegExp => new RegExp(`(^|[\\s"'/=])${s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[\\s"',])`, 'm');
     const tagged = `${lastSegment(f.ref.repository)}:${f.ref.tag ?? ''}`;
@@ -174,7 +192,7 @@ export function reconcile(input: ReconcileInput): ReconcileOutput {
     if (seen.has(key)) continue;
     seen.add(key);
     const hits = rendered.filter((x) => !x.matched && x.formatted === r.formatted && x.chain === r.chain);
-    const linked = linkToValues(r, input.values.get(r.chain));
+    const linked = linkToValues(r, input.values.get(r.chain), stringsOf(r.chain));
     const extra: Partial<ImageFinding> = { where: wheres(hits) };
     if (!(linked && linked.layout.type === 'string')) extra.computed = true;
     if (hits.every((h) => h.runtime)) extra.runtime = true;
@@ -220,6 +238,36 @@ function findString(node: unknown, s: string, p: ValuesPath = [], depth = 0, wit
   return undefined;
 }
 
+/** Each trimmed string of a values tree and the path `findString` gives for it (its first, in the same walk). */
+type StringIndex = Map<string, ValuesPath>;
+
+/** `findString(values, s)` for every `s` at once: one walk in findString's order, the first path of each string kept. */
+function indexStrings(values: Values): StringIndex {
+  const index: StringIndex = new Map();
+  const walk = (node: unknown, p: ValuesPath, depth: number): void => {
+    if (depth > 8) return;
+    if (Array.isArray(node)) {
+      for (const [i, x] of node.entries()) {
+        if (typeof x === 'string') {
+          const k = x.trim();
+          if (!index.has(k)) index.set(k, [...p, i]);
+        } else walk(x, [...p, i], depth + 1);
+      }
+      return;
+    }
+    if (!isMap(node)) return;
+    for (const [k, v] of Object.entries(node)) {
+      if (p.length === 0 && k === 'global') continue;
+      if (typeof v === 'string') {
+        const t = v.trim();
+        if (!index.has(t)) index.set(t, [...p, k]);
+      } else walk(v, [...p, k], depth + 1);
+    }
+  };
+  walk(values, [], 0);
+  return index;
+}
+
 /** Whether the finding's tag (or digest) was written in values rather than defaulted. */
 function explicitTag(f: ImageFinding): boolean {
   if (f.error !== undefined || f.tagDefaulted) return false;
@@ -238,9 +286,10 @@ function explicitTag(f: ImageFinding): boolean {
 function linkToValues(
   r: Rendered,
   scope: { prefix: ValuesPath; values: Values; file: string } | undefined,
+  strings: StringIndex | undefined,
 ): { path: ValuesPath; file: string; layout: ImageFinding['layout'] } | undefined {
   if (!scope) return undefined;
-  const verbatim = findString(scope.values, r.image);
+  const verbatim = strings?.get(r.image);
   if (verbatim) return { path: [...scope.prefix, ...verbatim], file: scope.file, layout: { type: 'string' } };
   const name = lastSegment(r.ref.repository);
   let found: ValuesPath | undefined;

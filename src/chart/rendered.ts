@@ -7,6 +7,7 @@
  */
 import { tryParseReference } from '../reference/index.js';
 import { podSpecs, readObjects, walkObject } from './rendered-objects.js';
+import { TextCache } from './text-cache.js';
 import { dottedPath } from './values-path.js';
 import { isMap } from './yaml.js';
 
@@ -34,7 +35,23 @@ export interface RenderedScan {
 const looksLikeImage = (s: string): boolean =>
   s !== '' && !/\s/.test(s) && !s.startsWith('-') && !s.includes('://') && /[:@]/.test(s) && tryParseReference(s, { defaultTag: 'latest' }).ok;
 
+/**
+ * Scans kept by the rendered text (a pure function of it; `file` only names the file in an error,
+ * and a scan with an error is not kept): a chart given again renders the same texts (the render
+ * cache hands back the very strings), and parsing them is most of the scan. Each caller gets its
+ * own copies of the images.
+ */
+const scans = new TextCache<RenderedScan>(8 * 1024 * 1024, 4 * 1024 * 1024);
+
 export function scanRendered(text: string, file: string): RenderedScan {
+  const hit = scans.get(text);
+  if (hit) return { images: hit.images.map((i) => ({ ...i })), containers: hit.containers };
+  const scan = scanRenderedText(text, file);
+  if (scan.error === undefined) scans.set(text, { images: scan.images.map((i) => ({ ...i })), containers: scan.containers });
+  return scan;
+}
+
+function scanRenderedText(text: string, file: string): RenderedScan {
   const out: RenderedImage[] = [];
   let containers = 0;
   const { objects, error } = readObjects(text, file, { lenient: true });

@@ -17,7 +17,7 @@ import { scanManifests } from './manifests.js';
 import type { RenderUnit } from './render.js';
 import { renderChartsKept } from './render-cache.js';
 import { reconcile } from './reconcile.js';
-import { scanAnnotations, scanTemplateText } from './sources.js';
+import { scanAnnotations, scanTemplateText, templateRunsContainers } from './sources.js';
 import { findPullSecretSlots, type PullSecretSlot } from './pull-secrets.js';
 import { parseSetFileValues, parseSetJsonValues, parseSetValues } from './strvals.js';
 import { getPath, hasPath, mergeLayers, subchartValues, type Values, type ValuesLayer } from './values.js';
@@ -314,7 +314,8 @@ export async function scanCharts(paths: string[], opts: ScanInputs = {}): Promis
       depth: 0,
     });
     if (opts.templates !== false) {
-      for (const u of w.units) u.values = structuredClone((u.prefix.length ? getPath(w.coalesced, u.prefix) : w.coalesced) as Values) ?? {};
+      // (views into coalesced: renderChartsKept copies them before rendering, where a render runs)
+      for (const u of w.units) u.values = ((u.prefix.length ? getPath(w.coalesced, u.prefix) : w.coalesced) as Values | undefined) ?? {};
       const files = renderChartsKept(w.units);
       const r = reconcile({
         findings: findings.slice(first),
@@ -324,10 +325,10 @@ export async function scanCharts(paths: string[], opts: ScanInputs = {}): Promis
       });
       findings.push(...r.added);
       warnings.push(...r.warnings);
-      const pods = files.some((f) => f.text !== undefined && /^\s*(containers|initContainers):/m.test(f.text));
-      const runsContainers = w.units.some((u) => u.chart.templates.some((t) => /^\s*(containers|initContainers):/m.test(t.text)));
-      const own = findings.slice(first).filter((f) => f.ref && !f.notRendered);
-      if (runsContainers && own.length === 0) {
+      // (the templates and their output are searched only for a chart that found no image)
+      const found = findings.slice(first).some((f) => f.ref && !f.notRendered);
+      if (!found && w.units.some((u) => u.chart.templates.some((t) => templateRunsContainers(t.text)))) {
+        const pods = files.some((f) => f.text !== undefined && /^\s*(containers|initContainers):/m.test(f.text));
         warnings.push(
           pods
             ? `${chart.name}: the rendered templates run containers, but no image was found in them`

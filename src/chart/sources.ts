@@ -3,6 +3,7 @@
  * image annotations of Chart.yaml.
  */
 import { makeFinding } from './assemble.js';
+import { TextCache } from './text-cache.js';
 import { parseYaml, isMap } from './yaml.js';
 import type { ImageFinding } from './types.js';
 
@@ -30,16 +31,52 @@ function* linesWith(text: string, needle: string): Generator<string> {
   }
 }
 
-export function scanTemplateText(text: string, ctx: { chart: string; file: string; disabled?: boolean }): ImageFinding[] {
-  const out: ImageFinding[] = [];
+/**
+ * What the scan asks of a template's text, kept by the text (a pure function of it): every copy of
+ * a chart has the same templates, decoded once into the same strings (`decodeFile`), so a copy
+ * finds them by pointer. Each fact is found when first asked for.
+ */
+interface TemplateFacts {
+  literals?: string[];
+  runsContainers?: boolean;
+  namesImages?: boolean;
+}
+const facts = new TextCache<TemplateFacts>(8 * 1024 * 1024, 4 * 1024 * 1024);
+
+function factsOf(text: string): TemplateFacts {
+  let f = facts.get(text);
+  if (f === undefined) facts.set(text, (f = {}));
+  return f;
+}
+
+/** The literal images of a template's text, each once, in order. */
+function literalImages(text: string): string[] {
+  const f = factsOf(text);
+  if (f.literals) return f.literals;
   const seen = new Set<string>();
   for (const line of linesWith(text, 'image:')) {
     if (line.includes('{{')) continue;
     const m = LITERAL_IMAGE.exec(line);
-    if (!m) continue;
-    const raw = m[2]!;
-    if (seen.has(raw)) continue;
-    seen.add(raw);
+    if (m) seen.add(m[2]!);
+  }
+  return (f.literals = [...seen]);
+}
+
+/** Whether a template writes a container list (a line `containers:` or `initContainers:`). */
+export function templateRunsContainers(text: string): boolean {
+  const f = factsOf(text);
+  return (f.runsContainers ??= /^\s*(containers|initContainers):/m.test(text));
+}
+
+/** Whether a template writes a container list or an image field (`image:`, `- image:`, `…Image:`). */
+export function templateNamesImages(text: string): boolean {
+  const f = factsOf(text);
+  return (f.namesImages ??= /^\s*(-\s+)?(containers|initContainers|image|\w+Image):/m.test(text));
+}
+
+export function scanTemplateText(text: string, ctx: { chart: string; file: string; disabled?: boolean }): ImageFinding[] {
+  const out: ImageFinding[] = [];
+  for (const raw of literalImages(text)) {
     out.push(
       makeFinding(raw, {
         kind: 'template',

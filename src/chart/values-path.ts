@@ -20,7 +20,10 @@ export function childAt(node: unknown, seg: string | number): unknown {
 /** Sets a map's own key (also `__proto__`) or a list's index. */
 export function putChild(node: Record<string, unknown> | unknown[], seg: string | number, value: unknown): void {
   if (typeof seg === 'number') (node as unknown[])[seg] = value;
-  else Object.defineProperty(node, seg, { value, enumerable: true, writable: true, configurable: true });
+  // on a map, an assignment makes the same own, enumerable, writable data property without a
+  // runtime call; only `__proto__` (a setter on Object.prototype) has to be defined
+  else if (seg === '__proto__' || Array.isArray(node)) Object.defineProperty(node, seg, { value, enumerable: true, writable: true, configurable: true });
+  else (node as Record<string, unknown>)[seg] = value;
 }
 
 /** The value at `path`, or undefined when any step is missing. */

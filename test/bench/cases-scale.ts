@@ -173,11 +173,24 @@ export async function imagesCharts(ctx: Ctx, count: number, root = DEFAULT_CHART
     row.notes.push(`${lines} lines of output`);
     return m;
   });
-  judge(row, { rssLimitMiB: 200 });
-  if (row.airlift && row.airlift.seconds >= 2) {
-    row.pass = false;
-    row.notes.push(`missed: ${row.airlift.seconds.toFixed(2)} s ≥ 2 s`);
-  }
+  // (the time limit kept on the row: with --repeat, the merged row is judged again on its median)
+  judge(row, { rssLimitMiB: 200, secondsLimit: 2 });
   ctx.rows.push(row);
+
+  // The same scan on one copy of each distinct chart: copies after the first are answered in part
+  // from airlift's content-keyed caches (parsed YAML, renders, rendered scans, decoded files), so
+  // the 200 are not what 200 distinct charts cost. No target: it says how much the copies gain.
+  if (count > names.length) {
+    const distinct = newRow(`images-distinct-${names.length}`, `images on the ${names.length} distinct charts (one copy each; for reference)`, 'none (what the caches do not help)');
+    ctx.log(`[${distinct.case}] ${distinct.work}`);
+    distinct.airlift = await ctx.side(distinct, 'airlift images', () => airlift(ctx, [], ['images', ...charts.slice(0, names.length)]));
+    const all = row.airlift;
+    const one = distinct.airlift;
+    if (all?.cpuSeconds !== undefined && one?.cpuSeconds !== undefined) {
+      const perCopy = (all.cpuSeconds - one.cpuSeconds) / (count - names.length);
+      distinct.notes.push(`CPU ${((one.cpuSeconds / names.length) * 1000).toFixed(0)} ms a chart with start-up (${one.cpuSeconds.toFixed(2)} s / ${names.length}); each further copy in the ${count}: ${(perCopy * 1000).toFixed(1)} ms`);
+    }
+    ctx.rows.push(distinct);
+  }
   await rm(dir, { recursive: true, force: true });
 }

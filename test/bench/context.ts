@@ -41,6 +41,8 @@ export interface Row {
   /** airlift / floor must be at most this (kept so that repeated runs can be judged again). */
   floorLimit?: number;
   rssLimitMiB?: number;
+  /** airlift's time must be under this many seconds. */
+  secondsLimit?: number;
   /** airlift must be faster than every peer that ran. */
   beatPeers?: boolean;
   /** Every measurement of every side when the run was repeated. */
@@ -190,10 +192,11 @@ export class Ctx {
 export const floorRatio = (r: Row): number | undefined => (r.airlift && r.floor ? r.airlift.seconds / r.floor.seconds : undefined);
 
 /** Fills `pass` of a row: faster than every peer that ran, within the floor limit, under the RSS limit. */
-export function judge(row: Row, want: { beatPeers?: boolean; floorLimit?: number; rssLimitMiB?: number }): void {
+export function judge(row: Row, want: { beatPeers?: boolean; floorLimit?: number; rssLimitMiB?: number; secondsLimit?: number }): void {
   if (want.beatPeers !== undefined) row.beatPeers = want.beatPeers;
   if (want.floorLimit !== undefined) row.floorLimit = want.floorLimit;
   if (want.rssLimitMiB !== undefined) row.rssLimitMiB = want.rssLimitMiB;
+  if (want.secondsLimit !== undefined) row.secondsLimit = want.secondsLimit;
   const a = row.airlift;
   if (!a) {
     delete row.pass;
@@ -206,6 +209,7 @@ export function judge(row: Row, want: { beatPeers?: boolean; floorLimit?: number
   const fr = floorRatio(row);
   if (row.floorLimit !== undefined && fr !== undefined && fr > row.floorLimit) fails.push(`${fr.toFixed(2)}× the floor > ${row.floorLimit}×`);
   if (row.rssLimitMiB !== undefined && a.peakRssMiB > row.rssLimitMiB) fails.push(`peak RSS ${a.peakRssMiB.toFixed(0)} MiB > ${row.rssLimitMiB} MiB`);
+  if (row.secondsLimit !== undefined && a.seconds >= row.secondsLimit) fails.push(`${a.seconds.toFixed(2)} s ≥ ${row.secondsLimit} s`);
   row.notes = row.notes.filter((n) => !n.startsWith('missed: '));
   if (fails.length) row.notes.push(`missed: ${fails.join('; ')}`);
   row.pass = fails.length === 0;
@@ -244,6 +248,13 @@ export function mergeRuns(runs: Row[][]): Row[] {
       merged.runs![n] = same.flatMap((r) => (r.peers[n] ? [r.peers[n]!.seconds] : []));
     }
     judge(merged, {});
+    // A row judged by its case alone (no limit kept on the row) keeps the runs' verdict: a miss in
+    // any run is a miss, and a row with no target stays without one.
+    if (merged.beatPeers === undefined && merged.floorLimit === undefined && merged.rssLimitMiB === undefined && merged.secondsLimit === undefined) {
+      if (same.some((r) => r.pass === false)) merged.pass = false;
+      else if (same.every((r) => r.pass === true)) merged.pass = true;
+      else delete merged.pass;
+    }
     const list = (xs: number[]): string => xs.map((x) => x.toFixed(2)).join(', ');
     merged.notes.push(`median of ${same.length} runs: ${Object.entries(merged.runs!).filter(([, xs]) => xs.length).map(([k, xs]) => `${k} ${list(xs)}`).join('; ')}`);
     return withCpuNote(merged, same);

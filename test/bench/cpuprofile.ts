@@ -30,13 +30,17 @@ const samples = prof.samples ?? [];
 const deltas = prof.timeDeltas ?? [];
 for (let i = 0; i < samples.length; i++) selfUs.set(samples[i]!, (selfUs.get(samples[i]!) ?? 0) + (deltas[i] ?? 0));
 
+// A package's files (node_modules/yaml/dist/…) are `nm:yaml/…`, not the project's `dist/…`.
+const shorten = (url: string): string =>
+  url.includes('/node_modules/') ? url.replace(/.*\/node_modules\//, 'nm:') : url.replace(/.*\/dist\//, 'dist/');
+const isOwn = (url: string): boolean => url.includes('/dist/') && !url.includes('/node_modules/');
 const fn = new Map<string, number>();
 const area = new Map<string, number>();
 for (const [id, us] of selfUs) {
   const n = byId.get(id);
   if (!n) continue;
   const url = n.callFrame.url.replace(/^file:\/\//, '');
-  const short = url.replace(/.*\/node_modules\//, 'nm:').replace(/.*\/dist\//, 'dist/');
+  const short = shorten(url);
   const name = `${n.callFrame.functionName || '(anonymous)'} ${short}:${n.callFrame.lineNumber + 1}`;
   fn.set(name, (fn.get(name) ?? 0) + us);
   const a = url === '' ? `(${n.callFrame.functionName})` : url.startsWith('node:') ? 'node:internal' : short.startsWith('nm:') ? short.split('/')[0]! : short.split('/').slice(0, 3).join('/');
@@ -52,13 +56,13 @@ const print = (title: string, m: Map<string, number>): void => {
 // Inclusive time: each sample counts once for every distinct function on its stack.
 const parent = new Map<number, number>();
 for (const n of prof.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
-const label = (n: Node): string => `${n.callFrame.functionName || '(anonymous)'} ${n.callFrame.url.replace(/^file:\/\//, '').replace(/.*\/node_modules\//, 'nm:').replace(/.*\/dist\//, 'dist/')}:${n.callFrame.lineNumber + 1}`;
+const label = (n: Node): string => `${n.callFrame.functionName || '(anonymous)'} ${shorten(n.callFrame.url.replace(/^file:\/\//, ''))}:${n.callFrame.lineNumber + 1}`;
 const inclusive = new Map<string, number>();
 for (let i = 0; i < samples.length; i++) {
   const seen = new Set<string>();
   for (let id: number | undefined = samples[i]; id !== undefined; id = parent.get(id)) {
     const n = byId.get(id);
-    if (!n || !n.callFrame.url.includes('/dist/')) continue;
+    if (!n || !isOwn(n.callFrame.url)) continue;
     const k = label(n);
     if (seen.has(k)) continue;
     seen.add(k);

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { TemplateError } from './parse.js';
 import { formatValue, sprintf, typeName } from './print.js';
 import { semverCompare } from './semver.js';
+import { exactJson, TextCache } from '../text-cache.js';
 import { yamlLib } from '../yaml.js';
 import { compare, empty, eq, isObj, list, num, str, truthy, DATA_FUNCS, type Fn, type FuncContext } from './funcs-data.js';
 
@@ -17,10 +18,27 @@ export { truthy, type FuncContext };
 type Obj = Record<string, unknown>;
 
 
+/**
+ * toYaml results by the exact JSON of the value (a key only where JSON tells values apart: see
+ * exactJson). A chart's templates print the same few values many times (the ten real charts: 570
+ * calls on 118 distinct values), and the yaml package's stringify is slow. Bounded by the keys'
+ * and results' characters.
+ */
+const printed = new TextCache<string>(4 * 1024 * 1024, 256 * 1024);
+
 function toYaml(v: unknown): string {
   if (v === null || v === undefined) return 'null';
-  const s = yamlLib().stringify(v, { sortMapEntries: true, lineWidth: 0, aliasDuplicateObjects: false });
-  return s.replace(/\n$/, '');
+  let key: string | undefined;
+  try {
+    key = exactJson(v);
+  } catch {
+    key = undefined;
+  }
+  const hit = key !== undefined ? printed.get(key) : undefined;
+  if (hit !== undefined) return hit;
+  const s = yamlLib().stringify(v, { sortMapEntries: true, lineWidth: 0, aliasDuplicateObjects: false }).replace(/\n$/, '');
+  if (key !== undefined) printed.set(key, s, key.length + s.length);
+  return s;
 }
 
 /**

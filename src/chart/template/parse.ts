@@ -173,6 +173,13 @@ function lexAction(src: string, start: number, name: string, line: number): { to
   }
 }
 
+/** The line feeds in `src` from `from` up to `to` (counted in place: a chart's text between actions runs to megabytes). */
+function newlines(src: string, from: number, to: number): number {
+  let n = 0;
+  for (let k = from; k < to; k++) if (src.charCodeAt(k) === 10) n++;
+  return n;
+}
+
 function lex(src: string, name: string): Item[] {
   const items: Item[] = [];
   let i = 0;
@@ -190,9 +197,9 @@ function lex(src: string, name: string): Item[] {
     const trimLeft = src[open + 2] === '-' && /\s/.test(src[open + 3] ?? '');
     if (trimLeft) text = text.trimEnd();
     items.push({ kind: 'text', text, toks: [], line });
-    line += (src.slice(i, open).match(/\n/g) ?? []).length;
+    line += newlines(src, i, open);
     const r = lexAction(src, open + (trimLeft ? 3 : 2), name, line);
-    line += (src.slice(open, r.end).match(/\n/g) ?? []).length;
+    line += newlines(src, open, r.end);
     if (r.toks.length) items.push({ kind: 'action', text: '', toks: r.toks, line });
     trimNext = r.trimRight;
     i = r.end;

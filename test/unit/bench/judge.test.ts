@@ -58,6 +58,30 @@ describe('bench judging', () => {
 });
 
 describe('bench scale set', () => {
+  it('a time limit is judged again on the median of repeated runs; a row with no target keeps none, a row judged by its case keeps a miss', () => {
+    const timed = (s: number): Row => {
+      const r = newRow('images-200', 'images on 200 charts', '< 2 s');
+      r.airlift = side(s);
+      judge(r, { rssLimitMiB: 200, secondsLimit: 2 });
+      return r;
+    };
+    expect(timed(1.9).pass).toBe(true);
+    expect(timed(2.4).notes.join()).toMatch(/2\.40 s ≥ 2 s/);
+    const [merged] = mergeRuns([[timed(1.5)], [timed(2.4)], [timed(2.5)]]);
+    expect(merged!.pass).toBe(false);
+    expect(merged!.notes.join()).toMatch(/2\.40 s ≥ 2 s/);
+
+    const untargeted = (): Row => {
+      const r = newRow('images-distinct-10', 'images on the 10 distinct charts', 'none');
+      r.airlift = side(1);
+      return r;
+    };
+    expect(mergeRuns([[untargeted()], [untargeted()]])[0]!.pass).toBeUndefined();
+    const byCase = (pass: boolean): Row => ({ ...untargeted(), pass });
+    expect(mergeRuns([[byCase(true)], [byCase(false)]])[0]!.pass).toBe(false);
+    expect(mergeRuns([[byCase(true)], [byCase(true)]])[0]!.pass).toBe(true);
+  });
+
   it('has small images on shared bases, some Docker, a few multi-platform, and the 200 set is the start of the 2,000 set', () => {
     const big = presetScale(2000);
     const small = presetScale(200);

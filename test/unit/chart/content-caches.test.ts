@@ -9,6 +9,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { scanCharts } from '../../../src/chart/index.js';
+import { scanRendered } from '../../../src/chart/rendered.js';
+import { FUNCS } from '../../../src/chart/template/funcs.js';
+import { decodeFile, exactJson } from '../../../src/chart/text-cache.js';
 import { parseYaml, parseYamlDocuments } from '../../../src/chart/yaml.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'airlift-caches-'));
@@ -27,6 +30,55 @@ describe('content-keyed caches of the scan', () => {
     // errors are not kept: each names its own file
     expect(() => parseYaml('a: [1\n', 'first.yaml')).toThrow(/first\.yaml/);
     expect(() => parseYaml('a: [1\n', 'second.yaml')).toThrow(/second\.yaml/);
+  });
+
+  it('decoded files are kept by their bytes: the same bytes give the same text, other bytes another digest', () => {
+    const one = decodeFile(Buffer.from('image: example/app:1\n'));
+    const again = decodeFile(Buffer.from('image: example/app:1\n'));
+    const other = decodeFile(Buffer.from('image: example/app:2\n'));
+    expect(again).toEqual(one);
+    expect(one.text).toBe('image: example/app:1\n');
+    expect(other.digest).not.toBe(one.digest);
+    expect(other.text).toBe('image: example/app:2\n');
+    // a slice of a larger buffer is decoded as its own bytes
+    const big = Buffer.from('xxximage: example/app:1\nyyy');
+    expect(decodeFile(big.subarray(3, 3 + one.text.length))).toEqual(one);
+  });
+
+  it('exact JSON keys refuse what JSON would confuse; toYaml kept by them prints each value as it is', () => {
+    expect(exactJson({ a: [1, 'x', null, true] })).toBe('{"a":[1,"x",null,true]}');
+    for (const bad of [{ a: undefined }, [undefined], { n: Number.NaN }, { z: -0 }, { d: new Date(0) }, { m: new Map() }, { f: () => 1 }]) {
+      expect(() => exactJson(bad), JSON.stringify(bad)).toThrow();
+    }
+    const toYaml = (v: unknown) => FUNCS.toYaml!({} as never, v);
+    expect(toYaml({ b: 1, a: ['x'] })).toBe('a:\n  - x\nb: 1');
+    expect(toYaml({ b: 1, a: ['x'] })).toBe('a:\n  - x\nb: 1');
+    // a value with no exact key (a Date) is printed each time, not kept
+    expect(toYaml({ t: new Date(0) })).toBe('t: 1970-01-01T00:00:00.000Z');
+    expect(toYaml({ n: Number.NaN })).toBe('n: .nan');
+  });
+
+  it('rendered scans: a caller that changes its images changes only its own', () => {
+    const text = 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: a\n      image: example/app:1\n';
+    const first = scanRendered(text, 'one.yaml');
+    expect(first.images).toEqual([{ image: 'example/app:1', where: 'Pod/p containers[a]' }]);
+    first.images[0]!.image = 'changed';
+    first.images.push({ image: 'more', where: 'x' });
+    expect(scanRendered(text, 'two.yaml')).toEqual({ images: [{ image: 'example/app:1', where: 'Pod/p containers[a]' }], containers: 1 });
+  });
+
+  it('a chart changed in place between two scans of one process is scanned as it is now', async () => {
+    const dir = path.join(tmp, 'edited', 'app');
+    mkdirSync(path.join(dir, 'templates'), { recursive: true });
+    writeFileSync(path.join(dir, 'Chart.yaml'), 'apiVersion: v2\nname: app\nversion: 0.1.0\n');
+    const pod = (image: string) => `apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: a\n      image: ${image}\n    - name: b\n      image: example/literal:1\n`;
+    writeFileSync(path.join(dir, 'values.yaml'), 'image: example/app:1\n');
+    writeFileSync(path.join(dir, 'templates', 'pod.yaml'), pod('{{ .Values.image }}'));
+    expect((await scanCharts([dir], { keepCharts: false })).images.map((i) => i.formatted)).toEqual(['docker.io/example/app:1', 'docker.io/example/literal:1']);
+    writeFileSync(path.join(dir, 'values.yaml'), 'image: example/app:2\n');
+    expect((await scanCharts([dir], { keepCharts: false })).images.map((i) => i.formatted)).toEqual(['docker.io/example/app:2', 'docker.io/example/literal:1']);
+    writeFileSync(path.join(dir, 'templates', 'pod.yaml'), pod('{{ .Values.image }}').replace('example/literal:1', 'example/literal:2'));
+    expect((await scanCharts([dir], { keepCharts: false })).images.map((i) => i.formatted)).toEqual(['docker.io/example/app:2', 'docker.io/example/literal:2']);
   });
 
   it('a chart given twice (a copy elsewhere) gives the same findings at its own path, templates that set .Values included', async () => {
