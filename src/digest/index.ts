@@ -54,35 +54,44 @@ export function verifyBytes(what: string, data: Uint8Array, expected: string, si
   if (actual !== expected) throw new DigestMismatchError(what, expected, actual);
 }
 
+/** The error for a body that goes on past its descriptor's size. */
+export function tooManyBytes(what: string, size: number): DigestMismatchError {
+  return new DigestMismatchError(`${what}: more bytes than the descriptor's size`, String(size), `>${size}`);
+}
+
+/** The error for a body that ended at another size than its descriptor's. */
+export function sizeMismatch(what: string, size: number, bytes: number): DigestMismatchError {
+  return new DigestMismatchError(`${what}: size`, String(size), String(bytes));
+}
+
 /**
  * The running check of one blob's bytes against its digest and size: update() with each
  * chunk (throws at the first byte past the size), finish() at the end (throws on another
  * size or digest). VerifyingStream and the stores that hash in their own write loop share it,
- * and so its messages.
+ * and so its messages. With `sizeOnly`, it counts without hashing (the store the bytes go to
+ * hashes them: see VerifyingStream).
  */
 export class DigestCheck {
-  private readonly hash: Hash;
+  private readonly hash: Hash | undefined;
   bytes: number;
   constructor(
     private readonly what: string,
     readonly expected: string,
     readonly size?: number,
     initial?: { hash: Hash; bytes: number },
+    sizeOnly = false,
   ) {
-    this.hash = initial?.hash ?? createHash(parseDigest(expected).algorithm);
+    this.hash = sizeOnly ? undefined : (initial?.hash ?? createHash(parseDigest(expected).algorithm));
     this.bytes = initial?.bytes ?? 0;
   }
   update(chunk: Uint8Array): void {
     this.bytes += chunk.byteLength;
-    if (this.size !== undefined && this.bytes > this.size) {
-      throw new DigestMismatchError(`${this.what}: more bytes than the descriptor's size`, String(this.size), `>${this.size}`);
-    }
-    this.hash.update(chunk);
+    if (this.size !== undefined && this.bytes > this.size) throw tooManyBytes(this.what, this.size);
+    this.hash?.update(chunk);
   }
   finish(): void {
-    if (this.size !== undefined && this.bytes !== this.size) {
-      throw new DigestMismatchError(`${this.what}: size`, String(this.size), String(this.bytes));
-    }
+    if (this.size !== undefined && this.bytes !== this.size) throw sizeMismatch(this.what, this.size, this.bytes);
+    if (!this.hash) return;
     const actual = `${parseDigest(this.expected).algorithm}:${this.hash.digest('hex')}`;
     if (actual !== this.expected) throw new DigestMismatchError(this.what, this.expected, actual);
   }
@@ -92,6 +101,9 @@ export class DigestCheck {
  * A pass-through stream that hashes what flows through it and fails the
  * stream (instead of ending it) when the digest or size does not match.
  * Nothing downstream should commit data before this stream has ended.
+ * With `sizeOnly` it checks the size alone and does not declare that it
+ * verifies (`verifies` is undefined): for a store that hashes the bytes
+ * itself, off the main thread (ImageDestination.hashesBlobs).
  */
 export class VerifyingStream extends Transform {
   private readonly check: DigestCheck;
@@ -100,9 +112,10 @@ export class VerifyingStream extends Transform {
     private readonly expected: string,
     private readonly size?: number,
     initial?: { hash: Hash; bytes: number },
+    private readonly sizeOnly = false,
   ) {
     super();
-    this.check = new DigestCheck(what, expected, size, initial);
+    this.check = new DigestCheck(what, expected, size, initial, sizeOnly);
   }
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     try {
@@ -133,9 +146,9 @@ export class VerifyingStream extends Transform {
   get expectedSize(): number | undefined {
     return this.size;
   }
-  /** What this stream verifies on its way through (see `verifiesOnWrite`). */
-  get verifies(): { digest: string; size: number | undefined } {
-    return { digest: this.expected, size: this.size };
+  /** What this stream verifies on its way through (see `verifiesOnWrite`); undefined when it only counts. */
+  get verifies(): { digest: string; size: number | undefined } | undefined {
+    return this.sizeOnly ? undefined : { digest: this.expected, size: this.size };
   }
 }
 

@@ -95,6 +95,8 @@ export function stagingDirFor(out: string, stream = false): string {
 export class OciArchiveDestination implements ImageDestination {
   readonly kind = 'oci-archive' as const;
   readonly supportsMount = false;
+  /** PlannedTar hashes each blob in the buffers it writes, on its hashing thread. */
+  readonly hashesBlobs = true;
   private readonly extras = new Map<string, { data: Uint8Array | string; executable: boolean }>();
   private readonly index: LayoutIndex = emptyLayoutIndex();
   /** Every manifest stored, by digest (small; manifest.json is built from them). */

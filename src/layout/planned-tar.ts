@@ -24,7 +24,8 @@ import path from 'node:path';
 import { Readable, addAbortSignal, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DigestCheck, verifiesOnWrite, verifyBytes } from '../digest/index.js';
-import { BundleError } from '../errors.js';
+import { HashWorker, OffloadedCheck } from '../digest/offload.js';
+import { AirliftError, BundleError } from '../errors.js';
 import { STREAM_CHUNK } from './files.js';
 import { OCI_LAYOUT_CONTENT, OCI_LAYOUT_FILE, blobPath } from './paths.js';
 import { BufferPool, LOCK, copyRegion, regionMatches, takeLock, writeStreamAt } from './staging-io.js';
@@ -61,6 +62,8 @@ export class PlannedTar {
   private flushing: Promise<void> | undefined;
   /** The write buffers of the blobs streaming in (two each), reused from blob to blob. */
   private readonly pool = new BufferPool(32);
+  /** Hashes blobs of a buffer or more beside the main thread, reading back what was written (digest/offload.ts). */
+  private readonly hasher = new HashWorker();
 
   private constructor(
     readonly dir: string,
@@ -175,17 +178,22 @@ export class PlannedTar {
 
   /**
    * Streams a blob to its place, its tar header in the same first write, verifying digest and
-   * size (hashed here unless the body verifies this very digest and size itself); it counts as
-   * stored only when both match.
+   * size; it counts as stored only when both match. The bytes are hashed here unless the body
+   * verifies this very digest and size itself: a blob of a buffer or more on the hashing thread,
+   * read back from the file as each buffer is written, a smaller one inline.
    */
   async write(desc: { digest: string; size: number }, body: Readable, signal?: AbortSignal): Promise<void> {
     const s = this.slot(desc.digest, desc.size);
     const what = `blob ${desc.digest}`;
     const keep = (): void => {};
     body.on('error', keep);
+    let offloaded: OffloadedCheck | undefined;
     try {
       if (signal) addAbortSignal(signal, body);
-      const check = verifiesOnWrite(body, desc) ? undefined : new DigestCheck(what, desc.digest, desc.size);
+      let check: DigestCheck | OffloadedCheck | undefined;
+      if (verifiesOnWrite(body, desc)) check = undefined;
+      else if (desc.size >= STREAM_CHUNK) check = offloaded = new OffloadedCheck(this.hasher, this.fh.fd, what, desc.digest, desc.size);
+      else check = new DigestCheck(what, desc.digest, desc.size);
       const lead = s.header && s.offset !== undefined ? s.header : undefined;
       await writeStreamAt(this.fh, lead ? s.offset! : s.dataOffset, body, this.pool, {
         ...(lead ? { lead } : {}),
@@ -195,8 +203,11 @@ export class PlannedTar {
       });
       await this.markDone([desc.digest]);
     } catch (err) {
+      offloaded?.drop();
+      // read before destroy(): leaving the loop early destroys the body with an AbortError of its own
+      const cause = err instanceof AirliftError ? err : (body.errored ?? err);
       body.destroy();
-      throw ioFailure(`${what} to ${this.dir}`, body.errored ?? err);
+      throw ioFailure(`${what} to ${this.dir}`, cause);
     } finally {
       body.off('error', keep);
     }
@@ -277,6 +288,7 @@ export class PlannedTar {
       await this.fh.sync();
       await this.fh.close();
       await this.journal.close();
+      await this.hasher.close();
       if (opts.stream) {
         // a device or FIFO: its node stays, the finished archive is written into it
         const from = createReadStream(this.partial, { highWaterMark: STREAM_CHUNK });
@@ -296,6 +308,7 @@ export class PlannedTar {
 
   /** Closes the file; what was stored stays for a re-run. */
   async close(): Promise<void> {
+    await this.hasher.close().catch(() => undefined);
     await this.fh.close().catch(() => undefined);
     await this.journal.close().catch(() => undefined);
     await rm(path.join(this.dir, LOCK), { force: true });

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { readFile, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { parseDigest, type DigestCheck } from '../digest/index.js';
+import { parseDigest } from '../digest/index.js';
 import { UsageError } from '../errors.js';
 import { STREAM_CHUNK } from './files.js';
 import { writeFully } from './tar-writer.js';
@@ -85,11 +85,23 @@ export class BufferPool {
   }
 }
 
+/**
+ * The check of a body on its way to the file (DigestCheck inline, OffloadedCheck on the hashing
+ * thread): update() with each chunk as it arrives (throws past the size), written() with each
+ * range of the file that holds the body's bytes once it was written (in order), finish() once
+ * everything was written.
+ */
+export interface StreamCheck {
+  update(chunk: Uint8Array): void;
+  written?(position: number, length: number): void;
+  finish(): void | Promise<void>;
+}
+
 export interface StreamAtOptions {
   /** Bytes written just before the body's (a tar header), in the same write as its first bytes. */
   lead?: Uint8Array;
   /** Hashes and counts the body on its way (a body that verifies itself needs none). */
-  check?: DigestCheck;
+  check?: StreamCheck;
   /** Called with the bytes of each completed write. */
   onWritten?: (bytes: number) => void;
   signal?: AbortSignal;
@@ -98,13 +110,16 @@ export interface StreamAtOptions {
 /**
  * Writes `lead` and then the body's bytes at consecutive positions from `position`, through two
  * buffers of `pool`: one fills while the other is being written. Resolves once every byte is
- * written (and `check` finished); on a failure, only after the write in flight has ended.
+ * written and `check` finished; on a failure, only after the write in flight has ended.
  */
 export async function writeStreamAt(fh: FileHandle, position: number, body: AsyncIterable<Uint8Array>, pool: BufferPool, opts: StreamAtOptions = {}): Promise<number> {
+  const check = opts.check;
   // the second buffer is taken when the first is full: a blob smaller than one never needs it
   const bufs: Buffer[] = [pool.take()];
   let cur = 0;
   let used = 0;
+  /** Where the body's bytes start in the current buffer (after the lead). */
+  let bodyFrom = 0;
   let at = position;
   let inFlight: Promise<void> | undefined;
   let failed: { error: unknown } | undefined;
@@ -114,13 +129,19 @@ export async function writeStreamAt(fh: FileHandle, position: number, body: Asyn
     if (used === 0) return;
     const n = used;
     const where = at;
+    const buf = bufs[cur]!;
     at += n;
-    inFlight = writeFully(fh, bufs[cur]!.subarray(0, n), where).then(
-      () => opts.onWritten?.(n),
-      (error: unknown) => void (failed = { error }),
+    const from = bodyFrom;
+    inFlight = writeFully(fh, buf.subarray(0, n), where).then(
+      () => {
+        check?.written?.(where + from, n - from);
+        opts.onWritten?.(n);
+      },
+      (error: unknown) => void (failed ??= { error }),
     );
     cur ^= 1;
     used = 0;
+    bodyFrom = 0;
   };
   const put = async (chunk: Uint8Array): Promise<void> => {
     let off = 0;
@@ -134,17 +155,20 @@ export async function writeStreamAt(fh: FileHandle, position: number, body: Asyn
     }
   };
   try {
-    if (opts.lead) await put(opts.lead);
+    if (opts.lead) {
+      await put(opts.lead);
+      bodyFrom = used;
+    }
     for await (const chunk of body) {
       opts.signal?.throwIfAborted();
-      opts.check?.update(chunk);
+      check?.update(chunk);
       await put(chunk);
     }
     opts.signal?.throwIfAborted();
-    opts.check?.finish();
     await flush();
     await inFlight;
     if (failed) throw failed.error;
+    await check?.finish();
     return at - position;
   } finally {
     await inFlight;
