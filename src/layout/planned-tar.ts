@@ -60,6 +60,9 @@ export class PlannedTar {
   private readonly done = new Set<string>();
   private unflushed = 0;
   private flushing: Promise<void> | undefined;
+  /** The journal write in flight, and the lines gathered for the one after it. */
+  private journalWriting: Promise<void> | undefined;
+  private journalNext: { lines: string[]; written: Promise<void> } | undefined;
   /** The write buffers of the blobs streaming in (two each), reused from blob to blob. */
   private readonly pool = new BufferPool(32);
   /** Hashes blobs of a buffer or more beside the main thread, reading back what was written (digest/offload.ts). */
@@ -248,9 +251,24 @@ export class PlannedTar {
       .finally(() => (this.flushing = undefined));
   }
 
+  /**
+   * Journals blobs as complete, then counts them as stored. Lines that arrive while a journal
+   * write is in flight go out together in the next one (one write for many small blobs).
+   */
   private async markDone(digests: readonly string[]): Promise<void> {
     if (!digests.length) return;
-    await this.journal.write(digests.map((d) => `${d}\n`).join(''));
+    let batch = this.journalNext;
+    if (!batch) {
+      const lines: string[] = [];
+      const written = (this.journalWriting ?? Promise.resolve()).then(async () => {
+        this.journalNext = undefined;
+        await this.journal.write(lines.join(''));
+      });
+      this.journalWriting = written.catch(() => undefined);
+      batch = this.journalNext = { lines, written };
+    }
+    for (const d of digests) batch.lines.push(`${d}\n`);
+    await batch.written;
     for (const d of digests) this.done.add(d);
   }
 
