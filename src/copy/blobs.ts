@@ -74,12 +74,16 @@ class DestState {
   }
 }
 
-/** A VerifyingStream that also counts bytes for progress and can keep a small body. */
+/**
+ * A VerifyingStream that also counts bytes for progress and can keep a small body. Towards a
+ * destination that hashes blobs itself (`hashesBlobs`), it checks the size only, and the
+ * destination's putBlob verifies the digest.
+ */
 class MeteredStream extends VerifyingStream {
   verified = false;
   readonly chunks: Buffer[] | undefined;
-  constructor(what: string, desc: Descriptor, private readonly onBytes: (n: number) => void, capture: boolean) {
-    super(what, desc.digest, desc.size);
+  constructor(what: string, desc: Descriptor, private readonly onBytes: (n: number) => void, capture: boolean, sizeOnly: boolean) {
+    super(what, desc.digest, desc.size, undefined, sizeOnly);
     this.chunks = capture && desc.size <= MAX_CAPTURE ? [] : undefined;
   }
   override _transform(chunk: Buffer, enc: BufferEncoding, cb: TransformCallback): void {
@@ -270,7 +274,8 @@ export class BlobScheduler {
       onBytes?.(image, n, desc.digest);
     };
     const signal = tracked?.signal ?? this.opts.signal;
-    const meter = new MeteredStream(what, desc, counted, req.capture === true);
+    const sizeOnly = dest.hashesBlobs === true;
+    const meter = new MeteredStream(what, desc, counted, req.capture === true, sizeOnly);
     let body: Readable | undefined;
     try {
       body = await source.getBlob(req.srcRepo, desc, signal);
@@ -285,7 +290,9 @@ export class BlobScheduler {
       // The stream's own failure (a digest or size mismatch it found) names the cause best; else
       // the destination's error when it explains itself (a full disk), else whatever broke the stream.
       const streamErr = meter.errored;
-      const e = toAirliftError(streamErr instanceof AirliftError ? streamErr : err instanceof AirliftError ? err : (streamErr ?? err));
+      let e = toAirliftError(streamErr instanceof AirliftError ? streamErr : err instanceof AirliftError ? err : (streamErr ?? err));
+      // the destination's own digest check names the blob only: named as the engine's would be
+      if (sizeOnly && e instanceof DigestMismatchError && !(e instanceof BlobContentError) && e.expected === desc.digest) e = new DigestMismatchError(what, e.expected, e.actual);
       // Name the image and the blob in every failure.
       throw e.message.includes(desc.digest) ? e : withPrefix(e, what);
     } finally {

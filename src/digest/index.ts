@@ -54,47 +54,89 @@ export function verifyBytes(what: string, data: Uint8Array, expected: string, si
   if (actual !== expected) throw new DigestMismatchError(what, expected, actual);
 }
 
+/** The error for a body that goes on past its descriptor's size. */
+export function tooManyBytes(what: string, size: number): DigestMismatchError {
+  return new DigestMismatchError(`${what}: more bytes than the descriptor's size`, String(size), `>${size}`);
+}
+
+/** The error for a body that ended at another size than its descriptor's. */
+export function sizeMismatch(what: string, size: number, bytes: number): DigestMismatchError {
+  return new DigestMismatchError(`${what}: size`, String(size), String(bytes));
+}
+
+/**
+ * The running check of one blob's bytes against its digest and size: update() with each
+ * chunk (throws at the first byte past the size), finish() at the end (throws on another
+ * size or digest). VerifyingStream and the stores that hash in their own write loop share it,
+ * and so its messages. With `sizeOnly`, it counts without hashing (the store the bytes go to
+ * hashes them: see VerifyingStream).
+ */
+export class DigestCheck {
+  private readonly hash: Hash | undefined;
+  bytes: number;
+  constructor(
+    private readonly what: string,
+    readonly expected: string,
+    readonly size?: number,
+    initial?: { hash: Hash; bytes: number },
+    sizeOnly = false,
+  ) {
+    this.hash = sizeOnly ? undefined : (initial?.hash ?? createHash(parseDigest(expected).algorithm));
+    this.bytes = initial?.bytes ?? 0;
+  }
+  update(chunk: Uint8Array): void {
+    this.bytes += chunk.byteLength;
+    if (this.size !== undefined && this.bytes > this.size) throw tooManyBytes(this.what, this.size);
+    this.hash?.update(chunk);
+  }
+  finish(): void {
+    if (this.size !== undefined && this.bytes !== this.size) throw sizeMismatch(this.what, this.size, this.bytes);
+    if (!this.hash) return;
+    const actual = `${parseDigest(this.expected).algorithm}:${this.hash.digest('hex')}`;
+    if (actual !== this.expected) throw new DigestMismatchError(this.what, this.expected, actual);
+  }
+}
+
 /**
  * A pass-through stream that hashes what flows through it and fails the
  * stream (instead of ending it) when the digest or size does not match.
  * Nothing downstream should commit data before this stream has ended.
+ * With `sizeOnly` it checks the size alone and does not declare that it
+ * verifies (`verifies` is undefined): for a store that hashes the bytes
+ * itself, off the main thread (ImageDestination.hashesBlobs).
  */
 export class VerifyingStream extends Transform {
-  private readonly hash: Hash;
-  private bytes = 0;
+  private readonly check: DigestCheck;
   constructor(
-    private readonly what: string,
+    what: string,
     private readonly expected: string,
     private readonly size?: number,
     initial?: { hash: Hash; bytes: number },
+    private readonly sizeOnly = false,
   ) {
     super();
-    this.hash = initial?.hash ?? createHash(parseDigest(expected).algorithm);
-    this.bytes = initial?.bytes ?? 0;
+    this.check = new DigestCheck(what, expected, size, initial, sizeOnly);
   }
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    this.bytes += chunk.length;
-    if (this.size !== undefined && this.bytes > this.size) {
-      cb(new DigestMismatchError(`${this.what}: more bytes than the descriptor's size`, String(this.size), `>${this.size}`));
+    try {
+      this.check.update(chunk);
+    } catch (err) {
+      cb(err as Error);
       return;
     }
-    this.hash.update(chunk);
     cb(null, chunk);
   }
   override _flush(cb: TransformCallback): void {
-    if (this.size !== undefined && this.bytes !== this.size) {
-      cb(new DigestMismatchError(`${this.what}: size`, String(this.size), String(this.bytes)));
-      return;
-    }
-    const actual = `${parseDigest(this.expected).algorithm}:${this.hash.digest('hex')}`;
-    if (actual !== this.expected) {
-      cb(new DigestMismatchError(this.what, this.expected, actual));
+    try {
+      this.check.finish();
+    } catch (err) {
+      cb(err as Error);
       return;
     }
     cb();
   }
   get bytesSeen(): number {
-    return this.bytes;
+    return this.check.bytes;
   }
   /** The digest this stream verifies (a store may skip hashing again what such a stream feeds it). */
   get expectedDigest(): string {
@@ -104,9 +146,9 @@ export class VerifyingStream extends Transform {
   get expectedSize(): number | undefined {
     return this.size;
   }
-  /** What this stream verifies on its way through (see `verifiesOnWrite`). */
-  get verifies(): { digest: string; size: number | undefined } {
-    return { digest: this.expected, size: this.size };
+  /** What this stream verifies on its way through (see `verifiesOnWrite`); undefined when it only counts. */
+  get verifies(): { digest: string; size: number | undefined } | undefined {
+    return this.sizeOnly ? undefined : { digest: this.expected, size: this.size };
   }
 }
 

@@ -95,6 +95,8 @@ export function stagingDirFor(out: string, stream = false): string {
 export class OciArchiveDestination implements ImageDestination {
   readonly kind = 'oci-archive' as const;
   readonly supportsMount = false;
+  /** PlannedTar hashes each blob in the buffers it writes, on its hashing thread. */
+  readonly hashesBlobs = true;
   private readonly extras = new Map<string, { data: Uint8Array | string; executable: boolean }>();
   private readonly index: LayoutIndex = emptyLayoutIndex();
   /** Every manifest stored, by digest (small; manifest.json is built from them). */
@@ -168,10 +170,10 @@ export class OciArchiveDestination implements ImageDestination {
     const blobs = [...plan.blobs.filter((b) => !left(b.digest)), ...plan.manifests.map((m) => ({ digest: m.digest, size: m.bytes.byteLength }))];
     this.carried = [...new Set(blobs.map((b) => b.digest))].sort();
     this.tar = await PlannedTar.open(this.stagingDir, blobs, signal);
-    for (const m of plan.manifests) {
-      this.manifests.set(m.digest, m);
-      if (!this.tar.has(m.digest, m.bytes.byteLength)) await this.tar.writeBytes({ digest: m.digest, size: m.bytes.byteLength }, m.bytes);
-    }
+    const tar = this.tar;
+    for (const m of plan.manifests) this.manifests.set(m.digest, m);
+    const unstored = new Map(plan.manifests.filter((m) => !tar.has(m.digest, m.bytes.byteLength)).map((m) => [m.digest, m]));
+    await tar.writeBytes([...unstored.values()].map((m) => ({ desc: { digest: m.digest, size: m.bytes.byteLength }, bytes: m.bytes })));
   }
 
   private planned(): PlannedTar {
@@ -236,7 +238,7 @@ export class OciArchiveDestination implements ImageDestination {
     signal?.throwIfAborted();
     const tar = this.planned();
     const size = manifest.bytes.byteLength;
-    if (!tar.has(manifest.digest, size)) await tar.writeBytes({ digest: manifest.digest, size }, manifest.bytes);
+    if (!tar.has(manifest.digest, size)) await tar.writeBytes([{ desc: { digest: manifest.digest, size }, bytes: manifest.bytes }]);
     this.manifests.set(manifest.digest, manifest);
     if (tag !== undefined) setIndexEntry(this.index, namedDescriptor(repo, manifest, tag));
     else {

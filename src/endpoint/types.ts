@@ -88,6 +88,11 @@ export interface ImageDestination {
    * what it staged instead of fetching them from the source again. The caller verifies the bytes.
    */
   readBlob?(repo: string, desc: Descriptor, signal?: AbortSignal): Promise<Readable | undefined>;
+  /**
+   * True when putBlob hashes every body itself (off the main thread): the engine then checks
+   * the size on the way and leaves the digest to the store, whose DigestMismatchError it reports.
+   */
+  readonly hashesBlobs?: boolean;
   /** Stores a blob; verifies digest and size and stores nothing when they do not match. */
   putBlob(repo: string, desc: Descriptor, body: Readable, signal?: AbortSignal): Promise<void>;
   /**

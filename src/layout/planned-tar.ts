@@ -19,15 +19,16 @@
  * fetched again.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
-import { access, appendFile, mkdir, open, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
+import { access, mkdir, open, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { Readable, Writable } from 'node:stream';
+import { Readable, addAbortSignal, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { VerifyingStream, verifiesOnWrite, verifyBytes } from '../digest/index.js';
-import { BundleError } from '../errors.js';
+import { DigestCheck, verifiesOnWrite, verifyBytes } from '../digest/index.js';
+import { HashWorker, OffloadedCheck } from '../digest/offload.js';
+import { AirliftError, BundleError } from '../errors.js';
 import { STREAM_CHUNK } from './files.js';
 import { OCI_LAYOUT_CONTENT, OCI_LAYOUT_FILE, blobPath } from './paths.js';
-import { LOCK, PositionalWritable, copyRegion, regionMatches, takeLock } from './staging-io.js';
+import { BufferPool, LOCK, copyRegion, regionMatches, takeLock, writeStreamAt } from './staging-io.js';
 import { planEntries, writeFully, writeTar, type TarInput } from './tar-writer.js';
 import { ioFailure } from './writer.js';
 
@@ -59,6 +60,13 @@ export class PlannedTar {
   private readonly done = new Set<string>();
   private unflushed = 0;
   private flushing: Promise<void> | undefined;
+  /** The journal write in flight, and the lines gathered for the one after it. */
+  private journalWriting: Promise<void> | undefined;
+  private journalNext: { lines: string[]; written: Promise<void> } | undefined;
+  /** The write buffers of the blobs streaming in (two each), reused from blob to blob. */
+  private readonly pool = new BufferPool(32);
+  /** Hashes blobs of a buffer or more beside the main thread, reading back what was written (digest/offload.ts). */
+  private readonly hasher = new HashWorker();
 
   private constructor(
     readonly dir: string,
@@ -67,6 +75,8 @@ export class PlannedTar {
     private readonly end: number,
     /** Directory entries the blobs' headers already hold (`blobs`, `blobs/sha256`). */
     private readonly dirs: Set<string>,
+    /** done.log, open for appending: one line per blob whose data is complete. */
+    private readonly journal: FileHandle,
   ) {}
 
   private get partial(): string {
@@ -96,6 +106,7 @@ export class PlannedTar {
     }
 
     let fh: FileHandle | undefined;
+    let journal: FileHandle | undefined;
     let locked = false;
     try {
       await mkdir(dir, { recursive: true });
@@ -132,9 +143,10 @@ export class PlannedTar {
         await writeFile(path.join(dir, `${PLAN}.next`), JSON.stringify(plan));
         await rename(path.join(dir, `${PLAN}.next`), path.join(dir, PLAN));
       }
-      const t: PlannedTar = new PlannedTar(dir, fh, slots, end, dirs);
-      for (const d of reused) t.done.add(d);
       await writeFile(path.join(dir, DONE), [...reused].map((d) => `${d}\n`).join(''));
+      journal = await open(path.join(dir, DONE), 'a');
+      const t: PlannedTar = new PlannedTar(dir, fh, slots, end, dirs, journal);
+      for (const d of reused) t.done.add(d);
       // oci-layout, and the headers of the blobs reused; every other header goes with its blob's
       // data (write), so the file never reaches past what arrived: a size no source confirmed
       // allocates nothing (a file truncated to the planned end once left 1 TB sparse files behind)
@@ -148,6 +160,7 @@ export class PlannedTar {
       return t;
     } catch (err) {
       await fh?.close().catch(() => undefined);
+      await journal?.close().catch(() => undefined);
       if (locked) await rm(path.join(dir, LOCK), { force: true });
       throw ioFailure(`the staged bundle in ${dir}`, err);
     }
@@ -166,43 +179,61 @@ export class PlannedTar {
     return s;
   }
 
-  /** Streams a blob to its place, verifying digest and size; it counts as stored only when both match. */
+  /**
+   * Streams a blob to its place, its tar header in the same first write, verifying digest and
+   * size; it counts as stored only when both match. The bytes are hashed here unless the body
+   * verifies this very digest and size itself: a blob of a buffer or more on the hashing thread,
+   * read back from the file as each buffer is written, a smaller one inline.
+   */
   async write(desc: { digest: string; size: number }, body: Readable, signal?: AbortSignal): Promise<void> {
     const s = this.slot(desc.digest, desc.size);
     const what = `blob ${desc.digest}`;
     const keep = (): void => {};
     body.on('error', keep);
+    let offloaded: OffloadedCheck | undefined;
     try {
-      await this.writeHeader(s);
-      const out = new PositionalWritable(this.fh, s.dataOffset, (n) => this.wrote(n));
-      const verified = verifiesOnWrite(body, desc);
-      const opts = signal ? { signal } : {};
-      if (verified) await pipeline(body, out, opts);
-      else await pipeline(body, new VerifyingStream(what, desc.digest, desc.size), out, opts);
-      await this.markDone(desc.digest);
+      if (signal) addAbortSignal(signal, body);
+      let check: DigestCheck | OffloadedCheck | undefined;
+      if (verifiesOnWrite(body, desc)) check = undefined;
+      else if (desc.size >= STREAM_CHUNK) check = offloaded = new OffloadedCheck(this.hasher, this.fh.fd, what, desc.digest, desc.size);
+      else check = new DigestCheck(what, desc.digest, desc.size);
+      const lead = s.header && s.offset !== undefined ? s.header : undefined;
+      await writeStreamAt(this.fh, lead ? s.offset! : s.dataOffset, body, this.pool, {
+        ...(lead ? { lead } : {}),
+        ...(check ? { check } : {}),
+        ...(signal ? { signal } : {}),
+        onWritten: (n) => this.wrote(n),
+      });
+      await this.markDone([desc.digest]);
     } catch (err) {
+      offloaded?.drop();
+      // read before destroy(): leaving the loop early destroys the body with an AbortError of its own
+      const cause = err instanceof AirliftError ? err : (body.errored ?? err);
       body.destroy();
-      throw ioFailure(`${what} to ${this.dir}`, body.errored ?? err);
+      throw ioFailure(`${what} to ${this.dir}`, cause);
     } finally {
       body.off('error', keep);
     }
   }
 
-  /** Stores bytes already in memory (manifests), verified. */
-  async writeBytes(desc: { digest: string; size: number }, bytes: Uint8Array): Promise<void> {
-    const s = this.slot(desc.digest, desc.size);
-    verifyBytes(`blob ${desc.digest}`, bytes, desc.digest, desc.size);
+  /** Stores bytes already in memory (manifests), verified: each in one write with its header, then one journal line for all. */
+  async writeBytes(items: ReadonlyArray<{ desc: { digest: string; size: number }; bytes: Uint8Array }>): Promise<void> {
+    const slots = items.map(({ desc, bytes }) => {
+      const s = this.slot(desc.digest, desc.size);
+      verifyBytes(`blob ${desc.digest}`, bytes, desc.digest, desc.size);
+      return s;
+    });
     try {
-      await this.writeHeader(s);
-      await writeFully(this.fh, bytes, s.dataOffset);
-      await this.markDone(desc.digest);
+      await Promise.all(
+        items.map(({ bytes }, i) => {
+          const s = slots[i]!;
+          return s.header && s.offset !== undefined ? writeFully(this.fh, Buffer.concat([s.header, bytes]), s.offset) : writeFully(this.fh, bytes, s.dataOffset);
+        }),
+      );
+      await this.markDone(items.map((i) => i.desc.digest));
     } catch (err) {
-      throw ioFailure(`blob ${desc.digest} to ${this.dir}`, err);
+      throw ioFailure(`blob ${items[0]?.desc.digest ?? ''} to ${this.dir}`, err);
     }
-  }
-
-  private async writeHeader(s: Slot): Promise<void> {
-    if (s.header && s.offset !== undefined) await writeFully(this.fh, s.header, s.offset);
   }
 
   /**
@@ -220,9 +251,25 @@ export class PlannedTar {
       .finally(() => (this.flushing = undefined));
   }
 
-  private async markDone(digest: string): Promise<void> {
-    this.done.add(digest);
-    await appendFile(path.join(this.dir, DONE), `${digest}\n`);
+  /**
+   * Journals blobs as complete, then counts them as stored. Lines that arrive while a journal
+   * write is in flight go out together in the next one (one write for many small blobs).
+   */
+  private async markDone(digests: readonly string[]): Promise<void> {
+    if (!digests.length) return;
+    let batch = this.journalNext;
+    if (!batch) {
+      const lines: string[] = [];
+      const written = (this.journalWriting ?? Promise.resolve()).then(async () => {
+        this.journalNext = undefined;
+        await this.journal.write(lines.join(''));
+      });
+      this.journalWriting = written.catch(() => undefined);
+      batch = this.journalNext = { lines, written };
+    }
+    for (const d of digests) batch.lines.push(`${d}\n`);
+    await batch.written;
+    for (const d of digests) this.done.add(d);
   }
 
   /** A stored blob's bytes. */
@@ -258,6 +305,8 @@ export class PlannedTar {
       await this.fh.truncate(size);
       await this.fh.sync();
       await this.fh.close();
+      await this.journal.close();
+      await this.hasher.close();
       if (opts.stream) {
         // a device or FIFO: its node stays, the finished archive is written into it
         const from = createReadStream(this.partial, { highWaterMark: STREAM_CHUNK });
@@ -277,7 +326,9 @@ export class PlannedTar {
 
   /** Closes the file; what was stored stays for a re-run. */
   async close(): Promise<void> {
+    await this.hasher.close().catch(() => undefined);
     await this.fh.close().catch(() => undefined);
+    await this.journal.close().catch(() => undefined);
     await rm(path.join(this.dir, LOCK), { force: true });
   }
 }

@@ -1,0 +1,164 @@
+/**
+ * PlannedTar's blob writes (issue #22, save big): each blob is copied into reused 1 MiB buffers and
+ * written with its header; a blob of a buffer or more is hashed on the hashing thread from what
+ * the file holds, a smaller one inline. Judged by GNU tar (the archive's entries and bytes) and
+ * by the digest errors: a wrong byte, a short body or a long one is refused and never counted
+ * as stored, and the bundle cannot be finished without it.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { open, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { VerifyingStream, sha256 } from '../../../src/digest/index.js';
+import { HashWorker } from '../../../src/digest/offload.js';
+import { PlannedTar } from '../../../src/layout/planned-tar.js';
+import { tempDir } from './helpers.js';
+
+let tmp: { dir: string; cleanup: () => Promise<void> };
+beforeAll(async () => {
+  tmp = await tempDir();
+});
+afterAll(async () => tmp.cleanup());
+
+const MiB = 1024 * 1024;
+
+/** A body delivered in chunks of odd sizes (as a socket delivers them). */
+function body(bytes: Buffer, chunk = 65_521): Readable {
+  const parts: Buffer[] = [];
+  for (let i = 0; i < bytes.length; i += chunk) parts.push(bytes.subarray(i, i + chunk));
+  return Readable.from(parts, { objectMode: false });
+}
+
+function blob(size: number): { bytes: Buffer; desc: { digest: string; size: number } } {
+  const bytes = randomBytes(size);
+  return { bytes, desc: { digest: sha256(bytes), size } };
+}
+
+const hex = (d: string): string => d.slice('sha256:'.length);
+
+describe('PlannedTar.write', () => {
+  // sizes around the buffer: smaller (inline hash), exactly one, several and a partial last one (hashing thread)
+  const blobs = [blob(1), blob(700_000), blob(MiB), blob(3 * MiB + 12_345), blob(0)];
+
+  it('writes every blob at its place: GNU tar lists them and gives back their bytes', async () => {
+    const dir = path.join(tmp.dir, 'ok.staging');
+    const out = path.join(tmp.dir, 'ok.tar');
+    const tar = await PlannedTar.open(
+      dir,
+      blobs.map((b) => b.desc),
+    );
+    await Promise.all(blobs.map((b) => tar.write(b.desc, body(b.bytes))));
+    expect(tar.missing()).toEqual([]);
+    await tar.finish([{ name: 'index.json', data: Buffer.from('{}') }], out);
+    const names = execFileSync('tar', ['-tf', out], { encoding: 'utf8' }).trim().split('\n');
+    for (const b of blobs) {
+      expect(names).toContain(`blobs/sha256/${hex(b.desc.digest)}`);
+      const back = execFileSync('tar', ['-xOf', out, `blobs/sha256/${hex(b.desc.digest)}`], { maxBuffer: 16 * MiB });
+      expect(sha256(back)).toBe(b.desc.digest);
+    }
+  });
+
+  it('a body the engine already verified (VerifyingStream) is stored as it is', async () => {
+    const b = blob(2 * MiB + 1);
+    const tar = await PlannedTar.open(path.join(tmp.dir, 'verified.staging'), [b.desc]);
+    try {
+      await tar.write(b.desc, body(b.bytes).pipe(new VerifyingStream('x', b.desc.digest, b.desc.size)));
+      expect(tar.has(b.desc.digest, b.desc.size)).toBe(true);
+    } finally {
+      await tar.close();
+    }
+  });
+
+  for (const [label, size] of [
+    ['inline', 300_000],
+    ['on the hashing thread', 2 * MiB + 7],
+  ] as const) {
+    it(`refuses one changed byte (${label}): E_DIGEST_MISMATCH naming the blob, not stored, no bundle`, async () => {
+      const b = blob(size);
+      const bad = Buffer.from(b.bytes);
+      bad[size - 3] = (bad[size - 3] ?? 0) ^ 0xff;
+      const dir = path.join(tmp.dir, `bad-${size}.staging`);
+      const tar = await PlannedTar.open(dir, [b.desc]);
+      try {
+        const err = await tar.write(b.desc, body(bad)).then(
+          () => undefined,
+          (e: unknown) => e as { code?: string; message?: string },
+        );
+        expect(err?.code).toBe('E_DIGEST_MISMATCH');
+        expect(err?.message).toContain(b.desc.digest);
+        expect(err?.message).toContain(sha256(bad));
+        expect(tar.has(b.desc.digest, b.desc.size)).toBe(false);
+        expect(tar.missing()).toEqual([b.desc.digest]);
+        await expect(tar.finish([], path.join(tmp.dir, `bad-${size}.tar`))).rejects.toThrow(/was not stored/);
+      } finally {
+        await tar.close();
+      }
+    });
+
+    it(`refuses a short body and a long one (${label})`, async () => {
+      const b = blob(size);
+      const tar = await PlannedTar.open(path.join(tmp.dir, `len-${size}.staging`), [b.desc]);
+      try {
+        await expect(tar.write(b.desc, body(b.bytes.subarray(0, size - 1)))).rejects.toMatchObject({ code: 'E_DIGEST_MISMATCH' });
+        await expect(tar.write(b.desc, body(Buffer.concat([b.bytes, Buffer.from('x')])))).rejects.toThrow(/more bytes than the descriptor's size/);
+        expect(tar.has(b.desc.digest, b.desc.size)).toBe(false);
+        // and the right bytes afterwards are stored
+        await tar.write(b.desc, body(b.bytes));
+        expect(tar.has(b.desc.digest, b.desc.size)).toBe(true);
+      } finally {
+        await tar.close();
+      }
+    });
+  }
+});
+
+describe('HashWorker', () => {
+  it('hashes ranges of a file as written, in order, for several hashes at once', async () => {
+    const file = path.join(tmp.dir, 'ranges.bin');
+    const data = randomBytes(5 * MiB + 3);
+    const fh = await open(file, 'w+');
+    const w = new HashWorker();
+    try {
+      await fh.write(data, 0, data.length, 0);
+      const a = w.begin('sha256');
+      const b = w.begin('sha512');
+      for (let pos = 0; pos < data.length; pos += 777_777) {
+        const n = Math.min(777_777, data.length - pos);
+        w.range(a, fh.fd, pos, n);
+        w.range(b, fh.fd, pos, n);
+      }
+      expect(await w.digest(a)).toBe(createHash('sha256').update(data).digest('hex'));
+      expect(await w.digest(b)).toBe(createHash('sha512').update(data).digest('hex'));
+      // a range past the end of the file is an error, not a short hash
+      const c = w.begin('sha256');
+      w.range(c, fh.fd, data.length - 10, 20);
+      await expect(w.digest(c)).rejects.toThrow(/the file ends at/);
+    } finally {
+      await w.close();
+      await fh.close();
+    }
+  });
+
+  it('keeps the process alive while a digest is awaited, and only then (a save never exits before its last blob is checked)', async () => {
+    const file = path.join(tmp.dir, 'alive.bin');
+    await writeFile(file, 'abcd');
+    const offload = path.resolve(import.meta.dirname, '../../../src/digest/offload.ts');
+    const code = [
+      `import { open } from 'node:fs/promises';`,
+      `import { HashWorker } from ${JSON.stringify(offload)};`,
+      `const fh = await open(${JSON.stringify(file)}, 'r');`,
+      `const w = new HashWorker();`,
+      `const id = w.begin('sha256');`,
+      `w.range(id, fh.fd, 0, 4);`,
+      `w.digest(id).then((hex) => process.stdout.write(hex));`,
+      // a started thread that nobody waits for does not hold the process
+      `new HashWorker().begin('sha256');`,
+    ].join('\n');
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { encoding: 'utf8', timeout: 30_000 });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(createHash('sha256').update('abcd').digest('hex'));
+  });
+});
