@@ -15,7 +15,7 @@ import { presetTiny, seedRegistry } from '../../fixtures/images/generate.js';
 import { startFaultProxy, type FaultProxy } from '../harness/fault-proxy.js';
 import { startRegistry } from '../harness/registry.js';
 import { dataSet, setDefs } from './data.js';
-import { REPO_ROOT, airliftSave, airliftSync, type Tools } from './tools.js';
+import { REPO_ROOT, airliftLoad, airliftSave, airliftSync, type Tools } from './tools.js';
 
 function kind(method: string, p: string): string {
   const u = p.split('?')[0] ?? p;
@@ -98,15 +98,22 @@ async function main(): Promise<void> {
       sp.clearLog();
       dp.clearLog();
     }
+    const bundle = path.join(work, 'bundle.tar');
+    if (op === 'load') {
+      await airliftSave({ ...tools, nodeFlags: [] }, sp.host, data.images, bundle);
+      sp.clearLog();
+    }
     const cpu0 = [registryCpu(src.storageDir), registryCpu(dest.storageDir)];
     const m =
       op === 'save'
-        ? await airliftSave(tools, sp.host, data.images, path.join(work, 'bundle.tar'))
-        : await airliftSync(tools, sp.host, data.images, dp.host, 'mirror');
+        ? await airliftSave(tools, sp.host, data.images, bundle)
+        : op === 'load'
+          ? await airliftLoad(tools, bundle, dp.host, 'mirror')
+          : await airliftSync(tools, sp.host, data.images, dp.host, 'mirror');
     process.stdout.write(`airlift ${op} of ${data.key}: ${m.seconds.toFixed(2)} s, peak RSS ${m.peakRssMiB.toFixed(0)} MiB, CPU ${m.cpuSeconds.toFixed(2)} s\n`);
     const cpu1 = [registryCpu(src.storageDir), registryCpu(dest.storageDir)];
     process.stdout.write(`registry CPU: source ${(cpu1[0]! - cpu0[0]!).toFixed(2)} s, destination ${(cpu1[1]! - cpu0[1]!).toFixed(2)} s\n`);
-    summary('source', sp, data.images.length, blobs);
+    if (op !== 'load') summary('source', sp, data.images.length, blobs);
     process.stdout.write(`client connections to source: ${connections(sp.host)}, to destination: ${connections(dp.host)}\n`);
     if (op !== 'save') summary('destination', dp, data.images.length, blobs);
   } finally {
