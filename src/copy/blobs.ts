@@ -116,7 +116,15 @@ function retryable(e: AirliftError, source: ImageSource): boolean {
 const TRANSFER = fixedPauses([200, 400]);
 
 export interface SchedulerOptions {
+  /** Blob transfers at once (`--concurrency`). */
   limit: LimitFunction;
+  /**
+   * The requests that only ask or link (a blob HEAD, a mount) at once; `limit` when absent. Apart
+   * from the transfers, so that a transfer never waits for every other image's HEADs queued before
+   * it (a load's first byte left after the HEADs of 16 images), and a HEAD never waits for a slot
+   * that a 32 MiB upload holds.
+   */
+  probe?: LimitFunction;
   logger: Logger;
   signal?: AbortSignal;
   onBytes?: (image: string, bytes: number, digest: string) => void;
@@ -180,7 +188,8 @@ export class BlobScheduler {
     // and clients pulling that blob from the mirror at that moment get HTTP 500. A sync into a live
     // mirror must never disturb its readers, so nothing is ever mounted or uploaded over a blob.
     const knownAbsent = (await req.destRepoNew?.()) === true;
-    if (!knownAbsent && (await limit(() => dest.hasBlob(req.destRepo, desc, signal)))) {
+    const probe = this.opts.probe ?? limit;
+    if (!knownAbsent && (await probe(() => dest.hasBlob(req.destRepo, desc, signal)))) {
       st.add(desc.digest, repo);
       return 'existing';
     }
@@ -190,7 +199,7 @@ export class BlobScheduler {
       if (!sameStore && first) await first; // the blob is on its way into another repository: mount it from there
       const from = st.holderOtherThan(desc.digest, repo) ?? (sameStore ? req.srcRepo : undefined);
       if (from !== undefined) {
-        const ok = await limit(() => dest.mountBlob(req.destRepo, desc, from, signal));
+        const ok = await probe(() => dest.mountBlob(req.destRepo, desc, from, signal));
         if (ok) {
           st.add(desc.digest, repo);
           return 'mounted';

@@ -48,6 +48,7 @@ class Run {
   ) {
     this.blobs = new BlobScheduler({
       limit: pLimit(Math.max(1, opts.concurrency)),
+      probe: pLimit(Math.max(1, opts.concurrency)),
       logger: opts.logger,
       ...(opts.signal ? { signal: opts.signal } : {}),
       ...(opts.onBytes ? { onBytes: opts.onBytes } : {}),

@@ -48,6 +48,19 @@ export class LayoutSource implements ImageSource {
     signal?.throwIfAborted();
     return this.reader.openBlob(desc);
   }
+  /**
+   * A small blob's bytes in memory, read through the same stream as getBlob (so a split bundle's
+   * part checks and a compressed bundle's reader apply as they do there); presence and size are
+   * checked, the caller verifies the digest. The copy engine's path for small blobs into a
+   * registry (a load's configs and small layers) asks for bytes this way where it can, instead of
+   * streaming them through a verifier into the upload.
+   */
+  async getBlobBytes(_repo: string, desc: Descriptor, signal?: AbortSignal): Promise<Buffer> {
+    signal?.throwIfAborted();
+    const chunks: Buffer[] = [];
+    for await (const c of await this.reader.openBlob(desc)) chunks.push(c as Buffer);
+    return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+  }
   /** The tags of `repo`: its ref names (cosign's `sha256-<hex>.sig` among them). */
   async listTags(repo: string): Promise<string[]> {
     return layoutTags(this.reader.entries(), repo);

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { generateLayout, seedRegistry } from '../../fixtures/images/generate.js';
 import { judge, newRow, type Ctx, type Row, type SetName } from './context.js';
 import { setDefs } from './data.js';
-import { distinctBlobs, distinctManifests, floorLoad, floorSave } from './floor.js';
+import { distinctBlobs, distinctManifests, endedChildrenCpu, floorImages, floorLoad, floorSave } from './floor.js';
 import { measure, timed } from './proc.js';
 import { AIRLIFT, airliftLoad, airliftSave, airliftSync, skopeoSave } from './tools.js';
 
@@ -93,8 +93,20 @@ export async function loadBig(ctx: Ctx): Promise<void> {
     } else row.notes.push('floor read the generated layout (no airlift bundle)');
     const blobs = distinctBlobs(data.images);
     const dest = await ctx.fresh();
-    const s = await ctx.side(row, 'curl floor (files)', async () => ({ ...(await timed(() => floorLoad(layoutDir, blobs, { destUrl: dest.url, prefix: PREFIX }))), peakRssMiB: 0 }));
-    if (s) row.floor = { ...s, what: `${blobs.length} blob files PUT once with curl, 8 in parallel` };
+    // The blobs once each, then what makes them images (mounts into the other repositories, the
+    // manifests): without it the floor left a registry with no image in it, which is less than a load.
+    const target = { destUrl: dest.url, prefix: PREFIX };
+    const s = await ctx.side(row, 'curl floor (files)', async () => {
+      const cpu0 = endedChildrenCpu();
+      const t = await timed(async () => {
+        await floorLoad(layoutDir, blobs, target);
+        await floorImages(layoutDir, data.images, blobs, target);
+      });
+      const m = { ...t, peakRssMiB: 0, cpuSeconds: endedChildrenCpu() - cpu0 };
+      await ctx.verify(dest, PREFIX, data.images, 'curl floor (files)');
+      return m;
+    });
+    if (s) row.floor = { ...s, what: `${blobs.length} blob files PUT once with curl, 8 in parallel; then per image one curl: its mounts and manifests` };
     await ctx.stop(dest);
     if (extracted) await rm(extracted, { recursive: true, force: true });
   }

@@ -5,6 +5,7 @@
  * source registry (`curl GET | curl PUT`) or from a blob file of a layout.
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { GeneratedImage } from '../../fixtures/images/generate.js';
@@ -140,4 +141,58 @@ export async function floorSave(work: string, src: string, blobs: FloorBlob[], o
   const file = path.join(work, `save-floor-${blobs.length}.json`);
   await writeFile(file, JSON.stringify({ src, out, concurrency, blobs }));
   return measure(process.execPath, [path.join(CLIENTS, 'save-floor.mjs'), file]);
+}
+
+/** One curl process making `requests` in order (`--next` between them), each failing the run on an HTTP error. */
+function curlSequence(requests: string[][], what: string): Promise<void> {
+  const args = ['--fail-early', ...requests.flatMap((r, i) => [...(i ? ['--next'] : []), '-sS', '-f', '-o', '/dev/null', ...r])];
+  return new Promise((resolve, reject) => {
+    const child = spawn('curl', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (c: Buffer) => (err += c.toString('utf8')));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`floor: ${what} failed (${code}): ${err.trim()}`))));
+  });
+}
+
+/**
+ * What a load does besides moving each distinct blob once, so that every image can be pulled:
+ * per image (8 at a time, after every blob is in), one curl process that mounts each blob the
+ * floor put into another repository (POST ?mount=&from=, 201) and then PUTs the image's
+ * manifests from the layout's blob files, an index's children before the index (tagged).
+ * `blobs` are the ones floorLoad moved, each into its own `repo`.
+ */
+export function floorImages(layoutDir: string, images: GeneratedImage[], blobs: FloorBlob[], t: FloorTarget): Promise<void> {
+  const home = new Map(blobs.map((b) => [b.digest, `${t.prefix}/${b.repo}`]));
+  const file = (digest: string): string => path.join(layoutDir, 'blobs', 'sha256', digest.slice('sha256:'.length));
+  return pool(images, t.parallel ?? 8, (img) => {
+    const repo = `${t.prefix}/${img.name}`;
+    const requests: string[][] = [];
+    const mounted = new Set<string>();
+    for (const m of img.manifests) {
+      for (const d of [m.config, ...m.layers]) {
+        const from = home.get(d.digest);
+        if (from === undefined || from === repo || mounted.has(d.digest)) continue;
+        mounted.add(d.digest);
+        requests.push(['-X', 'POST', `${t.destUrl}/v2/${repo}/blobs/uploads/?mount=${encodeURIComponent(d.digest)}&from=${encodeURIComponent(from)}`]);
+      }
+    }
+    const put = (d: { digest: string; mediaType: string }, ref: string): string[] => ['-X', 'PUT', '-H', `Content-Type: ${d.mediaType}`, '--data-binary', `@${file(d.digest)}`, `${t.destUrl}/v2/${repo}/manifests/${ref}`];
+    if (img.manifests.length > 1 || img.manifests[0]!.descriptor.digest !== img.descriptor.digest) {
+      for (const m of img.manifests) requests.push(put(m.descriptor, m.descriptor.digest));
+    }
+    requests.push(put(img.descriptor, img.tag));
+    return curlSequence(requests, `mounts and manifests of ${repo}`);
+  });
+}
+
+/**
+ * CPU seconds (user + system) of this process's children that have ended (`cutime` + `cstime` of
+ * /proc/self/stat): around a floor made of curl processes, their CPU. Registries started by the
+ * bench are children too, but they are only counted once stopped (after the side).
+ */
+export function endedChildrenCpu(): number {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[13]) + Number(f[14])) / 100;
 }

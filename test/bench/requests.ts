@@ -26,7 +26,7 @@ import { dataSet, setDefs } from './data.js';
 import { AIRLIFT_RESYNC_CONCURRENCY, floorHeadLoop } from './floor.js';
 import { PEER_NAMES, loadPeers } from './peers.js';
 import { measure, type Measured } from './proc.js';
-import { REPO_ROOT, airliftSave, airliftSync, type Tools } from './tools.js';
+import { REPO_ROOT, airliftLoad, airliftSave, airliftSync, type Tools } from './tools.js';
 
 function kind(method: string, p: string): string {
   const u = p.split('?')[0] ?? p;
@@ -95,7 +95,7 @@ async function main(): Promise<void> {
   if (!['airlift', 'floor', 'node-undici', 'node-http', ...PEER_NAMES].includes(client)) throw new Error(`--client ${client}: use airlift, floor, node-undici, node-http or one of ${PEER_NAMES.join(', ')}`);
   const nodeMode = client === 'node-undici' ? 'undici' : client === 'node-http' ? 'http' : undefined;
   if (client === 'floor' && values.op !== 'resync') throw new Error('--client floor: the HEAD-loop floor is the floor of --op resync');
-  if (client !== 'airlift' && values.op === 'save') throw new Error(`--client ${client}: only airlift's save is counted here`);
+  if (client !== 'airlift' && (values.op === 'save' || values.op === 'load')) throw new Error(`--client ${client}: only airlift's ${values.op} is counted here`);
   const defs = setDefs(values.quick ?? false);
   const def = values.set === 'big' ? defs.big : values.set === 'tiny' ? { key: 'tiny', specs: presetTiny } : defs.many;
   const data = await dataSet(path.join(REPO_ROOT, '.tmp', 'bench-data'), def, (s) => process.stderr.write(`${s}\n`));
@@ -127,17 +127,24 @@ async function main(): Promise<void> {
       sp.clearLog();
       dp.clearLog();
     }
+    const bundle = path.join(work, 'bundle.tar');
+    if (op === 'load') {
+      await airliftSave({ ...tools, nodeFlags: [] }, sp.host, data.images, bundle);
+      sp.clearLog();
+    }
     const cpu0 = [registryCpu(src.storageDir), registryCpu(dest.storageDir)];
     const m =
       op === 'save'
-        ? await airliftSave(tools, sp.host, data.images, path.join(work, 'bundle.tar'))
-        : client === 'floor'
-          ? await floorHeadLoop(work, sp.host, dp.host, 'mirror', data.images, { ...AIRLIFT_RESYNC_CONCURRENCY, tags: !bare })
-          : await runSync();
+        ? await airliftSave(tools, sp.host, data.images, bundle)
+        : op === 'load'
+          ? await airliftLoad(tools, bundle, dp.host, 'mirror')
+          : client === 'floor'
+            ? await floorHeadLoop(work, sp.host, dp.host, 'mirror', data.images, { ...AIRLIFT_RESYNC_CONCURRENCY, tags: !bare })
+            : await runSync();
     process.stdout.write(`${client} ${op} of ${data.key}: ${m.seconds.toFixed(2)} s, peak RSS ${m.peakRssMiB.toFixed(0)} MiB, CPU ${m.cpuSeconds.toFixed(2)} s\n`);
     const cpu1 = [registryCpu(src.storageDir), registryCpu(dest.storageDir)];
     process.stdout.write(`registry CPU: source ${(cpu1[0]! - cpu0[0]!).toFixed(2)} s, destination ${(cpu1[1]! - cpu0[1]!).toFixed(2)} s\n`);
-    summary('source', sp, data.images.length, blobs);
+    if (op !== 'load') summary('source', sp, data.images.length, blobs);
     process.stdout.write(`client connections to source: ${connections(sp.host)}, to destination: ${connections(dp.host)}\n`);
     if (op !== 'save') summary('destination', dp, data.images.length, blobs);
   } finally {

@@ -5,7 +5,7 @@
  * fail with the same error instead of trying again.
  */
 import pLimit from 'p-limit';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { BlobScheduler, type BlobRequest } from '../../../src/copy/index.js';
 import { silentLogger } from '../../../src/log.js';
 import type { Descriptor } from '../../../src/oci/types.js';
@@ -67,5 +67,50 @@ describe('BlobScheduler', () => {
     const second = await blobs.ensure(request(src, dest, 'app', bad)).catch((e: unknown) => e);
     expect(second).toBe(first);
     expect(src.count('getBlob')).toBe(gets);
+  });
+
+  it('asks whether a blob is there while the transfers hold every transfer slot (the probes have their own)', async () => {
+    const src = new MemoryStore('src');
+    const dest = new MemoryStore('dest');
+    // one transfer at a time; the upload of the big layer waits until released
+    const blobs = new BlobScheduler({ limit: pLimit(1), probe: pLimit(1), logger: silentLogger });
+    const big = src.addBlob('app', 'a big layer');
+    const next = src.addBlob('app', 'the next image config');
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let uploading = 0;
+    const putBlob = dest.putBlob.bind(dest);
+    dest.putBlob = async (repo, desc, body) => {
+      uploading++;
+      if (desc.digest === big.digest) await held;
+      return putBlob(repo, desc, body);
+    };
+    const first = blobs.ensure(request(src, dest, 'app', big));
+    await vi.waitFor(() => expect(uploading).toBe(1));
+    // asked for while the first upload holds the only transfer slot: its HEAD goes out at once
+    const second = blobs.ensure(request(src, dest, 'app', next));
+    await vi.waitFor(() => expect(dest.calls).toContain(`hasBlob mirror/app ${next.digest}`));
+    expect(uploading).toBe(1);
+    release();
+    expect(await Promise.all([first, second])).toEqual(['uploaded', 'uploaded']);
+    // without a probe limit of their own, the HEAD waits for the transfer (as before)
+    const shared = new BlobScheduler({ limit: pLimit(1), logger: silentLogger });
+    const dest2 = new MemoryStore('dest2');
+    let release2!: () => void;
+    const held2 = new Promise<void>((r) => (release2 = r));
+    let uploading2 = 0;
+    const put2 = dest2.putBlob.bind(dest2);
+    dest2.putBlob = async (repo, desc, body) => {
+      uploading2++;
+      if (desc.digest === big.digest) await held2;
+      return put2(repo, desc, body);
+    };
+    const a = shared.ensure(request(src, dest2, 'app', big));
+    await vi.waitFor(() => expect(uploading2).toBe(1));
+    const b = shared.ensure(request(src, dest2, 'app', next));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(dest2.calls).not.toContain(`hasBlob mirror/app ${next.digest}`);
+    release2();
+    expect(await Promise.all([a, b])).toEqual(['uploaded', 'uploaded']);
   });
 });

@@ -150,6 +150,19 @@ describe('oci-archive reader refuses bad bundles with a clear error', () => {
     await expect(src2.getManifest('example.com/app/web', '1.0')).rejects.toMatchObject({ code: 'E_DIGEST_MISMATCH', message: expect.stringContaining(t.manifestDigest) });
   });
 
+  it('a small blob as bytes: the same checks as its stream (present, of its size), every byte', async () => {
+    const t = tinyLayout('example.com/app/web:1.0', 3000);
+    const p = file();
+    await writeTarFile(p, layoutEntries(t.files));
+    const src = await openOciArchiveSource(p);
+    const layer = { mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: t.layerDigest, size: 3000 };
+    const bytes = await src.getBlobBytes('example.com/app/web', layer);
+    expect(bytes.equals(Buffer.alloc(3000, 7))).toBe(true);
+    await expect(src.getBlobBytes('example.com/app/web', { ...layer, size: 2999 })).rejects.toMatchObject({ code: 'E_BUNDLE', message: expect.stringContaining('has 3000 bytes, but its descriptor says 2999') });
+    const absent = { ...layer, digest: `sha256:${'0'.repeat(64)}` };
+    await expect(src.getBlobBytes('example.com/app/web', absent)).rejects.toMatchObject({ code: 'E_BUNDLE', message: `blob ${absent.digest} is missing from ${p}` });
+  });
+
   it('a truncated tar and a damaged header', async () => {
     const whole = await makeTar(layoutEntries(tinyLayout('a.io/b:1', 64 * 1024).files));
     const p = file();
