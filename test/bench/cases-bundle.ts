@@ -7,7 +7,7 @@ import { judge, newRow, type Ctx, type Row, type SetName } from './context.js';
 import { setDefs } from './data.js';
 import { distinctBlobs, distinctManifests, endedChildrenCpu, floorImages, floorLoad, floorSave } from './floor.js';
 import { measure, timed } from './proc.js';
-import { AIRLIFT, airliftLoad, airliftSave, airliftSync, skopeoSave } from './tools.js';
+import { airliftCommand, airliftLoad, airliftSave, airliftSync, skopeoSave } from './tools.js';
 
 const PREFIX = 'mirror';
 const MiB = 1024 * 1024;
@@ -172,7 +172,7 @@ export async function saveDiffBig(ctx: Ctx): Promise<void> {
   await rm(changedDir, { recursive: true, force: true });
   const images = [...data.images.filter((i) => i.name !== spec.name), ...changed.images];
   const save = (file: string, extra: string[]) => () =>
-    measure(process.execPath, [...ctx.tools.nodeFlags, AIRLIFT, '--plain-http', src.host, 'save', ...images.flatMap((i) => ['--image', `${src.host}/${i.name}:${i.tag}`]), ...extra, '-o', file], { cwd: ctx.tools.work, env: ctx.tools.env });
+    measure(...airliftCommand(ctx.tools, ['--plain-http', src.host, 'save', ...images.flatMap((i) => ['--image', `${src.host}/${i.name}:${i.tag}`]), ...extra, '-o', file]), { cwd: ctx.tools.work, env: ctx.tools.env });
   const diffFile = path.join(ctx.tools.work, 'bundle-big-diff.tar');
   const fullFile = path.join(ctx.tools.work, 'bundle-big-changed.tar');
   await rm(diffFile, { force: true });

@@ -16,7 +16,7 @@ import { judge, newRow, type Ctx, type Side } from './context.js';
 import { distinctBlobs, distinctManifests, floorSave } from './floor.js';
 import { measure, type Measured } from './proc.js';
 import { PREFIX, resyncInto, syncAll } from './cases-sync.js';
-import { AIRLIFT, REPO_ROOT, airliftLoad, airliftSave } from './tools.js';
+import { airliftCommand, REPO_ROOT, airliftLoad, airliftSave } from './tools.js';
 
 export const SCALE_OPS = ['sync', 'resync', 'resync-bare', 'save', 'load', 'verify', 'verify-to'] as const;
 export type ScaleOp = (typeof SCALE_OPS)[number];
@@ -25,7 +25,7 @@ export type ScaleOp = (typeof SCALE_OPS)[number];
 const figures = new Map<number, Partial<Record<ScaleOp, Side>>>();
 
 function airlift(ctx: Ctx, hosts: string[], args: string[]): Promise<Measured> {
-  return measure(process.execPath, [...ctx.tools.nodeFlags, AIRLIFT, ...hosts.flatMap((h) => ['--plain-http', h]), ...args], { cwd: ctx.tools.work, env: ctx.tools.env, keep: 8 * 1024 * 1024 });
+  return measure(...airliftCommand(ctx.tools, [...hosts.flatMap((h) => ['--plain-http', h]), ...args]), { cwd: ctx.tools.work, env: ctx.tools.env, keep: 8 * 1024 * 1024 });
 }
 
 /**

@@ -6,6 +6,7 @@
  * against fresh docker-registry processes on 127.0.0.1, prints a table and
  * writes every run as JSON to bench-results/. See test/bench/README.md.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -20,7 +21,7 @@ import { PEER_NAMES, UNBUILT, loadPeers } from './peers.js';
 import { measure, rssMethod } from './proc.js';
 import { chooseStorage, type StorageAsked } from './storage.js';
 import { formatTable, writeJson } from './table.js';
-import { AIRLIFT, REPO_ROOT, type Tools } from './tools.js';
+import { AIRLIFT, FORM_FILES, REPO_ROOT, airliftForm, useForm, type Form, type Tools } from './tools.js';
 
 const CASES = ['sync-big', 'floor-big', 'sync-many', 'resync-many', 'save-big', 'load-big', 'save-diff-big', 'rss', 'scale', 'images'] as const;
 type CaseName = (typeof CASES)[number];
@@ -49,14 +50,16 @@ async function main(): Promise<number> {
       'data-dir': { type: 'string' },
       repeat: { type: 'string', default: '1' },
       storage: { type: 'string', default: 'auto' },
+      form: { type: 'string', default: 'dist' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
   });
   if (values.help) {
     process.stdout.write(
-      `usage: npm run bench -- [--cases ${CASES.join(',')}] [--quick] [--scale 200,2000] [--scale-ops ${SCALE_OPS.filter((o) => o !== 'resync-bare').join(',')}] [--charts 200] [--charts-dir ../shared/charts-real] [--peers ${PEER_NAMES.join(',')}|none] [--side airlift|other|both] [--repeat N] [--storage auto|tmpfs|disk] [--cpu-prof]\n` +
+      `usage: npm run bench -- [--cases ${CASES.join(',')}] [--quick] [--scale 200,2000] [--scale-ops ${SCALE_OPS.filter((o) => o !== 'resync-bare').join(',')}] [--charts 200] [--charts-dir ../shared/charts-real] [--peers ${PEER_NAMES.join(',')}|none] [--side airlift|other|both] [--repeat N] [--storage auto|tmpfs|disk] [--form dist|mjs|exe] [--cpu-prof]\n` +
         '  --only is --cases; floor-big is part of sync-big (the curl floor); --quick: smaller sets and --scale 100,500\n' +
+        '  --form: which airlift runs: dist/ (default), release/airlift.mjs or release/airlift-linux-x64 (built here by npm run release)\n' +
         '  --scale-ops: the scale cases to run at each size (sync always runs; resync includes resync --no-referrers; load and verify run save)\n',
     );
     return 0;
@@ -83,6 +86,16 @@ async function main(): Promise<number> {
   const asked = values.storage ?? 'auto';
   if (!['auto', 'tmpfs', 'disk'].includes(asked)) throw new Error(`--storage ${asked}: use auto, tmpfs or disk`);
   const storage = chooseStorage(asked as StorageAsked);
+  const form = values.form ?? 'dist';
+  if (!Object.hasOwn(FORM_FILES, form)) throw new Error(`--form ${form}: use dist, mjs or exe`);
+  if (form === 'exe' && values['cpu-prof']) throw new Error('--cpu-prof needs node flags: use --form dist or mjs');
+  useForm(form as Form);
+  if (side !== 'other' && form !== 'dist') {
+    // the release forms are built from this tree now, so that they run the code under test
+    log(`building ${path.relative(REPO_ROOT, AIRLIFT)} (npm run release${form === 'mjs' ? ', no executables' : ', x64 only'})`);
+    const r = spawnSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'release.mjs')], { cwd: REPO_ROOT, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, AIRLIFT_RELEASE_ARCHES: form === 'exe' ? 'x64' : '' } });
+    if (r.status !== 0) throw new Error(`npm run release failed (exit ${r.status ?? r.signal}): the --form ${form} file could not be built`);
+  }
   if (side !== 'other' && !existsSync(AIRLIFT)) throw new Error(`${AIRLIFT} is missing: run npm run build first`);
   skopeoBinary();
 
@@ -106,6 +119,7 @@ async function main(): Promise<number> {
   const machine = { cpus: os.cpus().length, memMiB: Math.round(os.totalmem() / 1024 / 1024), loadBefore: await loadavg(), loadAfter: '' };
   log(`load average before: ${machine.loadBefore} (${machine.cpus} cores); peak RSS via ${rssMethod()}`);
   log(`registry storage: ${storage.kind} at ${storage.dir} (${storage.why})`);
+  log(`airlift: ${path.relative(REPO_ROOT, AIRLIFT)} (--form ${airliftForm()})`);
   const started = new Date();
   const runs: Row[][] = [];
   try {
@@ -141,7 +155,7 @@ async function main(): Promise<number> {
     process.stdout.write(`- ${p.name} ${p.version}: ${Object.entries(p.settings).map(([op, s]) => `${op}: ${s}`).join('; ')}\n`);
   }
   for (const [name, why] of Object.entries(UNBUILT)) process.stdout.write(`- ${name}: ${why}\n`);
-  process.stdout.write(`load average before/after: ${machine.loadBefore} / ${machine.loadAfter} on ${machine.cpus} cores${values.quick ? ' (--quick data sets)' : ''}; registry storage: ${storage.kind} (${storage.dir})\n`);
+  process.stdout.write(`load average before/after: ${machine.loadBefore} / ${machine.loadAfter} on ${machine.cpus} cores${values.quick ? ' (--quick data sets)' : ''}; registry storage: ${storage.kind} (${storage.dir}); airlift: ${path.relative(REPO_ROOT, AIRLIFT)} (--form ${airliftForm()})\n`);
   const file = await writeJson(path.join(REPO_ROOT, 'bench-results'), {
     started: started.toISOString(),
     quick: values.quick,
@@ -154,6 +168,7 @@ async function main(): Promise<number> {
     runs,
     rssMethod: rssMethod(),
     storage,
+    form: airliftForm(),
     repeat,
     rows,
   });

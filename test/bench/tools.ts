@@ -10,7 +10,32 @@ import type { GeneratedImage } from '../../fixtures/images/generate.js';
 import { measure, measureSteps, type Measured } from './proc.js';
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
-export const AIRLIFT = path.join(REPO_ROOT, 'dist', 'cmd', 'airlift.js');
+/**
+ * Which form of airlift runs (`--form`): the compiled `dist/` a checkout runs after `npm ci` (the
+ * default), or a release form built by `npm run release` (README: `release/airlift.mjs`, one
+ * bundled file for Node >= 20; `release/airlift-linux-x64`, the single executable with V8's code
+ * cache). The forms run the same code; they differ in start-up (modules to load and compile).
+ */
+export type Form = 'dist' | 'mjs' | 'exe';
+export const FORM_FILES: Record<Form, string> = {
+  dist: path.join(REPO_ROOT, 'dist', 'cmd', 'airlift.js'),
+  mjs: path.join(REPO_ROOT, 'release', 'airlift.mjs'),
+  exe: path.join(REPO_ROOT, 'release', 'airlift-linux-x64'),
+};
+let form: Form = 'dist';
+/** The file of the form that runs (a live binding: `useForm` changes it). */
+export let AIRLIFT = FORM_FILES.dist;
+export function useForm(f: Form): void {
+  form = f;
+  AIRLIFT = FORM_FILES[f];
+}
+export function airliftForm(): Form {
+  return form;
+}
+/** The command and arguments that run airlift with `args` (node flags only where node is the command). */
+export function airliftCommand(t: Tools, args: string[]): [string, string[]] {
+  return form === 'exe' ? [AIRLIFT, args] : [process.execPath, [...t.nodeFlags, AIRLIFT, ...args]];
+}
 
 export interface Tools {
   /** Scratch directory of this run (auth file, YAML, bundles). */
@@ -25,7 +50,7 @@ const ref = (host: string, img: GeneratedImage): string => `${host}/${img.name}:
 
 function airlift(t: Tools, hosts: string[], args: string[]): Promise<Measured> {
   const globals = hosts.flatMap((h) => ['--plain-http', h]);
-  return measure(process.execPath, [...t.nodeFlags, AIRLIFT, ...globals, ...args], { cwd: t.work, env: t.env });
+  return measure(...airliftCommand(t, [...globals, ...args]), { cwd: t.work, env: t.env });
 }
 
 export function airliftSync(t: Tools, src: string, images: GeneratedImage[], dest: string, prefix: string, extra: string[] = []): Promise<Measured> {
