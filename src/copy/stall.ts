@@ -89,9 +89,14 @@ export class StallWatch {
     const l: Live = { info, started: t, bytes: 0, samples: [[t, 0]], warnedAt: undefined, controller, failure: undefined };
     this.live.add(l);
     this.timer ??= setInterval(() => this.tick(), this.tickMs).unref();
-    const signal = runSignal ? AbortSignal.any([runSignal, controller.signal]) : controller.signal;
+    // The run's abort reaches the transfer through one listener, removed when the transfer is done.
+    // Not AbortSignal.any: on Node 20 every call leaves an entry in the run signal's set of
+    // dependants for the rest of the run (a WeakRef per blob transfer, never pruned).
+    const onRunAbort = (): void => controller.abort(runSignal!.reason);
+    if (runSignal?.aborted) onRunAbort();
+    else runSignal?.addEventListener('abort', onRunAbort, { once: true });
     return {
-      signal,
+      signal: controller.signal,
       get failure() {
         return l.failure;
       },
@@ -99,6 +104,7 @@ export class StallWatch {
         l.bytes += n;
       },
       done: () => {
+        runSignal?.removeEventListener('abort', onRunAbort);
         this.live.delete(l);
         if (this.live.size === 0 && this.timer) {
           clearInterval(this.timer);
