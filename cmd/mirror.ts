@@ -10,6 +10,7 @@ import { formatPlan } from '../src/mirror/build.js';
 import { EndpointPool } from '../src/endpoint/pool.js';
 import { runCopies } from '../src/mirror/run-copies.js';
 import type { CommandContext } from './context.js';
+import { boundHeapGrowth } from './heap.js';
 import { registryClientFromContext } from './registry-client.js';
 
 /** The registry endpoints of a run (one per host and role), on the RegistryClient the global options describe. */
@@ -25,6 +26,7 @@ function runJobs(ctx: CommandContext, jobs: CopyJob[], o: CopyRun): Promise<Copy
 
 /** Runs a mirror use-case with the run's endpoint pool, copy run and logger; closes the pool after. */
 export async function withMirrorDeps<T>(ctx: CommandContext, use: (deps: MirrorDeps) => Promise<T>): Promise<T> {
+  boundHeapGrowth();
   const pool = endpointPool(ctx);
   try {
     return await use({ pool, copy: (jobs, run) => runJobs(ctx, jobs, run), logger: ctx.logger(), stdout: ctx.io.stdout, ...(ctx.io.signal ? { signal: ctx.io.signal } : {}) });

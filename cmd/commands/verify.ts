@@ -11,6 +11,7 @@ import { Command, Option } from 'commander';
 import { formatVerifyRows } from '../../src/bundle/verify-format.js';
 import { verifyBundle, verifyRegistry, type VerifyReport } from '../../src/bundle/verify-run.js';
 import type { CommandContext } from '../context.js';
+import { boundHeapGrowth } from '../heap.js';
 import { withMirrorDeps } from '../mirror.js';
 
 interface VerifyFlags {
@@ -30,6 +31,7 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
     .action(async (bundleArg: string, flags: VerifyFlags) => {
       const input = { bundle: path.resolve(ctx.io.cwd, bundleArg), where: bundleArg, concurrency: ctx.globals().concurrency };
       const { to, mapping } = flags;
+      boundHeapGrowth();
       const report: VerifyReport = !to
         ? await verifyBundle(input, ctx.io.signal ? { signal: ctx.io.signal } : {})
         : await withMirrorDeps(ctx, ({ pool }) => verifyRegistry({ ...input, to, mapping }, { pool }));

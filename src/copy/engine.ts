@@ -330,11 +330,29 @@ export async function copyImages(jobs: readonly CopyJob[], opts: CopyOptions): P
   // knows every blob and its size; a registry learns them image by image (blob.start events).
   if (!planned) opts.logger.event('plan', counts);
   const run = new Run(opts);
-  const images = pLimit(Math.max(2, opts.concurrency * 2));
-  const results = await Promise.all(work.map((job) => images(() => run.copy(job))));
+  const results = await inOrder(work, Math.max(2, opts.concurrency * 2), (job) => run.copy(job));
   opts.signal?.throwIfAborted();
   // results name the caller's jobs, not the wrapped ones
-  return results.map((r, i) => ({ ...r, job: jobs[i]! }));
+  if (work !== jobs) results.forEach((r, i) => (r.job = jobs[i]!));
+  return results;
+}
+
+/**
+ * `fn` over every item, at most `width` at a time, started in the items' order; results in that
+ * order. Each item's work is started when a slot frees: nothing is created per item beforehand
+ * (a promise and a closure per image held from the start to the end of a run of 10,000).
+ */
+async function inOrder<T, R>(items: readonly T[], width: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
+  return results;
 }
 
 /**
@@ -360,9 +378,8 @@ async function planFirst(jobs: readonly CopyJob[], opts: CopyOptions, counts: { 
   const { onBytes: _onBytes, ...rest } = opts;
   const quiet: Logger = { log: (level, message, fields) => level !== 'debug' && level !== 'info' && opts.logger.log(level, message, fields), event: () => undefined };
   const run = new Run({ ...rest, logger: quiet, skipExisting: false }, true);
-  const images = pLimit(Math.max(2, opts.concurrency * 2));
   const planning = jobs.filter((j) => j.dest.store.prepare);
-  await Promise.all(planning.map((j) => images(() => run.copy({ ...j, source: { ...j.source, store: cached(j.source.store) }, dest: { ...j.dest, store: planner(j.dest.store) } }))));
+  await inOrder(planning, Math.max(2, opts.concurrency * 2), (j) => run.copy({ ...j, source: { ...j.source, store: cached(j.source.store) }, dest: { ...j.dest, store: planner(j.dest.store) } }));
   opts.signal?.throwIfAborted();
   const plans = [...planners].map(([store, p]) => [store, p.plan()] as const);
   for (const [store, plan] of plans) await store.prepare!(plan, opts.signal);

@@ -204,6 +204,9 @@ export class PlannedTar {
         ...(signal ? { signal } : {}),
         onWritten: (n) => this.wrote(n),
       });
+      // written: not kept (512 bytes a blob: 15 MiB at 10,000 images); a run that stops and starts
+      // again lays the headers out anew
+      s.header = undefined;
       await this.markDone([desc.digest]);
     } catch (err) {
       offloaded?.drop();
@@ -230,6 +233,7 @@ export class PlannedTar {
           return s.header && s.offset !== undefined ? writeFully(this.fh, Buffer.concat([s.header, bytes]), s.offset) : writeFully(this.fh, bytes, s.dataOffset);
         }),
       );
+      for (const s of slots) s.header = undefined;
       await this.markDone(items.map((i) => i.desc.digest));
     } catch (err) {
       throw ioFailure(`blob ${items[0]?.desc.digest ?? ''} to ${this.dir}`, err);

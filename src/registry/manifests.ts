@@ -52,7 +52,20 @@ async function readManifestBody(body: Readable, what: string, declared: number |
     }
     chunks.push(b);
   }
-  return Buffer.concat(chunks);
+  return ownBuffer(chunks, n);
+}
+
+/**
+ * The chunks in one buffer of exactly `n` bytes with memory of its own. Buffer.concat takes
+ * anything under 4 KiB (most manifests) from Node's shared 8 KiB pool, and a manifest kept for the
+ * run (save's planning pass keeps every one it read) then holds a whole slab: 48 MiB of external
+ * memory at the peak of a save of 10,000 images.
+ */
+function ownBuffer(chunks: Buffer[], n: number): Buffer {
+  const out = Buffer.allocUnsafeSlow(n);
+  let at = 0;
+  for (const c of chunks) at += c.copy(out, at);
+  return out;
 }
 
 function tooLarge(what: string, n: number): TooLargeError {

@@ -34,6 +34,10 @@ describe('registry client against a plain HTTP docker-registry', () => {
     const byTag = await ep.getManifest('test/app', 'v1');
     expect(Buffer.from(byTag.bytes).equals(Buffer.from(img.manifest.bytes))).toBe(true);
     expect(byTag.digest).toBe(img.manifest.digest);
+    // a small manifest owns its memory: not a slice of Node's shared 8 KiB buffer pool, which a
+    // manifest kept for the run (save's planning pass keeps them all) would hold whole
+    expect(byTag.bytes.byteLength).toBeLessThan(4096);
+    expect(byTag.bytes.buffer.byteLength).toBe(byTag.bytes.byteLength);
     const byDigest = await ep.getManifest('test/app', img.manifest.digest);
     expect(byDigest.digest).toBe(img.manifest.digest);
     const layer = await readAll(await ep.getBlob('test/app', img.layer.desc));

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { StallWatch, TransferStalledError } from '../../../src/copy/stall.js';
 import type { Logger } from '../../../src/log.js';
@@ -60,5 +61,35 @@ describe('stall watch', () => {
     expect(off.logs.filter((l) => l.startsWith('warn'))).toHaveLength(1);
     expect(off.t.signal.aborted).toBe(false);
     off.watch.close();
+  });
+
+  it("passes the run's abort to a live transfer, and keeps nothing on the run's signal per finished transfer", () => {
+    const logger: Logger = { log: () => undefined, event: () => undefined };
+    const watch = new StallWatch(logger, { tickMs: 1_000_000 });
+    const run = new AbortController();
+    for (let i = 0; i < 1000; i++) {
+      const t = watch.track({ image: 'reg/app:1', digest: `sha256:${i}`, size: 1, from: 'src', to: 'dst' }, run.signal);
+      t.add(1);
+      t.done();
+    }
+    expect(getEventListeners(run.signal, 'abort')).toHaveLength(0);
+    // nothing collected per transfer under the signal's own keys either (AbortSignal.any leaves a
+    // WeakRef per call in the run signal's dependants on Node 20)
+    const held = Object.getOwnPropertySymbols(run.signal)
+      .map((k) => (run.signal as unknown as Record<symbol, unknown>)[k])
+      .map((v) => (v !== null && typeof v === 'object' && typeof (v as { size?: unknown }).size === 'number' ? (v as { size: number }).size : 0))
+      .reduce((n, size) => n + size, 0);
+    expect(held).toBe(0);
+    const live = watch.track({ image: 'reg/app:1', digest: 'sha256:live', size: 1, from: 'src', to: 'dst' }, run.signal);
+    expect(getEventListeners(run.signal, 'abort')).toHaveLength(1);
+    run.abort(new Error('interrupted'));
+    expect(live.signal.aborted).toBe(true);
+    expect((live.signal.reason as Error).message).toBe('interrupted');
+    live.done();
+    expect(getEventListeners(run.signal, 'abort')).toHaveLength(0);
+    const late = watch.track({ image: 'reg/app:1', digest: 'sha256:late', size: 1, from: 'src', to: 'dst' }, run.signal);
+    expect(late.signal.aborted).toBe(true);
+    late.done();
+    watch.close();
   });
 });
