@@ -8,50 +8,11 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TooLargeError } from '../../../src/errors.js';
 import { fastParseAll, SAFE_ALIASES } from '../../../src/chart/yaml-fast.js';
-import { MAX_ALIAS_COUNT, parseYaml, parseYamlDocuments, slowParse, slowParseDocuments, yamlLib } from '../../../src/chart/yaml.js';
+import { MAX_ALIAS_COUNT, parseYaml, parseYamlDocuments, slowParse, slowParseDocuments } from '../../../src/chart/yaml.js';
+import { agree, slow, typed } from './yaml-judge.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 const SHARED = path.resolve(ROOT, '../shared');
-
-/** A value written out with its types, key order and -0 told apart (what deep equality must see). */
-export function typed(v: unknown): string {
-  if (v === null) return 'null';
-  if (v === undefined) return 'undefined';
-  if (typeof v === 'number') return Object.is(v, -0) ? 'n:-0' : `n:${String(v)}`;
-  if (typeof v === 'string') return `s:${JSON.stringify(v)}`;
-  if (typeof v === 'boolean') return `b:${v}`;
-  if (Array.isArray(v)) return `[${v.map(typed).join(',')}]`;
-  if (typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
-    return `{${Object.keys(v).map((k) => `${JSON.stringify(k)}:${typed((v as Record<string, unknown>)[k])}`).join(',')}}`;
-  }
-  return `other:${Object.prototype.toString.call(v)}`;
-}
-
-/** What the yaml package gives for each document of the stream, or 'error'. */
-function slow(text: string): string[] | 'error' {
-  const docs = yamlLib().parseAllDocuments(text, { merge: true, uniqueKeys: false });
-  const list = Array.isArray(docs) ? docs : [docs];
-  const out: string[] = [];
-  for (const d of list) {
-    if (d.errors.length > 0) return 'error';
-    try {
-      out.push(typed(d.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? null));
-    } catch {
-      return 'error';
-    }
-  }
-  return out;
-}
-
-/** Fast equal to slow, or declined; returns whether the fast path took it. */
-function agree(text: string, name: string): boolean {
-  const fast = fastParseAll(text);
-  if (fast === undefined) return false;
-  const want = slow(text);
-  expect(want, `${name}: the yaml package refuses what the fast path accepted`).not.toBe('error');
-  expect(fast.map((v) => typed(v ?? null)), name).toEqual(want);
-  return true;
-}
 
 function yamlFiles(dir: string, out: string[] = []): string[] {
   for (const e of readdirSync(dir)) {
