@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import type * as YamlLib from 'yaml';
 import { InputError, TooLargeError } from '../errors.js';
 import { TextCache } from './text-cache.js';
+import { fastParseAll } from './yaml-fast.js';
 
 let lib: typeof YamlLib | undefined;
 /**
@@ -75,13 +76,23 @@ export function parseYaml(text: string, file: string): unknown {
   const hit = parsedDocs.get(text);
   if (hit !== undefined) return structuredClone(hit);
   let v: unknown;
-  try {
-    v = yamlLib().parse(text, OPTIONS) ?? null;
-  } catch (err) {
-    throw wrap(err, file, text);
+  const fast = fastParseAll(text);
+  if (fast !== undefined && fast.length <= 1) {
+    v = fast[0] ?? null;
+  } else {
+    v = slowParse(text, file);
   }
   parsedDocs.set(text, structuredClone(v));
   return v;
+}
+
+/** One document by the yaml package alone (what parseYaml gives where the fast path declines). */
+export function slowParse(text: string, file: string): unknown {
+  try {
+    return yamlLib().parse(text, OPTIONS) ?? null;
+  } catch (err) {
+    throw wrap(err, file, text);
+  }
 }
 
 /** Parses a YAML document that must be a map (values files, Chart.yaml). Empty input gives {}. */
@@ -100,6 +111,14 @@ export function parseYamlMap(text: string, file: string, what = 'a values file')
 export function parseYamlDocuments(text: string, file: string): unknown[] {
   const hit = parsedStreams.get(text);
   if (hit !== undefined) return structuredClone(hit);
+  const fast = fastParseAll(text);
+  const out = fast !== undefined ? fast.filter((v) => v !== null && v !== undefined) : slowParseDocuments(text, file);
+  parsedStreams.set(text, structuredClone(out));
+  return out;
+}
+
+/** A stream by the yaml package alone (what parseYamlDocuments gives where the fast path declines). */
+export function slowParseDocuments(text: string, file: string): unknown[] {
   let docs;
   try {
     docs = yamlLib().parseAllDocuments(text, OPTIONS);
@@ -121,7 +140,6 @@ export function parseYamlDocuments(text: string, file: string): unknown[] {
     }
     if (v !== null && v !== undefined) out.push(v);
   }
-  parsedStreams.set(text, structuredClone(out));
   return out;
 }
 
