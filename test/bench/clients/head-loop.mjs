@@ -8,13 +8,7 @@
 // (concurrency: images at a time; perRegistry: requests in flight per registry, as airlift's limit)
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
-
-const ACCEPT = [
-  'application/vnd.oci.image.index.v1+json',
-  'application/vnd.oci.image.manifest.v1+json',
-  'application/vnd.docker.distribution.manifest.list.v2+json',
-  'application/vnd.docker.distribution.manifest.v2+json',
-].join(', ');
+import { ACCEPT } from './accept.mjs';
 
 const job = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const n = job.concurrency;

@@ -7,14 +7,9 @@
 //   node sync-node.mjs undici|http SRC DEST PREFIX NAME:TAG...
 import { createHash } from 'node:crypto';
 import http from 'node:http';
+import { ACCEPT } from './accept.mjs';
 
 const [mode, src, dest, prefix, ...images] = process.argv.slice(2);
-const ACCEPT = [
-  'application/vnd.oci.image.index.v1+json',
-  'application/vnd.oci.image.manifest.v1+json',
-  'application/vnd.docker.distribution.manifest.list.v2+json',
-  'application/vnd.docker.distribution.manifest.v2+json',
-].join(', ');
 const CONCURRENCY = 16;
 
 let send;
