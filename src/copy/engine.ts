@@ -15,6 +15,7 @@ import { AttachmentCopier } from './attachments.js';
 import type { Logger } from '../log.js';
 import { BlobScheduler } from './blobs.js';
 import { ensureJobBlob } from './job-blob.js';
+import { inOrder } from './in-order.js';
 import { StallWatch } from './stall.js';
 import { CachingSource, PlanningDestination } from './plan.js';
 import { readConfigPlatform } from './config-platform.js';
@@ -334,24 +335,6 @@ export async function copyImages(jobs: readonly CopyJob[], opts: CopyOptions): P
   opts.signal?.throwIfAborted();
   // results name the caller's jobs, not the wrapped ones
   if (work !== jobs) results.forEach((r, i) => (r.job = jobs[i]!));
-  return results;
-}
-
-/**
- * `fn` over every item, at most `width` at a time, started in the items' order; results in that
- * order. Each item's work is started when a slot frees: nothing is created per item beforehand
- * (a promise and a closure per image held from the start to the end of a run of 10,000).
- */
-async function inOrder<T, R>(items: readonly T[], width: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
   return results;
 }
 

@@ -90,7 +90,8 @@ export class StallWatch {
     this.live.add(l);
     this.timer ??= setInterval(() => this.tick(), this.tickMs).unref();
     // The run's abort reaches the transfer through its own controller (a listener removed when the
-    // transfer ends): AbortSignal.any() costs more per transfer, and there is one per blob.
+    // transfer ends), not AbortSignal.any(): it costs more per transfer, and on Node 20 each call
+    // leaves a WeakRef in the run signal's dependants for the rest of the run (one per blob).
     let unlink: (() => void) | undefined;
     if (runSignal?.aborted) controller.abort(runSignal.reason);
     else if (runSignal) {
