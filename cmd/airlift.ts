@@ -3,13 +3,19 @@
  * The `airlift` executable: process streams in, exit code out. The first
  * SIGINT or SIGTERM aborts the run (transfers stop, temporary files are
  * removed, a save keeps its staging directory for a re-run) and it exits with
- * a clear message; a second one quits at once.
+ * a clear message; a second one quits at once. stdout failing (its reader gone: EPIPE) stops the
+ * run the same way and exits 141; a failed stderr is ignored (src/cli/std-streams.ts).
  */
 import { setMaxListeners } from 'node:events';
 import { setFlagsFromString } from 'node:v8';
 import { InterruptedError } from '../src/errors.js';
 import { run } from './main.js';
 import { BatchedLines } from '../src/cli/batched-lines.js';
+import { exitCodeOf } from '../src/cli/exit-codes.js';
+import { formatError } from '../src/cli/report.js';
+import { wantsJson } from '../src/cli/argv.js';
+import { quietAfterTheRun, watchStdStreams } from '../src/cli/std-streams.js';
+import type { AirliftError } from '../src/errors.js';
 
 // undici parses HTTP with llhttp compiled to WebAssembly: V8 compiles it with its baseline compiler
 // (Liftoff) and then, as it gets hot, again with TurboFan on background threads. That second compile
@@ -40,8 +46,24 @@ const onSignal = (signal: 'SIGINT' | 'SIGTERM'): void => {
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
 
+// The output could not be delivered: the run stops (if it still runs) and never exits 0. A run that
+// fails on the abort reports the reason itself (cmd/main.ts); one that had finished, or that ends
+// without noticing, has it said here, unless it is only that the reader stopped reading.
+const argv = process.argv.slice(2);
+let finished = false;
+let outputFailure: AirliftError | undefined;
+const sayOutputFailure = (): void => {
+  if (outputFailure && !quietAfterTheRun(outputFailure)) err.write(formatError(outputFailure, wantsJson(argv)));
+};
+watchStdStreams(process.stdout, process.stderr, (failure) => {
+  outputFailure = failure;
+  process.exitCode = exitCodeOf(failure);
+  if (finished) sayOutputFailure();
+  else controller.abort(failure);
+});
+
 // No top-level await: the single executable runs this bundled as CommonJS (npm run release).
-void run(process.argv.slice(2), {
+void run(argv, {
   stdout: process.stdout,
   stderr: err,
   stdin: process.stdin,
@@ -53,5 +75,7 @@ void run(process.argv.slice(2), {
 }).then((code) => {
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
-  process.exitCode = code;
+  finished = true;
+  if (outputFailure && code === 0) sayOutputFailure();
+  process.exitCode = outputFailure ? exitCodeOf(outputFailure) : code;
 });

@@ -7,7 +7,7 @@ import { AirliftError, InterruptedError, UsageError, toAirliftError } from '../s
 import type { Logger } from '../src/log.js';
 import { VERSION } from '../src/version.js';
 import type { CommandContext, GlobalOptions, Io } from './context.js';
-import { EXIT_OK, exitCodeFor } from '../src/cli/exit-codes.js';
+import { EXIT_OK, exitCodeFor, exitCodeOf } from '../src/cli/exit-codes.js';
 import { createLogger } from '../src/cli/logger.js';
 import { formatError } from '../src/cli/report.js';
 import { globalsFrom } from '../src/cli/globals.js';
@@ -65,12 +65,11 @@ export async function run(argv: string[], io: Io): Promise<number> {
       if (json) reportError(io, new UsageError(err.message.replace(/^error: /, ''), { hint: 'run airlift --help for usage' }), true);
       return exitCodeFor('E_USAGE');
     }
-    // Stopped by a signal: report the interruption, not whatever the abort broke on its way out.
+    // Stopped by a signal or a failed stdout: report why, not whatever the abort broke on its way out.
     const reason: unknown = io.signal?.aborted ? io.signal.reason : undefined;
-    const e = err instanceof InterruptedError ? err : reason instanceof InterruptedError ? reason : toAirliftError(err);
+    const e = err instanceof InterruptedError ? err : reason instanceof AirliftError ? reason : toAirliftError(err);
     reportError(io, e, json || program?.opts().json === true);
-    if (e instanceof InterruptedError && e.signal === 'SIGTERM') return 143;
-    return exitCodeFor(e.code);
+    return exitCodeOf(e);
   }
 }
 

@@ -174,13 +174,23 @@ export class IoError extends AirliftError {
     super('E_IO', message, opts);
   }
 }
-/** The run was stopped by a signal; the reason of the AbortSignal every command runs under. */
+/**
+ * The run was stopped by a signal; the reason of the AbortSignal every command runs under.
+ * 'SIGPIPE' is stdout's reader going away (EPIPE: `airlift … | head`): node ignores the signal
+ * itself, so cmd/airlift.ts stops the run as the signal would have.
+ */
 export class InterruptedError extends AirliftError {
   constructor(
-    readonly signal: 'SIGINT' | 'SIGTERM',
+    readonly signal: 'SIGINT' | 'SIGTERM' | 'SIGPIPE',
     opts?: ErrorOptions,
   ) {
-    super('E_INTERRUPTED', `interrupted by ${signal}: stopped before the work was done`, opts);
+    super(
+      'E_INTERRUPTED',
+      signal === 'SIGPIPE'
+        ? 'stdout was closed by its reader (EPIPE): stopped, the output was not delivered'
+        : `interrupted by ${signal}: stopped before the work was done`,
+      opts,
+    );
   }
 }
 
