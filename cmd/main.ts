@@ -60,9 +60,13 @@ export async function run(argv: string[], io: Io): Promise<number> {
     return ctx.exitCode ?? EXIT_OK;
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT_OK;
-      // commander has already printed its message, unless --json asked for a JSON line
-      if (json) reportError(io, new UsageError(err.message.replace(/^error: /, ''), { hint: 'run airlift --help for usage' }), true);
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return EXIT_OK;
+      // help asked for (`help images`) is a success; help shown instead of a run (no command, `lock`
+      // without merge/diff, `help nosuch`: commander prints it on stderr) is a usage error: nothing was done
+      if (err.code === 'commander.help' && err.exitCode === 0) return EXIT_OK;
+      // commander has already printed its message (or the help), unless --json asked for a JSON line
+      const message = err.code === 'commander.help' ? 'a command is missing or unknown' : err.message.replace(/^error: /, '');
+      if (json) reportError(io, new UsageError(message, { hint: 'run airlift --help for usage' }), true);
       return exitCodeFor('E_USAGE');
     }
     // Stopped by a signal or a failed stdout: report why, not whatever the abort broke on its way out.

@@ -2,9 +2,11 @@
  * copy: one image between `docker://REF`, `oci:DIR[:REF]` and `oci-archive:FILE[:REF]`, digests
  * kept. A destination given without a name takes the source's.
  */
+import { stat } from 'node:fs/promises';
 import { openEndpoint, parseEndpoint, type OpenedSource } from '../endpoint/index.js';
+import { OciArchiveDestination } from '../endpoint/oci-archive.js';
 import { LayoutSource } from '../endpoint/oci-dir.js';
-import { NotFoundError, UsageError } from '../errors.js';
+import { InterruptedError, NotFoundError, UsageError, toAirliftError, withHint } from '../errors.js';
 import { failureError } from '../copy/report.js';
 import type { CopyJob, ReferrerOptions } from '../copy/types.js';
 import { entryName } from '../layout/index-json.js';
@@ -66,6 +68,8 @@ export async function copy(input: CopyInput, deps: MirrorDeps): Promise<CopyRepo
     if (failure) throw failure;
     await dest.destination.commit();
     return { digest: results[0]!.digest!, toStdout: dstSpec.kind === 'oci-archive' && dstSpec.path === '-' };
+  } catch (err) {
+    throw await withStagingHint(err, dest.destination, deps.signal);
   } finally {
     await dest.destination.close();
     await source.source.close();
@@ -89,4 +93,23 @@ async function checkLayoutSource(src: string, source: OpenedSource): Promise<voi
     });
   }
   throw store.reader.notFound(source.repo, source.reference);
+}
+
+/**
+ * An archive destination that failed (or was stopped: Ctrl-C, stdout's reader gone) keeps what it
+ * staged for a re-run, as save does: the error says where it is and how to remove it (for
+ * `oci-archive:-` it is under the temporary directory, where nobody would look).
+ */
+async function withStagingHint(err: unknown, destination: unknown, signal: AbortSignal | undefined): Promise<unknown> {
+  if (!(destination instanceof OciArchiveDestination)) return err;
+  const staging = destination.stagingDir;
+  const kept = await stat(staging).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+  if (!kept) return err;
+  const hint = `what was copied stays in ${staging}: run the same copy again to resume, or remove it with rm -r ${staging}`;
+  const stopped: unknown = err instanceof InterruptedError ? err : signal?.aborted ? signal.reason : undefined;
+  if (stopped instanceof InterruptedError) return new InterruptedError(stopped.signal, { cause: err, hint });
+  return withHint(toAirliftError(err), hint);
 }
