@@ -25,14 +25,19 @@ export function registerServe(program: Command, ctx: CommandContext): void {
       logger.log('info', `serving ${repos.length} repositories${charts ? ` (${charts} chart${charts === 1 ? '' : 's'} under charts/)` : ''} from ${bundle} on ${server.url} (read-only; Ctrl-C stops)`);
       logger.event('serve.ready', { address: server.address, repositories: repos.map((r) => r.name), charts: server.charts.charts.map((c) => `${c.repo}:${c.tag}`) });
       ctx.io.stdout.write(`${server.address}\n`);
+      // until SIGINT or SIGTERM, or the run is stopped otherwise (stdout's reader gone before the address was written)
+      const signal = ctx.io.signal;
       await new Promise<void>((resolve) => {
         const stop = (): void => {
           process.off('SIGINT', stop);
           process.off('SIGTERM', stop);
+          signal?.removeEventListener('abort', stop);
           resolve();
         };
         process.on('SIGINT', stop);
         process.on('SIGTERM', stop);
+        if (signal?.aborted) stop();
+        else signal?.addEventListener('abort', stop);
       });
       await server.close();
       logger.log('info', 'serve: stopped');
