@@ -15,7 +15,7 @@
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { listImages } from '../../src/chart/list.js';
-import { UsageError } from '../../src/errors.js';
+import { InputError, UsageError } from '../../src/errors.js';
 import type { CommandContext } from '../context.js';
 import { manifestsFromStdin } from '../../src/stdin.js';
 import { CHART_ARGS_HELP, chartRefOptions, chartRefs, type ChartRefFlags } from '../../src/cli/chart-refs.js';
@@ -50,6 +50,12 @@ export function registerImages(program: Command, ctx: CommandContext): void {
       const refs = chartRefs(charts, flags, cwd);
       await withLocalCharts(ctx, flags, refs, flags, async (local, dependencies, chartLabels) => {
         const stdin = await manifestsFromStdin(charts, ctx.io.stdin, ctx.io.signal);
+        // `helm template BROKEN | airlift images -`: helm's error is on stderr and stdin is empty; an empty list and exit 0 would hide it
+        if (stdin !== undefined && stdin.trim() === '') {
+          throw new InputError('"-": stdin is empty, there are no rendered manifests to list images from', {
+            hint: 'pipe rendered manifests into it (helm template RELEASE CHART | airlift images -); if the command before the pipe failed, see its error above',
+          });
+        }
         const r = await listImages(
           {
             ...(dependencies ? { dependencies } : {}),

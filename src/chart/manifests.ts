@@ -12,8 +12,10 @@ import { podSpecs, readObjects } from './rendered-objects.js';
 import { isMap } from './yaml.js';
 import type { ImageFinding } from './types.js';
 
-export function scanManifests(text: string, file = '-'): ImageFinding[] {
+export function scanManifests(text: string, file = '-', seen?: { kinds: number }): ImageFinding[] {
   const { objects } = readObjects(text, file === '-' ? 'stdin' : file);
+  // how many documents are Kubernetes objects (have a kind): none means the input was not manifests
+  if (seen) seen.kinds = objects.filter((o) => isMap(o.doc) && typeof o.doc.kind === 'string' && o.doc.kind !== '').length;
   const out: ImageFinding[] = [];
   for (const { doc, kind, name } of objects) {
     const labels = isMap(doc.metadata) && isMap(doc.metadata.labels) ? doc.metadata.labels : {};

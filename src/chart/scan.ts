@@ -293,7 +293,10 @@ export async function scanCharts(paths: string[], opts: ScanInputs = {}): Promis
   for (const p of paths) {
     opts.signal?.throwIfAborted();
     if (p === '-') {
-      findings.push(...scanManifests(opts.stdin ?? '', '-'));
+      const seen = { kinds: 0 };
+      findings.push(...scanManifests(opts.stdin ?? '', '-', seen));
+      // `helm template BROKEN | airlift images -`: helm fails on stderr, stdin is empty; never a silent empty list
+      if (seen.kinds === 0) warnings.push('stdin: no Kubernetes object in the rendered manifests (empty input: did the command before the pipe, such as helm template, fail?)');
       continue;
     }
     const chart = await loadChart(p);

@@ -126,6 +126,23 @@ describe('airlift images', () => {
     ]);
   });
 
+  it('"-" with an empty stdin (helm template failed before the pipe) is an error, not an empty list; stdin with no Kubernetes object warns', async () => {
+    for (const stdin of ['', '\n  \n']) {
+      const r = await runCli(['images', '-'], { stdin });
+      expect(r.code).toBe(3);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toContain('error [E_INPUT]: "-": stdin is empty, there are no rendered manifests to list images from');
+      expect(r.stderr).toContain('hint: pipe rendered manifests into it (helm template RELEASE CHART | airlift images -)');
+    }
+    const notManifests = await runCli(['images', '-'], { stdin: 'note: nothing was rendered\n' });
+    expect(notManifests.code).toBe(0);
+    expect(notManifests.stderr).toContain('warning: stdin: no Kubernetes object in the rendered manifests');
+    expect((await runCli(['images', '-', '--strict'], { stdin: 'a: b\n' })).code).toBe(3);
+    // objects that run no container are manifests all the same: nothing to warn about
+    const configOnly = await runCli(['images', '-', '--strict'], { stdin: 'kind: ConfigMap\nmetadata: {name: c}\n' });
+    expect([configOnly.code, configOnly.stderr]).toEqual([0, '']);
+  });
+
   it('malformed references: valid ones on stdout, the bad one on stderr with file and path; --strict fails', async () => {
     mkdirSync(path.join(tmp, 'bad'), { recursive: true });
     writeFileSync(path.join(tmp, 'bad/Chart.yaml'), 'name: bad\nversion: 1.0.0\n');
