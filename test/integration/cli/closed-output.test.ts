@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stagingDirFor } from '../../../src/endpoint/oci-archive.js';
 import { sampleBundle, writeBundle } from '../../helpers/bundle.js';
 import { useRegistry } from '../../harness/use-registry.js';
-import { REPO_ROOT, manifestStatus, workspace, type Workspace } from '../../harness/workspace.js';
+import { REPO_ROOT, airlift, manifestStatus, workspace, type Workspace } from '../../harness/workspace.js';
 
 const REF = 'example.com/team/app:1.0';
 /** Rendered manifests naming this many distinct images: `images -` prints well over a pipe's 64 KiB (≈ 600 KiB as a list). */
@@ -163,6 +163,22 @@ describe('stdout closed by its reader', () => {
       const kept = await stat(staging).then(() => true, () => false);
       await rm(staging, { recursive: true, force: true });
       if (kept) expect(r.stderr).toContain(`hint: what was copied stays in ${staging}: run the same copy again to resume, or remove it with rm -r ${staging}`);
+    });
+
+    it('save -o - (the bundle on stdout), the reader gone: exit 141, one error line and where the staging waits; no bundle file', async () => {
+      const host = reg().host;
+      const seeded = await airlift(ws, ['--plain-http', host, 'load', bundle, '--to', `${host}/tosave`]);
+      expect(seeded.code, seeded.stderr).toBe(0);
+      const r = await runAirlift(ws, ['--plain-http', host, 'save', '--image', `${host}/tosave/team/app:1.0`, '-o', '-'], { stdout: 100 });
+      expect(r.code, r.stderr).toBe(141);
+      expectNoTrace(r.stderr);
+      expect(r.stderr.match(/^error /gm)).toHaveLength(1);
+      expect(r.stderr).toMatch(/^error \[E_INTERRUPTED\]: stdout was closed by its reader \(EPIPE\)/m);
+      const staging = stagingDirFor(path.join(ws.dir, '-'), true);
+      const kept = await stat(staging).then(() => true, () => false);
+      await rm(staging, { recursive: true, force: true });
+      expect(r.stderr).toContain(kept ? `what was fetched stays in ${staging}` : 'nothing was kept');
+      expect((await readdir(ws.dir)).filter((n) => n.includes('tmp') || n.includes('staging') || n === '-')).toEqual([]);
     });
 
     it('copy with stderr closed (progress lines lost) still copies and exits 0, its report whole on stdout', async () => {
