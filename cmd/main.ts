@@ -10,7 +10,7 @@ import type { CommandContext, GlobalOptions, Io } from './context.js';
 import { EXIT_OK, exitCodeFor, exitCodeOf } from '../src/cli/exit-codes.js';
 import { createLogger } from '../src/cli/logger.js';
 import { formatError } from '../src/cli/report.js';
-import { globalsFrom } from '../src/cli/globals.js';
+import { checkGlobalFiles, globalsFrom } from '../src/cli/globals.js';
 import { registerCommands } from './commands/index.js';
 import { checkVersionFlag, commandNameOf, wantsJson } from '../src/cli/argv.js';
 import { GLOBAL_OPTIONS } from '../src/cli/options.js';
@@ -55,6 +55,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
     return exitCodeFor('E_USAGE');
   }
   program = await buildProgram(ctx, { json, only: commandNameOf(argv) });
+  // before any command runs (not for --help): files named by global flags exist
+  program.hook('preAction', () => checkGlobalFiles(ctx.globals(), io.cwd));
   try {
     await program.parseAsync(argv, { from: 'user' });
     return ctx.exitCode ?? EXIT_OK;
