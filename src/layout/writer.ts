@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { VerifyingStream, parseDigest, verifiesOnWrite, verifyBytes } from '../digest/index.js';
-import { AirliftError, IoError, toAirliftError } from '../errors.js';
+import { AirliftError, IoError, UsageError, toAirliftError } from '../errors.js';
 import type { Descriptor, RawManifest } from '../oci/types.js';
 import { STREAM_CHUNK } from './files.js';
 import { emptyLayoutIndex, parseLayoutIndex, serializeLayoutIndex, setIndexEntry, sortedIndex, MAX_INDEX_BYTES, type LayoutIndex } from './index-json.js';
@@ -39,6 +39,9 @@ export function ioFailure(what: string, err: unknown): AirliftError {
   }
   if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
     return new IoError(`cannot write ${what}: ${(err as Error).message}`, { cause: err, hint: 'check the permissions of the output location' });
+  }
+  if (code === 'ENOTDIR') {
+    return new UsageError(`cannot write ${what}: a part of its path is a file, not a directory (${(err as Error).message})`, { cause: err, hint: 'name a path under a directory' });
   }
   return toAirliftError(err);
 }
@@ -68,6 +71,10 @@ export class LayoutWriter {
   /** Creates the layout directory (or opens an existing one and keeps its index entries). */
   static async open(root: string, opts: LayoutWriterOptions = {}): Promise<LayoutWriter> {
     try {
+      const there = await stat(root).catch(() => undefined);
+      if (there && !there.isDirectory()) {
+        throw new UsageError(`${root} is not a directory: an OCI layout is one`, { hint: 'name a new or existing layout directory, or write a tar with oci-archive:FILE' });
+      }
       await mkdir(path.join(root, BLOBS_DIR), { recursive: true });
       const layoutFile = path.join(root, OCI_LAYOUT_FILE);
       let existing: Buffer | undefined;

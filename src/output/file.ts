@@ -58,7 +58,10 @@ export async function resolveOutput(file: string, opts: { label?: string; mkdir?
   const dir = path.dirname(abs);
   if (!opts.mkdir) {
     const parent = await stat(dir).catch(() => undefined);
-    if (!parent?.isDirectory()) {
+    if (parent && !parent.isDirectory()) {
+      throw new UsageError(`cannot write ${what(opts.label, file)}: ${dir} is not a directory`, { hint: 'name a file in a directory' });
+    }
+    if (!parent) {
       throw new NotFoundError(`cannot write ${what(opts.label, file)}: directory ${dir} does not exist`, { hint: 'create the directory first, or name a file in an existing one' });
     }
   }

@@ -2,9 +2,10 @@
  * Bad command lines and bad chart inputs through the CLI (in-process): the
  * documented exit code, a message naming the input, nothing left behind.
  */
+import { readdir } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tarBytes, type BundleEntry } from '../../helpers/bundle.js';
+import { sampleBundle, tarBytes, writeBundle, type BundleEntry } from '../../helpers/bundle.js';
 import { runCli } from '../../helpers/io.js';
 import { aliasBomb, scratch, type Scratch } from './fixtures.js';
 
@@ -162,5 +163,28 @@ describe('bad chart inputs', () => {
     const r = await runCli(['images', f]);
     expect(r.code).toBe(9);
     expect(r.stderr).toContain('big.yaml');
+  });
+});
+
+describe('outputs under a file where a directory is needed', () => {
+  it('copy to oci:FILE, oci:FILE/sub and oci-archive:FILE/x.tar: E_USAGE (2) naming the path, no stack trace, nothing written', async () => {
+    const sample = sampleBundle('example.com/team/app:1.0');
+    const bundle = `${s.dir}/in.tar`;
+    await writeBundle(bundle, sample.entries);
+    const src = `oci-archive:${bundle}:${sample.ref}`;
+    const cases: Array<[string, RegExp]> = [
+      [`oci:${bundle}`, /error \[E_USAGE\]: .*in\.tar is not a directory: an OCI layout is one/],
+      [`oci:${bundle}/sub`, /error \[E_USAGE\]: cannot write the OCI layout .*in\.tar\/sub: a part of its path is a file, not a directory/],
+      [`oci-archive:${bundle}/x.tar`, /error \[E_USAGE\]: cannot write .*x\.tar: .*in\.tar is not a directory/],
+    ];
+    const before = await readdir(s.dir);
+    for (const [dst, message] of cases) {
+      const r = await runCli(['copy', src, dst], { cwd: s.dir });
+      expect(r.code, `${dst}: ${r.stderr}`).toBe(2);
+      expect(r.stderr, dst).toMatch(message);
+      expect(r.stderr, dst).not.toContain('this is a bug');
+      expect(r.stdout, dst).toBe('');
+    }
+    expect(await readdir(s.dir)).toEqual(before);
   });
 });
