@@ -207,3 +207,18 @@ describe('stdout read slowly', () => {
     expect((JSON.parse(b.toString('utf8')) as { images: unknown[] }).images).toHaveLength(PODS);
   });
 });
+
+describe('an archive on stdout read slowly', () => {
+  it('copy to oci-archive:- through `(sleep 1; cat)`: exit 0, byte for byte the archive copy writes to a file', async () => {
+    const toFile = path.join(ws.dir, 'direct.tar');
+    const direct = await runAirlift(ws, ['copy', `oci-archive:${bundle}:${REF}`, `oci-archive:${toFile}`], { stdout: 'read' });
+    expect(direct.code, direct.stderr).toBe(0);
+    const slow = path.join(ws.dir, 'slow.tar');
+    const r = await pipeline(ws, ['copy', `oci-archive:${bundle}:${REF}`, 'oci-archive:-'], '/dev/null', '(sleep 1; cat)', slow);
+    expect(r.status, r.stderr).toBe(0);
+    const a = await readFile(toFile);
+    const b = await readFile(slow);
+    expect(a.length).toBeGreaterThan(6 * 1024 * 1024);
+    expect(b.equals(a)).toBe(true);
+  });
+});
