@@ -7,10 +7,12 @@
  * to the output and renamed into place when complete; an interrupted run,
  * run again, reuses what was fetched.
  */
+import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { releaseDir } from '../../src/bundle/self.js';
 import { UsageError } from '../../src/errors.js';
 import { parseSplitSize } from '../../src/layout/parts.js';
+import { resolveOutput } from '../../src/output/file.js';
 import { save } from '../../src/mirror/save.js';
 import { parseShard } from '../../src/shard/index.js';
 import type { CommandContext } from '../context.js';
@@ -58,6 +60,8 @@ export function registerSave(program: Command, ctx: CommandContext): void {
     }
     const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
     const output = flags.output;
+    // a dry run refuses the output the real run would refuse (a directory, a missing parent) before saying all is well
+    if (flags.dryRun && !toStdout) await resolveOutput(path.resolve(ctx.io.cwd, output));
     await withChartFetcher(ctx, flags, async (fetcher) => {
       const { abs, platforms, concurrency, collected } = await readInputs(ctx, charts, flags, command, undefined, fetcher);
       const referrers = referrersFrom(flags);

@@ -188,3 +188,20 @@ describe('outputs under a file where a directory is needed', () => {
     expect(await readdir(s.dir)).toEqual(before);
   });
 });
+
+describe('save --dry-run checks the output as the real run would', () => {
+  it('-o under a missing directory: E_NOT_FOUND (5); -o a directory: E_USAGE (2); a good path: the plan, exit 0; nothing written', async () => {
+    const before = await readdir(s.dir);
+    const missing = await runCli(['save', chart, '-o', 'nodir/b.tar', '--dry-run'], { cwd: s.dir });
+    expect(missing.code, missing.stderr).toBe(5);
+    expect(missing.stderr).toMatch(/error \[E_NOT_FOUND\]: cannot write .*nodir\/b\.tar: directory .*nodir does not exist/);
+    expect(missing.stdout).toBe('');
+    const dir = await runCli(['save', chart, '-o', '.', '--dry-run'], { cwd: s.dir });
+    expect(dir.code, dir.stderr).toBe(2);
+    expect(dir.stderr).toMatch(/is a directory; airlift writes a file there/);
+    const ok = await runCli(['save', chart, '-o', 'b.tar', '--dry-run'], { cwd: s.dir });
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toContain('docker.io/library/nginx:1.25');
+    expect(await readdir(s.dir)).toEqual(before);
+  });
+});
