@@ -15,13 +15,16 @@ export function addOptions(cmd: Command, ...specs: ReadonlyArray<OptionSpec | re
     if (s.choices) o.choices(s.choices);
     const parse = s.parse;
     if (parse) {
-      o.argParser((v: string) => {
+      const checked = (v: string): unknown => {
         try {
           return parse(v);
         } catch (e) {
           throw new InvalidArgumentError((e as Error).message);
         }
-      });
+      };
+      // a repeatable flag with a parser collects the parsed values
+      if (s.repeatable) o.argParser((v: string, previous: unknown[]) => [...previous, checked(v)]);
+      else o.argParser(checked);
     } else if (s.repeatable) o.argParser(collect);
     if (s.repeatable) o.default([]);
     else if (s.default !== undefined) o.default(s.default, s.defaultText);

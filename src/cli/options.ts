@@ -5,7 +5,7 @@
  */
 import { DEFAULT_MIN_RATE, DEFAULT_RATE_WINDOW_MS } from '../copy/stall.js';
 import type { ChartValueOptions } from '../chart/types.js';
-import { parseConcurrency, parseRate, parseWindow } from './units.js';
+import { parseConcurrency, parsePlainHttpHost, parseRate, parseWindow } from './units.js';
 
 export interface OptionSpec {
   /** commander's flags text: `-f, --values <file>`, `--no-referrers`, `--dry-run`. */
@@ -30,7 +30,7 @@ export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
   { flags: '-v, --verbose', description: 'print debug logs', default: false },
   { flags: '--ca-file <file>', description: 'trust this CA bundle (PEM) for TLS registries (repeatable)', repeatable: true },
   { flags: '--insecure-skip-tls-verify', description: 'do not verify registry TLS certificates', default: false },
-  { flags: '--plain-http <host>', description: 'talk plain HTTP to this registry host (repeatable); loopback hosts may always fall back', repeatable: true },
+  { flags: '--plain-http <host>', description: 'talk plain HTTP to this registry host (repeatable); loopback hosts may always fall back', parse: parsePlainHttpHost, repeatable: true },
   { flags: '--auth-from-secret <file>', description: 'read registry credentials from a kubernetes.io/dockerconfigjson Secret manifest (repeatable)', repeatable: true },
   {
     flags: '--min-rate <bytes/s>',

@@ -30,6 +30,10 @@ describe('bad command lines exit 2 and name what was wrong', () => {
     { argv: () => ['images', chart, '-o', 'bogus'], names: /'bogus' is invalid/ },
     { argv: () => ['images', chart, '--set', 'a[=b'], names: /--set "a\[=b"/ },
     { argv: () => ['images', chart, '-f'], names: /argument missing|missing/ },
+    { argv: () => ['--plain-http', 'http://reg.example.com:5000', 'images', chart], names: /"http:\/\/reg\.example\.com:5000" is a URL: give the registry host alone, e\.g\. --plain-http reg\.example\.com:5000/ },
+    { argv: () => ['images', chart, '--plain-http', 'reg.example.com/team'], names: /"reg\.example\.com\/team" has a path/ },
+    { argv: () => ['--plain-http', '127.0.0.1:5000', '--plain-http', '', 'images', chart], names: /--plain-http <host>' argument '' is invalid\. expected a registry host/ },
+    { argv: () => ['--plain-http', 'reg:99999', 'images', chart], names: /port 99999 is out of range/ },
   ];
   it.each(cases.map((c) => [c.argv, c.names] as const))('%#', async (argv, names) => {
     const r = await runCli(argv(), { cwd: s.dir });
