@@ -7,7 +7,7 @@
  * through tsx (so a stale dist/ never answers); the pipes are real pipes whose read end is closed.
  */
 import { spawn } from 'node:child_process';
-import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -188,6 +188,29 @@ describe('stdout closed by its reader', () => {
       expect(r.stdout.toString('utf8')).toMatch(/^sha256:[a-f0-9]{64}\n$/);
       expect((await stat(path.join(dir, 'index.json'))).isFile()).toBe(true);
     });
+  });
+});
+
+describe('stdout on a full device', () => {
+  it('images > /dev/full: E_IO (exit 11) naming stdout, once, no stack trace', async () => {
+    const tsx = pathToFileURL(path.join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
+    const full = await open('/dev/full', 'w');
+    try {
+      const child = spawn(process.execPath, ['--import', tsx, path.join(REPO_ROOT, 'cmd', 'airlift.ts'), 'images', '-', '-o', 'json'], {
+        cwd: ws.dir,
+        env: ws.env,
+        stdio: ['pipe', full.fd, 'pipe'],
+      });
+      child.stdin!.end(await readFile(manifests));
+      let stderr = '';
+      child.stderr!.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+      const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+      expect(code, stderr).toBe(11);
+      expect(stderr.match(/^error \[E_IO\]: cannot write the output to stdout: ENOSPC/gm)).toHaveLength(1);
+      expectNoTrace(stderr);
+    } finally {
+      await full.close();
+    }
   });
 });
 
