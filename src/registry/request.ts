@@ -31,6 +31,8 @@ export interface RequestSpec {
   /** For messages: "manifest library/nginx:1.25". */
   what: string;
   signal?: AbortSignal;
+  /** A small answer the caller reads whole: gathered, at most this many bytes kept, not streamed (SendOptions.gather). */
+  gather?: number;
 }
 
 export interface RequestResult {
@@ -74,7 +76,7 @@ export class Requester {
       let res: Response;
       try {
         res = await this.limit(spec.host)(() =>
-          this.transport.send(spec.method, url, spec.host, info.origin, { headers, body: spec.body ?? null, signal: spec.signal }),
+          this.transport.send(spec.method, url, spec.host, info.origin, { headers, body: spec.body ?? null, signal: spec.signal, ...(spec.gather !== undefined ? { gather: spec.gather } : {}) }),
         );
       } catch (err) {
         // A body that cannot be sent again leaves the retry to the caller (the error stays temporary).

@@ -24,21 +24,33 @@ export function isSmallRequest(method: string, body: unknown): boolean {
   return SMALL_METHODS.has(method) && (body === null || body === undefined || typeof body === 'string' || body instanceof Uint8Array);
 }
 
-/** A whole small answer body, read the ways callers read request()'s body stream. */
+/**
+ * A whole small answer body, read the ways callers read request()'s body stream. A body that broke
+ * off after the headers holds what came and then fails with that error, as the stream would.
+ */
 class SmallBody {
-  constructor(private readonly bytes: Buffer) {}
+  constructor(
+    private readonly bytes: Buffer,
+    private readonly error?: Error,
+  ) {}
   async dump(): Promise<void> {}
+  private whole(): Buffer {
+    if (this.error) throw this.error;
+    return this.bytes;
+  }
   async text(): Promise<string> {
-    return this.bytes.toString('utf8');
+    return this.whole().toString('utf8');
   }
   async json(): Promise<unknown> {
-    return JSON.parse(this.bytes.toString('utf8'));
+    return JSON.parse(this.whole().toString('utf8'));
   }
   async arrayBuffer(): Promise<ArrayBuffer> {
-    return this.bytes.buffer.slice(this.bytes.byteOffset, this.bytes.byteOffset + this.bytes.length) as ArrayBuffer;
+    const b = this.whole();
+    return b.buffer.slice(b.byteOffset, b.byteOffset + b.length) as ArrayBuffer;
   }
   async *[Symbol.asyncIterator](): AsyncGenerator<Buffer> {
     if (this.bytes.length > 0) yield this.bytes;
+    if (this.error) throw this.error;
   }
   on(): this {
     return this;
@@ -57,6 +69,8 @@ export interface SmallRequestOptions {
   headers: Record<string, string>;
   body: string | Uint8Array | null;
   signal?: AbortSignal | null;
+  /** At most this many bytes of the answer body are kept (default SMALL_ANSWER_CAP). */
+  cap?: number;
 }
 
 /** One request through `dispatcher.dispatch()`; resolves with the whole answer (rejects as request() does). */
@@ -72,12 +86,15 @@ export function sendSmall(u: Undici, dispatcher: Dispatcher, o: SmallRequestOpti
     let length = 0;
     const onAbort = (): void => abort?.(signal!.reason as Error);
     signal?.addEventListener('abort', onAbort, { once: true });
+    const cap = o.cap ?? SMALL_ANSWER_CAP;
+    let answered = false;
     const settle = (err: Error | undefined): void => {
       if (settled) return;
       settled = true;
       signal?.removeEventListener('abort', onAbort);
-      if (err) return reject(err);
-      const body = new SmallBody(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length));
+      // before the answer: the request failed; after it: its body did (request() puts that error in the body stream)
+      if (err && !answered) return reject(err);
+      const body = new SmallBody(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length), err);
       resolve({ statusCode, headers, trailers: {}, opaque: null, context: {}, body } as unknown as Dispatcher.ResponseData);
     };
     const handler = {
@@ -89,11 +106,12 @@ export function sendSmall(u: Undici, dispatcher: Dispatcher, o: SmallRequestOpti
         if (status < 200) return true; // an informational answer (100 Continue): the final one follows
         statusCode = status;
         headers = u.parseHeaders(raw);
+        answered = true;
         return true;
       },
       onData(chunk: Buffer): boolean {
         if (settled) return true;
-        const room = SMALL_ANSWER_CAP - length;
+        const room = cap - length;
         if (chunk.length >= room) {
           // enough of a body nobody reads whole: keep the cap's worth and close the connection
           chunks.push(chunk.subarray(0, room));

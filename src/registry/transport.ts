@@ -44,6 +44,8 @@ export interface SendOptions {
   headers?: Record<string, string>;
   body?: string | Buffer | Uint8Array | Readable | null;
   signal?: AbortSignal;
+  /** The answer body is gathered whole, at most this many bytes kept (small-request.ts), instead of streamed. */
+  gather?: number;
 }
 
 // bodyTimeout is the longest pause between two chunks of a body: a connection stalled that long is dropped and
@@ -101,7 +103,9 @@ export class Transport {
         const und = await undici();
         const body = o.body ?? null;
         // answers that are only dumped or read a little: gathered by a handler of dispatch() (small-request.ts)
-        if (isSmallRequest(method, body)) return await sendSmall(und, pool, { method, path: onRegistry, headers, body: body as string | Uint8Array | null, signal: o.signal ?? null });
+        if (o.gather !== undefined || isSmallRequest(method, body)) {
+          return await sendSmall(und, pool, { method, path: onRegistry, headers, body: body as string | Uint8Array | null, signal: o.signal ?? null, ...(o.gather !== undefined ? { cap: o.gather } : {}) });
+        }
         return await und.request(pool, { method: method as Dispatcher.HttpMethod, path: onRegistry, headers, body, signal: o.signal ?? null, reset: false });
       }
       return await (await undici()).request(await this.foreignAgent(), {

@@ -40,6 +40,16 @@ beforeAll(async () => {
         return more();
       }
       if (req.url === '/never') return; // no answer
+      if (req.url === '/cut') {
+        // headers and half the declared body, then the connection drops
+        res.writeHead(200, { 'content-length': '1000' });
+        res.write(Buffer.alloc(500, 0x42));
+        return void setTimeout(() => res.socket?.destroy(), 20);
+      }
+      if (req.url === '/blob') {
+        res.writeHead(200, { 'content-length': '3000' });
+        return res.end(Buffer.alloc(3000, 0x43));
+      }
       res.writeHead(404, { 'content-length': '0' });
       res.end();
     });
@@ -109,6 +119,37 @@ describe('sendSmall', () => {
     const later = new Error('gave up');
     setTimeout(() => late.abort(later), 50);
     await expect(waiting).rejects.toBe(later);
+    await p.close();
+  });
+});
+
+describe('sendSmall gathering a GET', () => {
+  it('gives the whole body within the cap, and one byte past a cap the body passes', async () => {
+    const { u, pool: p } = await pool();
+    const whole = await sendSmall(u, p, { method: 'GET', path: '/blob', headers: {}, body: null, cap: 3001 });
+    const got: Buffer[] = [];
+    for await (const c of whole.body as unknown as AsyncIterable<Buffer>) got.push(c);
+    expect(Buffer.concat(got).length).toBe(3000);
+    const cut = await sendSmall(u, p, { method: 'GET', path: '/blob', headers: {}, body: null, cap: 2001 });
+    const { bytes } = await readCapped(cut.body as unknown as Readable, 1 << 20);
+    expect(bytes.length).toBe(2001);
+    await p.close();
+  });
+
+  it('a body that breaks off after the headers gives what came, then the error (as the body stream of request() does)', async () => {
+    const { u, pool: p } = await pool();
+    const r = await sendSmall(u, p, { method: 'GET', path: '/cut', headers: {}, body: null, cap: 1001 });
+    expect(r.statusCode).toBe(200);
+    let n = 0;
+    let failure: unknown;
+    try {
+      for await (const c of r.body as unknown as AsyncIterable<Buffer>) n += c.length;
+    } catch (err) {
+      failure = err;
+    }
+    expect(n).toBe(500);
+    expect(failure).toBeInstanceOf(Error);
+    await expect(r.body.text()).rejects.toBe(failure);
     await p.close();
   });
 });
