@@ -121,7 +121,8 @@ export async function getBlob(r: Requester, host: string, repo: string, desc: Pi
  * resumed as getBlob does; its digest is the caller's to verify.
  */
 export async function getBlobBytes(r: Requester, host: string, repo: string, desc: Pick<Descriptor, 'digest' | 'size'>, o: BlobOptions = {}): Promise<Buffer> {
-  const download = await openBlob(r, host, repo, desc, o);
+  // gathered whole by the request layer (no body stream); one byte past the size shows a longer body
+  const download = await openBlob(r, host, repo, desc, o, desc.size + 1);
   const chunks: Buffer[] = [];
   let length = 0;
   let failure: Error | undefined;
@@ -150,7 +151,7 @@ export async function getBlobBytes(r: Requester, host: string, repo: string, des
 }
 
 /** The first answer to a blob GET, checked, and the pump that reads it (resuming with Range after drops) into a sink. */
-async function openBlob(r: Requester, host: string, repo: string, desc: Pick<Descriptor, 'digest'> & { size?: number }, o: BlobOptions) {
+async function openBlob(r: Requester, host: string, repo: string, desc: Pick<Descriptor, 'digest'> & { size?: number }, o: BlobOptions, gather?: number) {
   const what = `blob ${host}/${repo}@${desc.digest}`;
   const maxResumes = o.maxResumes ?? 5;
   const controller = new AbortController();
@@ -168,6 +169,7 @@ async function openBlob(r: Requester, host: string, repo: string, desc: Pick<Des
       followRedirects: true,
       what,
       signal: controller.signal,
+      ...(gather !== undefined ? { gather } : {}),
     });
   let first: Awaited<ReturnType<typeof open>>;
   try {

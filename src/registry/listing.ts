@@ -24,6 +24,7 @@ export async function listTags(r: Requester, host: string, repo: string, o: { si
       accept: [200],
       what: `tags of ${host}/${repo}`,
       signal: o.signal,
+      gather: LIST_CAP + 1,
     });
     const { bytes, truncated } = await readCapped(res.body, LIST_CAP);
     if (truncated) throw new RegistryError({ status: 200, method: 'GET', url, message: `the tag list of ${host}/${repo} is larger than ${LIST_CAP} bytes per page` });

@@ -106,6 +106,8 @@ export async function getManifest(r: Requester, host: string, repo: string, ref:
     followRedirects: true,
     what,
     signal: o.signal,
+    // read whole below: gathered, not streamed (one byte past the limit shows it is passed)
+    gather: MAX_MANIFEST_BYTES + 1,
   });
   const type = baseMediaType(header(res, 'content-type'))?.toLowerCase();
   if (type === 'text/html' || type === 'application/xhtml+xml') {

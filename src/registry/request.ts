@@ -14,6 +14,7 @@ import { normalizeScopes, parseChallenges, parseScopes, type Scope } from './cha
 import { errorFromResponse } from './errors.js';
 import { Retries, retryAfterOf, type RetryPolicy } from './retry.js';
 import { header, type RegistryEndpointInfo, type Response, type Transport } from './transport.js';
+import { pathOn, urlOn } from './url.js';
 
 export interface RequestSpec {
   method: 'GET' | 'HEAD' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
@@ -30,6 +31,8 @@ export interface RequestSpec {
   /** For messages: "manifest library/nginx:1.25". */
   what: string;
   signal?: AbortSignal;
+  /** A small answer the caller reads whole: gathered, at most this many bytes kept, not streamed (SendOptions.gather). */
+  gather?: number;
 }
 
 export interface RequestResult {
@@ -61,19 +64,19 @@ export class Requester {
     const info = await this.transport.ping(spec.host, spec.signal);
     const replayable = spec.body === undefined || spec.body === null || typeof spec.body === 'string' || spec.body instanceof Uint8Array;
     let scopes = normalizeScopes(spec.scopes);
-    let url = new URL(spec.path, info.origin).toString();
+    let url = urlOn(info.origin, spec.path);
     let authRetried = false;
     let redirects = 0;
     const tries = new Retries(this.retry, spec.signal);
     for (;;) {
-      const sameOrigin = new URL(url).origin === info.origin;
+      const sameOrigin = pathOn(info.origin, url) !== undefined;
       const authorization = sameOrigin ? await this.auth.header(info, scopes, spec.signal) : undefined;
       const headers: Record<string, string> = { ...spec.headers };
       if (authorization) headers.authorization = authorization;
       let res: Response;
       try {
         res = await this.limit(spec.host)(() =>
-          this.transport.send(spec.method, url, spec.host, info.origin, { headers, body: spec.body ?? null, signal: spec.signal }),
+          this.transport.send(spec.method, url, spec.host, info.origin, { headers, body: spec.body ?? null, signal: spec.signal, ...(spec.gather !== undefined ? { gather: spec.gather } : {}) }),
         );
       } catch (err) {
         // A body that cannot be sent again leaves the retry to the caller (the error stays temporary).

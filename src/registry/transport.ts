@@ -14,6 +14,8 @@ import { isIP } from 'node:net';
 import { Retries, retryAfterOf, type RetryPolicy } from './retry.js';
 import { tlsFor, type TlsOptions } from './tls.js';
 import { undici } from './undici.js';
+import { pathOn } from './url.js';
+import { isSmallRequest, sendSmall } from './small-request.js';
 import { AirliftError, NetworkError, RegistryError, redact, toAirliftError } from '../errors.js';
 
 
@@ -42,6 +44,8 @@ export interface SendOptions {
   headers?: Record<string, string>;
   body?: string | Buffer | Uint8Array | Readable | null;
   signal?: AbortSignal;
+  /** The answer body is gathered whole, at most this many bytes kept (small-request.ts), instead of streamed. */
+  gather?: number;
 }
 
 // bodyTimeout is the longest pause between two chunks of a body: a connection stalled that long is dropped and
@@ -86,26 +90,35 @@ export class Transport {
    * on it; any other origin goes through the shared agent.
    */
   async send(method: string, url: string, host: string, registryOrigin: string | undefined, o: SendOptions = {}): Promise<Response> {
-    const u = new URL(url);
     const headers = { 'user-agent': this.opts.userAgent, ...o.headers };
+    // the registry's own requests: the URL is not parsed again (its path, when it is on the registry's origin)
+    const onRegistry = registryOrigin === undefined ? undefined : pathOn(registryOrigin, url);
+    const urlHost = onRegistry !== undefined ? registryOrigin!.slice(registryOrigin!.indexOf('//') + 2) : undefined;
+    const u = onRegistry === undefined ? new URL(url) : undefined;
     try {
-      if (registryOrigin !== undefined && u.origin === registryOrigin) {
-        const pool = await this.pool(u.origin, apiHost(host) === host ? host : u.host, u.host);
+      if (onRegistry !== undefined) {
+        const pool = await this.pool(registryOrigin!, apiHost(host) === host ? host : urlHost!, urlHost!);
         // reset: false keeps the connection after a HEAD (undici closes it by default: one new
         // TCP connection per manifest or blob HEAD).
-        return await (await undici()).request(pool, { method: method as Dispatcher.HttpMethod, path: u.pathname + u.search, headers, body: o.body ?? null, signal: o.signal ?? null, reset: false });
+        const und = await undici();
+        const body = o.body ?? null;
+        // answers that are only dumped or read a little: gathered by a handler of dispatch() (small-request.ts)
+        if (o.gather !== undefined || isSmallRequest(method, body)) {
+          return await sendSmall(und, pool, { method, path: onRegistry, headers, body: body as string | Uint8Array | null, signal: o.signal ?? null, ...(o.gather !== undefined ? { cap: o.gather } : {}) });
+        }
+        return await und.request(pool, { method: method as Dispatcher.HttpMethod, path: onRegistry, headers, body, signal: o.signal ?? null, reset: false });
       }
       return await (await undici()).request(await this.foreignAgent(), {
-        origin: u.origin,
+        origin: u!.origin,
         method: method as Dispatcher.HttpMethod,
-        path: u.pathname + u.search,
+        path: u!.pathname + u!.search,
         headers,
         body: o.body ?? null,
         signal: o.signal ?? null,
       });
     } catch (err) {
       if (o.signal?.aborted) throw o.signal.reason ?? err;
-      throw networkError(err, { host: u.host, method, url });
+      throw networkError(err, { host: urlHost ?? u!.host, method, url });
     }
   }
 

@@ -15,3 +15,8 @@ declare module 'undici/lib/api/api-request.js' {
   function request(this: Dispatcher, opts: Dispatcher.RequestOptions): Promise<Dispatcher.ResponseData>;
   export default request;
 }
+declare module 'undici/lib/core/util.js' {
+  /** Raw header pairs to the object request() gives (lower-case names, repeated names as arrays). */
+  const util: { parseHeaders(raw: Buffer[], obj?: Record<string, string | string[]>): Record<string, string | string[]> };
+  export default util;
+}

@@ -19,6 +19,8 @@ export interface Undici {
   Pool: typeof Pool;
   Agent: typeof Agent;
   request(dispatcher: Dispatcher, opts: Dispatcher.RequestOptions): Promise<Dispatcher.ResponseData>;
+  /** Raw header pairs as request() gives them (lower-case names, repeated names as arrays). */
+  parseHeaders(raw: Buffer[]): Record<string, string | string[]>;
   /** 'modules': the pinned version's own modules; 'index': the package index. */
   via: 'modules' | 'index';
 }
@@ -35,14 +37,16 @@ function installedVersion(): string | undefined {
 
 async function fromModules(): Promise<Undici | undefined> {
   try {
-    const [pool, agent, api] = await Promise.all([
+    const [pool, agent, api, util] = await Promise.all([
       import('undici/lib/dispatcher/pool.js'),
       import('undici/lib/dispatcher/agent.js'),
       import('undici/lib/api/api-request.js'),
+      import('undici/lib/core/util.js'),
     ]);
     const request = api.default;
-    if (typeof pool.default !== 'function' || typeof agent.default !== 'function' || typeof request !== 'function') return undefined;
-    return { Pool: pool.default, Agent: agent.default, request: (d, o) => request.call(d, o), via: 'modules' };
+    const parseHeaders = util.default.parseHeaders;
+    if (typeof pool.default !== 'function' || typeof agent.default !== 'function' || typeof request !== 'function' || typeof parseHeaders !== 'function') return undefined;
+    return { Pool: pool.default, Agent: agent.default, request: (d, o) => request.call(d, o), parseHeaders: (raw) => parseHeaders(raw), via: 'modules' };
   } catch {
     return undefined;
   }
@@ -50,7 +54,7 @@ async function fromModules(): Promise<Undici | undefined> {
 
 async function fromIndex(): Promise<Undici> {
   const u = await import('undici');
-  return { Pool: u.Pool, Agent: u.Agent, request: (d, o) => d.request(o), via: 'index' };
+  return { Pool: u.Pool, Agent: u.Agent, request: (d, o) => d.request(o), parseHeaders: (raw) => u.util.parseHeaders(raw) as Record<string, string | string[]>, via: 'index' };
 }
 
 /** Loads undici: the quick way when `version` (default: the installed one) is the pinned one, else the index. */
