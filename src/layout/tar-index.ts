@@ -5,7 +5,7 @@
  * long names are understood. Links, devices and paths that could escape a
  * directory are refused; nothing is ever extracted.
  */
-import { read } from 'node:fs';
+import { read, readSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
@@ -118,13 +118,53 @@ export interface IndexTarOptions {
   refusal?: { error?: BundleError };
 }
 
+/** What the header reads of one file go through: a window this large, read at the first header outside it. */
+const HEADER_WINDOW = 16 * 1024;
+
+/**
+ * The positional reads of indexing one file (a 512-byte header, or a pax or long-name record, per
+ * entry), served from a 16 KiB window read synchronously. Indexing asks for one small range at a
+ * time and waits for each; asynchronous reads cost a thread-pool round trip each (a bundle of
+ * 2,000 images has some 8,000 entries), which on a busy machine took longer than the reads. The
+ * window serves the headers of the small files (manifests, configs, index.json) that sit together,
+ * and a header after a layer costs one read. Nothing else runs while a bundle is opened.
+ */
+export function windowedReads(fd: number): (buf: Buffer, pos: number) => Promise<number> {
+  const window = Buffer.allocUnsafe(HEADER_WINDOW);
+  let start = 0;
+  let length = 0;
+  const fill = (into: Buffer, at: number): number => {
+    let off = 0;
+    while (off < into.length) {
+      const n = readSync(fd, into, off, into.length - off, at + off);
+      if (n === 0) break;
+      off += n;
+    }
+    return off;
+  };
+  return (buf, pos) => {
+    try {
+      if (buf.length > HEADER_WINDOW) return Promise.resolve(fill(buf, pos));
+      if (pos < start || pos + buf.length > start + length) {
+        start = pos;
+        length = fill(window, pos);
+      }
+      const n = Math.max(0, Math.min(buf.length, start + length - pos));
+      window.copy(buf, 0, pos - start, pos - start + n);
+      return Promise.resolve(n);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+  };
+}
+
 /** Lists the regular files of a tar archive with their data offsets. */
 export async function indexTar(file: string, held?: FileHandle, opts: IndexTarOptions = {}): Promise<Map<string, TarEntry>> {
   const fh = held ?? (await openBundleFile(file));
   try {
     const st = await fh.stat();
     if (!st.isFile()) throw new BundleError(`${file} is not a regular file`);
-    return await indexTarBytes(file, st.size, (buf, pos) => readAt(fh, buf, pos), opts);
+    return await indexTarBytes(file, st.size, windowedReads(fh.fd), opts);
   } finally {
     if (!held) await fh.close();
   }
