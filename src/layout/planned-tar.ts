@@ -25,10 +25,11 @@ import { Readable, addAbortSignal, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DigestCheck, verifiesOnWrite, verifyBytes } from '../digest/index.js';
 import { HashWorker, OffloadedCheck } from '../digest/offload.js';
+import type { BlobWriter } from '../endpoint/types.js';
 import { AirliftError, BundleError } from '../errors.js';
 import { STREAM_CHUNK } from './files.js';
 import { OCI_LAYOUT_CONTENT, OCI_LAYOUT_FILE, blobPath } from './paths.js';
-import { BufferPool, LOCK, copyRegion, regionMatches, takeLock, writeStreamAt } from './staging-io.js';
+import { BufferPool, LOCK, StreamAtWriter, copyRegion, regionMatches, takeLock, writeStreamAt } from './staging-io.js';
 import { planEntries, writeFully, writeTar, type TarInput } from './tar-writer.js';
 import { ioFailure } from './writer.js';
 
@@ -217,6 +218,56 @@ export class PlannedTar {
     } finally {
       body.off('error', keep);
     }
+  }
+
+  /**
+   * The push form of write(): the caller hands over each chunk as it arrives (a registry's blob
+   * GET, without a stream between: ImageDestination.blobWriter), waits when write() returns a
+   * promise, and calls end(), which resolves once the blob is written, verified and journaled;
+   * abort() after any failure. Hashed as write() hashes (the hashing thread reads back each
+   * buffer once written, a blob under a buffer inline).
+   */
+  writer(desc: { digest: string; size: number }, signal?: AbortSignal): BlobWriter {
+    const s = this.slot(desc.digest, desc.size);
+    const what = `blob ${desc.digest}`;
+    const check = desc.size >= STREAM_CHUNK ? new OffloadedCheck(this.hasher, this.fh.fd, what, desc.digest, desc.size) : new DigestCheck(what, desc.digest, desc.size);
+    const lead = s.header && s.offset !== undefined ? s.header : undefined;
+    const w = new StreamAtWriter(this.fh, lead ? s.offset! : s.dataOffset, this.pool, {
+      ...(lead ? { lead } : {}),
+      check,
+      ...(signal ? { signal } : {}),
+      onWritten: (n) => this.wrote(n),
+    });
+    const drop = (): void => {
+      if (check instanceof OffloadedCheck) check.drop();
+    };
+    return {
+      write: (chunk) => {
+        try {
+          return w.write(chunk)?.catch((err: unknown) => Promise.reject(ioFailure(`${what} to ${this.dir}`, err)));
+        } catch (err) {
+          throw ioFailure(`${what} to ${this.dir}`, err);
+        }
+      },
+      end: async () => {
+        try {
+          await w.end();
+        } catch (err) {
+          drop();
+          throw ioFailure(`${what} to ${this.dir}`, err);
+        }
+        s.header = undefined;
+        try {
+          await this.markDone([desc.digest]);
+        } catch (err) {
+          throw ioFailure(`${what} to ${this.dir}`, err);
+        }
+      },
+      abort: async () => {
+        drop();
+        await w.abort();
+      },
+    };
   }
 
   /** Stores bytes already in memory (manifests), verified: each in one write with its header, then one journal line for all. */
