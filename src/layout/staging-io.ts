@@ -219,19 +219,3 @@ export class StreamAtWriter {
     for (const b of this.bufs) if (b) this.pool.give(b);
   }
 }
-
-/** StreamAtWriter fed from a stream: resolves once every byte is written and `check` finished. */
-export async function writeStreamAt(fh: FileHandle, position: number, body: AsyncIterable<Uint8Array>, pool: BufferPool, opts: StreamAtOptions = {}): Promise<number> {
-  const w = new StreamAtWriter(fh, position, pool, opts);
-  try {
-    for await (const chunk of body) {
-      opts.signal?.throwIfAborted();
-      const wait = w.write(chunk);
-      if (wait) await wait;
-    }
-  } catch (err) {
-    await w.abort();
-    throw err;
-  }
-  return w.end();
-}
