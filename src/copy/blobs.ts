@@ -272,9 +272,49 @@ export class BlobScheduler {
     }
   }
 
+  /**
+   * GET → store with no stream between: the source hands each chunk to the destination's writer
+   * as it arrives (a save: the registry's body into the planned tar's buffers), the writer
+   * verifying digest and size (hashesBlobs). Saves the stream layers of transferStream per chunk.
+   */
+  private async transferPushed(req: BlobRequest): Promise<void> {
+    const { source, dest, desc, image } = req;
+    const what = `blob ${desc.digest} of ${image} (from ${source.description})`;
+    const onBytes = this.opts.onBytes;
+    const tracked = this.opts.stall?.track({ image, digest: desc.digest, size: desc.size, from: source.description, to: dest.description }, this.opts.signal);
+    const signal = tracked?.signal ?? this.opts.signal;
+    let writer: ReturnType<NonNullable<ImageDestination['blobWriter']>> | undefined;
+    try {
+      const w = (writer = dest.blobWriter!(req.destRepo, desc, signal));
+      await source.pumpBlob!(
+        req.srcRepo,
+        desc,
+        (chunk) => {
+          tracked?.add(chunk.length);
+          onBytes?.(image, chunk.length, desc.digest);
+          return w.write(chunk);
+        },
+        signal,
+      );
+      writer = undefined;
+      await w.end();
+    } catch (err) {
+      await writer?.abort().catch(() => undefined);
+      // Failed for moving too little data: that is the error to report, whatever the abort broke.
+      if (tracked?.failure) throw tracked.failure;
+      let e = toAirliftError(err);
+      // the destination's own digest check names the blob only: named as the engine's would be
+      if (e instanceof DigestMismatchError && !(e instanceof BlobContentError) && e.expected === desc.digest) e = new DigestMismatchError(what, e.expected, e.actual);
+      throw e.message.includes(desc.digest) ? e : withPrefix(e, what);
+    } finally {
+      tracked?.done();
+    }
+  }
+
   /** GET → verify → PUT as one stream. */
   private async transferStream(req: BlobRequest): Promise<void> {
     const { source, dest, desc, image } = req;
+    if (source.pumpBlob && dest.blobWriter && dest.hashesBlobs === true && !req.capture) return this.transferPushed(req);
     const what = `blob ${desc.digest} of ${image} (from ${source.description})`;
     const onBytes = this.opts.onBytes;
     const tracked = this.opts.stall?.track({ image, digest: desc.digest, size: desc.size, from: source.description, to: dest.description }, this.opts.signal);

@@ -94,6 +94,10 @@ export class CachingSource implements ImageSource {
   getBlob(repo: string, desc: Descriptor, signal?: AbortSignal): Promise<Readable> {
     return this.inner.getBlob(repo, desc, signal);
   }
+  get pumpBlob(): ImageSource['pumpBlob'] {
+    const inner = this.inner;
+    return inner.pumpBlob ? (repo, desc, sink, signal) => inner.pumpBlob!(repo, desc, sink, signal) : undefined;
+  }
   /** Discovery of attachments (src/referrers/): asked once, by the planning pass or the real one. */
   get listTags(): ImageSource['listTags'] {
     const inner = this.inner;

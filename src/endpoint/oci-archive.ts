@@ -30,7 +30,7 @@ import { PARTS_SUFFIX } from '../layout/parts.js';
 import type { TarInput } from '../layout/tar-writer.js';
 import { LayoutSource } from './oci-dir.js';
 import { referrerEntry } from '../layout/referrers.js';
-import type { ImageDestination, StorePlan } from './types.js';
+import type { BlobWriter, ImageDestination, StorePlan } from './types.js';
 
 function isLayoutPath(name: string): boolean {
   return name === OCI_LAYOUT_FILE || name === INDEX_FILE || name === DOCKER_MANIFEST_FILE || name === 'blobs' || name.startsWith('blobs/');
@@ -233,6 +233,9 @@ export class OciArchiveDestination implements ImageDestination {
   }
   async putBlob(_repo: string, desc: Descriptor, body: Readable, signal?: AbortSignal): Promise<void> {
     await this.planned().write(desc, body, signal);
+  }
+  blobWriter(_repo: string, desc: Descriptor, signal?: AbortSignal): BlobWriter {
+    return this.planned().writer(desc, signal);
   }
   async putManifest(repo: string, manifest: RawManifest, tag?: string, signal?: AbortSignal): Promise<void> {
     signal?.throwIfAborted();

@@ -70,6 +70,10 @@ export function createRegistryEndpoint(host: string, client: RegistryClient, opt
       return client.getBlobBytes(host, repo, desc, { signal, push });
     },
 
+    pumpBlob(repo: string, desc: Descriptor, sink: (chunk: Buffer) => Promise<void> | undefined, signal?: AbortSignal): Promise<void> {
+      return client.pumpBlob(host, repo, desc, sink, { signal, push });
+    },
+
     listTags(repo: string, signal?: AbortSignal): Promise<string[]> {
       return client.listTags(host, repo, { ...(signal ? { signal } : {}) });
     },

@@ -11,6 +11,16 @@
 import type { Readable } from 'node:stream';
 import type { BasicDescriptor, Descriptor, RawManifest } from '../oci/types.js';
 
+/** A blob's bytes pushed into a store as they arrive (ImageDestination.blobWriter). */
+export interface BlobWriter {
+  /** Takes a chunk (copied or consumed at once); a promise when the caller must wait before the next one. Throws past the size. */
+  write(chunk: Uint8Array): Promise<void> | undefined;
+  /** Resolves once every byte is stored and the digest and size verified. */
+  end(): Promise<void>;
+  /** Gives up (after a failure anywhere): nothing of the blob counts as stored. */
+  abort(): Promise<void>;
+}
+
 export type EndpointKind = 'registry' | 'oci-dir' | 'oci-archive' | 'docker-archive';
 
 export interface ImageSource {
@@ -37,6 +47,13 @@ export interface ImageSource {
    * two). The size is checked; the caller verifies the digest.
    */
   getBlobBytes?(repo: string, desc: Descriptor, signal?: AbortSignal): Promise<Buffer>;
+  /**
+   * Optional: the blob's bytes handed to `sink` chunk by chunk as they arrive, without a stream
+   * between (the copy engine uses it with a destination's blobWriter). The sink's promise pauses
+   * the source; an error the sink throws stops the download and is what this rejects with.
+   * Resolves once the whole body (its size checked) was handed over; the caller verifies the digest.
+   */
+  pumpBlob?(repo: string, desc: Descriptor, sink: (chunk: Buffer) => Promise<void> | undefined, signal?: AbortSignal): Promise<void>;
   /**
    * Optional, for what travels with images (src/referrers/): the tags of a repository, one listing
    * (cosign's `sha256-<hex>.sig|.att|.sbom` and the `sha256-<hex>` fallback referrers index are tags).
@@ -95,6 +112,11 @@ export interface ImageDestination {
   readonly hashesBlobs?: boolean;
   /** Stores a blob; verifies digest and size and stores nothing when they do not match. */
   putBlob(repo: string, desc: Descriptor, body: Readable, signal?: AbortSignal): Promise<void>;
+  /**
+   * Optional, for a store that hashes blobs itself (hashesBlobs): putBlob's push form, fed by a
+   * source's pumpBlob. The writer verifies digest and size; nothing counts as stored before end().
+   */
+  blobWriter?(repo: string, desc: Descriptor, signal?: AbortSignal): BlobWriter;
   /**
    * Optional: stores a small blob held in memory (see ImageSource.getBlobBytes) that the caller
    * has verified against `desc` (the copy engine does, before anything is sent); not hashed again.

@@ -25,10 +25,11 @@ import { Readable, addAbortSignal, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DigestCheck, verifiesOnWrite, verifyBytes } from '../digest/index.js';
 import { HashWorker, OffloadedCheck } from '../digest/offload.js';
+import type { BlobWriter } from '../endpoint/types.js';
 import { AirliftError, BundleError } from '../errors.js';
 import { STREAM_CHUNK } from './files.js';
 import { OCI_LAYOUT_CONTENT, OCI_LAYOUT_FILE, blobPath } from './paths.js';
-import { BufferPool, LOCK, copyRegion, regionMatches, takeLock, writeStreamAt } from './staging-io.js';
+import { BufferPool, LOCK, StreamAtWriter, copyRegion, regionMatches, takeLock } from './staging-io.js';
 import { planEntries, writeFully, writeTar, type TarInput } from './tar-writer.js';
 import { ioFailure } from './writer.js';
 
@@ -186,37 +187,72 @@ export class PlannedTar {
    * read back from the file as each buffer is written, a smaller one inline.
    */
   async write(desc: { digest: string; size: number }, body: Readable, signal?: AbortSignal): Promise<void> {
-    const s = this.slot(desc.digest, desc.size);
-    const what = `blob ${desc.digest}`;
     const keep = (): void => {};
     body.on('error', keep);
-    let offloaded: OffloadedCheck | undefined;
+    const w = this.writer(desc, signal, verifiesOnWrite(body, desc));
     try {
       if (signal) addAbortSignal(signal, body);
-      let check: DigestCheck | OffloadedCheck | undefined;
-      if (verifiesOnWrite(body, desc)) check = undefined;
-      else if (desc.size >= STREAM_CHUNK) check = offloaded = new OffloadedCheck(this.hasher, this.fh.fd, what, desc.digest, desc.size);
-      else check = new DigestCheck(what, desc.digest, desc.size);
-      const lead = s.header && s.offset !== undefined ? s.header : undefined;
-      await writeStreamAt(this.fh, lead ? s.offset! : s.dataOffset, body, this.pool, {
-        ...(lead ? { lead } : {}),
-        ...(check ? { check } : {}),
-        ...(signal ? { signal } : {}),
-        onWritten: (n) => this.wrote(n),
-      });
-      // written: not kept (512 bytes a blob: 15 MiB at 10,000 images); a run that stops and starts
-      // again lays the headers out anew
-      s.header = undefined;
-      await this.markDone([desc.digest]);
+      for await (const chunk of body as AsyncIterable<Uint8Array>) {
+        signal?.throwIfAborted();
+        const wait = w.write(chunk);
+        if (wait) await wait;
+      }
     } catch (err) {
-      offloaded?.drop();
+      await w.abort();
       // read before destroy(): leaving the loop early destroys the body with an AbortError of its own
       const cause = err instanceof AirliftError ? err : (body.errored ?? err);
       body.destroy();
-      throw ioFailure(`${what} to ${this.dir}`, cause);
+      throw ioFailure(`blob ${desc.digest} to ${this.dir}`, cause);
     } finally {
       body.off('error', keep);
     }
+    await w.end();
+  }
+
+  /**
+   * The push form of write(): the caller hands over each chunk as it arrives (a registry's blob
+   * GET with no stream between: ImageDestination.blobWriter), waits when write() returns a
+   * promise, and calls end(), which resolves once the blob is written, verified and journaled;
+   * abort() after any failure. `verified`: the caller's body checks this digest and size itself.
+   */
+  writer(desc: { digest: string; size: number }, signal?: AbortSignal, verified = false): BlobWriter {
+    const s = this.slot(desc.digest, desc.size);
+    const what = `blob ${desc.digest}`;
+    const fail = (err: unknown): AirliftError => ioFailure(`${what} to ${this.dir}`, err);
+    const check = verified ? undefined : desc.size >= STREAM_CHUNK ? new OffloadedCheck(this.hasher, this.fh.fd, what, desc.digest, desc.size) : new DigestCheck(what, desc.digest, desc.size);
+    const drop = (): void => void (check instanceof OffloadedCheck && check.drop());
+    const lead = s.header && s.offset !== undefined ? s.header : undefined;
+    const w = new StreamAtWriter(this.fh, lead ? s.offset! : s.dataOffset, this.pool, {
+      ...(lead ? { lead } : {}),
+      ...(check ? { check } : {}),
+      ...(signal ? { signal } : {}),
+      onWritten: (n) => this.wrote(n),
+    });
+    return {
+      write: (chunk) => {
+        try {
+          return w.write(chunk)?.catch((err: unknown) => Promise.reject(fail(err)));
+        } catch (err) {
+          throw fail(err);
+        }
+      },
+      end: async () => {
+        try {
+          await w.end();
+          // written: not kept (512 bytes a blob: 15 MiB at 10,000 images); a run that stops and
+          // starts again lays the headers out anew
+          s.header = undefined;
+          await this.markDone([desc.digest]);
+        } catch (err) {
+          drop();
+          throw fail(err);
+        }
+      },
+      abort: async () => {
+        drop();
+        await w.abort();
+      },
+    };
   }
 
   /** Stores bytes already in memory (manifests), verified: each in one write with its header, then one journal line for all. */

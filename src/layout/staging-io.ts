@@ -108,70 +108,114 @@ export interface StreamAtOptions {
 }
 
 /**
- * Writes `lead` and then the body's bytes at consecutive positions from `position`, through two
- * buffers of `pool`: one fills while the other is being written. Resolves once every byte is
- * written and `check` finished; on a failure, only after the write in flight has ended.
+ * Writes `lead` and then a body's bytes, pushed in by write(), at consecutive positions from
+ * `position`, through two buffers of `pool`: one fills while the other is being written. write()
+ * copies the chunk and returns a promise only when it has to wait (both buffers full): a caller
+ * that pushes chunks as they arrive (ImageDestination.blobWriter) pauses its source on it.
+ * end() resolves once every byte is written and `check` finished; abort() (or end()'s failure)
+ * waits for the write in flight before the buffers go back to the pool.
  */
-export async function writeStreamAt(fh: FileHandle, position: number, body: AsyncIterable<Uint8Array>, pool: BufferPool, opts: StreamAtOptions = {}): Promise<number> {
-  const check = opts.check;
-  // the second buffer is taken when the first is full: a blob smaller than one never needs it
-  const bufs: Buffer[] = [pool.take()];
-  let cur = 0;
-  let used = 0;
+export class StreamAtWriter {
+  private readonly check: StreamCheck | undefined;
+  /** The second buffer is taken when the first is full: a blob smaller than one never needs it. */
+  private readonly bufs: Buffer[];
+  private cur = 0;
+  private used = 0;
   /** Where the body's bytes start in the current buffer (after the lead). */
-  let bodyFrom = 0;
-  let at = position;
-  let inFlight: Promise<void> | undefined;
-  let failed: { error: unknown } | undefined;
-  const flush = async (): Promise<void> => {
-    await inFlight;
-    if (failed) throw failed.error;
-    if (used === 0) return;
-    const n = used;
-    const where = at;
-    const buf = bufs[cur]!;
-    at += n;
-    const from = bodyFrom;
-    inFlight = writeFully(fh, buf.subarray(0, n), where).then(
-      () => {
-        check?.written?.(where + from, n - from);
-        opts.onWritten?.(n);
-      },
-      (error: unknown) => void (failed ??= { error }),
-    );
-    cur ^= 1;
-    used = 0;
-    bodyFrom = 0;
-  };
-  const put = async (chunk: Uint8Array): Promise<void> => {
-    let off = 0;
-    while (off < chunk.byteLength) {
-      const buf = (bufs[cur] ??= pool.take());
-      const n = Math.min(chunk.byteLength - off, buf.length - used);
-      buf.set(n === chunk.byteLength ? chunk : chunk.subarray(off, off + n), used);
-      used += n;
-      off += n;
-      if (used === buf.length) await flush();
-    }
-  };
-  try {
+  private bodyFrom = 0;
+  private at: number;
+  private inFlight: Promise<void> | undefined;
+  private failed: { error: unknown } | undefined;
+  private released = false;
+
+  constructor(
+    private readonly fh: FileHandle,
+    private readonly position: number,
+    private readonly pool: BufferPool,
+    private readonly opts: StreamAtOptions = {},
+  ) {
+    this.check = opts.check;
+    this.at = position;
+    this.bufs = [pool.take()];
     if (opts.lead) {
-      await put(opts.lead);
-      bodyFrom = used;
+      this.put(opts.lead, 0);
+      this.bodyFrom = this.used;
     }
-    for await (const chunk of body) {
-      opts.signal?.throwIfAborted();
-      check?.update(chunk);
-      await put(chunk);
+  }
+
+  /** Takes a chunk of the body (copied at once: the caller may reuse it); a promise when the caller must wait before the next. */
+  write(chunk: Uint8Array): Promise<void> | undefined {
+    if (this.failed) throw this.failed.error;
+    this.check?.update(chunk);
+    return this.put(chunk, 0);
+  }
+
+  private put(chunk: Uint8Array, from: number): Promise<void> | undefined {
+    let off = from;
+    while (off < chunk.byteLength) {
+      const buf = (this.bufs[this.cur] ??= this.pool.take());
+      const n = Math.min(chunk.byteLength - off, buf.length - this.used);
+      buf.set(n === chunk.byteLength ? chunk : chunk.subarray(off, off + n), this.used);
+      this.used += n;
+      off += n;
+      if (this.used === buf.length) {
+        const wait = this.flush();
+        if (wait) return wait.then(() => this.put(chunk, off));
+      }
     }
-    opts.signal?.throwIfAborted();
-    await flush();
-    await inFlight;
-    if (failed) throw failed.error;
-    await check?.finish();
-    return at - position;
-  } finally {
-    await inFlight;
-    for (const b of bufs) pool.give(b);
+    return undefined;
+  }
+
+  /** Starts the write of the current buffer, or, while the other one is still being written, a promise to wait for first. */
+  private flush(): Promise<void> | undefined {
+    if (this.inFlight) {
+      return this.inFlight.then(() => {
+        this.inFlight = undefined;
+        return this.flush();
+      });
+    }
+    if (this.failed) throw this.failed.error;
+    if (this.used === 0) return undefined;
+    const n = this.used;
+    const where = this.at;
+    const from = this.bodyFrom;
+    this.at += n;
+    this.inFlight = writeFully(this.fh, this.bufs[this.cur]!.subarray(0, n), where).then(
+      () => {
+        this.check?.written?.(where + from, n - from);
+        this.opts.onWritten?.(n);
+      },
+      (error: unknown) => void (this.failed ??= { error }),
+    );
+    this.cur ^= 1;
+    this.used = 0;
+    this.bodyFrom = 0;
+    return undefined;
+  }
+
+  /** Writes what is left and finishes the check; the number of bytes written (lead included). */
+  async end(): Promise<number> {
+    try {
+      this.opts.signal?.throwIfAborted();
+      await this.flush();
+      await this.inFlight;
+      if (this.failed) throw this.failed.error;
+      await this.check?.finish();
+      return this.at - this.position;
+    } finally {
+      await this.release();
+    }
+  }
+
+  /** Stops: waits for the write in flight and gives the buffers back. */
+  async abort(): Promise<void> {
+    await this.release();
+  }
+
+  private async release(): Promise<void> {
+    await this.inFlight;
+    if (this.released) return;
+    this.released = true;
+    for (const b of this.bufs) if (b) this.pool.give(b);
   }
 }

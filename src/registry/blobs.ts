@@ -150,6 +150,41 @@ export async function getBlobBytes(r: Requester, host: string, repo: string, des
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length);
 }
 
+/**
+ * The blob's bytes handed to `sink` chunk by chunk, without a stream between (ImageSource.pumpBlob):
+ * the sink's promise pauses the download, an error it throws stops the download and is what this
+ * rejects with. Resumed, size-checked and redirected as getBlob is; the digest is the caller's.
+ */
+export async function pumpBlob(r: Requester, host: string, repo: string, desc: Pick<Descriptor, 'digest'> & { size?: number }, sink: (chunk: Buffer) => Promise<void> | undefined, o: BlobOptions = {}): Promise<void> {
+  const download = await openBlob(r, host, repo, desc, o);
+  let verdict: { ok: true } | { error: Error } | undefined;
+  let sinkError: { error: unknown } | undefined;
+  try {
+    await download.pump({
+      get live() {
+        return sinkError === undefined;
+      },
+      write: (chunk) => {
+        try {
+          return sink(chunk)?.catch((error: unknown) => void (sinkError ??= { error }));
+        } catch (error) {
+          sinkError ??= { error };
+          return undefined;
+        }
+      },
+      end: () => void (verdict = { ok: true }),
+      fail: (error) => void (verdict = { error }),
+    });
+  } finally {
+    if (!verdict || sinkError) download.abort(new Error('blob download stopped by its consumer'));
+    download.release();
+  }
+  if (sinkError) throw sinkError.error;
+  if (verdict && 'error' in verdict) throw verdict.error;
+  // the pump stops without a verdict only when the caller's signal aborted it
+  if (!verdict) throw o.signal?.reason ?? new NetworkError(`blob ${host}/${repo}@${desc.digest}: download aborted`, { temporary: false });
+}
+
 /** The first answer to a blob GET, checked, and the pump that reads it (resuming with Range after drops) into a sink. */
 async function openBlob(r: Requester, host: string, repo: string, desc: Pick<Descriptor, 'digest'> & { size?: number }, o: BlobOptions, gather?: number) {
   const what = `blob ${host}/${repo}@${desc.digest}`;
@@ -238,7 +273,8 @@ async function openBlob(r: Requester, host: string, repo: string, desc: Pick<Des
               hint: 'the image manifest names the blob with another size than the registry holds; check the image at its source',
             });
           }
-          await out.write(chunk);
+          const wait = out.write(chunk);
+          if (wait) await wait;
           if (!out.live) return;
         }
         if (desc.size !== undefined && offset < desc.size) {

@@ -8,7 +8,7 @@ import { AuthError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
 import type { BasicDescriptor, Descriptor, RawManifest } from '../oci/types.js';
 import { Authenticator } from './auth.js';
-import { getBlob, getBlobBytes, getBlobVerified, headBlob, type BlobOptions } from './blobs.js';
+import { getBlob, getBlobBytes, getBlobVerified, headBlob, pumpBlob, type BlobOptions } from './blobs.js';
 import { createCredentialResolver, type CredentialResolver } from './credentials/index.js';
 import { listTags, referrers, type ReferrersResult } from './listing.js';
 import { addToFallbackIndex, listReferrers } from './referrers.js';
@@ -113,6 +113,10 @@ export class RegistryClient {
   /** A small blob's bytes in memory (size checked, resumed after drops); the caller verifies the digest. */
   getBlobBytes(host: string, repo: string, desc: Pick<Descriptor, 'digest' | 'size'>, o?: BlobOptions): Promise<Buffer> {
     return getBlobBytes(this.requester, host, repo, desc, o);
+  }
+  /** The blob's bytes handed to `sink` as they arrive (size checked, resumed after drops); the caller verifies the digest. */
+  pumpBlob(host: string, repo: string, desc: Pick<Descriptor, 'digest'> & { size?: number }, sink: (chunk: Buffer) => Promise<void> | undefined, o?: BlobOptions): Promise<void> {
+    return pumpBlob(this.requester, host, repo, desc, sink, o);
   }
   getBlobVerified(host: string, repo: string, desc: Descriptor, o?: BlobOptions): Promise<Readable> {
     return getBlobVerified(this.requester, host, repo, desc, o);
