@@ -3,12 +3,26 @@
  * does not need (the YAML parser, the chart scanner's tar reader, the spinner) must not
  * load with its command. Checked in a fresh process on the built CLI.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { GLOBAL_OPTIONS_WITH_VALUE, asksVersion, commandNameOf } from '../../../src/cli/argv.js';
+import { GLOBAL_OPTIONS } from '../../../src/cli/options.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+/** The files of dist/ and node_modules/ that `airlift ARGS` loads as ES modules (a loader hook logs each one). */
+function esModulesLoadedBy(args: string[]): string[] {
+  const hook = `export async function load(url, context, next) { const r = await next(url, context); if (url.startsWith('file:')) process.stderr.write('LOADED ' + url + '\\n'); return r; }`;
+  const register = `import { register } from 'node:module'; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hook)}`)});`;
+  const r = spawnSync(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(register)}`, path.join(REPO_ROOT, 'dist', 'cmd', 'airlift.js'), ...args], { cwd: REPO_ROOT, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`airlift ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  return r.stderr
+    .split('\n')
+    .filter((l) => l.startsWith('LOADED '))
+    .map((l) => path.relative(REPO_ROOT, fileURLToPath(l.slice('LOADED '.length))));
+}
 
 function packagesLoadedBy(modules: string[]): string[] {
   const script = `
@@ -31,5 +45,31 @@ describe('what a command loads at start', () => {
   it('the chart scanner and its report, loaded when a chart is given, bring tar-stream and yaml', () => {
     const loaded = packagesLoadedBy(['./dist/src/chart/index.js', './dist/src/chart/report.js']);
     expect(loaded).toEqual(expect.arrayContaining(['yaml', 'tar-stream']));
+  });
+
+  it('airlift --version loads no subcommand (it answers before one could run); --help loads them all', () => {
+    const commands = (mods: string[]) => mods.filter((m) => m.startsWith('dist/cmd/commands/') && m !== 'dist/cmd/commands/index.js');
+    const version = esModulesLoadedBy(['--version']);
+    expect(version).toContain('dist/cmd/main.js'); // the hook sees the CLI's modules
+    expect(commands(version)).toEqual([]);
+    expect(commands(esModulesLoadedBy(['--concurrency', '4', '-V']))).toEqual([]);
+    expect(commands(esModulesLoadedBy(['--help'])).length).toBeGreaterThanOrEqual(12);
+  });
+});
+
+describe('reading argv before commander', () => {
+  it('skips the value of every global option that takes one (GLOBAL_OPTIONS)', () => {
+    const withValue = GLOBAL_OPTIONS.filter((o) => o.flags.includes('<')).map((o) => /--[\w-]+/.exec(o.flags)![0]);
+    expect([...GLOBAL_OPTIONS_WITH_VALUE].sort()).toEqual(withValue.sort());
+    expect(commandNameOf(['--min-rate', '100', '--min-rate-window', '5m', 'sync'])).toBe('sync');
+  });
+
+  it('asksVersion: the version flag among the global options, not an option value nor after "--"', () => {
+    expect(asksVersion(['--version'])).toBe(true);
+    expect(asksVersion(['--json', '-V'])).toBe(true);
+    expect(asksVersion(['--plain-http', '--version'])).toBe(false); // a host named --version
+    expect(asksVersion(['--plain-http', 'h', '--version'])).toBe(true);
+    expect(asksVersion(['--', '--version'])).toBe(false);
+    expect(asksVersion(['--version=1'])).toBe(false); // commander's error, with every command known
   });
 });
