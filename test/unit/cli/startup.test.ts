@@ -18,7 +18,8 @@ const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..
  * graph the bin's bundle is made from).
  */
 function esModulesLoadedBy(args: string[], unbundled = false): string[] {
-  const hook = `export async function load(url, context, next) { const r = await next(url, context); if (url.startsWith('file:')) process.stderr.write('LOADED ' + url + '\\n'); return r; }`;
+  // a synchronous write: on Node 24 a hook thread's process.stderr writes can be lost when the process exits
+  const hook = `import { writeSync } from 'node:fs'; export async function load(url, context, next) { const r = await next(url, context); if (url.startsWith('file:')) writeSync(2, 'LOADED ' + url + '\\n'); return r; }`;
   const register = `import { register } from 'node:module'; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hook)}`)});`;
   const runMain = `import { run } from './dist/cmd/main.js';
     process.exitCode = await run(${JSON.stringify(args)}, { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, cwd: process.cwd(), stdoutIsTTY: false, stderrIsTTY: false });`;
