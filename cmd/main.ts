@@ -12,14 +12,14 @@ import { createLogger } from '../src/cli/logger.js';
 import { formatError } from '../src/cli/report.js';
 import { checkGlobalFiles, globalsFrom } from '../src/cli/globals.js';
 import { registerCommands } from './commands/index.js';
-import { checkVersionFlag, commandNameOf, wantsJson } from '../src/cli/argv.js';
+import { asksVersion, checkVersionFlag, commandNameOf, wantsJson } from '../src/cli/argv.js';
 import { GLOBAL_OPTIONS } from '../src/cli/options.js';
 import { addOptions } from './options.js';
 
 export { VERSION };
 
-/** The program with the command `opts.only` registered (every command when it is not a known one). */
-export async function buildProgram(ctx: CommandContext, opts: { json?: boolean; only?: string } = {}): Promise<Command> {
+/** The program with the command `opts.only` registered (none when null, every command when it is not a known one). */
+export async function buildProgram(ctx: CommandContext, opts: { json?: boolean; only?: string | null } = {}): Promise<Command> {
   const program = addOptions(
     new Command('airlift').description('Move the container images a Helm chart needs into an airgapped registry, and point the chart at them.').version(VERSION, '-V, --version'),
     GLOBAL_OPTIONS,
@@ -54,7 +54,10 @@ export async function run(argv: string[], io: Io): Promise<number> {
     reportError(io, toAirliftError(err), json);
     return exitCodeFor('E_USAGE');
   }
-  program = await buildProgram(ctx, { json, only: commandNameOf(argv) });
+  const name = commandNameOf(argv);
+  // `airlift --version` (no subcommand named): commander prints the version while it reads the
+  // global options, before any subcommand or help could answer, so none is loaded
+  program = await buildProgram(ctx, { json, only: name === undefined && asksVersion(argv) ? null : name });
   // before any command runs (not for --help): files named by global flags exist
   program.hook('preAction', () => checkGlobalFiles(ctx.globals(), io.cwd));
   try {

@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
 import { NODE_24, nodeBinary } from './node-bin.mjs';
+import { followCreateRequire } from './follow-create-require.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
 const out = path.resolve(process.env.AIRLIFT_RELEASE_OUT || path.join(root, 'release'));
@@ -22,30 +23,6 @@ const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
 const ARCHES = (process.env.AIRLIFT_RELEASE_ARCHES ?? 'x64,arm64').split(',').filter(Boolean);
 /** The fuse Node looks for in a binary that carries a single-executable blob. */
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
-
-/**
- * The sources load CommonJS packages lazily and by deep path with `createRequire(import.meta.url)`
- * (yaml on first use; undici's Pool and Agent without its index), which esbuild cannot follow.
- * Here each such `const NAME = createRequire(import.meta.url);` is dropped and its calls become plain
- * `require('literal')` calls, which esbuild bundles (CommonJS modules stay lazy: each is evaluated on
- * its first require, as before).
- */
-const followCreateRequire = {
-  name: 'follow-create-require',
-  setup(b) {
-    b.onLoad({ filter: /[\\/](src|cmd)[\\/].*\.ts$/ }, (args) => {
-      let text = readFileSync(args.path, 'utf8');
-      if (!text.includes('createRequire(import.meta.url)')) return undefined;
-      text = text.replace(/createRequire\(import\.meta\.url\)\(/g, 'require(');
-      for (const m of [...text.matchAll(/^const (\w+) = createRequire\(import\.meta\.url\);$/gm)]) {
-        text = text.replace(m[0], '');
-        if (m[1] !== 'require') text = text.replace(new RegExp(`\\b${m[1]}\\(`, 'g'), 'require(');
-      }
-      if (text.includes('createRequire(import.meta.url)')) throw new Error(`${args.path}: a createRequire(import.meta.url) this build cannot follow`);
-      return { contents: text, loader: 'ts' };
-    });
-  },
-};
 
 async function bundle(format, outfile) {
   const result = await build({

@@ -26,10 +26,14 @@ const COMMANDS: ReadonlyArray<readonly [string, () => Promise<Register>]> = [
 
 export { commandIndexOf, commandNameOf } from '../../src/cli/argv.js';
 
-/** Registers the command `only` when it is a known one, else every command. */
-export async function registerCommands(program: Command, ctx: CommandContext, only?: string): Promise<void> {
-  const wanted = COMMANDS.filter(([name]) => name === only);
-  const registers = await Promise.all((wanted.length > 0 ? wanted : COMMANDS).map(([, load]) => load()));
+/**
+ * Registers the command `only` when it is a known one, none when `only` is `null` (`airlift
+ * --version`: commander answers it before any subcommand, so loading them all, 230 modules, was
+ * most of its cost), else every command.
+ */
+export async function registerCommands(program: Command, ctx: CommandContext, only?: string | null): Promise<void> {
+  const wanted = only === null ? [] : COMMANDS.filter(([name]) => name === only);
+  const registers = await Promise.all((wanted.length > 0 || only === null ? wanted : COMMANDS).map(([, load]) => load()));
   for (const register of registers) register(program, ctx);
   for (const cmd of program.commands) addCommandHelp(cmd);
 }

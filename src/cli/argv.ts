@@ -11,8 +11,11 @@
  */
 import { UsageError } from '../errors.js';
 
-/** Global options that take a value (`--concurrency 4`), so their value is not read as the command. */
-const GLOBAL_OPTIONS_WITH_VALUE = new Set(['--concurrency', '--ca-file', '--plain-http', '--auth-from-secret']);
+/**
+ * Global options that take a value (`--concurrency 4`), so their value is not read as the command
+ * (src/cli/options.ts's GLOBAL_OPTIONS; test/unit/cli/startup.test.ts checks the two agree).
+ */
+export const GLOBAL_OPTIONS_WITH_VALUE: ReadonlySet<string> = new Set(['--concurrency', '--ca-file', '--plain-http', '--auth-from-secret', '--min-rate', '--min-rate-window']);
 
 /** The index in argv of the subcommand, skipping global options and their values; undefined when none is named. */
 export function commandIndexOf(argv: readonly string[]): number | undefined {
@@ -38,6 +41,21 @@ export function commandNameOf(argv: readonly string[]): string | undefined {
 export function wantsJson(argv: readonly string[]): boolean {
   const end = argv.indexOf('--');
   return (end === -1 ? argv : argv.slice(0, end)).includes('--json');
+}
+
+/**
+ * Whether airlift's own version flag (`--version`, `-V`) is among the global options, as commander
+ * reads them: before any "--" and not the value of a global option that takes one
+ * (`--plain-http --version` names a host).
+ */
+export function asksVersion(argv: readonly string[]): boolean {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') return false;
+    if (a === '--version' || a === '-V') return true;
+    if (GLOBAL_OPTIONS_WITH_VALUE.has(a)) i++;
+  }
+  return false;
 }
 
 /** The subcommands that read charts: there `--version` selects the version of a chart reference. */

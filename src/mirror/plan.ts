@@ -81,14 +81,24 @@ export function bundleName(ref: Reference): { repo: string; tag: string } {
   return { repo, tag: tag !== undefined && digest !== undefined ? `${tag}@${digest}` : (tag ?? digest!) };
 }
 
-/**
- * The earlier entry for one copy: the same source, and then the same digest when the source's
- * digest is known (a bundle), else the same destination (a tag read from a registry).
- */
-function previousFor(previous: readonly LockImage[], source: string, digest: string | undefined, destination: string | undefined): LockImage | undefined {
-  let found: LockImage | undefined;
+/** The earlier entries by source, each list in the lock's order (one pass: a scan per image was images × entries). */
+function bySource(previous: readonly LockImage[]): Map<string, LockImage[]> {
+  const out = new Map<string, LockImage[]>();
   for (const e of previous) {
-    if (e.source !== source) continue;
+    const list = out.get(e.source);
+    if (list) list.push(e);
+    else out.set(e.source, [e]);
+  }
+  return out;
+}
+
+/**
+ * The earlier entry for one copy: the same source (`entries`, that source's), and then the same
+ * digest when the source's digest is known (a bundle), else the same destination (a tag read from a registry).
+ */
+function previousFor(entries: readonly LockImage[] | undefined, digest: string | undefined, destination: string | undefined): LockImage | undefined {
+  let found: LockImage | undefined;
+  for (const e of entries ?? []) {
     if (digest !== undefined ? e.digest === digest : e.destination === destination) found = e; // the last one wins
   }
   return found;
@@ -96,7 +106,7 @@ function previousFor(previous: readonly LockImage[], source: string, digest: str
 
 export function planMirror(input: MirrorPlanInput): MirrorPlan {
   const { target, shard } = input;
-  const previous = input.previous ?? [];
+  const previous = bySource(input.previous ?? []);
   const copies: PlannedCopy[] = [];
   const images = filterShard(input.images, (i) => i.formatted, shard);
   if (target.kind === 'bundle') {
@@ -119,7 +129,7 @@ export function planMirror(input: MirrorPlanInput): MirrorPlan {
   for (const img of images) {
     const d = mapped.get(img.formatted)!;
     const destination = formatReference(d);
-    const prev = previousFromLock(previousFor(previous, img.formatted, img.digest, destination));
+    const prev = previousFromLock(previousFor(previous.get(img.formatted), img.digest, destination));
     copies.push({
       kind: 'image',
       name: img.formatted,

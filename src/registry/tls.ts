@@ -6,7 +6,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { rootCertificates } from 'node:tls';
 import { InputError } from '../errors.js';
 
 export interface TlsOptions {
@@ -73,5 +72,8 @@ export async function tlsFor(host: string, opts: TlsOptions, env: NodeJS.Process
     ...(await hostCas(opts.certsDirs ?? defaultCertsDirs(env), host)),
   ];
   if (extra.length === 0) return { rejectUnauthorized: !insecure };
+  // imported here: the named export is a getter that reads and parses Node's ~150 root certificates,
+  // and an ES module import of node:tls reads every export when it loads (most runs add no CA)
+  const { rootCertificates } = await import('node:tls');
   return { ca: [...rootCertificates, ...extra], rejectUnauthorized: !insecure };
 }

@@ -8,8 +8,8 @@ import type { Agent } from 'undici';
 import { sha256 } from '../../digest/index.js';
 import { DigestMismatchError, InputError, NotFoundError } from '../../errors.js';
 import { MAX_CHART_BYTES } from '../../bundle/charts.js';
-import { FAILSAFE_SCHEMA, load as loadYaml } from 'js-yaml';
 import { isMap } from '../yaml.js';
+import { jsYaml } from '../yaml-fast.js';
 import { httpGet, redactUrl, type HttpRepoAuth } from './http.js';
 import { chooseVersion } from './version.js';
 import type { FetchedChart } from './types.js';
@@ -52,7 +52,8 @@ export function parseIndex(text: string, url: string, repoUrl = url.replace(/ind
   let doc: unknown;
   const what = `the repository index ${redactUrl(url)}`;
   try {
-    doc = loadYaml(text, { schema: FAILSAFE_SCHEMA, filename: url });
+    const { FAILSAFE_SCHEMA, load } = jsYaml();
+    doc = load(text, { schema: FAILSAFE_SCHEMA, filename: url });
   } catch (err) {
     throw new InputError(`${what} is not YAML: ${(err as Error).message.split('\n')[0]}`, {
       hint: 'check the repository URL: it must be the directory holding index.yaml (helm repo index writes one)',

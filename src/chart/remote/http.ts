@@ -5,7 +5,6 @@
  * credentials when they leave the origin), and bodies read with a size cap.
  */
 import { readFile } from 'node:fs/promises';
-import { rootCertificates } from 'node:tls';
 import type { Agent } from 'undici';
 import { AirliftError, AuthError, InputError, NetworkError, NotFoundError, TooLargeError, toAirliftError } from '../../errors.js';
 import { backoffDelay, isRetryableError, isRetryableStatus, parseRetryAfter, retryPolicy, sleep, type RetryPolicy } from '../../registry/retry.js';
@@ -38,6 +37,8 @@ export async function repoAgent(tls: HttpRepoTls, userAgent: string): Promise<{ 
   const cert = tls.certFile ? await readPem(tls.certFile, 'client certificate') : undefined;
   const key = tls.keyFile ? await readPem(tls.keyFile, 'client key') : undefined;
   const { Agent } = await undici();
+  // imported here, as src/registry/tls.ts does: the export is a getter that parses Node's root certificates
+  const rootCertificates = ca.length ? (await import('node:tls')).rootCertificates : [];
   const agent = new Agent({
     connect: {
       rejectUnauthorized: !tls.insecureSkipTlsVerify,

@@ -3,12 +3,34 @@
  * does not need (the YAML parser, the chart scanner's tar reader, the spinner) must not
  * load with its command. Checked in a fresh process on the built CLI.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { GLOBAL_OPTIONS_WITH_VALUE, asksVersion, commandNameOf } from '../../../src/cli/argv.js';
+import { GLOBAL_OPTIONS } from '../../../src/cli/options.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+/**
+ * The files of dist/ and node_modules/ loaded as ES modules (a loader hook logs each one) by `airlift ARGS`
+ * (the bin, dist/cmd/airlift.js), or with `unbundled`, by main.ts's run(ARGS) from tsc's dist/ (the module
+ * graph the bin's bundle is made from).
+ */
+function esModulesLoadedBy(args: string[], unbundled = false): string[] {
+  // a synchronous write: on Node 24 a hook thread's process.stderr writes can be lost when the process exits
+  const hook = `import { writeSync } from 'node:fs'; export async function load(url, context, next) { const r = await next(url, context); if (url.startsWith('file:')) writeSync(2, 'LOADED ' + url + '\\n'); return r; }`;
+  const register = `import { register } from 'node:module'; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hook)}`)});`;
+  const runMain = `import { run } from './dist/cmd/main.js';
+    process.exitCode = await run(${JSON.stringify(args)}, { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, cwd: process.cwd(), stdoutIsTTY: false, stderrIsTTY: false });`;
+  const main = unbundled ? ['--input-type=module', '-e', runMain] : [path.join(REPO_ROOT, 'dist', 'cmd', 'airlift.js'), ...args];
+  const r = spawnSync(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(register)}`, ...main], { cwd: REPO_ROOT, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`airlift ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  return r.stderr
+    .split('\n')
+    .filter((l) => l.startsWith('LOADED '))
+    .map((l) => path.relative(REPO_ROOT, fileURLToPath(l.slice('LOADED '.length))));
+}
 
 function packagesLoadedBy(modules: string[]): string[] {
   const script = `
@@ -31,5 +53,39 @@ describe('what a command loads at start', () => {
   it('the chart scanner and its report, loaded when a chart is given, bring tar-stream and yaml', () => {
     const loaded = packagesLoadedBy(['./dist/src/chart/index.js', './dist/src/chart/report.js']);
     expect(loaded).toEqual(expect.arrayContaining(['yaml', 'tar-stream']));
+  });
+
+  it('airlift --version loads no subcommand (it answers before one could run); --help loads them all', () => {
+    const commands = (mods: string[]) => mods.filter((m) => m.startsWith('dist/cmd/commands/') && m !== 'dist/cmd/commands/index.js');
+    const version = esModulesLoadedBy(['--version'], true);
+    expect(version).toContain('dist/cmd/main.js'); // the hook sees the CLI's modules
+    expect(commands(version)).toEqual([]);
+    expect(commands(esModulesLoadedBy(['--concurrency', '4', '-V'], true))).toEqual([]);
+    expect(commands(esModulesLoadedBy(['--help'], true)).length).toBeGreaterThanOrEqual(12);
+  });
+
+  it('the bin (dist/cmd/airlift.js, built by npm run build) loads one bundled file and no other module of dist/ or node_modules', () => {
+    // loading ~120 ES modules one by one was a third of a no-op sync's start (scripts/build-entry.mjs);
+    // the bin itself is a launcher that turns on Node's compile cache before the bundle is compiled
+    const bundled = ['dist/cmd/airlift.js', 'dist/cmd/airlift.bundle.js'];
+    expect(esModulesLoadedBy(['--version'])).toEqual(bundled);
+    expect(esModulesLoadedBy(['images', 'fixtures/charts/example-shop', '-o', 'list'])).toEqual(bundled);
+  });
+});
+
+describe('reading argv before commander', () => {
+  it('skips the value of every global option that takes one (GLOBAL_OPTIONS)', () => {
+    const withValue = GLOBAL_OPTIONS.filter((o) => o.flags.includes('<')).map((o) => /--[\w-]+/.exec(o.flags)![0]);
+    expect([...GLOBAL_OPTIONS_WITH_VALUE].sort()).toEqual(withValue.sort());
+    expect(commandNameOf(['--min-rate', '100', '--min-rate-window', '5m', 'sync'])).toBe('sync');
+  });
+
+  it('asksVersion: the version flag among the global options, not an option value nor after "--"', () => {
+    expect(asksVersion(['--version'])).toBe(true);
+    expect(asksVersion(['--json', '-V'])).toBe(true);
+    expect(asksVersion(['--plain-http', '--version'])).toBe(false); // a host named --version
+    expect(asksVersion(['--plain-http', 'h', '--version'])).toBe(true);
+    expect(asksVersion(['--', '--version'])).toBe(false);
+    expect(asksVersion(['--version=1'])).toBe(false); // commander's error, with every command known
   });
 });
