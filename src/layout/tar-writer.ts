@@ -89,7 +89,31 @@ export interface PlannedEntry {
  * entry (or the end-of-archive blocks) would go.
  */
 export function planEntries(files: ReadonlyArray<{ name: string; size: number; executable?: boolean }>, start = 0, dirs = new Set<string>()): { entries: PlannedEntry[]; end: number } {
-  const entries: PlannedEntry[] = [];
+  const { entries, end } = layoutEntries(files, start, dirs, true);
+  return { entries: entries as PlannedEntry[], end };
+}
+
+/**
+ * planEntries without the header of an entry that is one plain block (no parent directory entry,
+ * no pax record): `entryHeader(name, size, '0')` gives it again when its data is written. A
+ * planned tar of 30,000 blobs (10,000 images) holds 15 MiB of headers less, and never builds them
+ * all at once.
+ */
+export function planEntriesLazy(
+  files: ReadonlyArray<{ name: string; size: number; executable?: boolean }>,
+  start = 0,
+  dirs = new Set<string>(),
+): { entries: Array<Omit<PlannedEntry, 'header'> & { header?: Buffer }>; end: number } {
+  return layoutEntries(files, start, dirs, false);
+}
+
+function layoutEntries(
+  files: ReadonlyArray<{ name: string; size: number; executable?: boolean }>,
+  start: number,
+  dirs: Set<string>,
+  all: boolean,
+): { entries: Array<Omit<PlannedEntry, 'header'> & { header?: Buffer }>; end: number } {
+  const entries: Array<Omit<PlannedEntry, 'header'> & { header?: Buffer }> = [];
   let pos = start;
   for (const f of files) {
     const parts = f.name.split('/');
@@ -101,10 +125,15 @@ export function planEntries(files: ReadonlyArray<{ name: string; size: number; e
         blocks.push(entryHeader(dir, 0, '5'));
       }
     }
-    blocks.push(entryHeader(f.name, f.size, '0', f.executable));
-    const header = blocks.length === 1 ? blocks[0]! : Buffer.concat(blocks);
-    entries.push({ name: f.name, size: f.size, offset: pos, header, dataOffset: pos + header.length });
-    pos += header.length + f.size + paddingLength(f.size);
+    const plain = blocks.length === 0 && Buffer.byteLength(f.name) <= 100 && f.size <= MAX_OCTAL_SIZE;
+    let header: Buffer | undefined;
+    if (all || !plain) {
+      blocks.push(entryHeader(f.name, f.size, '0', f.executable));
+      header = blocks.length === 1 ? blocks[0]! : Buffer.concat(blocks);
+    }
+    const length = header?.length ?? BLOCK;
+    entries.push({ name: f.name, size: f.size, offset: pos, ...(header ? { header } : {}), dataOffset: pos + length });
+    pos += length + f.size + paddingLength(f.size);
   }
   return { entries, end: pos };
 }
