@@ -364,6 +364,8 @@ async function planFirst(jobs: readonly CopyJob[], opts: CopyOptions, counts: { 
   const planning = jobs.filter((j) => j.dest.store.prepare);
   await inOrder(planning, Math.max(2, opts.concurrency * 2), (j) => run.copy({ ...j, source: { ...j.source, store: cached(j.source.store) }, dest: { ...j.dest, store: planner(j.dest.store) } }));
   opts.signal?.throwIfAborted();
+  // the real pass asks what the planning pass asked: each answer goes after its last use
+  for (const c of sources.values()) c.replay();
   const plans = [...planners].map(([store, p]) => [store, p.plan()] as const);
   for (const [store, plan] of plans) await store.prepare!(plan, opts.signal);
   const distinct = new Map<string, number>();

@@ -99,8 +99,6 @@ export class OciArchiveDestination implements ImageDestination {
   readonly hashesBlobs = true;
   private readonly extras = new Map<string, { data: Uint8Array | string; executable: boolean }>();
   private readonly index: LayoutIndex = emptyLayoutIndex();
-  /** Every manifest stored, by digest (small; manifest.json is built from them). */
-  private readonly manifests = new Map<string, RawManifest>();
   private tar?: PlannedTar;
   /** After commit(): the images manifest.json leaves out, and why (`docker load` will not load them). */
   dockerLeftOut: string[] = [];
@@ -171,7 +169,6 @@ export class OciArchiveDestination implements ImageDestination {
     this.carried = [...new Set(blobs.map((b) => b.digest))].sort();
     this.tar = await PlannedTar.open(this.stagingDir, blobs, signal);
     const tar = this.tar;
-    for (const m of plan.manifests) this.manifests.set(m.digest, m);
     const unstored = new Map(plan.manifests.filter((m) => !tar.has(m.digest, m.bytes.byteLength)).map((m) => [m.digest, m]));
     await tar.writeBytes([...unstored.values()].map((m) => ({ desc: { digest: m.digest, size: m.bytes.byteLength }, bytes: m.bytes })));
   }
@@ -239,7 +236,6 @@ export class OciArchiveDestination implements ImageDestination {
     const tar = this.planned();
     const size = manifest.bytes.byteLength;
     if (!tar.has(manifest.digest, size)) await tar.writeBytes([{ desc: { digest: manifest.digest, size }, bytes: manifest.bytes }]);
-    this.manifests.set(manifest.digest, manifest);
     if (tag !== undefined) setIndexEntry(this.index, namedDescriptor(repo, manifest, tag));
     else {
       // a referrer (a manifest with a subject, stored without a tag) gets an entry that names its subject
@@ -251,7 +247,13 @@ export class OciArchiveDestination implements ImageDestination {
   /** Appends index.json, manifest.json and the extra files, fsyncs the archive and renames it into place; then removes the staging directory. */
   async commit(signal?: AbortSignal): Promise<void> {
     const index = sortedIndex(this.index);
-    const docker = await dockerManifest(index, (d) => this.manifests.get(d.digest), (d) => this.tar?.has(d.digest, d.size) ?? false);
+    // the manifests are read back from the staged archive (holding every one to the end kept
+    // about 1 KiB an image in memory for the run)
+    const stored = (d: Descriptor): RawManifest | undefined => {
+      const bytes = this.tar?.readBytes(d.digest, d.size);
+      return bytes ? { bytes, digest: d.digest, mediaType: d.mediaType } : undefined;
+    };
+    const docker = await dockerManifest(index, stored, (d) => this.tar?.has(d.digest, d.size) ?? false);
     this.dockerLeftOut = docker.leftOut;
     const tail: TarInput[] = [{ name: INDEX_FILE, data: serializeLayoutIndex(index) }];
     if (docker.entries.length) tail.push({ name: DOCKER_MANIFEST_FILE, data: serializeDockerManifest(docker.entries) });

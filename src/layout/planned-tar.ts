@@ -18,7 +18,7 @@
  * every reused blob is re-hashed first, and one that does not match is
  * fetched again.
  */
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, readSync } from 'node:fs';
 import { access, mkdir, open, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable, addAbortSignal, type Writable } from 'node:stream';
@@ -302,6 +302,20 @@ export class PlannedTar {
     const s = this.slots.get(digest)!;
     if (size === 0) return Readable.from([]);
     return createReadStream(this.partial, { start: s.dataOffset, end: s.dataOffset + size - 1, highWaterMark: STREAM_CHUNK });
+  }
+
+  /** A stored blob's bytes read whole at once (small ones: the manifests commit() reads back for manifest.json). */
+  readBytes(digest: string, size: number): Buffer | undefined {
+    if (!this.has(digest, size)) return undefined;
+    const s = this.slots.get(digest)!;
+    const buf = Buffer.allocUnsafeSlow(size);
+    let got = 0;
+    while (got < size) {
+      const n = readSync(this.fh.fd, buf, got, size - got, s.dataOffset + got);
+      if (n === 0) return undefined;
+      got += n;
+    }
+    return buf;
   }
 
   /** Planned blobs not stored yet. */
