@@ -18,7 +18,7 @@ import { ensureJobBlob } from './job-blob.js';
 import { inOrder } from './in-order.js';
 import { StallWatch } from './stall.js';
 import { CachingSource, PlanningDestination } from './plan.js';
-import { readConfigPlatform } from './config-platform.js';
+import { PlatformMemo, readConfigPlatform } from './config-platform.js';
 import { isImageConfig, parseManifest, type ParsedManifest } from '../oci/manifest.js';
 import { filterIndex, formatFilter, indexPlatforms } from '../oci/platform.js';
 import { emptyCounts, type CopyJob, type CopyOptions, type CopyResult } from './types.js';
@@ -33,7 +33,7 @@ class Run {
   readonly blobs: BlobScheduler;
   /** What travels with the images (opts.referrers), or undefined. */
   private readonly attachments: AttachmentCopier | undefined;
-  private readonly configPlatforms = new Map<string, Promise<string | undefined>>();
+  private readonly configPlatforms = new PlatformMemo();
   /** Destination repositories found absent before this run wrote to them (per store). */
   private readonly newRepos = new WeakMap<object, Map<string, Promise<boolean>>>();
   /**
@@ -287,15 +287,12 @@ class Run {
 
   private platformOf(job: CopyJob, name: string, config: Descriptor): Promise<string | undefined> {
     if (!isImageConfig(config)) return Promise.resolve(undefined);
-    let p = this.configPlatforms.get(config.digest);
-    if (!p) {
+    return this.configPlatforms.get(config.digest, () => {
       const captured = this.blobs.captured.get(config.digest);
       this.blobs.captured.delete(config.digest);
       const local = job.dest.store.readBlob ? { readBlob: job.dest.store.readBlob.bind(job.dest.store), repo: job.dest.repo } : undefined;
-      p = readConfigPlatform(job.source.store, job.source.repo, config, name, captured, this.opts.signal, local);
-      this.configPlatforms.set(config.digest, p);
-    }
-    return p;
+      return readConfigPlatform(job.source.store, job.source.repo, config, name, captured, this.opts.signal, local);
+    });
   }
 
   /** Platforms of an image without copying it (skipped images, describeSkipped). */
