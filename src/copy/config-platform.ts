@@ -31,28 +31,3 @@ export async function readConfigPlatform(
   return platformFromConfig(Buffer.concat(chunks));
 }
 
-/**
- * The platforms of the configs a run has read, by config digest: one read per config while it is
- * recent, the most recent `keep` kept (an image whose config a long-finished one shared reads it
- * again, one small blob). Unbounded, it held a promise per image to the end of the run.
- */
-export class PlatformMemo {
-  private readonly known = new Map<string, Promise<string | undefined>>();
-  constructor(readonly keep = 1024) {}
-
-  get size(): number {
-    return this.known.size;
-  }
-  get(digest: string, read: () => Promise<string | undefined>): Promise<string | undefined> {
-    const had = this.known.get(digest);
-    if (had) return had;
-    const p = read();
-    this.known.set(digest, p);
-    // the oldest go first (a Map iterates in insertion order)
-    for (const old of this.known.keys()) {
-      if (this.known.size <= this.keep) break;
-      this.known.delete(old);
-    }
-    return p;
-  }
-}

@@ -18,7 +18,8 @@ import { ensureJobBlob } from './job-blob.js';
 import { inOrder } from './in-order.js';
 import { StallWatch } from './stall.js';
 import { CachingSource, PlanningDestination } from './plan.js';
-import { PlatformMemo, readConfigPlatform } from './config-platform.js';
+import { readConfigPlatform } from './config-platform.js';
+import { RecentMemo } from './recent.js';
 import { isImageConfig, parseManifest, type ParsedManifest } from '../oci/manifest.js';
 import { filterIndex, formatFilter, indexPlatforms } from '../oci/platform.js';
 import { emptyCounts, type CopyJob, type CopyOptions, type CopyResult } from './types.js';
@@ -33,9 +34,9 @@ class Run {
   readonly blobs: BlobScheduler;
   /** What travels with the images (opts.referrers), or undefined. */
   private readonly attachments: AttachmentCopier | undefined;
-  private readonly configPlatforms = new PlatformMemo();
-  /** Destination repositories found absent before this run wrote to them (per store). */
-  private readonly newRepos = new WeakMap<object, Map<string, Promise<boolean>>>();
+  private readonly configPlatforms = new RecentMemo<string | undefined>();
+  /** Destination repositories found absent before this run wrote to them (per store; the most recent). */
+  private readonly newRepos = new WeakMap<object, RecentMemo<boolean>>();
   /**
    * Whether the destination held the last image it was asked about: then the next image's source
    * HEAD is sent together with its destination HEAD (a no-op resync waits for one round trip per
@@ -231,16 +232,14 @@ class Run {
     const store = job.dest.store;
     if (!store.repositoryExists) return Promise.resolve(false);
     let perStore = this.newRepos.get(store);
-    if (!perStore) this.newRepos.set(store, (perStore = new Map()));
-    let p = perStore.get(job.dest.repo);
-    if (!p) {
-      p = store.repositoryExists(job.dest.repo, this.opts.signal).then(
+    if (!perStore) this.newRepos.set(store, (perStore = new RecentMemo()));
+    // asked again once forgotten: the repository then exists (this run wrote to it), and is not new
+    return perStore.get(job.dest.repo, () =>
+      store.repositoryExists!(job.dest.repo, this.opts.signal).then(
         (exists) => exists === false,
         () => false,
-      );
-      perStore.set(job.dest.repo, p);
-    }
-    return p;
+      ),
+    );
   }
 
   private async copyChildren(job: CopyJob, name: string, children: Descriptor[], result: CopyResult, repoNew: () => Promise<boolean>): Promise<void> {

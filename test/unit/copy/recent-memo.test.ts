@@ -1,13 +1,14 @@
 /**
- * The copy engine's memo of config platforms: one read per config while it is recent, and never
- * more than `keep` entries however many images a run copies (it held one per image to the end).
+ * The copy engine's memo of config platforms and new repositories: one question per key while it
+ * is recent, and never more than `keep` entries however many images a run copies (they held one
+ * per image, or repository, to the end).
  */
 import { describe, expect, it } from 'vitest';
-import { PlatformMemo } from '../../../src/copy/config-platform.js';
+import { RecentMemo } from '../../../src/copy/recent.js';
 
-describe('PlatformMemo', () => {
+describe('RecentMemo', () => {
   it('reads a config once while it is recent and holds at most keep entries', async () => {
-    const memo = new PlatformMemo(100);
+    const memo = new RecentMemo<string>(100);
     let reads = 0;
     const read = (): Promise<string> => {
       reads++;
@@ -26,7 +27,7 @@ describe('PlatformMemo', () => {
   });
 
   it('a read in flight is shared', async () => {
-    const memo = new PlatformMemo(2);
+    const memo = new RecentMemo<string>(2);
     let release: (v: string) => void = () => undefined;
     let reads = 0;
     const slow = (): Promise<string> => {
