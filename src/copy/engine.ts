@@ -356,13 +356,17 @@ async function planFirst(jobs: readonly CopyJob[], opts: CopyOptions, counts: { 
   };
   const { onBytes: _onBytes, ...rest } = opts;
   const quiet: Logger = { log: (level, message, fields) => level !== 'debug' && level !== 'info' && opts.logger.log(level, message, fields), event: () => undefined };
-  const run = new Run({ ...rest, logger: quiet, skipExisting: false }, true);
+  // the planning run (its blob scheduler's record of every blob, its tag lists) is let go before
+  // the destinations are prepared: at 10,000 images that is where a save peaks
+  let run: Run | undefined = new Run({ ...rest, logger: quiet, skipExisting: false }, true);
   const planning = jobs.filter((j) => j.dest.store.prepare);
-  await inOrder(planning, Math.max(2, opts.concurrency * 2), (j) => run.copy({ ...j, source: { ...j.source, store: cached(j.source.store) }, dest: { ...j.dest, store: planner(j.dest.store) } }));
+  await inOrder(planning, Math.max(2, opts.concurrency * 2), (j) => run!.copy({ ...j, source: { ...j.source, store: cached(j.source.store) }, dest: { ...j.dest, store: planner(j.dest.store) } }));
+  run = undefined;
   opts.signal?.throwIfAborted();
   // the real pass asks what the planning pass asked: each answer goes after its last use
   for (const c of sources.values()) c.replay();
   const plans = [...planners].map(([store, p]) => [store, p.plan()] as const);
+  planners.clear();
   for (const [store, plan] of plans) await store.prepare!(plan, opts.signal);
   const distinct = new Map<string, number>();
   for (const [store, plan] of plans) {
