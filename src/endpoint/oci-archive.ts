@@ -260,8 +260,10 @@ export class OciArchiveDestination implements ImageDestination {
     const index = sortedIndex(this.index);
     // the manifests are read back from the staged archive (holding every one to the end kept
     // about 1 KiB an image in memory for the run)
+    // each is parsed before the next is read (dockerManifest keeps no bytes): one buffer serves all
+    const scratch = Buffer.allocUnsafeSlow(64 * 1024);
     const stored = (d: Descriptor): RawManifest | undefined => {
-      const bytes = this.tar?.readBytes(d.digest, d.size);
+      const bytes = this.tar?.readBytes(d.digest, d.size, scratch);
       return bytes ? { bytes, digest: d.digest, mediaType: d.mediaType } : undefined;
     };
     const docker = await dockerManifest(index, stored, (d) => this.tar?.has(d.digest, d.size) ?? false);

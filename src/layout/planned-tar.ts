@@ -304,12 +304,12 @@ export class PlannedTar {
     return createReadStream(this.partial, { start: s.dataOffset, end: s.dataOffset + size - 1, highWaterMark: STREAM_CHUNK });
   }
 
-  /** A stored blob's bytes read whole at once (small ones: the manifests commit() reads back for manifest.json, not to be kept). */
-  readBytes(digest: string, size: number): Buffer | undefined {
+  /** A stored blob's bytes read whole at once (small ones: the manifests commit() reads back for manifest.json, parsed and dropped). */
+  readBytes(digest: string, size: number, scratch?: Buffer): Buffer | undefined {
     if (!this.has(digest, size)) return undefined;
     const s = this.slots.get(digest)!;
-    // from Node's pool when small: read, parsed and dropped at once (never kept, so no slab is pinned)
-    const buf = Buffer.allocUnsafe(size);
+    // into the caller's scratch buffer when it fits (the bytes are then valid until its next use)
+    const buf = scratch && scratch.length >= size ? scratch.subarray(0, size) : Buffer.allocUnsafe(size);
     let got = 0;
     while (got < size) {
       const n = readSync(this.fh.fd, buf, got, size - got, s.dataOffset + got);
