@@ -16,8 +16,11 @@ const MAX_OCTAL_SIZE = 0o77777777777;
 export interface TarInput {
   /** Slash-separated relative path. */
   name: string;
-  /** In-memory content, or a file on disk with its expected size. */
-  data: Uint8Array | { path: string; size: number };
+  /**
+   * In-memory content, text (written as UTF-8 a piece at a time: no copy of the whole, for
+   * index.json, manifest.json and the lock of a large bundle), or a file on disk with its expected size.
+   */
+  data: Uint8Array | { text: string } | { path: string; size: number };
   /** Mode 0755 instead of 0644: a program people run once extracted (the release files of `save --include-self`). */
   executable?: boolean;
 }
@@ -208,13 +211,25 @@ async function copyFile(w: BlockWriter, src: { path: string; size: number }, sig
   }
 }
 
+/** Text as UTF-8, 64 Ki characters at a time (a piece never ends between the two halves of a surrogate pair). */
+async function writeText(w: BlockWriter, text: string): Promise<void> {
+  const PIECE = 64 * 1024;
+  for (let i = 0; i < text.length; ) {
+    let j = Math.min(text.length, i + PIECE);
+    const c = text.charCodeAt(j - 1);
+    if (j < text.length && c >= 0xd800 && c <= 0xdbff) j--;
+    await w.write(Buffer.from(text.slice(i, j), 'utf8'));
+    i = j;
+  }
+}
+
 /**
  * Writes the entries as a tar into an open file from `opts.start` (default 0;
  * `opts.dirs` names directory entries already written before it), ending
  * with two zero blocks. Resolves with the archive's end.
  */
 export async function writeTar(fh: FileHandle, inputs: readonly TarInput[], signal?: AbortSignal, opts: { start?: number; dirs?: Set<string> } = {}): Promise<number> {
-  const sizeOf = (i: TarInput): number => (i.data instanceof Uint8Array ? i.data.byteLength : i.data.size);
+  const sizeOf = (i: TarInput): number => (i.data instanceof Uint8Array ? i.data.byteLength : 'text' in i.data ? Buffer.byteLength(i.data.text, 'utf8') : i.data.size);
   const { entries, end } = planEntries(
     inputs.map((i) => ({ name: i.name, size: sizeOf(i), ...(i.executable ? { executable: true } : {}) })),
     opts.start ?? 0,
@@ -226,6 +241,7 @@ export async function writeTar(fh: FileHandle, inputs: readonly TarInput[], sign
     const e = entries[k]!;
     await w.write(e.header);
     if (input.data instanceof Uint8Array) await w.write(input.data);
+    else if ('text' in input.data) await writeText(w, input.data.text);
     else await copyFile(w, input.data, signal);
     await w.write(Buffer.alloc(paddingLength(e.size)));
   }
