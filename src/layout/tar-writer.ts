@@ -171,12 +171,25 @@ class BlockWriter {
     this.buf.set(chunk, this.used);
     this.used += chunk.byteLength;
   }
+  /** Text as UTF-8, encoded straight into the block buffer (no Buffer of its own). */
+  async writeText(text: string): Promise<void> {
+    // at most 3 bytes a UTF-16 unit (a surrogate pair: 4 bytes for 2 units)
+    if (this.used + text.length * 3 > this.buf.length) await this.flush();
+    if (text.length * 3 > this.buf.length) {
+      await this.write(Buffer.from(text, 'utf8'));
+      return;
+    }
+    const n = this.buf.write(text, this.used, 'utf8');
+    this.used += n;
+    this.position += n;
+  }
   async flush(): Promise<void> {
     if (this.used === 0) return;
     const data = this.buf.subarray(0, this.used);
     this.used = 0;
+    // written whole before this returns (every caller awaits): the buffer is reused, not replaced by
+    // a new 1 MiB one each time
     await this.writeAll(data);
-    this.buf = Buffer.allocUnsafe(STREAM_CHUNK);
   }
   private async writeAll(data: Uint8Array): Promise<void> {
     await writeFully(this.fh, data, this.flushed);
@@ -211,14 +224,14 @@ async function copyFile(w: BlockWriter, src: { path: string; size: number }, sig
   }
 }
 
-/** Text as UTF-8, 64 Ki characters at a time (a piece never ends between the two halves of a surrogate pair). */
+/** Text as UTF-8, 64 Ki characters at a time into the block buffer (a piece never ends between the two halves of a surrogate pair). */
 async function writeText(w: BlockWriter, text: string): Promise<void> {
   const PIECE = 64 * 1024;
   for (let i = 0; i < text.length; ) {
     let j = Math.min(text.length, i + PIECE);
     const c = text.charCodeAt(j - 1);
     if (j < text.length && c >= 0xd800 && c <= 0xdbff) j--;
-    await w.write(Buffer.from(text.slice(i, j), 'utf8'));
+    await w.writeText(text.slice(i, j));
     i = j;
   }
 }
