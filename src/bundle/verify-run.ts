@@ -17,6 +17,7 @@ import { archiveForm } from '../layout/source-tar.js';
 import { bundleFiles, bundleImages, bundleLock, openBundle } from './images.js';
 import { checkBundleFiles } from './self.js';
 import { checkBundleDockerManifest, checkError, verifyLayout } from './verify.js';
+import { appendAll } from '../output/table.js';
 
 export interface VerifyRow {
   image: string;
@@ -58,7 +59,7 @@ export async function verifyBundle(input: VerifyBundleInput, deps: { signal?: Ab
     // damaged blobs no image refers to are still damage
     for (const [d, msg] of check.damaged) if (!problems.some((p) => p.includes(d))) problems.push(`blob ${d}: ${msg}`);
     let mismatch = partProblems.length > 0 || check.damaged.size > 0 || check.images.some((i) => i.digestMismatch);
-    problems.push(...(await checkBundleDockerManifest(source.reader)));
+    appendAll(problems, await checkBundleDockerManifest(source.reader));
     // every attachment the lock lists is in the bundle (its tree was walked above as an index entry)
     for (const img of lock?.images ?? []) {
       for (const a of img.referrers ?? []) {

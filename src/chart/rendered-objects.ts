@@ -8,6 +8,7 @@
  */
 import type { ValuesPath } from './types.js';
 import { isMap, parseYamlDocuments } from './yaml.js';
+import { appendAll } from '../output/table.js';
 
 export const CONTAINER_LISTS = ['containers', 'initContainers', 'ephemeralContainers'] as const;
 export type ContainerList = (typeof CONTAINER_LISTS)[number];
@@ -49,12 +50,12 @@ export function readObjects(text: string, file: string, o: ReadOptions = {}): { 
       // Only a document that names an image can hold one; CRD schemas (large, many) run none.
       if (part === '' || !/image/i.test(part) || /^kind:\s*CustomResourceDefinition\s*$/m.test(part)) continue;
       try {
-        docs.push(...parseYamlDocuments(part, `${file} document ${i + 1}`));
+        appendAll(docs, parseYamlDocuments(part, `${file} document ${i + 1}`));
       } catch (e) {
         errors.push(e instanceof Error ? e.message : String(e));
       }
     }
-  } else docs.push(...parseYamlDocuments(text, file));
+  } else appendAll(docs, parseYamlDocuments(text, file));
   const objects: RenderedObject[] = [];
   docs.forEach((doc, i) => {
     if (!isMap(doc)) return;

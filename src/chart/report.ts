@@ -2,6 +2,7 @@
 import { stringify } from 'yaml';
 import { formatPath } from './values.js';
 import type { ImageFinding, ScanResult } from './types.js';
+import { columnWidths } from '../output/table.js';
 
 export interface ImagesDocument {
   images: {
@@ -92,7 +93,7 @@ export function formatTable(r: ScanResult): string {
   for (const img of r.images) {
     img.sources.forEach((s, i) => rows.push([i === 0 ? img.formatted : '', sourceLabel(s)]));
   }
-  const w = Math.max(5, ...rows.map((x) => x[0].length));
+  const w = columnWidths(rows, 1, [5])[0]!;
   const lines = [`${'IMAGE'.padEnd(w)}  SOURCE`, ...rows.map(([a, b]) => `${a.padEnd(w)}  ${b}`.trimEnd())];
   return `${lines.join('\n')}\n`;
 }

@@ -23,6 +23,7 @@ import { parseSetFileValues, parseSetJsonValues, parseSetValues } from './strval
 import { getPath, hasPath, mergeLayers, subchartValues, type Values, type ValuesLayer } from './values.js';
 import { isMap, parseYamlMap } from './yaml.js';
 import type { ChartInfo, ChartValuesEntry, ImageFinding, ScanOptions, ScanResult, ScannedImage, ValuesPath } from './types.js';
+import { appendAll } from '../output/table.js';
 
 /** The largest file --set-file reads. */
 const MAX_SET_FILE = 1024 * 1024;
@@ -221,7 +222,7 @@ function walkChart(
       }
     }
   }
-  w.findings.push(...own);
+  appendAll(w.findings, own);
   w.pullSecrets.push(
     ...findPullSecretSlots(values, {
       chart: info.chain,
@@ -235,7 +236,7 @@ function walkChart(
   if (w.opts.templates !== false) {
     for (const t of chart.templates) {
       const file = chart.packaged ? `${chart.path}!/${t.name}` : `${chart.path}/${t.name}`;
-      w.findings.push(...scanTemplateText(t.text, { chart: info.chain, file, disabled: info.disabled }));
+      appendAll(w.findings, scanTemplateText(t.text, { chart: info.chain, file, disabled: info.disabled }));
     }
   }
   if (w.opts.annotations !== false) {
@@ -294,7 +295,7 @@ export async function scanCharts(paths: string[], opts: ScanInputs = {}): Promis
     opts.signal?.throwIfAborted();
     if (p === '-') {
       const seen = { kinds: 0 };
-      findings.push(...scanManifests(opts.stdin ?? '', '-', seen));
+      appendAll(findings, scanManifests(opts.stdin ?? '', '-', seen));
       // `helm template BROKEN | airlift images -`: helm fails on stderr, stdin is empty; never a silent empty list
       if (seen.kinds === 0) warnings.push('stdin: no Kubernetes object in the rendered manifests (empty input: did the command before the pipe, such as helm template, fail?)');
       continue;
@@ -326,7 +327,7 @@ export async function scanCharts(paths: string[], opts: ScanInputs = {}): Promis
         renderedChains: new Set(w.units.map((u) => u.chain)),
         values: new Map(w.units.map((u) => [u.chain, { prefix: u.prefix, values: u.values, file: u.chart.valuesFile }])),
       });
-      findings.push(...r.added);
+      appendAll(findings, r.added);
       warnings.push(...r.warnings);
       // (the templates and their output are searched only for a chart that found no image)
       const found = findings.slice(first).some((f) => f.ref && !f.notRendered);

@@ -30,3 +30,4 @@ export async function readConfigPlatform(
   for await (const c of body.pipe(v)) chunks.push(c as Buffer);
   return platformFromConfig(Buffer.concat(chunks));
 }
+

@@ -19,6 +19,7 @@ import { inOrder } from './in-order.js';
 import { StallWatch } from './stall.js';
 import { CachingSource, PlanningDestination } from './plan.js';
 import { readConfigPlatform } from './config-platform.js';
+import { RecentMemo } from './recent.js';
 import { isImageConfig, parseManifest, type ParsedManifest } from '../oci/manifest.js';
 import { filterIndex, formatFilter, indexPlatforms } from '../oci/platform.js';
 import { emptyCounts, type CopyJob, type CopyOptions, type CopyResult } from './types.js';
@@ -33,9 +34,9 @@ class Run {
   readonly blobs: BlobScheduler;
   /** What travels with the images (opts.referrers), or undefined. */
   private readonly attachments: AttachmentCopier | undefined;
-  private readonly configPlatforms = new Map<string, Promise<string | undefined>>();
-  /** Destination repositories found absent before this run wrote to them (per store). */
-  private readonly newRepos = new WeakMap<object, Map<string, Promise<boolean>>>();
+  private readonly configPlatforms = new RecentMemo<string | undefined>();
+  /** Destination repositories found absent before this run wrote to them (per store; the most recent). */
+  private readonly newRepos = new WeakMap<object, RecentMemo<boolean>>();
   /**
    * Whether the destination held the last image it was asked about: then the next image's source
    * HEAD is sent together with its destination HEAD (a no-op resync waits for one round trip per
@@ -231,16 +232,14 @@ class Run {
     const store = job.dest.store;
     if (!store.repositoryExists) return Promise.resolve(false);
     let perStore = this.newRepos.get(store);
-    if (!perStore) this.newRepos.set(store, (perStore = new Map()));
-    let p = perStore.get(job.dest.repo);
-    if (!p) {
-      p = store.repositoryExists(job.dest.repo, this.opts.signal).then(
+    if (!perStore) this.newRepos.set(store, (perStore = new RecentMemo()));
+    // asked again once forgotten: the repository then exists (this run wrote to it), and is not new
+    return perStore.get(job.dest.repo, () =>
+      store.repositoryExists!(job.dest.repo, this.opts.signal).then(
         (exists) => exists === false,
         () => false,
-      );
-      perStore.set(job.dest.repo, p);
-    }
-    return p;
+      ),
+    );
   }
 
   private async copyChildren(job: CopyJob, name: string, children: Descriptor[], result: CopyResult, repoNew: () => Promise<boolean>): Promise<void> {
@@ -287,15 +286,12 @@ class Run {
 
   private platformOf(job: CopyJob, name: string, config: Descriptor): Promise<string | undefined> {
     if (!isImageConfig(config)) return Promise.resolve(undefined);
-    let p = this.configPlatforms.get(config.digest);
-    if (!p) {
+    return this.configPlatforms.get(config.digest, () => {
       const captured = this.blobs.captured.get(config.digest);
       this.blobs.captured.delete(config.digest);
       const local = job.dest.store.readBlob ? { readBlob: job.dest.store.readBlob.bind(job.dest.store), repo: job.dest.repo } : undefined;
-      p = readConfigPlatform(job.source.store, job.source.repo, config, name, captured, this.opts.signal, local);
-      this.configPlatforms.set(config.digest, p);
-    }
-    return p;
+      return readConfigPlatform(job.source.store, job.source.repo, config, name, captured, this.opts.signal, local);
+    });
   }
 
   /** Platforms of an image without copying it (skipped images, describeSkipped). */
@@ -360,11 +356,17 @@ async function planFirst(jobs: readonly CopyJob[], opts: CopyOptions, counts: { 
   };
   const { onBytes: _onBytes, ...rest } = opts;
   const quiet: Logger = { log: (level, message, fields) => level !== 'debug' && level !== 'info' && opts.logger.log(level, message, fields), event: () => undefined };
-  const run = new Run({ ...rest, logger: quiet, skipExisting: false }, true);
+  // the planning run (its blob scheduler's record of every blob, its tag lists) is let go before
+  // the destinations are prepared: at 10,000 images that is where a save peaks
+  let run: Run | undefined = new Run({ ...rest, logger: quiet, skipExisting: false }, true);
   const planning = jobs.filter((j) => j.dest.store.prepare);
-  await inOrder(planning, Math.max(2, opts.concurrency * 2), (j) => run.copy({ ...j, source: { ...j.source, store: cached(j.source.store) }, dest: { ...j.dest, store: planner(j.dest.store) } }));
+  await inOrder(planning, Math.max(2, opts.concurrency * 2), (j) => run!.copy({ ...j, source: { ...j.source, store: cached(j.source.store) }, dest: { ...j.dest, store: planner(j.dest.store) } }));
+  run = undefined;
   opts.signal?.throwIfAborted();
+  // the real pass asks what the planning pass asked: each answer goes after its last use
+  for (const c of sources.values()) c.replay();
   const plans = [...planners].map(([store, p]) => [store, p.plan()] as const);
+  planners.clear();
   for (const [store, plan] of plans) await store.prepare!(plan, opts.signal);
   const distinct = new Map<string, number>();
   for (const [store, plan] of plans) {

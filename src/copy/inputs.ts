@@ -10,6 +10,7 @@ import { originOf, type ChartFetcher, type ChartFetchRequest, type ChartOrigin }
 import { fetchedChartLabel, relabelChartPaths } from '../chart/remote/fetching.js';
 import { InputError, NotFoundError } from '../errors.js';
 import { formatReference, parseReference, type Reference } from '../reference/index.js';
+import { appendAll } from '../output/table.js';
 
 export interface ChartInput {
   /** A chart directory or .tgz; for a chart to fetch, the reference as given (for messages). */
@@ -123,7 +124,7 @@ export async function collectImages(inputs: ImageInputs): Promise<CollectedInput
     } catch {
       throw new NotFoundError(`images file ${f} cannot be read`, { hint: 'check the path given to --images-file' });
     }
-    refs.push(...parseImagesFile(text, f));
+    appendAll(refs, parseImagesFile(text, f));
   }
   const unique = new Map<string, WantedImage>();
   for (const ref of refs) {

@@ -4,6 +4,7 @@
  */
 import { AirliftError, AuthError, NetworkError } from '../errors.js';
 import type { CopyResult } from './types.js';
+import { alignRows, columnWidths } from '../output/table.js';
 
 export interface ReportRow {
   kind: 'image' | 'chart';
@@ -35,17 +36,11 @@ export function rowFor(result: CopyResult, source: string, destination: string):
   return row;
 }
 
-function pad(s: string, n: number): string {
-  return s + ' '.repeat(Math.max(0, n - s.length));
-}
-
 export function formatReport(rows: ReportRow[], format: ReportFormat): string {
   if (format === 'json') return `${JSON.stringify(rows, null, 2)}\n`;
   const header = ['STATUS', 'SOURCE', 'DESTINATION', 'DIGEST'];
-  const cells = rows.map((r) => [r.status, r.source, r.destination, r.digest ?? '-']);
-  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  const lines = [header, ...cells].map((c) => c.map((v, i) => (i === c.length - 1 ? v : pad(v, widths[i]!))).join('  '));
-  return `${lines.join('\n')}\n`;
+  const cells = [header, ...rows.map((r) => [r.status, r.source, r.destination, r.digest ?? '-'])];
+  return `${alignRows(cells, columnWidths(cells, header.length)).join('\n')}\n`;
 }
 
 /** The host whose failure (unreachable, untrusted TLS, credentials missing or refused) failed an image, if that was the cause. */

@@ -113,7 +113,12 @@ export async function dockerManifest(index: LayoutIndex, read: ManifestLookup, h
 
 /** manifest.json's bytes: compact JSON as docker save writes it, and a trailing newline. */
 export function serializeDockerManifest(entries: readonly DockerArchiveEntry[]): Buffer {
-  return Buffer.from(JSON.stringify(entries) + '\n', 'utf8');
+  return Buffer.from(dockerManifestText(entries), 'utf8');
+}
+
+/** serializeDockerManifest's text. */
+export function dockerManifestText(entries: readonly DockerArchiveEntry[]): string {
+  return JSON.stringify(entries) + '\n';
 }
 
 /** An entry of a manifest.json as read: RepoTags is null for an untagged image (docker writes null, others leave it out). */

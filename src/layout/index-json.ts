@@ -72,9 +72,14 @@ export function emptyLayoutIndex(): LayoutIndex {
 
 /** Deterministic bytes for index.json (entries in insertion order, two-space indent, trailing newline). */
 export function serializeLayoutIndex(index: LayoutIndex): Buffer {
+  return Buffer.from(layoutIndexText(index), 'utf8');
+}
+
+/** serializeLayoutIndex's text. */
+export function layoutIndexText(index: LayoutIndex): string {
   const out: LayoutIndex = { schemaVersion: 2, mediaType: index.mediaType ?? MediaType.OciIndex, manifests: index.manifests };
   if (index.annotations) out.annotations = index.annotations;
-  return Buffer.from(JSON.stringify(out, null, 2) + '\n', 'utf8');
+  return JSON.stringify(out, null, 2) + '\n';
 }
 
 /**

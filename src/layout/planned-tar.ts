@@ -18,7 +18,7 @@
  * every reused blob is re-hashed first, and one that does not match is
  * fetched again.
  */
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, readSync } from 'node:fs';
 import { access, mkdir, open, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable, addAbortSignal, type Writable } from 'node:stream';
@@ -30,7 +30,7 @@ import { AirliftError, BundleError } from '../errors.js';
 import { STREAM_CHUNK } from './files.js';
 import { OCI_LAYOUT_CONTENT, OCI_LAYOUT_FILE, blobPath } from './paths.js';
 import { BufferPool, LOCK, StreamAtWriter, copyRegion, regionMatches, takeLock } from './staging-io.js';
-import { planEntries, writeFully, writeTar, type TarInput } from './tar-writer.js';
+import { entryHeader, planEntriesLazy, writeFully, writeTar, type TarInput } from './tar-writer.js';
 import { ioFailure } from './writer.js';
 
 const PARTIAL = 'bundle.tar.partial';
@@ -42,9 +42,20 @@ const FLUSH_EVERY = 64 * 1024 * 1024;
 interface Slot {
   size: number;
   dataOffset: number;
-  /** The tar header block(s) before the data, and where they go (written with the data). */
-  header?: Buffer;
+  /** Where the tar header block(s) before the data go, until they are written (with the data). */
   offset?: number;
+  /**
+   * Those blocks when they are more than the blob's own plain header (the first blob carries the
+   * `blobs/` directory entries); a plain header is built when the data is written (leadOf), not
+   * kept from the plan (512 bytes a blob: 15 MiB at 10,000 images).
+   */
+  header?: Buffer;
+}
+
+/** The header blocks a slot's data still needs written before it, or undefined once they are. */
+function leadOf(digest: string, s: Slot): Buffer | undefined {
+  if (s.offset === undefined) return undefined;
+  return s.header ?? entryHeader(blobPath(digest), s.size, '0');
 }
 
 /** What plan.json holds: enough to tell whether a staged file can be reused as it is. */
@@ -96,13 +107,13 @@ export class PlannedTar {
     for (const [digest, size] of distinct) files.push({ name: blobPath(digest), size, digest });
     files.sort((a, b) => (a.name === OCI_LAYOUT_FILE ? -1 : b.name === OCI_LAYOUT_FILE ? 1 : a.size !== b.size ? a.size - b.size : a.name < b.name ? -1 : 1));
     const dirs = new Set<string>();
-    const { entries, end } = planEntries(files, 0, dirs);
+    const { entries, end } = planEntriesLazy(files, 0, dirs);
     const slots = new Map<string, Slot>();
     const plan: PlanFile = { version: 1, blobs: [], end };
     for (const [i, e] of entries.entries()) {
       const digest = files[i]!.digest;
       if (!digest) continue;
-      slots.set(digest, { size: e.size, dataOffset: e.dataOffset, header: e.header, offset: e.offset });
+      slots.set(digest, { size: e.size, dataOffset: e.dataOffset, offset: e.offset, ...(e.header ? { header: e.header } : {}) });
       plan.blobs.push([digest, e.size, e.dataOffset]);
     }
 
@@ -154,9 +165,14 @@ export class PlannedTar {
       for (const [i, e] of entries.entries()) {
         const digest = files[i]!.digest;
         if (!digest) {
-          await writeFully(fh, e.header, e.offset);
+          await writeFully(fh, e.header ?? entryHeader(OCI_LAYOUT_FILE, e.size, '0'), e.offset);
           await writeFully(fh, Buffer.from(OCI_LAYOUT_CONTENT), e.dataOffset);
-        } else if (reused.has(digest)) await writeFully(fh, e.header, e.offset);
+        } else if (reused.has(digest)) {
+          const s = slots.get(digest)!;
+          await writeFully(fh, leadOf(digest, s)!, e.offset);
+          s.offset = undefined;
+          s.header = undefined;
+        }
       }
       return t;
     } catch (err) {
@@ -221,7 +237,7 @@ export class PlannedTar {
     const fail = (err: unknown): AirliftError => ioFailure(`${what} to ${this.dir}`, err);
     const check = verified ? undefined : desc.size >= STREAM_CHUNK ? new OffloadedCheck(this.hasher, this.fh.fd, what, desc.digest, desc.size) : new DigestCheck(what, desc.digest, desc.size);
     const drop = (): void => void (check instanceof OffloadedCheck && check.drop());
-    const lead = s.header && s.offset !== undefined ? s.header : undefined;
+    const lead = leadOf(desc.digest, s);
     const w = new StreamAtWriter(this.fh, lead ? s.offset! : s.dataOffset, this.pool, {
       ...(lead ? { lead } : {}),
       ...(check ? { check } : {}),
@@ -239,8 +255,8 @@ export class PlannedTar {
       end: async () => {
         try {
           await w.end();
-          // written: not kept (512 bytes a blob: 15 MiB at 10,000 images); a run that stops and
-          // starts again lays the headers out anew
+          // written: a run that stops and starts again lays the headers out anew
+          s.offset = undefined;
           s.header = undefined;
           await this.markDone([desc.digest]);
         } catch (err) {
@@ -266,10 +282,14 @@ export class PlannedTar {
       await Promise.all(
         items.map(({ bytes }, i) => {
           const s = slots[i]!;
-          return s.header && s.offset !== undefined ? writeFully(this.fh, Buffer.concat([s.header, bytes]), s.offset) : writeFully(this.fh, bytes, s.dataOffset);
+          const lead = leadOf(items[i]!.desc.digest, s);
+          return lead && s.offset !== undefined ? writeFully(this.fh, Buffer.concat([lead, bytes]), s.offset) : writeFully(this.fh, bytes, s.dataOffset);
         }),
       );
-      for (const s of slots) s.header = undefined;
+      for (const s of slots) {
+        s.offset = undefined;
+        s.header = undefined;
+      }
       await this.markDone(items.map((i) => i.desc.digest));
     } catch (err) {
       throw ioFailure(`blob ${items[0]?.desc.digest ?? ''} to ${this.dir}`, err);
@@ -318,6 +338,21 @@ export class PlannedTar {
     const s = this.slots.get(digest)!;
     if (size === 0) return Readable.from([]);
     return createReadStream(this.partial, { start: s.dataOffset, end: s.dataOffset + size - 1, highWaterMark: STREAM_CHUNK });
+  }
+
+  /** A stored blob's bytes read whole at once (small ones: the manifests commit() reads back for manifest.json, parsed and dropped). */
+  readBytes(digest: string, size: number, scratch?: Buffer): Buffer | undefined {
+    if (!this.has(digest, size)) return undefined;
+    const s = this.slots.get(digest)!;
+    // into the caller's scratch buffer when it fits (the bytes are then valid until its next use)
+    const buf = scratch && scratch.length >= size ? scratch.subarray(0, size) : Buffer.allocUnsafe(size);
+    let got = 0;
+    while (got < size) {
+      const n = readSync(this.fh.fd, buf, got, size - got, s.dataOffset + got);
+      if (n === 0) return undefined;
+      got += n;
+    }
+    return buf;
   }
 
   /** Planned blobs not stored yet. */

@@ -10,6 +10,7 @@ import { formatTarget } from '../mapping/index.js';
 import type { Logger } from '../log.js';
 import { formatShard } from '../shard/index.js';
 import { shardNote, type MirrorPlan, type PlannedCopy } from './plan.js';
+import { alignRows, columnWidths } from '../output/table.js';
 
 /** The copy jobs of a plan, in its order: `source` gives the store each copy reads from. */
 export function planJobs(plan: MirrorPlan, source: (copy: PlannedCopy) => ImageSource, dest: ImageDestination): CopyJob[] {
@@ -58,19 +59,13 @@ export function planLock(plan: MirrorPlan, results: CopyResult[], o: PlanLockOpt
   });
 }
 
-function pad(s: string, n: number): string {
-  return s + ' '.repeat(Math.max(0, n - s.length));
-}
-
 /** `--dry-run`: what would be copied, to where (a table, or JSON with `-o json`). */
 export function formatPlan(plan: MirrorPlan, format: 'table' | 'json'): string {
   const rows = plan.copies.map((c) => ({ kind: c.kind, source: c.source, destination: c.destination, ...(c.previous ? { previousDigest: c.previous.digest } : {}) }));
   if (format === 'json') return `${JSON.stringify(rows, null, 2)}\n`;
   const header = ['KIND', 'SOURCE', 'DESTINATION'];
-  const cells = rows.map((r) => [r.kind, r.source, r.destination]);
-  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  const lines = [header, ...cells].map((c) => c.map((v, i) => (i === c.length - 1 ? v : pad(v, widths[i]!))).join('  '));
-  return `${lines.join('\n')}\n`;
+  const cells = [header, ...rows.map((r) => [r.kind, r.source, r.destination])];
+  return `${alignRows(cells, columnWidths(cells, header.length)).join('\n')}\n`;
 }
 
 /** Logs the shard a plan is of. */

@@ -70,6 +70,12 @@ export async function load(input: LoadInput, deps: MirrorDeps): Promise<MirrorRe
       where: name,
     });
     logShard(deps.logger, plan);
+    // the plan has what it needed of the bundle's lock (its images); the rest of the run reads only
+    // its base, charts, files and missing images: its per-image and per-blob lists go now
+    if (lock) {
+      lock.images = [];
+      delete lock.blobs;
+    }
     if (input.dryRun) {
       if (lock?.base) deps.logger.log('info', `${name} is a differential bundle against ${lock.base.file}: the load first checks that ${target.host} holds the ${lock.base.omitted.length} layers it leaves out`);
       return { plan, dryRun: true, rows: [] };

@@ -126,7 +126,7 @@ export async function save(input: SaveInput, deps: MirrorDeps): Promise<MirrorRe
     lock.blobs = dest.blobDigests();
     if (base) lock.base = lockBase(base, dest.omitted());
     if (missing.length) lock.missing = missing;
-    dest.addFile('airlift.lock.json', Buffer.from(formatLock(lock), 'utf8'));
+    dest.addFile('airlift.lock.json', { text: formatLock(lock) });
     deps.signal?.throwIfAborted();
     await dest.commit(deps.signal);
     for (const why of dest.dockerLeftOut) deps.logger.log('warn', `docker load will not load ${why} (ctr images import loads it)`);

@@ -58,6 +58,8 @@ export interface Progress {
   start(total: number): Promise<void>;
   /** Stops the display and prints (or emits) the summary. */
   finish(summary: Omit<Summary, 'ms'>): Summary;
+  /** Sizes of blobs the display still holds (flowing, or not to move before the plan is known): for tests and diagnostics. */
+  held(): number;
 }
 
 /** Blobs at least this large get byte progress of their own in --json `progress` events. */
@@ -175,6 +177,7 @@ export function createProgress(base: Logger, opts: ProgressOptions): Progress {
           planBytes = fields.bytes;
           st.bytesTotal = Math.max(0, planBytes - sizeOf(notMoved));
         }
+        for (const d of notMoved) sizes.delete(d);
         return;
       }
       const digest = String(fields.digest ?? '');
@@ -187,10 +190,13 @@ export function createProgress(base: Logger, opts: ProgressOptions): Progress {
       }
       if (name === 'blob.done') {
         flowing.delete(digest);
+        // a size is needed while its blob flows, and for a blob not to move until the plan's bytes
+        // are known (they are subtracted then); after that, one per blob of the run was kept for nothing
+        if (planned) sizes.delete(digest);
         if (fields.outcome !== 'uploaded' && !counted.has(digest) && !notMoved.has(digest)) {
           // already at the destination (or staged by an earlier save): not to move
           notMoved.add(digest);
-          sizes.set(digest, size);
+          if (!planned) sizes.set(digest, size);
           if (planBytes !== undefined) st.bytesTotal = Math.max(0, st.bytesTotal - size);
         }
         return;
@@ -218,6 +224,7 @@ export function createProgress(base: Logger, opts: ProgressOptions): Progress {
 
   return {
     logger,
+    held: () => sizes.size + flowing.size,
     onBytes(image: string, n: number, digest?: string) {
       st.bytes += n;
       if (digest === undefined) return;

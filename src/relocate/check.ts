@@ -9,6 +9,7 @@ import { tryParseReference as tryParse, type Reference } from '../reference/inde
 import type { Target } from '../mapping/index.js';
 import type { RenderedChart } from './rendered.js';
 import type { UnrelocatableImage } from './types.js';
+import { columnWidths } from '../output/table.js';
 
 export interface CheckProblem {
   /** `Deployment/web containers[app]`, or the pod's object for a missing pull secret. */
@@ -95,6 +96,6 @@ export function checkRendered(r: RenderedChart, opts: CheckOptions): CheckResult
 export function formatCheckTable(result: CheckResult): string {
   if (result.problems.length === 0) return '';
   const rows = [['WHERE', 'IMAGE', 'PROBLEM', 'WHY'], ...result.problems.map((p) => [p.where, p.image || '-', p.problem, p.why])];
-  const widths = [0, 1, 2].map((c) => Math.max(...rows.map((r) => r[c]!.length)));
+  const widths = columnWidths(rows, 3);
   return rows.map((r) => r.map((cell, c) => (c === 3 ? cell : cell.padEnd(widths[c]!))).join('  ')).join('\n') + '\n';
 }

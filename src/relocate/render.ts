@@ -5,6 +5,7 @@
 import { stringify } from 'yaml';
 import { buildTree, formatPath, sortTree } from './values-tree.js';
 import type { ChartValues, RelocationPlan } from './types.js';
+import { columnWidths } from '../output/table.js';
 
 const YAML_OPTS = { lineWidth: 0, indent: 2 } as const;
 
@@ -42,7 +43,7 @@ export function renderOverrides(plan: RelocationPlan, chartsValues: readonly Cha
 }
 
 function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
+  const widths = columnWidths(rows, rows[0]!.length);
   return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!))).join('  ').trimEnd()).join('\n') + '\n';
 }
 

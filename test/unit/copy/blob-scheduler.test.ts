@@ -43,6 +43,8 @@ describe('BlobScheduler', () => {
     expect(outcomes.filter((o) => o === 'existing')).toHaveLength(360);
     expect(blobs.pending(dest)).toEqual({ inflight: 0, firsts: 0 });
     expect(dest.count('putBlob')).toBe(401);
+    // what it holds: 401 blobs, a set of repositories only for the one in 40 of them
+    expect(blobs.holding(dest)).toEqual({ blobs: 401, sets: 1 });
     // asked again after pruning: answered from what the destination is known to hold, no request
     const calls = dest.calls.length;
     const again = await Promise.all(descs.map(([repo, d]) => blobs.ensure(request(src, dest, repo, d))));

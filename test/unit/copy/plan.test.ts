@@ -4,8 +4,9 @@
  * arrives, and the source is asked nothing twice.
  */
 import type { Readable } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { copyImages, parsePlatform, type CopyJob } from '../../../src/copy/index.js';
+import { CachingSource } from '../../../src/copy/plan.js';
 import type { StorePlan } from '../../../src/endpoint/types.js';
 import { silentLogger } from '../../../src/log.js';
 import type { Descriptor, RawManifest } from '../../../src/oci/types.js';
@@ -130,5 +131,52 @@ describe('copy into a destination that lays out its output first', () => {
     expect(again!.status).toBe('skipped');
     expect(src.calls).toEqual(['resolveManifest app 1']);
     expect(plain.calls).toEqual(['resolveManifest b/app 1']);
+  });
+});
+
+describe('CachingSource: what the planning pass read, held until the real pass has used it', () => {
+  it('answers each planned question once more, from memory, then lets the answer go', async () => {
+    const src = new MemoryStore('src');
+    const { app, a, idx } = twoImagesAndAnIndex(src);
+    const c = new CachingSource(src);
+    // the planning pass: a tag (kept under its digest too), an index and one child asked twice
+    const asked = async (): Promise<string[]> => [
+      (await c.getManifest('app', '1')).digest,
+      (await c.getManifest('multi', '3')).digest,
+      (await c.getManifest('multi', a.digest)).digest,
+      (await c.getManifest('multi', a.digest)).digest,
+    ];
+    expect(await asked()).toEqual([app.digest, idx.digest, a.digest, a.digest]);
+    // app:1 and its digest, multi:3 and its digest, the child
+    expect(c.held()).toBe(5);
+    const reads = src.count('getManifest');
+    expect(reads).toBe(3);
+    c.replay();
+    expect(await asked()).toEqual([app.digest, idx.digest, a.digest, a.digest]);
+    expect(src.count('getManifest')).toBe(reads);
+    // every answer had its last use: nothing is held for the rest of the run
+    expect(c.held()).toBe(0);
+    // a question past the planned ones goes to the source
+    expect((await c.getManifest('app', '1')).digest).toBe(app.digest);
+    expect(src.count('getManifest')).toBe(reads + 1);
+    expect(c.held()).toBe(0);
+  });
+
+  it('through a whole copy into a preparing destination: each manifest read once, none held after', async () => {
+    const src = new MemoryStore('src');
+    const dst = new PreparingStore();
+    twoImagesAndAnIndex(src);
+    const replay = vi.spyOn(CachingSource.prototype, 'replay');
+    try {
+      const results = await copyImages([job(src, dst, 'app', '1'), job(src, dst, 'tool', '2'), job(src, dst, 'multi', '3')], opts);
+      expect(results.map((r) => r.status)).toEqual(['copied', 'copied', 'copied']);
+      expect(replay).toHaveBeenCalledTimes(1);
+      const cached = replay.mock.contexts[0] as CachingSource;
+      expect(cached.inner).toBe(src);
+      expect(cached.held()).toBe(0);
+      expect(src.count('getManifest')).toBe(5);
+    } finally {
+      replay.mockRestore();
+    }
   });
 });

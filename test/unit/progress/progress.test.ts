@@ -129,3 +129,28 @@ describe('progress', () => {
     expect(formatBytes(3 * 1024 ** 3)).toBe('3.0 GiB');
   });
 });
+
+describe('progress memory', () => {
+  it('holds no size of a blob once it is done, with or without the plan bytes, and still counts what is not to move', async () => {
+    for (const withBytes of [true, false]) {
+      const err = capture();
+      const base = createLogger(err.stream, { json: false, quiet: true, verbose: false });
+      const p = createProgress(base, { stderr: err.stream, json: false, quiet: true, isTTY: false });
+      await p.start(3000);
+      p.logger.event('plan', { images: 3000, charts: 0, ...(withBytes ? { blobs: 3000, bytes: 3000 * 100 } : {}) });
+      for (let i = 0; i < 3000; i++) {
+        const digest = `sha256:${i}`;
+        if (i % 3 === 0) {
+          // already at the destination: never flows
+          p.logger.event('blob.done', { image: 'x', digest, size: 100, outcome: 'existing' });
+          continue;
+        }
+        p.logger.event('blob.start', { image: 'x', digest, size: 100 });
+        p.onBytes('x', 100, digest);
+        p.logger.event('blob.done', { image: 'x', digest, size: 100, outcome: 'uploaded' });
+      }
+      expect(p.held()).toBe(0);
+      p.finish({ images: 3000, copied: 3000, skipped: 0, failed: 0, bytes: 2000 * 100 });
+    }
+  });
+});
