@@ -16,8 +16,7 @@
 // 0.119 CPU-s instead of 0.148. It has to be on before the bundle is compiled, hence the launcher.
 import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { build } from 'esbuild';
-import { followCreateRequire } from './follow-create-require.mjs';
+import { bundleAirlift } from './bundle-airlift.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
 const bin = path.join(root, 'dist', 'cmd', 'airlift.js');
@@ -26,31 +25,14 @@ const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
 
 // tsc's map of the file the launcher replaces would describe other code
 rmSync(`${bin}.map`, { force: true });
-const result = await build({
-  entryPoints: [path.join(root, 'cmd', 'airlift.ts')],
+await bundleAirlift(root, {
   outfile,
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
   format: 'esm',
   // not minified: stack traces and error class names read as in the sources
-  keepNames: true,
   sourcemap: true,
-  legalComments: 'eof',
-  metafile: true,
-  logLevel: 'warning',
   // No __AIRLIFT_FORM__: this is the dist form (src/bundle/self.ts looks for release/ beside the checkout).
   define: { __AIRLIFT_VERSION__: JSON.stringify(pkg.version) },
-  // the CommonJS packages' own requires of Node's built-ins
-  banner: { js: "import { createRequire as __airliftCreateRequire } from 'node:module';\nconst require = __airliftCreateRequire(import.meta.url);" },
-  plugins: [followCreateRequire],
 });
-const builtins = new Set((await import('node:module')).builtinModules);
-const external = new Set();
-for (const o of Object.values(result.metafile.outputs)) {
-  for (const i of o.imports) if (i.external && !i.path.startsWith('node:') && !builtins.has(i.path) && !builtins.has(i.path.split('/')[0])) external.add(i.path);
-}
-if (external.size) throw new Error(`${outfile}: not bundled: ${[...external].join(', ')}`);
 writeFileSync(
   bin,
   `#!/usr/bin/env node

@@ -11,9 +11,8 @@ import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, createReadStream, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { build } from 'esbuild';
 import { NODE_24, nodeBinary } from './node-bin.mjs';
-import { followCreateRequire } from './follow-create-require.mjs';
+import { bundleAirlift } from './bundle-airlift.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
 const out = path.resolve(process.env.AIRLIFT_RELEASE_OUT || path.join(root, 'release'));
@@ -24,34 +23,14 @@ const ARCHES = (process.env.AIRLIFT_RELEASE_ARCHES ?? 'x64,arm64').split(',').fi
 /** The fuse Node looks for in a binary that carries a single-executable blob. */
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 
-async function bundle(format, outfile) {
-  const result = await build({
-    entryPoints: [path.join(root, 'cmd', 'airlift.ts')],
+function bundle(format, outfile) {
+  return bundleAirlift(root, {
     outfile,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
     format,
     minify: true,
-    keepNames: true,
-    legalComments: 'eof',
-    metafile: true,
-    logLevel: 'warning',
     // The version (no package.json beside these forms), and which form runs (where save --include-self looks).
     define: { __AIRLIFT_VERSION__: JSON.stringify(pkg.version), __AIRLIFT_FORM__: JSON.stringify(format === 'esm' ? 'mjs' : 'executable') },
-    // Node built-ins only: the ESM file gets a `require` for the CommonJS packages' built-in requires.
-    banner: format === 'esm' ? { js: "import { createRequire as __airliftCreateRequire } from 'node:module';\nconst require = __airliftCreateRequire(import.meta.url);" } : {},
-    plugins: [followCreateRequire],
   });
-  // Everything but Node's built-ins is inside: an external package would need a node_modules.
-  const external = new Set();
-  for (const o of Object.values(result.metafile.outputs)) for (const i of o.imports) if (i.external && !i.path.startsWith('node:') && !isBuiltin(i.path)) external.add(i.path);
-  if (external.size) throw new Error(`${outfile}: not bundled: ${[...external].join(', ')}`);
-}
-
-const builtins = new Set((await import('node:module')).builtinModules);
-function isBuiltin(p) {
-  return builtins.has(p) || builtins.has(p.split('/')[0]);
 }
 
 function sha256File(file) {

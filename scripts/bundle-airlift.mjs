@@ -1,0 +1,62 @@
+// How airlift is bundled, for both places that do it: release/airlift.mjs and the executables
+// (scripts/release.mjs), and dist/cmd/airlift.bundle.js, the bin `npm run build` bundles (scripts/build-entry.mjs).
+import { readFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import path from 'node:path';
+import { build } from 'esbuild';
+
+/**
+ * The sources load CommonJS packages lazily and by deep path with `createRequire(import.meta.url)`
+ * (yaml on first use; undici's Pool and Agent without its index), which esbuild cannot follow.
+ * Here each such `const NAME = createRequire(import.meta.url);` is dropped and its calls become plain
+ * `require('literal')` calls, which esbuild bundles (CommonJS modules stay lazy: each is evaluated on
+ * its first require, as before).
+ */
+export const followCreateRequire = {
+  name: 'follow-create-require',
+  setup(b) {
+    b.onLoad({ filter: /[\\/](src|cmd)[\\/].*\.ts$/ }, (args) => {
+      let text = readFileSync(args.path, 'utf8');
+      if (!text.includes('createRequire(import.meta.url)')) return undefined;
+      text = text.replace(/createRequire\(import\.meta\.url\)\(/g, 'require(');
+      for (const m of [...text.matchAll(/^const (\w+) = createRequire\(import\.meta\.url\);$/gm)]) {
+        text = text.replace(m[0], '');
+        if (m[1] !== 'require') text = text.replace(new RegExp(`\\b${m[1]}\\(`, 'g'), 'require(');
+      }
+      if (text.includes('createRequire(import.meta.url)')) throw new Error(`${args.path}: a createRequire(import.meta.url) this build cannot follow`);
+      return { contents: text, loader: 'ts' };
+    });
+  },
+};
+
+const builtins = new Set(builtinModules);
+const isBuiltin = (p) => p.startsWith('node:') || builtins.has(p) || builtins.has(p.split('/')[0]);
+
+/**
+ * cmd/airlift.ts and every package it uses in one file (`format` esm or cjs), for Node 20 and later,
+ * class and function names kept; fails when anything but Node's built-ins was left outside (an
+ * external package would need a node_modules beside the file).
+ */
+export async function bundleAirlift(root, { outfile, format, minify = false, sourcemap = false, define }) {
+  const result = await build({
+    entryPoints: [path.join(root, 'cmd', 'airlift.ts')],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format,
+    minify,
+    keepNames: true,
+    sourcemap,
+    legalComments: 'eof',
+    metafile: true,
+    logLevel: 'warning',
+    define,
+    // the ESM file gets a `require` for the CommonJS packages' own requires of Node's built-ins
+    banner: format === 'esm' ? { js: "import { createRequire as __airliftCreateRequire } from 'node:module';\nconst require = __airliftCreateRequire(import.meta.url);" } : {},
+    plugins: [followCreateRequire],
+  });
+  const external = new Set();
+  for (const o of Object.values(result.metafile.outputs)) for (const i of o.imports) if (i.external && !isBuiltin(i.path)) external.add(i.path);
+  if (external.size) throw new Error(`${outfile}: not bundled: ${[...external].join(', ')}`);
+}
