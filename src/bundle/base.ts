@@ -11,6 +11,7 @@ import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
 import { sha256 } from '../digest/index.js';
 import { InputError, NotFoundError } from '../errors.js';
+import { MAX_METADATA_BYTES, metadataTooLarge, readMetadata } from '../layout/limits.js';
 import { digestOfBlobPath } from '../layout/paths.js';
 import { parseLock } from '../lock/io.js';
 import type { Lock, LockBase } from '../lock/types.js';
@@ -27,8 +28,6 @@ export interface SaveBase {
   /** Every blob the base (and its own bases) held. */
   blobs: ReadonlySet<string>;
 }
-
-const MAX_LOCK = 64 * 1024 * 1024;
 
 async function fileSha256(file: string, signal?: AbortSignal): Promise<string> {
   const h = createHash('sha256');
@@ -66,8 +65,8 @@ export async function readSaveBase(abs: string, name: string, signal?: AbortSign
   if (!st) throw new NotFoundError(`--since ${name} does not exist`, { hint: 'give the earlier bundle (BUNDLE.tar) or its airlift.lock.json' });
   if (st.isDirectory()) throw new InputError(`--since ${name} is a directory`, { hint: 'give the earlier bundle (BUNDLE.tar) written by airlift save, or its airlift.lock.json' });
   if (await startsWithBrace(abs)) {
+    if (st.size > MAX_METADATA_BYTES) throw metadataTooLarge(`--since ${name}`, st.size);
     const text = await readFile(abs);
-    if (text.byteLength > MAX_LOCK) throw new InputError(`--since ${name}: a lock file over 64 MiB`, { hint: 'give the earlier bundle itself' });
     const lock = parseLock(text.toString('utf8'), `--since ${name}`);
     if (!lock.blobs) {
       throw new InputError(`--since ${name}: the lock does not list the blobs of its bundle (it was written by an older airlift, or by load or sync)`, {
@@ -82,7 +81,7 @@ export async function readSaveBase(abs: string, name: string, signal?: AbortSign
     if (!files || !(await files.extraFiles()).includes('airlift.lock.json')) {
       throw new InputError(`--since ${name} has no airlift.lock.json: it was not written by airlift save`, { hint: 'give a bundle written by airlift save, or its airlift.lock.json' });
     }
-    const text = await files.readFile('airlift.lock.json', MAX_LOCK);
+    const text = await readMetadata((max) => files.readFile('airlift.lock.json', max));
     const lock = parseLock(text.toString('utf8'), `--since ${name}: airlift.lock.json`);
     const own = (await bundle.reader.files.list()).map(digestOfBlobPath).filter((d): d is string => d !== undefined);
     return {

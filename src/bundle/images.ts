@@ -11,6 +11,7 @@ import { openOciDirSource, type LayoutSource } from '../endpoint/oci-dir.js';
 import { partsManifestFor } from '../layout/parts.js';
 import { BundleError, NotFoundError, toAirliftError } from '../errors.js';
 import { entryName } from '../layout/index-json.js';
+import { readMetadata } from '../layout/limits.js';
 import { parseLock } from '../lock/io.js';
 import type { Lock } from '../lock/types.js';
 import type { Descriptor } from '../oci/types.js';
@@ -81,7 +82,7 @@ export async function bundleLock(source: Bundle, where: string): Promise<Lock | 
   if (!files) return undefined;
   if (!(await files.extraFiles()).includes('airlift.lock.json')) return undefined;
   try {
-    return parseLock((await files.readFile('airlift.lock.json', 16 * 1024 * 1024)).toString('utf8'), `${where}: airlift.lock.json`);
+    return parseLock((await readMetadata((max) => files.readFile('airlift.lock.json', max))).toString('utf8'), `${where}: airlift.lock.json`);
   } catch (err) {
     throw toAirliftError(err);
   }

@@ -12,7 +12,8 @@ import type { LayoutFiles } from '../layout/files.js';
 import { SourceTarFiles, archiveForm } from '../layout/source-tar.js';
 import { TarFiles } from '../layout/tar-index.js';
 import { checkDockerManifest } from '../layout/docker-manifest.js';
-import { MAX_INDEX_BYTES, entryName } from '../layout/index-json.js';
+import { entryName } from '../layout/index-json.js';
+import { readMetadata } from '../layout/limits.js';
 import { DOCKER_MANIFEST_FILE, digestOfBlobPath } from '../layout/paths.js';
 import type { LayoutReader } from '../layout/reader.js';
 import type { Descriptor } from '../oci/types.js';
@@ -148,7 +149,7 @@ export async function verifyLayout(reader: LayoutReader, concurrency = 4, signal
  */
 export async function checkBundleDockerManifest(reader: LayoutReader): Promise<string[]> {
   if ((await reader.files.size(DOCKER_MANIFEST_FILE)) === undefined) return [];
-  const bytes = await reader.files.read(DOCKER_MANIFEST_FILE, MAX_INDEX_BYTES);
+  const bytes = await readMetadata((max) => reader.files.read(DOCKER_MANIFEST_FILE, max));
   return checkDockerManifest(
     bytes,
     reader.index,

@@ -100,7 +100,7 @@ export class OciArchiveDestination implements ImageDestination {
   readonly supportsMount = false;
   /** PlannedTar hashes each blob in the buffers it writes, on its hashing thread. */
   readonly hashesBlobs = true;
-  private readonly extras = new Map<string, { data: Uint8Array | { text: string } | string; executable: boolean }>();
+  private readonly extras = new Map<string, { data: Uint8Array | { text: string | (() => string) } | string; executable: boolean }>();
   private readonly index: LayoutIndex = emptyLayoutIndex();
   private tar?: PlannedTar;
   /** After commit(): the images manifest.json leaves out, and why (`docker load` will not load them). */
@@ -191,9 +191,9 @@ export class OciArchiveDestination implements ImageDestination {
 
   /**
    * Adds a file outside the layout (a chart `.tgz`, `airlift.lock.json`, the release files of
-   * `--include-self`): bytes, text (written as UTF-8), or the path of a file to copy; `executable` stores it with mode 0755.
+   * `--include-self`): bytes, text (written as UTF-8; a function makes it when it is written), or the path of a file to copy; `executable` stores it with mode 0755.
    */
-  addFile(name: string, data: Uint8Array | { text: string } | string, opts: { executable?: boolean } = {}): void {
+  addFile(name: string, data: Uint8Array | { text: string | (() => string) } | string, opts: { executable?: boolean } = {}): void {
     const safe = safeEntryPath('bundle', name);
     if (safe === undefined || isLayoutPath(safe)) {
       throw new UsageError(`cannot add ${JSON.stringify(name)} to a bundle: the name is empty or belongs to the OCI layout`);
@@ -271,9 +271,10 @@ export class OciArchiveDestination implements ImageDestination {
     };
     const docker = await dockerManifest(index, stored, (d) => this.tar?.has(d.digest, d.size) ?? false);
     this.dockerLeftOut = docker.leftOut;
-    // as text, written a piece at a time (at 10,000 images index.json and manifest.json are 7 MB)
-    const tail: TarInput[] = [{ name: INDEX_FILE, data: { text: layoutIndexText(index) } }];
-    if (docker.entries.length) tail.push({ name: DOCKER_MANIFEST_FILE, data: { text: dockerManifestText(docker.entries) } });
+    // as text, written a piece at a time (at 10,000 images index.json and manifest.json are 7 MB),
+    // each made when its entry is written and let go after it: one whole at a time
+    const tail: TarInput[] = [{ name: INDEX_FILE, data: { text: () => layoutIndexText(index) } }];
+    if (docker.entries.length) tail.push({ name: DOCKER_MANIFEST_FILE, data: { text: () => dockerManifestText(docker.entries) } });
     for (const name of [...this.extras.keys()].sort()) {
       const { data, executable } = this.extras.get(name)!;
       tail.push({ name, data: typeof data === 'string' ? { path: data, size: (await stat(data)).size } : data, ...(executable ? { executable } : {}) });

@@ -25,10 +25,12 @@ import type { LayoutFiles, StreamOptions } from './files.js';
 import { openArchiveFiles, type SourceTarFiles } from './source-tar.js';
 import type { TarFiles } from './tar-index.js';
 import { parseDockerManifest, type DockerManifestEntry } from './docker-manifest.js';
+import { readMetadata } from './limits.js';
 import { serializeLayoutIndex, type LayoutIndex } from './index-json.js';
 import { DOCKER_MANIFEST_FILE, INDEX_FILE, OCI_LAYOUT_CONTENT, OCI_LAYOUT_FILE, blobPath } from './paths.js';
 
-const MAX_JSON = 16 * 1024 * 1024;
+/** An image's config (one image's JSON, not a list). */
+const MAX_CONFIG = 16 * 1024 * 1024;
 const HINT = 'the archive is damaged or was not written by docker save / podman save; save it again';
 
 function parseEntries(where: string, bytes: Buffer): DockerManifestEntry[] {
@@ -94,14 +96,14 @@ export class DockerArchiveFiles implements LayoutFiles {
     const where = tar.description;
     const size = await tar.size(DOCKER_MANIFEST_FILE);
     if (size === undefined) throw new BundleError(`${where} is not a docker archive: manifest.json is missing`, { hint: HINT });
-    const entries = parseEntries(where, await tar.read(DOCKER_MANIFEST_FILE, MAX_JSON));
+    const entries = parseEntries(where, await readMetadata((max) => tar.read(DOCKER_MANIFEST_FILE, max)));
     const made = new Map<string, Buffer>();
     const mapped = new Map<string, string>();
     const images: Array<{ descriptor: Descriptor; names: string[] }> = [];
     const index: LayoutIndex = { schemaVersion: 2, mediaType: MediaType.OciIndex, manifests: [] };
     for (const [i, e] of entries.entries()) {
       const what = `${where}: image ${e.RepoTags?.[0] ?? `#${i + 1}`}`;
-      const configBytes = await tar.read(e.Config, MAX_JSON).catch((err: unknown) => {
+      const configBytes = await tar.read(e.Config, MAX_CONFIG).catch((err: unknown) => {
         const a = toAirliftError(err);
         throw new BundleError(`${what}: its config ${e.Config} ${a instanceof NotFoundError ? 'is not in the archive' : a instanceof TooLargeError ? 'is too large' : `cannot be read (${a.message})`}`, { hint: HINT });
       });

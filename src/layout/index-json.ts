@@ -1,10 +1,8 @@
 /** index.json of an OCI image layout: parse, validate, name lookups, serialise. Pure. */
 import { isDigestRef, parseDigest } from '../digest/index.js';
 import { AirliftError, BundleError, UnsupportedError } from '../errors.js';
+import { MAX_METADATA_BYTES, metadataTooLarge } from './limits.js';
 import { ANNOTATION_CONTAINERD_NAME, ANNOTATION_REF_NAME, MediaType, type Descriptor } from '../oci/types.js';
-
-/** index.json larger than this is refused (it lists one small descriptor per image). */
-export const MAX_INDEX_BYTES = 16 * 1024 * 1024;
 
 export interface LayoutIndex {
   schemaVersion: 2;
@@ -42,9 +40,7 @@ export function checkDescriptor(where: string, d: unknown, i: number): Descripto
 
 /** Parses index.json bytes; `where` names the file (e.g. "bundle.tar: index.json"). */
 export function parseLayoutIndex(where: string, bytes: Uint8Array): LayoutIndex {
-  if (bytes.byteLength > MAX_INDEX_BYTES) {
-    throw new BundleError(`${where} is ${bytes.byteLength} bytes, over the ${MAX_INDEX_BYTES}-byte limit`);
-  }
+  if (bytes.byteLength > MAX_METADATA_BYTES) throw metadataTooLarge(where, bytes.byteLength);
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(bytes).toString('utf8'));

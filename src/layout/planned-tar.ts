@@ -19,7 +19,7 @@
  * fetched again.
  */
 import { createReadStream, createWriteStream, readSync } from 'node:fs';
-import { access, mkdir, open, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable, addAbortSignal, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -28,44 +28,14 @@ import { HashWorker, OffloadedCheck } from '../digest/offload.js';
 import type { BlobWriter } from '../endpoint/types.js';
 import { AirliftError, BundleError } from '../errors.js';
 import { STREAM_CHUNK } from './files.js';
-import { OCI_LAYOUT_CONTENT, OCI_LAYOUT_FILE, blobPath } from './paths.js';
+import { OCI_LAYOUT_CONTENT, OCI_LAYOUT_FILE } from './paths.js';
+import { DONE, PARTIAL, PLAN, layOut, leadOf, readPrevious, type Slot } from './planned-tar-plan.js';
 import { BufferPool, LOCK, StreamAtWriter, copyRegion, regionMatches, takeLock } from './staging-io.js';
-import { entryHeader, planEntriesLazy, writeFully, writeTar, type TarInput } from './tar-writer.js';
+import { entryHeader, writeFully, writeTar, type TarInput } from './tar-writer.js';
 import { ioFailure } from './writer.js';
 
-const PARTIAL = 'bundle.tar.partial';
-const PLAN = 'plan.json';
-const DONE = 'done.log';
 /** Written bytes between two background fdatasync calls. */
 const FLUSH_EVERY = 64 * 1024 * 1024;
-
-interface Slot {
-  size: number;
-  dataOffset: number;
-  /** Where the tar header block(s) before the data go, until they are written (with the data). */
-  offset?: number;
-  /**
-   * Those blocks when they are more than the blob's own plain header (the first blob carries the
-   * `blobs/` directory entries); a plain header is built when the data is written (leadOf), not
-   * kept from the plan (512 bytes a blob: 15 MiB at 10,000 images).
-   */
-  header?: Buffer;
-}
-
-/** The header blocks a slot's data still needs written before it, or undefined once they are. */
-function leadOf(digest: string, s: Slot): Buffer | undefined {
-  if (s.offset === undefined) return undefined;
-  return s.header ?? entryHeader(blobPath(digest), s.size, '0');
-}
-
-/** What plan.json holds: enough to tell whether a staged file can be reused as it is. */
-interface PlanFile {
-  version: 1;
-  /** [digest, size, dataOffset] of every blob, in archive order. */
-  blobs: Array<[string, number, number]>;
-  /** Where the blobs end (index.json and the extra files go from here). */
-  end: number;
-}
 
 export class PlannedTar {
   /** Digests whose data is complete and verified. */
@@ -97,25 +67,7 @@ export class PlannedTar {
 
   /** Lays out `blobs` (duplicates ignored) in `dir`'s partial archive, reusing verified blobs a stopped run left there. */
   static async open(dir: string, blobs: ReadonlyArray<{ digest: string; size: number }>, signal?: AbortSignal): Promise<PlannedTar> {
-    const distinct = new Map<string, number>();
-    for (const b of blobs) {
-      const had = distinct.get(b.digest);
-      if (had !== undefined && had !== b.size) throw new BundleError(`blob ${b.digest} is named with two sizes (${had} and ${b.size})`);
-      distinct.set(b.digest, b.size);
-    }
-    const files = [{ name: OCI_LAYOUT_FILE, size: Buffer.byteLength(OCI_LAYOUT_CONTENT), digest: '' }];
-    for (const [digest, size] of distinct) files.push({ name: blobPath(digest), size, digest });
-    files.sort((a, b) => (a.name === OCI_LAYOUT_FILE ? -1 : b.name === OCI_LAYOUT_FILE ? 1 : a.size !== b.size ? a.size - b.size : a.name < b.name ? -1 : 1));
-    const dirs = new Set<string>();
-    const { entries, end } = planEntriesLazy(files, 0, dirs);
-    const slots = new Map<string, Slot>();
-    const plan: PlanFile = { version: 1, blobs: [], end };
-    for (const [i, e] of entries.entries()) {
-      const digest = files[i]!.digest;
-      if (!digest) continue;
-      slots.set(digest, { size: e.size, dataOffset: e.dataOffset, offset: e.offset, ...(e.header ? { header: e.header } : {}) });
-      plan.blobs.push([digest, e.size, e.dataOffset]);
-    }
+    const { files, entries, end, dirs, slots, plan } = layOut(blobs);
 
     let fh: FileHandle | undefined;
     let journal: FileHandle | undefined;
@@ -405,20 +357,5 @@ export class PlannedTar {
     await this.fh.close().catch(() => undefined);
     await this.journal.close().catch(() => undefined);
     await rm(path.join(this.dir, LOCK), { force: true });
-  }
-}
-
-/** The plan and journal a stopped run left, when both are readable and its file exists. */
-async function readPrevious(dir: string): Promise<{ plan: PlanFile; slots: Map<string, Slot>; done: string[] } | undefined> {
-  try {
-    const plan = JSON.parse(await readFile(path.join(dir, PLAN), 'utf8')) as PlanFile;
-    if (plan.version !== 1 || !Array.isArray(plan.blobs)) return undefined;
-    const slots = new Map<string, Slot>(plan.blobs.map(([d, size, dataOffset]) => [d, { size, dataOffset }]));
-    const journal = await readFile(path.join(dir, DONE), 'utf8').catch(() => '');
-    const done = [...new Set(journal.split('\n').filter((d) => slots.has(d)))];
-    await access(path.join(dir, PARTIAL));
-    return { plan, slots, done };
-  } catch {
-    return undefined;
   }
 }

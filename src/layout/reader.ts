@@ -4,8 +4,9 @@ import { isDigestRef, parseDigest, verifyBytes } from '../digest/index.js';
 import { AirliftError, BundleError, NotFoundError, TooLargeError } from '../errors.js';
 import { MAX_MANIFEST_BYTES, type Descriptor, type RawManifest } from '../oci/types.js';
 import type { LayoutFiles, StreamOptions } from './files.js';
-import { entryName, findEntry, namedEntries, parseLayoutIndex, MAX_INDEX_BYTES, type LayoutIndex, type NamedEntry } from './index-json.js';
+import { entryName, findEntry, namedEntries, parseLayoutIndex, type LayoutIndex, type NamedEntry } from './index-json.js';
 import { mediaTypeConflict, sniffManifestMediaType } from '../oci/media-type.js';
+import { MAX_METADATA_BYTES, metadataTooLarge, readMetadata } from './limits.js';
 import { INDEX_FILE, OCI_LAYOUT_FILE, blobPath, checkOciLayoutFile } from './paths.js';
 
 export interface ResolvedManifest {
@@ -137,6 +138,6 @@ async function readLayoutIndex(files: LayoutFiles): Promise<LayoutIndex> {
   checkOciLayoutFile(where, await files.read(OCI_LAYOUT_FILE, 4096));
   const indexSize = await files.size(INDEX_FILE);
   if (indexSize === undefined) throw new BundleError(`${where} is not an OCI image layout: index.json is missing`, { hint });
-  if (indexSize > MAX_INDEX_BYTES) throw new TooLargeError(`${where}: index.json is ${indexSize} bytes, over the ${MAX_INDEX_BYTES}-byte limit`);
-  return parseLayoutIndex(`${where}: index.json`, await files.read(INDEX_FILE, MAX_INDEX_BYTES));
+  if (indexSize > MAX_METADATA_BYTES) throw metadataTooLarge(`${where}: index.json`, indexSize);
+  return parseLayoutIndex(`${where}: index.json`, await readMetadata((max) => files.read(INDEX_FILE, max)));
 }

@@ -18,9 +18,11 @@ export interface TarInput {
   name: string;
   /**
    * In-memory content, text (written as UTF-8 a piece at a time: no copy of the whole, for
-   * index.json, manifest.json and the lock of a large bundle), or a file on disk with its expected size.
+   * index.json, manifest.json and the lock of a large bundle; a function is called when the entry
+   * is written and its text let go after it, so of several only one is whole at a time), or a file
+   * on disk with its expected size.
    */
-  data: Uint8Array | { text: string } | { path: string; size: number };
+  data: Uint8Array | { text: string | (() => string) } | { path: string; size: number };
   /** Mode 0755 instead of 0644: a program people run once extracted (the release files of `save --include-self`). */
   executable?: boolean;
 }
@@ -242,24 +244,24 @@ async function writeText(w: BlockWriter, text: string): Promise<void> {
  * with two zero blocks. Resolves with the archive's end.
  */
 export async function writeTar(fh: FileHandle, inputs: readonly TarInput[], signal?: AbortSignal, opts: { start?: number; dirs?: Set<string> } = {}): Promise<number> {
-  const sizeOf = (i: TarInput): number => (i.data instanceof Uint8Array ? i.data.byteLength : 'text' in i.data ? Buffer.byteLength(i.data.text, 'utf8') : i.data.size);
-  const { entries, end } = planEntries(
-    inputs.map((i) => ({ name: i.name, size: sizeOf(i), ...(i.executable ? { executable: true } : {}) })),
-    opts.start ?? 0,
-    opts.dirs,
-  );
+  const dirs = opts.dirs ?? new Set<string>();
   const w = new BlockWriter(fh, opts.start ?? 0);
-  for (const [k, input] of inputs.entries()) {
+  // each entry is laid out when it is written (a text made by a function has its size only then)
+  for (const input of inputs) {
     signal?.throwIfAborted();
-    const e = entries[k]!;
+    const data = input.data;
+    const text = data instanceof Uint8Array || !('text' in data) ? undefined : typeof data.text === 'function' ? data.text() : data.text;
+    const size = data instanceof Uint8Array ? data.byteLength : text !== undefined ? Buffer.byteLength(text, 'utf8') : (data as { size: number }).size;
+    const { entries, end } = planEntries([{ name: input.name, size, ...(input.executable ? { executable: true } : {}) }], w.position, dirs);
+    const e = entries[0]!;
     await w.write(e.header);
-    if (input.data instanceof Uint8Array) await w.write(input.data);
-    else if ('text' in input.data) await writeText(w, input.data.text);
-    else await copyFile(w, input.data, signal);
+    if (data instanceof Uint8Array) await w.write(data);
+    else if (text !== undefined) await writeText(w, text);
+    else await copyFile(w, data as { path: string; size: number }, signal);
     await w.write(Buffer.alloc(paddingLength(e.size)));
+    if (w.position !== end) throw new IoError(`tar layout mismatch: ${input.name} written up to ${w.position}, planned ${end}`);
   }
   await w.write(Buffer.alloc(END_OF_ARCHIVE));
   await w.flush();
-  if (w.position !== end + END_OF_ARCHIVE) throw new IoError(`tar layout mismatch: wrote up to ${w.position}, planned ${end + END_OF_ARCHIVE}`);
   return w.position;
 }

@@ -14,7 +14,8 @@ import { VerifyingStream, parseDigest, verifiesOnWrite, verifyBytes } from '../d
 import { AirliftError, IoError, UsageError, toAirliftError } from '../errors.js';
 import type { Descriptor, RawManifest } from '../oci/types.js';
 import { STREAM_CHUNK } from './files.js';
-import { emptyLayoutIndex, parseLayoutIndex, serializeLayoutIndex, setIndexEntry, sortedIndex, MAX_INDEX_BYTES, type LayoutIndex } from './index-json.js';
+import { emptyLayoutIndex, parseLayoutIndex, serializeLayoutIndex, setIndexEntry, sortedIndex, type LayoutIndex } from './index-json.js';
+import { MAX_METADATA_BYTES, metadataTooLarge } from './limits.js';
 import { BLOBS_DIR, INDEX_FILE, OCI_LAYOUT_CONTENT, OCI_LAYOUT_FILE, blobPath, checkOciLayoutFile } from './paths.js';
 
 export interface LayoutWriterOptions {
@@ -88,7 +89,7 @@ export class LayoutWriter {
       let index = emptyLayoutIndex();
       try {
         const st = await stat(path.join(root, INDEX_FILE));
-        if (st.size > MAX_INDEX_BYTES) throw new IoError(`${root}: index.json is over ${MAX_INDEX_BYTES} bytes`);
+        if (st.size > MAX_METADATA_BYTES) throw metadataTooLarge(`${root}: index.json`, st.size);
         index = parseLayoutIndex(`${root}: index.json`, await readFile(path.join(root, INDEX_FILE)));
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;

@@ -126,7 +126,8 @@ export async function save(input: SaveInput, deps: MirrorDeps): Promise<MirrorRe
     lock.blobs = dest.blobDigests();
     if (base) lock.base = lockBase(base, dest.omitted());
     if (missing.length) lock.missing = missing;
-    dest.addFile('airlift.lock.json', { text: formatLock(lock) });
+    // made when it is written into the tar, after index.json's and manifest.json's text are let go
+    dest.addFile('airlift.lock.json', { text: () => formatLock(lock) });
     deps.signal?.throwIfAborted();
     await dest.commit(deps.signal);
     for (const why of dest.dockerLeftOut) deps.logger.log('warn', `docker load will not load ${why} (ctr images import loads it)`);

@@ -2,7 +2,7 @@
  * Text entries of a tar (index.json, manifest.json and the lock of a bundle) are written as UTF-8 a
  * piece at a time, never split inside a character: the archive holds exactly Buffer.from(text).
  */
-import { mkdtemp, open, rm } from 'node:fs/promises';
+import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -29,6 +29,43 @@ describe('tar text entries', () => {
       await fh.close();
     }
     const tar = await TarFiles.open(file);
+    try {
+      for (const [name, text] of Object.entries(texts)) expect((await tar.read(name, 1 << 22)).equals(Buffer.from(text, 'utf8'))).toBe(true);
+    } finally {
+      await tar.close();
+    }
+  });
+
+  it('made by a function are made when written, one at a time, with the same bytes and layout as given text', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'airlift-tar-text-'));
+    dirs.push(dir);
+    const texts = { 'index.json': `${'é'.repeat(70 * 1024)}😀`, 'dir/manifest.json': '[{"a":1}]\n', 'airlift.lock.json': 'x'.repeat(600) };
+    const made: string[] = [];
+    const write = async (file: string, lazy: boolean): Promise<Buffer> => {
+      const fh = await open(file, 'w+');
+      try {
+        const inputs = Object.entries(texts).map(([name, text]) => ({
+          name,
+          data: lazy
+            ? {
+                text: (): string => {
+                  made.push(name);
+                  return text;
+                },
+              }
+            : { text },
+        }));
+        await writeTar(fh, inputs);
+      } finally {
+        await fh.close();
+      }
+      return readFile(file);
+    };
+    const given = await write(path.join(dir, 'given.tar'), false);
+    const lazy = await write(path.join(dir, 'lazy.tar'), true);
+    expect(made).toEqual(Object.keys(texts));
+    expect(lazy.equals(given)).toBe(true);
+    const tar = await TarFiles.open(path.join(dir, 'lazy.tar'));
     try {
       for (const [name, text] of Object.entries(texts)) expect((await tar.read(name, 1 << 22)).equals(Buffer.from(text, 'utf8'))).toBe(true);
     } finally {
