@@ -1,8 +1,9 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, open, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VerifyingStream, sha256 } from '../../../src/digest/index.js';
 import { openOciArchiveDestination, openOciArchiveSource, stagingDirFor } from '../../../src/endpoint/oci-archive.js';
@@ -300,6 +301,16 @@ describe('oci-archive writer: interruption, staging reuse, atomic output', () =>
     expect(Buffer.concat(chunks).toString()).toBe('sha512 content');
     expect((await src.readFile(longName, 100)).toString()).toBe('chart');
     await src.close();
+  });
+
+  it('stages `-` (stdout) under a name made from the command\'s directory: the same for a re-run there, another for another directory', async () => {
+    const stdout = new PassThrough();
+    const at = async (cwd: string): Promise<string> => (await openOciArchiveDestination('-', { stdout, cwd })).stagingDir;
+    const a = await at(path.join(tmp.dir, 'a'));
+    expect(await at(path.join(tmp.dir, 'a'))).toBe(a);
+    expect(await at(path.join(tmp.dir, 'b'))).not.toBe(a);
+    expect(a).toBe(stagingDirFor(path.join(tmp.dir, 'a', '-'), true));
+    expect(a.startsWith(os.tmpdir())).toBe(true);
   });
 
   it('names a missing output directory and refuses a directory as output', async () => {
