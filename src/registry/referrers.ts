@@ -74,7 +74,8 @@ const JITTER_MS = 250;
 /**
  * Adds `entry` to the fallback index of `subject` (tag `sha256-<hex>`) at a registry without the
  * referrers API: read, merge (entries already listed are kept), write, and read back once the other
- * writers have settled (see SETTLE_MS). Another writer that replaced the index in between (its own
+ * writers have settled (see SETTLE_MS; and again, up to ATTEMPTS times, while the index read back is
+not the one last seen: others are writing). Another writer that replaced the index in between (its own
  * read-merge-write over an index read before ours landed) is caught by the read-back and the merge is
  * made again over its index, so neither loses its entry; after ATTEMPTS lost writes the run fails
  * rather than report the entry listed. A registry offers no conditional write, so this cannot be
@@ -92,9 +93,18 @@ export async function addToFallbackIndex(r: Requester, host: string, repo: strin
     const bytes = merged.bytes;
     await putManifest(r, host, repo, tag, { bytes, mediaType: MediaType.OciIndex, digest: digestOf('sha256', Buffer.from(bytes)) }, o);
     const settle = Math.min(MAX_SETTLE_MS, Math.max(SETTLE_MS, 4 * (Date.now() - started)));
-    await sleep(settle + Math.floor(Math.random() * JITTER_MS), o.signal);
-    const back = parseReferrersIndex(await readFallback(r, host, repo, tag, o.signal));
-    if (back.manifests.some((d) => d.digest === entry.digest)) return 'added';
+    let written = Buffer.from(bytes);
+    let kept = false;
+    // while others are seen writing (the index is not the one we, or they, last left), more may be on their way: watch again
+    for (let look = 0; look < ATTEMPTS; look++) {
+      await sleep(settle + Math.floor(Math.random() * JITTER_MS), o.signal);
+      const raw = await readFallback(r, host, repo, tag, o.signal);
+      kept = parseReferrersIndex(raw).manifests.some((d) => d.digest === entry.digest);
+      const quiet = raw !== undefined && written.equals(raw);
+      if (!kept || quiet) break;
+      written = Buffer.from(raw!);
+    }
+    if (kept) return 'added';
     if (attempt >= ATTEMPTS) {
       throw new RegistryError({
         status: 200,
