@@ -29,7 +29,7 @@ export async function withMirrorDeps<T>(ctx: CommandContext, use: (deps: MirrorD
   boundHeapGrowth();
   const pool = endpointPool(ctx);
   try {
-    return await use({ pool, copy: (jobs, run) => runJobs(ctx, jobs, run), logger: ctx.logger(), stdout: ctx.io.stdout, ...(ctx.io.signal ? { signal: ctx.io.signal } : {}) });
+    return await use({ pool, copy: (jobs, run) => runJobs(ctx, jobs, run), logger: ctx.logger(), stdout: ctx.io.stdout, cwd: ctx.io.cwd, ...(ctx.io.signal ? { signal: ctx.io.signal } : {}) });
   } finally {
     await pool.close();
   }

@@ -69,6 +69,8 @@ export interface OpenEndpointOptions {
   registry?: RegistryEndpointFactory;
   /** Where `oci-archive:-` writes the archive (stdout). */
   stdout?: Writable;
+  /** The directory the command runs in: `oci-archive:-` is staged under a name made from it. */
+  cwd?: string;
 }
 
 export interface OpenedSource {
@@ -129,7 +131,7 @@ export async function openDestination(spec: EndpointSpec, opts: OpenEndpointOpti
     case 'oci-dir':
       return named(await openOciDirDestination(spec.path!));
     case 'oci-archive':
-      return named(await openOciArchiveDestination(spec.path!, opts.stdout ? { stdout: opts.stdout } : {}));
+      return named(await openOciArchiveDestination(spec.path!, { ...(opts.stdout ? { stdout: opts.stdout } : {}), ...(opts.cwd ? { cwd: opts.cwd } : {}) }));
     case 'docker-archive':
       throw new UsageError(`docker-archive:${spec.path} cannot be written: airlift reads docker archives`, {
         hint: `write oci-archive:${spec.path} instead: it carries a manifest.json, so docker load -i and podman load -i take it`,

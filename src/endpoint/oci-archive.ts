@@ -120,6 +120,8 @@ export class OciArchiveDestination implements ImageDestination {
     private readonly packaging: Packaging,
     /** Layers to leave out (`save --since`): never fetched, never written; manifests and configs always go in. */
     private readonly omit: ReadonlySet<string>,
+    /** What the staging directory is named after: the output's path, or for `-` the command's directory (see stagingDir). */
+    private readonly stagedFor: string = output,
   ) {}
 
   /** What commit() wrote, with --compress or --split-size. */
@@ -135,7 +137,7 @@ export class OciArchiveDestination implements ImageDestination {
     if (output === '-') {
       if (!opts.stdout) throw new UsageError('an archive cannot be written to "-" (stdout) here', { hint: 'give a file name' });
       if (pack.splitSize) throw new UsageError('--split-size writes several files: it cannot write to "-" (stdout)', { hint: 'give -o BUNDLE.tar' });
-      return new OciArchiveDestination('-', true, opts.stdout, pack, omit);
+      return new OciArchiveDestination('-', true, opts.stdout, pack, omit, path.resolve(opts.cwd ?? process.cwd(), '-'));
     }
     const target = await resolveOutput(output);
     if (target.kind === 'stream') {
@@ -148,9 +150,14 @@ export class OciArchiveDestination implements ImageDestination {
     return new OciArchiveDestination(path.resolve(output), false, undefined, pack, omit);
   }
 
-  /** Where the archive is staged until it is complete (kept when the run fails, for a re-run). */
+  /**
+   * Where the archive is staged until it is complete (kept when the run fails, for a re-run). For
+   * `-`, keyed by the directory the command runs in (opts.cwd), not the process's: a re-run of the
+   * same command there finds it again, while runs in other directories (two in-process runs, as the
+   * tests make, or two shells) do not share one staging directory and its lock.
+   */
   get stagingDir(): string {
-    return stagingDirFor(this.output === '-' ? path.resolve('-') : this.output, this.stream);
+    return stagingDirFor(this.stagedFor, this.stream);
   }
 
   get description(): string {
@@ -301,6 +308,8 @@ export class OciArchiveDestination implements ImageDestination {
 export interface ArchiveDestinationOptions {
   /** Where `-` writes. */
   stdout?: Writable;
+  /** The directory the command runs in (default: the process's): `-` is staged under a name made from it. */
+  cwd?: string;
   /** `--compress`, `--split-size`: what the finished tar becomes. */
   packaging?: Packaging;
   /** Layers to leave out (a differential bundle: its base holds them). */

@@ -41,7 +41,7 @@ export async function copy(input: CopyInput, deps: MirrorDeps): Promise<CopyRepo
     await source.source.close();
     throw err;
   });
-  const dest = await openEndpoint(dst, 'destination', { registry: pool.factory, ...(deps.stdout ? { stdout: deps.stdout } : {}) });
+  const dest = await openEndpoint(dst, 'destination', { registry: pool.factory, ...(deps.stdout ? { stdout: deps.stdout } : {}), ...(deps.cwd ? { cwd: deps.cwd } : {}) });
   try {
     // A destination given without a name takes the source's: its full reference
     // (registry source) or its ref name (layout source).

@@ -28,6 +28,8 @@ export interface MirrorDeps {
   signal?: AbortSignal;
   /** Where `-o -` and `oci-archive:-` write their tar. */
   stdout?: Writable;
+  /** The directory the command runs in: `-o -` and `oci-archive:-` are staged under a name made from it. */
+  cwd?: string;
 }
 
 /** What save, load and sync did: the plan, and unless it was a dry run, a row per copy, the lock and the failure of failed copies. */

@@ -71,7 +71,7 @@ export async function save(input: SaveInput, deps: MirrorDeps): Promise<MirrorRe
 
   // refused before anything is fetched: a compression this Node cannot write
   if (input.packaging?.compress === 'zstd' && !nodeHasZstd()) await compressFrame('zstd', Buffer.alloc(0));
-  const opts = { ...(deps.stdout ? { stdout: deps.stdout } : {}), ...(input.packaging ? { packaging: input.packaging } : {}), ...(base ? { omit: base.blobs } : {}) };
+  const opts = { ...(deps.stdout ? { stdout: deps.stdout } : {}), ...(deps.cwd ? { cwd: deps.cwd } : {}), ...(input.packaging ? { packaging: input.packaging } : {}), ...(base ? { omit: base.blobs } : {}) };
   let dest = await openOciArchiveDestination(input.output, opts);
   try {
     const run = {

@@ -60,30 +60,51 @@ export async function listReferrers(r: Requester, host: string, repo: string, di
 }
 
 const ATTEMPTS = 5;
-/** The pause before reading a written fallback index back (up to twice this, jittered). */
-const READ_BACK_MS = 100;
+/**
+ * How long after its write an entry is read back (at least; jittered by up to JITTER_MS, so two
+ * writers do not keep meeting). Another writer's stale index (read before our write) lands within
+ * its own read-to-write time; a window of 100-200 ms was outrun at a load average of 28 (four runs
+ * at once, one lost its entry yet exited 0), so the window is at least SETTLE_MS and four times
+ * what our own read-merge-write took (a loaded machine slows the others as it slows us), up to MAX_SETTLE_MS.
+ */
+const SETTLE_MS = 1000;
+const MAX_SETTLE_MS = 20_000;
+const JITTER_MS = 250;
 
 /**
  * Adds `entry` to the fallback index of `subject` (tag `sha256-<hex>`) at a registry without the
- * referrers API: read, merge (entries already listed are kept), write, read back. Another writer
- * that replaced the index in between (its own read-merge-write) is caught by the read-back and the
- * merge is made again over its index, so neither loses its entry. The caller serializes writers
- * of one subject within a run.
+ * referrers API: read, merge (entries already listed are kept), write, and read back once the other
+ * writers have settled (see SETTLE_MS; and again, up to ATTEMPTS times, while the index read back is
+not the one last seen: others are writing). Another writer that replaced the index in between (its own
+ * read-merge-write over an index read before ours landed) is caught by the read-back and the merge is
+ * made again over its index, so neither loses its entry; after ATTEMPTS lost writes the run fails
+ * rather than report the entry listed. A registry offers no conditional write, so this cannot be
+ * airtight: a writer whose own read-to-write time exceeds the window can still replace the index
+ * after our read-back; the window makes that a matter of seconds, not of 100 ms. The caller
+ * serializes writers of one subject within a run.
  */
 export async function addToFallbackIndex(r: Requester, host: string, repo: string, subject: string, entry: Descriptor, o: { signal?: AbortSignal } = {}): Promise<'added' | 'present'> {
   const tag = fallbackTag(subject);
   for (let attempt = 1; ; attempt++) {
+    const started = Date.now();
     const current = await readFallback(r, host, repo, tag, o.signal);
     const merged = mergeReferrersIndex(current, [entry]);
     if (!merged.bytes) return 'present';
     const bytes = merged.bytes;
     await putManifest(r, host, repo, tag, { bytes, mediaType: MediaType.OciIndex, digest: digestOf('sha256', Buffer.from(bytes)) }, o);
-    // A registry offers no conditional write: another run's read-merge-write that overlapped ours may
-    // land just after it. Reading back a moment later (jittered, so two writers do not keep meeting)
-    // catches that and merges again.
-    await sleep(READ_BACK_MS + Math.floor(Math.random() * READ_BACK_MS), o.signal);
-    const back = parseReferrersIndex(await readFallback(r, host, repo, tag, o.signal));
-    if (back.manifests.some((d) => d.digest === entry.digest)) return 'added';
+    const settle = Math.min(MAX_SETTLE_MS, Math.max(SETTLE_MS, 4 * (Date.now() - started)));
+    let written = Buffer.from(bytes);
+    let kept = false;
+    // while others are seen writing (the index is not the one we, or they, last left), more may be on their way: watch again
+    for (let look = 0; look < ATTEMPTS; look++) {
+      await sleep(settle + Math.floor(Math.random() * JITTER_MS), o.signal);
+      const raw = await readFallback(r, host, repo, tag, o.signal);
+      kept = parseReferrersIndex(raw).manifests.some((d) => d.digest === entry.digest);
+      const quiet = raw !== undefined && written.equals(raw);
+      if (!kept || quiet) break;
+      written = Buffer.from(raw!);
+    }
+    if (kept) return 'added';
     if (attempt >= ATTEMPTS) {
       throw new RegistryError({
         status: 200,

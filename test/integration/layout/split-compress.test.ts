@@ -198,6 +198,19 @@ describe('compressed bundles', () => {
     expect((await runCli(['verify', viaStdout])).code).toBe(0);
   });
 
+  it('two save -o - at once from different directories (in one process) both write the bundle: each stages under its own directory', async () => {
+    // the staging of `-` used to follow the process's cwd, shared by in-process runs: one of them
+    // failed E_USAGE "another airlift … is writing this bundle"
+    const dirs = [path.join(tmp, 'stdout-a'), path.join(tmp, 'stdout-b')];
+    for (const d of dirs) await mkdir(d, { recursive: true });
+    const runs = await Promise.all(dirs.map((cwd) => runCli([...plain(), 'save', ...images(), '--compress', 'gzip', '-o', '-'], { cwd })));
+    for (const r of runs) expect(r.code, r.stderr).toBe(0);
+    expect(runs[0]!.stdoutBuffer.equals(runs[1]!.stdoutBuffer)).toBe(true); // the same inputs give the same bytes
+    const written = path.join(dirs[0]!, 'bundle.tar.gz');
+    await writeFile(written, runs[0]!.stdoutBuffer);
+    expect((await runCli(['verify', written])).code).toBe(0);
+  });
+
   it('a damaged gzip frame fails verify (exit 6)', async () => {
     const bad = path.join(tmp, 'damaged.tar.gz');
     const bytes = Buffer.from(await readFile(gz));

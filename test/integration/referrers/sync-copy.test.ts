@@ -10,6 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { GeneratedLayout } from '../../../fixtures/images/generate.js';
 import type { StartedRegistry } from '../../harness/registry.js';
 import { makeSigner, type Signer } from '../../harness/signing.js';
+import { useFaultProxy } from '../../harness/use-fault-proxy.js';
 import { useSeededPair } from '../../harness/use-seeded-pair.js';
 import { runCli } from '../../helpers/io.js';
 import { startServe } from '../../../src/serve/server.js';
@@ -28,6 +29,9 @@ let extra: string[];
 let bundle: string;
 
 const pair = useSeededPair('referrers');
+// two ways to the mirror whose fallback-index writes can be held (a loaded machine's slow writer)
+const toMirrorA = useFaultProxy(() => ({ url: `http://${pair().dst.host}` }));
+const toMirrorB = useFaultProxy(() => ({ url: `http://${pair().dst.host}` }));
 const image = (n: string) => layout.images.find((i) => i.name === `fixtures/${n}`)!;
 const hexTag = (d: string) => d.replace(':', '-');
 
@@ -154,6 +158,26 @@ describe('concurrent runs adding to one fallback index', () => {
     for (const r of runs) expect(r.code, r.stderr).toBe(0);
     const listed = await s.discover(`${dst.host}/race/alpha@${alpha}`);
     expect(listed.map((d) => d.digest).sort()).toEqual([sbom, ...extra].sort());
+  }, 240_000);
+
+  it('a writer whose stale index lands 0.7 s after it read (the read-back used to come 0.1-0.2 s after a write) takes no other run\'s entry out: both exit 0, both listed', async () => {
+    // No registry offers a conditional write: another run's index, read before ours landed, may land
+    // after it. Under a load average of 28 that outran a 0.1-0.2 s read-back, and a run exited 0 with
+    // its entry gone. Here run A's write is held 0.3 s and run B's 0.7 s (both read the index before
+    // A's write lands), so B's stale index replaces A's; A reads back after the settle window
+    // (src/registry/referrers.ts: at least 1 s), sees its entry gone and merges again. A writer slower
+    // than that window can still win the race: not airtight without a conditional write.
+    const alpha = image('alpha').digest;
+    const held = (ms: number) => ({ method: 'PUT', path: new RegExp(`/manifests/${hexTag(alpha)}$`), fault: { kind: 'stall' as const, ms } });
+    const a = toMirrorA().addRule(held(300));
+    const b = toMirrorB().addRule(held(700));
+    const run = (mirror: string, type: string) =>
+      runCli(['--plain-http', src.host, '--plain-http', mirror, 'copy', '--referrers-type', type, `docker://${src.host}/fixtures/alpha:1.0`, `docker://${mirror}/slow/alpha:1.0`]);
+    const runs = await Promise.all([run(toMirrorA().host, 'application/vnd.example.report1+json'), run(toMirrorB().host, 'application/vnd.example.report2+json')]);
+    for (const r of runs) expect(r.code, r.stderr).toBe(0);
+    expect([a.applied(), b.applied()]).toEqual([1, 1]);
+    const listed = (await s.discover(`${dst.host}/slow/alpha@${alpha}`)).map((d) => d.digest);
+    expect(listed.sort()).toEqual([extra[0]!, extra[1]!].sort());
   }, 240_000);
 });
 

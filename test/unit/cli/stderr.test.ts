@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -56,9 +57,10 @@ describe('BatchedLines (stderr off a terminal)', () => {
     const child = spawn(process.execPath, [bin, 'images', '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-    // long enough for a start-up on a busy machine (a SIGINT before the handler is installed kills
-    // the process silently: npm test's Node 22 run saw that at 400 ms under a load average of 12)
-    await new Promise((r) => setTimeout(r, 1500));
+    // a SIGINT before the handler is installed kills the process silently, and a fixed wait (1.5 s)
+    // was not always enough at a load average of 24: wait until the run reads stdin (Node itself
+    // catches SIGINT from its first milliseconds, so /proc/PID/status SigCgt tells nothing)
+    await readingStdin(child.pid!);
     child.kill('SIGINT');
     const code = await new Promise<number | null>((r) => child.on('close', (c) => r(c)));
     expect(stderr).toContain('airlift: SIGINT received: stopping and cleaning up');
@@ -66,3 +68,21 @@ describe('BatchedLines (stderr off a terminal)', () => {
     expect(code).toBe(130);
   });
 });
+
+/**
+ * Resolves once process `pid` waits to read its stdin: fd 0 is in one of its epoll sets (Linux:
+ * a `tfd: 0` line in /proc/PID/fdinfo/N), which libuv does when the run starts reading it, after
+ * cmd/airlift.ts installed its signal handlers. Fails after 60 s, or at once if the process ended.
+ */
+async function readingStdin(pid: number): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    // readdir throws (ENOENT) once the process is gone
+    for (const fd of await readdir(`/proc/${pid}/fdinfo`)) {
+      const info = await readFile(`/proc/${pid}/fdinfo/${fd}`, 'utf8').catch(() => '');
+      if (/^tfd:\s+0\s/m.test(info)) return;
+    }
+    if (Date.now() > deadline) throw new Error(`process ${pid} did not start reading its stdin within 60 s`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

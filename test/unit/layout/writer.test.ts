@@ -1,8 +1,9 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, open, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VerifyingStream, sha256 } from '../../../src/digest/index.js';
 import { openOciArchiveDestination, openOciArchiveSource, stagingDirFor } from '../../../src/endpoint/oci-archive.js';
@@ -210,6 +211,7 @@ describe('oci-archive writer: interruption, staging reuse, atomic output', () =>
     await dst.putBlob('r', img.blobs[0]!.desc, Readable.from([img.blobs[0]!.bytes]));
     await dst.putManifest('example.org/app', img.manifest, '1');
     await expect(dst.commit()).rejects.toMatchObject({ code: 'E_BUNDLE', message: expect.stringContaining(img.blobs[1]!.desc.digest) });
+    await dst.close(); // as save and copy do after a failed commit (their finally): the staged files stay, closed
     expect((await ls(path.dirname(out))).filter((n) => n !== 'bundle.tar.airlift-staging')).toEqual([]);
   });
 
@@ -262,6 +264,7 @@ describe('oci-archive writer: interruption, staging reuse, atomic output', () =>
     const src = await openOciArchiveSource(out);
     expect(await src.extraFiles()).toEqual(['charts/app-1.0.0.tgz']);
     expect((await src.readFile('charts/app-1.0.0.tgz', 10_000)).equals(Buffer.alloc(5000, 1))).toBe(true);
+    await src.close();
     expect((await stat(out)).size % 512).toBe(0);
   });
 
@@ -297,6 +300,17 @@ describe('oci-archive writer: interruption, staging reuse, atomic output', () =>
     for await (const c of await src.getBlob('r', { mediaType: 'x', digest: d512, size: data.length })) chunks.push(c as Buffer);
     expect(Buffer.concat(chunks).toString()).toBe('sha512 content');
     expect((await src.readFile(longName, 100)).toString()).toBe('chart');
+    await src.close();
+  });
+
+  it('stages `-` (stdout) under a name made from the command\'s directory: the same for a re-run there, another for another directory', async () => {
+    const stdout = new PassThrough();
+    const at = async (cwd: string): Promise<string> => (await openOciArchiveDestination('-', { stdout, cwd })).stagingDir;
+    const a = await at(path.join(tmp.dir, 'a'));
+    expect(await at(path.join(tmp.dir, 'a'))).toBe(a);
+    expect(await at(path.join(tmp.dir, 'b'))).not.toBe(a);
+    expect(a).toBe(stagingDirFor(path.join(tmp.dir, 'a', '-'), true));
+    expect(a.startsWith(os.tmpdir())).toBe(true);
   });
 
   it('names a missing output directory and refuses a directory as output', async () => {
