@@ -271,11 +271,15 @@ export class PlannedTar {
     };
   }
 
-  /** Stores bytes already in memory (manifests), verified: each in one write with its header, then one journal line for all. */
-  async writeBytes(items: ReadonlyArray<{ desc: { digest: string; size: number }; bytes: Uint8Array }>): Promise<void> {
+  /**
+   * Stores bytes already in memory (manifests, small blobs), verified: each in one write with its
+   * header, then one journal line for all. `verified`: the caller has checked these bytes against
+   * their digest and size (ImageDestination.putBlobBytes); they are not hashed again.
+   */
+  async writeBytes(items: ReadonlyArray<{ desc: { digest: string; size: number }; bytes: Uint8Array }>, verified = false): Promise<void> {
     const slots = items.map(({ desc, bytes }) => {
       const s = this.slot(desc.digest, desc.size);
-      verifyBytes(`blob ${desc.digest}`, bytes, desc.digest, desc.size);
+      if (!verified) verifyBytes(`blob ${desc.digest}`, bytes, desc.digest, desc.size);
       return s;
     });
     try {
