@@ -288,7 +288,9 @@ export class PlannedTar {
         items.map(({ bytes }, i) => {
           const s = slots[i]!;
           const lead = leadOf(items[i]!.desc.digest, s);
-          return lead && s.offset !== undefined ? writeFully(this.fh, Buffer.concat([lead, bytes]), s.offset) : writeFully(this.fh, bytes, s.dataOffset);
+          const written = lead && s.offset !== undefined ? writeFully(this.fh, Buffer.concat([lead, bytes]), s.offset) : writeFully(this.fh, bytes, s.dataOffset);
+          // counted towards the background fdatasync, as writer()'s bytes are (small blobs come this way)
+          return written.then(() => this.wrote(bytes.byteLength));
         }),
       );
       for (const s of slots) {
