@@ -272,8 +272,10 @@ export class BlobScheduler {
     const tracked = this.opts.stall?.track({ image, digest: desc.digest, size: desc.size, from: source.description, to: dest.description }, this.opts.signal);
     const signal = tracked?.signal ?? this.opts.signal;
     try {
-      const bytes = await source.getBlobBytes!(req.srcRepo, desc, signal);
-      tracked?.add(bytes.length);
+      // the stall watch sees the pieces as they arrive (a trickling small blob is not taken for a stalled one)
+      let seen = 0;
+      const bytes = await source.getBlobBytes!(req.srcRepo, desc, signal, tracked ? (n) => ((seen += n), tracked.add(n)) : undefined);
+      if (bytes.length > seen) tracked?.add(bytes.length - seen);
       this.opts.onBytes?.(image, bytes.length, desc.digest);
       verifyBytes(what, bytes, desc.digest, desc.size);
       await dest.putBlobBytes!(req.destRepo, desc, bytes, signal);

@@ -108,6 +108,10 @@ export class CachingSource implements ImageSource {
   getBlob(repo: string, desc: Descriptor, signal?: AbortSignal): Promise<Readable> {
     return this.inner.getBlob(repo, desc, signal);
   }
+  get getBlobBytes(): ImageSource['getBlobBytes'] {
+    const inner = this.inner;
+    return inner.getBlobBytes ? (repo, desc, signal, progress) => inner.getBlobBytes!(repo, desc, signal, progress) : undefined;
+  }
   get pumpBlob(): ImageSource['pumpBlob'] {
     const inner = this.inner;
     return inner.pumpBlob ? (repo, desc, sink, signal) => inner.pumpBlob!(repo, desc, sink, signal) : undefined;

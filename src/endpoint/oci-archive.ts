@@ -252,6 +252,15 @@ export class OciArchiveDestination implements ImageDestination {
   blobWriter(_repo: string, desc: Descriptor, signal?: AbortSignal): BlobWriter {
     return this.planned().writer(desc, signal);
   }
+  /**
+   * A small blob the engine fetched whole and verified (getBlobBytes): header and data in one
+   * write, no stream, buffer pool or second hash (for many small images these cost more than
+   * their bytes).
+   */
+  async putBlobBytes(_repo: string, desc: Descriptor, bytes: Buffer, signal?: AbortSignal): Promise<void> {
+    signal?.throwIfAborted();
+    await this.planned().writeBytes([{ desc, bytes }], true);
+  }
   async putManifest(repo: string, manifest: RawManifest, tag?: string, signal?: AbortSignal): Promise<void> {
     signal?.throwIfAborted();
     const tar = this.planned();

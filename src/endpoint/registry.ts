@@ -66,8 +66,8 @@ export function createRegistryEndpoint(host: string, client: RegistryClient, opt
       return client.getBlob(host, repo, desc, { signal, push });
     },
 
-    getBlobBytes(repo: string, desc: Descriptor, signal?: AbortSignal): Promise<Buffer> {
-      return client.getBlobBytes(host, repo, desc, { signal, push });
+    getBlobBytes(repo: string, desc: Descriptor, signal?: AbortSignal, progress?: (bytes: number) => void): Promise<Buffer> {
+      return client.getBlobBytes(host, repo, desc, { signal, push, ...(progress ? { progress } : {}) });
     },
 
     pumpBlob(repo: string, desc: Descriptor, sink: (chunk: Buffer) => Promise<void> | undefined, signal?: AbortSignal): Promise<void> {

@@ -44,9 +44,10 @@ export interface ImageSource {
   /**
    * Optional: a small blob's bytes in memory (the copy engine asks for blobs of at most
    * SMALL_BLOB bytes this way when the destination offers putBlobBytes: no stream between the
-   * two). The size is checked; the caller verifies the digest.
+   * two). The size is checked; the caller verifies the digest. `progress`, where the store can,
+   * is told the size of each piece as it arrives (the stall watch sees a slow download move).
    */
-  getBlobBytes?(repo: string, desc: Descriptor, signal?: AbortSignal): Promise<Buffer>;
+  getBlobBytes?(repo: string, desc: Descriptor, signal?: AbortSignal, progress?: (bytes: number) => void): Promise<Buffer>;
   /**
    * Optional: the blob's bytes handed to `sink` chunk by chunk as they arrive, without a stream
    * between (the copy engine uses it with a destination's blobWriter). The sink's promise pauses

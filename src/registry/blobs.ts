@@ -18,6 +18,8 @@ export interface BlobOptions {
   push?: boolean;
   /** How many times a dropped download is resumed (default 5). */
   maxResumes?: number;
+  /** getBlobBytes: told the size of each piece of the body as it arrives (a stall watch's progress). */
+  progress?: (bytes: number) => void;
 }
 
 function scopes(repo: string, o: BlobOptions) {
@@ -204,7 +206,7 @@ async function openBlob(r: Requester, host: string, repo: string, desc: Pick<Des
       followRedirects: true,
       what,
       signal: controller.signal,
-      ...(gather !== undefined ? { gather } : {}),
+      ...(gather !== undefined ? { gather, ...(o.progress ? { progress: o.progress } : {}) } : {}),
     });
   let first: Awaited<ReturnType<typeof open>>;
   try {

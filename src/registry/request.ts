@@ -33,6 +33,8 @@ export interface RequestSpec {
   signal?: AbortSignal;
   /** A small answer the caller reads whole: gathered, at most this many bytes kept, not streamed (SendOptions.gather). */
   gather?: number;
+  /** With gather: the size of each piece of a 200/206 body as it arrives (SendOptions.progress). */
+  progress?: (bytes: number) => void;
 }
 
 export interface RequestResult {
@@ -76,7 +78,7 @@ export class Requester {
       let res: Response;
       try {
         res = await this.limit(spec.host)(() =>
-          this.transport.send(spec.method, url, spec.host, info.origin, { headers, body: spec.body ?? null, signal: spec.signal, ...(spec.gather !== undefined ? { gather: spec.gather } : {}) }),
+          this.transport.send(spec.method, url, spec.host, info.origin, { headers, body: spec.body ?? null, signal: spec.signal, ...(spec.gather !== undefined ? { gather: spec.gather } : {}), ...(spec.progress ? { progress: spec.progress } : {}) }),
         );
       } catch (err) {
         // A body that cannot be sent again leaves the retry to the caller (the error stays temporary).

@@ -71,6 +71,8 @@ export interface SmallRequestOptions {
   signal?: AbortSignal | null;
   /** At most this many bytes of the answer body are kept (default SMALL_ANSWER_CAP). */
   cap?: number;
+  /** Told the size of each piece of a 200 or 206 answer's body as it arrives (a stall watch's progress). */
+  progress?: (bytes: number) => void;
 }
 
 /** One request through `dispatcher.dispatch()`; resolves with the whole answer (rejects as request() does). */
@@ -111,6 +113,7 @@ export function sendSmall(u: Undici, dispatcher: Dispatcher, o: SmallRequestOpti
       },
       onData(chunk: Buffer): boolean {
         if (settled) return true;
+        if (o.progress && (statusCode === 200 || statusCode === 206)) o.progress(Math.min(chunk.length, cap - length));
         const room = cap - length;
         if (chunk.length >= room) {
           // enough of a body nobody reads whole: keep the cap's worth and close the connection

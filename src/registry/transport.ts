@@ -46,6 +46,8 @@ export interface SendOptions {
   signal?: AbortSignal;
   /** The answer body is gathered whole, at most this many bytes kept (small-request.ts), instead of streamed. */
   gather?: number;
+  /** With gather: the size of each piece of a 200/206 body as it arrives. */
+  progress?: (bytes: number) => void;
 }
 
 // bodyTimeout is the longest pause between two chunks of a body: a connection stalled that long is dropped and
@@ -104,7 +106,7 @@ export class Transport {
         const body = o.body ?? null;
         // answers that are only dumped or read a little: gathered by a handler of dispatch() (small-request.ts)
         if (o.gather !== undefined || isSmallRequest(method, body)) {
-          return await sendSmall(und, pool, { method, path: onRegistry, headers, body: body as string | Uint8Array | null, signal: o.signal ?? null, ...(o.gather !== undefined ? { cap: o.gather } : {}) });
+          return await sendSmall(und, pool, { method, path: onRegistry, headers, body: body as string | Uint8Array | null, signal: o.signal ?? null, ...(o.gather !== undefined ? { cap: o.gather } : {}), ...(o.progress ? { progress: o.progress } : {}) });
         }
         return await und.request(pool, { method: method as Dispatcher.HttpMethod, path: onRegistry, headers, body, signal: o.signal ?? null, reset: false });
       }

@@ -6,6 +6,7 @@
  * as stored, and the bundle cannot be finished without it.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
 import { open, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -160,5 +161,46 @@ describe('HashWorker', () => {
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toBe(createHash('sha256').update('abcd').digest('hex'));
+  });
+});
+
+describe('PlannedTar.writeBytes (small blobs a save fetched whole, verified by the engine)', () => {
+  it('stores them with their headers, journals them in done.log before they count, and a re-opened plan reuses them', async () => {
+    const dir = path.join(tmp.dir, 'bytes.staging');
+    const small = [blob(1), blob(2048), blob(16 * 1024), blob(0)];
+    const big = blob(MiB + 7);
+    const descs = [...small.map((b) => b.desc), big.desc];
+    const first = await PlannedTar.open(dir, descs);
+    // concurrently, as the engine's transfers end: their journal lines go out together
+    await Promise.all(small.map((b) => first.writeBytes([{ desc: b.desc, bytes: b.bytes }], true)));
+    for (const b of small) expect(first.has(b.desc.digest, b.desc.size)).toBe(true);
+    const journal = readFileSync(path.join(dir, 'done.log'), 'utf8').split('\n').filter(Boolean);
+    expect(journal.sort()).toEqual(small.map((b) => b.desc.digest).sort());
+    // closed at once after a write (a run stopped): nothing throws, the lines are on disk
+    await first.close();
+
+    const again = await PlannedTar.open(dir, descs);
+    for (const b of small) expect(again.has(b.desc.digest, b.desc.size)).toBe(true);
+    expect(again.missing()).toEqual([big.desc.digest]);
+    await again.write(big.desc, body(big.bytes));
+    const out = path.join(tmp.dir, 'bytes.tar');
+    await again.finish([{ name: 'index.json', data: Buffer.from('{}') }], out);
+    for (const b of [...small, big]) {
+      const back = execFileSync('tar', ['-xOf', out, `blobs/sha256/${hex(b.desc.digest)}`], { maxBuffer: 16 * MiB });
+      expect(sha256(back)).toBe(b.desc.digest);
+    }
+  });
+
+  it('without `verified`, refuses bytes that do not match their digest and stores nothing', async () => {
+    const b = blob(4096);
+    const tar = await PlannedTar.open(path.join(tmp.dir, 'bytes-bad.staging'), [b.desc]);
+    try {
+      const bad = Buffer.from(b.bytes);
+      bad[100] = bad[100]! ^ 1;
+      await expect(tar.writeBytes([{ desc: b.desc, bytes: bad }])).rejects.toMatchObject({ code: 'E_DIGEST_MISMATCH' });
+      expect(tar.has(b.desc.digest, b.desc.size)).toBe(false);
+    } finally {
+      await tar.close();
+    }
   });
 });
