@@ -1,9 +1,12 @@
 /** Helpers for layout tests: a minimal image copy between endpoints, temp dirs. */
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { VerifyingStream } from '../../../src/digest/index.js';
+import { expect } from 'vitest';
+import { VerifyingStream, sha256 } from '../../../src/digest/index.js';
 import type { ImageDestination, ImageSource } from '../../../src/endpoint/types.js';
+import type { PlannedTar } from '../../../src/layout/planned-tar.js';
 import { parseManifest } from '../../../src/oci/manifest.js';
 import type { Descriptor, RawManifest } from '../../../src/oci/types.js';
 
@@ -36,4 +39,26 @@ export async function copyImage(src: ImageSource, dst: ImageDestination, srcRepo
   await copyManifest(src, dst, srcRepo, dstRepo, m);
   await dst.putManifest(dstRepo, m, tag);
   return m.digest;
+}
+
+/** A blob of random bytes and its descriptor. */
+export function randomBlob(size: number): { bytes: Buffer; desc: { digest: string; size: number } } {
+  const bytes = randomBytes(size);
+  return { bytes, desc: { digest: sha256(bytes), size } };
+}
+
+/**
+ * `stored` (a planned tar storing `bad` as `desc`) failed as a changed byte must: E_DIGEST_MISMATCH
+ * naming the blob and the digest of the bytes given, the blob not stored, and no bundle finished to `out`.
+ */
+export async function expectChangedByteRefused(tar: PlannedTar, desc: { digest: string; size: number }, bad: Buffer, stored: Promise<unknown>, out: string): Promise<void> {
+  const err = await stored.then(
+    () => undefined,
+    (e: unknown) => e as { code?: string; message?: string },
+  );
+  expect(err?.code).toBe('E_DIGEST_MISMATCH');
+  expect(err?.message).toContain(desc.digest);
+  expect(err?.message).toContain(sha256(bad));
+  expect(tar.has(desc.digest, desc.size)).toBe(false);
+  await expect(tar.finish([], out)).rejects.toThrow(/was not stored/);
 }
