@@ -75,7 +75,7 @@ const JITTER_MS = 250;
  * Adds `entry` to the fallback index of `subject` (tag `sha256-<hex>`) at a registry without the
  * referrers API: read, merge (entries already listed are kept), write, and read back once the other
  * writers have settled (see SETTLE_MS; and again, up to ATTEMPTS times, while the index read back is
-not the one last seen: others are writing). Another writer that replaced the index in between (its own
+ * not the one last seen: others are writing). Another writer that replaced the index in between (its own
  * read-merge-write over an index read before ours landed) is caught by the read-back and the merge is
  * made again over its index, so neither loses its entry; after ATTEMPTS lost writes the run fails
  * rather than report the entry listed. A registry offers no conditional write, so this cannot be
