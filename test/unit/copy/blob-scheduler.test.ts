@@ -15,6 +15,20 @@ function request(src: MemoryStore, dest: MemoryStore, repo: string, desc: Descri
   return { source: src, srcRepo: repo, dest, destRepo: `mirror/${repo}`, desc, image: `src/${repo}` };
 }
 
+/** Holds `dest`'s upload of `digest` until release(); count() is how many uploads have started. */
+function holdUploads(dest: MemoryStore, digest: string): { release: () => void; count: () => number } {
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  let started = 0;
+  const putBlob = dest.putBlob.bind(dest);
+  dest.putBlob = async (repo, desc, body) => {
+    started++;
+    if (desc.digest === digest) await held;
+    return putBlob(repo, desc, body);
+  };
+  return { release, count: () => started };
+}
+
 describe('BlobScheduler', () => {
   it('keeps no promise per blob after its copy succeeded, however many blobs a run copies', async () => {
     const src = new MemoryStore('src');
@@ -78,41 +92,25 @@ describe('BlobScheduler', () => {
     const blobs = new BlobScheduler({ limit: pLimit(1), probe: pLimit(1), logger: silentLogger });
     const big = src.addBlob('app', 'a big layer');
     const next = src.addBlob('app', 'the next image config');
-    let release!: () => void;
-    const held = new Promise<void>((r) => (release = r));
-    let uploading = 0;
-    const putBlob = dest.putBlob.bind(dest);
-    dest.putBlob = async (repo, desc, body) => {
-      uploading++;
-      if (desc.digest === big.digest) await held;
-      return putBlob(repo, desc, body);
-    };
+    const upload = holdUploads(dest, big.digest);
     const first = blobs.ensure(request(src, dest, 'app', big));
-    await vi.waitFor(() => expect(uploading).toBe(1));
+    await vi.waitFor(() => expect(upload.count()).toBe(1));
     // asked for while the first upload holds the only transfer slot: its HEAD goes out at once
     const second = blobs.ensure(request(src, dest, 'app', next));
     await vi.waitFor(() => expect(dest.calls).toContain(`hasBlob mirror/app ${next.digest}`));
-    expect(uploading).toBe(1);
-    release();
+    expect(upload.count()).toBe(1);
+    upload.release();
     expect(await Promise.all([first, second])).toEqual(['uploaded', 'uploaded']);
     // without a probe limit of their own, the HEAD waits for the transfer (as before)
     const shared = new BlobScheduler({ limit: pLimit(1), logger: silentLogger });
     const dest2 = new MemoryStore('dest2');
-    let release2!: () => void;
-    const held2 = new Promise<void>((r) => (release2 = r));
-    let uploading2 = 0;
-    const put2 = dest2.putBlob.bind(dest2);
-    dest2.putBlob = async (repo, desc, body) => {
-      uploading2++;
-      if (desc.digest === big.digest) await held2;
-      return put2(repo, desc, body);
-    };
+    const upload2 = holdUploads(dest2, big.digest);
     const a = shared.ensure(request(src, dest2, 'app', big));
-    await vi.waitFor(() => expect(uploading2).toBe(1));
+    await vi.waitFor(() => expect(upload2.count()).toBe(1));
     const b = shared.ensure(request(src, dest2, 'app', next));
     await new Promise((r) => setTimeout(r, 20));
     expect(dest2.calls).not.toContain(`hasBlob mirror/app ${next.digest}`);
-    release2();
+    upload2.release();
     expect(await Promise.all([a, b])).toEqual(['uploaded', 'uploaded']);
   });
 });
