@@ -6,19 +6,19 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, open, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { indexTar, windowedReads } from '../../../src/layout/tar-index.js';
+import { tempDir } from './helpers.js';
 
+let tmp: Awaited<ReturnType<typeof tempDir>>;
 let dir: string;
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'airlift-tar-window-'));
+  tmp = await tempDir('airlift-tar-window-');
+  dir = tmp.dir;
 });
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => tmp.cleanup());
 
 describe('windowedReads', () => {
   it('gives the bytes at every position asked, whatever the window holds', async () => {
