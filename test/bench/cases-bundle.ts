@@ -5,7 +5,7 @@ import path from 'node:path';
 import { generateLayout, seedRegistry } from '../../fixtures/images/generate.js';
 import { judge, newRow, type Ctx, type Row, type SetName } from './context.js';
 import { setDefs } from './data.js';
-import { distinctBlobs, distinctManifests, endedChildrenCpu, floorImages, floorLoad, floorSave } from './floor.js';
+import { distinctBlobs, distinctManifests, endedChildrenCpu, floorImages, floorLoad, floorSave, saveFloorWhat } from './floor.js';
 import { measure, timed } from './proc.js';
 import { airliftCommand, airliftLoad, airliftSave, airliftSync, skopeoSave } from './tools.js';
 
@@ -36,8 +36,8 @@ export async function saveBig(ctx: Ctx): Promise<void> {
   if (ctx.opts.sides.other) {
     const blobs = [...distinctBlobs(data.images), ...distinctManifests(data.images)];
     const out = path.join(ctx.tools.work, 'floor-big.tar');
-    const s = await ctx.side(row, 'save floor', () => floorSave(ctx.tools.work, src.host, blobs, out));
-    if (s) row.floor = { ...s, what: `${blobs.length} blobs, manifests and indexes GET into one tar at known offsets, node:http ×8` };
+    const s = await ctx.side(row, 'save floor', () => floorSave(ctx.tools.work, src.host, blobs, out, true));
+    if (s) row.floor = { ...s, what: saveFloorWhat(blobs, true) };
     await rm(out, { force: true });
   }
   peerBundles = await savePeers(ctx, 'big', row);

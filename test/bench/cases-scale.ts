@@ -2,7 +2,7 @@
  * Scale cases (issue 22): for each size N of --scale (default 200 and 2,000
  * images of small images on shared bases, a few multi-platform indexes):
  * sync, no-op resync (against the HEAD-loop floor with tag lists; --no-referrers against the bare
- * HEAD loop), save (against the save
+ * HEAD loop), save (against the save floor with tag lists; --no-referrers against the bare save
  * floor), load and verify (the bundle re-hashed, and the loaded registry);
  * then how time and peak RSS grow from the smallest N to the largest. And
  * `airlift images` on 200 charts (the ten real charts of ../shared/charts-real,
@@ -13,12 +13,12 @@ import { existsSync } from 'node:fs';
 import { cp, mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { judge, newRow, type Ctx, type Side } from './context.js';
-import { distinctBlobs, distinctManifests, floorSave } from './floor.js';
+import { distinctBlobs, distinctManifests, floorSave, saveFloorWhat } from './floor.js';
 import { measure, type Measured } from './proc.js';
 import { PREFIX, resyncInto, syncAll } from './cases-sync.js';
 import { airliftCommand, REPO_ROOT, airliftLoad, airliftSave } from './tools.js';
 
-export const SCALE_OPS = ['sync', 'resync', 'resync-bare', 'save', 'load', 'verify', 'verify-to'] as const;
+export const SCALE_OPS = ['sync', 'resync', 'resync-bare', 'save', 'save-bare', 'load', 'verify', 'verify-to'] as const;
 export type ScaleOp = (typeof SCALE_OPS)[number];
 
 /** airlift's figures per size and op, for the growth rows. */
@@ -30,7 +30,8 @@ function airlift(ctx: Ctx, hosts: string[], args: string[]): Promise<Measured> {
 
 /**
  * `ops` (--scale-ops) limits the cases run at each size: sync always runs (the resyncs need its
- * destination); resync and resync-bare are one step; load, verify and verify-to need save.
+ * destination); resync and resync-bare are one step, and so are save and save-bare; load, verify and
+ * verify-to need save.
  */
 export async function scaleCases(ctx: Ctx, n: number, ops: ReadonlySet<ScaleOp> = new Set(SCALE_OPS)): Promise<void> {
   if (!ctx.opts.sides.airlift) return;
@@ -62,23 +63,31 @@ export async function scaleCases(ctx: Ctx, n: number, ops: ReadonlySet<ScaleOp> 
     if (resync.airlift) got.resync = resync.airlift;
     if (bare.airlift) got['resync-bare'] = bare.airlift;
   }
-  if (!ops.has('save') && !ops.has('load') && !ops.has('verify') && !ops.has('verify-to')) return;
+  if (!ops.has('save') && !ops.has('save-bare') && !ops.has('load') && !ops.has('verify') && !ops.has('verify-to')) return;
 
-  const save = newRow(`scale-${n}-save`, `scale: save ${n} images to one bundle`, '≤ 1.2× floor, RSS ≤ 200 MiB');
-  ctx.log(`[${save.case}] ${save.work}`);
+  // save (signatures and other referrers carried: one tag list per source repository, the floor's
+  // too) and save --no-referrers against the bare floor, each side in turn
+  const save = newRow(`scale-${n}-save`, `scale: save ${n} images to one bundle`, '≤ 1.2× floor + tag lists, RSS ≤ 200 MiB');
+  const saveBare = newRow(`scale-${n}-save-bare`, `scale: save ${n} images to one bundle, --no-referrers`, '≤ 1.2× floor, RSS ≤ 200 MiB');
   const bundle = path.join(ctx.tools.work, `bundle-${set}.tar`);
-  await rm(bundle, { force: true });
-  save.airlift = await ctx.side(save, 'airlift save', () => airliftSave(ctx.tools, src.host, data.images, bundle));
-  if (ctx.opts.sides.other) {
-    const blobs = [...distinctBlobs(data.images), ...distinctManifests(data.images)];
-    const out = path.join(ctx.tools.work, `floor-${set}.tar`);
-    const s = await ctx.side(save, 'save floor', () => floorSave(ctx.tools.work, src.host, blobs, out));
-    if (s) save.floor = { ...s, what: `${blobs.length} blobs, manifests and indexes GET into one tar at known offsets, node:http ×8` };
-    await rm(out, { force: true });
+  const blobs = [...distinctBlobs(data.images), ...distinctManifests(data.images)];
+  for (const [row, tags] of [[save, true], [saveBare, false]] as const) {
+    ctx.log(`[${row.case}] ${row.work}`);
+    const file = tags ? bundle : path.join(ctx.tools.work, `bundle-${set}-bare.tar`);
+    await rm(file, { force: true });
+    row.airlift = await ctx.side(row, tags ? 'airlift save' : 'airlift save --no-referrers', () => airliftSave(ctx.tools, src.host, data.images, file, tags ? [] : ['--no-referrers']));
+    if (!tags) await rm(file, { force: true });
+    if (ctx.opts.sides.other) {
+      const out = path.join(ctx.tools.work, `floor-${set}.tar`);
+      const s = await ctx.side(row, tags ? 'save floor + tag lists' : 'save floor', () => floorSave(ctx.tools.work, src.host, blobs, out, tags));
+      if (s) row.floor = { ...s, what: saveFloorWhat(blobs, tags) };
+      await rm(out, { force: true });
+    }
+    judge(row, { floorLimit: 1.2, rssLimitMiB: 200 });
+    ctx.rows.push(row);
   }
-  judge(save, { floorLimit: 1.2, rssLimitMiB: 200 });
-  ctx.rows.push(save);
   if (save.airlift) got.save = save.airlift;
+  if (saveBare.airlift) got['save-bare'] = saveBare.airlift;
 
   if (save.airlift) {
     const load = newRow(`scale-${n}-load`, `scale: load the ${n}-image bundle into an empty registry`, rss);

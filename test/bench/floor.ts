@@ -135,12 +135,19 @@ export function headLoopWhat(o: HeadLoopOpts): string {
 /**
  * The floor of save: every distinct blob, manifest and index read from the registry and
  * written into one tar file at its precomputed offset, 8 at a time (clients/save-floor.mjs),
- * no hashing.
+ * no hashing; with `tags`, one tag list per source repository too (what a save carrying
+ * signatures must ask, as the no-op resync's floor; without: the floor of `save --no-referrers`).
  */
-export async function floorSave(work: string, src: string, blobs: FloorBlob[], out: string, concurrency = 8): Promise<Measured> {
-  const file = path.join(work, `save-floor-${blobs.length}.json`);
-  await writeFile(file, JSON.stringify({ src, out, concurrency, blobs }));
+export async function floorSave(work: string, src: string, blobs: FloorBlob[], out: string, tags: boolean, concurrency = 8): Promise<Measured> {
+  const file = path.join(work, `save-floor-${blobs.length}-${tags ? 'tags' : 'bare'}.json`);
+  await writeFile(file, JSON.stringify({ src, out, concurrency, tags, blobs }));
   return measure(process.execPath, [path.join(CLIENTS, 'save-floor.mjs'), file]);
+}
+
+/** What the save floor's row says it did. */
+export function saveFloorWhat(blobs: FloorBlob[], tags: boolean): string {
+  const repos = new Set(blobs.map((b) => b.repo)).size;
+  return `${blobs.length} blobs, manifests and indexes GET into one tar at known offsets${tags ? ` + ${repos} tag lists (1 per source repository)` : ''}, node:http ×8`;
 }
 
 /** One curl process making `requests` in order (`--next` between them), each failing the run on an HTTP error. */

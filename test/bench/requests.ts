@@ -3,15 +3,16 @@
  * sit behind the harness's recording proxy, and the requests are counted by
  * method and kind (manifest, blob, upload, …), per image and per blob.
  *
- *   node --import tsx test/bench/requests.ts [--set many|big|tiny] [--quick] [--op sync|resync|save] [--cpu-prof]
+ *   node --import tsx test/bench/requests.ts [--set many|big|tiny|scale-N] [--quick] [--op sync|resync|save] [--cpu-prof]
  *                                            [--client airlift|floor|node-undici|node-http|skopeo|crane|regctl|regsync|oras] [--no-referrers]
  *
  * `--client node-undici` or `node-http` runs clients/sync-node.mjs: airlift's sync requests and
  * nothing else, what node alone costs for them (client CPU).
  * `--client` counts another client's requests on the same work: a peer's sync
  * (and, with `--op resync`, its second sync into the destination its own first
- * sync filled), or the HEAD-loop floor (`--op resync` only). `--no-referrers`: airlift's sync
- * with --no-referrers, and the floor without its tag lists.
+ * sync filled), or the HEAD-loop floor (`--op resync` only). `--no-referrers`: airlift's sync or save
+ * with --no-referrers, and the floor without its tag lists. `--set scale-N`: the bench's scale set of
+ * N images, seeded as the bench seeds it (push.ts).
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -22,9 +23,10 @@ import { parseArgs } from 'node:util';
 import { presetTiny, seedRegistry } from '../../fixtures/images/generate.js';
 import { startFaultProxy, type FaultProxy } from '../harness/fault-proxy.js';
 import { startRegistry } from '../harness/registry.js';
-import { dataSet, setDefs } from './data.js';
+import { dataSet, scaleDef, setDefs } from './data.js';
 import { AIRLIFT_RESYNC_CONCURRENCY, floorHeadLoop } from './floor.js';
 import { PEER_NAMES, loadPeers } from './peers.js';
+import { pushLayout } from './push.js';
 import { measure, type Measured } from './proc.js';
 import { REPO_ROOT, airliftLoad, airliftSave, airliftSync, type Tools } from './tools.js';
 
@@ -97,7 +99,7 @@ async function main(): Promise<void> {
   if (client === 'floor' && values.op !== 'resync') throw new Error('--client floor: the HEAD-loop floor is the floor of --op resync');
   if (client !== 'airlift' && (values.op === 'save' || values.op === 'load')) throw new Error(`--client ${client}: only airlift's ${values.op} is counted here`);
   const defs = setDefs(values.quick ?? false);
-  const def = values.set === 'big' ? defs.big : values.set === 'tiny' ? { key: 'tiny', specs: presetTiny } : defs.many;
+  const def = values.set === 'big' ? defs.big : values.set === 'tiny' ? { key: 'tiny', specs: presetTiny } : values.set?.startsWith('scale-') ? scaleDef(values.set) : defs.many;
   const data = await dataSet(path.join(REPO_ROOT, '.tmp', 'bench-data'), def, (s) => process.stderr.write(`${s}\n`));
   const work = await mkdtemp(path.join(os.tmpdir(), 'airlift-bench-req-'));
   const profDir = path.join(REPO_ROOT, 'bench-results', 'profiles');
@@ -106,7 +108,9 @@ async function main(): Promise<void> {
   const dest = await startRegistry({ mode: 'plain' });
   const proxies: FaultProxy[] = [];
   try {
-    await seedRegistry(data.dir, src, data.images, { concurrency: 4 });
+    // the scale sets as the bench seeds them (push.ts), the others with skopeo
+    if (def.key.startsWith('scale-')) await pushLayout(data.dir, src.host, data.images, 8);
+    else await seedRegistry(data.dir, src, data.images, { concurrency: 4 });
     const sp = await startFaultProxy({ url: src.url });
     const dp = await startFaultProxy({ url: dest.url });
     proxies.push(sp, dp);
@@ -135,7 +139,7 @@ async function main(): Promise<void> {
     const cpu0 = [registryCpu(src.storageDir), registryCpu(dest.storageDir)];
     const m =
       op === 'save'
-        ? await airliftSave(tools, sp.host, data.images, bundle)
+        ? await airliftSave(tools, sp.host, data.images, bundle, bare ? ['--no-referrers'] : [])
         : op === 'load'
           ? await airliftLoad(tools, bundle, dp.host, 'mirror')
           : client === 'floor'

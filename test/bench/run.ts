@@ -57,10 +57,10 @@ async function main(): Promise<number> {
   });
   if (values.help) {
     process.stdout.write(
-      `usage: npm run bench -- [--cases ${CASES.join(',')}] [--quick] [--scale 200,2000] [--scale-ops ${SCALE_OPS.filter((o) => o !== 'resync-bare').join(',')}] [--charts 200] [--charts-dir ../shared/charts-real] [--peers ${PEER_NAMES.join(',')}|none] [--side airlift|other|both] [--repeat N] [--storage auto|tmpfs|disk] [--form dist|mjs|exe] [--cpu-prof]\n` +
+      `usage: npm run bench -- [--cases ${CASES.join(',')}] [--quick] [--scale 200,2000] [--scale-ops ${SCALE_OPS.filter((o) => o !== 'resync-bare' && o !== 'save-bare').join(',')}] [--charts 200] [--charts-dir ../shared/charts-real] [--peers ${PEER_NAMES.join(',')}|none] [--side airlift|other|both] [--repeat N] [--storage auto|tmpfs|disk] [--form dist|mjs|exe] [--cpu-prof]\n` +
         '  --only is --cases; floor-big is part of sync-big (the curl floor); --quick: smaller sets and --scale 100,500\n' +
         '  --form: which airlift runs: dist/ (default), release/airlift.mjs or release/airlift-linux-x64 (built here by npm run release)\n' +
-        '  --scale-ops: the scale cases to run at each size (sync always runs; resync includes resync --no-referrers; load and verify run save)\n',
+        '  --scale-ops: the scale cases to run at each size (sync always runs; resync includes resync --no-referrers, save includes save --no-referrers; load and verify run save)\n',
     );
     return 0;
   }

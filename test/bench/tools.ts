@@ -57,8 +57,8 @@ export function airliftSync(t: Tools, src: string, images: GeneratedImage[], des
   return airlift(t, [src, dest], ['sync', ...extra, ...images.flatMap((i) => ['--image', ref(src, i)]), '--to', `${dest}/${prefix}`]);
 }
 
-export function airliftSave(t: Tools, src: string, images: GeneratedImage[], bundle: string): Promise<Measured> {
-  return airlift(t, [src], ['save', ...images.flatMap((i) => ['--image', ref(src, i)]), '-o', bundle]);
+export function airliftSave(t: Tools, src: string, images: GeneratedImage[], bundle: string, extra: string[] = []): Promise<Measured> {
+  return airlift(t, [src], ['save', ...extra, ...images.flatMap((i) => ['--image', ref(src, i)]), '-o', bundle]);
 }
 
 export function airliftLoad(t: Tools, bundle: string, dest: string, prefix: string): Promise<Measured> {

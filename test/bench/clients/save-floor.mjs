@@ -2,7 +2,11 @@
 // into one tar file (blobs/sha256/HEX entries), N at a time over keep-alive
 // connections (node:http); each entry's offset is known from the sizes, so the writes go
 // straight to their place (positional writes, no second copy, no hashing).
-//   node save-floor.mjs JOB.json   where JOB = {src, out, concurrency, blobs: [{repo, digest, size, manifest?: mediaType}]}
+// With `tags`, also one `GET /v2/<repo>/tags/list` per source repository (read and dropped), each
+// sent in the same queue just before that repository's first read: the request where a save carrying
+// signatures and other referrers finds an image's cosign tags and referrers fallback tag (#20), as
+// the no-op resync's floor (head-loop.mjs) sends it.
+//   node save-floor.mjs JOB.json   where JOB = {src, out, concurrency, tags?: boolean, blobs: [{repo, digest, size, manifest?: mediaType}]}
 import { readFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import http from 'node:http';
@@ -44,11 +48,28 @@ const get = (path, accept) =>
     req.on('error', reject);
     req.end();
   });
+// the queue: every entry, and with `tags` a tag list before each repository's first entry
+const queue = [];
+const listed = new Set();
+for (const e of entries) {
+  if (job.tags && !listed.has(e.repo)) {
+    listed.add(e.repo);
+    queue.push({ tags: e.repo });
+  }
+  queue.push(e);
+}
 let next = 0;
 await Promise.all(
   Array.from({ length: job.concurrency }, async () => {
-    while (next < entries.length) {
-      const e = entries[next++];
+    while (next < queue.length) {
+      const e = queue[next++];
+      if (e.tags) {
+        const res = await get(`/v2/${e.tags}/tags/list`);
+        res.resume();
+        await new Promise((resolve, reject) => res.on('end', resolve).on('error', reject));
+        if (res.statusCode !== 200) throw new Error(`GET /v2/${e.tags}/tags/list: ${res.statusCode}`);
+        continue;
+      }
       await fh.write(header(`blobs/sha256/${e.digest.slice(7)}`, e.size), 0, 512, e.at);
       const res = await get(`/v2/${e.repo}/${e.manifest ? 'manifests' : 'blobs'}/${e.digest}`, e.manifest);
       if (res.statusCode !== 200) throw new Error(`GET ${e.digest}: ${res.statusCode}`);
