@@ -18,7 +18,7 @@ import { BundleError, UsageError } from '../errors.js';
 import { resolveOutput } from '../output/file.js';
 import { parseManifest } from '../oci/manifest.js';
 import type { Descriptor, RawManifest } from '../oci/types.js';
-import { emptyLayoutIndex, findEntry, layoutIndexText, namedDescriptor, setIndexEntry, sortedIndex, type LayoutIndex } from '../layout/index-json.js';
+import { IndexEntries, layoutIndexText, namedDescriptor, sortedIndex } from '../layout/index-json.js';
 import { dockerManifest, dockerManifestText } from '../layout/docker-manifest.js';
 import { DOCKER_MANIFEST_FILE, INDEX_FILE, OCI_LAYOUT_FILE, safeEntryPath } from '../layout/paths.js';
 import { PlannedTar } from '../layout/planned-tar.js';
@@ -101,7 +101,8 @@ export class OciArchiveDestination implements ImageDestination {
   /** PlannedTar hashes each blob in the buffers it writes, on its hashing thread. */
   readonly hashesBlobs = true;
   private readonly extras = new Map<string, { data: Uint8Array | { text: string | (() => string) } | string; executable: boolean }>();
-  private readonly index: LayoutIndex = emptyLayoutIndex();
+  /** index.json's entries (looked up per image: an array made a save of N images quadratic). */
+  private readonly index = new IndexEntries();
   private tar?: PlannedTar;
   /** After commit(): the images manifest.json leaves out, and why (`docker load` will not load them). */
   dockerLeftOut: string[] = [];
@@ -211,7 +212,7 @@ export class OciArchiveDestination implements ImageDestination {
   /** Only images stored by this run (a re-run never skips an image because of what it staged). */
   async resolveManifest(repo: string, reference: string, signal?: AbortSignal): Promise<ResolvedManifest | undefined> {
     signal?.throwIfAborted();
-    const d = findEntry(this.index, repo, reference);
+    const d = this.index.find(repo, reference);
     return d ? { digest: d.digest, mediaType: d.mediaType, size: d.size } : undefined;
   }
   /** A blob left out (the base of a differential holds it) counts as held: the engine does not fetch it. */
@@ -266,17 +267,17 @@ export class OciArchiveDestination implements ImageDestination {
     const tar = this.planned();
     const size = manifest.bytes.byteLength;
     if (!tar.has(manifest.digest, size)) await tar.writeBytes([{ desc: { digest: manifest.digest, size }, bytes: manifest.bytes }]);
-    if (tag !== undefined) setIndexEntry(this.index, namedDescriptor(repo, manifest, tag));
+    if (tag !== undefined) this.index.set(namedDescriptor(repo, manifest, tag));
     else {
       // a referrer (a manifest with a subject, stored without a tag) gets an entry that names its subject
       const entry = referrerEntry(repo, manifest);
-      if (entry) setIndexEntry(this.index, entry);
+      if (entry) this.index.set(entry);
     }
   }
 
   /** Appends index.json, manifest.json and the extra files, fsyncs the archive and renames it into place; then removes the staging directory. */
   async commit(signal?: AbortSignal): Promise<void> {
-    const index = sortedIndex(this.index);
+    const index = sortedIndex(this.index.index());
     // the manifests are read back from the staged archive (holding every one to the end kept
     // about 1 KiB an image in memory for the run)
     // each is parsed before the next is read (dockerManifest keeps no bytes): one buffer serves all

@@ -169,6 +169,67 @@ export function setIndexEntry(index: LayoutIndex, desc: Descriptor): void {
   index.manifests.push(desc);
 }
 
+/**
+ * index.json's entries as a destination builds them, one image at a time: setIndexEntry and findEntry
+ * with the same answers, each in constant time. Over the array both are linear in the entries so far,
+ * which made a save of N images quadratic (2,000 images: 0.17 CPU-s; 10,000: 3.7).
+ */
+export class IndexEntries {
+  /** Entry by ref name (`n` + name), or, unnamed, by digest (`d` + digest), in the array's order. */
+  private readonly byKey = new Map<string, Descriptor>();
+  /** io.containerd.image.name → its entries by key, in the array's order. */
+  private readonly byContainerd = new Map<string, Map<string, Descriptor>>();
+  /** digest → its entries by key, in the array's order. */
+  private readonly byDigest = new Map<string, Map<string, Descriptor>>();
+
+  /** setIndexEntry: an entry with the same ref name (or, unnamed, the same digest) is replaced, the new one last. */
+  set(desc: Descriptor): void {
+    const name = desc.annotations?.[ANNOTATION_REF_NAME];
+    const key = name !== undefined ? `n${name}` : `d${desc.digest}`;
+    const old = this.byKey.get(key);
+    if (old) {
+      this.byKey.delete(key);
+      unlist(this.byContainerd, old.annotations?.[ANNOTATION_CONTAINERD_NAME], key);
+      unlist(this.byDigest, old.digest, key);
+    }
+    this.byKey.set(key, desc);
+    list(this.byContainerd, desc.annotations?.[ANNOTATION_CONTAINERD_NAME], key, desc);
+    list(this.byDigest, desc.digest, key, desc);
+  }
+
+  /** findEntry's answer for the entries set so far. */
+  find(repo: string, reference: string): Descriptor | undefined {
+    if (reference === '') return this.byKey.size === 1 ? this.byKey.values().next().value : undefined;
+    const wanted = refNameFor(repo, reference);
+    const byName = this.byKey.get(`n${wanted}`) ?? first(this.byContainerd.get(wanted)) ?? (repo !== '' ? undefined : this.byKey.get(`n${reference}`));
+    if (byName) return byName;
+    return isDigestRef(reference) ? first(this.byDigest.get(reference)) : undefined;
+  }
+
+  /** The entries, in the order the array of setIndexEntry would hold them. */
+  index(): LayoutIndex {
+    return { ...emptyLayoutIndex(), manifests: [...this.byKey.values()] };
+  }
+}
+
+function list(m: Map<string, Map<string, Descriptor>>, k: string | undefined, key: string, desc: Descriptor): void {
+  if (k === undefined) return;
+  let inner = m.get(k);
+  if (!inner) m.set(k, (inner = new Map()));
+  inner.set(key, desc);
+}
+
+function unlist(m: Map<string, Map<string, Descriptor>>, k: string | undefined, key: string): void {
+  if (k === undefined) return;
+  const inner = m.get(k);
+  inner?.delete(key);
+  if (inner?.size === 0) m.delete(k);
+}
+
+function first(m: Map<string, Descriptor> | undefined): Descriptor | undefined {
+  return m?.values().next().value;
+}
+
 /** A copy with entries sorted by ref name, then digest (deterministic output). */
 export function sortedIndex(index: LayoutIndex): LayoutIndex {
   const key = (d: Descriptor): string => `${d.annotations?.[ANNOTATION_REF_NAME] ?? '\uffff'}\0${d.digest}`;
