@@ -89,10 +89,11 @@ export async function scaleCases(ctx: Ctx, n: number, ops: ReadonlySet<ScaleOp> 
   if (save.airlift) got.save = save.airlift;
   if (saveBare.airlift) got['save-bare'] = saveBare.airlift;
 
-  if (save.airlift) {
+  // --scale-ops save alone runs neither load nor the verifies (they ran whatever was asked before)
+  const dest = save.airlift && (ops.has('load') || ops.has('verify-to')) ? await ctx.fresh() : undefined;
+  if (dest) {
     const load = newRow(`scale-${n}-load`, `scale: load the ${n}-image bundle into an empty registry`, rss);
     ctx.log(`[${load.case}] ${load.work}`);
-    const dest = await ctx.fresh();
     load.airlift = await ctx.side(load, 'airlift load', async () => {
       const m = await airliftLoad(ctx.tools, bundle, dest.host, PREFIX);
       await ctx.verify(dest, PREFIX, data.images, 'airlift load');
@@ -101,22 +102,24 @@ export async function scaleCases(ctx: Ctx, n: number, ops: ReadonlySet<ScaleOp> 
     judge(load, { rssLimitMiB: 200 });
     ctx.rows.push(load);
     if (load.airlift) got.load = load.airlift;
-
+  }
+  if (save.airlift && ops.has('verify')) {
     const verify = newRow(`scale-${n}-verify`, `scale: verify the ${n}-image bundle (every blob re-hashed)`, rss);
     ctx.log(`[${verify.case}] ${verify.work}`);
     verify.airlift = await ctx.side(verify, 'airlift verify', () => airlift(ctx, [], ['verify', bundle]));
     judge(verify, { rssLimitMiB: 200 });
     ctx.rows.push(verify);
     if (verify.airlift) got.verify = verify.airlift;
-
+  }
+  if (dest && ops.has('verify-to')) {
     const verifyTo = newRow(`scale-${n}-verify-to`, `scale: verify --to the loaded registry (${n} images)`, rss);
     ctx.log(`[${verifyTo.case}] ${verifyTo.work}`);
     verifyTo.airlift = await ctx.side(verifyTo, 'airlift verify --to', () => airlift(ctx, [dest.host], ['verify', '--to', `${dest.host}/${PREFIX}`, bundle]));
     judge(verifyTo, { rssLimitMiB: 200 });
     ctx.rows.push(verifyTo);
     if (verifyTo.airlift) got['verify-to'] = verifyTo.airlift;
-    await ctx.stop(dest);
   }
+  if (dest) await ctx.stop(dest);
   await rm(bundle, { force: true });
 }
 
