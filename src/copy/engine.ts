@@ -329,9 +329,25 @@ export async function copyImages(jobs: readonly CopyJob[], opts: CopyOptions): P
   const run = new Run(opts);
   const results = await inOrder(work, Math.max(2, opts.concurrency * 2), (job) => run.copy(job));
   opts.signal?.throwIfAborted();
+  await settleDestinations(results, opts.signal);
   // results name the caller's jobs, not the wrapped ones
   if (work !== jobs) results.forEach((r, i) => (r.job = jobs[i]!));
   return results;
+}
+
+/**
+ * Each destination re-checks what it wrote that another writer may have undone (ImageDestination.settle:
+ * a registry's fallback referrers indexes); an image whose referrers could not be made to hold fails.
+ */
+async function settleDestinations(results: CopyResult[], signal: AbortSignal | undefined): Promise<void> {
+  for (const store of new Set(results.map((r) => r.job.dest.store))) {
+    if (!store.settle) continue;
+    for (const loss of await store.settle(signal)) {
+      const hit = results.filter((r) => r.job.dest.store === store && r.job.dest.repo === loss.repo && r.referrers?.some((a) => a.subject === loss.subject));
+      if (hit.length === 0) throw loss.error;
+      for (const r of hit) if (r.status !== 'failed') Object.assign(r, { status: 'failed', error: withPrefix(loss.error, r.name) });
+    }
+  }
 }
 
 /**
