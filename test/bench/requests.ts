@@ -3,7 +3,7 @@
  * sit behind the harness's recording proxy, and the requests are counted by
  * method and kind (manifest, blob, upload, …), per image and per blob.
  *
- *   node --import tsx test/bench/requests.ts [--set many|big|tiny] [--quick] [--op sync|resync|save] [--cpu-prof]
+ *   node --import tsx test/bench/requests.ts [--set many|big|tiny|scale-N] [--quick] [--op sync|resync|save] [--cpu-prof]
  *                                            [--client airlift|floor|node-undici|node-http|skopeo|crane|regctl|regsync|oras] [--no-referrers]
  *
  * `--client node-undici` or `node-http` runs clients/sync-node.mjs: airlift's sync requests and
@@ -22,7 +22,7 @@ import { parseArgs } from 'node:util';
 import { presetTiny, seedRegistry } from '../../fixtures/images/generate.js';
 import { startFaultProxy, type FaultProxy } from '../harness/fault-proxy.js';
 import { startRegistry } from '../harness/registry.js';
-import { dataSet, setDefs } from './data.js';
+import { dataSet, scaleDef, setDefs } from './data.js';
 import { AIRLIFT_RESYNC_CONCURRENCY, floorHeadLoop } from './floor.js';
 import { PEER_NAMES, loadPeers } from './peers.js';
 import { measure, type Measured } from './proc.js';
@@ -97,7 +97,7 @@ async function main(): Promise<void> {
   if (client === 'floor' && values.op !== 'resync') throw new Error('--client floor: the HEAD-loop floor is the floor of --op resync');
   if (client !== 'airlift' && (values.op === 'save' || values.op === 'load')) throw new Error(`--client ${client}: only airlift's ${values.op} is counted here`);
   const defs = setDefs(values.quick ?? false);
-  const def = values.set === 'big' ? defs.big : values.set === 'tiny' ? { key: 'tiny', specs: presetTiny } : defs.many;
+  const def = values.set === 'big' ? defs.big : values.set === 'tiny' ? { key: 'tiny', specs: presetTiny } : values.set?.startsWith('scale-') ? scaleDef(values.set) : defs.many;
   const data = await dataSet(path.join(REPO_ROOT, '.tmp', 'bench-data'), def, (s) => process.stderr.write(`${s}\n`));
   const work = await mkdtemp(path.join(os.tmpdir(), 'airlift-bench-req-'));
   const profDir = path.join(REPO_ROOT, 'bench-results', 'profiles');
