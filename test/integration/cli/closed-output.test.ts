@@ -212,6 +212,23 @@ describe('stdout closed by its reader', () => {
       expect((await stat(out)).size).toBe(0);
     });
 
+    it('copy … oci-archive:- whose reader goes (`| sleep 1`) while every blob is held 30 s: stopped at once, exit 141, no trace', async () => {
+      const host = reg().host;
+      const seeded = await airlift(ws, ['--plain-http', host, 'load', bundle, '--to', `${host}/slowcopy`]);
+      expect(seeded.code, seeded.stderr).toBe(0);
+      const held = slowed().addRule({ method: 'GET', path: /\/blobs\/sha256:/, times: Infinity, fault: { kind: 'stall', ms: 30_000 } });
+      const started = Date.now();
+      const r = await pipeline(ws, ['--plain-http', slowed().host, 'copy', `docker://${slowed().host}/slowcopy/team/app:1.0`, 'oci-archive:-'], '/dev/null', 'sleep 1', path.join(ws.dir, 'sleep-copy.out'));
+      const took = Date.now() - started;
+      held.remove();
+      expect(r.status, r.stderr).toBe(141);
+      expect(took, r.stderr).toBeLessThan(20_000);
+      expectNoTrace(r.stderr);
+      expect(r.stderr).toMatch(/^error \[E_INTERRUPTED\]: stdout was closed by its reader \(EPIPE\)/m);
+      await rm(stagingDirFor(path.join(ws.dir, '-'), true), { recursive: true, force: true });
+      expect((await readdir(ws.dir)).filter((n) => n.includes('tmp') || n.includes('staging') || n === '-')).toEqual([]);
+    });
+
     it('copy with stderr closed (progress lines lost) still copies and exits 0, its report whole on stdout', async () => {
       const dir = path.join(ws.dir, 'layout-out');
       const r = await runAirlift(ws, ['copy', `oci-archive:${bundle}:${REF}`, `oci:${dir}:x`], { stdout: 'read', stderr: 'closed' });
