@@ -20,6 +20,7 @@ import { StallWatch } from './stall.js';
 import { CachingSource, PlanningDestination } from './plan.js';
 import { readConfigPlatform } from './config-platform.js';
 import { RecentMemo } from './recent.js';
+import { settleDestinations } from './settle.js';
 import { isImageConfig, parseManifest, type ParsedManifest } from '../oci/manifest.js';
 import { filterIndex, formatFilter, indexPlatforms } from '../oci/platform.js';
 import { emptyCounts, type CopyJob, type CopyOptions, type CopyResult } from './types.js';
@@ -335,21 +336,6 @@ export async function copyImages(jobs: readonly CopyJob[], opts: CopyOptions): P
   // results name the caller's jobs, not the wrapped ones
   if (work !== jobs) results.forEach((r, i) => (r.job = jobs[i]!));
   return results;
-}
-
-/**
- * Each destination re-checks what it wrote that another writer may have undone (ImageDestination.settle:
- * a registry's fallback referrers indexes); an image whose referrers could not be made to hold fails.
- */
-async function settleDestinations(results: CopyResult[], signal: AbortSignal | undefined): Promise<void> {
-  for (const store of new Set(results.map((r) => r.job.dest.store))) {
-    if (!store.settle) continue;
-    for (const loss of await store.settle(signal)) {
-      const hit = results.filter((r) => r.job.dest.store === store && r.job.dest.repo === loss.repo && r.referrers?.some((a) => a.subject === loss.subject));
-      if (hit.length === 0) throw loss.error;
-      for (const r of hit) if (r.status !== 'failed') Object.assign(r, { status: 'failed', error: withPrefix(loss.error, r.name) });
-    }
-  }
 }
 
 /**
