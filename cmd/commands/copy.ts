@@ -13,6 +13,7 @@ import { PLATFORM_OPTION } from '../../src/cli/options.js';
 import { referrerOptions, referrersFrom, type ReferrersFlags } from '../../src/cli/referrers.js';
 import { withMirrorDeps } from '../mirror.js';
 import { addOptions } from '../options.js';
+import { readerGone, watchStdoutReader } from '../stdout-reader.js';
 
 export function registerCopy(program: Command, ctx: CommandContext): void {
   const cmd = program
@@ -28,7 +29,9 @@ export function registerCopy(program: Command, ctx: CommandContext): void {
       throw new UsageError(`${destination} would write a tar archive to the terminal`, { hint: 'redirect it (> image.tar) or pipe it into another command' });
     }
     const referrers = referrersFrom(flags);
-    const report = await withMirrorDeps(ctx, (deps) => copy({ source, destination, platforms, ...(referrers ? { referrers } : {}) }, deps));
+    // the archive goes to stdout once it is complete: a reader gone before that stops the run now
+    const unwatch = dstSpec.kind === 'oci-archive' && dstSpec.path === '-' ? watchStdoutReader(ctx.io.stdout, () => readerGone(ctx.io.stdout)) : undefined;
+    const report = await withMirrorDeps(ctx, (deps) => copy({ source, destination, platforms, ...(referrers ? { referrers } : {}) }, deps)).finally(() => unwatch?.());
     // an archive written to stdout (oci-archive:-) is the data there: the digest goes to stderr
     if (report.toStdout) ctx.logger().log('info', `wrote ${report.digest} to stdout`);
     else ctx.io.stdout.write(`${report.digest}\n`);

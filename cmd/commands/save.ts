@@ -23,6 +23,7 @@ import { withChartFetcher } from '../charts.js';
 import { readInputs } from '../inputs.js';
 import { printMirrorReport, withMirrorDeps } from '../mirror.js';
 import { addOptions } from '../options.js';
+import { readerGone, watchStdoutReader } from '../stdout-reader.js';
 
 interface SaveFlags extends ChartValueFlags, ImageListFlags, ChartRefFlags, ReferrersFlags {
   config?: string;
@@ -80,7 +81,9 @@ export function registerSave(program: Command, ctx: CommandContext): void {
         ...(flags.since ? { since: { path: abs(flags.since), name: flags.since } } : {}),
         ...(flags.keepGoing ? { keepGoing: true } : {}),
       };
-      const report = await withMirrorDeps(ctx, (deps) => save(input, deps));
+      // the bundle goes to stdout once it is complete: a reader gone before that stops the run now
+      const unwatch = toStdout && !flags.dryRun ? watchStdoutReader(ctx.io.stdout, () => readerGone(ctx.io.stdout)) : undefined;
+      const report = await withMirrorDeps(ctx, (deps) => save(input, deps)).finally(() => unwatch?.());
       // with the bundle on stdout, the report would corrupt it: stdout carries the bundle alone
       if (report.dryRun || !toStdout) printMirrorReport(ctx, report, 'table');
     });

@@ -20,6 +20,7 @@ import { StallWatch } from './stall.js';
 import { CachingSource, PlanningDestination } from './plan.js';
 import { readConfigPlatform } from './config-platform.js';
 import { RecentMemo } from './recent.js';
+import { settleDestinations } from './settle.js';
 import { isImageConfig, parseManifest, type ParsedManifest } from '../oci/manifest.js';
 import { filterIndex, formatFilter, indexPlatforms } from '../oci/platform.js';
 import { emptyCounts, type CopyJob, type CopyOptions, type CopyResult } from './types.js';
@@ -33,7 +34,7 @@ export function jobName(job: CopyJob): string {
 class Run {
   readonly blobs: BlobScheduler;
   /** What travels with the images (opts.referrers), or undefined. */
-  private readonly attachments: AttachmentCopier | undefined;
+  readonly attachments: AttachmentCopier | undefined;
   private readonly configPlatforms = new RecentMemo<string | undefined>();
   /** Destination repositories found absent before this run wrote to them (per store; the most recent). */
   private readonly newRepos = new WeakMap<object, RecentMemo<boolean>>();
@@ -77,6 +78,7 @@ class Run {
       result.status = 'failed';
       result.error = e;
     }
+    this.attachments?.discovery.done(job.source.store, job.source.repo);
     signal?.throwIfAborted();
     logger.event('image.done', {
       image: name,
@@ -327,8 +329,10 @@ export async function copyImages(jobs: readonly CopyJob[], opts: CopyOptions): P
   // knows every blob and its size; a registry learns them image by image (blob.start events).
   if (!planned) opts.logger.event('plan', counts);
   const run = new Run(opts);
+  for (const j of work) run.attachments?.discovery.expect(j.source.store, j.source.repo);
   const results = await inOrder(work, Math.max(2, opts.concurrency * 2), (job) => run.copy(job));
   opts.signal?.throwIfAborted();
+  await settleDestinations(results, opts.signal);
   // results name the caller's jobs, not the wrapped ones
   if (work !== jobs) results.forEach((r, i) => (r.job = jobs[i]!));
   return results;

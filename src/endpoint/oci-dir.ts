@@ -146,7 +146,10 @@ export class OciDirDestination implements ImageDestination {
   async commit(): Promise<void> {
     await this.writer.commit();
   }
-  async close(): Promise<void> {}
+  /** Without a commit, the layout directory this run created goes (nothing half-written stays). */
+  async close(): Promise<void> {
+    await this.writer.discard();
+  }
 }
 
 export async function openOciDirDestination(dir: string, opts?: LayoutWriterOptions): Promise<OciDirDestination> {

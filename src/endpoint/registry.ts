@@ -8,7 +8,7 @@ import type { Descriptor, RawManifest } from '../oci/types.js';
 import { referrerDescriptor, subjectOf } from '../oci/referrers.js';
 import type { RegistryClient } from '../registry/client.js';
 import type { UploadSession } from '../registry/upload.js';
-import type { ImageDestination, ImageSource } from './types.js';
+import type { ImageDestination, ImageSource, SettleLoss } from './types.js';
 
 export interface RegistryEndpointOptions {
   /**
@@ -29,6 +29,9 @@ export function createRegistryEndpoint(host: string, client: RegistryClient, opt
   let referrersApi: Promise<boolean> | undefined;
   // writers of one subject's fallback index, one after another within this run
   const fallbackWriters = new Map<string, Promise<unknown>>();
+  // what this run merged into fallback indexes (or found listed), re-checked by settle() at the end of the run
+  const fallbackWrites = new Map<string, { repo: string; subject: string; entries: Map<string, Descriptor> }>();
+  let lastFallbackWrite = 0;
   const declined = new Map<string, UploadSession>();
   const key = (repo: string, digest: string): string => `${repo}@${digest}`;
   const keepSession = async (repo: string, digest: string, session: UploadSession): Promise<void> => {
@@ -125,11 +128,23 @@ export function createRegistryEndpoint(host: string, client: RegistryClient, opt
       if (!subject || answered.ociSubject) return;
       // No OCI-Subject header: the registry keeps no referrers list, so the fallback index does.
       const k = `${repo}@${subject.digest}`;
+      const entry = referrerDescriptor(manifest);
       const run = (fallbackWriters.get(k) ?? Promise.resolve())
         .catch(() => undefined)
-        .then(() => client.addToFallbackIndex(host, repo, subject.digest, referrerDescriptor(manifest), { ...(signal ? { signal } : {}) }));
+        .then(() => client.addToFallbackIndex(host, repo, subject.digest, entry, { ...(signal ? { signal } : {}) }));
       fallbackWriters.set(k, run);
       await run;
+      let written = fallbackWrites.get(k);
+      if (!written) fallbackWrites.set(k, (written = { repo, subject: subject.digest, entries: new Map() }));
+      written.entries.set(entry.digest, entry);
+      lastFallbackWrite = Date.now();
+    },
+
+    async settle(signal?: AbortSignal): Promise<SettleLoss[]> {
+      const writes = [...fallbackWrites.values()].map((w) => ({ repo: w.repo, subject: w.subject, entries: [...w.entries.values()] }));
+      fallbackWrites.clear();
+      const losses = await client.recheckFallbackIndexes(host, writes, { lastWrite: lastFallbackWrite, ...(signal ? { signal } : {}) });
+      return losses.map((l) => ({ repo: l.write.repo, subject: l.write.subject, error: l.error }));
     },
 
     async commit(): Promise<void> {

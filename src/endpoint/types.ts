@@ -9,6 +9,7 @@
  * (airlift writes full names there: `docker.io/library/nginx:1.25`).
  */
 import type { Readable } from 'node:stream';
+import type { AirliftError } from '../errors.js';
 import type { BasicDescriptor, Descriptor, RawManifest } from '../oci/types.js';
 
 /** A blob's bytes pushed into a store as they arrive (ImageDestination.blobWriter). */
@@ -140,8 +141,21 @@ export interface ImageDestination {
    * bundle's base holds it); it never streams, so progress does not count it.
    */
   leavesOut?(digest: string): boolean;
+  /**
+   * Optional: called once every job of a copy run into the store is done. What the store wrote
+   * that a concurrent writer may have undone since (a registry's fallback referrers indexes) is read
+   * again and made to hold; what cannot be is returned (the engine fails the images it belongs to).
+   */
+  settle?(signal?: AbortSignal): Promise<SettleLoss[]>;
   /** Publishes what was written (an archive is tarred and renamed into place here). */
   commit(): Promise<void>;
   /** Releases resources; without a prior commit(), discards what was written where the store can. */
   close(): Promise<void>;
+}
+
+/** What a destination's settle() could not make hold: the referrers of `subject` in `repo`. */
+export interface SettleLoss {
+  repo: string;
+  subject: string;
+  error: AirliftError;
 }

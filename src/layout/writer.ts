@@ -60,6 +60,10 @@ export class LayoutWriter {
   private index: LayoutIndex;
   private readonly durable: boolean;
 
+  /** The directories and files open() made (the first directory it created, and oci-layout when that was inside an existing root). */
+  private made: string[] = [];
+  private committed = false;
+
   private constructor(
     readonly root: string,
     index: LayoutIndex,
@@ -76,7 +80,7 @@ export class LayoutWriter {
       if (there && !there.isDirectory()) {
         throw new UsageError(`${root} is not a directory: an OCI layout is one`, { hint: 'name a new or existing layout directory, or write a tar with oci-archive:FILE' });
       }
-      await mkdir(path.join(root, BLOBS_DIR), { recursive: true });
+      const created = await mkdir(path.join(root, BLOBS_DIR), { recursive: true });
       const layoutFile = path.join(root, OCI_LAYOUT_FILE);
       let existing: Buffer | undefined;
       try {
@@ -94,7 +98,10 @@ export class LayoutWriter {
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       }
-      return new LayoutWriter(root, index, opts);
+      const writer = new LayoutWriter(root, index, opts);
+      // what this run made, removed by discard() if it never commits
+      writer.made = created === undefined ? [] : path.relative(created, root).startsWith('..') ? [created, ...(existing ? [] : [layoutFile])] : [created];
+      return writer;
     } catch (err) {
       throw ioFailure(`the OCI layout ${root}`, err);
     }
@@ -209,10 +216,24 @@ export class LayoutWriter {
         await fh.close();
       }
       await rename(tmp, final);
+      this.committed = true;
       if (this.durable) await fsyncPath(this.root).catch(() => undefined);
     } catch (err) {
       await rm(tmp, { force: true });
       throw ioFailure(`${final}`, err);
     }
+  }
+
+  /**
+   * A run that never committed removes what open() made: a layout directory it created (with the
+   * blobs it stored: without index.json they name no image), or the oci-layout file and blobs/ it
+   * added to an existing empty directory. A layout that was there keeps what it had (blobs stored
+   * into it are whole and verified; its index.json is unchanged).
+   */
+  async discard(): Promise<void> {
+    if (this.committed) return;
+    const made = this.made;
+    this.made = [];
+    for (const p of made) await rm(p, { recursive: true, force: true });
   }
 }

@@ -3,7 +3,7 @@
  * repository R, its OCI 1.1 referrers (the store's referrers API; where the store has none, the
  * `sha256-<hex>` fallback index, read only when R's tag list holds that tag) and cosign's
  * `sha256-<hex>.sig|.att|.sbom` tags (found in the same tag list). One tag list per repository
- * and run; the referrers API is asked once per digest (and, at a registry found without it, once
+ * and run, held while the run's jobs in that repository last (expect/done); the referrers API is asked once per digest (and, at a registry found without it, once
  * per run). Nothing is copied here: the copy engine (src/copy/attachments.ts) does that.
  */
 import type { ImageSource } from '../endpoint/types.js';
@@ -33,7 +33,35 @@ export interface DiscoveryOptions {
 
 export class Discovery {
   private readonly tagLists = new WeakMap<ImageSource, Map<string, Promise<Set<string> | undefined>>>();
+  /** Jobs announced and not yet done, per store and repository: a repository's tag list goes with its last one. */
+  private readonly jobsLeft = new WeakMap<ImageSource, Map<string, number>>();
   constructor(private readonly opts: DiscoveryOptions = {}) {}
+
+  /**
+   * A job in `repo` at `store` is to come: its tag list, once listed, is kept until every job
+   * announced for the repository is done(), then let go (a run of 10,000 repositories held one per
+   * repository to its end). A repository never announced keeps its list for the run.
+   */
+  expect(store: ImageSource, repo: string): void {
+    let per = this.jobsLeft.get(store);
+    if (!per) this.jobsLeft.set(store, (per = new Map()));
+    per.set(repo, (per.get(repo) ?? 0) + 1);
+  }
+
+  /** A job announced by expect() is done (whether it copied, skipped or failed). */
+  done(store: ImageSource, repo: string): void {
+    const per = this.jobsLeft.get(store);
+    const left = per?.get(repo);
+    if (left === undefined) return;
+    if (left > 1) return void per!.set(repo, left - 1);
+    per!.delete(repo);
+    this.tagLists.get(store)?.delete(repo);
+  }
+
+  /** Tag lists held (for tests and diagnostics). */
+  heldTagLists(store: ImageSource): number {
+    return this.tagLists.get(store)?.size ?? 0;
+  }
 
   /** The tags of `repo` at `store`, listed once per run (undefined: the store lists none). */
   tags(store: ImageSource, repo: string): Promise<Set<string> | undefined> {

@@ -11,7 +11,7 @@ import { Authenticator } from './auth.js';
 import { getBlob, getBlobBytes, getBlobVerified, headBlob, pumpBlob, type BlobOptions } from './blobs.js';
 import { createCredentialResolver, type CredentialResolver } from './credentials/index.js';
 import { listTags, referrers, type ReferrersResult } from './listing.js';
-import { addToFallbackIndex, listReferrers } from './referrers.js';
+import { addToFallbackIndex, listReferrers, recheckFallbackIndexes, type FallbackLoss, type FallbackWrite } from './referrers.js';
 import { getManifest, headManifest, putManifest, type ManifestOptions } from './manifests.js';
 import { Requester } from './request.js';
 import { retryPolicy, type RetryOptions } from './retry.js';
@@ -148,6 +148,10 @@ export class RegistryClient {
   /** Merges `entry` into the `sha256-<hex>` fallback referrers index of `subject` (registries without the referrers API). */
   addToFallbackIndex(host: string, repo: string, subject: string, entry: Descriptor, o?: { signal?: AbortSignal }): Promise<'added' | 'present'> {
     return addToFallbackIndex(this.requester, host, repo, subject, entry, o);
+  }
+  /** The end-of-run re-check of the fallback indexes a run wrote at `host`: entries another writer dropped are merged in again; what cannot be made to hold is returned. */
+  recheckFallbackIndexes(host: string, writes: readonly FallbackWrite[], o?: { signal?: AbortSignal; lastWrite?: number }): Promise<FallbackLoss[]> {
+    return recheckFallbackIndexes(this.requester, host, writes, o);
   }
 
   /** Closes every connection. The client may be used again afterwards (pools reopen). */

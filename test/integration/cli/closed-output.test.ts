@@ -13,6 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stagingDirFor } from '../../../src/endpoint/oci-archive.js';
 import { sampleBundle, writeBundle } from '../../helpers/bundle.js';
+import { useFaultProxy } from '../../harness/use-fault-proxy.js';
 import { useRegistry } from '../../harness/use-registry.js';
 import { REPO_ROOT, airlift, manifestStatus, workspace, type Workspace } from '../../harness/workspace.js';
 
@@ -142,6 +143,7 @@ describe('stdout closed by its reader', () => {
 
   describe('copying commands', () => {
     const reg = useRegistry('plain');
+    const slowed = useFaultProxy(() => ({ url: `http://${reg().host}` }));
 
     it('load -o json with stdout closed: the images land, the report is not delivered: exit 141, no trace', async () => {
       const r = await runAirlift(ws, ['--plain-http', reg().host, 'load', bundle, '--to', `${reg().host}/closed`, '-o', 'json'], { stdout: 'closed' });
@@ -178,6 +180,52 @@ describe('stdout closed by its reader', () => {
       const kept = await stat(staging).then(() => true, () => false);
       await rm(staging, { recursive: true, force: true });
       expect(r.stderr).toContain(kept ? `what was fetched stays in ${staging}` : 'nothing was kept');
+      expect((await readdir(ws.dir)).filter((n) => n.includes('tmp') || n.includes('staging') || n === '-')).toEqual([]);
+    });
+
+    it('save -o - in a real pipeline whose reader goes (`| sleep 1`) while every blob is held 30 s: stopped at once (exit 141), not after the save; the staging named, no bundle file', async () => {
+      // every blob GET held 30 s by the fault proxy: the save cannot finish before then; it is written
+      // to stdout only once complete, so only a watch of the pipe notices its reader went after 1 s
+      const host = reg().host;
+      const seeded = await airlift(ws, ['--plain-http', host, 'load', bundle, '--to', `${host}/slowsave`]);
+      expect(seeded.code, seeded.stderr).toBe(0);
+      const held = slowed().addRule({ method: 'GET', path: /\/blobs\/sha256:/, times: Infinity, fault: { kind: 'stall', ms: 30_000 } });
+      const out = path.join(ws.dir, 'sleep.out');
+      const started = Date.now();
+      const r = await pipeline(ws, ['--plain-http', slowed().host, 'save', '--image', `${slowed().host}/slowsave/team/app:1.0`, '-o', '-'], '/dev/null', 'sleep 1', out);
+      const took = Date.now() - started;
+      held.remove();
+      expect(r.status, r.stderr).toBe(141);
+      // well before the first held blob would have been answered (30 s; without the watch the run took
+      // 32.6 s: it went on to the held blobs and found the reader gone only when writing the bundle)
+      expect(took, r.stderr).toBeLessThan(20_000);
+      expectNoTrace(r.stderr);
+      expect(r.stderr.match(/^error /gm)).toHaveLength(1);
+      expect(r.stderr).toMatch(/^error \[E_INTERRUPTED\]: stdout was closed by its reader \(EPIPE\)/m);
+      expect(r.stderr).not.toContain('wrote the bundle');
+      const staging = stagingDirFor(path.join(ws.dir, '-'), true);
+      const kept = await stat(staging).then(() => true, () => false);
+      await rm(staging, { recursive: true, force: true });
+      expect(r.stderr).toContain(kept ? `what was fetched stays in ${staging}` : 'nothing was kept');
+      expect((await readdir(ws.dir)).filter((n) => n.includes('tmp') || n.includes('staging') || n === '-')).toEqual([]);
+      // the watcher (tail) went with the run: the pipeline ended, nothing of it left writing
+      expect((await stat(out)).size).toBe(0);
+    });
+
+    it('copy … oci-archive:- whose reader goes (`| sleep 1`) while every blob is held 30 s: stopped at once, exit 141, no trace', async () => {
+      const host = reg().host;
+      const seeded = await airlift(ws, ['--plain-http', host, 'load', bundle, '--to', `${host}/slowcopy`]);
+      expect(seeded.code, seeded.stderr).toBe(0);
+      const held = slowed().addRule({ method: 'GET', path: /\/blobs\/sha256:/, times: Infinity, fault: { kind: 'stall', ms: 30_000 } });
+      const started = Date.now();
+      const r = await pipeline(ws, ['--plain-http', slowed().host, 'copy', `docker://${slowed().host}/slowcopy/team/app:1.0`, 'oci-archive:-'], '/dev/null', 'sleep 1', path.join(ws.dir, 'sleep-copy.out'));
+      const took = Date.now() - started;
+      held.remove();
+      expect(r.status, r.stderr).toBe(141);
+      expect(took, r.stderr).toBeLessThan(20_000);
+      expectNoTrace(r.stderr);
+      expect(r.stderr).toMatch(/^error \[E_INTERRUPTED\]: stdout was closed by its reader \(EPIPE\)/m);
+      await rm(stagingDirFor(path.join(ws.dir, '-'), true), { recursive: true, force: true });
       expect((await readdir(ws.dir)).filter((n) => n.includes('tmp') || n.includes('staging') || n === '-')).toEqual([]);
     });
 

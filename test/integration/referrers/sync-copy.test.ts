@@ -179,6 +179,61 @@ describe('concurrent runs adding to one fallback index', () => {
     const listed = (await s.discover(`${dst.host}/slow/alpha@${alpha}`)).map((d) => d.digest);
     expect(listed.sort()).toEqual([extra[0]!, extra[1]!].sort());
   }, 240_000);
+
+  // Another writer's stale index (read before this run's write) landing just after this run's
+  // read-back: what the settle window cannot catch. The stale writer is the test itself, putting
+  // the index it read before the run back onto the real registry the moment the run has read its
+  // entry back, as a slower concurrent run's read-merge-write would.
+  const staleWriter = async (repo: string, fromRun: string) => {
+    const alpha = image('alpha').digest;
+    const url = `http://${dst.host}/v2/${repo}/manifests/${hexTag(alpha)}`;
+    const before = await fetch(url, { headers: { accept: 'application/vnd.oci.image.index.v1+json' } });
+    expect(before.status).toBe(200);
+    const stale = Buffer.from(await before.arrayBuffer());
+    const proxy = toMirrorA();
+    const tagPath = new RegExp(`/v2/${repo}/manifests/${hexTag(alpha)}$`);
+    const put = await proxy.waitFor((q) => q.method === 'PUT' && tagPath.test(q.path) && q.status === 201, 120_000);
+    await proxy.waitFor((q) => q.method === 'GET' && tagPath.test(q.path) && q.seq > put.seq, 120_000);
+    const w = await fetch(url, { method: 'PUT', headers: { 'content-type': 'application/vnd.oci.image.index.v1+json' }, body: stale });
+    expect(w.status, fromRun).toBe(201);
+    return stale;
+  };
+
+  it('a stale index put back right after the run read its entry back: the end-of-run re-check finds the entry gone, merges it in again, exit 0 with both listed', async () => {
+    const alpha = image('alpha').digest;
+    const first = await runCli(['--plain-http', src.host, '--plain-http', dst.host, 'copy', '--referrers-type', 'application/vnd.example.report2+json', `docker://${src.host}/fixtures/alpha:1.0`, `docker://${dst.host}/stale/alpha:1.0`]);
+    expect(first.code, first.stderr).toBe(0);
+    const mirror = toMirrorA().host;
+    const [r] = await Promise.all([
+      runCli(['--plain-http', src.host, '--plain-http', mirror, 'copy', '--referrers-type', 'application/vnd.example.report1+json', `docker://${src.host}/fixtures/alpha:1.0`, `docker://${mirror}/stale/alpha:1.0`]),
+      staleWriter('stale/alpha', 'the stale write'),
+    ]);
+    expect(r!.code, r!.stderr).toBe(0);
+    const listed = (await s.discover(`${dst.host}/stale/alpha@${alpha}`)).map((d) => d.digest);
+    expect(listed.sort()).toEqual([extra[0]!, extra[1]!].sort());
+  }, 240_000);
+
+  it('an entry that cannot be made to hold (every read of the index after the run\'s write lacks it) fails the run: non-zero exit naming the tag and what to do', async () => {
+    const alpha = image('alpha').digest;
+    const first = await runCli(['--plain-http', src.host, '--plain-http', dst.host, 'copy', '--referrers-type', 'application/vnd.example.report2+json', `docker://${src.host}/fixtures/alpha:1.0`, `docker://${dst.host}/lost/alpha:1.0`]);
+    expect(first.code, first.stderr).toBe(0);
+    const mirror = toMirrorA().host;
+    const run = runCli(['--plain-http', src.host, '--plain-http', mirror, 'copy', '--referrers-type', 'application/vnd.example.report1+json', `docker://${src.host}/fixtures/alpha:1.0`, `docker://${mirror}/lost/alpha:1.0`]);
+    // from the run's first read-back on, every read of the index answers the index without its entry
+    const stale = await staleWriter('lost/alpha', 'the stale write');
+    const rule = toMirrorA().addRule({
+      method: 'GET',
+      path: new RegExp(`/v2/lost/alpha/manifests/${hexTag(alpha)}$`),
+      times: Infinity,
+      fault: { kind: 'respond', status: 200, headers: { 'content-type': 'application/vnd.oci.image.index.v1+json' }, body: stale },
+    });
+    const r = await run;
+    expect(rule.applied()).toBeGreaterThan(1);
+    expect(r.code, r.stderr).not.toBe(0);
+    expect(r.stderr).toContain(`lost/alpha:${hexTag(alpha)}`);
+    expect(r.stderr).toMatch(/re-run/);
+    expect(r.stderr).toContain(extra[0]!);
+  }, 240_000);
 });
 
 describe('--platform on a signed index', () => {

@@ -3,13 +3,14 @@
  * (tag), a referrer (by digest, with the 2-byte empty config and a non-image layer), a signature
  * on the referrer; what a store without tag listing costs; attachments found twice copied once.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { copyImages, type CopyJob } from '../../../src/copy/index.js';
 import { AuthError } from '../../../src/errors.js';
 import { silentLogger } from '../../../src/log.js';
 import { OCI_ARTIFACT_MANIFEST, fallbackTag, mergeReferrersIndex } from '../../../src/oci/referrers.js';
 import { MediaType, type Descriptor, type RawManifest } from '../../../src/oci/types.js';
 import { MemoryStore } from '../copy/memory-store.js';
+import { Discovery } from '../../../src/referrers/discover.js';
 
 /** A MemoryStore that lists tags (or refuses to) and keeps no referrers API (the fallback tag is read). */
 class ListingStore extends MemoryStore {
@@ -120,5 +121,52 @@ describe('copy engine with attachments', () => {
     expect(r!.status, r!.error?.message).toBe('copied');
     expect(dst.manifests.get(art.digest)?.mediaType).toBe(OCI_ARTIFACT_MANIFEST);
     expect(dst.hasIn('m/app', blob.digest)).toBe(true);
+  });
+
+  it('a repository\'s tag list is asked once for all its jobs, however far apart, and let go after its last job', async () => {
+    const src = new ListingStore('src');
+    const dst = new MemoryStore('dst');
+    const { image } = signedSource(src);
+    for (const n of ['b', 'c', 'd', 'e']) src.addImage(n, '1', [`layer-${n}`]);
+    const done = vi.spyOn(Discovery.prototype, 'done');
+    try {
+      // alpha's two jobs at either end, four other repositories between (two jobs run at once)
+      const jobs = [job(src, dst, 'alpha', '1'), ...['b', 'c', 'd', 'e'].map((n) => job(src, dst, n, '1')), { ...job(src, dst, 'alpha', image.digest), dest: { store: dst, repo: 'm/alpha' } }];
+      const results = await copyImages(jobs, { ...opts, concurrency: 1 });
+      expect(results.map((r) => r.status)).toEqual(['copied', 'copied', 'copied', 'copied', 'copied', 'skipped']);
+      expect(results[5]!.referrers!.length).toBe(3);
+      const listed = src.calls.filter((c) => c.startsWith('listTags'));
+      expect(listed.sort()).toEqual(['listTags alpha', 'listTags b', 'listTags c', 'listTags d', 'listTags e']);
+      expect(done).toHaveBeenCalledTimes(6);
+      const discovery = done.mock.contexts[0] as Discovery;
+      expect(done.mock.contexts.every((c) => c === discovery)).toBe(true);
+      expect(discovery.heldTagLists(src)).toBe(0);
+    } finally {
+      done.mockRestore();
+    }
+  });
+});
+
+describe('Discovery tag lists', () => {
+  it('kept while jobs of the repository are announced and not done; asked again only past them; never announced: kept', async () => {
+    const src = new ListingStore('src');
+    src.addImage('alpha', '1', ['layer']);
+    src.addImage('beta', '1', ['layer-b']);
+    const d = new Discovery();
+    d.expect(src, 'alpha');
+    d.expect(src, 'alpha');
+    expect([...(await d.tags(src, 'alpha'))!]).toEqual(['1']);
+    d.done(src, 'alpha');
+    await d.tags(src, 'alpha');
+    expect(d.heldTagLists(src)).toBe(1);
+    d.done(src, 'alpha');
+    expect(d.heldTagLists(src)).toBe(0);
+    expect(src.calls.filter((c) => c === 'listTags alpha')).toHaveLength(1);
+    // past its announced jobs the list is asked again (a correct answer, one more request)
+    await d.tags(src, 'alpha');
+    expect(src.calls.filter((c) => c === 'listTags alpha')).toHaveLength(2);
+    await d.tags(src, 'beta');
+    d.done(src, 'beta');
+    expect(d.heldTagLists(src)).toBe(2);
   });
 });
