@@ -14,6 +14,9 @@
 // Node version under os.tmpdir(), or $NODE_COMPILE_CACHE; NODE_DISABLE_COMPILE_CACHE=1 turns it off; where
 // it cannot be written Node carries on without it): on Node 22 the first request of that sync comes at
 // 0.119 CPU-s instead of 0.148. It has to be on before the bundle is compiled, hence the launcher.
+// Node < 22.1 (Node 20) has no compile cache: there the launcher runs dist/cmd/airlift.bundle.cjs, the
+// same bundle built as CommonJS and wrapped in one function expression, through vm.Script with V8's
+// cached data (cmd/code-cache.ts: same rules as Node's cache, under os.tmpdir() or $NODE_COMPILE_CACHE).
 import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { bundleAirlift } from './bundle-airlift.mjs';
@@ -21,6 +24,8 @@ import { bundleAirlift } from './bundle-airlift.mjs';
 const root = path.resolve(import.meta.dirname, '..');
 const bin = path.join(root, 'dist', 'cmd', 'airlift.js');
 const outfile = path.join(root, 'dist', 'cmd', 'airlift.bundle.js');
+const cjsFile = path.join(root, 'dist', 'cmd', 'airlift.bundle.cjs');
+const WRAPPER = '(function (exports, require, module, __filename, __dirname) {';
 const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
 
 // tsc's map of the file the launcher replaces would describe other code
@@ -33,13 +38,40 @@ await bundleAirlift(root, {
   // No __AIRLIFT_FORM__: this is the dist form (src/bundle/self.ts looks for release/ beside the checkout).
   define: { __AIRLIFT_VERSION__: JSON.stringify(pkg.version) },
 });
+
+// The CommonJS build for Node < 22.1. Its dynamic import()s (node:tls) become requires: a vm.Script has
+// no loader for import() unless given one (importModuleDynamically), and with none each would throw.
+const cjsMeta = await bundleAirlift(root, {
+  outfile: cjsFile,
+  format: 'cjs',
+  supported: { 'dynamic-import': false },
+  define: { __AIRLIFT_VERSION__: JSON.stringify(pkg.version) },
+});
+for (const o of Object.values(cjsMeta.outputs)) {
+  const dynamic = o.imports.filter((i) => i.kind === 'dynamic-import');
+  if (dynamic.length) throw new Error(`${cjsFile}: import() left in the CommonJS bundle: ${dynamic.map((i) => i.path).join(', ')}`);
+}
+// One function expression, as Node wraps a CommonJS module, on the line of the hashbang it replaces
+// (line numbers in stack traces stay the file's).
+const cjs = readFileSync(cjsFile, 'utf8');
+const firstLine = cjs.indexOf('\n');
+if (!cjs.startsWith('#!') || firstLine < 0) throw new Error(`${cjsFile}: expected the hashbang of cmd/airlift.ts on its first line`);
+writeFileSync(cjsFile, `${WRAPPER}${cjs.slice(firstLine)}\n})\n`);
+
 writeFileSync(
   bin,
   `#!/usr/bin/env node
-// airlift's bin (scripts/build-entry.mjs): Node's compile cache on (Node >= 22.1), then airlift, bundled.
+// airlift's bin (scripts/build-entry.mjs): on Node >= 22.1 Node's compile cache on, then airlift, bundled;
+// on older Nodes, which have no compile cache, the same bundle built as CommonJS, run with V8's code cache
+// (cmd/code-cache.ts).
 import module from 'node:module';
-module.enableCompileCache?.();
-await import('./airlift.bundle.js');
+if (module.enableCompileCache) {
+  module.enableCompileCache();
+  await import('./airlift.bundle.js');
+} else {
+  const { runWithCodeCache } = await import('./code-cache.js');
+  runWithCodeCache(\`\${import.meta.dirname}/airlift.bundle.cjs\`, process.env);
+}
 `,
 );
 chmodSync(bin, 0o755);

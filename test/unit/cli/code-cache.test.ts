@@ -1,0 +1,210 @@
+/**
+ * V8's code cache of the bin on Nodes with no compile cache (cmd/code-cache.ts, the launcher that
+ * scripts/build-entry.mjs writes): written by a first run, reused by the next (V8 takes it: the file is
+ * not rewritten), a new one when the bundle changes, rewritten when V8 refuses it, and never fatal.
+ * Each compile runs in a fresh node process (in one process V8's own in-memory cache would answer).
+ */
+import { spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import module from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const DIST_CMD = path.join(REPO_ROOT, 'dist', 'cmd');
+const CODE_CACHE = pathToFileURL(path.join(DIST_CMD, 'code-cache.js')).href;
+
+/** A CommonJS "bundle" as the build wraps one: big enough for V8 to keep code of several functions. */
+function writeBundle(file: string, answer: string): void {
+  const fns = Array.from({ length: 50 }, (_, i) => `function f${i}(x) { return [x, ${i}, ${JSON.stringify(answer)}].join('-'); }`).join('\n');
+  writeFileSync(file, `(function (exports, require, module, __filename, __dirname) {\n"use strict";\n${fns}\nmodule.exports = { answer: f7(require('node:path').basename(__filename)) };\n})\n`);
+}
+
+/** Compiles `file` with the cache of `dir` in a fresh node, runs it, writes the cache as the bin would. */
+function compileOnce(file: string, dir: string | null): { state: string; answer: string; cacheFile: string | null } {
+  const script = `
+    const { compileWithCodeCache } = await import(${JSON.stringify(CODE_CACHE)});
+    const { createRequire } = await import('node:module');
+    const c = compileWithCodeCache(${JSON.stringify(file)}, ${JSON.stringify(dir ?? undefined)});
+    const m = { exports: {} };
+    c.fn.call(m.exports, m.exports, createRequire(${JSON.stringify(file)}), m, ${JSON.stringify(file)}, '.');
+    if (c.state === 'absent' || c.state === 'rejected') c.write();
+    console.log(JSON.stringify({ state: c.state, answer: m.exports.answer, cacheFile: c.cacheFile ?? null }));`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`compile of ${file} exited ${r.status}: ${r.stderr}`);
+  return JSON.parse(r.stdout) as { state: string; answer: string; cacheFile: string | null };
+}
+
+const inode = (f: string): number => statSync(f).ino;
+
+const temps: string[] = [];
+afterEach(() => {
+  for (const d of temps.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+function tempDir(prefix: string): { path: string } {
+  const d = mkdtempSync(path.join(os.tmpdir(), `airlift-${prefix}`));
+  temps.push(d);
+  return { path: d };
+}
+
+describe('compileWithCodeCache (cmd/code-cache.ts)', () => {
+  it('writes the cache on the first run, reuses it on the next, and keys it by the bundle bytes', async () => {
+    const t = tempDir('code-cache-');
+    const cache = path.join(t.path, 'cache');
+    mkdirSync(cache);
+    const bundle = path.join(t.path, 'b.cjs');
+    writeBundle(bundle, 'one');
+    const first = compileOnce(bundle, cache);
+    expect(first).toMatchObject({ state: 'absent', answer: 'b.cjs-7-one' });
+    expect(first.cacheFile).toMatch(new RegExp(`^${cache}/airlift-[0-9a-f]{64}-${process.version}-${process.arch}\\.v8cache$`));
+    expect(statSync(first.cacheFile!).size).toBeGreaterThan(100);
+    const ino = inode(first.cacheFile!);
+    expect(compileOnce(bundle, cache)).toMatchObject({ state: 'used', answer: 'b.cjs-7-one', cacheFile: first.cacheFile });
+    expect(inode(first.cacheFile!)).toBe(ino); // not rewritten
+    // the same length, other bytes: another cache file (V8 itself checks only the source's length)
+    writeBundle(bundle, 'two');
+    const changed = compileOnce(bundle, cache);
+    expect(changed).toMatchObject({ state: 'absent', answer: 'b.cjs-7-two' });
+    expect(changed.cacheFile).not.toBe(first.cacheFile);
+    expect(compileOnce(bundle, cache).state).toBe('used');
+    expect(readdirSync(cache).sort()).toEqual([path.basename(first.cacheFile!), path.basename(changed.cacheFile!)].sort()); // no temporary file left
+  });
+
+  it('rewrites a damaged cache (which V8 alone would crash on) and one V8 refuses, and runs the bundle all the same', async () => {
+    const t = tempDir('code-cache-');
+    const bundle = path.join(t.path, 'b.cjs');
+    writeBundle(bundle, 'x');
+    const { cacheFile } = compileOnce(bundle, t.path);
+    const good = readFileSync(cacheFile!);
+    const corrupt = Buffer.from(good);
+    for (let i = 64; i < corrupt.length; i += 97) corrupt[i] = corrupt[i]! ^ 0xff;
+    // a whole, checksummed cache of another bundle (another length): V8 itself refuses it
+    const other = path.join(t.path, 'other.cjs');
+    writeFileSync(other, `${readFileSync(bundle, 'utf8')}// longer\n`);
+    const otherCache = readFileSync(compileOnce(other, t.path).cacheFile!);
+    for (const bad of [corrupt, good.subarray(0, good.length >> 1), Buffer.from('not V8 data'), Buffer.alloc(0), otherCache]) {
+      writeFileSync(cacheFile!, bad);
+      expect(compileOnce(bundle, t.path)).toMatchObject({ state: 'rejected', answer: 'b.cjs-7-x' });
+      expect(readFileSync(cacheFile!).length).toBeGreaterThan(100);
+      expect(compileOnce(bundle, t.path).state).toBe('used');
+    }
+  });
+
+  it('carries on without a cache where it cannot be written or read', async () => {
+    const t = tempDir('code-cache-');
+    const bundle = path.join(t.path, 'b.cjs');
+    writeBundle(bundle, 'x');
+    const file = path.join(t.path, 'a-file');
+    writeFileSync(file, '');
+    // a directory that does not exist and cannot be made (under a file): compiled, run, nothing written
+    expect(compileOnce(bundle, path.join(file, 'sub'))).toMatchObject({ state: 'absent', answer: 'b.cjs-7-x' });
+    expect(compileOnce(bundle, null)).toMatchObject({ state: 'off', answer: 'b.cjs-7-x', cacheFile: null });
+    // the cache file is a directory: not readable as data, not replaceable
+    const cache = path.join(t.path, 'cache');
+    mkdirSync(cache);
+    const { cacheFile } = compileOnce(bundle, cache);
+    const blocked = path.join(t.path, 'blocked');
+    mkdirSync(path.join(blocked, path.basename(cacheFile!)), { recursive: true });
+    expect(compileOnce(bundle, blocked)).toMatchObject({ state: 'absent', answer: 'b.cjs-7-x' });
+    expect(readdirSync(blocked)).toEqual([path.basename(cacheFile!)]); // no temporary file left
+  });
+});
+
+describe('codeCacheDir (cmd/code-cache.ts)', () => {
+  const dirFor = (env: Record<string, string>): string | null => {
+    const script = `const { codeCacheDir } = await import(${JSON.stringify(CODE_CACHE)}); console.log(JSON.stringify(codeCacheDir(process.env) ?? null));`;
+    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !['NODE_COMPILE_CACHE', 'NODE_DISABLE_COMPILE_CACHE', 'TMPDIR'].includes(k)));
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { ...clean, ...env } });
+    if (r.status !== 0) throw new Error(r.stderr);
+    return JSON.parse(r.stdout) as string | null;
+  };
+
+  it("follows Node's rules: $NODE_COMPILE_CACHE, else this user's directory under the temporary directory; NODE_DISABLE_COMPILE_CACHE=1 turns it off", async () => {
+    const t = tempDir('code-cache-');
+    const named = path.join(t.path, 'named', 'deeper');
+    expect(dirFor({ NODE_COMPILE_CACHE: named })).toBe(named);
+    expect(statSync(named).isDirectory()).toBe(true);
+    expect(dirFor({ NODE_COMPILE_CACHE: named, NODE_DISABLE_COMPILE_CACHE: '1' })).toBeNull();
+    const own = dirFor({ TMPDIR: t.path });
+    expect(own).toBe(path.join(t.path, `airlift-code-cache-${process.getuid!()}`));
+    expect(statSync(own!).mode & 0o777).toBe(0o700);
+    expect(dirFor({ TMPDIR: t.path, NODE_DISABLE_COMPILE_CACHE: '1' })).toBeNull();
+    // a default directory others can write is not used (its code would run as this user)
+    chmodSync(own!, 0o777);
+    expect(dirFor({ TMPDIR: t.path })).toBeNull();
+    // one that cannot be made: no cache, no error
+    writeFileSync(path.join(t.path, 'f'), '');
+    expect(dirFor({ NODE_COMPILE_CACHE: path.join(t.path, 'f', 'sub') })).toBeNull();
+    expect(dirFor({ TMPDIR: path.join(t.path, 'f') })).toBeNull();
+  });
+});
+
+describe('the bin (dist/cmd/airlift.js) and its cache', () => {
+  const hasCompileCache = typeof (module as { enableCompileCache?: unknown }).enableCompileCache === 'function';
+  const airlift = (bin: string, args: string[], env: Record<string, string>) => {
+    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !['NODE_COMPILE_CACHE', 'NODE_DISABLE_COMPILE_CACHE'].includes(k)));
+    return spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...clean, ...env } });
+  };
+  const cacheFiles = (dir: string): string[] => readdirSync(dir).filter((f) => f.endsWith('.v8cache'));
+
+  it.runIf(!hasCompileCache)(
+    'Node < 22.1: a first run writes the cache, the next reuses it, a changed bundle gets its own, a corrupt one is rewritten, an unwritable place is ignored',
+    async () => {
+      const t = tempDir('code-cache-bin-');
+      // the built bin, copied so that its bundle can be changed
+      const dir = path.join(t.path, 'cmd');
+      mkdirSync(dir);
+      for (const f of ['airlift.js', 'code-cache.js', 'airlift.bundle.cjs', 'airlift.bundle.js']) copyFileSync(path.join(DIST_CMD, f), path.join(dir, f));
+      const bin = path.join(dir, 'airlift.js');
+      const cache = path.join(t.path, 'cache');
+      const version = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')).version as string;
+      const expectVersion = (r: ReturnType<typeof airlift>): void => {
+        expect(r.stderr).toBe('');
+        expect(r.status).toBe(0);
+        expect(r.stdout.trim()).toBe(version);
+      };
+
+      expectVersion(airlift(bin, ['--version'], { NODE_COMPILE_CACHE: cache }));
+      const [first] = cacheFiles(cache);
+      expect(cacheFiles(cache)).toHaveLength(1);
+      const ino = inode(path.join(cache, first!));
+      // reused: V8 took it (refused data would be rewritten: another inode); a command, then --version again
+      const images = airlift(bin, ['images', path.join(REPO_ROOT, 'fixtures', 'charts', 'example-shop'), '-o', 'list'], { NODE_COMPILE_CACHE: cache });
+      expect(images.status).toBe(0);
+      expect(images.stdout).toContain('registry.example.com/fixtures/alpha:1.0');
+      expectVersion(airlift(bin, ['--version'], { NODE_COMPILE_CACHE: cache }));
+      expect(inode(path.join(cache, first!))).toBe(ino);
+      expect(readdirSync(cache)).toEqual([first]);
+
+      // corrupt: refused, rewritten, the run unharmed
+      writeFileSync(path.join(cache, first!), Buffer.alloc(4096, 7));
+      expectVersion(airlift(bin, ['--version'], { NODE_COMPILE_CACHE: cache }));
+      expect(statSync(path.join(cache, first!)).size).toBeGreaterThan(10_000);
+      const rewritten = inode(path.join(cache, first!));
+      expectVersion(airlift(bin, ['--version'], { NODE_COMPILE_CACHE: cache }));
+      expect(inode(path.join(cache, first!))).toBe(rewritten);
+
+      // the bundle changed: a cache of its own
+      writeFileSync(path.join(dir, 'airlift.bundle.cjs'), `${readFileSync(path.join(dir, 'airlift.bundle.cjs'), 'utf8')}// changed\n`);
+      expectVersion(airlift(bin, ['--version'], { NODE_COMPILE_CACHE: cache }));
+      expect(cacheFiles(cache)).toHaveLength(2);
+
+      // off, or nowhere to write: the same answer, nothing written
+      const off = path.join(t.path, 'off');
+      expectVersion(airlift(bin, ['--version'], { NODE_COMPILE_CACHE: off, NODE_DISABLE_COMPILE_CACHE: '1' }));
+      expect(() => readdirSync(off)).toThrow();
+      writeFileSync(path.join(t.path, 'f'), '');
+      expectVersion(airlift(bin, ['--version'], { NODE_COMPILE_CACHE: path.join(t.path, 'f', 'sub') }));
+    },
+  );
+
+  it.runIf(hasCompileCache)("Node >= 22.1: the bin runs the ES module bundle with Node's own compile cache", async () => {
+    const t = tempDir('code-cache-bin-');
+    const r = airlift(path.join(DIST_CMD, 'airlift.js'), ['--version'], { NODE_COMPILE_CACHE: t.path });
+    expect(r.status).toBe(0);
+    expect(readdirSync(t.path).filter((f) => f.endsWith('.v8cache'))).toEqual([]);
+    expect(readdirSync(t.path).length).toBeGreaterThan(0); // Node's directory of its version
+  });
+});
