@@ -4,15 +4,18 @@
  * scripts/build-entry.mjs) then runs dist/cmd/airlift.bundle.cjs, a CommonJS build of the bundle whose
  * text is one function expression `(function (exports, require, module, __filename, __dirname) {…})`,
  * through `vm.Script` with the `cachedData` an earlier run left, and, when there was none or V8 refused
- * it, writes `script.createCachedData()` as the process exits (the functions the run compiled lazily are
- * in it then, not only the top level). Compiling the 2.7 MB bundle was ~45-70 ms of CPU in every run
- * (test/bench/README.md, "V8 code cache on Node 20").
+ * it, writes `script.createCachedData()` as a successful run exits: the functions the run compiled lazily
+ * are in it then, not only the top level, so each command has a cache of its own (a no-op sync with the
+ * cache of `--version` saved 10 ms of CPU, with its own 38 ms). Compiling the 2.7 MB bundle was 45-70 ms
+ * of CPU in every run (test/bench/README.md, "V8 code cache on Node 20").
  *
  * The rules are those of Node's own compile cache: `$NODE_COMPILE_CACHE` names the directory (else a
  * directory of this user's under os.tmpdir()), `NODE_DISABLE_COMPILE_CACHE=1` turns it off, and nothing
  * about the cache is ever fatal: a directory that cannot be made or written, a file that cannot be read,
- * data V8 refuses, all carry on without it. A cache file is named by the bundle's sha256, the Node version
- * and the cpu, written atomically (a temporary file, then rename), and rewritten when V8 refuses it.
+ * data V8 refuses, all carry on without it. A cache file is named by the bundle's sha256, the command
+ * (cmd/commands/index.ts's name; `main` for none), the Node version and the cpu, written atomically (a
+ * temporary file, then rename), and rewritten when V8 refuses it. A run that fails writes none (so a
+ * mistyped command leaves no file behind).
  */
 import { createHash, hash } from 'node:crypto';
 import { lstatSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,6 +24,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import vm from 'node:vm';
+import { commandNameOf } from '../src/cli/argv.js';
 
 /**
  * The V8 flags cmd/airlift.ts sets as it starts, set here before the bundle is compiled: V8 stamps
@@ -29,6 +33,19 @@ import vm from 'node:vm';
  * the cache fails if cmd/airlift.ts sets a flag missing here.
  */
 export const BUNDLE_V8_FLAGS = ['--liftoff-only'];
+
+/**
+ * V8 flags the bundle changes while a command runs (cmd/heap.ts: `--heap-growing-percent` of the copying
+ * commands), put back to their defaults before the cache is written, for the same reason; a flag node
+ * was given at start (execArgv, NODE_OPTIONS) is left alone, as cmd/heap.ts leaves it. The bin's test of
+ * a second `verify` reusing its cache fails if a flag set at run time is missing here.
+ */
+const RUNTIME_V8_FLAG_DEFAULTS = ['--heap-growing-percent=0'];
+
+function restoreRuntimeFlags(): void {
+  const given = `${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`;
+  for (const flag of RUNTIME_V8_FLAG_DEFAULTS) if (!given.includes(flag.slice(2, flag.indexOf('=')))) setFlagsFromString(flag);
+}
 
 /** What happened to the cache of one compile. */
 export type CacheState = 'off' | 'absent' | 'used' | 'rejected';
@@ -39,7 +56,10 @@ export interface CompiledBundle {
   state: CacheState;
   /** The cache file (undefined when the cache is off). */
   cacheFile: string | undefined;
-  /** Writes V8's code of the bundle as compiled so far into the cache file; never throws. */
+  /**
+   * Writes V8's code of the bundle as compiled so far into the cache file; never throws. Puts the V8 flags
+   * the bundle changes at run time back first (call it as the process ends).
+   */
   write(): void;
 }
 
@@ -83,10 +103,19 @@ function checkedData(file: Buffer): Buffer | undefined {
   return createHash('sha256').update(data).digest().equals(file.subarray(MAGIC.length, start)) ? data : undefined;
 }
 
-/** Compiles the CommonJS bundle `file` with the code cache of `dir` (undefined: none). */
-export function compileWithCodeCache(file: string, dir: string | undefined): CompiledBundle {
+/** The command of `argv` as a cache file's name has it: a plain word, `main` when argv names none. */
+export function cacheLabel(argv: readonly string[]): string {
+  const name = commandNameOf(argv);
+  return name === undefined ? 'main' : /^[a-z][a-z0-9-]{0,31}$/.test(name) ? name : 'other';
+}
+
+/**
+ * Compiles the CommonJS bundle `file` with the code cache of `dir` (undefined: none) for the command
+ * `label` (`cacheLabel`).
+ */
+export function compileWithCodeCache(file: string, dir: string | undefined, label = 'main'): CompiledBundle {
   const bytes = readFileSync(file);
-  const cacheFile = dir && path.join(dir, `airlift-${hash('sha256', bytes)}-${process.version}-${process.arch}.v8cache`);
+  const cacheFile = dir && path.join(dir, `airlift-${hash('sha256', bytes)}-${label}-${process.version}-${process.arch}.v8cache`);
   let cachedData: Buffer | undefined;
   let damaged = false;
   if (cacheFile) {
@@ -109,6 +138,7 @@ export function compileWithCodeCache(file: string, dir: string | undefined): Com
       if (!cacheFile) return;
       const tmp = `${cacheFile}.${process.pid}.tmp`;
       try {
+        restoreRuntimeFlags();
         const data = script.createCachedData();
         writeFileSync(tmp, Buffer.concat([MAGIC, createHash('sha256').update(data).digest(), data]), { mode: 0o600 });
         renameSync(tmp, cacheFile);
@@ -124,13 +154,13 @@ export function compileWithCodeCache(file: string, dir: string | undefined): Com
 }
 
 /**
- * Runs the CommonJS bundle `file` as the main program, with the code cache (`codeCacheDir(env)`); a cache
- * that was missing or refused is written when the process exits.
+ * Runs the CommonJS bundle `file` as the main program, with the code cache of its command
+ * (`codeCacheDir(env)`); a cache that was missing or refused is written when the process exits with 0.
  */
 export function runWithCodeCache(file: string, env: NodeJS.ProcessEnv): void {
   for (const flag of BUNDLE_V8_FLAGS) setFlagsFromString(flag);
-  const compiled = compileWithCodeCache(file, codeCacheDir(env));
-  if (compiled.state === 'absent' || compiled.state === 'rejected') process.once('exit', () => compiled.write());
+  const compiled = compileWithCodeCache(file, codeCacheDir(env), cacheLabel(process.argv.slice(2)));
+  if (compiled.state === 'absent' || compiled.state === 'rejected') process.once('exit', (code) => code === 0 && compiled.write());
   const module = { exports: {} as unknown, filename: file };
   compiled.fn.call(module.exports, module.exports, createRequire(file), module, file, path.dirname(file));
 }

@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { sampleBundle, writeBundle as writeBundleTar } from '../../helpers/bundle.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const DIST_CMD = path.join(REPO_ROOT, 'dist', 'cmd');
@@ -58,7 +59,7 @@ describe('compileWithCodeCache (cmd/code-cache.ts)', () => {
     writeBundle(bundle, 'one');
     const first = compileOnce(bundle, cache);
     expect(first).toMatchObject({ state: 'absent', answer: 'b.cjs-7-one' });
-    expect(first.cacheFile).toMatch(new RegExp(`^${cache}/airlift-[0-9a-f]{64}-${process.version}-${process.arch}\\.v8cache$`));
+    expect(first.cacheFile).toMatch(new RegExp(`^${cache}/airlift-[0-9a-f]{64}-main-${process.version}-${process.arch}\\.v8cache$`));
     expect(statSync(first.cacheFile!).size).toBeGreaterThan(100);
     const ino = inode(first.cacheFile!);
     expect(compileOnce(bundle, cache)).toMatchObject({ state: 'used', answer: 'b.cjs-7-one', cacheFile: first.cacheFile });
@@ -150,13 +151,15 @@ describe('the bin (dist/cmd/airlift.js) and its cache', () => {
   const cacheFiles = (dir: string): string[] => readdirSync(dir).filter((f) => f.endsWith('.v8cache'));
 
   it.runIf(!hasCompileCache)(
-    'Node < 22.1: a first run writes the cache, the next reuses it, a changed bundle gets its own, a corrupt one is rewritten, an unwritable place is ignored',
+    'Node < 22.1: a first run writes the cache of its command, the next reuses it, a changed bundle gets its own, a corrupt one is rewritten, a failed run or an unwritable place writes none',
     async () => {
       const t = tempDir('code-cache-bin-');
       // the built bin, copied so that its bundle can be changed
       const dir = path.join(t.path, 'cmd');
-      mkdirSync(dir);
-      for (const f of ['airlift.js', 'code-cache.js', 'airlift.bundle.cjs', 'airlift.bundle.js']) copyFileSync(path.join(DIST_CMD, f), path.join(dir, f));
+      for (const f of ['cmd/airlift.js', 'cmd/code-cache.js', 'cmd/airlift.bundle.cjs', 'cmd/airlift.bundle.js', 'src/cli/argv.js', 'src/errors.js']) {
+        mkdirSync(path.dirname(path.join(t.path, f)), { recursive: true });
+        copyFileSync(path.join(REPO_ROOT, 'dist', f), path.join(t.path, f));
+      }
       const bin = path.join(dir, 'airlift.js');
       const cache = path.join(t.path, 'cache');
       const version = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')).version as string;
@@ -168,15 +171,31 @@ describe('the bin (dist/cmd/airlift.js) and its cache', () => {
 
       expectVersion(airlift(bin, ['--version'], { NODE_COMPILE_CACHE: cache }));
       const [first] = cacheFiles(cache);
-      expect(cacheFiles(cache)).toHaveLength(1);
+      expect(cacheFiles(cache)).toEqual([expect.stringMatching(/-main-/)]);
       const ino = inode(path.join(cache, first!));
-      // reused: V8 took it (refused data would be rewritten: another inode); a command, then --version again
-      const images = airlift(bin, ['images', path.join(REPO_ROOT, 'fixtures', 'charts', 'example-shop'), '-o', 'list'], { NODE_COMPILE_CACHE: cache });
-      expect(images.status).toBe(0);
-      expect(images.stdout).toContain('registry.example.com/fixtures/alpha:1.0');
+      // reused: V8 took it (refused data would be rewritten: another inode)
       expectVersion(airlift(bin, ['--version'], { NODE_COMPILE_CACHE: cache }));
       expect(inode(path.join(cache, first!))).toBe(ino);
-      expect(readdirSync(cache)).toEqual([first]);
+      // each command has its own, reused the same way; verify changes V8's heap flags as it runs (cmd/heap.ts)
+      const images = ['images', path.join(REPO_ROOT, 'fixtures', 'charts', 'example-shop'), '-o', 'list'];
+      const bundleFile = path.join(t.path, 'bundle.tar');
+      await writeBundleTar(bundleFile, sampleBundle().entries);
+      for (const [label, args] of [['images', images], ['verify', ['verify', bundleFile]]] as const) {
+        for (let run = 0; run < 3; run++) {
+          const r = airlift(bin, [...args], { NODE_COMPILE_CACHE: cache });
+          expect(r.status, r.stderr).toBe(0);
+        }
+        const mine = cacheFiles(cache).filter((f) => f.includes(`-${label}-`));
+        expect(mine).toHaveLength(1);
+        const before = inode(path.join(cache, mine[0]!));
+        expect(airlift(bin, [...args], { NODE_COMPILE_CACHE: cache }).status).toBe(0);
+        expect(inode(path.join(cache, mine[0]!))).toBe(before);
+      }
+      // a run that fails writes none
+      expect(airlift(bin, ['no-such-command'], { NODE_COMPILE_CACHE: cache }).status).not.toBe(0);
+      expect(airlift(bin, ['verify', path.join(t.path, 'missing.tar')], { NODE_COMPILE_CACHE: cache }).status).not.toBe(0);
+      expect(cacheFiles(cache)).toHaveLength(3);
+      expect(readdirSync(cache)).toHaveLength(3); // and no temporary file
 
       // corrupt: refused, rewritten, the run unharmed
       writeFileSync(path.join(cache, first!), Buffer.alloc(4096, 7));
@@ -189,7 +208,7 @@ describe('the bin (dist/cmd/airlift.js) and its cache', () => {
       // the bundle changed: a cache of its own
       writeFileSync(path.join(dir, 'airlift.bundle.cjs'), `${readFileSync(path.join(dir, 'airlift.bundle.cjs'), 'utf8')}// changed\n`);
       expectVersion(airlift(bin, ['--version'], { NODE_COMPILE_CACHE: cache }));
-      expect(cacheFiles(cache)).toHaveLength(2);
+      expect(cacheFiles(cache)).toHaveLength(4);
 
       // off, or nowhere to write: the same answer, nothing written
       const off = path.join(t.path, 'off');
