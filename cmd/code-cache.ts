@@ -18,7 +18,7 @@
  * mistyped command leaves no file behind).
  */
 import { createHash, hash } from 'node:crypto';
-import { lstatSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -103,6 +103,28 @@ function checkedData(file: Buffer): Buffer | undefined {
   return createHash('sha256').update(data).digest().equals(file.subarray(MAGIC.length, start)) ? data : undefined;
 }
 
+/** Cache files (and temporary files a killed writer left) untouched this long are removed by the next write. */
+export const STALE_MS = 30 * 24 * 3600 * 1000;
+const OUR_FILE = /^airlift-[0-9a-f]{64}-[a-z0-9-]+-v[\d.]+-\w+\.v8cache(\.\d+\.tmp)?$/;
+
+/**
+ * Removes this cache's files in `dir` not modified for STALE_MS (other builds' and Node versions':
+ * each build of the bundle has its own files, which nothing else removes). Files of other programs are
+ * left alone.
+ */
+function pruneStale(dir: string, keep: string): void {
+  const before = Date.now() - STALE_MS;
+  for (const name of readdirSync(dir)) {
+    if (!OUR_FILE.test(name) || name === keep) continue;
+    const f = path.join(dir, name);
+    try {
+      if (statSync(f).mtimeMs < before) rmSync(f, { force: true });
+    } catch {
+      // gone already, or not ours to remove
+    }
+  }
+}
+
 /** The command of `argv` as a cache file's name has it: a plain word, `main` when argv names none. */
 export function cacheLabel(argv: readonly string[]): string {
   const name = commandNameOf(argv);
@@ -142,6 +164,7 @@ export function compileWithCodeCache(file: string, dir: string | undefined, labe
         const data = script.createCachedData();
         writeFileSync(tmp, Buffer.concat([MAGIC, createHash('sha256').update(data).digest(), data]), { mode: 0o600 });
         renameSync(tmp, cacheFile);
+        pruneStale(path.dirname(cacheFile), path.basename(cacheFile));
       } catch {
         try {
           rmSync(tmp, { force: true });

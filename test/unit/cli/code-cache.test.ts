@@ -5,7 +5,7 @@
  * Each compile runs in a fresh node process (in one process V8's own in-memory cache would answer).
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import module from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -110,6 +110,25 @@ describe('compileWithCodeCache (cmd/code-cache.ts)', () => {
     mkdirSync(path.join(blocked, path.basename(cacheFile!)), { recursive: true });
     expect(compileOnce(bundle, blocked)).toMatchObject({ state: 'absent', answer: 'b.cjs-7-x' });
     expect(readdirSync(blocked)).toEqual([path.basename(cacheFile!)]); // no temporary file left
+  });
+  it("a write removes this cache's files untouched for 30 days (other builds'), and nothing else", () => {
+    const t = tempDir('code-cache-');
+    const cache = path.join(t.path, 'cache');
+    mkdirSync(cache);
+    const old = new Date(Date.now() - 31 * 24 * 3600 * 1000);
+    const name = (hex: string, label: string, tail = ''): string => `airlift-${hex.repeat(64)}-${label}-v20.1.0-x64.v8cache${tail}`;
+    const files = { stale: name('a', 'sync'), staleTmp: name('b', 'save', '.123.tmp'), recent: name('c', 'sync'), foreign: 'notes.v8cache', nodeOwn: 'v20.20.2-x64-abc' };
+    for (const f of Object.values(files)) writeFileSync(path.join(cache, f), 'x');
+    for (const f of [files.stale, files.staleTmp, files.foreign, files.nodeOwn]) utimesSync(path.join(cache, f), old, old);
+    const bundle = path.join(t.path, 'b.cjs');
+    writeBundle(bundle, 'x');
+    const { cacheFile } = compileOnce(bundle, cache);
+    expect(readdirSync(cache).sort()).toEqual([path.basename(cacheFile!), files.recent, files.foreign, files.nodeOwn].sort());
+    // a run that reuses its cache writes nothing, so removes nothing
+    writeFileSync(path.join(cache, files.stale), 'x');
+    utimesSync(path.join(cache, files.stale), old, old);
+    expect(compileOnce(bundle, cache).state).toBe('used');
+    expect(readdirSync(cache)).toContain(files.stale);
   });
 });
 
