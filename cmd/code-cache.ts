@@ -1,13 +1,13 @@
 /**
- * V8's code cache for the bin on a Node with no compile cache (Node < 22.1: `module.enableCompileCache`
- * is missing; the bench and most machines run Node 20). The bin (dist/cmd/airlift.js, written by
- * scripts/build-entry.mjs) then runs dist/cmd/airlift.bundle.cjs, a CommonJS build of the bundle whose
- * text is one function expression `(function (exports, require, module, __filename, __dirname) {…})`,
- * through `vm.Script` with the `cachedData` an earlier run left, and, when there was none or V8 refused
- * it, writes `script.createCachedData()` as a successful run exits: the functions the run compiled lazily
- * are in it then, not only the top level, so each command has a cache of its own (a no-op sync with the
- * cache of `--version` saved 10 ms of CPU, with its own 38 ms). Compiling the 2.7 MB bundle was 45-70 ms
- * of CPU in every run (test/bench/README.md, "V8 code cache on Node 20").
+ * V8's code cache for the bin. The bin (dist/cmd/airlift.js, written by scripts/build-entry.mjs) runs
+ * dist/cmd/airlift.bundle.cjs, a CommonJS build of the bundle whose text is one function expression
+ * `(function (exports, require, module, __filename, __dirname) {…})`, through `vm.Script` with the
+ * `cachedData` an earlier run left, and, when there was none or V8 refused it, writes
+ * `script.createCachedData()` as a successful run exits: the functions the run compiled lazily are in it
+ * then, not only the top level, so each command has a cache of its own (a no-op sync with the cache of
+ * `--version` saved 10 ms of CPU, with its own 38 ms). Compiling the 2.7 MB bundle was 45-70 ms of CPU in
+ * every run on Node 20, which has no compile cache; on Node 22 and 24 this beats Node's own compile cache
+ * of an ES module bundle, which keeps only the top level's code (test/bench/README.md, "V8 code cache").
  *
  * The rules are those of Node's own compile cache: `$NODE_COMPILE_CACHE` names the directory (else a
  * directory of this user's under os.tmpdir()), `NODE_DISABLE_COMPILE_CACHE=1` turns it off, and nothing

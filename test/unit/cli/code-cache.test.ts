@@ -1,12 +1,11 @@
 /**
- * V8's code cache of the bin on Nodes with no compile cache (cmd/code-cache.ts, the launcher that
+ * V8's code cache of the bin (cmd/code-cache.ts, run by the launcher that
  * scripts/build-entry.mjs writes): written by a first run, reused by the next (V8 takes it: the file is
  * not rewritten), a new one when the bundle changes, rewritten when V8 refuses it, and never fatal.
  * Each compile runs in a fresh node process (in one process V8's own in-memory cache would answer).
  */
 import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
-import module from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -162,92 +161,75 @@ describe('codeCacheDir (cmd/code-cache.ts)', () => {
 });
 
 describe('the bin (dist/cmd/airlift.js) and its cache', () => {
-  const hasCompileCache = typeof (module as { enableCompileCache?: unknown }).enableCompileCache === 'function';
   const airlift = (bin: string, args: string[], env: Record<string, string>) => {
     const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !['NODE_COMPILE_CACHE', 'NODE_DISABLE_COMPILE_CACHE'].includes(k)));
     return spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...clean, ...env } });
   };
   const cacheFiles = (dir: string): string[] => readdirSync(dir).filter((f) => f.endsWith('.v8cache'));
 
-  // Node < 22.1: a first run writes the cache of its command, the next reuses it, a changed bundle gets its
-  // own, a corrupt one is rewritten, a failed run or an unwritable place writes none
-  const vmCache = async (): Promise<void> => {
-      const t = tempDir('code-cache-bin-');
-      // the built bin, copied so that its bundle can be changed
-      const dir = path.join(t.path, 'cmd');
-      for (const f of ['cmd/airlift.js', 'cmd/code-cache.js', 'cmd/airlift.bundle.cjs', 'cmd/airlift.bundle.js', 'src/cli/argv.js', 'src/errors.js']) {
-        mkdirSync(path.dirname(path.join(t.path, f)), { recursive: true });
-        copyFileSync(path.join(REPO_ROOT, 'dist', f), path.join(t.path, f));
-      }
-      const bin = path.join(dir, 'airlift.js');
-      const cache = path.join(t.path, 'cache');
-      const version = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')).version as string;
-      const expectVersion = (r: ReturnType<typeof airlift>): void => {
-        expect(r.stderr).toBe('');
-        expect(r.status).toBe(0);
-        expect(r.stdout.trim()).toBe(version);
-      };
-
-      expectVersion(airlift(bin, ['--version'], { NODE_COMPILE_CACHE: cache }));
-      const [first] = cacheFiles(cache);
-      expect(cacheFiles(cache)).toEqual([expect.stringMatching(/-main-/)]);
-      const ino = inode(path.join(cache, first!));
-      // reused: V8 took it (refused data would be rewritten: another inode)
-      expectVersion(airlift(bin, ['--version'], { NODE_COMPILE_CACHE: cache }));
-      expect(inode(path.join(cache, first!))).toBe(ino);
-      // each command has its own, reused the same way; verify changes V8's heap flags as it runs (cmd/heap.ts)
-      const images = ['images', path.join(REPO_ROOT, 'fixtures', 'charts', 'example-shop'), '-o', 'list'];
-      const bundleFile = path.join(t.path, 'bundle.tar');
-      await writeBundleTar(bundleFile, sampleBundle().entries);
-      for (const [label, args] of [['images', images], ['verify', ['verify', bundleFile]]] as const) {
-        for (let run = 0; run < 3; run++) {
-          const r = airlift(bin, [...args], { NODE_COMPILE_CACHE: cache });
-          expect(r.status, r.stderr).toBe(0);
-        }
-        const mine = cacheFiles(cache).filter((f) => f.includes(`-${label}-`));
-        expect(mine).toHaveLength(1);
-        const before = inode(path.join(cache, mine[0]!));
-        expect(airlift(bin, [...args], { NODE_COMPILE_CACHE: cache }).status).toBe(0);
-        expect(inode(path.join(cache, mine[0]!))).toBe(before);
-      }
-      // a run that fails writes none
-      expect(airlift(bin, ['no-such-command'], { NODE_COMPILE_CACHE: cache }).status).not.toBe(0);
-      expect(airlift(bin, ['verify', path.join(t.path, 'missing.tar')], { NODE_COMPILE_CACHE: cache }).status).not.toBe(0);
-      expect(cacheFiles(cache)).toHaveLength(3);
-      expect(readdirSync(cache)).toHaveLength(3); // and no temporary file
-
-      // corrupt: refused, rewritten, the run unharmed
-      writeFileSync(path.join(cache, first!), Buffer.alloc(4096, 7));
-      expectVersion(airlift(bin, ['--version'], { NODE_COMPILE_CACHE: cache }));
-      expect(statSync(path.join(cache, first!)).size).toBeGreaterThan(10_000);
-      const rewritten = inode(path.join(cache, first!));
-      expectVersion(airlift(bin, ['--version'], { NODE_COMPILE_CACHE: cache }));
-      expect(inode(path.join(cache, first!))).toBe(rewritten);
-
-      // the bundle changed: a cache of its own
-      writeFileSync(path.join(dir, 'airlift.bundle.cjs'), `${readFileSync(path.join(dir, 'airlift.bundle.cjs'), 'utf8')}// changed\n`);
-      expectVersion(airlift(bin, ['--version'], { NODE_COMPILE_CACHE: cache }));
-      expect(cacheFiles(cache)).toHaveLength(4);
-
-      // off, or nowhere to write: the same answer, nothing written
-      const off = path.join(t.path, 'off');
-      expectVersion(airlift(bin, ['--version'], { NODE_COMPILE_CACHE: off, NODE_DISABLE_COMPILE_CACHE: '1' }));
-      expect(() => readdirSync(off)).toThrow();
-      writeFileSync(path.join(t.path, 'f'), '');
-      expectVersion(airlift(bin, ['--version'], { NODE_COMPILE_CACHE: path.join(t.path, 'f', 'sub') }));
+  it('a first run writes the cache of its command, the next reuses it, a changed bundle gets its own, a corrupt one is rewritten, a failed run or an unwritable place writes none', async () => {
+    const t = tempDir('code-cache-bin-');
+    // the built bin, copied so that its bundle can be changed
+    const dir = path.join(t.path, 'cmd');
+    for (const f of ['cmd/airlift.js', 'cmd/code-cache.js', 'cmd/airlift.bundle.cjs', 'src/cli/argv.js', 'src/errors.js']) {
+      mkdirSync(path.dirname(path.join(t.path, f)), { recursive: true });
+      copyFileSync(path.join(REPO_ROOT, 'dist', f), path.join(t.path, f));
+    }
+    const bin = path.join(dir, 'airlift.js');
+    const cache = path.join(t.path, 'cache');
+    const version = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')).version as string;
+    const expectVersion = (r: ReturnType<typeof airlift>): void => {
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      expect(r.stdout.trim()).toBe(version);
     };
 
-  // Node >= 22.1: the bin runs the ES module bundle with Node's own compile cache
-  const nodeCache = (): void => {
-    const t = tempDir('code-cache-bin-');
-    const r = airlift(path.join(DIST_CMD, 'airlift.js'), ['--version'], { NODE_COMPILE_CACHE: t.path });
-    expect(r.status).toBe(0);
-    expect(readdirSync(t.path).filter((f) => f.endsWith('.v8cache'))).toEqual([]);
-    expect(readdirSync(t.path).length).toBeGreaterThan(0); // Node's directory of its version
-  };
+    expectVersion(airlift(bin, ['--version'], { NODE_COMPILE_CACHE: cache }));
+    const [first] = cacheFiles(cache);
+    expect(cacheFiles(cache)).toEqual([expect.stringMatching(/-main-/)]);
+    const ino = inode(path.join(cache, first!));
+    // reused: V8 took it (refused data would be rewritten: another inode)
+    expectVersion(airlift(bin, ['--version'], { NODE_COMPILE_CACHE: cache }));
+    expect(inode(path.join(cache, first!))).toBe(ino);
+    // each command has its own, reused the same way; verify changes V8's heap flags as it runs (cmd/heap.ts)
+    const images = ['images', path.join(REPO_ROOT, 'fixtures', 'charts', 'example-shop'), '-o', 'list'];
+    const bundleFile = path.join(t.path, 'bundle.tar');
+    await writeBundleTar(bundleFile, sampleBundle().entries);
+    for (const [label, args] of [['images', images], ['verify', ['verify', bundleFile]]] as const) {
+      for (let run = 0; run < 3; run++) {
+        const r = airlift(bin, [...args], { NODE_COMPILE_CACHE: cache });
+        expect(r.status, r.stderr).toBe(0);
+      }
+      const mine = cacheFiles(cache).filter((f) => f.includes(`-${label}-`));
+      expect(mine).toHaveLength(1);
+      const before = inode(path.join(cache, mine[0]!));
+      expect(airlift(bin, [...args], { NODE_COMPILE_CACHE: cache }).status).toBe(0);
+      expect(inode(path.join(cache, mine[0]!))).toBe(before);
+    }
+    // a run that fails writes none
+    expect(airlift(bin, ['no-such-command'], { NODE_COMPILE_CACHE: cache }).status).not.toBe(0);
+    expect(airlift(bin, ['verify', path.join(t.path, 'missing.tar')], { NODE_COMPILE_CACHE: cache }).status).not.toBe(0);
+    expect(cacheFiles(cache)).toHaveLength(3);
+    expect(readdirSync(cache).filter((f) => f.includes('.tmp'))).toEqual([]); // no temporary file (Node >= 22.1 keeps its own compile cache beside, for the launcher's modules)
 
-  it(`keeps V8's code between runs (this Node, ${process.version}: ${hasCompileCache ? "Node's compile cache" : 'cmd/code-cache.ts'})`, async () => {
-    if (hasCompileCache) nodeCache();
-    else await vmCache();
+    // corrupt: refused, rewritten, the run unharmed
+    writeFileSync(path.join(cache, first!), Buffer.alloc(4096, 7));
+    expectVersion(airlift(bin, ['--version'], { NODE_COMPILE_CACHE: cache }));
+    expect(statSync(path.join(cache, first!)).size).toBeGreaterThan(10_000);
+    const rewritten = inode(path.join(cache, first!));
+    expectVersion(airlift(bin, ['--version'], { NODE_COMPILE_CACHE: cache }));
+    expect(inode(path.join(cache, first!))).toBe(rewritten);
+
+    // the bundle changed: a cache of its own
+    writeFileSync(path.join(dir, 'airlift.bundle.cjs'), `${readFileSync(path.join(dir, 'airlift.bundle.cjs'), 'utf8')}// changed\n`);
+    expectVersion(airlift(bin, ['--version'], { NODE_COMPILE_CACHE: cache }));
+    expect(cacheFiles(cache)).toHaveLength(4);
+
+    // off, or nowhere to write: the same answer, nothing written
+    const off = path.join(t.path, 'off');
+    expectVersion(airlift(bin, ['--version'], { NODE_COMPILE_CACHE: off, NODE_DISABLE_COMPILE_CACHE: '1' }));
+    expect(() => readdirSync(off)).toThrow();
+    writeFileSync(path.join(t.path, 'f'), '');
+    expectVersion(airlift(bin, ['--version'], { NODE_COMPILE_CACHE: path.join(t.path, 'f', 'sub') }));
   });
 });
