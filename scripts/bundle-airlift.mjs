@@ -1,5 +1,5 @@
 // How airlift is bundled, for both places that do it: release/airlift.mjs and the executables
-// (scripts/release.mjs), and dist/cmd/airlift.bundle.js, the bin `npm run build` bundles (scripts/build-entry.mjs).
+// (scripts/release.mjs), and dist/cmd/airlift.bundle.cjs, the bin `npm run build` bundles (scripts/build-entry.mjs).
 import { readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import path from 'node:path';
