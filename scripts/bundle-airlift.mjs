@@ -1,5 +1,5 @@
 // How airlift is bundled, for both places that do it: release/airlift.mjs and the executables
-// (scripts/release.mjs), and dist/cmd/airlift.bundle.js, the bin `npm run build` bundles (scripts/build-entry.mjs).
+// (scripts/release.mjs), and dist/cmd/airlift.bundle.cjs, the bin `npm run build` bundles (scripts/build-entry.mjs).
 import { readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import path from 'node:path';
@@ -35,9 +35,10 @@ const isBuiltin = (p) => p.startsWith('node:') || builtins.has(p) || builtins.ha
 /**
  * cmd/airlift.ts and every package it uses in one file (`format` esm or cjs), for Node 20 and later,
  * class and function names kept; fails when anything but Node's built-ins was left outside (an
- * external package would need a node_modules beside the file).
+ * external package would need a node_modules beside the file). `supported` is esbuild's (what the
+ * output may use). Returns esbuild's metafile.
  */
-export async function bundleAirlift(root, { outfile, format, minify = false, sourcemap = false, define }) {
+export async function bundleAirlift(root, { outfile, format, minify = false, sourcemap = false, define, supported }) {
   const result = await build({
     entryPoints: [path.join(root, 'cmd', 'airlift.ts')],
     outfile,
@@ -52,6 +53,7 @@ export async function bundleAirlift(root, { outfile, format, minify = false, sou
     metafile: true,
     logLevel: 'warning',
     define,
+    supported,
     // the ESM file gets a `require` for the CommonJS packages' own requires of Node's built-ins
     banner: format === 'esm' ? { js: "import { createRequire as __airliftCreateRequire } from 'node:module';\nconst require = __airliftCreateRequire(import.meta.url);" } : {},
     plugins: [followCreateRequire],
@@ -59,4 +61,5 @@ export async function bundleAirlift(root, { outfile, format, minify = false, sou
   const external = new Set();
   for (const o of Object.values(result.metafile.outputs)) for (const i of o.imports) if (i.external && !isBuiltin(i.path)) external.add(i.path);
   if (external.size) throw new Error(`${outfile}: not bundled: ${[...external].join(', ')}`);
+  return result.metafile;
 }
