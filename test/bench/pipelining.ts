@@ -15,7 +15,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startRegistry } from '../harness/registry.js';
 import { dataSet, scaleDef, setDefs } from './data.js';
-import { floorHeadLoop } from './floor.js';
+import { floorHeadLoop, floorSyncNode } from './floor.js';
 import { loadPeers } from './peers.js';
 import { measure, registryCpu, type Measured } from './proc.js';
 import { pushLayout } from './push.js';
@@ -57,6 +57,9 @@ async function main(): Promise<void> {
       'airlift-bare': air(['--no-referrers']),
       airlift: air([]),
       ...(values.base ? { 'base-bare': base(['--no-referrers']), base: base([]) } : {}),
+      // the bare Node client of a sync (clients/sync-node.mjs) into the filled destination: it sends every request anyway
+      'sync-node-http': () => floorSyncNode(src.host, dest.host, 'mirror', data.images),
+      'sync-node-undici': () => measure(process.execPath, [path.join(import.meta.dirname, 'clients', 'sync-node.mjs'), 'undici', src.host, dest.host, 'mirror', ...data.images.map((i) => `${i.name}:${i.tag}`)]),
       ...(regsync?.available && regsync.sync ? { regsync: () => regsync.sync!(job, src.host, regDest.host, 'mirror') } : {}),
     };
     const names = values.sides ? values.sides.split(',') : Object.keys(all);
