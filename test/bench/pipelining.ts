@@ -62,6 +62,14 @@ async function main(): Promise<void> {
       'sync-node-undici': () => measure(process.execPath, [path.join(import.meta.dirname, 'clients', 'sync-node.mjs'), 'undici', src.host, dest.host, 'mirror', ...data.images.map((i) => `${i.name}:${i.tag}`)]),
       ...(regsync?.available && regsync.sync ? { regsync: () => regsync.sync!(job, src.host, regDest.host, 'mirror') } : {}),
     };
+    // a sync of the whole set into a fresh destination (stopped after), this tree's build or --base
+    let fresh: Awaited<ReturnType<typeof startRegistry>> | undefined;
+    const syncFresh = (cmd: string) => async () => {
+      fresh = await startRegistry({ mode: 'plain' });
+      return measure(process.execPath, [cmd, '--plain-http', src.host, '--plain-http', fresh.host, 'sync', ...data.images.flatMap((i) => ['--image', `${src.host}/${i.name}:${i.tag}`]), '--to', `${fresh.host}/mirror`], { cwd: work });
+    };
+    all['sync-airlift'] = syncFresh(path.join(REPO_ROOT, 'dist', 'cmd', 'airlift.js'));
+    if (values.base) all['sync-base'] = syncFresh(path.join(values.base, 'airlift.js'));
     const names = values.sides ? values.sides.split(',') : Object.keys(all);
     const rows = new Map<string, string[]>();
     for (let r = 0; r < Number(values.rounds); r++) {
@@ -69,9 +77,11 @@ async function main(): Promise<void> {
         const run = all[name];
         if (!run) throw new Error(`--sides: ${name}: use ${Object.keys(all).join(', ')}`);
         const d = name === 'regsync' ? regDest : dest;
-        const c0 = [registryCpu(src.storageDir), registryCpu(d.storageDir)];
+        const c0 = [registryCpu(src.storageDir), name.startsWith('sync-a') || name.startsWith('sync-b') ? 0 : registryCpu(d.storageDir)];
         const m = await run();
-        const c1 = [registryCpu(src.storageDir), registryCpu(d.storageDir)];
+        const c1 = [registryCpu(src.storageDir), fresh ? registryCpu(fresh.storageDir) : registryCpu(d.storageDir)];
+        if (fresh) await fresh.stop();
+        fresh = undefined;
         const reg = c1[0]! - c0[0]! + (c1[1]! - c0[1]!);
         const line = `wall ${m.seconds.toFixed(3)} s  client CPU ${m.cpuSeconds.toFixed(2)} s (user ${m.userSeconds?.toFixed(2)}, sys ${m.systemSeconds?.toFixed(2)})  registries CPU ${reg.toFixed(2)} s  total CPU ${(reg + m.cpuSeconds).toFixed(2)} s  RSS ${m.peakRssMiB.toFixed(0)} MiB`;
         process.stderr.write(`[${r + 1}] ${name.padEnd(16)} ${line}\n`);
