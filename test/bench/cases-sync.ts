@@ -5,7 +5,7 @@
  */
 import type { StartedRegistry } from '../harness/registry.js';
 import { judge, newRow, type Ctx, type Row, type SetName } from './context.js';
-import { AIRLIFT_RESYNC_CONCURRENCY, distinctBlobs, floorHeadLoop, floorSync, headLoopWhat } from './floor.js';
+import { AIRLIFT_RESYNC_CONCURRENCY, SYNC_NODE_WHAT, distinctBlobs, floorHeadLoop, floorSync, floorSyncNode, headLoopWhat } from './floor.js';
 import { timed } from './proc.js';
 import { airliftSync } from './tools.js';
 
@@ -22,11 +22,9 @@ export async function syncAll(ctx: Ctx, set: SetName, row: Row, keep: boolean): 
   const kept: Synced = new Map();
   if (ctx.opts.sides.airlift) {
     const dest = await ctx.fresh();
-    row.airlift = await ctx.side(row, 'airlift sync', async () => {
-      const m = await airliftSync(ctx.tools, src.host, data.images, dest.host, PREFIX);
-      await ctx.verify(dest, PREFIX, data.images, 'airlift sync');
-      return m;
-    });
+    row.airlift = await ctx.side(row, 'airlift sync', () => airliftSync(ctx.tools, src.host, data.images, dest.host, PREFIX), [src, dest]);
+    // checked after the side (not timed, and its HEADs not in the registries' CPU)
+    if (row.airlift) row.airlift = await ctx.checked(row, 'airlift sync', row.airlift, () => ctx.verify(dest, PREFIX, data.images, 'airlift sync'));
     if (keep && row.airlift) kept.set('airlift', dest);
     else await ctx.stop(dest);
   }
@@ -41,6 +39,7 @@ export async function syncAll(ctx: Ctx, set: SetName, row: Row, keep: boolean): 
         const bad = await ctx.mismatches(dest, PREFIX, named);
         return bad.length ? `${bad.length} of ${data.images.length} images missing or with another digest, e.g. ${bad[0]}` : undefined;
       },
+      [src, dest],
     );
     if (keep && s) kept.set(peer.name, dest);
     else await ctx.stop(dest);
@@ -73,6 +72,17 @@ export async function syncMany(ctx: Ctx, keepForResync: boolean): Promise<void> 
   const row = newRow('sync-many', `sync many (${data.images.length} images × 2 small layers)`, 'faster than every peer, RSS ≤ 200 MiB');
   ctx.log(`[sync-many] ${row.work}`);
   manyKept = await syncAll(ctx, 'many', row, keepForResync);
+  if (ctx.opts.sides.other) {
+    // The bare Node client (clients/sync-node.mjs): airlift's requests and nothing else, in the
+    // same run, so that airlift, node alone and regsync stand side by side (README: "Why regsync is
+    // faster on these two cases"). A floor column without a limit: the target is the peers.
+    const src = await ctx.source('many');
+    const dest = await ctx.fresh();
+    const s = await ctx.side(row, 'bare Node client', () => floorSyncNode(src.host, dest.host, PREFIX, data.images), [src, dest]);
+    const ok = s && (await ctx.checked(row, 'bare Node client', s, () => ctx.verify(dest, PREFIX, data.images, 'bare Node client')));
+    await ctx.stop(dest);
+    if (ok) row.floor = { ...ok, what: SYNC_NODE_WHAT };
+  }
   judge(row, { beatPeers: true, rssLimitMiB: 200 });
   ctx.rows.push(row);
 }
@@ -92,13 +102,13 @@ export async function resyncInto(ctx: Ctx, set: SetName, row: Row, kept: Synced,
     const floor = async (r: Row, tags: boolean): Promise<void> => {
       if (!ctx.opts.sides.other) return;
       const o = { ...AIRLIFT_RESYNC_CONCURRENCY, tags };
-      const s = await ctx.side(r, tags ? 'HEAD-loop floor + tag lists' : 'HEAD-loop floor', () => floorHeadLoop(ctx.tools.work, src.host, mine.host, PREFIX, data.images, o));
+      const s = await ctx.side(r, tags ? 'HEAD-loop floor + tag lists' : 'HEAD-loop floor', () => floorHeadLoop(ctx.tools.work, src.host, mine.host, PREFIX, data.images, o), [src, mine]);
       if (s) r.floor = { ...s, what: headLoopWhat(o) };
     };
-    row.airlift = await ctx.side(row, 'airlift resync', () => airliftSync(ctx.tools, src.host, data.images, mine.host, PREFIX));
+    row.airlift = await ctx.side(row, 'airlift resync', () => airliftSync(ctx.tools, src.host, data.images, mine.host, PREFIX), [src, mine]);
     await floor(row, true);
     if (bare) {
-      bare.airlift = await ctx.side(bare, 'airlift resync --no-referrers', () => airliftSync(ctx.tools, src.host, data.images, mine.host, PREFIX, ['--no-referrers']));
+      bare.airlift = await ctx.side(bare, 'airlift resync --no-referrers', () => airliftSync(ctx.tools, src.host, data.images, mine.host, PREFIX, ['--no-referrers']), [src, mine]);
       await floor(bare, false);
     }
   }
@@ -108,7 +118,7 @@ export async function resyncInto(ctx: Ctx, set: SetName, row: Row, kept: Synced,
       row.absent[peer.name] ??= 'its first sync failed';
       continue;
     }
-    await ctx.peerSide(row, peer.name, () => peer.sync!({ t: ctx.tools, images: data.images, name: `${set}-${peer.name}` }, src.host, dest.host, PREFIX));
+    await ctx.peerSide(row, peer.name, () => peer.sync!({ t: ctx.tools, images: data.images, name: `${set}-${peer.name}` }, src.host, dest.host, PREFIX), undefined, [src, dest]);
   }
   if (bare) {
     Object.assign(bare.peers, row.peers);

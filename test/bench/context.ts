@@ -6,7 +6,7 @@
 import { seedRegistry, type GeneratedImage } from '../../fixtures/images/generate.js';
 import { startRegistry, type StartedRegistry } from '../harness/registry.js';
 import { dataSet, scaleDef, setDefs, type DataSet, type SetDef } from './data.js';
-import { measure, type Measured } from './proc.js';
+import { measure, registryCpu, type Measured } from './proc.js';
 import { pushLayout } from './push.js';
 import type { Peer, PeerOp } from './peers.js';
 import type { Tools } from './tools.js';
@@ -18,6 +18,8 @@ export interface Side {
   peakRssMiB: number;
   /** CPU seconds of the measured process(es), when known. */
   cpuSeconds?: number;
+  /** CPU seconds the registries the side talked to spent meanwhile (/proc/PID/stat), when asked for. */
+  registryCpuSeconds?: number;
 }
 
 export interface Floor extends Side {
@@ -144,9 +146,9 @@ export class Ctx {
    * Runs one peer's side: its time goes to row.peers, or its failure to row.absent. `check`
    * (not timed) may return a note, e.g. that the peer changed digests.
    */
-  async peerSide(row: Row, name: string, fn: () => Promise<Measured>, check?: () => Promise<string | undefined>): Promise<Side | undefined> {
+  async peerSide(row: Row, name: string, fn: () => Promise<Measured>, check?: () => Promise<string | undefined>, registries: StartedRegistry[] = []): Promise<Side | undefined> {
     const scratch = newRow('scratch', '', '');
-    const s = await this.side(scratch, name, fn);
+    const s = await this.side(scratch, name, fn, registries);
     if (!s) {
       row.absent[name] = scratch.notes.join('; ').slice(0, 300);
       return undefined;
@@ -155,6 +157,19 @@ export class Ctx {
     const note = check ? await check().catch((e: unknown) => `check failed: ${e instanceof Error ? e.message : String(e)}`) : undefined;
     if (note) row.notes.push(`${name}: ${note}`);
     return s;
+  }
+
+  /** A side's result once `check` (not timed) passed; its failure becomes a note and the side is dropped. */
+  async checked(row: Row, who: string, side: Side, check: () => Promise<void>): Promise<Side | undefined> {
+    try {
+      await check();
+      return side;
+    } catch (err) {
+      const msg = err instanceof Error ? err.message : String(err);
+      this.log(`  ${who} FAILED its check: ${msg.slice(0, 2000)}`);
+      row.notes.push(`${who} failed: ${msg.split('\n').find((l) => l.trim()) ?? msg}`.slice(0, 300));
+      return undefined;
+    }
   }
 
   /** Peers able to do `op`; the others are named in the row with the reason. */
@@ -169,16 +184,22 @@ export class Ctx {
     return out;
   }
 
-  /** Runs one side of a measurement; a failure becomes a note on the row instead of ending the run. */
-  async side(row: Row, who: string, fn: () => Promise<Measured | Side>): Promise<Side | undefined> {
+  /**
+   * Runs one side of a measurement; a failure becomes a note on the row instead of ending the run.
+   * `registries`: the ones the side talks to, whose CPU meanwhile is kept (registryCpuSeconds).
+   */
+  async side(row: Row, who: string, fn: () => Promise<Measured | Side>, registries: StartedRegistry[] = []): Promise<Side | undefined> {
     try {
       // What the previous side left unwritten (skopeo and tar do not fsync) is flushed first,
       // so that its writeback is not charged to this side.
       await measure('sync', []);
+      const regCpu = (): number => registries.reduce((sum, r) => sum + registryCpu(r.storageDir), 0);
+      const reg0 = regCpu();
       const m = await fn();
+      const reg = registries.length ? regCpu() - reg0 : NaN;
       const cpu = 'cpuSeconds' in m && m.cpuSeconds !== undefined && Number.isFinite(m.cpuSeconds) ? m.cpuSeconds : undefined;
-      this.log(`  ${who}: ${m.seconds.toFixed(2)} s, peak RSS ${m.peakRssMiB.toFixed(0)} MiB${cpu !== undefined ? `, CPU ${cpu.toFixed(2)} s` : ''}`);
-      return { seconds: m.seconds, peakRssMiB: m.peakRssMiB, ...(cpu !== undefined ? { cpuSeconds: cpu } : {}) };
+      this.log(`  ${who}: ${m.seconds.toFixed(2)} s, peak RSS ${m.peakRssMiB.toFixed(0)} MiB${cpu !== undefined ? `, CPU ${cpu.toFixed(2)} s` : ''}${Number.isFinite(reg) ? `, registries' CPU ${reg.toFixed(2)} s` : ''}`);
+      return { seconds: m.seconds, peakRssMiB: m.peakRssMiB, ...(cpu !== undefined ? { cpuSeconds: cpu } : {}), ...(Number.isFinite(reg) ? { registryCpuSeconds: reg } : {}) };
     } catch (err) {
       const msg = err instanceof Error ? err.message : String(err);
       this.log(`  ${who} FAILED: ${msg.slice(0, 2000)}`);
@@ -224,7 +245,13 @@ const median = (xs: number[]): number => {
 function mergeSides(xs: Side[]): Side | undefined {
   if (!xs.length) return undefined;
   const cpuSeconds = xs.every((x) => x.cpuSeconds !== undefined) ? median(xs.map((x) => x.cpuSeconds!)) : undefined;
-  return { seconds: median(xs.map((x) => x.seconds)), peakRssMiB: Math.max(...xs.map((x) => x.peakRssMiB)), ...(cpuSeconds !== undefined ? { cpuSeconds } : {}) };
+  const registryCpuSeconds = xs.every((x) => x.registryCpuSeconds !== undefined) ? median(xs.map((x) => x.registryCpuSeconds!)) : undefined;
+  return {
+    seconds: median(xs.map((x) => x.seconds)),
+    peakRssMiB: Math.max(...xs.map((x) => x.peakRssMiB)),
+    ...(cpuSeconds !== undefined ? { cpuSeconds } : {}),
+    ...(registryCpuSeconds !== undefined ? { registryCpuSeconds } : {}),
+  };
 }
 
 /** One row per case from repeated runs: median times, largest peak RSS, judged again. */
@@ -264,11 +291,16 @@ export function mergeRuns(runs: Row[][]): Row[] {
 /**
  * The CPU time of each side's own process(es) (user + system, GNU time), medians over the runs:
  * on a machine the registries saturate, the client's CPU is what a client can still change.
+ * Where the side kept it, the registries' CPU meanwhile follows in brackets (the same requests
+ * cost the registries the same: a difference there is a difference in requests or connections).
  */
 function withCpuNote(row: Row, same: Row[]): Row {
   const cpu = (pick: (r: Row) => Side | undefined): string | undefined => {
     const xs = same.map((r) => pick(r)?.cpuSeconds);
-    return xs.every((x): x is number => x !== undefined && Number.isFinite(x)) && xs.length ? `${median(xs).toFixed(2)} s` : undefined;
+    if (!(xs.every((x): x is number => x !== undefined && Number.isFinite(x)) && xs.length)) return undefined;
+    const regs = same.map((r) => pick(r)?.registryCpuSeconds);
+    const reg = regs.every((x): x is number => x !== undefined && Number.isFinite(x)) ? ` (registries ${median(regs).toFixed(2)} s)` : '';
+    return `${median(xs).toFixed(2)} s${reg}`;
   };
   const a = cpu((r) => r.airlift);
   if (!a) return row;

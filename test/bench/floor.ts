@@ -110,6 +110,12 @@ export interface HeadLoopOpts {
   perRegistry: number;
   /** One tag list per source repository too (what a resync carrying signatures asks, #20). */
   tags: boolean;
+  /** 'http' (default): node:http's Agent; 'undici': an undici Pool per registry, sent with dispatch(). */
+  client?: 'http' | 'undici';
+  /** With client 'undici': requests in flight per connection (HTTP/1.1 pipelining; 1: none). */
+  pipelining?: number;
+  /** With client 'undici': connections per registry (default perRegistry). */
+  connections?: number;
 }
 
 /** airlift's defaults with --concurrency 8: 16 images at a time, 16 requests per registry. */
@@ -122,7 +128,7 @@ export const AIRLIFT_RESYNC_CONCURRENCY = { concurrency: 16, perRegistry: 16 };
  * node process (clients/head-loop.mjs).
  */
 export async function floorHeadLoop(work: string, src: string, dest: string, prefix: string, images: GeneratedImage[], o: HeadLoopOpts): Promise<Measured> {
-  const file = path.join(work, `head-loop-${images.length}-${o.tags ? 'tags' : 'bare'}.json`);
+  const file = path.join(work, `head-loop-${images.length}-${o.tags ? 'tags' : 'bare'}-${o.client ?? 'http'}-${o.pipelining ?? 1}-${o.connections ?? o.perRegistry}.json`);
   await writeFile(file, JSON.stringify({ src, dest, prefix, ...o, images: images.map((i) => ({ name: i.name, tag: i.tag })) }));
   return measure(process.execPath, [path.join(CLIENTS, 'head-loop.mjs'), file]);
 }
@@ -130,6 +136,18 @@ export async function floorHeadLoop(work: string, src: string, dest: string, pre
 /** What the floor row says it did. */
 export function headLoopWhat(o: HeadLoopOpts): string {
   return `2 HEAD per image (source and destination together)${o.tags ? ' + 1 tag list per source repository' : ''}, node:http keep-alive, ${o.concurrency} images at a time, ≤ ${o.perRegistry} requests per registry`;
+}
+
+/** What the sync-many row's floor column did (clients/sync-node.mjs). */
+export const SYNC_NODE_WHAT = 'bare Node client (clients/sync-node.mjs, node:http keep-alive): airlift\'s requests of the sync and nothing else (per image a tag list, 2 manifest requests and a manifest PUT; per blob HEAD, GET with one sha256, POST and PUT), 16 images at a time';
+
+/**
+ * The bare Node client of a sync (clients/sync-node.mjs): the requests airlift's sync of new images
+ * makes, with nothing else around them (no plan, no checks but the blob digests, no progress),
+ * over node:http keep-alive connections, in its own node process.
+ */
+export function floorSyncNode(src: string, dest: string, prefix: string, images: GeneratedImage[]): Promise<Measured> {
+  return measure(process.execPath, [path.join(CLIENTS, 'sync-node.mjs'), 'http', src, dest, prefix, ...images.map((i) => `${i.name}:${i.tag}`)]);
 }
 
 /**

@@ -5,7 +5,7 @@
  * from polling /proc/PID/status (VmHWM) every 20 ms.
  */
 import { spawn } from 'node:child_process';
-import { accessSync, constants as fsConstants } from 'node:fs';
+import { accessSync, readFileSync, readdirSync, constants as fsConstants } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -139,4 +139,21 @@ export async function timed<T>(fn: () => Promise<T>): Promise<{ seconds: number;
   const started = process.hrtime.bigint();
   const value = await fn();
   return { seconds: Number(process.hrtime.bigint() - started) / 1e9, value };
+}
+
+/** CPU seconds (user + system) used so far by the docker-registry process serving `storageDir` (NaN: not found). */
+export function registryCpu(storageDir: string): number {
+  const dir = path.dirname(storageDir);
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (!cmd.includes('docker-registry') || !cmd.includes(dir)) continue;
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return (Number(f[11]) + Number(f[12])) / 100;
+    } catch {
+      // gone
+    }
+  }
+  return NaN;
 }

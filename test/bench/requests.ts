@@ -15,7 +15,6 @@
  * N images, seeded as the bench seeds it (push.ts).
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -27,7 +26,7 @@ import { dataSet, scaleDef, setDefs } from './data.js';
 import { AIRLIFT_RESYNC_CONCURRENCY, floorHeadLoop } from './floor.js';
 import { PEER_NAMES, loadPeers } from './peers.js';
 import { pushLayout } from './push.js';
-import { measure, type Measured } from './proc.js';
+import { measure, registryCpu, type Measured } from './proc.js';
 import { REPO_ROOT, airliftLoad, airliftSave, airliftSync, type Tools } from './tools.js';
 
 function kind(method: string, p: string): string {
@@ -47,23 +46,6 @@ function connections(hostPort: string): number {
   const port = hostPort.split(':').pop();
   const out = execFileSync('ss', ['-tan'], { encoding: 'utf8' });
   return out.split('\n').filter((l) => l.split(/\s+/)[4] === `127.0.0.1:${port}`).length;
-}
-
-/** CPU seconds (user + system) used so far by the docker-registry process serving `storageDir`. */
-function registryCpu(storageDir: string): number {
-  const dir = path.dirname(storageDir);
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      if (!cmd.includes('docker-registry') || !cmd.includes(dir)) continue;
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      return (Number(f[11]) + Number(f[12])) / 100;
-    } catch {
-      // gone
-    }
-  }
-  return NaN;
 }
 
 function summary(name: string, proxy: FaultProxy, images: number, blobs: number): void {
