@@ -15,7 +15,7 @@ import { addToFallbackIndex, listReferrers, recheckFallbackIndexes, type Fallbac
 import { getManifest, headManifest, putManifest, type ManifestOptions } from './manifests.js';
 import { Requester } from './request.js';
 import { retryPolicy, type RetryOptions } from './retry.js';
-import { HEAD_PIPELINING, Transport } from './transport.js';
+import { Transport } from './transport.js';
 import { cancelUpload, mountBlob, startUpload, uploadBlob, type MountResult, type UploadOptions, type UploadSession } from './upload.js';
 
 export interface RegistryClientOptions {
@@ -53,7 +53,6 @@ export class RegistryClient {
     const env = o.env ?? process.env;
     const logger = o.logger ?? silentLogger;
     const retry = retryPolicy(o.retry);
-    const perRegistry = Math.max(1, o.concurrencyPerRegistry ?? 16);
     this.transport = new Transport({
       tls: { caFiles: o.caFiles ?? [], insecureSkipTlsVerify: Boolean(o.insecureSkipTlsVerify), insecureHosts: o.insecureHosts ?? [], hostCaFiles: o.hostCaFiles ?? {}, ...(o.certsDirs ? { certsDirs: o.certsDirs } : {}) },
       plainHttp: o.plainHttp ?? [],
@@ -61,12 +60,10 @@ export class RegistryClient {
       userAgent: o.userAgent ?? 'airlift',
       logger,
       retry,
-      // the requests in flight per registry, HEAD_PIPELINING to a connection
-      headConnections: Math.ceil(perRegistry / HEAD_PIPELINING),
     });
     const credentials = o.credentials ?? createCredentialResolver({ env, authFromSecret: o.authFromSecret ?? [] });
     const auth = new Authenticator(this.transport, credentials, logger);
-    this.requester = new Requester(this.transport, auth, retry, logger, perRegistry);
+    this.requester = new Requester(this.transport, auth, retry, logger, Math.max(1, o.concurrencyPerRegistry ?? 16));
     this.uploadDefaults = {
       ...(o.chunkedUploadThreshold !== undefined ? { chunkedThreshold: o.chunkedUploadThreshold } : {}),
       ...(o.chunkSize !== undefined ? { chunkSize: o.chunkSize } : {}),

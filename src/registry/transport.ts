@@ -30,8 +30,6 @@ export interface TransportOptions {
   retry: RetryPolicy;
   /** Max connections per registry origin (undici Pool `connections`); null = unbounded. */
   connectionsPerOrigin?: number | null;
-  /** Connections per registry origin for HEADs, each carrying up to HEAD_PIPELINING (default 2). */
-  headConnections?: number;
 }
 
 export interface RegistryEndpointInfo {
@@ -57,37 +55,16 @@ export interface SendOptions {
 // registry finishing a large upload into object storage.
 const KEEP_ALIVE = { keepAliveTimeout: 30_000, keepAliveMaxTimeout: 120_000, headersTimeout: 120_000, bodyTimeout: 60_000 };
 
-/**
- * HEADs to a registry go through a pool of their own: a few connections (TransportOptions.headConnections:
- * the requests in flight per registry over this, 2 by default), each carrying up to this many HEADs
- * in flight (HTTP/1.1 pipelining; the answers come back in order). A HEAD's answer has no body, so a
- * HEAD never waits behind a download or an upload (those stay on the other pool, one request per
- * connection). No-op resync of 200 images --no-referrers (400 HEADs), alternated 8 times with the
- * build before on the 2-core VM (load 11-15): airlift's CPU 0.375 -> 0.31 s, the registries'
- * 0.57 -> 0.465 s (test/bench/pipelining.ts; README of the bench). A connection that fails takes
- * the HEAD at its head with it (retried by the client as before); undici sends the HEADs queued
- * behind it again on a new connection (HEAD is idempotent). After such a failure the origin's HEADs
- * go one at a time on the other pool for the rest of the run: a front that breaks connections
- * carrying several requests costs one retry, not the run.
- */
-export const HEAD_PIPELINING = 8;
-
 export class Transport {
   private readonly pools = new Map<string, Promise<Pool>>();
   private readonly pings = new Map<string, Promise<RegistryEndpointInfo>>();
-  /** Origins whose HEAD connection failed: their HEADs go one at a time on the other pool from then on. */
-  private readonly noPipelining = new Set<string>();
   private foreign: Promise<Agent> | undefined;
 
   constructor(readonly opts: TransportOptions) {}
 
-  /**
-   * `registry` (as the user named it) selects per-registry TLS settings; `urlHost` (the URL's form) the SNI name;
-   * `pipelined`: the origin's pool for HEADs (HEAD_PIPELINING).
-   */
-  private pool(origin: string, registry: string, urlHost: string, pipelined = false): Promise<Pool> {
-    const key = pipelined ? `HEAD ${origin}` : origin;
-    let p = this.pools.get(key);
+  /** `registry` (as the user named it) selects per-registry TLS settings; `urlHost` (the URL's form) the SNI name. */
+  private pool(origin: string, registry: string, urlHost: string): Promise<Pool> {
+    let p = this.pools.get(origin);
     if (!p) {
       p = (async () => {
         const tls = origin.startsWith('https:') ? await tlsFor(registry, this.opts.tls, this.opts.env) : undefined;
@@ -95,12 +72,11 @@ export class Transport {
         return new Pool(origin, {
           ...KEEP_ALIVE,
           connections: this.opts.connectionsPerOrigin ?? null,
-          ...(pipelined ? { pipelining: HEAD_PIPELINING, connections: this.opts.headConnections ?? 2 } : {}),
           ...(tls ? { connect: { ...tls, ...sniName(urlHost) } } : {}),
         });
       })();
-      this.pools.set(key, p);
-      p.catch(() => this.pools.delete(key));
+      this.pools.set(origin, p);
+      p.catch(() => this.pools.delete(origin));
     }
     return p;
   }
@@ -121,11 +97,9 @@ export class Transport {
     const onRegistry = registryOrigin === undefined ? undefined : pathOn(registryOrigin, url);
     const urlHost = onRegistry !== undefined ? registryOrigin!.slice(registryOrigin!.indexOf('//') + 2) : undefined;
     const u = onRegistry === undefined ? new URL(url) : undefined;
-    let pipelined = false;
     try {
       if (onRegistry !== undefined) {
-        pipelined = method === 'HEAD' && !this.noPipelining.has(registryOrigin!);
-        const pool = await this.pool(registryOrigin!, apiHost(host) === host ? host : urlHost!, urlHost!, pipelined);
+        const pool = await this.pool(registryOrigin!, apiHost(host) === host ? host : urlHost!, urlHost!);
         // reset: false keeps the connection after a HEAD (undici closes it by default: one new
         // TCP connection per manifest or blob HEAD).
         const und = await undici();
@@ -146,10 +120,6 @@ export class Transport {
       });
     } catch (err) {
       if (o.signal?.aborted) throw o.signal.reason ?? err;
-      if (pipelined && !this.noPipelining.has(registryOrigin!)) {
-        this.noPipelining.add(registryOrigin!);
-        this.opts.logger.log('debug', `registry ${host}: a HEAD connection failed (${(err as Error).message}); HEADs one at a time from now on`);
-      }
       throw networkError(err, { host: urlHost ?? u!.host, method, url });
     }
   }
