@@ -82,16 +82,17 @@ function collectNow(): void {
  * generation only in a quiet moment, and a notice of a collection (PerformanceObserver) comes
  * only when the event loop turns, after a synchronous stretch that may have grown it twice: so a
  * copying command holds it (factor 1) from start-up (cmd/main.ts, before the arguments are read)
- * to the start of its copy (boundHeapGrowth), then lets it grow to YOUNG_CAP in one step (from
- * 1 MiB a factor of 16), and from YOUNG_CAP on the factor is 1. A --max-semi-space-size or
+ * to the start of its copy (boundHeapGrowth), then lets it double as V8 does up to YOUNG_CAP (a
+ * jump to it at once cost a no-op resync of 200 images 7 MiB: its young generation never needs
+ * 16 MiB), and from YOUNG_CAP on the factor is 1. A --max-semi-space-size or
  * --semi-space-growth-factor given to node is left as given. Figures in test/bench/README.md.
  */
 export const YOUNG_CAP = 16 * MiB;
 
-/** The growth factor that lets a new space of `size` bytes reach `cap` in one growth and no further (V8's 2 when the size is unknown). */
+/** The growth factor for a new space of `size` bytes: V8's doubling while that stays within `cap`, else none (V8's 2 when the size is unknown). */
 export function youngGrowthFactor(size: number, cap = YOUNG_CAP): number {
   if (size <= 0) return 2;
-  return size >= cap ? 1 : Math.max(1, Math.floor(cap / size));
+  return size * 2 <= cap ? 2 : 1;
 }
 
 function newSpaceSize(): number {
@@ -121,7 +122,7 @@ export function holdYoungGeneration(): void {
   setYoungFactor(1);
 }
 
-/** From the start of the copy: one growth up to YOUNG_CAP, then none for the rest of the run. */
+/** From the start of the copy: V8's doubling up to YOUNG_CAP, then none for the rest of the run. */
 function capYoungGeneration(): void {
   if (young !== 'held') return;
   young = 'growing';
