@@ -15,6 +15,7 @@ import { registerCommands } from './commands/index.js';
 import { asksVersion, checkVersionFlag, commandNameOf, wantsJson } from '../src/cli/argv.js';
 import { GLOBAL_OPTIONS } from '../src/cli/options.js';
 import { addOptions } from './options.js';
+import { COPYING_COMMANDS, holdYoungGeneration } from './heap.js';
 
 export { VERSION };
 
@@ -55,6 +56,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     return exitCodeFor('E_USAGE');
   }
   const name = commandNameOf(argv);
+  if (name !== undefined && COPYING_COMMANDS.includes(name)) holdYoungGeneration();
   // `airlift --version` (no subcommand named): commander prints the version while it reads the
   // global options, before any subcommand or help could answer, so none is loaded
   program = await buildProgram(ctx, { json, only: name === undefined && asksVersion(argv) ? null : name });
