@@ -35,12 +35,12 @@ import { commandNameOf } from '../src/cli/argv.js';
 export const BUNDLE_V8_FLAGS = ['--liftoff-only'];
 
 /**
- * V8 flags the bundle changes while a command runs (cmd/heap.ts: `--heap-growing-percent` of the copying
- * commands), put back to their defaults before the cache is written, for the same reason; a flag node
+ * V8 flags the bundle changes while a command runs (cmd/heap.ts: `--heap-growing-percent` and
+ * `--semi-space-growth-factor` of the copying commands; its `--expose-gc` is turned off again at once), put back to their defaults before the cache is written, for the same reason; a flag node
  * was given at start (execArgv, NODE_OPTIONS) is left alone, as cmd/heap.ts leaves it. The bin's test of
  * a second `verify` reusing its cache fails if a flag set at run time is missing here.
  */
-const RUNTIME_V8_FLAG_DEFAULTS = ['--heap-growing-percent=0'];
+const RUNTIME_V8_FLAG_DEFAULTS = ['--heap-growing-percent=0', '--semi-space-growth-factor=2'];
 
 function restoreRuntimeFlags(): void {
   const given = `${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`;
