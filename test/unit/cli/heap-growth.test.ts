@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { growingPercent, YOUNG_CAP, youngGrowthFactor } from '../../../cmd/heap.js';
+import { growingPercent, YOUNG_CAP, YOUNG_HOLD_APPLIES, youngGrowthFactor } from '../../../cmd/heap.js';
 
 const MiB = 1024 * 1024;
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -73,8 +73,17 @@ describe('the young generation of a copying command, in a fresh process', () => 
     return JSON.parse(out) as { atStart: number; afterStart: number; max: number; end: number };
   }
 
-  it('keeps its size while the arguments are read, then grows to 16 MiB and no further', () => {
+  it('applies where V8 grows the young generation by its growth factor (V8 11 and 12: Node 20, 22)', () => {
+    expect(YOUNG_HOLD_APPLIES).toBe(Number(process.versions.v8.split('.')[0]) < 13);
+  });
+
+  it('keeps its size while the arguments are read, then grows to 16 MiB and no further (V8 13: holds nothing)', () => {
     const held = youngSizes(true);
+    if (!YOUNG_HOLD_APPLIES) {
+      // Node 24: left to V8, the young generation grows as without the hold
+      expect(held.afterStart).toBeGreaterThan(16);
+      return;
+    }
     expect(held.atStart).toBeLessThan(16);
     expect(held.afterStart).toBe(held.atStart);
     expect(held.max).toBe(16);
