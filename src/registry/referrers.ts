@@ -3,6 +3,7 @@
  * and, for a registry without it, the upkeep of the `sha256-<hex>` fallback index when a manifest
  * with a subject is pushed (merged, never overwritten: entries already there stay).
  */
+import pLimit from 'p-limit';
 import { RegistryError, toAirliftError, withHint, type AirliftError } from '../errors.js';
 import { MediaType, type Descriptor } from '../oci/types.js';
 import { fallbackTag, mergeReferrersIndex, parseReferrersIndex } from '../oci/referrers.js';
@@ -163,7 +164,7 @@ export async function recheckFallbackIndexes(r: Requester, host: string, writes:
   let pending = [...writes];
   for (let round = 1; pending.length > 0; round++) {
     const lost: Array<{ write: FallbackWrite; missing: Descriptor[] }> = [];
-    await inBatches(pending, async (w) => {
+    await eachLimited(pending, async (w) => {
       const listed = new Set(parseReferrersIndex(await readFallback(r, host, w.repo, fallbackTag(w.subject), o.signal)).manifests.map((d) => d.digest));
       const missing = w.entries.filter((e) => !listed.has(e.digest));
       if (missing.length > 0) lost.push({ write: w, missing });
@@ -183,7 +184,7 @@ export async function recheckFallbackIndexes(r: Requester, host: string, writes:
       break;
     }
     pending = [];
-    await inBatches(lost, async ({ write, missing }) => {
+    await eachLimited(lost, async ({ write, missing }) => {
       try {
         await addToFallbackIndex(r, host, write.repo, write.subject, missing, o);
         pending.push(write);
@@ -198,8 +199,10 @@ export async function recheckFallbackIndexes(r: Requester, host: string, writes:
   return losses;
 }
 
-async function inBatches<T>(items: readonly T[], each: (item: T) => Promise<void>): Promise<void> {
-  for (let i = 0; i < items.length; i += RECHECK_PARALLEL) await Promise.all(items.slice(i, i + RECHECK_PARALLEL).map(each));
+/** `each` over `items`, RECHECK_PARALLEL at a time (p-limit, as the copy engine and the requester limit theirs). */
+async function eachLimited<T>(items: readonly T[], each: (item: T) => Promise<void>): Promise<void> {
+  const limit = pLimit(RECHECK_PARALLEL);
+  await Promise.all(items.map((item) => limit(() => each(item))));
 }
 
 async function readFallback(r: Requester, host: string, repo: string, tag: string, signal: AbortSignal | undefined): Promise<Uint8Array | undefined> {
