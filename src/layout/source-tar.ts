@@ -12,7 +12,7 @@ import { STREAM_CHUNK, type LayoutFiles, type StreamOptions } from './files.js';
 import { SeekableSource, SequentialSource, openCompressedSource } from './compressed-source.js';
 import { compressionOf, type Compression } from './compression.js';
 import { PARTS_SUFFIX, PartsSource, partsManifestFor } from './parts.js';
-import { NOT_A_FILE_HINT, TarFiles, indexTarBytes, notATar, type IndexTarOptions, type TarEntry } from './tar-index.js';
+import { TarFiles, indexTarBytes, notARegularFile, notATar, type IndexTarOptions, type TarEntry } from './tar-index.js';
 
 /** Small files a forward-only source keeps once read, and how many bytes of them at most. */
 const SMALL_FILE = 256 * 1024;
@@ -104,7 +104,7 @@ export async function openArchiveFiles(file: string, opts: IndexTarOptions = {})
     const st = await fh.stat();
     if (!st.isFile()) {
       await fh.close();
-      throw new BundleError(`${file} is not a regular file`, { hint: NOT_A_FILE_HINT });
+      throw notARegularFile(file);
     }
     source = new FileSource(file, fh, st.size);
   }

@@ -158,15 +158,17 @@ export function windowedReads(fd: number): (buf: Buffer, pos: number) => Promise
   };
 }
 
-/** What to do with a bundle that is not a regular file (a pipe, `<(…)`, a device): it is read in place, by offset. */
-export const NOT_A_FILE_HINT = 'a bundle is read in place (by offset), not as a stream: write it to a file first (… > bundle.tar) and give that file';
+/** The error for a bundle that is not a regular file (a pipe, `<(…)`, a device): it is read in place, by offset. */
+export function notARegularFile(file: string): BundleError {
+  return new BundleError(`${file} is not a regular file`, { hint: 'a bundle is read in place (by offset), not as a stream: write it to a file first (… > bundle.tar) and give that file' });
+}
 
 /** Lists the regular files of a tar archive with their data offsets. */
 export async function indexTar(file: string, held?: FileHandle, opts: IndexTarOptions = {}): Promise<Map<string, TarEntry>> {
   const fh = held ?? (await openBundleFile(file));
   try {
     const st = await fh.stat();
-    if (!st.isFile()) throw new BundleError(`${file} is not a regular file`, { hint: NOT_A_FILE_HINT });
+    if (!st.isFile()) throw notARegularFile(file);
     return await indexTarBytes(file, st.size, windowedReads(fh.fd), opts);
   } finally {
     if (!held) await fh.close();
