@@ -24,7 +24,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import vm from 'node:vm';
-import { commandNameOf } from '../src/cli/argv.js';
+import { commandNameOf, nodeFlagGiven } from '../src/cli/argv.js';
 
 /**
  * The V8 flags cmd/airlift.ts sets as it starts, set here before the bundle is compiled: V8 stamps
@@ -36,15 +36,15 @@ export const BUNDLE_V8_FLAGS = ['--liftoff-only'];
 
 /**
  * V8 flags the bundle changes while a command runs (cmd/heap.ts: `--heap-growing-percent` and
- * `--semi-space-growth-factor` of the copying commands; its `--expose-gc` is turned off again at once), put back to their defaults before the cache is written, for the same reason; a flag node
+ * `--semi-space-growth-factor` of the copying commands; its `--expose-gc` is turned off again at
+ * once), put back to their defaults before the cache is written, for the same reason; a flag node
  * was given at start (execArgv, NODE_OPTIONS) is left alone, as cmd/heap.ts leaves it. The bin's test of
  * a second `verify` reusing its cache fails if a flag set at run time is missing here.
  */
 const RUNTIME_V8_FLAG_DEFAULTS = ['--heap-growing-percent=0', '--semi-space-growth-factor=2'];
 
 function restoreRuntimeFlags(): void {
-  const given = `${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`;
-  for (const flag of RUNTIME_V8_FLAG_DEFAULTS) if (!given.includes(flag.slice(2, flag.indexOf('=')))) setFlagsFromString(flag);
+  for (const flag of RUNTIME_V8_FLAG_DEFAULTS) if (!nodeFlagGiven(flag.slice(2, flag.indexOf('=')))) setFlagsFromString(flag);
 }
 
 /** What happened to the cache of one compile. */

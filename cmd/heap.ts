@@ -21,6 +21,7 @@
 import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { runInNewContext } from 'node:vm';
 import { getHeapSpaceStatistics, getHeapStatistics, setFlagsFromString } from 'node:v8';
+import { nodeFlagGiven } from '../src/cli/argv.js';
 
 const MiB = 1024 * 1024;
 /** A heap in use under this keeps V8's 4×; the first collection that finds more sets 1.5×. */
@@ -37,7 +38,7 @@ export function boundHeapGrowth(): void {
   if (bounded) return;
   bounded = true;
   capYoungGeneration();
-  if (`${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`.includes('heap-growing-percent')) return;
+  if (nodeFlagGiven('heap-growing-percent')) return;
   if (growingPercent(getHeapStatistics().used_heap_size) === 50) {
     setFlagsFromString('--heap-growing-percent=50');
     return;
@@ -124,7 +125,7 @@ function setYoungFactor(f: number): void {
  * synchronous stretch, grew it from 1 to 32 MiB before any notice of a collection could stop it).
  */
 export function holdYoungGeneration(): void {
-  if (!YOUNG_HOLD_APPLIES || young || /semi-space/.test(`${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`)) return;
+  if (!YOUNG_HOLD_APPLIES || young || nodeFlagGiven('semi-space')) return;
   young = 'held';
   setYoungFactor(1);
 }

@@ -32,6 +32,14 @@ export function commandIndexOf(argv: readonly string[]): number | undefined {
 }
 
 /** The subcommand named by argv, skipping global options and their values; undefined when none is named. */
+/**
+ * Whether node was started with a flag whose name holds `name` (on its command line or in
+ * NODE_OPTIONS): V8 flags airlift sets at run time are left as given there.
+ */
+export function nodeFlagGiven(name: string): boolean {
+  return `${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`.includes(name);
+}
+
 export function commandNameOf(argv: readonly string[]): string | undefined {
   const i = commandIndexOf(argv);
   return i === undefined ? undefined : argv[i];
