@@ -11,8 +11,29 @@
  * tail, nothing is watched and the write at the end finds the reader gone, as before.
  */
 import { spawn } from 'node:child_process';
-import { fstatSync } from 'node:fs';
+import { fstatSync, statSync } from 'node:fs';
 import type { Writable } from 'node:stream';
+
+/** The names of a process's own stdout (Linux; /dev/stdout also elsewhere). */
+const STDOUT_NAMES: ReadonlySet<string> = new Set(['/dev/stdout', '/dev/fd/1', '/proc/self/fd/1']);
+
+/**
+ * Whether the output `name` is this process's stdout (`-o /dev/stdout`, `oci-archive:/dev/fd/1`),
+ * to be written as `-` is: staged, then streamed, its reader watched, nothing else on stdout. Only
+ * the three names above, only when `stdout` is fd 1 and the name opens the same file, and not a
+ * terminal (where `-` is refused and these names stay written into as any device).
+ */
+export function namesStdout(name: string, stdout: Writable): boolean {
+  if (!STDOUT_NAMES.has(name) || (stdout as { fd?: unknown }).fd !== 1) return false;
+  try {
+    const out = fstatSync(1);
+    if (out.isCharacterDevice()) return false;
+    const named = statSync(name);
+    return named.dev === out.dev && named.ino === out.ino;
+  } catch {
+    return false;
+  }
+}
 
 /** Watches stdout's reader until the returned function is called; `onGone` once if it goes first. */
 export function watchStdoutReader(stdout: Writable, onGone: () => void): () => void {

@@ -13,7 +13,7 @@ import { PLATFORM_OPTION } from '../../src/cli/options.js';
 import { referrerOptions, referrersFrom, type ReferrersFlags } from '../../src/cli/referrers.js';
 import { withMirrorDeps } from '../mirror.js';
 import { addOptions } from '../options.js';
-import { readerGone, watchStdoutReader } from '../stdout-reader.js';
+import { namesStdout, readerGone, watchStdoutReader } from '../stdout-reader.js';
 
 export function registerCopy(program: Command, ctx: CommandContext): void {
   const cmd = program
@@ -21,10 +21,16 @@ export function registerCopy(program: Command, ctx: CommandContext): void {
     .description('copy one image between docker://REF, oci:DIR[:REF] and oci-archive:FILE[:REF], digests unchanged')
     .argument('<source>', 'docker://REGISTRY/REPO:TAG, oci:DIR[:REF], oci-archive:FILE[:REF] or docker-archive:FILE[:NAME] (docker save, podman save)')
     .argument('<destination>', 'docker://REGISTRY/REPO[:TAG], oci:DIR[:REF] or oci-archive:FILE[:REF]');
-  addOptions(cmd, PLATFORM_OPTION, referrerOptions()).action(async (source: string, destination: string, flags: { platform: string[] } & ReferrersFlags) => {
+  addOptions(cmd, PLATFORM_OPTION, referrerOptions()).action(async (source: string, named: string, flags: { platform: string[] } & ReferrersFlags) => {
     const platforms = flags.platform.map(parsePlatform);
     parseEndpoint(source);
-    const dstSpec = parseEndpoint(destination);
+    let destination = named;
+    let dstSpec = parseEndpoint(destination);
+    // oci-archive:/dev/stdout (/dev/fd/1, /proc/self/fd/1) into a pipe or file is stdout: written as oci-archive:- is
+    if (dstSpec.kind === 'oci-archive' && namesStdout(dstSpec.path!, ctx.io.stdout)) {
+      destination = `oci-archive:-${dstSpec.ref === undefined ? '' : `:${dstSpec.ref}`}`;
+      dstSpec = parseEndpoint(destination);
+    }
     if (dstSpec.kind === 'oci-archive' && dstSpec.path === '-' && ctx.io.stdoutIsTTY) {
       throw new UsageError(`${destination} would write a tar archive to the terminal`, { hint: 'redirect it (> image.tar) or pipe it into another command' });
     }

@@ -23,7 +23,7 @@ import { withChartFetcher } from '../charts.js';
 import { readInputs } from '../inputs.js';
 import { printMirrorReport, withMirrorDeps } from '../mirror.js';
 import { addOptions } from '../options.js';
-import { readerGone, watchStdoutReader } from '../stdout-reader.js';
+import { namesStdout, readerGone, watchStdoutReader } from '../stdout-reader.js';
 
 interface SaveFlags extends ChartValueFlags, ImageListFlags, ChartRefFlags, ReferrersFlags {
   config?: string;
@@ -55,7 +55,8 @@ export function registerSave(program: Command, ctx: CommandContext): void {
     .option('--include-self', 'also put airlift itself into the bundle (airlift/: airlift.mjs, the single executables, SHA256SUMS from `npm run release`; or from $AIRLIFT_RELEASE_DIR), so the bundle carries its own importer (with --shard: in shard 0, as the charts)');
   addOptions(cmd, PLATFORM_OPTION, referrerOptions()).action(async (charts: string[], flags: SaveFlags, command: Command) => {
     if (!flags.output) throw new UsageError('save needs -o BUNDLE.tar (a file; the bundle is renamed into place when complete; - writes it to stdout)');
-    const toStdout = flags.output === '-';
+    // -o /dev/stdout (/dev/fd/1, /proc/self/fd/1) into a pipe or file is stdout: written as - is
+    const toStdout = flags.output === '-' || namesStdout(flags.output, ctx.io.stdout);
     if (toStdout && ctx.io.stdoutIsTTY) {
       throw new UsageError('save -o - would write a tar archive to the terminal', { hint: 'redirect it (> bundle.tar) or pipe it into another command, or give -o BUNDLE.tar' });
     }

@@ -229,6 +229,39 @@ describe('stdout closed by its reader', () => {
       expect((await readdir(ws.dir)).filter((n) => n.includes('tmp') || n.includes('staging') || n === '-')).toEqual([]);
     });
 
+    // the names of stdout itself behave as - does when stdout is a pipe: the reader watched, nothing but the archive on stdout
+    it.each(['/dev/stdout', '/proc/self/fd/1'])('save -o %s whose reader goes (`| sleep 1`) while every blob is held 30 s: stopped at once, exit 141, no bundle file', async (name) => {
+      const host = reg().host;
+      const repo = `slowname${name.replaceAll('/', '-')}`;
+      const seeded = await airlift(ws, ['--plain-http', host, 'load', bundle, '--to', `${host}/${repo}`]);
+      expect(seeded.code, seeded.stderr).toBe(0);
+      const held = slowed().addRule({ method: 'GET', path: /\/blobs\/sha256:/, times: Infinity, fault: { kind: 'stall', ms: 30_000 } });
+      const out = path.join(ws.dir, `sleep${name.replaceAll('/', '-')}.out`);
+      const started = Date.now();
+      const r = await pipeline(ws, ['--plain-http', slowed().host, 'save', '--image', `${slowed().host}/${repo}/team/app:1.0`, '-o', name], '/dev/null', 'sleep 1', out);
+      const took = Date.now() - started;
+      held.remove();
+      expect(r.status, r.stderr).toBe(141);
+      // without the watch: 32 s (the held blobs, then the write found the reader gone)
+      expect(took, r.stderr).toBeLessThan(20_000);
+      expectNoTrace(r.stderr);
+      expect(r.stderr.match(/^error /gm)).toHaveLength(1);
+      expect(r.stderr).toMatch(/^error \[E_INTERRUPTED\]: stdout was closed by its reader \(EPIPE\)/m);
+      await rm(stagingDirFor(path.join(ws.dir, '-'), true), { recursive: true, force: true });
+      expect((await readdir(ws.dir)).filter((n) => n.includes('tmp') || n.includes('staging') || n === '-')).toEqual([]);
+      expect((await stat(out)).size).toBe(0);
+    });
+
+    it('copy … oci-archive:/dev/fd/1 into a pipe: the archive alone on stdout (the digest on stderr), as oci-archive:- writes it', async () => {
+      const viaName = await runAirlift(ws, ['copy', `oci-archive:${bundle}:${REF}`, `oci-archive:/dev/fd/1:${REF}`], { stdout: 'read' });
+      expect(viaName.code, viaName.stderr).toBe(0);
+      const viaDash = await runAirlift(ws, ['copy', `oci-archive:${bundle}:${REF}`, `oci-archive:-:${REF}`], { stdout: 'read' });
+      expect(viaDash.code, viaDash.stderr).toBe(0);
+      expect(viaName.stdout.length).toBeGreaterThan(6 * 1024 * 1024);
+      expect(viaName.stdout.equals(viaDash.stdout)).toBe(true);
+      expect(viaName.stderr).toMatch(/wrote sha256:[a-f0-9]{64} to stdout/);
+    });
+
     it('copy with stderr closed (progress lines lost) still copies and exits 0, its report whole on stdout', async () => {
       const dir = path.join(ws.dir, 'layout-out');
       const r = await runAirlift(ws, ['copy', `oci-archive:${bundle}:${REF}`, `oci:${dir}:x`], { stdout: 'read', stderr: 'closed' });
