@@ -13,7 +13,7 @@ import { NotFoundError, UsageError } from '../errors.js';
 import { MAX_MANIFEST_BYTES, type Descriptor, type RawManifest } from '../oci/types.js';
 import { DirFiles } from '../layout/files.js';
 import { isDigestRef } from '../digest/index.js';
-import { findEntry, namedDescriptor, type NamedEntry } from '../layout/index-json.js';
+import { namedDescriptor, type NamedEntry } from '../layout/index-json.js';
 import { layoutReferrers, layoutTags, referrerEntry } from '../layout/referrers.js';
 import { sniffManifestMediaType } from '../oci/media-type.js';
 import { blobPath } from '../layout/paths.js';
@@ -105,7 +105,7 @@ export class OciDirDestination implements ImageDestination {
 
   async resolveManifest(repo: string, reference: string, signal?: AbortSignal): Promise<ResolvedManifest | undefined> {
     signal?.throwIfAborted();
-    const d = findEntry(this.writer.currentIndex(), repo, reference);
+    const d = this.writer.findEntry(repo, reference);
     if (d) return { digest: d.digest, mediaType: d.mediaType, size: d.size };
     if (!isDigestRef(reference)) return undefined;
     const size = await this.writer.blobSize(reference);

@@ -14,7 +14,7 @@ import { VerifyingStream, parseDigest, verifiesOnWrite, verifyBytes } from '../d
 import { AirliftError, IoError, UsageError, toAirliftError } from '../errors.js';
 import type { Descriptor, RawManifest } from '../oci/types.js';
 import { STREAM_CHUNK } from './files.js';
-import { emptyLayoutIndex, parseLayoutIndex, serializeLayoutIndex, setIndexEntry, sortedIndex, type LayoutIndex } from './index-json.js';
+import { IndexEntries, emptyLayoutIndex, parseLayoutIndex, serializeLayoutIndex, sortedIndex, type LayoutIndex } from './index-json.js';
 import { MAX_METADATA_BYTES, metadataTooLarge } from './limits.js';
 import { BLOBS_DIR, INDEX_FILE, OCI_LAYOUT_CONTENT, OCI_LAYOUT_FILE, blobPath, checkOciLayoutFile } from './paths.js';
 
@@ -57,7 +57,10 @@ async function fsyncPath(p: string, flags = 'r'): Promise<void> {
 }
 
 export class LayoutWriter {
-  private index: LayoutIndex;
+  /** index.json's fields but its entries (an existing layout's are kept as they were). */
+  private readonly base: LayoutIndex;
+  /** index.json's entries (looked up per image: the array, sorted per lookup, made a copy of N images quadratic). */
+  private readonly entries = new IndexEntries();
   private readonly durable: boolean;
 
   /** The directories and files open() made (the first directory it created, and oci-layout when that was inside an existing root). */
@@ -69,7 +72,10 @@ export class LayoutWriter {
     index: LayoutIndex,
     opts: LayoutWriterOptions,
   ) {
-    this.index = index;
+    const { manifests, ...base } = index;
+    this.base = { ...base, manifests: [] };
+    // an existing index.json's entries as setIndexEntry would have taken them one at a time
+    for (const d of manifests) this.entries.set(d);
     this.durable = opts.durable ?? true;
   }
 
@@ -195,12 +201,17 @@ export class LayoutWriter {
   /** Stores a manifest blob and, when `entry` is given (see namedDescriptor), names it in index.json. */
   async writeManifest(manifest: RawManifest, entry?: Descriptor): Promise<void> {
     await this.writeBytes({ digest: manifest.digest, size: manifest.bytes.byteLength }, manifest.bytes);
-    if (entry) setIndexEntry(this.index, entry);
+    if (entry) this.entries.set(entry);
+  }
+
+  /** findEntry's answer over the entries so far (constant time). */
+  findEntry(repo: string, reference: string): Descriptor | undefined {
+    return this.entries.find(repo, reference);
   }
 
   /** The index as it stands (entries sorted by name, then digest, for deterministic output). */
   currentIndex(): LayoutIndex {
-    return sortedIndex(this.index);
+    return sortedIndex({ ...this.base, manifests: this.entries.index().manifests });
   }
 
   /** Writes index.json atomically (temporary file, fsync, rename). */

@@ -124,6 +124,41 @@ describe('layout writer', () => {
   });
 });
 
+describe('oci-dir writer: index.json looked up by name, not re-sorted per lookup', () => {
+  it('finds the entries of an existing index.json and this run\'s, keeps the index\'s own fields, writes the entries sorted', async () => {
+    const dir = path.join(tmp.dir, 'w-index');
+    const a = image(21);
+    const b = image(22);
+    let dst = await openOciDirDestination(dir);
+    await dst.putManifest('example.org/z', a.manifest, '1');
+    await dst.putManifest('example.org/a', a.manifest, '1');
+    await dst.commit();
+    // another tool's index.json: its own annotations, an unnamed entry, entries out of order
+    const idx = JSON.parse(await readFile(path.join(dir, 'index.json'), 'utf8'));
+    idx.annotations = { 'org.example.by': 'another tool' };
+    idx.manifests.reverse();
+    idx.manifests.push({ mediaType: b.manifest.mediaType, digest: b.manifest.digest, size: b.manifest.bytes.length });
+    await writeFile(path.join(dir, 'index.json'), JSON.stringify(idx));
+    dst = await openOciDirDestination(dir);
+    expect((await dst.resolveManifest('example.org/z', '1'))?.digest).toBe(a.manifest.digest);
+    expect((await dst.resolveManifest('', b.manifest.digest))?.digest).toBe(b.manifest.digest);
+    expect(await dst.resolveManifest('example.org/b', '1')).toBeUndefined();
+    await dst.putManifest('example.org/b', b.manifest, '1');
+    await dst.putManifest('example.org/z', b.manifest, '1');
+    expect((await dst.resolveManifest('example.org/b', '1'))?.digest).toBe(b.manifest.digest);
+    expect((await dst.resolveManifest('example.org/z', '1'))?.digest).toBe(b.manifest.digest);
+    await dst.commit();
+    const out = JSON.parse(await readFile(path.join(dir, 'index.json'), 'utf8'));
+    expect(out.annotations).toEqual({ 'org.example.by': 'another tool' });
+    expect(out.manifests.map((m: { annotations?: Record<string, string>; digest: string }) => [m.annotations?.['org.opencontainers.image.ref.name'], m.digest])).toEqual([
+      ['example.org/a:1', a.manifest.digest],
+      ['example.org/b:1', b.manifest.digest],
+      ['example.org/z:1', b.manifest.digest],
+      [undefined, b.manifest.digest],
+    ]);
+  });
+});
+
 describe('oci-archive writer: interruption, staging reuse, atomic output', () => {
   it('an interrupted run leaves nothing at the output path; a re-run with the same plan reuses the stored blobs in place', async () => {
     const out = path.join(tmp.dir, 'i1', 'bundle.tar');
