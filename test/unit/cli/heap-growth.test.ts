@@ -4,7 +4,7 @@
  * use) keeps V8's own 4x, so the 64 KiB socket buffers V8 counts against its limit do not run a
  * full collection every 17 MiB of blob data; a run of 2,000 or 10,000 images (20-100 MiB) is held
  * at 1.5x, as before. And the young generation's growth factor: V8's doubling up to 16 MiB and no
- * growth from 16 MiB on.
+ * growth from 16 MiB on (on Node 20, 22 and 24: V8 13's own limit is 128 MiB).
  */
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
@@ -73,21 +73,22 @@ describe('the young generation of a copying command, in a fresh process', () => 
     return JSON.parse(out) as { atStart: number; afterStart: number; max: number; end: number };
   }
 
-  it('applies where V8 grows the young generation by its growth factor (V8 11 and 12: Node 20, 22)', () => {
-    expect(YOUNG_HOLD_APPLIES).toBe(Number(process.versions.v8.split('.')[0]) < 13);
+  it('applies on every V8 airlift runs on (11 to 13: Node 20, 22, 24)', () => {
+    expect(YOUNG_HOLD_APPLIES).toBe(true);
   });
 
-  it('keeps its size while the arguments are read, then grows to 16 MiB and no further (V8 13: holds nothing)', () => {
+  it('keeps its size while the arguments are read, then grows to 16 MiB and no further (V8 13: but for moments of a scavenge)', () => {
     const held = youngSizes(true);
-    if (!YOUNG_HOLD_APPLIES) {
-      // Node 24: left to V8, the young generation grows as without the hold
-      expect(held.afterStart).toBeGreaterThan(16);
-      return;
-    }
     expect(held.atStart).toBeLessThan(16);
     expect(held.afterStart).toBe(held.atStart);
-    expect(held.max).toBe(16);
     expect(held.end).toBe(16);
+    if (Number(process.versions.v8.split('.')[0]) >= 13) {
+      // V8 13 keeps pages for the length of a scavenge (22-35 MiB seen), back to 16 after it; without the hold: 128 MiB
+      expect(held.max).toBeGreaterThanOrEqual(16);
+      expect(held.max).toBeLessThan(48);
+      return;
+    }
+    expect(held.max).toBe(16);
   });
 
   it('without the hold, the same start grows it past 16 MiB (what the hold prevents)', () => {
