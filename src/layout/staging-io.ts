@@ -16,10 +16,12 @@ export const LOCK = 'lock';
 /**
  * Marks the staging directory as this process's: a second run writing the
  * same bundle at the same time would interleave its writes with ours. A lock
- * whose process is gone (killed) is taken over.
+ * whose process is gone (killed) is taken over. `name` and `busy` let another
+ * writer (an OCI layout directory, src/layout/writer.ts) take its own lock
+ * with its own message.
  */
-export async function takeLock(dir: string): Promise<void> {
-  const file = path.join(dir, LOCK);
+export async function takeLock(dir: string, name = LOCK, busy: (pid: number, file: string) => UsageError = bundleBusy): Promise<void> {
+  const file = path.join(dir, name);
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       await writeFile(file, `${process.pid}\n`, { flag: 'wx' });
@@ -28,14 +30,16 @@ export async function takeLock(dir: string): Promise<void> {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
     const pid = Number((await readFile(file, 'utf8').catch(() => '')).trim());
-    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid)) {
-      throw new UsageError(`another airlift (pid ${pid}) is writing this bundle: ${dir} is in use`, {
-        hint: `wait for it to finish or stop it; if no such process runs, remove ${file}`,
-      });
-    }
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid)) throw busy(pid, file);
     await rm(file, { force: true });
   }
-  throw new UsageError(`could not take the lock ${file}`, { hint: 'another run keeps taking it; run one save at a time per bundle' });
+  throw new UsageError(`could not take the lock ${file}`, { hint: `another run keeps taking it; run one at a time per ${name === LOCK ? 'bundle' : 'output'}` });
+}
+
+function bundleBusy(pid: number, file: string): UsageError {
+  return new UsageError(`another airlift (pid ${pid}) is writing this bundle: ${path.dirname(file)} is in use`, {
+    hint: `wait for it to finish or stop it; if no such process runs, remove ${file}`,
+  });
 }
 
 function processAlive(pid: number): boolean {

@@ -17,6 +17,7 @@ import { STREAM_CHUNK } from './files.js';
 import { IndexEntries, emptyLayoutIndex, parseLayoutIndex, serializeLayoutIndex, sortedIndex, type LayoutIndex } from './index-json.js';
 import { MAX_METADATA_BYTES, metadataTooLarge } from './limits.js';
 import { BLOBS_DIR, INDEX_FILE, OCI_LAYOUT_CONTENT, OCI_LAYOUT_FILE, blobPath, checkOciLayoutFile } from './paths.js';
+import { takeLock } from './staging-io.js';
 
 export interface LayoutWriterOptions {
   /** fsync every blob and index.json before renaming (a final output). Default true. */
@@ -24,6 +25,22 @@ export interface LayoutWriterOptions {
 }
 
 const TMP_PREFIX = '.tmp-';
+
+/**
+ * The lock file a run writing a layout directory holds in it (its pid), created with O_EXCL when the
+ * writer opens and removed when it is done (committed or discarded): a second run writing the same
+ * directory at the same time fails at its start, instead of a failing run removing the directory
+ * the other is still writing (or the two index.json rewrites losing one's entries). The lock of a
+ * run that was killed (its pid gone) is taken over.
+ */
+export const LAYOUT_LOCK = '.airlift.lock';
+
+function layoutBusy(root: string): (pid: number, file: string) => UsageError {
+  return (pid, file) =>
+    new UsageError(`another airlift (pid ${pid}) is writing the OCI layout ${root}`, {
+      hint: `wait for it to finish (or stop it), then run again, or write to another directory; if no airlift runs as pid ${pid} (its run was killed and the pid reused), remove ${file}`,
+    });
+}
 
 /** Turns a file-system failure into an IoError that names what was being written. */
 export function ioFailure(what: string, err: unknown): AirliftError {
@@ -66,6 +83,8 @@ export class LayoutWriter {
   /** The directories and files open() made (the first directory it created, and oci-layout when that was inside an existing root). */
   private made: string[] = [];
   private committed = false;
+  /** Whether this run still holds LAYOUT_LOCK (until commit or discard). */
+  private locked = true;
 
   private constructor(
     readonly root: string,
@@ -87,27 +106,35 @@ export class LayoutWriter {
         throw new UsageError(`${root} is not a directory: an OCI layout is one`, { hint: 'name a new or existing layout directory, or write a tar with oci-archive:FILE' });
       }
       const created = await mkdir(path.join(root, BLOBS_DIR), { recursive: true });
-      const layoutFile = path.join(root, OCI_LAYOUT_FILE);
-      let existing: Buffer | undefined;
+      // refused here, a run leaves what it created to the run that holds the lock
+      await takeLock(root, LAYOUT_LOCK, layoutBusy(root));
+      const lock = path.join(root, LAYOUT_LOCK);
       try {
-        existing = await readFile(layoutFile);
+        const layoutFile = path.join(root, OCI_LAYOUT_FILE);
+        let existing: Buffer | undefined;
+        try {
+          existing = await readFile(layoutFile);
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        }
+        if (existing) checkOciLayoutFile(root, existing);
+        else await writeFile(layoutFile, OCI_LAYOUT_CONTENT);
+        let index = emptyLayoutIndex();
+        try {
+          const st = await stat(path.join(root, INDEX_FILE));
+          if (st.size > MAX_METADATA_BYTES) throw metadataTooLarge(`${root}: index.json`, st.size);
+          index = parseLayoutIndex(`${root}: index.json`, await readFile(path.join(root, INDEX_FILE)));
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        }
+        const writer = new LayoutWriter(root, index, opts);
+        // what this run made, removed by discard() if it never commits
+        writer.made = created === undefined ? [] : path.relative(created, root).startsWith('..') ? [created, ...(existing ? [] : [layoutFile])] : [created];
+        return writer;
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        await rm(lock, { force: true });
+        throw err;
       }
-      if (existing) checkOciLayoutFile(root, existing);
-      else await writeFile(layoutFile, OCI_LAYOUT_CONTENT);
-      let index = emptyLayoutIndex();
-      try {
-        const st = await stat(path.join(root, INDEX_FILE));
-        if (st.size > MAX_METADATA_BYTES) throw metadataTooLarge(`${root}: index.json`, st.size);
-        index = parseLayoutIndex(`${root}: index.json`, await readFile(path.join(root, INDEX_FILE)));
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      }
-      const writer = new LayoutWriter(root, index, opts);
-      // what this run made, removed by discard() if it never commits
-      writer.made = created === undefined ? [] : path.relative(created, root).startsWith('..') ? [created, ...(existing ? [] : [layoutFile])] : [created];
-      return writer;
     } catch (err) {
       throw ioFailure(`the OCI layout ${root}`, err);
     }
@@ -229,6 +256,7 @@ export class LayoutWriter {
       await rename(tmp, final);
       this.committed = true;
       if (this.durable) await fsyncPath(this.root).catch(() => undefined);
+      await this.unlock();
     } catch (err) {
       await rm(tmp, { force: true });
       throw ioFailure(`${final}`, err);
@@ -242,9 +270,19 @@ export class LayoutWriter {
    * into it are whole and verified; its index.json is unchanged).
    */
   async discard(): Promise<void> {
-    if (this.committed) return;
-    const made = this.made;
-    this.made = [];
-    for (const p of made) await rm(p, { recursive: true, force: true });
+    if (!this.committed) {
+      const made = this.made;
+      this.made = [];
+      for (const p of made) await rm(p, { recursive: true, force: true });
+    }
+    // the lock goes last (with the directory, when this run made it)
+    await this.unlock();
+  }
+
+  /** Removes LAYOUT_LOCK once (a later run may hold one of its own by then). */
+  private async unlock(): Promise<void> {
+    if (!this.locked) return;
+    this.locked = false;
+    await rm(path.join(this.root, LAYOUT_LOCK), { force: true });
   }
 }
