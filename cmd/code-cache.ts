@@ -17,6 +17,7 @@
  * temporary file, then rename), and rewritten when V8 refuses it. A run that fails writes none (so a
  * mistyped command leaves no file behind).
  */
+import { isAscii } from 'node:buffer';
 import { createHash, hash } from 'node:crypto';
 import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -148,7 +149,9 @@ export function compileWithCodeCache(file: string, dir: string | undefined, labe
       cachedData = undefined;
     }
   }
-  const script = new vm.Script(bytes.toString('utf8'), { filename: file, cachedData });
+  // ASCII (the built bundle is: scripts/build-entry.mjs) read as latin1 is the same text as a one-byte
+  // string, without UTF-8 decoding; other text as UTF-8
+  const script = new vm.Script(isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8'), { filename: file, cachedData });
   const state: CacheState = !cacheFile ? 'off' : damaged || script.cachedDataRejected ? 'rejected' : !cachedData ? 'absent' : 'used';
   const fn = script.runInThisContext() as CompiledBundle['fn'];
   if (typeof fn !== 'function') throw new Error(`${file}: not a CommonJS bundle wrapped in a function (npm run build writes it)`);
