@@ -18,6 +18,7 @@
 // request at 155 instead of 187 ms of CPU on Node 20, which has no compile cache; on Node 22 and 24 at
 // 117 / 132 ms where Node's own compile cache of an ES module bundle (this launcher before) gave 142 /
 // 158 (it keeps the top level's code, not the functions a command compiles later).
+import { createHash } from 'node:crypto';
 import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'esbuild';
@@ -84,7 +85,7 @@ writeFileSync(
 // bundled as code-cache.cjs).
 import { createRequire } from 'node:module';
 
-createRequire(import.meta.url)('./code-cache.cjs').runWithCodeCache(\`\${import.meta.dirname}/airlift.bundle.cjs\`, process.env);
+createRequire(import.meta.url)('./code-cache.cjs').runWithCodeCache(\`\${import.meta.dirname}/airlift.bundle.cjs\`, process.env, '${createHash('sha256').update(ascii).digest('hex')}');
 `,
 );
 chmodSync(bin, 0o755);
