@@ -18,13 +18,16 @@
 // request at 155 instead of 187 ms of CPU on Node 20, which has no compile cache; on Node 22 and 24 at
 // 117 / 132 ms where Node's own compile cache of an ES module bundle (this launcher before) gave 142 /
 // 158 (it keeps the top level's code, not the functions a command compiles later).
+import { createHash } from 'node:crypto';
 import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { build } from 'esbuild';
 import { bundleAirlift } from './bundle-airlift.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
 const bin = path.join(root, 'dist', 'cmd', 'airlift.js');
 const cjsFile = path.join(root, 'dist', 'cmd', 'airlift.bundle.cjs');
+const launcherFile = path.join(root, 'dist', 'cmd', 'code-cache.cjs');
 const WRAPPER = '(function (exports, require, module, __filename, __dirname) {';
 const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
 
@@ -52,15 +55,37 @@ for (const o of Object.values(meta.outputs)) {
 const cjs = readFileSync(cjsFile, 'utf8');
 const firstLine = cjs.indexOf('\n');
 if (!cjs.startsWith('#!') || firstLine < 0) throw new Error(`${cjsFile}: expected the hashbang of cmd/airlift.ts on its first line`);
-writeFileSync(cjsFile, `${WRAPPER}${cjs.slice(firstLine)}\n})\n`);
+// ASCII only: esbuild escapes what is not ASCII in strings, not in comments and regular expressions
+// (undici's comments: ’, §, →). One such character made V8 hold the whole 2.7 MB text as a two-byte
+// string (5.4 MB), decoded from UTF-8 in every run; ASCII text is read as latin1 into a one-byte
+// string (cmd/code-cache.ts). \uXXXX means the same character in a string, a regular expression,
+// an identifier or a comment.
+const ascii = `${WRAPPER}${cjs.slice(firstLine)}\n})\n`.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+writeFileSync(cjsFile, ascii);
+
+// The launcher's part (cmd/code-cache.ts, with the argv helpers it uses) as one CommonJS file, required
+// by the bin: as ES modules these were 4 files for the loader to resolve, read and compile in every
+// run, and an ES module import of node:crypto, node:fs, node:os, node:v8, node:vm builds each one's
+// namespace (node:crypto's reads its lazy webcrypto getters).
+await build({
+  entryPoints: [path.join(root, 'cmd', 'code-cache.ts')],
+  outfile: launcherFile,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  keepNames: true,
+  logLevel: 'warning',
+});
 
 writeFileSync(
   bin,
   `#!/usr/bin/env node
-// airlift's bin (scripts/build-entry.mjs): airlift, bundled, run with V8's code cache (cmd/code-cache.ts).
-import { runWithCodeCache } from './code-cache.js';
+// airlift's bin (scripts/build-entry.mjs): airlift, bundled, run with V8's code cache (cmd/code-cache.ts,
+// bundled as code-cache.cjs).
+import { createRequire } from 'node:module';
 
-runWithCodeCache(\`\${import.meta.dirname}/airlift.bundle.cjs\`, process.env);
+createRequire(import.meta.url)('./code-cache.cjs').runWithCodeCache(\`\${import.meta.dirname}/airlift.bundle.cjs\`, process.env, '${createHash('sha256').update(ascii).digest('hex')}');
 `,
 );
 chmodSync(bin, 0o755);

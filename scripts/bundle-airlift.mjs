@@ -29,6 +29,26 @@ export const followCreateRequire = {
   },
 };
 
+/**
+ * undici's Client requires its HTTP/2 module (and with it node:http2, node:tls and node:http) as it
+ * loads, to call it only when a server answers TLS's ALPN with h2, which airlift never offers (no
+ * `allowH2`). Here that require is made on the call instead: a no-op resync of 200 images spent
+ * ~5 ms of CPU loading node:http2 before its first request (test/bench/README.md). Fails when
+ * undici's source no longer has the line (an undici upgrade: look again).
+ */
+const UNDICI_CLIENT = /[\\/]node_modules[\\/]undici[\\/]lib[\\/]dispatcher[\\/]client\.js$/;
+const H2_REQUIRE = "const connectH2 = require('./client-h2.js')";
+export const lazyUndiciH2 = {
+  name: 'lazy-undici-h2',
+  setup(b) {
+    b.onLoad({ filter: UNDICI_CLIENT }, (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      if (!text.includes(H2_REQUIRE)) throw new Error(`${args.path}: no "${H2_REQUIRE}" to make lazy (scripts/bundle-airlift.mjs)`);
+      return { contents: text.replace(H2_REQUIRE, "const connectH2 = (client, socket) => require('./client-h2.js')(client, socket)"), loader: 'js' };
+    });
+  },
+};
+
 const builtins = new Set(builtinModules);
 const isBuiltin = (p) => p.startsWith('node:') || builtins.has(p) || builtins.has(p.split('/')[0]);
 
@@ -56,7 +76,7 @@ export async function bundleAirlift(root, { outfile, format, minify = false, sou
     supported,
     // the ESM file gets a `require` for the CommonJS packages' own requires of Node's built-ins
     banner: format === 'esm' ? { js: "import { createRequire as __airliftCreateRequire } from 'node:module';\nconst require = __airliftCreateRequire(import.meta.url);" } : {},
-    plugins: [followCreateRequire],
+    plugins: [followCreateRequire, lazyUndiciH2],
   });
   const external = new Set();
   for (const o of Object.values(result.metafile.outputs)) for (const i of o.imports) if (i.external && !isBuiltin(i.path)) external.add(i.path);

@@ -55,6 +55,23 @@ export interface SendOptions {
 // registry finishing a large upload into object storage.
 const KEEP_ALIVE = { keepAliveTimeout: 30_000, keepAliveMaxTimeout: 120_000, headersTimeout: 120_000, bodyTimeout: 60_000 };
 
+/**
+ * A pool with nothing queued or running is destroyed with one error made without a stack; a busy one
+ * is closed (its requests finish first). Both end with every connection's socket destroyed with an
+ * error, and Node reads that error's stack as it destroys a socket: close() makes an undici error per
+ * connection, whose first formatted stack made V8 compute the line ends of the 2.7 MB bundle (about
+ * 4 ms of the 12 ms a no-op resync of 200 images spent from its last answer to its exit).
+ */
+function closePool(pool: Pool): Promise<void> {
+  const { pending, queued, running } = pool.stats;
+  if (pending + queued + running > 0) return pool.close().catch(() => {});
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  const closed = new Error('connection pool closed');
+  Error.stackTraceLimit = limit;
+  return pool.destroy(closed).catch(() => {});
+}
+
 export class Transport {
   private readonly pools = new Map<string, Promise<Pool>>();
   private readonly pings = new Map<string, Promise<RegistryEndpointInfo>>();
@@ -215,7 +232,7 @@ export class Transport {
   async close(): Promise<void> {
     const pools = await Promise.allSettled([...this.pools.values()]);
     this.pools.clear();
-    await Promise.all(pools.map((p) => (p.status === 'fulfilled' ? p.value.close().catch(() => {}) : undefined)));
+    await Promise.all(pools.map((p) => (p.status === 'fulfilled' ? closePool(p.value) : undefined)));
     if (this.foreign) await (await this.foreign.catch(() => undefined))?.close().catch(() => {});
     this.foreign = undefined;
   }

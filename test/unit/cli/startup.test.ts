@@ -3,7 +3,10 @@
  * does not need (the YAML parser, the chart scanner's tar reader, the spinner) must not
  * load with its command. Checked in a fresh process on the built CLI.
  */
+import { isAscii } from 'node:buffer';
 import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -66,12 +69,28 @@ describe('what a command loads at start', () => {
 
   it('the bin (dist/cmd/airlift.js, built by npm run build) loads one bundled file and no other module of dist/ or node_modules', () => {
     // loading ~120 ES modules one by one was a third of a no-op sync's start (scripts/build-entry.mjs);
-    // the bin itself is a launcher that compiles the bundle with V8's code cache (cmd/code-cache.ts, with
-    // argv.ts for the command the cache is of); the bundle goes through vm.Script: not an ES module, and
-    // its requires are of built-ins only (scripts/bundle-airlift.mjs fails on anything else)
-    const bundled = ['dist/cmd/airlift.js', 'dist/cmd/code-cache.js', 'dist/src/cli/argv.js', 'dist/src/errors.js'];
+    // the bin itself is a launcher that requires code-cache.cjs (cmd/code-cache.ts bundled as CommonJS) to
+    // compile the bundle with V8's code cache; the bundle goes through vm.Script: neither is an ES module,
+    // and the bundle's requires are of built-ins only (scripts/bundle-airlift.mjs fails on anything else)
+    const bundled = ['dist/cmd/airlift.js'];
     expect(esModulesLoadedBy(['--version'])).toEqual(bundled);
     expect(esModulesLoadedBy(['images', 'fixtures/charts/example-shop', '-o', 'list'])).toEqual(bundled);
+  });
+
+  it('the bundle is ASCII (read as a one-byte string, not decoded from UTF-8), and a sync that reached the network loaded undici but not node:http2', () => {
+    const bundle = readFileSync(path.join(REPO_ROOT, 'dist', 'cmd', 'airlift.bundle.cjs'));
+    expect(isAscii(bundle)).toBe(true);
+    // port 1 on loopback: nothing listens, the first request (undici's Pool, its HTTP/1.1 client) is refused
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'airlift-startup-'));
+    const hook = path.join(dir, 'builtins.cjs');
+    writeFileSync(hook, `process.on('exit', () => require('node:fs').writeSync(2, 'BUILTINS ' + process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')).join(',') + '\\n'));`);
+    const r = spawnSync(process.execPath, ['-r', hook, path.join(REPO_ROOT, 'dist', 'cmd', 'airlift.js'), '--plain-http', '127.0.0.1:1', 'sync', '--image', '127.0.0.1:1/a:1', '--to', '127.0.0.1:1/m', '--no-referrers'], { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, NODE_DISABLE_COMPILE_CACHE: '1' } });
+    rmSync(dir, { recursive: true, force: true });
+    expect(r.stderr).toContain('ECONNREFUSED');
+    const line = r.stderr.split('\n').find((l) => l.startsWith('BUILTINS '));
+    expect(line).toBeDefined();
+    const builtins = line!.slice('BUILTINS '.length).split(',');
+    expect(builtins).not.toContain('NativeModule http2');
   });
 });
 
