@@ -1,5 +1,5 @@
 /** sha256 digests: compute, parse, and verify streams. */
-import { createHash, type Hash } from 'node:crypto';
+import { createHash, hash, type Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { DigestMismatchError, UnsupportedError, InputError } from '../errors.js';
 
@@ -15,8 +15,9 @@ export function isDigestRef(reference: string): boolean {
   return DIGEST_RE.test(reference);
 }
 
+// crypto.hash(): one call for bytes already in memory, no Hash object (Node >= 20.12; package.json asks 20.18.1)
 export function sha256(data: Uint8Array | string): string {
-  return `sha256:${createHash('sha256').update(data).digest('hex')}`;
+  return `sha256:${hash('sha256', data, 'hex')}`;
 }
 
 export interface ParsedDigest {
@@ -41,7 +42,7 @@ export function parseDigest(d: string): ParsedDigest {
 }
 
 export function digestOf(algorithm: 'sha256' | 'sha512', data: Uint8Array): string {
-  return `${algorithm}:${createHash(algorithm).update(data).digest('hex')}`;
+  return `${algorithm}:${hash(algorithm, data, 'hex')}`;
 }
 
 /** Verifies bytes already in memory against a digest (and size, if given). */

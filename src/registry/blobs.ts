@@ -191,10 +191,15 @@ export async function pumpBlob(r: Requester, host: string, repo: string, desc: P
 async function openBlob(r: Requester, host: string, repo: string, desc: Pick<Descriptor, 'digest'> & { size?: number }, o: BlobOptions, gather?: number) {
   const what = `blob ${host}/${repo}@${desc.digest}`;
   const maxResumes = o.maxResumes ?? 5;
-  const controller = new AbortController();
-  const onOuterAbort = (): void => controller.abort(o.signal?.reason);
-  o.signal?.addEventListener('abort', onOuterAbort, { once: true });
-  const release = (): void => o.signal?.removeEventListener('abort', onOuterAbort);
+  // A body gathered whole (getBlobBytes) is never stopped half-read by its consumer: its requests
+  // take the caller's signal as it is, without a controller and a listener of their own per blob.
+  const controller = gather === undefined ? new AbortController() : undefined;
+  const signal = controller ? controller.signal : o.signal;
+  const onOuterAbort = (): void => controller!.abort(o.signal?.reason);
+  if (controller) o.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  const release = (): void => {
+    if (controller) o.signal?.removeEventListener('abort', onOuterAbort);
+  };
   const open = (offset: number) =>
     r.request({
       method: 'GET',
@@ -205,7 +210,7 @@ async function openBlob(r: Requester, host: string, repo: string, desc: Pick<Des
       accept: offset > 0 ? [200, 206, 416] : [200],
       followRedirects: true,
       what,
-      signal: controller.signal,
+      signal,
       ...(gather !== undefined ? { gather, ...(o.progress ? { progress: o.progress } : {}) } : {}),
     });
   let first: Awaited<ReturnType<typeof open>>;
@@ -227,7 +232,7 @@ async function openBlob(r: Requester, host: string, repo: string, desc: Pick<Des
   const pump = async (out: BlobSink): Promise<void> => {
     let offset = 0;
     // Resumed at once (a dropped connection, not an outage): maxResumes pauses of 0 ms.
-    const resumes = new Retries(fixedPauses(new Array<number>(maxResumes).fill(0)), controller.signal);
+    const resumes = new Retries(fixedPauses(new Array<number>(maxResumes).fill(0)), signal);
     let current: Awaited<ReturnType<typeof open>> | undefined = first;
     /** Where the current attempt started, and how many resumed attempts in a row added nothing. */
     let startedAt = -1;
@@ -238,7 +243,7 @@ async function openBlob(r: Requester, host: string, repo: string, desc: Pick<Des
         res = (current ?? (await open(offset))).res;
       } catch (err) {
         // The request layer has already retried the request as its policy says: final.
-        if (!controller.signal.aborted) out.fail(err as Error);
+        if (!signal?.aborted) out.fail(err as Error);
         return;
       }
       current = undefined;
@@ -288,7 +293,7 @@ async function openBlob(r: Requester, host: string, repo: string, desc: Pick<Des
         out.end();
         return;
       } catch (err) {
-        if (!out.live || controller.signal.aborted) return;
+        if (!out.live || signal?.aborted) return;
         const resumed = resumes.attempt > 1;
         barren = startedAt === offset && resumed ? barren + 1 : 0;
         if (isTemporary(err) && barren >= 2) {
@@ -309,7 +314,7 @@ async function openBlob(r: Requester, host: string, repo: string, desc: Pick<Des
       }
     }
   };
-  return { pump, release, abort: (reason: Error) => controller.abort(reason) };
+  return { pump, release, abort: (reason: Error) => controller?.abort(reason) };
 }
 
 /** getBlob piped through VerifyingStream: the stream errors instead of ending when bytes are wrong. */

@@ -6,12 +6,12 @@
  * body can be sent again.
  */
 import type { Readable } from 'node:stream';
-import pLimit, { type LimitFunction } from 'p-limit';
 import { AuthError, RegistryError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Authenticator } from './auth.js';
 import { normalizeScopes, parseChallenges, parseScopes, type Scope } from './challenge.js';
 import { errorFromResponse } from './errors.js';
+import { limit, type Limit } from './limit.js';
 import { Retries, retryAfterOf, type RetryPolicy } from './retry.js';
 import { header, type RegistryEndpointInfo, type Response, type Transport } from './transport.js';
 import { pathOn, urlOn } from './url.js';
@@ -47,7 +47,7 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 5;
 
 export class Requester {
-  private readonly limits = new Map<string, LimitFunction>();
+  private readonly limits = new Map<string, Limit>();
   constructor(
     readonly transport: Transport,
     readonly auth: Authenticator,
@@ -56,14 +56,15 @@ export class Requester {
     private readonly concurrencyPerRegistry: number,
   ) {}
 
-  limit(host: string): LimitFunction {
+  limit(host: string): Limit {
     let l = this.limits.get(host);
-    if (!l) this.limits.set(host, (l = pLimit(this.concurrencyPerRegistry)));
+    if (!l) this.limits.set(host, (l = limit(this.concurrencyPerRegistry)));
     return l;
   }
 
   async request(spec: RequestSpec): Promise<RequestResult> {
-    const info = await this.transport.ping(spec.host, spec.signal);
+    // once the host's ping has resolved, a request awaits nothing before it is sent (no challenge: no auth header to wait for)
+    const info = this.transport.pingedInfo(spec.host) ?? (await this.transport.ping(spec.host, spec.signal));
     const replayable = spec.body === undefined || spec.body === null || typeof spec.body === 'string' || spec.body instanceof Uint8Array;
     let scopes = normalizeScopes(spec.scopes);
     let url = urlOn(info.origin, spec.path);
@@ -72,7 +73,7 @@ export class Requester {
     const tries = new Retries(this.retry, spec.signal);
     for (;;) {
       const sameOrigin = pathOn(info.origin, url) !== undefined;
-      const authorization = sameOrigin ? await this.auth.header(info, scopes, spec.signal) : undefined;
+      const authorization = sameOrigin && info.challenge ? await this.auth.header(info, scopes, spec.signal) : undefined;
       const headers: Record<string, string> = { ...spec.headers };
       if (authorization) headers.authorization = authorization;
       let res: Response;

@@ -75,6 +75,33 @@ export interface SmallRequestOptions {
   progress?: (bytes: number) => void;
 }
 
+/**
+ * The requests in flight on each signal, aborted together when it aborts: one 'abort' listener per
+ * signal instead of an addEventListener and a removeEventListener per request (Node's EventTarget
+ * does more work for these than the Set here; a sync of 200 small images sends ~3,000 requests on
+ * a few signals).
+ */
+const inflight = new WeakMap<AbortSignal, Set<(reason: Error) => void>>();
+
+function onAbortOf(signal: AbortSignal, abort: (reason: Error) => void): () => void {
+  let set = inflight.get(signal);
+  if (!set) {
+    const each = (set = new Set());
+    inflight.set(signal, each);
+    signal.addEventListener(
+      'abort',
+      () => {
+        for (const f of [...each]) f(signal.reason as Error);
+        each.clear();
+      },
+      { once: true },
+    );
+  }
+  const s = set;
+  s.add(abort);
+  return () => void s.delete(abort);
+}
+
 /** One request through `dispatcher.dispatch()`; resolves with the whole answer (rejects as request() does). */
 export function sendSmall(u: Undici, dispatcher: Dispatcher, o: SmallRequestOptions): Promise<Dispatcher.ResponseData> {
   const signal = o.signal ?? undefined;
@@ -86,14 +113,13 @@ export function sendSmall(u: Undici, dispatcher: Dispatcher, o: SmallRequestOpti
     let headers: Record<string, string | string[]> = {};
     const chunks: Buffer[] = [];
     let length = 0;
-    const onAbort = (): void => abort?.(signal!.reason as Error);
-    signal?.addEventListener('abort', onAbort, { once: true });
+    const unwatch = signal ? onAbortOf(signal, (reason) => abort?.(reason)) : undefined;
     const cap = o.cap ?? SMALL_ANSWER_CAP;
     let answered = false;
     const settle = (err: Error | undefined): void => {
       if (settled) return;
       settled = true;
-      signal?.removeEventListener('abort', onAbort);
+      unwatch?.();
       // before the answer: the request failed; after it: its body did (request() puts that error in the body stream)
       if (err && !answered) return reject(err);
       const body = new SmallBody(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length), err);

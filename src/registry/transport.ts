@@ -13,7 +13,7 @@ import { apiHost, schemePlan, splitHostPort } from './hosts.js';
 import { isIP } from 'node:net';
 import { Retries, retryAfterOf, type RetryPolicy } from './retry.js';
 import { tlsFor, type TlsOptions } from './tls.js';
-import { undici } from './undici.js';
+import { undici, type Undici } from './undici.js';
 import { pathOn } from './url.js';
 import { isSmallRequest, sendSmall } from './small-request.js';
 import { AirliftError, NetworkError, RegistryError, redact, toAirliftError } from '../errors.js';
@@ -74,6 +74,10 @@ function closePool(pool: Pool): Promise<void> {
 
 export class Transport {
   private readonly pools = new Map<string, Promise<Pool>>();
+  /** The pools (by origin), the pings (by host) and undici once they have resolved: a request then awaits none of them. */
+  private readonly readyPools = new Map<string, Pool>();
+  private readonly pinged = new Map<string, RegistryEndpointInfo>();
+  private und: Undici | undefined;
   private readonly pings = new Map<string, Promise<RegistryEndpointInfo>>();
   private foreign: Promise<Agent> | undefined;
 
@@ -93,7 +97,10 @@ export class Transport {
         });
       })();
       this.pools.set(origin, p);
-      p.catch(() => this.pools.delete(origin));
+      p.then(
+        (pool) => void this.readyPools.set(origin, pool),
+        () => this.pools.delete(origin),
+      );
     }
     return p;
   }
@@ -116,10 +123,10 @@ export class Transport {
     const u = onRegistry === undefined ? new URL(url) : undefined;
     try {
       if (onRegistry !== undefined) {
-        const pool = await this.pool(registryOrigin!, apiHost(host) === host ? host : urlHost!, urlHost!);
+        const pool = this.readyPools.get(registryOrigin!) ?? (await this.pool(registryOrigin!, apiHost(host) === host ? host : urlHost!, urlHost!));
         // reset: false keeps the connection after a HEAD (undici closes it by default: one new
         // TCP connection per manifest or blob HEAD).
-        const und = await undici();
+        const und = (this.und ??= await undici());
         const body = o.body ?? null;
         // answers that are only dumped or read a little: gathered by a handler of dispatch() (small-request.ts)
         if (o.gather !== undefined || isSmallRequest(method, body)) {
@@ -166,9 +173,17 @@ export class Transport {
     if (!p) {
       p = this.doPing(host, signal);
       this.pings.set(host, p);
-      p.catch(() => this.pings.delete(host));
+      p.then(
+        (info) => void this.pinged.set(host, info),
+        () => this.pings.delete(host),
+      );
     }
     return p;
+  }
+
+  /** What ping(host) resolved with, once it has: undefined before. */
+  pingedInfo(host: string): RegistryEndpointInfo | undefined {
+    return this.pinged.get(host);
   }
 
   private async doPing(host: string, signal?: AbortSignal): Promise<RegistryEndpointInfo> {

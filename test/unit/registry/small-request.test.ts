@@ -121,6 +121,29 @@ describe('sendSmall', () => {
     await expect(waiting).rejects.toBe(later);
     await p.close();
   });
+
+  it('aborts every request still waiting on a shared signal, and none that has been answered', async () => {
+    const { u, pool: p } = await pool();
+    const run = new AbortController();
+    let listeners = 0;
+    const add = run.signal.addEventListener.bind(run.signal);
+    run.signal.addEventListener = ((...a: Parameters<AbortSignal['addEventListener']>) => {
+      listeners++;
+      add(...a);
+    }) as AbortSignal['addEventListener'];
+    const o = { headers: {}, body: null, signal: run.signal };
+    const answered = await sendSmall(u, p, { ...o, method: 'PUT', path: '/echo' });
+    const waiting = [1, 2, 3].map(() => sendSmall(u, p, { ...o, method: 'HEAD', path: '/never' }));
+    const reason = new Error('run stopped');
+    setTimeout(() => run.abort(reason), 50);
+    for (const w of waiting) await expect(w).rejects.toBe(reason);
+    // the answer that came before the abort is whole, and the signal got one listener for all four
+    expect(answered.statusCode).toBe(201);
+    expect(await answered.body.text()).toBe('PUT 0');
+    expect(listeners).toBe(1);
+    await expect(sendSmall(u, p, { ...o, method: 'HEAD', path: '/missing' })).rejects.toBe(reason);
+    await p.close();
+  });
 });
 
 describe('sendSmall gathering a GET', () => {
