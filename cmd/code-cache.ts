@@ -39,14 +39,19 @@ export const BUNDLE_V8_FLAGS = ['--liftoff-only'];
 /**
  * V8 flags the bundle changes while a command runs (cmd/heap.ts: `--heap-growing-percent` and
  * `--semi-space-growth-factor` of the copying commands; its `--expose-gc` is turned off again at
- * once), put back to their defaults before the cache is written, for the same reason; a flag node
- * was given at start (execArgv, NODE_OPTIONS) is left alone, as cmd/heap.ts leaves it. The bin's test of
+ * once; cmd/jit.ts: `--no-turbofan` while save is young), put back to their defaults before the cache is
+ * written, for the same reason; a flag node was given at start (execArgv, NODE_OPTIONS) is left alone,
+ * as cmd/heap.ts and cmd/jit.ts leave it. The bin's test of
  * a second `verify` reusing its cache fails if a flag set at run time is missing here.
  */
-const RUNTIME_V8_FLAG_DEFAULTS = ['--heap-growing-percent=0', '--semi-space-growth-factor=2'];
+const RUNTIME_V8_FLAG_DEFAULTS: ReadonlyArray<readonly [flag: string, leftAloneWhenGiven: readonly string[]]> = [
+  ['--heap-growing-percent=0', ['heap-growing-percent']],
+  ['--semi-space-growth-factor=2', ['semi-space-growth-factor']],
+  ['--turbofan', ['turbofan', 'max-opt', 'jitless']],
+];
 
 function restoreRuntimeFlags(): void {
-  for (const flag of RUNTIME_V8_FLAG_DEFAULTS) if (!nodeFlagGiven(flag.slice(2, flag.indexOf('=')))) setFlagsFromString(flag);
+  for (const [flag, given] of RUNTIME_V8_FLAG_DEFAULTS) if (!given.some((name) => nodeFlagGiven(name))) setFlagsFromString(flag);
 }
 
 /** What happened to the cache of one compile. */

@@ -22,6 +22,7 @@ import { referrerOptions, referrersFrom, type ReferrersFlags } from '../../src/c
 import { withChartFetcher } from '../charts.js';
 import { readInputs } from '../inputs.js';
 import { printMirrorReport, withMirrorDeps } from '../mirror.js';
+import { deferOptimizer } from '../jit.js';
 import { addOptions } from '../options.js';
 import { namesStdout, readerGone, watchStdoutReader } from '../stdout-reader.js';
 
@@ -54,6 +55,8 @@ export function registerSave(program: Command, ctx: CommandContext): void {
     .option('--dry-run', 'print what would be saved (the chart images, each under its full reference), and write nothing')
     .option('--include-self', 'also put airlift itself into the bundle (airlift/: airlift.mjs, the single executables, SHA256SUMS from `npm run release`; or from $AIRLIFT_RELEASE_DIR), so the bundle carries its own importer (with --shard: in shard 0, as the charts)');
   addOptions(cmd, PLATFORM_OPTION, referrerOptions()).action(async (charts: string[], flags: SaveFlags, command: Command) => {
+    // a save of a few hundred small images ends before TurboFan's compiles pay for themselves (cmd/jit.ts)
+    deferOptimizer();
     if (!flags.output) throw new UsageError('save needs -o BUNDLE.tar (a file; the bundle is renamed into place when complete; - writes it to stdout)');
     // -o /dev/stdout (/dev/fd/1, /proc/self/fd/1) into a pipe or file is stdout: written as - is
     const toStdout = flags.output === '-' || namesStdout(flags.output, ctx.io.stdout);

@@ -31,22 +31,44 @@ function octal(value: number, width: number): string {
   return value.toString(8).padStart(width - 1, '0') + '\0';
 }
 
+/**
+ * The fields a header of this type and mode always has (no name, no size; the checksum field as the
+ * eight spaces it is summed as) and their byte sum, made once: a header is then a copy of it, the name
+ * and size written in, and only their bytes added to the sum (a save writes a header per blob, and
+ * building each from scratch was a tenth of the bundle's own CPU in a save of 200 small images).
+ */
+const templates = new Map<string, { block: Buffer; sum: number }>();
+function templateOf(type: '0' | '5' | 'x', mode: number): { block: Buffer; sum: number } {
+  const key = `${type}${mode}`;
+  let t = templates.get(key);
+  if (!t) {
+    const h = Buffer.alloc(BLOCK);
+    h.write(octal(mode, 8), 100, 'ascii');
+    h.write(octal(0, 8), 108, 'ascii');
+    h.write(octal(0, 8), 116, 'ascii');
+    h.write(octal(0, 12), 136, 'ascii');
+    h.write('        ', 148, 'ascii');
+    h.write(type, 156, 'ascii');
+    h.write('ustar\0', 257, 'ascii');
+    h.write('00', 263, 'ascii');
+    h.write(octal(0, 8), 329, 'ascii');
+    h.write(octal(0, 8), 337, 'ascii');
+    let sum = 0;
+    for (let i = 0; i < BLOCK; i++) sum += h[i]!;
+    templates.set(key, (t = { block: h, sum }));
+  }
+  return t;
+}
+
 function header(name: string, size: number, type: '0' | '5' | 'x', mode: number): Buffer {
-  const h = Buffer.alloc(BLOCK);
-  h.write(name, 0, 100, 'utf8');
-  h.write(octal(mode, 8), 100, 'ascii');
-  h.write(octal(0, 8), 108, 'ascii');
-  h.write(octal(0, 8), 116, 'ascii');
+  const t = templateOf(type, mode);
+  const h = Buffer.allocUnsafe(BLOCK);
+  t.block.copy(h);
+  const n = h.write(name, 0, 100, 'utf8');
   h.write(octal(size > MAX_OCTAL_SIZE ? 0 : size, 12), 124, 'ascii');
-  h.write(octal(0, 12), 136, 'ascii');
-  h.write('        ', 148, 'ascii');
-  h.write(type, 156, 'ascii');
-  h.write('ustar\0', 257, 'ascii');
-  h.write('00', 263, 'ascii');
-  h.write(octal(0, 8), 329, 'ascii');
-  h.write(octal(0, 8), 337, 'ascii');
-  let sum = 0;
-  for (let i = 0; i < BLOCK; i++) sum += h[i]!;
+  let sum = t.sum;
+  for (let i = 0; i < n; i++) sum += h[i]!;
+  for (let i = 124; i < 136; i++) sum += h[i]!;
   h.write(octal(sum, 7) + ' ', 148, 'ascii');
   return h;
 }

@@ -191,11 +191,13 @@ describe('the bin (dist/cmd/airlift.js) and its cache', () => {
     // reused: V8 took it (refused data would be rewritten: another inode)
     expectVersion(airlift(bin, ['--version'], { NODE_COMPILE_CACHE: cache }));
     expect(inode(path.join(cache, first!))).toBe(ino);
-    // each command has its own, reused the same way; verify changes V8's heap flags as it runs (cmd/heap.ts)
+    // each command has its own, reused the same way; verify changes V8's heap flags as it runs (cmd/heap.ts),
+    // save turns TurboFan off for its first second of CPU (cmd/jit.ts: a dry run ends with it off)
     const images = ['images', path.join(REPO_ROOT, 'fixtures', 'charts', 'example-shop'), '-o', 'list'];
     const bundleFile = path.join(t.path, 'bundle.tar');
     await writeBundleTar(bundleFile, sampleBundle().entries);
-    for (const [label, args] of [['images', images], ['verify', ['verify', bundleFile]]] as const) {
+    const dryRun = ['save', '--dry-run', '--image', 'registry.example.com/app:1', '-o', path.join(t.path, 'dry.tar')];
+    for (const [label, args] of [['images', images], ['verify', ['verify', bundleFile]], ['save', dryRun]] as const) {
       for (let run = 0; run < 3; run++) {
         const r = airlift(bin, [...args], { NODE_COMPILE_CACHE: cache });
         expect(r.status, r.stderr).toBe(0);
@@ -209,7 +211,7 @@ describe('the bin (dist/cmd/airlift.js) and its cache', () => {
     // a run that fails writes none
     expect(airlift(bin, ['no-such-command'], { NODE_COMPILE_CACHE: cache }).status).not.toBe(0);
     expect(airlift(bin, ['verify', path.join(t.path, 'missing.tar')], { NODE_COMPILE_CACHE: cache }).status).not.toBe(0);
-    expect(cacheFiles(cache)).toHaveLength(3);
+    expect(cacheFiles(cache)).toHaveLength(4);
     expect(readdirSync(cache).filter((f) => f.includes('.tmp'))).toEqual([]); // no temporary file (Node >= 22.1 keeps its own compile cache beside, for the launcher's modules)
 
     // corrupt: refused, rewritten, the run unharmed
@@ -223,7 +225,7 @@ describe('the bin (dist/cmd/airlift.js) and its cache', () => {
     // the bundle changed: a cache of its own
     writeFileSync(path.join(dir, 'airlift.bundle.cjs'), `${readFileSync(path.join(dir, 'airlift.bundle.cjs'), 'utf8')}// changed\n`);
     expectVersion(airlift(bin, ['--version'], { NODE_COMPILE_CACHE: cache }));
-    expect(cacheFiles(cache)).toHaveLength(4);
+    expect(cacheFiles(cache)).toHaveLength(5);
 
     // off, or nowhere to write: the same answer, nothing written
     const off = path.join(t.path, 'off');
