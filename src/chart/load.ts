@@ -46,12 +46,12 @@ export interface LoadedChart {
   appVersion?: string;
   /** "application" (default) or "library". */
   type: string;
-  /** Chart.yaml as parsed. */
+  /** Chart.yaml as parsed (frozen: shared with every chart of the same Chart.yaml text). */
   metadata: Record<string, unknown>;
   dependencies: ChartDependency[];
   /** Chart.lock, when the chart has one. */
   lock?: ChartLock;
-  /** values.yaml as parsed ({} when absent). */
+  /** values.yaml as parsed ({} when absent; frozen: shared with every chart of the same values.yaml text). */
   values: Record<string, unknown>;
   /** Display paths, for findings and errors. */
   chartFile: string;
@@ -212,12 +212,12 @@ async function buildChart(
       hint: 'give the directory that contains Chart.yaml, or a .tgz made by `helm package`',
     });
   }
-  const metadata = parseYamlMap(decodeFile(chartBytes).text, chartFile, 'Chart.yaml');
+  const metadata = parseYamlMap(decodeFile(chartBytes).text, chartFile, 'Chart.yaml', true);
   const name = str(metadata.name);
   if (!name) throw new InputError(`${chartFile}: no chart name`, { hint: 'Chart.yaml needs name and version' });
   const valuesFile = display('values.yaml');
   const valuesBytes = tree.get(`${prefix}values.yaml`);
-  const values = valuesBytes ? parseYamlMap(decodeFile(valuesBytes).text, valuesFile) : {};
+  const values = valuesBytes ? parseYamlMap(decodeFile(valuesBytes).text, valuesFile, 'a values file', true) : {};
 
   const templates: TemplateFile[] = [];
   const subDirs = new Set<string>();
