@@ -47,15 +47,15 @@ export class TextCache<V> {
  * render cache's key takes instead of the text). Every copy of a chart then shares one string
  * per file, a copy's decode makes no megabytes of garbage, and the caches keyed by text find the
  * same string object (compared by pointer, not by content). A file is looked up by its size and
- * a few of its bytes, and a hit is only a file whose bytes are equal to the kept ones (a byte
- * compare, not a hash: the 190 copies of the bench's `images` case are 160 MB of files, which
- * sha256 took about 0.2 CPU-s to hash again); a file seen for the first time is hashed and
- * decoded. Bounded by the characters kept (the bytes kept beside them are about as many), least
- * recently used out first; a file over 4 Mi bytes is decoded and hashed each time and not kept.
+ * a few of its bytes, and a hit is only a file whose bytes are equal to the kept text encoded
+ * again as UTF-8 (into one reused buffer: the bytes themselves are not kept); a file is kept only
+ * where that encoding gives its bytes back, so equal means equal to the first file's bytes. This
+ * compare costs about a quarter of the sha256 it replaces: the 190 copies of the bench's `images`
+ * case are 160 MB of files, which sha256 took about 0.2 CPU-s to hash again. A file seen for the
+ * first time is hashed and decoded. Bounded by the characters kept, least recently used out
+ * first; a file over 4 Mi bytes is decoded and hashed each time and not kept.
  */
 interface DecodedFile {
-  /** A copy of the file's bytes (not a view: a view would hold its whole buffer, a tar's or the pool's). */
-  bytes: Uint8Array;
   text: string;
   digest: string;
 }
@@ -63,14 +63,22 @@ const DECODED_MAX_CHARS = 16 * 1024 * 1024;
 const DECODED_MAX_ENTRY = 4 * 1024 * 1024;
 const decoded = new Map<string, DecodedFile[]>();
 let decodedChars = 0;
+/** Where kept texts are encoded again to be compared (grown to the largest file looked up). */
+let scratch: Buffer | undefined;
 
 /** The lookup key of a file's bytes: its size and up to 16 bytes at its start, middle and end. */
-function printOf(bytes: Uint8Array): string {
-  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+function printOf(b: Buffer): string {
   const n = b.length;
   if (n <= 48) return `${n}:${b.toString('latin1')}`;
   const mid = n >>> 1;
   return `${n}:${b.toString('latin1', 0, 16)}${b.toString('latin1', mid - 8, mid + 8)}${b.toString('latin1', n - 16, n)}`;
+}
+
+/** Whether `text` encoded as UTF-8 is exactly `bytes`. */
+function encodesTo(text: string, bytes: Buffer): boolean {
+  if (scratch === undefined || scratch.length < bytes.length + 4) scratch = Buffer.allocUnsafeSlow(Math.max(64 * 1024, 2 ** Math.ceil(Math.log2(bytes.length + 4))));
+  const n = scratch.write(text, 0, 'utf8');
+  return n === bytes.length && bytes.equals(scratch.subarray(0, n));
 }
 
 export function decodeFile(bytes: Uint8Array): { text: string; digest: string } {
@@ -82,9 +90,11 @@ export function decodeFile(bytes: Uint8Array): { text: string; digest: string } 
     // most recently used last
     decoded.delete(print);
     decoded.set(print, list);
-    for (const e of list) if (buf.equals(e.bytes)) return { text: e.text, digest: e.digest };
+    for (const e of list) if (encodesTo(e.text, buf)) return { text: e.text, digest: e.digest };
   }
-  const entry: DecodedFile = { bytes: new Uint8Array(buf), text: buf.toString('utf8'), digest: createHash('sha256').update(buf).digest('base64') };
+  const entry: DecodedFile = { text: buf.toString('utf8'), digest: createHash('sha256').update(buf).digest('base64') };
+  // (bytes that are not UTF-8 decode to a text that encodes to other bytes: not kept)
+  if (!encodesTo(entry.text, buf)) return entry;
   if (list !== undefined) list.push(entry);
   else decoded.set(print, [entry]);
   decodedChars += entry.text.length;
@@ -93,7 +103,7 @@ export function decodeFile(bytes: Uint8Array): { text: string; digest: string } 
     decoded.delete(k);
     for (const e of l) decodedChars -= e.text.length;
   }
-  return { text: entry.text, digest: entry.digest };
+  return { ...entry };
 }
 
 /**

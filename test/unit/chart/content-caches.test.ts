@@ -57,12 +57,26 @@ describe('content-keyed caches of the scan', () => {
     expect(dy.digest).toBe(createHash('sha256').update(y).digest('base64'));
     expect(dy.digest).not.toBe(dx.digest);
     expect(decodeFile(make('x'))).toEqual(dx);
-    // the kept bytes are a copy: the caller's buffer changed afterwards is not what is compared
+    // a caller's buffer changed afterwards changes nothing kept
     const z = make('z');
     const dz = decodeFile(z);
     z.fill(0x41);
     expect(decodeFile(make('z'))).toEqual(dz);
     expect(decodeFile(z).text).toBe('A'.repeat(z.length));
+    // bytes that are not UTF-8 and the bytes of the text they decode to: one text, each its own digest
+    const bad = Buffer.from([0x61, 0xff, 0x62]);
+    const good = Buffer.from('a\ufffdb');
+    const dBad = decodeFile(bad);
+    const dGood = decodeFile(good);
+    expect(dBad.text).toBe(dGood.text);
+    expect(dBad.digest).toBe(createHash('sha256').update(bad).digest('base64'));
+    expect(dGood.digest).toBe(createHash('sha256').update(good).digest('base64'));
+    expect(decodeFile(Buffer.from([0x61, 0xff, 0x62])).digest).toBe(dBad.digest);
+    expect(decodeFile(Buffer.from('a\ufffdb')).digest).toBe(dGood.digest);
+    // a file larger than any looked up before (the compare buffer grows)
+    const large = Buffer.from('x'.repeat(300 * 1024) + 'é');
+    expect(decodeFile(large).text).toBe('x'.repeat(300 * 1024) + 'é');
+    expect(decodeFile(Buffer.from('x'.repeat(300 * 1024) + 'é')).digest).toBe(createHash('sha256').update(large).digest('base64'));
   });
 
   it('exact JSON keys refuse what JSON would confuse; toYaml kept by them prints each value as it is', () => {
