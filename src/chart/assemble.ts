@@ -3,7 +3,7 @@
  * string goes through the reference parser; a malformed one becomes a
  * finding with `error` set, never a silent drop.
  */
-import { tryParseReference, splitRepository } from '../reference/index.js';
+import { tryParseReference, splitRepository, type Reference } from '../reference/index.js';
 import type { FindingKind, ImageFinding, ImageLayout, ValuesPath } from './types.js';
 
 export interface FindingBase {
@@ -21,11 +21,31 @@ export function makeFinding(raw: string, base: FindingBase, extra: Partial<Image
   const f: ImageFinding = { ref: undefined, raw, ...base, ...extra };
   if (base.disabled !== true) delete f.disabled;
   if (extra.error !== undefined) return f;
+  const parsed = parsedRaw(raw);
+  if (typeof parsed === 'string') f.error = parsed;
+  else f.ref = parsed;
+  return f;
+}
+
+/**
+ * Assembled strings parsed, kept by the string (a pure function of it): every copy of a chart,
+ * and every subchart vendored twice, assembles the same strings from the same values. A kept
+ * reference is frozen (its fields are read-only) and shared. Bounded: emptied when it is full.
+ */
+const parsedRefs = new Map<string, Reference | string>();
+const MAX_PARSED_REFS = 8192;
+
+function parsedRaw(raw: string): Reference | string {
+  let v = parsedRefs.get(raw);
+  if (v !== undefined) return v;
   // A string image without tag or digest is pulled as :latest, as Kubernetes does.
   const parsed = tryParseReference(raw, { defaultTag: 'latest' });
-  if (parsed.ok) f.ref = parsed.ref;
-  else f.error = parsed.error.reason;
-  return f;
+  v = parsed.ok ? Object.freeze(parsed.ref) : parsed.error.reason;
+  if (raw.length <= 1024) {
+    if (parsedRefs.size >= MAX_PARSED_REFS) parsedRefs.clear();
+    parsedRefs.set(raw, v);
+  }
+  return v;
 }
 
 /** Registries whose release tooling tags images `v<semver>` (Kubernetes SIG images). */

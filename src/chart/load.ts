@@ -4,8 +4,7 @@
  * `.tgz`, to any depth). Only what the scanner needs is read: Chart.yaml,
  * values.yaml, templates/ and charts/.
  */
-import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { InputError, NotFoundError, TooLargeError } from '../errors.js';
 import { ARCHIVE_LIMITS, readTgz, type FileTree } from './archive.js';
@@ -46,12 +45,12 @@ export interface LoadedChart {
   appVersion?: string;
   /** "application" (default) or "library". */
   type: string;
-  /** Chart.yaml as parsed. */
+  /** Chart.yaml as parsed (frozen: shared with every chart of the same Chart.yaml text). */
   metadata: Record<string, unknown>;
   dependencies: ChartDependency[];
   /** Chart.lock, when the chart has one. */
   lock?: ChartLock;
-  /** values.yaml as parsed ({} when absent). */
+  /** values.yaml as parsed ({} when absent; frozen: shared with every chart of the same values.yaml text). */
   values: Record<string, unknown>;
   /** Display paths, for findings and errors. */
   chartFile: string;
@@ -68,9 +67,11 @@ const TEMPLATE_EXT = /\.(ya?ml|tpl|txt)$/i;
 
 /** Loads a chart directory or packaged `.tgz` (with its subcharts). */
 export async function loadChart(chartPath: string): Promise<LoadedChart> {
+  // (synchronous calls, as for a directory's files below: each asynchronous one is a round trip
+  // through the thread pool, which on a busy machine waits for a core once per chart)
   let st;
   try {
-    st = await stat(chartPath);
+    st = statSync(chartPath);
   } catch {
     throw new NotFoundError(`chart ${chartPath} does not exist`, { hint: 'give a chart directory or a packaged .tgz' });
   }
@@ -82,7 +83,7 @@ export async function loadChart(chartPath: string): Promise<LoadedChart> {
   if (st.size > ARCHIVE_LIMITS.maxTotalBytes) {
     throw new TooLargeError(`${chartPath}: ${st.size} bytes is too large for a chart archive`);
   }
-  return loadChartArchive(await readFile(chartPath), chartPath);
+  return loadChartArchive(readFileSync(chartPath), chartPath);
 }
 
 /** Loads a packaged chart from bytes; `label` is how errors name it. */
@@ -212,12 +213,12 @@ async function buildChart(
       hint: 'give the directory that contains Chart.yaml, or a .tgz made by `helm package`',
     });
   }
-  const metadata = parseYamlMap(decodeFile(chartBytes).text, chartFile, 'Chart.yaml');
+  const metadata = parseYamlMap(decodeFile(chartBytes).text, chartFile, 'Chart.yaml', true);
   const name = str(metadata.name);
   if (!name) throw new InputError(`${chartFile}: no chart name`, { hint: 'Chart.yaml needs name and version' });
   const valuesFile = display('values.yaml');
   const valuesBytes = tree.get(`${prefix}values.yaml`);
-  const values = valuesBytes ? parseYamlMap(decodeFile(valuesBytes).text, valuesFile) : {};
+  const values = valuesBytes ? parseYamlMap(decodeFile(valuesBytes).text, valuesFile, 'a values file', true) : {};
 
   const templates: TemplateFile[] = [];
   const subDirs = new Set<string>();

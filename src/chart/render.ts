@@ -86,7 +86,8 @@ const CHART_FIELDS: Record<string, string> = {
 
 function chartObject(meta: Record<string, unknown>): Record<string, unknown> {
   const o: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(meta)) o[CHART_FIELDS[k] ?? k] = v;
+  // (a copy of what is under it: Chart.yaml's parse is frozen and shared, and a template may `set` into .Chart.Annotations)
+  for (const [k, v] of Object.entries(meta)) o[CHART_FIELDS[k] ?? k] = v !== null && typeof v === 'object' ? structuredClone(v) : v;
   if (o.AppVersion !== undefined && typeof o.AppVersion !== 'string') o.AppVersion = String(o.AppVersion);
   if (o.Version !== undefined && typeof o.Version !== 'string') o.Version = String(o.Version);
   return o;

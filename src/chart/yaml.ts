@@ -71,18 +71,45 @@ function wrap(err: unknown, file: string, text?: string): Error {
 const parsedDocs = new TextCache<unknown>(8 * 1024 * 1024, 1024 * 1024);
 const parsedStreams = new TextCache<unknown[]>(8 * 1024 * 1024, 1024 * 1024);
 
+/**
+ * `v` and everything in it frozen (the parse cache's values, which callers of `parseYamlShared`
+ * share). A typed array (`!!binary`) cannot be frozen and is left as it is.
+ */
+function deepFreeze(v: unknown): void {
+  if (v === null || typeof v !== 'object' || Object.isFrozen(v) || ArrayBuffer.isView(v)) return;
+  Object.freeze(v);
+  for (const x of Object.values(v)) deepFreeze(x);
+}
+
+function parseOne(text: string, file: string): unknown {
+  const fast = fastParseAll(text);
+  return fast !== undefined && fast.length <= 1 ? (fast[0] ?? null) : slowParse(text, file);
+}
+
 /** Parses one YAML document. Empty input gives null. */
 export function parseYaml(text: string, file: string): unknown {
   const hit = parsedDocs.get(text);
   if (hit !== undefined) return structuredClone(hit);
-  let v: unknown;
-  const fast = fastParseAll(text);
-  if (fast !== undefined && fast.length <= 1) {
-    v = fast[0] ?? null;
-  } else {
-    v = slowParse(text, file);
-  }
-  parsedDocs.set(text, structuredClone(v));
+  const v = parseOne(text, file);
+  const kept = structuredClone(v);
+  deepFreeze(kept);
+  parsedDocs.set(text, kept);
+  return v;
+}
+
+/**
+ * `parseYaml`'s value, frozen and shared with every other caller of this function for the same
+ * text (no copy: a chart's values.yaml and Chart.yaml, which the scan only reads, are the same
+ * text in every copy of a chart; copying kyverno's values for each copy was most of what a copy's
+ * load cost). A caller that has to change the value changes a copy (`structuredClone`); changing
+ * the value itself throws (strict mode).
+ */
+export function parseYamlShared(text: string, file: string): unknown {
+  const hit = parsedDocs.get(text);
+  if (hit !== undefined) return hit;
+  const v = parseOne(text, file);
+  deepFreeze(v);
+  parsedDocs.set(text, v);
   return v;
 }
 
@@ -95,9 +122,9 @@ export function slowParse(text: string, file: string): unknown {
   }
 }
 
-/** Parses a YAML document that must be a map (values files, Chart.yaml). Empty input gives {}. */
-export function parseYamlMap(text: string, file: string, what = 'a values file'): Record<string, unknown> {
-  const v = parseYaml(text, file);
+/** Parses a YAML document that must be a map (values files, Chart.yaml). Empty input gives {}; `shared`: `parseYamlShared`'s frozen value. */
+export function parseYamlMap(text: string, file: string, what = 'a values file', shared = false): Record<string, unknown> {
+  const v = shared ? parseYamlShared(text, file) : parseYaml(text, file);
   if (v === null || v === undefined) return {};
   if (!isMap(v)) {
     throw new InputError(`${file}: ${what} must be a YAML map, found ${Array.isArray(v) ? 'a list' : typeof v}`, {

@@ -5,6 +5,7 @@
  * chart found at its own path, and what its templates did to `.Values` done to its values too.
  */
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -45,11 +46,82 @@ describe('content-keyed caches of the scan', () => {
     expect(decodeFile(big.subarray(3, 3 + one.text.length))).toEqual(one);
   });
 
+  it('decoded files: bytes that share size, start, middle and end but differ elsewhere are told apart', () => {
+    const make = (c: string) => Buffer.from(`${'a'.repeat(16)}${'b'.repeat(20)}${c}${'b'.repeat(20)}${'c'.repeat(16)}${'d'.repeat(10)}${c}${'e'.repeat(10)}${'f'.repeat(16)}`);
+    const x = make('x');
+    const y = make('y');
+    expect(x.length).toBe(y.length);
+    const dx = decodeFile(x);
+    const dy = decodeFile(y);
+    expect(dy.text).toBe(y.toString('utf8'));
+    expect(dy.digest).toBe(createHash('sha256').update(y).digest('base64'));
+    expect(dy.digest).not.toBe(dx.digest);
+    expect(decodeFile(make('x'))).toEqual(dx);
+    // a caller's buffer changed afterwards changes nothing kept
+    const z = make('z');
+    const dz = decodeFile(z);
+    z.fill(0x41);
+    expect(decodeFile(make('z'))).toEqual(dz);
+    expect(decodeFile(z).text).toBe('A'.repeat(z.length));
+    // bytes that are not UTF-8 and the bytes of the text they decode to: one text, each its own digest
+    const bad = Buffer.from([0x61, 0xff, 0x62]);
+    const good = Buffer.from('a\ufffdb');
+    const dBad = decodeFile(bad);
+    const dGood = decodeFile(good);
+    expect(dBad.text).toBe(dGood.text);
+    expect(dBad.digest).toBe(createHash('sha256').update(bad).digest('base64'));
+    expect(dGood.digest).toBe(createHash('sha256').update(good).digest('base64'));
+    expect(decodeFile(Buffer.from([0x61, 0xff, 0x62])).digest).toBe(dBad.digest);
+    expect(decodeFile(Buffer.from('a\ufffdb')).digest).toBe(dGood.digest);
+    // a file larger than any looked up before (the compare buffer grows)
+    const large = Buffer.from('x'.repeat(300 * 1024) + 'é');
+    expect(decodeFile(large).text).toBe('x'.repeat(300 * 1024) + 'é');
+    expect(decodeFile(Buffer.from('x'.repeat(300 * 1024) + 'é')).digest).toBe(createHash('sha256').update(large).digest('base64'));
+  });
+
   it('exact JSON keys refuse what JSON would confuse; toYaml kept by them prints each value as it is', () => {
     expect(exactJson({ a: [1, 'x', null, true] })).toBe('{"a":[1,"x",null,true]}');
     for (const bad of [{ a: undefined }, [undefined], { n: Number.NaN }, { z: -0 }, { d: new Date(0) }, { m: new Map() }, { f: () => 1 }]) {
       expect(() => exactJson(bad), JSON.stringify(bad)).toThrow();
     }
+    // the rule as a JSON.stringify replacer (the way exactJson was written first), as the judge
+    const byReplacer = (v: unknown): string =>
+      JSON.stringify(v, function (this: Record<string, unknown>, k: string, x: unknown) {
+        const raw = this[k];
+        if (raw === undefined || typeof raw === 'function' || typeof raw === 'symbol' || typeof raw === 'bigint') throw new Error('not exact');
+        if (typeof raw === 'number' && (!Number.isFinite(raw) || Object.is(raw, -0))) throw new Error('not exact');
+        if (raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
+          const proto = Object.getPrototypeOf(raw) as unknown;
+          if (proto !== Object.prototype && proto !== null) throw new Error('not exact');
+        }
+        return x;
+      });
+    const judged = (v: unknown): string => {
+      try {
+        return byReplacer(v);
+      } catch {
+        return 'throws';
+      }
+    };
+    const mine = (v: unknown): string => {
+      try {
+        return exactJson(v);
+      } catch {
+        return 'throws';
+      }
+    };
+    const nullProto = Object.assign(Object.create(null) as object, { a: 1, toJSON: 'x' });
+    const cyclic: Record<string, unknown> = { a: 1 };
+    cyclic.self = cyclic;
+    const cases: unknown[] = [
+      null, 'x', '', true, 0, 1.5, -1, 1e300, -0, Number.NaN, Infinity, undefined, () => 1, Symbol('s'), 10n,
+      [], {}, [1, [2, [3, {}]]], { a: { b: [null, 'c', { d: false }] } }, [1, , 3], [undefined], { a: [Number.NaN] },
+      nullProto, { d: new Date(0) }, [new Date(0)], { m: new Map() }, new Set(), new String('s'), { s: Symbol('x') },
+      { nested: { deeper: { n: -0 } } }, { big: 2n }, cyclic, { 1: 'a', b: 'c', 0: 'z' },
+    ];
+    for (const c of cases) expect(mine(c), String(judged(c))).toBe(judged(c));
+    // (the replacer saw a toJSON's result only, and made { toJSON: () => 'x' } the key of 'x')
+    expect(mine({ toJSON: () => 'x' })).toBe('throws');
     const toYaml = (v: unknown) => FUNCS.toYaml!({} as never, v);
     expect(toYaml({ b: 1, a: ['x'] })).toBe('a:\n  - x\nb: 1');
     expect(toYaml({ b: 1, a: ['x'] })).toBe('a:\n  - x\nb: 1');
