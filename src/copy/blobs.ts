@@ -8,12 +8,12 @@
  */
 import type { Readable } from 'node:stream';
 import type { TransformCallback } from 'node:stream';
+import type { LimitFunction } from 'p-limit';
 import { VerifyingStream, verifyBytes } from '../digest/index.js';
 import type { ImageDestination, ImageSource } from '../endpoint/types.js';
 import { AirliftError, BlobContentError, DigestMismatchError, toAirliftError, withPrefix } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Descriptor } from '../oci/types.js';
-import type { Limit } from '../registry/limit.js';
 import { Retries, fixedPauses, isTemporary } from '../registry/retry.js';
 import { TransferStalledError, type StallWatch } from './stall.js';
 
@@ -127,14 +127,14 @@ const TRANSFER = fixedPauses([200, 400]);
 
 export interface SchedulerOptions {
   /** Blob transfers at once (`--concurrency`). */
-  limit: Limit;
+  limit: LimitFunction;
   /**
    * The requests that only ask or link (a blob HEAD, a mount) at once; `limit` when absent. Apart
    * from the transfers, so that a transfer never waits for every other image's HEADs queued before
    * it (a load's first byte left after the HEADs of 16 images), and a HEAD never waits for a slot
    * that a 32 MiB upload holds.
    */
-  probe?: Limit;
+  probe?: LimitFunction;
   logger: Logger;
   signal?: AbortSignal;
   onBytes?: (image: string, bytes: number, digest: string) => void;

@@ -6,6 +6,7 @@
  * image: a blob that fails verification fails every image that needs it, and
  * no manifest naming it is stored.
  */
+import pLimit from 'p-limit';
 import { isDigestRef } from '../digest/index.js';
 import type { ImageDestination, ImageSource } from '../endpoint/types.js';
 import { NotFoundError, UnsupportedError, toAirliftError, withPrefix } from '../errors.js';
@@ -16,7 +17,6 @@ import { BlobScheduler } from './blobs.js';
 import { ensureJobBlob } from './job-blob.js';
 import { inOrder } from './in-order.js';
 import { StallWatch } from './stall.js';
-import { limit } from '../registry/limit.js';
 import { CachingSource, PlanningDestination } from './plan.js';
 import { readConfigPlatform } from './config-platform.js';
 import { RecentMemo } from './recent.js';
@@ -50,8 +50,8 @@ class Run {
     private readonly planning = false,
   ) {
     this.blobs = new BlobScheduler({
-      limit: limit(Math.max(1, opts.concurrency)),
-      probe: limit(Math.max(1, opts.concurrency)),
+      limit: pLimit(Math.max(1, opts.concurrency)),
+      probe: pLimit(Math.max(1, opts.concurrency)),
       logger: opts.logger,
       ...(opts.signal ? { signal: opts.signal } : {}),
       ...(opts.onBytes ? { onBytes: opts.onBytes } : {}),

@@ -6,12 +6,12 @@
  * body can be sent again.
  */
 import type { Readable } from 'node:stream';
+import pLimit, { type LimitFunction } from 'p-limit';
 import { AuthError, RegistryError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Authenticator } from './auth.js';
 import { normalizeScopes, parseChallenges, parseScopes, type Scope } from './challenge.js';
 import { errorFromResponse } from './errors.js';
-import { limit, type Limit } from './limit.js';
 import { Retries, retryAfterOf, type RetryPolicy } from './retry.js';
 import { header, type RegistryEndpointInfo, type Response, type Transport } from './transport.js';
 import { pathOn, urlOn } from './url.js';
@@ -47,7 +47,7 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 5;
 
 export class Requester {
-  private readonly limits = new Map<string, Limit>();
+  private readonly limits = new Map<string, LimitFunction>();
   constructor(
     readonly transport: Transport,
     readonly auth: Authenticator,
@@ -56,9 +56,9 @@ export class Requester {
     private readonly concurrencyPerRegistry: number,
   ) {}
 
-  limit(host: string): Limit {
+  limit(host: string): LimitFunction {
     let l = this.limits.get(host);
-    if (!l) this.limits.set(host, (l = limit(this.concurrencyPerRegistry)));
+    if (!l) this.limits.set(host, (l = pLimit(this.concurrencyPerRegistry)));
     return l;
   }
 
