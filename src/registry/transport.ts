@@ -247,6 +247,7 @@ export class Transport {
   async close(): Promise<void> {
     const pools = await Promise.allSettled([...this.pools.values()]);
     this.pools.clear();
+    this.readyPools.clear();
     await Promise.all(pools.map((p) => (p.status === 'fulfilled' ? closePool(p.value) : undefined)));
     if (this.foreign) await (await this.foreign.catch(() => undefined))?.close().catch(() => {});
     this.foreign = undefined;
