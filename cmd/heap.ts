@@ -103,9 +103,9 @@ function newSpaceSize(): number {
 /**
  * Whether the hold applies: V8 11 to 13 (Node 20, 22, 24) grow the young generation by the growth
  * factor. V8 13 (Node 24) lets it grow to 128 MiB (two 64 MiB halves: 4x V8 12's) and a save of
- * 10,000 images held all of it (335 MiB peak RSS); held, its new space stays at 16 MiB but for
- * moments of a scavenge (up to 22-35 MiB, pages it keeps while it runs), as heap-growth.test.ts
- * asserts. Figures in test/bench/README.md.
+ * 10,000 images held all of it (335 MiB peak RSS); held, its new space's capacity stays at 16 MiB, though
+ * the space counts pages beyond it for a while (27-55 MiB seen; the same with V8's own capacity
+ * flag at 16), as heap-growth.test.ts asserts. Figures in test/bench/README.md.
  */
 export const YOUNG_HOLD_APPLIES = Number(process.versions.v8.split('.')[0]) >= 11;
 

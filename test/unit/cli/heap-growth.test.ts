@@ -83,9 +83,11 @@ describe('the young generation of a copying command, in a fresh process', () => 
     expect(held.afterStart).toBe(held.atStart);
     expect(held.end).toBe(16);
     if (Number(process.versions.v8.split('.')[0]) >= 13) {
-      // V8 13 keeps pages for the length of a scavenge (22-35 MiB seen), back to 16 after it; without the hold: 128 MiB
+      // V8 13's new space counts pages beyond its capacity for a while (27-44 MiB seen by hand, 55.5 in a
+      // clean-clone CI run; the same with --scavenger-max-new-space-capacity-mb=16, so not capacity),
+      // back to 16 after; without the hold the same script ends at 128 MiB
       expect(held.max).toBeGreaterThanOrEqual(16);
-      expect(held.max).toBeLessThan(48);
+      expect(held.max).toBeLessThan(80);
       return;
     }
     expect(held.max).toBe(16);
