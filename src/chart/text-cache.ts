@@ -37,6 +37,15 @@ export class TextCache<V> {
     }
   }
 
+  /** Removes `text`'s entry and gives its value back (undefined when there was none). */
+  delete(text: string): V | undefined {
+    const e = this.entries.get(text);
+    if (e === undefined) return undefined;
+    this.entries.delete(text);
+    this.chars -= e.size;
+    return e.v;
+  }
+
   get size(): number {
     return this.entries.size;
   }
@@ -61,8 +70,8 @@ interface DecodedFile {
 }
 const DECODED_MAX_CHARS = 16 * 1024 * 1024;
 const DECODED_MAX_ENTRY = 4 * 1024 * 1024;
-const decoded = new Map<string, DecodedFile[]>();
-let decodedChars = 0;
+/** By printOf: the files of one print (more than one only where different bytes share it). */
+const decoded = new TextCache<DecodedFile[]>(DECODED_MAX_CHARS, DECODED_MAX_ENTRY);
 /** Where kept texts are encoded again to be compared (grown to the largest file looked up). */
 let scratch: Buffer | undefined;
 
@@ -86,23 +95,12 @@ export function decodeFile(bytes: Uint8Array): { text: string; digest: string } 
   if (buf.length > DECODED_MAX_ENTRY) return { text: buf.toString('utf8'), digest: createHash('sha256').update(buf).digest('base64') };
   const print = printOf(buf);
   const list = decoded.get(print);
-  if (list !== undefined) {
-    // most recently used last
-    decoded.delete(print);
-    decoded.set(print, list);
-    for (const e of list) if (encodesTo(e.text, buf)) return { text: e.text, digest: e.digest };
-  }
+  if (list !== undefined) for (const e of list) if (encodesTo(e.text, buf)) return { text: e.text, digest: e.digest };
   const entry: DecodedFile = { text: buf.toString('utf8'), digest: createHash('sha256').update(buf).digest('base64') };
   // (bytes that are not UTF-8 decode to a text that encodes to other bytes: not kept)
   if (!encodesTo(entry.text, buf)) return entry;
-  if (list !== undefined) list.push(entry);
-  else decoded.set(print, [entry]);
-  decodedChars += entry.text.length;
-  for (const [k, l] of decoded) {
-    if (decodedChars <= DECODED_MAX_CHARS) break;
-    decoded.delete(k);
-    for (const e of l) decodedChars -= e.text.length;
-  }
+  const kept = list === undefined ? [entry] : [...decoded.delete(print)!, entry];
+  decoded.set(print, kept, kept.reduce((n, e) => n + e.text.length, 0));
   return { ...entry };
 }
 
