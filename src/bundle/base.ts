@@ -4,12 +4,10 @@
  * A base that is itself differential adds what its own base held, so a chain (full, then
  * differentials) leaves out everything any bundle of the chain carried.
  */
-import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, readFile, stat } from 'node:fs/promises';
-import { pipeline } from 'node:stream/promises';
-import { Writable } from 'node:stream';
-import { sha256 } from '../digest/index.js';
+import { addAbortSignal } from 'node:stream';
+import { sha256, sha256OfStream } from '../digest/index.js';
 import { InputError, NotFoundError } from '../errors.js';
 import { MAX_METADATA_BYTES, metadataTooLarge, readMetadata } from '../layout/limits.js';
 import { digestOfBlobPath } from '../layout/paths.js';
@@ -30,18 +28,8 @@ export interface SaveBase {
 }
 
 async function fileSha256(file: string, signal?: AbortSignal): Promise<string> {
-  const h = createHash('sha256');
-  await pipeline(
-    createReadStream(file, { highWaterMark: 1024 * 1024 }),
-    new Writable({
-      write(chunk: Buffer, _e, cb) {
-        h.update(chunk);
-        cb();
-      },
-    }),
-    signal ? { signal } : {},
-  );
-  return `sha256:${h.digest('hex')}`;
+  const stream = createReadStream(file, { highWaterMark: 1024 * 1024 });
+  return (await sha256OfStream(signal ? addAbortSignal(signal, stream) : stream)).digest;
 }
 
 async function startsWithBrace(file: string): Promise<boolean> {

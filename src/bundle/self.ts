@@ -9,7 +9,7 @@ import { createReadStream, realpathSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { createHash } from 'node:crypto';
+import { sha256, sha256OfStream } from '../digest/index.js';
 import { DigestMismatchError, InputError, IoError } from '../errors.js';
 import type { LockFile } from '../lock/types.js';
 
@@ -52,16 +52,6 @@ export function releaseDir(env: NodeJS.ProcessEnv, cwd: string): string {
   return form === 'mjs' ? path.dirname(main) : path.resolve(path.dirname(main), '..', '..', 'release');
 }
 
-async function sha256Stream(stream: Readable): Promise<{ digest: string; size: number }> {
-  const h = createHash('sha256');
-  let size = 0;
-  for await (const chunk of stream) {
-    h.update(chunk as Buffer);
-    size += (chunk as Buffer).length;
-  }
-  return { digest: `sha256:${h.digest('hex')}`, size };
-}
-
 /** Parses SHA256SUMS as sha256sum writes it ("HEX  NAME", or "HEX *NAME"); names are plain file names. */
 export function parseSums(text: string, where: string): Map<string, string> {
   const sums = new Map<string, string>();
@@ -96,7 +86,7 @@ export async function readRelease(dir: string, signal?: AbortSignal): Promise<Re
     let got: { digest: string; size: number };
     try {
       if (!(await stat(p)).isFile()) throw new InputError(`--include-self: ${p} is not a regular file`, { hint });
-      got = await sha256Stream(createReadStream(p));
+      got = await sha256OfStream(createReadStream(p));
     } catch (err) {
       if (err instanceof InputError) throw err;
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new InputError(`--include-self: ${p} is listed in ${SUMS_FILE} but missing`, { cause: err, hint });
@@ -108,7 +98,7 @@ export async function readRelease(dir: string, signal?: AbortSignal): Promise<Re
     files.push({ file: `${SELF_DIR}/${name}`, path: p, digest: got.digest, size: got.size, executable: true });
   }
   const sumsBytes = Buffer.from(text, 'utf8');
-  files.push({ file: `${SELF_DIR}/${SUMS_FILE}`, path: sumsPath, digest: `sha256:${createHash('sha256').update(sumsBytes).digest('hex')}`, size: sumsBytes.length, executable: false });
+  files.push({ file: `${SELF_DIR}/${SUMS_FILE}`, path: sumsPath, digest: sha256(sumsBytes), size: sumsBytes.length, executable: false });
   return files;
 }
 
@@ -132,7 +122,7 @@ export async function checkBundleFiles(
       problems.push({ message: `file ${f.file} is missing (the lock lists it)`, mismatch: false });
       continue;
     }
-    const got = await sha256Stream(await open(f.file));
+    const got = await sha256OfStream(await open(f.file));
     if (got.digest !== f.digest || got.size !== f.size) problems.push({ message: `file ${f.file}: expected ${f.digest} (${f.size} bytes), got ${got.digest} (${got.size} bytes)`, mismatch: true });
   }
   return problems;

@@ -20,6 +20,21 @@ export function sha256(data: Uint8Array | string): string {
   return `sha256:${hash('sha256', data, 'hex')}`;
 }
 
+/**
+ * The sha256 digest and byte count of all a stream yields: for a file read once to be listed or
+ * checked (a bundle's files, a docker archive's compressed layers). A caller that must stop on an
+ * abort hands the stream over with node:stream's addAbortSignal, so the read ends at once.
+ */
+export async function sha256OfStream(stream: AsyncIterable<Uint8Array>): Promise<{ digest: string; size: number }> {
+  const h = createHash('sha256');
+  let size = 0;
+  for await (const chunk of stream) {
+    h.update(chunk);
+    size += chunk.byteLength;
+  }
+  return { digest: `sha256:${h.digest('hex')}`, size };
+}
+
 export interface ParsedDigest {
   algorithm: 'sha256' | 'sha512';
   hex: string;

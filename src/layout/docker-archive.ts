@@ -16,8 +16,8 @@
  *   `docker.io/library/nginx:1.25`), in both ref-name annotations; an untagged image has none (it
  *   is the archive's only image or is not reachable by name).
  */
-import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { sha256, sha256OfStream } from '../digest/index.js';
 import { BundleError, NotFoundError, TooLargeError, toAirliftError } from '../errors.js';
 import { ANNOTATION_CONTAINERD_NAME, ANNOTATION_REF_NAME, MediaType, type Descriptor } from '../oci/types.js';
 import { formatReference, parseReference } from '../reference/index.js';
@@ -39,8 +39,6 @@ function parseEntries(where: string, bytes: Buffer): DockerManifestEntry[] {
   if (parsed.entries.length === 0) throw new BundleError(`${where}: manifest.json lists no image`, { hint: HINT });
   return parsed.entries;
 }
-
-const sha256 = (b: Uint8Array): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
 /** `nginx:1.25` → `docker.io/library/nginx:1.25`, as docker names it. */
 function fullName(where: string, tag: string): string {
@@ -70,9 +68,7 @@ async function headOf(files: LayoutFiles, name: string, size: number): Promise<B
 }
 
 async function hashOf(files: LayoutFiles, name: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const c of await files.stream(name)) h.update(c as Buffer);
-  return `sha256:${h.digest('hex')}`;
+  return (await sha256OfStream(await files.stream(name))).digest;
 }
 
 /** The files of a docker archive presented as an OCI image layout. */

@@ -5,7 +5,7 @@
  * keys sorted. `helm dependency build` refuses a lock whose digest differs ("out of sync"); so
  * does airlift. Pure.
  */
-import { createHash } from 'node:crypto';
+import { sha256 } from '../../digest/index.js';
 
 /** Go's encoding/json of a value decoded from YAML (maps with sorted keys, HTML-safe strings). */
 export function goJson(v: unknown): string {
@@ -47,5 +47,5 @@ function listJson(list: unknown): string {
  */
 export function lockDigest(chartDependencies: unknown, lockDependencies: unknown): string {
   const data = `[${listJson(chartDependencies)},${listJson(lockDependencies)}]`;
-  return `sha256:${createHash('sha256').update(data).digest('hex')}`;
+  return sha256(data);
 }
