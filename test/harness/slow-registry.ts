@@ -9,9 +9,9 @@
  * Everything else (/v2/, manifests by tag or digest, other blobs) answers at
  * once. Connections are destroyed by close(), so no trickle outlives a test.
  */
-import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { sha256Digest as sha } from '../helpers/digest.js';
 
 export type SlowMode = { kind: 'trickle'; fastBytes?: number; bytesPerTick: number; tickMs: number } | { kind: 'hang' };
 
@@ -34,8 +34,6 @@ export interface SlowRegistry {
   blobRequests(): string[];
   close(): Promise<void>;
 }
-
-const sha = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
 export async function startSlowRegistry(images: SlowImage[]): Promise<SlowRegistry> {
   const slow = new Map<string, SlowMode>();

@@ -3,7 +3,7 @@
  * one-image bundle as a list of tar entries, and a tar writer (tar-stream)
  * that can also write hostile entries (`../` paths, absolute paths, links).
  */
-import { createHash } from 'node:crypto';
+import { sha256Hex as sha } from './digest.js';
 import { writeFile } from 'node:fs/promises';
 import tarStream from 'tar-stream';
 
@@ -14,7 +14,6 @@ export interface BundleEntry {
   linkname?: string;
 }
 
-const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
 export interface SampleBundle {
   entries: BundleEntry[];

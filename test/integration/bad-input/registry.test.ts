@@ -6,7 +6,6 @@
  * Each gets its documented exit code and a message naming the image, within
  * a bounded number of requests; nothing is pushed and no bundle is written.
  */
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +14,7 @@ import type { Fault } from '../../harness/fault-proxy.js';
 import { useFaultProxy } from '../../harness/use-fault-proxy.js';
 import { useRegistry } from '../../harness/use-registry.js';
 import { airlift, manifestStatus, repoTag, workspace, type Workspace } from '../../harness/workspace.js';
+import { sha256Digest as sha } from '../../helpers/digest.js';
 
 let ws: Workspace;
 let img: GeneratedImage;
@@ -27,7 +27,6 @@ afterAll(async () => {
 });
 
 const OCI = 'application/vnd.oci.image.manifest.v1+json';
-const sha = (b: string | Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 const manifestJson = (layerDigest: string): string =>
   JSON.stringify({
     schemaVersion: 2,

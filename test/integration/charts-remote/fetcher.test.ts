@@ -4,7 +4,6 @@
  * pushed with `helm push` to a plain and a TLS + htpasswd docker-registry (credentials from the
  * registry config `helm registry login` wrote). The bytes fetched are the bytes helm packaged.
  */
-import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,8 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createChartFetcher } from '../../../src/chart/remote/index.js';
 import { helmPackage, helmPush, helmRegistryLogin, isolatedHelm, startChartRepo, writeChart, type ChartRepo, type Helm } from '../../harness/chart-repo.js';
 import { startRegistry, type StartedRegistry } from '../../harness/registry.js';
+import { sha256Digest as sha } from '../../helpers/digest.js';
 
-const sha = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 const VERSIONS = ['1.0.0', '1.2.3', '1.3.0-rc.1', '2.0.0'];
 const PROV = '-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n\nname: app\nversion: 1.2.3\n...\n-----END PGP SIGNATURE-----\n';
 

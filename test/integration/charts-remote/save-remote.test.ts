@@ -6,7 +6,6 @@
  * another registry, and `helm template` of the bundled chart (no network) renders the saved images.
  * `images`, `relocate` and airlift.yaml take the same references.
  */
-import { createHash } from 'node:crypto';
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,9 +15,9 @@ import { helmPackage, helmPush, isolatedHelm, startChartRepo, writeChart, type C
 import type { StartedRegistry } from '../../harness/registry.js';
 import { useSeededPair } from '../../harness/use-seeded-pair.js';
 import { runCli } from '../../helpers/io.js';
+import { sha256Digest as sha } from '../../helpers/digest.js';
 
 const PROV = '-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n\nname: app\n...\n';
-const sha = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 const pair = useSeededPair('charts-remote');
 let src: StartedRegistry;
 let dst: StartedRegistry;

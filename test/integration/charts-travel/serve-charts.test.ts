@@ -4,7 +4,6 @@
  * the pulled .tgz byte for byte the one in the bundle, and the catalog, tags list, manifest and
  * blob endpoints (Range too) listing and serving them beside the images.
  */
-import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +12,7 @@ import { startServe } from '../../../src/serve/server.js';
 import { helmPackage, isolatedHelm, writeChart, type Helm } from '../../harness/chart-repo.js';
 import { useSeededPair } from '../../harness/use-seeded-pair.js';
 import { runCli } from '../../helpers/io.js';
+import { sha256Digest as sha } from '../../helpers/digest.js';
 
 const pair = useSeededPair('serve-charts');
 let helm: Helm;
@@ -21,7 +21,6 @@ let apiTgz: Buffer;
 
 /** helm's stdout (it throws with helm's stderr when helm fails). */
 const ok = async (args: string[]): Promise<string> => (await helm.run(args)).stdout;
-const sha = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
 beforeAll(async () => {
   const { src, tmp } = pair();

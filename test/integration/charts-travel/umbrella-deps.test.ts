@@ -9,22 +9,21 @@
  * --skip-missing-deps a warning, the run goes on and the lock names what was left out.
  */
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { cp, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXIT_CODES } from '../../../cmd/exit-codes.js';
+import { EXIT_CODES } from '../../../src/cli/exit-codes.js';
 import { helmPackage, helmPush, isolatedHelm, startChartRepo, type ChartRepo, type Helm } from '../../harness/chart-repo.js';
 import { helmBinary } from '../../harness/tools.js';
 import { useSeededPair } from '../../harness/use-seeded-pair.js';
 import { runCli } from '../../helpers/io.js';
 import { renderedImages } from '../charts/helm-images.js';
+import { sha256Digest as sha } from '../../helpers/digest.js';
 
 const run = promisify(execFile);
 const FIXTURE = path.resolve(import.meta.dirname, '../../../fixtures/charts/umbrella-deps');
-const sha = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
 const pair = useSeededPair('umbrella-deps');
 let repo: ChartRepo;

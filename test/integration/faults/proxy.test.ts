@@ -3,7 +3,6 @@
  * happens on the wire (so the fault suite cannot pass by accident), and
  * requests without a fault pass through unchanged.
  */
-import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
@@ -12,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateLayout, presetTiny, seedRegistry, type GeneratedLayout } from '../../../fixtures/images/generate.js';
 import { useFaultProxy } from '../../harness/use-fault-proxy.js';
 import { useRegistry } from '../../harness/use-registry.js';
+import { sha256Digest as sha } from '../../helpers/digest.js';
 
 interface Got {
   status: number;
@@ -40,8 +40,6 @@ function get(url: string, headers: Record<string, string> = {}, method = 'GET'):
     req.end();
   });
 }
-
-const sha = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
 let layout: GeneratedLayout;
 let layoutDir: string;

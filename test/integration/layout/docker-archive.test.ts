@@ -7,7 +7,6 @@
  * ID), and the layers are the archive's uncompressed tars, so their digests are the original
  * diff_ids. The same archive always gives the same manifest digest.
  */
-import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -19,13 +18,13 @@ import { useSeededPair } from '../../harness/use-seeded-pair.js';
 import { runCli } from '../../helpers/io.js';
 import { startServe } from '../../../src/serve/server.js';
 import { indexTar } from '../../../src/layout/tar-index.js';
+import { sha256Digest as sha } from '../../helpers/digest.js';
 
 let src: StartedRegistry;
 let dst: StartedRegistry;
 let tmp: string;
 let layout: GeneratedLayout;
 let bundle: string;
-const sha = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 const NAMES = ['fixtures/alpha', 'fixtures/gamma', 'fixtures/multi'];
 
 const pair = useSeededPair('docker-archive');

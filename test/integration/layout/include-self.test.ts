@@ -6,7 +6,6 @@
  * ones (and carries a real executable through a bundle).
  */
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -15,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateLayout, presetTiny, seedRegistry } from '../../../fixtures/images/generate.js';
 import { startRegistry, type StartedRegistry } from '../../harness/registry.js';
 import { runCli } from '../../helpers/io.js';
+import { sha256Hex as hex } from '../../helpers/digest.js';
 
 let src: StartedRegistry;
 let dst: StartedRegistry;
@@ -25,7 +25,6 @@ const files: Record<string, string> = {
   'airlift-linux-x64': '\x7fELF stand-in x64\n',
   'airlift-linux-arm64': '\x7fELF stand-in arm64\n',
 };
-const hex = (s: string | Buffer): string => createHash('sha256').update(s).digest('hex');
 
 async function writeRelease(dir: string, contents: Record<string, string>, sums: Record<string, string> = contents): Promise<void> {
   await mkdir(dir, { recursive: true });

@@ -5,7 +5,6 @@
  * index entries with OCI media types, so Docker-media-type images are checked
  * through `serve`, where skopeo reads them as from any registry.)
  */
-import { createHash } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -18,12 +17,12 @@ import { openOciArchiveDestination, openOciArchiveSource } from '../../../src/en
 import { openOciDirDestination, openOciDirSource } from '../../../src/endpoint/oci-dir.js';
 import { startServe } from '../../../src/serve/server.js';
 import { copyImage, tempDir } from '../../unit/layout/helpers.js';
+import { sha256Digest as sha } from '../../helpers/digest.js';
 
 let tmp: { dir: string; cleanup: () => Promise<void> };
 let gen: GeneratedLayout;
 let bundle: string;
 const full = (name: string): string => `docker.io/${name}`;
-const sha = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
 beforeAll(async () => {
   tmp = await tempDir('airlift-layout-it-');

@@ -3,7 +3,6 @@
  * loopback host and port) mirrors with `sync` and `save`; skopeo checks the digests
  * (issue #16 item 1 and its acceptance test).
  */
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +13,7 @@ import { skopeo, skopeoInspectDigest } from '../../harness/skopeo.js';
 import { runCli } from '../../helpers/io.js';
 import { bundleDigest } from '../../harness/workspace.js';
 import { useSeededPair } from '../../harness/use-seeded-pair.js';
+import { sha256Digest as sha } from '../../helpers/digest.js';
 
 let src: StartedRegistry;
 let dst: StartedRegistry;
@@ -31,7 +31,6 @@ afterAll(async () => {
   await front?.close();
 });
 
-const sha = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 const plain = (): string[] => ['--plain-http', front.host, '--plain-http', dst.host];
 const images = (): string[] => layout.images.flatMap((i) => ['--image', `${front.host}/${i.name}:${i.tag}`]);
 

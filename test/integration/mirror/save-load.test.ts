@@ -3,7 +3,6 @@
  * with skopeo; skopeo reads the bundle; verify; a tampered bundle is refused
  * by verify and load, and load pushes no manifest naming the bad blob.
  */
-import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,6 +14,7 @@ import { skopeo, skopeoInspectDigest, skopeoInspectRaw } from '../../harness/sko
 import { copyWithDamagedBlob } from '../../helpers/damage.js';
 import { runCli } from '../../helpers/io.js';
 import { useSeededPair } from '../../harness/use-seeded-pair.js';
+import { sha256Digest as sha } from '../../helpers/digest.js';
 
 let src: StartedRegistry;
 let dst: StartedRegistry;
@@ -22,7 +22,6 @@ let tmp: string;
 let layout: GeneratedLayout;
 let bundle: string;
 let chartDir: string;
-const sha = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
 const pair = useSeededPair('save-load');
 beforeAll(async () => {
@@ -38,7 +37,6 @@ beforeAll(async () => {
   await writeFile(path.join(chartDir, 'templates', 'cm.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: demo\n');
   bundle = path.join(tmp, 'bundle.tar');
 }, 120_000);
-
 
 const full = (name: string, tag: string): string => `${src.host}/${name}:${tag}`;
 const plain = (): string[] => ['--plain-http', src.host, '--plain-http', dst.host];

@@ -6,7 +6,6 @@
  * written in place after a blob was served is checked again. skopeo, pulling
  * from serve, is the independent judge of what a client receives.
  */
-import { createHash } from 'node:crypto';
 import { mkdtemp, open, rename, rm } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
@@ -16,6 +15,7 @@ import { startServe, type RunningServe } from '../../../src/serve/server.js';
 import { indexTar } from '../../../src/layout/tar-index.js';
 import { skopeo } from '../../harness/skopeo.js';
 import { replaceEntry, sampleBundle, writeBundle } from '../../helpers/bundle.js';
+import { sha256Digest as sha } from '../../helpers/digest.js';
 
 let tmp: string;
 beforeAll(async () => {
@@ -24,8 +24,6 @@ beforeAll(async () => {
 afterAll(async () => {
   if (tmp) await rm(tmp, { recursive: true, force: true });
 });
-
-const sha = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
 /** GET a path; resolves with status, headers and the body, or with `cut: true` when the connection ends before Content-Length bytes. */
 function get(base: string, p: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer; cut: boolean }> {

@@ -4,7 +4,6 @@
  * that lists no blobs (an older airlift, load or sync), a bundle without a lock, a directory, a
  * path that does not exist.
  */
-import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,9 +12,9 @@ import { formatLock } from '../../../src/lock/io.js';
 import { sampleBundle, tarBytes } from '../../helpers/bundle.js';
 import { dg, lock } from '../lock/fixtures.js';
 import { tempDir } from '../layout/helpers.js';
+import { sha256Digest as sha } from '../../helpers/digest.js';
 
 let tmp: { dir: string; cleanup: () => Promise<void> };
-const sha = (b: Buffer | string): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 const p = (n: string): string => path.join(tmp.dir, n);
 beforeAll(async () => {
   tmp = await tempDir('airlift-base-');

@@ -4,15 +4,14 @@
  * problem is an oversized manifest still fails E_TOO_LARGE (exit 9), one with a
  * missing blob E_BUNDLE; a blob whose bytes were changed is E_DIGEST_MISMATCH.
  */
-import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../helpers/io.js';
 import { tempDir } from '../layout/helpers.js';
+import { sha256Hex as hex } from '../../helpers/digest.js';
 
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
-const hex = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
 let tmp: { dir: string; cleanup: () => Promise<void> };
 beforeAll(async () => {

@@ -5,7 +5,6 @@
  * between images followed inside the archive and never out of it, what a bundle still refuses,
  * and bad archives named with what is wrong.
  */
-import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,8 +15,8 @@ import { verifyLayout } from '../../../src/bundle/verify.js';
 import type { LayoutSource } from '../../../src/endpoint/oci-dir.js';
 import { sampleBundle, writeBundle, type BundleEntry } from '../../helpers/bundle.js';
 import { tempDir } from './helpers.js';
+import { sha256Digest as sha } from '../../helpers/digest.js';
 
-const sha = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 let tmp: { dir: string; cleanup: () => Promise<void> };
 beforeAll(async () => {
   tmp = await tempDir();

@@ -4,13 +4,12 @@
  * references; a digest becomes a `sha256-HEX` tag), what is left out (artifacts, absent layers),
  * and the check of a manifest.json against its layout.
  */
-import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { checkDockerManifest, defaultChild, dockerManifest, dockerRepoTag, serializeDockerManifest } from '../../../src/layout/docker-manifest.js';
 import type { LayoutIndex } from '../../../src/layout/index-json.js';
 import { MediaType, type Descriptor, type RawManifest } from '../../../src/oci/types.js';
+import { sha256Digest as sha } from '../../helpers/digest.js';
 
-const sha = (b: Buffer | string): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 const hex = (d: string): string => d.slice('sha256:'.length);
 
 function blob(text: string, mediaType: string): Descriptor {
