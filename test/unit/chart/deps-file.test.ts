@@ -12,7 +12,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageChartDir } from '../../../src/bundle/charts.js';
 import { lockDigest } from '../../../src/chart/deps/lock-digest.js';
-import { EXIT_CODES } from '../../../cmd/exit-codes.js';
+import { EXIT_CODES } from '../../../src/cli/exit-codes.js';
 import { runCli } from '../../helpers/io.js';
 
 let tmp: string;

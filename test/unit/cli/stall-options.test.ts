@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseRate, parseWindow } from '../../../cmd/stall-options.js';
+import { parseRate, parseWindow } from '../../../src/cli/units.js';
 
 describe('--min-rate and --min-rate-window', () => {
   it('reads rates with binary and decimal units, /s optional, 0 allowed', () => {
