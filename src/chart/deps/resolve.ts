@@ -89,10 +89,21 @@ async function readLocal(chart: LoadedChart, d: WantedDependency): Promise<{ tgz
     version = String(meta.version);
   }
   if (name !== d.name) throw new InputError(`${describeDep(chart, d)}: ${where} holds chart ${name}, not ${d.name}`, { hint: 'point file:// at the dependency chart, or fix its name in Chart.yaml' });
-  if (d.version && !chooseVersion([version], d.version).chosen) {
+  if (d.version && !admits(chart, d, d.version, version)) {
     throw new InputError(`${describeDep(chart, d)}: ${where} is version ${version}, which ${d.version} does not admit`, { hint: 'fix the version in Chart.yaml (or Chart.lock: helm dependency update)' });
   }
   return { tgz, source: `file://${where}`, version };
+}
+
+/** Whether Chart.yaml's version constraint of a dependency admits a version; a constraint helm would not take is an input error naming both. */
+function admits(chart: LoadedChart, d: WantedDependency, constraint: string, version: string): boolean {
+  try {
+    return chooseVersion([version], constraint).chosen !== undefined;
+  } catch (err) {
+    throw new InputError(`${describeDep(chart, d)}: version ${JSON.stringify(constraint)} in Chart.yaml: ${toAirliftError(err).message}`, {
+      hint: 'give an exact version (1.2.3) or a range as helm takes it (1.2.x, ^1.2, >=1.2, <2)',
+    });
+  }
 }
 
 async function obtain(chart: LoadedChart, d: WantedDependency, o: DependencyOptions): Promise<{ tgz: Buffer; source: string; version: string }> {

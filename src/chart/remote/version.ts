@@ -7,6 +7,7 @@
  * (helm skips them) are skipped. No version asked: the newest that is not a prerelease.
  */
 import semver from 'semver';
+import { InputError } from '../../errors.js';
 
 /** A version as Masterminds reads it: "v1.2" is 1.2.0, "1" is 1.0.0; undefined when it is not semver. */
 export function parseChartVersion(v: string): semver.SemVer | undefined {
@@ -36,7 +37,7 @@ function translateTerm(raw: string, text: string): Term {
   const ne = /^!=\s*v?(.+)$/.exec(t);
   if (ne) {
     const version = parseChartVersion(ne[1]!);
-    if (!version) throw new Error(`"${raw}" in "${text}" does not name a version`);
+    if (!version) throw new InputError(`"${raw}" in "${text}" does not name a version`);
     return { kind: 'not', version };
   }
   t = t.replace(/^==?\s*/, '').replace(/^(\^|~>?|[<>]=?)\s*v(?=\d)/, '$1').replace(/^v(?=\d)/, '');
@@ -50,7 +51,7 @@ function translateTerm(raw: string, text: string): Term {
       return undefined;
     }
   })();
-  if (!range) throw new Error(`"${raw}" in "${text}" is not a version or a constraint helm takes`);
+  if (!range) throw new InputError(`"${raw}" in "${text}" is not a version or a constraint helm takes`);
   return { kind: 'range', range };
 }
 
@@ -71,10 +72,10 @@ function splitAnd(group: string): string[] {
   return out;
 }
 
-/** Parses a helm version constraint; throws Error with a readable message when it is not one. */
+/** Parses a helm version constraint; throws an InputError with a readable message when it is not one (callers name where it came from). */
 export function parseConstraint(text: string): VersionConstraint {
   const groups = text.split('||').map((g) => splitAnd(g).map((t) => translateTerm(t, text)));
-  if (groups.some((g) => g.length === 0)) throw new Error(`"${text}" has an empty part`);
+  if (groups.some((g) => g.length === 0)) throw new InputError(`"${text}" has an empty part`);
   return { text, groups, prerelease: /-[0-9A-Za-z]/.test(text.replace(/\s-\s/g, ' ')) };
 }
 

@@ -94,6 +94,17 @@ describe('file:// dependencies', () => {
     expect(s.stderr).toContain('dependency gone');
   });
 
+  it('a version in Chart.yaml that is no version or constraint helm takes is an input error naming the chart, the dependency and the version', async () => {
+    for (const version of ['>=abc', '1.0 ||']) {
+      const dir = await chart(path.join(tmp, 'badrange'), 'badrange', '1.0.0', 'example.com/bad:1', `dependencies:\n  - name: web\n    version: "${version}"\n    repository: file://../web\n`);
+      const r = await runCli(['images', dir, '-o', 'list']);
+      expect(r.code, r.stderr).toBe(EXIT_CODES.E_INPUT);
+      expect(r.stderr).toContain(`badrange: dependency web ${version} from file://../web`);
+      expect(r.stderr).toContain(`version ${JSON.stringify(version)} in Chart.yaml`);
+      expect(r.stdout).toBe('');
+    }
+  });
+
   it('a repository that does not answer is an error naming the chart, the dependency and the repository (loopback, closed port)', async () => {
     const dir = await chart(path.join(tmp, 'remote'), 'remote', '1.0.0', 'example.com/r:1', 'dependencies:\n  - name: sub\n    version: "1.x"\n    repository: http://127.0.0.1:9/charts\n');
     const r = await runCli(['images', dir]);
