@@ -205,13 +205,17 @@ export interface ScanResult {
   dependencies: DependencyResult[];
 }
 
-/** Chart values as helm takes them (-f, --set, --set-string, --set-json, --set-file), and which parts to scan. */
-export interface ChartValueOptions {
+/** helm's value flags as given, each in its order: -f files, --set, --set-string, --set-json, --set-file expressions. */
+export interface ValueFlags {
   values: string[];
   set: string[];
   setString: string[];
   setJson: string[];
   setFile: string[];
+}
+
+/** Chart values as helm takes them (-f, --set, --set-string, --set-json, --set-file), and which parts to scan. */
+export interface ChartValueOptions extends ValueFlags {
   enabledOnly: boolean;
   allValues: boolean;
   /** --skip-missing-deps: a dependency that cannot be fetched is a warning, and the run goes on without it. */

@@ -23,23 +23,19 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { ValueFlags } from '../chart/types.js';
 import { parseYamlMap } from '../chart/yaml.js';
 import { AirliftError, InputError, NotFoundError } from '../errors.js';
 import { parsePlatform, type PlatformFilter } from '../oci/platform.js';
 import { parseMappingMode, parseTarget, type MappingMode, type Target } from '../mapping/index.js';
 import { parseReference } from '../reference/index.js';
 
-export interface ConfigChart {
+export interface ConfigChart extends ValueFlags {
   /** A chart directory or .tgz; for a chart to fetch, the reference as written (for messages). */
   path: string;
   /** A chart to fetch (chart: with repo: and version:). */
   remote?: { repository?: string; chart: string; version?: string };
-  values: string[];
-  set: string[];
-  setString: string[];
-  setJson: string[];
-  /** Relative paths start at the config file's directory (baseDir). */
-  setFile: string[];
+  /** Relative --set-file paths start at the config file's directory (baseDir). */
   baseDir: string;
 }
 

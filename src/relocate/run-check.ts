@@ -6,6 +6,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { ValueFlags } from '../chart/types.js';
 import { parseSetFileValues, parseSetJsonValues, parseSetValues } from '../chart/strvals.js';
 import { IncompleteError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -24,17 +25,12 @@ export interface CheckChart extends DiskChart {
   label?: string;
 }
 
-interface CheckInput {
+interface CheckInput extends ValueFlags {
   /** The charts as scanned (absolute paths). */
   charts: CheckChart[];
   cwd: string;
   helm?: string;
   kubeVersion?: string;
-  values: string[];
-  set: string[];
-  setString: string[];
-  setJson: string[];
-  setFile: string[];
   pullSecret: string[];
   json: boolean;
 }
@@ -147,7 +143,7 @@ export async function finishRelocation(
  * helm gives --set (and --set-string, --set-json, --set-file) precedence over every -f file: a key
  * the overrides also write would undo them at install.
  */
-export function warnSetPrecedence(input: { set: string[]; setString: string[]; setJson: string[]; setFile: string[] }, log: Logger, plan: RelocationPlan): void {
+export function warnSetPrecedence(input: Omit<ValueFlags, 'values'>, log: Logger, plan: RelocationPlan): void {
   const trees: Array<[string, unknown]> = [];
   if (input.set.length || input.setString.length) trees.push(['--set', parseSetValues([...input.set, ...input.setString], { typed: false })]);
   if (input.setJson.length) trees.push(['--set-json', parseSetJsonValues(input.setJson)]);
