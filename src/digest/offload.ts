@@ -10,7 +10,7 @@
  * dist/ and from the TypeScript sources under the tests.
  */
 import { Worker } from 'node:worker_threads';
-import { DigestMismatchError } from '../errors.js';
+import { DigestMismatchError, IoError } from '../errors.js';
 import { parseDigest, sizeMismatch, tooManyBytes } from './index.js';
 
 const WORKER_CODE = `
@@ -41,7 +41,7 @@ parentPort.on('message', (m) => {
   } else if (m.op === 'digest') {
     jobs.delete(m.id);
     if (!job) parentPort.postMessage({ seq: m.seq, error: 'no such hash' });
-    else if (job.error) parentPort.postMessage({ seq: m.seq, error: job.error });
+    else if (job.error) parentPort.postMessage({ seq: m.seq, error: job.error, read: true });
     else parentPort.postMessage({ seq: m.seq, hex: job.hash.digest('hex') });
   }
 });
@@ -51,6 +51,8 @@ interface Reply {
   seq: number;
   hex?: string;
   error?: string;
+  /** The error is the file's: a read of the written bytes failed or found the file shorter. */
+  read?: boolean;
 }
 
 /** One worker thread hashing ranges of files for a run; started on first use, stopped by close(). */
@@ -72,6 +74,7 @@ export class HashWorker {
       if (this.waiting.size === 0) w.unref();
       if (!p) return;
       if (r.hex !== undefined) p.resolve(r.hex);
+      else if (r.read) p.reject(new IoError(`reading back the written bytes to hash them: ${r.error}`));
       else p.reject(new Error(`hashing thread: ${r.error ?? 'no answer'}`));
     });
     const fail = (err: Error): void => {
@@ -160,7 +163,13 @@ export class OffloadedCheck {
   async finish(): Promise<void> {
     if (this.bytes !== this.size) throw sizeMismatch(this.what, this.size, this.bytes);
     this.settled = true;
-    const actual = `${this.algorithm}:${await this.worker.digest(this.job)}`;
+    let hex: string;
+    try {
+      hex = await this.worker.digest(this.job);
+    } catch (err) {
+      throw err instanceof IoError ? new IoError(`${this.what}: ${err.message}`, { cause: err }) : err;
+    }
+    const actual = `${this.algorithm}:${hex}`;
     if (actual !== this.expected) throw new DigestMismatchError(this.what, this.expected, actual);
   }
 
