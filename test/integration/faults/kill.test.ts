@@ -11,6 +11,7 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedRegistry } from '../../../fixtures/images/generate.js';
 import { useFaultProxy } from '../../harness/use-fault-proxy.js';
@@ -26,7 +27,6 @@ afterAll(async () => {
 });
 
 const BLOB_GET = /\/blobs\/(sha256:[a-f0-9]{64})$/;
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Blobs (manifests too) whose data the staged bundle holds, from its journal. */
 async function stagedBlobs(out: string): Promise<string[]> {

@@ -11,6 +11,7 @@
  * a manifest (its image's blobs are in) and more blobs have landed.
  */
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useFaultProxy } from '../../harness/use-fault-proxy.js';
 import { useRegistry } from '../../harness/use-registry.js';
@@ -34,7 +35,6 @@ function bundleOf(): ReturnType<typeof mergedBundle> {
   return mergedBundle(Array.from({ length: IMAGES }, (_, i) => ({ ref: `example.com/resume/app${i}:1.0`, layerBytes: Math.round(1.5 * MiB + i * 0.5 * MiB) })));
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const BLOB_PUT = /\/blobs\/uploads\/[^?]*\?(.*&)?digest=sha256/;
 
 describe('load killed mid-run and run again', () => {

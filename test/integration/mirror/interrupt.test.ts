@@ -14,13 +14,13 @@ import { readdir, readFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedRegistry } from '../../../fixtures/images/generate.js';
 import { useRegistry } from '../../harness/use-registry.js';
 import { airlift, bundleDigest, digestMismatches, repoTag, spawnAirlift, workspace, type Workspace } from '../../harness/workspace.js';
 
 const BLOB_GET = /\/blobs\/sha256:[a-f0-9]{64}$/;
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 interface HoldingProxy {
   host: string;

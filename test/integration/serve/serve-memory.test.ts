@@ -8,6 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleBundle, writeBundle } from '../../helpers/bundle.js';
 import { spawnAirlift, workspace, type Workspace } from '../../harness/workspace.js';
@@ -30,8 +31,6 @@ async function rssMiB(pid: number): Promise<number> {
   if (!m) throw new Error(`no VmRSS for pid ${pid}`);
   return Number(m[1]) / 1024;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 interface Client {
   socket: net.Socket;
