@@ -4,11 +4,11 @@
  * StartedRegistry. Throws when skopeo is missing or exits non-zero.
  */
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { accessSync, constants as fsConstants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { StartedRegistry } from './registry.js';
+import { sha256Digest } from '../helpers/digest.js';
 
 export interface SkopeoResult {
   stdout: Buffer;
@@ -126,5 +126,5 @@ export async function skopeoInspectRaw(reg: StartedRegistry, repoAndTag: string,
 /** `sha256:…` of the top-level manifest (or index) stored under repoAndTag. */
 export async function skopeoInspectDigest(reg: StartedRegistry, repoAndTag: string, creds?: Credentials | null): Promise<string> {
   const raw = await skopeoInspectRaw(reg, repoAndTag, creds);
-  return `sha256:${createHash('sha256').update(raw).digest('hex')}`;
+  return sha256Digest(raw);
 }

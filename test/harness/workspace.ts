@@ -19,6 +19,7 @@ import { generateLayout, presetTiny, type GeneratedImage, type GeneratedLayout }
 import type { StartedRegistry } from './registry.js';
 import { skopeo, skopeoInspectDigest } from './skopeo.js';
 import { runCli, type CliResult } from '../helpers/io.js';
+import { sha256Digest } from '../helpers/digest.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -143,7 +144,7 @@ export async function bundleDigest(bundle: string, ref: string): Promise<string>
   if (!entry) throw new Error(`${bundle}: no index.json entry named ${ref}`);
   if (entry.mediaType.startsWith('application/vnd.oci.')) {
     const { stdout } = await skopeo(['inspect', '--raw', `oci-archive:${bundle}:${ref}`]);
-    return `sha256:${createHash('sha256').update(stdout).digest('hex')}`;
+    return sha256Digest(stdout);
   }
   const hex = entry.digest.replace(/^sha256:/, '');
   const stored = hashes.get(`blobs/sha256/${hex}`);

@@ -6,7 +6,7 @@
  * nothing is ever created outside the bundle's directory (the archive is
  * read in place, never extracted).
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +15,7 @@ import { runCli } from '../../helpers/io.js';
 import { useRegistry } from '../../harness/use-registry.js';
 import { scratch, type Scratch } from '../../unit/bad-input/fixtures.js';
 import { catalog, manifestStatus } from '../../harness/workspace.js';
+import { sha256Digest } from '../../helpers/digest.js';
 
 let s: Scratch;
 const outside = `/tmp/airlift-escape-${randomBytes(6).toString('hex')}`;
@@ -31,7 +32,7 @@ const MiB = 1024 * 1024;
 
 /** A bundle whose only image's manifest is `manifest` (a valid digest of those bytes). */
 function withManifest(manifest: Buffer): BundleEntry[] {
-  const digest = `sha256:${createHash('sha256').update(manifest).digest('hex')}`;
+  const digest = sha256Digest(manifest);
   const index = {
     schemaVersion: 2,
     manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest, size: manifest.length, annotations: { 'org.opencontainers.image.ref.name': sample.ref } }],

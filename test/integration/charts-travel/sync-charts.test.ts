@@ -11,6 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { helmPackage, isolatedHelm, writeChart, type Helm } from '../../harness/chart-repo.js';
 import { useSeededPair } from '../../harness/use-seeded-pair.js';
 import { runCli } from '../../helpers/io.js';
+import { sha256Digest } from '../../helpers/digest.js';
 
 const pair = useSeededPair('sync-charts');
 let helm: Helm;
@@ -54,12 +55,11 @@ describe('sync carries its charts to the mirror', () => {
     expect(rows.filter((r) => r.kind === 'image').map((r) => r.destination).sort()).toEqual([`${dst.host}/platform/fixtures/alpha:1.0`, `${dst.host}/platform/fixtures/beta:2.1`]);
     const written = JSON.parse(await readFile(lock, 'utf8')) as { charts: Array<{ name: string; version: string; file: string; digest: string; destination: string }> };
     const tgzBytes = await readFile(tgzChart);
-    const { createHash } = await import('node:crypto');
     expect(written.charts.find((c) => c.name === 'api')).toEqual({
       name: 'api',
       version: '0.4.0+build.7',
       file: 'charts/api-0.4.0+build.7.tgz',
-      digest: `sha256:${createHash('sha256').update(tgzBytes).digest('hex')}`,
+      digest: sha256Digest(tgzBytes),
       destination: `${dst.host}/platform/charts/api:0.4.0_build.7`,
     });
     expect(written.charts.find((c) => c.name === 'web')?.destination).toBe(`${dst.host}/platform/charts/web:1.2.3`);

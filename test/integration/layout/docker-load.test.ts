@@ -20,6 +20,7 @@ import { destFlags, skopeo, skopeoInspectRaw } from '../../harness/skopeo.js';
 import { useLoader } from '../../harness/use-loaders.js';
 import { useSeededPair } from '../../harness/use-seeded-pair.js';
 import { runCli } from '../../helpers/io.js';
+import { sha256Digest } from '../../helpers/digest.js';
 
 let src: StartedRegistry;
 let tmp: string;
@@ -56,7 +57,7 @@ beforeAll(async () => {
   const amd64 = (name: string) => img(name).manifests.find((m) => m.platform.architecture === 'amd64')!;
   const zstdRaw = JSON.parse((await skopeoInspectRaw(src, 'zstd/alpha:1.0')).toString('utf8')) as { layers: Array<{ mediaType: string }> };
   expect(zstdRaw.layers.map((l) => l.mediaType)).toEqual(['application/vnd.oci.image.layer.v1.tar+zstd', 'application/vnd.oci.image.layer.v1.tar+zstd']);
-  const zstdDigest = `sha256:${(await import('node:crypto')).createHash('sha256').update(await skopeoInspectRaw(src, 'zstd/alpha:1.0')).digest('hex')}`;
+  const zstdDigest = sha256Digest(await skopeoInspectRaw(src, 'zstd/alpha:1.0'));
   const full = (n: string, t: string): string => `${src.host}/${n}:${t}`;
   expected.push(
     { tags: [`${src.host}/fixtures/alpha:sha256-${alpha.digest.slice(7)}`, full('fixtures/alpha', '1.0')].sort(), config: alpha.manifests[0]!.config.digest, diffIds: alpha.manifests[0]!.diffIds, top: alpha.digest },

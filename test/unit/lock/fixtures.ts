@@ -1,9 +1,9 @@
 /** Small lock builders for the lock tests. */
-import { createHash } from 'node:crypto';
 import type { Lock, LockImage } from '../../../src/lock/types.js';
+import { sha256Digest } from '../../helpers/digest.js';
 
 export function dg(seed: string): string {
-  return `sha256:${createHash('sha256').update(seed).digest('hex')}`;
+  return sha256Digest(seed);
 }
 
 export function img(source: string, seed = source, extra: Partial<LockImage> = {}): LockImage {
