@@ -42,6 +42,12 @@ class Checker {
     return v;
   }
 
+  /** A byte count: a whole number, 0 or more. */
+  size(o: Obj, key: string, field: string): void {
+    const v = o[key];
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) this.fail(`${field}.${key}`, `expected a whole number of bytes, got ${describe(v)}`);
+  }
+
   array(o: Obj, key: string, field: string): unknown[] {
     const v = o[key];
     if (!Array.isArray(v)) this.fail(`${field}.${key}`.replace(/^\./, ''), `expected an array, got ${describe(v)}`);
@@ -64,10 +70,7 @@ function validateImage(c: Checker, raw: unknown, field: string): LockImage {
   c.string(o, 'destination', field, true);
   c.digest(o, 'digest', field);
   c.string(o, 'mediaType', field);
-  const size = o.size;
-  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
-    c.fail(`${field}.size`, `expected a whole number of bytes, got ${describe(size)}`);
-  }
+  c.size(o, 'size', field);
   const platforms = c.array(o, 'platforms', field);
   platforms.forEach((p, i) => {
     if (typeof p !== 'string' || !/^[^/\s]+\/[^/\s]+(\/[^/\s]+)?$/.test(p)) {
@@ -86,7 +89,7 @@ function validateImage(c: Checker, raw: unknown, field: string): LockImage {
       c.digest(e, 'subject', at);
       c.digest(e, 'digest', at);
       c.string(e, 'mediaType', at);
-      if (typeof e.size !== 'number' || !Number.isSafeInteger(e.size) || e.size < 0) c.fail(`${at}.size`, `expected a whole number of bytes, got ${describe(e.size)}`);
+      c.size(e, 'size', at);
       c.string(e, 'artifactType', at, true);
       c.string(e, 'tag', at, true);
     });
@@ -116,7 +119,7 @@ function validateFile(c: Checker, raw: unknown, field: string): void {
   const o = c.object(raw, field);
   c.string(o, 'file', field);
   c.digest(o, 'digest', field);
-  if (typeof o.size !== 'number' || !Number.isSafeInteger(o.size) || o.size < 0) c.fail(`${field}.size`, `expected a whole number of bytes, got ${describe(o.size)}`);
+  c.size(o, 'size', field);
 }
 
 function validateDigests(c: Checker, o: Obj, key: string, field: string): void {

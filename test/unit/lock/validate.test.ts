@@ -46,6 +46,8 @@ describe('parseLock', () => {
     ['bad digest', JSON.stringify(lock([img('docker.io/a/b:1'), { ...img('docker.io/a/c:1'), digest: 'sha256:xyz' }])), 'bad.json: images[1].digest: invalid digest "sha256:xyz"'],
     ['missing source', JSON.stringify(lock([{ ...img('docker.io/a/b:1'), source: '' }])), 'bad.json: images[0].source: expected a non-empty string, got string ""'],
     ['negative size', JSON.stringify(lock([{ ...img('docker.io/a/b:1'), size: -1 }])), 'bad.json: images[0].size: expected a whole number of bytes'],
+    ['fractional referrer size', JSON.stringify(lock([{ ...img('docker.io/a/b:1'), referrers: [{ subject: dg('s'), digest: dg('r'), mediaType: 'application/vnd.oci.image.manifest.v1+json', size: 1.5 }] } as never])), 'bad.json: images[0].referrers[0].size: expected a whole number of bytes, got number 1.5'],
+    ['file size as a string', JSON.stringify({ ...lock([]), files: [{ file: 'airlift/SHA256SUMS', digest: dg('f'), size: '3' }] }), 'bad.json: files[0].size: expected a whole number of bytes, got string "3"'],
     ['bad platform', JSON.stringify(lock([{ ...img('docker.io/a/b:1'), platforms: ['linux'] }])), 'bad.json: images[0].platforms[0]: expected "os/arch[/variant]"'],
     ['bad chart', JSON.stringify(lock([], { charts: [{ name: 'x' } as never] })), 'bad.json: charts[0].version: expected a non-empty string'],
     ['bad filtered', JSON.stringify(lock([{ ...img('docker.io/a/b:1'), filtered: { sourceDigest: 'nope', note: 'n' } }])), 'bad.json: images[0].filtered.sourceDigest: invalid digest'],
