@@ -3,6 +3,7 @@
  * locks. Charts are matched by name; a lock holding several versions of one
  * chart name matches those by name and version instead.
  */
+import { matchEntries } from './diff-match.js';
 import type { Lock, LockChart } from './types.js';
 
 export interface ChangedChart {
@@ -21,13 +22,6 @@ export interface ChartDiff {
   changed: ChangedChart[];
 }
 
-function duplicatedNames(lock: Lock): Set<string> {
-  const seen = new Set<string>();
-  const dup = new Set<string>();
-  for (const ch of lock.charts) (seen.has(ch.name) ? dup : seen).add(ch.name);
-  return dup;
-}
-
 function compareCharts(a: LockChart, b: LockChart): number {
   const ka = `${a.name}\0${a.version}`;
   const kb = `${b.name}\0${b.version}`;
@@ -35,32 +29,24 @@ function compareCharts(a: LockChart, b: LockChart): number {
 }
 
 export function diffCharts(oldLock: Lock, newLock: Lock): ChartDiff {
-  const dup = new Set([...duplicatedNames(oldLock), ...duplicatedNames(newLock)]);
-  const key = (ch: LockChart): string => (dup.has(ch.name) ? `${ch.name}\u0000${ch.version}` : ch.name);
-  const before = new Map(oldLock.charts.map((ch) => [key(ch), ch]));
-  const after = new Map(newLock.charts.map((ch) => [key(ch), ch]));
-  const added: LockChart[] = [];
-  const removed: LockChart[] = [];
-  const changed: ChangedChart[] = [];
-  for (const [k, ch] of after) {
-    const prev = before.get(k);
-    if (!prev) {
-      added.push(ch);
-      continue;
-    }
-    const destChanged = (prev.destination ?? '') !== (ch.destination ?? '');
-    // A digest missing on either side (older or hand-written locks) is not a change by itself.
-    const digestChanged = prev.digest !== undefined && ch.digest !== undefined && prev.digest !== ch.digest;
-    if (prev.version !== ch.version || digestChanged || destChanged) {
-      changed.push({
+  const { added, removed, changed } = matchEntries(
+    oldLock.charts,
+    newLock.charts,
+    (ch) => ch.name,
+    (ch) => ch.version,
+    (prev, ch): ChangedChart | undefined => {
+      const destChanged = (prev.destination ?? '') !== (ch.destination ?? '');
+      // A digest missing on either side (older or hand-written locks) is not a change by itself.
+      const digestChanged = prev.digest !== undefined && ch.digest !== undefined && prev.digest !== ch.digest;
+      if (prev.version === ch.version && !digestChanged && !destChanged) return undefined;
+      return {
         name: ch.name,
         from: { version: prev.version, ...(prev.digest ? { digest: prev.digest } : {}) },
         to: { version: ch.version, ...(ch.digest ? { digest: ch.digest } : {}) },
         ...(destChanged ? { destination: { from: prev.destination, to: ch.destination } } : {}),
-      });
-    }
-  }
-  for (const [k, ch] of before) if (!after.has(k)) removed.push(ch);
+      };
+    },
+  );
   added.sort(compareCharts);
   removed.sort(compareCharts);
   changed.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

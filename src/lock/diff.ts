@@ -7,6 +7,7 @@
  * by source and destination instead.
  */
 import { diffCharts, formatChartDiffLines, type ChartDiff } from './diff-charts.js';
+import { matchEntries } from './diff-match.js';
 import type { Lock, LockImage } from './types.js';
 import { compareImages } from './validate.js';
 
@@ -30,42 +31,25 @@ export interface LockDiff {
   charts: ChartDiff;
 }
 
-function duplicatedSources(lock: Lock): Set<string> {
-  const seen = new Set<string>();
-  const dup = new Set<string>();
-  for (const img of lock.images) (seen.has(img.source) ? dup : seen).add(img.source);
-  return dup;
-}
-
 export function diffLocks(oldLock: Lock, newLock: Lock): LockDiff {
-  const dup = new Set([...duplicatedSources(oldLock), ...duplicatedSources(newLock)]);
-  const key = (img: LockImage): string => (dup.has(img.source) ? `${img.source}\u0000${img.destination ?? ''}` : img.source);
-  const before = new Map(oldLock.images.map((img) => [key(img), img]));
-  const after = new Map(newLock.images.map((img) => [key(img), img]));
-
-  const added: LockImage[] = [];
-  const removed: LockImage[] = [];
-  const changed: ChangedImage[] = [];
-  for (const [k, img] of after) {
-    const prev = before.get(k);
-    if (!prev) {
-      added.push(img);
-      continue;
-    }
-    const destChanged = (prev.destination ?? '') !== (img.destination ?? '');
-    const refs = referrerChanges(prev, img);
-    if (prev.digest !== img.digest || destChanged || refs) {
-      changed.push({
+  const { added, removed, changed } = matchEntries(
+    oldLock.images,
+    newLock.images,
+    (img) => img.source,
+    (img) => img.destination ?? '',
+    (prev, img): ChangedImage | undefined => {
+      const destChanged = (prev.destination ?? '') !== (img.destination ?? '');
+      const refs = referrerChanges(prev, img);
+      if (prev.digest === img.digest && !destChanged && !refs) return undefined;
+      return {
         source: img.source,
         from: prev.digest,
         to: img.digest,
         ...(destChanged ? { destination: { from: prev.destination, to: img.destination } } : {}),
         ...(refs ? { referrers: refs } : {}),
-      });
-    }
-  }
-  for (const [k, img] of before) if (!after.has(k)) removed.push(img);
-
+      };
+    },
+  );
   added.sort(compareImages);
   removed.sort(compareImages);
   changed.sort((a, b) => (a.source < b.source ? -1 : a.source > b.source ? 1 : 0));
