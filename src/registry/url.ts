@@ -54,15 +54,13 @@ function formEncodesAsIs(pair: string): boolean {
   return true;
 }
 
+const FORM_BARE = /^[A-Za-z0-9*\-._]*$/;
+const NON_ASCII = /[^\x00-\x7f]/;
+
 function formEncode(value: string): string | undefined {
-  let out = '';
-  for (const c of value) {
-    if (FORM_SAFE.test(c)) out += c;
-    else if (c === ' ') out += '+';
-    else if (c.charCodeAt(0) < 0x80) out += `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`;
-    else return undefined;
-  }
-  return out;
+  if (FORM_BARE.test(value)) return value;
+  if (NON_ASCII.test(value)) return undefined;
+  return value.replace(/[^A-Za-z0-9*\-._]/g, (c) => (c === ' ' ? '+' : `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`));
 }
 
 /**
