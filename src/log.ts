@@ -7,6 +7,11 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 export interface Logger {
   log(level: LogLevel, message: string, fields?: Record<string, unknown>): void;
+  /**
+   * false: debug lines are dropped (no --verbose), so a caller on a hot path (a line per request)
+   * need not build them; undefined: they may be written.
+   */
+  readonly debug?: boolean;
   /** A machine-readable progress event (`image.start`, `blob.done`, ...). */
   event(name: string, fields: Record<string, unknown>): void;
 }

@@ -8,6 +8,7 @@ export function createLogger(stderr: Writable, opts: { json: boolean; quiet: boo
     stderr.write(redact(JSON.stringify({ time: new Date().toISOString(), ...obj })) + '\n');
   };
   return {
+    debug: opts.verbose && !opts.quiet,
     log(level: LogLevel, message: string, fields?: Record<string, unknown>) {
       if (level === 'debug' && !opts.verbose) return;
       if (opts.quiet && (level === 'info' || level === 'debug')) return;

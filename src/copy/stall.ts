@@ -64,6 +64,26 @@ interface Live {
   failure: TransferStalledError | undefined;
 }
 
+/** The transfers' controllers running on each run signal, aborted together when it aborts (one listener per signal). */
+const onSignal = new WeakMap<AbortSignal, Set<AbortController>>();
+
+function runningOn(signal: AbortSignal): Set<AbortController> {
+  let set = onSignal.get(signal);
+  if (!set) {
+    const each = (set = new Set());
+    onSignal.set(signal, each);
+    signal.addEventListener(
+      'abort',
+      () => {
+        for (const c of [...each]) c.abort(signal.reason);
+        each.clear();
+      },
+      { once: true },
+    );
+  }
+  return set;
+}
+
 export class StallWatch {
   private readonly live = new Set<Live>();
   private timer: NodeJS.Timeout | undefined;
@@ -89,15 +109,17 @@ export class StallWatch {
     const l: Live = { info, started: t, bytes: 0, samples: [[t, 0]], warnedAt: undefined, controller, failure: undefined };
     this.live.add(l);
     this.timer ??= setInterval(() => this.tick(), this.tickMs).unref();
-    // The run's abort reaches the transfer through its own controller (a listener removed when the
-    // transfer ends), not AbortSignal.any(): it costs more per transfer, and on Node 20 each call
-    // leaves a WeakRef in the run signal's dependants for the rest of the run (one per blob).
+    // The run's abort reaches the transfer through its own controller, not AbortSignal.any(): it
+    // costs more per transfer, and on Node 20 each call leaves a WeakRef in the run signal's
+    // dependants for the rest of the run (one per blob). One listener per run signal aborts the
+    // controllers of the transfers running on it (an addEventListener and a removeEventListener
+    // per blob cost more than the Set).
     let unlink: (() => void) | undefined;
     if (runSignal?.aborted) controller.abort(runSignal.reason);
     else if (runSignal) {
-      const forward = (): void => controller.abort(runSignal.reason);
-      runSignal.addEventListener('abort', forward, { once: true });
-      unlink = () => runSignal.removeEventListener('abort', forward);
+      const running = runningOn(runSignal);
+      running.add(controller);
+      unlink = () => void running.delete(controller);
     }
     return {
       signal: controller.signal,

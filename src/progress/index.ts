@@ -162,7 +162,10 @@ export function createProgress(base: Logger, opts: ProgressOptions): Progress {
   };
 
   const logger: Logger = {
+    ...(base.debug !== undefined ? { debug: base.debug } : {}),
     log(level: LogLevel, message: string, fields?: Record<string, unknown>) {
+      // a line the base logger drops neither clears nor redraws the status line (one per request)
+      if (level === 'debug' && base.debug === false) return;
       clear();
       base.log(level, message, fields);
       if (mode === 'tty' && timer && width() > 0) draw();

@@ -88,7 +88,9 @@ export interface Scope {
 }
 
 export function repoScope(name: string, ...actions: string[]): Scope {
-  return { type: 'repository', name, actions: [...new Set(actions)].sort() };
+  // every request makes one: 'pull', or 'pull' and 'push', are sorted and distinct as given
+  const sorted = actions.length === 1 || (actions.length === 2 && actions[0]! < actions[1]!);
+  return { type: 'repository', name, actions: sorted ? actions : [...new Set(actions)].sort() };
 }
 
 export function formatScope(s: Scope): string {

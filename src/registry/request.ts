@@ -90,7 +90,7 @@ export class Requester {
         continue;
       }
       const status = res.statusCode;
-      this.logger.log('debug', `${spec.method} ${url} -> ${status}`);
+      if (this.logger.debug !== false) this.logger.log('debug', `${spec.method} ${url} -> ${status}`);
       if (status === 401 && sameOrigin && !authRetried && !spec.accept.includes(401)) {
         authRetried = true;
         const challenges = parseChallenges(res.headers['www-authenticate']);

@@ -14,6 +14,7 @@ import type { Descriptor } from '../oci/types.js';
 import { repoScope } from './challenge.js';
 import type { Requester } from './request.js';
 import { header } from './transport.js';
+import { resolveOn, withQueryParam } from './url.js';
 
 export interface UploadSession {
   host: string;
@@ -61,7 +62,7 @@ function pushScopes(repo: string) {
 
 function sessionFrom(host: string, repo: string, base: string, location: string | undefined, what: string, status: number): UploadSession {
   if (!location) throw new RegistryError({ status, method: 'POST', url: base, message: `${host} opened ${what} without a Location header` });
-  return { host, repo, location: new URL(location, base).toString() };
+  return { host, repo, location: resolveOn(base, location) };
 }
 
 export async function startUpload(r: Requester, host: string, repo: string, o: { signal?: AbortSignal } = {}): Promise<UploadSession> {
@@ -117,9 +118,7 @@ export async function cancelUpload(r: Requester, s: UploadSession): Promise<void
 }
 
 function withDigest(location: string, digest: string): string {
-  const u = new URL(location);
-  u.searchParams.set('digest', digest);
-  return u.toString();
+  return withQueryParam(location, 'digest', digest);
 }
 
 /**

@@ -58,6 +58,27 @@ describe('progress', () => {
     for (const r of redraws) expect([...r].length, r).toBeLessThanOrEqual(39);
   });
 
+  it('a debug line the logger drops (no --verbose) neither clears nor redraws the status line; with --verbose it is written', async () => {
+    for (const verbose of [false, true]) {
+      const err = capture();
+      const base = createLogger(err.stream, { json: false, quiet: false, verbose });
+      expect(base.debug).toBe(verbose);
+      const p = createProgress(base, { stderr: err.stream, json: false, quiet: false, isTTY: true, columns: () => 80, intervalMs: 10 });
+      expect(p.logger.debug).toBe(verbose);
+      await p.start(1);
+      p.logger.event('plan', { images: 1, charts: 0 });
+      p.logger.log('info', 'drawn after this');
+      await tick(30);
+      const before = err.text().length;
+      for (let i = 0; i < 100; i++) p.logger.log('debug', `GET /v2/x/blobs/${i} -> 200`);
+      const written = err.text().slice(before);
+      if (verbose) expect(written.split('GET /v2/x/blobs/').length - 1).toBe(100);
+      else expect(written).toBe('');
+      p.finish({ images: 1, copied: 1, skipped: 0, failed: 0, bytes: 0 });
+    }
+    expect(createLogger(capture().stream, { json: false, quiet: true, verbose: true }).debug).toBe(false);
+  });
+
   it('a terminal reporting 0 columns gets no escape codes and no redraws, only whole lines', async () => {
     for (const columns of [0, Number.NaN, -1]) {
       const out = await drive({ json: false, quiet: false, isTTY: true, columns });

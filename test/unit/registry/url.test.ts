@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pathOn, urlOn } from '../../../src/registry/url.js';
+import { pathOn, resolveOn, urlOn, withQueryParam } from '../../../src/registry/url.js';
 
 // The URL parser is the judge: urlOn and pathOn must give what it gives, fast path or not.
 const ORIGINS = ['http://127.0.0.1:5000', 'https://registry.example', 'http://[::1]:5000', 'https://reg.example:8443'];
@@ -68,5 +68,56 @@ describe('pathOn', () => {
     expect(pathOn('http://reg.example', 'http://reg.example.evil/v2/')).toBeUndefined();
     expect(pathOn('http://reg.example', 'http://user@reg.example/v2/')).toBe('/v2/');
     expect(pathOn('http://reg.example', 'https://reg.example/v2/')).toBeUndefined();
+  });
+});
+
+describe('resolveOn', () => {
+  it('gives what new URL(location, base).toString() gives, for bases as the parser writes them', () => {
+    const locations = [...PATHS, ...ORIGINS.flatMap((o) => PATHS.filter((p) => p.startsWith('/') && !p.startsWith('//')).map((p) => o + p)), 'HTTP://127.0.0.1:5000/v2/x', 'http://127.0.0.1:5000/v2/a/../b?x=1', 'http://u:p@127.0.0.1:5000/v2/x'];
+    for (const origin of [...ORIGINS, 'http://u:p@127.0.0.1:5000']) {
+      for (const b of ['/v2/a/blobs/uploads/', '/v2/a/blobs/uploads/?mount=sha256%3A00&from=b', '/']) {
+        const base = new URL(b, origin).toString();
+        for (const loc of locations) expect(resolveOn(base, loc), `${base} + ${JSON.stringify(loc)}`).toBe(new URL(loc, base).toString());
+      }
+    }
+  });
+});
+
+describe('withQueryParam', () => {
+  it('gives what URLSearchParams#set gives, appended or through the parser', () => {
+    const queries = [
+      '',
+      '?',
+      '?_state=abc_-def%3D%3D',
+      '?_state=a=b==',
+      '?_state=abc&digest=sha256%3A00',
+      '?a=1&&b=2',
+      '?a',
+      '?a=%41',
+      '?a=%20',
+      '?a=+',
+      '?a=%7e',
+      '?a=%7E',
+      '?a=~',
+      '?a=%C3%A9',
+      '?a=%FF',
+      '?a=*-._',
+      '?a=1#f',
+      '?a=1&b=%2F%3A',
+      '?dige%73t=1',
+    ];
+    const values = ['sha256:0123456789abcdef', 'sha512:AB+cd=ef', 'a b', 'é', ''];
+    for (const origin of ORIGINS) {
+      for (const q of queries) {
+        const url = new URL(`/v2/a/blobs/uploads/6d2f${q}`, origin).toString();
+        for (const v of values) {
+          for (const name of ['digest', 'a', 'x y']) {
+            const u = new URL(url);
+            u.searchParams.set(name, v);
+            expect(withQueryParam(url, name, v), `${url} ${name}=${v}`).toBe(u.toString());
+          }
+        }
+      }
+    }
   });
 });
