@@ -7,9 +7,9 @@
  * two registries' CPU (/proc/PID/stat before and after). Before/after comparisons in one sitting,
  * on a machine other people benchmark on, lean on the CPU columns.
  *
- *   node --import tsx test/bench/syncbig-ab.ts [--rounds 3] [--sides airlift,base,floor] [--base DIR] [--set big|big-div8] [--node-flags "..."] [--wrap "strace -c -f -o FILE"]
+ *   node --import tsx test/bench/syncbig-ab.ts [--rounds 3] [--sides airlift,base,floor] [--base DIR] [--set big|big-div8] [--node-flags "..."] [--wrap "strace -c -f -o FILE"] [--events DIR]
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -23,7 +23,7 @@ import { REPO_ROOT } from './tools.js';
 async function main(): Promise<void> {
   const { values } = parseArgs({
     args: process.argv.slice(2),
-    options: { rounds: { type: 'string', default: '3' }, sides: { type: 'string', default: 'airlift,floor,floor-blobs' }, base: { type: 'string' }, set: { type: 'string', default: 'big' }, 'node-flags': { type: 'string', default: '' }, wrap: { type: 'string', default: '' } },
+    options: { rounds: { type: 'string', default: '3' }, sides: { type: 'string', default: 'airlift,floor,floor-blobs' }, base: { type: 'string' }, set: { type: 'string', default: 'big' }, 'node-flags': { type: 'string', default: '' }, wrap: { type: 'string', default: '' }, events: { type: 'string' } },
   });
   const def = values.set === 'big-div8' ? setDefs(true).big : setDefs(false).big;
   const data = await dataSet(path.join(REPO_ROOT, '.tmp', 'bench-data'), def, (s) => process.stderr.write(`${s}\n`));
@@ -35,8 +35,13 @@ async function main(): Promise<void> {
   try {
     await pushLayout(data.dir, src.host, data.images);
     const blobs = distinctBlobs(data.images);
-    const sync = (cmd: string, host: string) =>
-      measure(wrap[0] ?? process.execPath, [...wrap.slice(1), ...(wrap.length ? [process.execPath] : []), ...flags, cmd, '--plain-http', src.host, '--plain-http', host, 'sync', ...data.images.flatMap((i) => ['--image', `${src.host}/${i.name}:${i.tag}`]), '--to', `${host}/mirror`], { cwd: work });
+    // --events DIR: the airlift sides run with --json, their event lines kept in DIR (one file per run)
+    let runNo = 0;
+    const sync = async (cmd: string, host: string): Promise<Measured> => {
+      const m = await measure(wrap[0] ?? process.execPath, [...wrap.slice(1), ...(wrap.length ? [process.execPath] : []), ...flags, cmd, '--plain-http', src.host, '--plain-http', host, 'sync', ...data.images.flatMap((i) => ['--image', `${src.host}/${i.name}:${i.tag}`]), '--to', `${host}/mirror`, ...(values.events ? ['--json'] : [])], { cwd: work, keep: 1 << 24 });
+      if (values.events) await writeFile(path.join(values.events, `events-${++runNo}-${path.basename(path.dirname(cmd))}.jsonl`), m.stderr);
+      return m;
+    };
     const all: Record<string, (host: string) => Promise<Measured>> = {
       airlift: (host) => sync(path.join(REPO_ROOT, 'dist', 'cmd', 'airlift.js'), host),
       ...(values.base ? { base: (host: string) => sync(path.join(path.resolve(values.base!), 'airlift.js'), host) } : {}),
