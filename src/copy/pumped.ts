@@ -10,7 +10,23 @@ import { Readable } from 'node:stream';
 import { DigestCheck } from '../digest/index.js';
 import { AirliftError, BlobContentError, DigestMismatchError, toAirliftError, withPrefix } from '../errors.js';
 import type { Descriptor } from '../oci/types.js';
-import type { BlobRequest, SchedulerOptions } from './blobs.js';
+import type { ImageDestination, ImageSource } from '../endpoint/types.js';
+import type { StallWatch } from './stall.js';
+
+/** What a transfer needs of the scheduler's request and options (BlobRequest, SchedulerOptions in blobs.ts). */
+interface PumpedRequest {
+  source: ImageSource;
+  srcRepo: string;
+  dest: ImageDestination;
+  destRepo: string;
+  desc: Descriptor;
+  image: string;
+}
+interface PumpedOptions {
+  signal?: AbortSignal;
+  onBytes?: (image: string, bytes: number, digest: string) => void;
+  stall?: StallWatch;
+}
 
 export class PumpedBody extends Readable {
   private readonly check: DigestCheck;
@@ -75,7 +91,7 @@ export class PumpedBody extends Readable {
  * the destination reads, checked and counted on the way. The upload starts once the source has
  * answered with its first bytes (a GET that fails opens no upload).
  */
-export async function transferPumped(req: BlobRequest, opts: SchedulerOptions): Promise<void> {
+export async function transferPumped(req: PumpedRequest, opts: PumpedOptions): Promise<void> {
   const { source, dest, desc, image } = req;
   const what = `blob ${desc.digest} of ${image} (from ${source.description})`;
   const onBytes = opts.onBytes;
