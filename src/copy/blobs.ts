@@ -15,6 +15,7 @@ import { AirliftError, BlobContentError, DigestMismatchError, toAirliftError, wi
 import type { Logger } from '../log.js';
 import type { Descriptor } from '../oci/types.js';
 import { Retries, fixedPauses, isTemporary } from '../registry/retry.js';
+import { transferPumped } from './pumped.js';
 import { TransferStalledError, type StallWatch } from './stall.js';
 
 export interface BlobRequest {
@@ -335,6 +336,7 @@ export class BlobScheduler {
   private async transferStream(req: BlobRequest): Promise<void> {
     const { source, dest, desc, image } = req;
     if (source.pumpBlob && dest.blobWriter && dest.hashesBlobs === true && !req.capture) return this.transferPushed(req);
+    if (source.pumpBlob && !(req.capture && desc.size <= MAX_CAPTURE)) return transferPumped(req, this.opts);
     const what = `blob ${desc.digest} of ${image} (from ${source.description})`;
     const onBytes = this.opts.onBytes;
     const tracked = this.opts.stall?.track({ image, digest: desc.digest, size: desc.size, from: source.description, to: dest.description }, this.opts.signal);

@@ -144,14 +144,16 @@ export async function uploadBlob(r: Requester, host: string, repo: string, desc:
   }
   // A body that declares it verifies this digest and size (the copy engine's MeteredStream) already
   // fails instead of ending on wrong bytes: it is not hashed a second time. HoldLast still keeps
-  // the last chunk until that verdict.
+  // the last chunk until that verdict, unless the body declares it holds it back itself (the
+  // engine's PumpedBody): then it goes up as it is.
   const own = verifiesOnWrite(body, desc) ? undefined : new VerifyingStream(what, desc.digest, desc.size);
   const verifier: Readable = own ?? body;
   let bodyError: unknown;
   const onDone = (err: Error | null | undefined): void => {
     if (err) bodyError = err;
   };
-  const verified = (own ? pipeline(body, own, new HoldLast(), onDone) : pipeline(body, new HoldLast(), onDone)) as unknown as Readable;
+  const holdsLast = !own && (body as { holdsLast?: unknown }).holdsLast === true;
+  const verified = (holdsLast ? body : own ? pipeline(body, own, new HoldLast(), onDone) : pipeline(body, new HoldLast(), onDone)) as unknown as Readable;
   let session: UploadSession | undefined = o.session;
   try {
     session ??= await startUpload(r, host, repo, o);
