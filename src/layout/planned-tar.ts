@@ -187,7 +187,7 @@ export class PlannedTar {
     const fail = (err: unknown): AirliftError => ioFailure(`${what} to ${this.dir}`, err);
     // hashed chunk by chunk as it arrives, on the main thread: the bytes are still in the CPU's
     // cache (a hashing thread reading back the written ranges cost 0.15 CPU-s more for 482 MiB,
-    // test/bench/README.md "save big: hashing inline")
+    // test/bench/README.md "save big: the full collections again, and hashing inline")
     const check = verified ? undefined : new DigestCheck(what, desc.digest, desc.size);
     const lead = leadOf(desc.digest, s);
     const w = new StreamAtWriter(this.fh, lead ? s.offset! : s.dataOffset, this.pool, {
