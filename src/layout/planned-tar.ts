@@ -24,7 +24,6 @@ import path from 'node:path';
 import { Readable, addAbortSignal, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DigestCheck, verifiesOnWrite, verifyBytes } from '../digest/index.js';
-import { HashWorker, OffloadedCheck } from '../digest/offload.js';
 import type { BlobWriter } from '../endpoint/types.js';
 import { AirliftError, BundleError } from '../errors.js';
 import { STREAM_CHUNK } from './files.js';
@@ -48,8 +47,6 @@ export class PlannedTar {
   private journalClosed = false;
   /** The write buffers of the blobs streaming in (two each), reused from blob to blob. */
   private readonly pool = new BufferPool(32);
-  /** Hashes blobs of a buffer or more beside the main thread, reading back what was written (digest/offload.ts). */
-  private readonly hasher = new HashWorker();
 
   private constructor(
     readonly dir: string,
@@ -188,8 +185,10 @@ export class PlannedTar {
     const s = this.slot(desc.digest, desc.size);
     const what = `blob ${desc.digest}`;
     const fail = (err: unknown): AirliftError => ioFailure(`${what} to ${this.dir}`, err);
-    const check = verified ? undefined : desc.size >= STREAM_CHUNK ? new OffloadedCheck(this.hasher, this.fh.fd, what, desc.digest, desc.size) : new DigestCheck(what, desc.digest, desc.size);
-    const drop = (): void => void (check instanceof OffloadedCheck && check.drop());
+    // hashed chunk by chunk as it arrives, on the main thread: the bytes are still in the CPU's
+    // cache (a hashing thread reading back the written ranges cost 0.15 CPU-s more for 482 MiB,
+    // test/bench/README.md "save big: the full collections again, and hashing inline")
+    const check = verified ? undefined : new DigestCheck(what, desc.digest, desc.size);
     const lead = leadOf(desc.digest, s);
     const w = new StreamAtWriter(this.fh, lead ? s.offset! : s.dataOffset, this.pool, {
       ...(lead ? { lead } : {}),
@@ -213,12 +212,10 @@ export class PlannedTar {
           s.header = undefined;
           await this.markDone([desc.digest]);
         } catch (err) {
-          drop();
           throw fail(err);
         }
       },
       abort: async () => {
-        drop();
         await w.abort();
       },
     };
@@ -351,7 +348,6 @@ export class PlannedTar {
       await this.fh.sync();
       await this.fh.close();
       await this.closeJournal();
-      await this.hasher.close();
       if (opts.stream) {
         // a device or FIFO: its node stays, the finished archive is written into it
         const from = createReadStream(this.partial, { highWaterMark: STREAM_CHUNK });
@@ -378,7 +374,6 @@ export class PlannedTar {
   }
 
   async close(): Promise<void> {
-    await this.hasher.close().catch(() => undefined);
     await this.fh.close().catch(() => undefined);
     await this.closeJournal().catch(() => undefined);
     await rm(path.join(this.dir, LOCK), { force: true });

@@ -90,14 +90,11 @@ export class BufferPool {
 }
 
 /**
- * The check of a body on its way to the file (DigestCheck inline, OffloadedCheck on the hashing
- * thread): update() with each chunk as it arrives (throws past the size), written() with each
- * range of the file that holds the body's bytes once it was written (in order), finish() once
- * everything was written.
+ * The check of a body on its way to the file (DigestCheck): update() with each chunk as it
+ * arrives (throws past the size), finish() once everything was written.
  */
 export interface StreamCheck {
   update(chunk: Uint8Array): void;
-  written?(position: number, length: number): void;
   finish(): void | Promise<void>;
 }
 
@@ -125,8 +122,6 @@ export class StreamAtWriter {
   private readonly bufs: Buffer[];
   private cur = 0;
   private used = 0;
-  /** Where the body's bytes start in the current buffer (after the lead). */
-  private bodyFrom = 0;
   private at: number;
   private inFlight: Promise<void> | undefined;
   private failed: { error: unknown } | undefined;
@@ -141,10 +136,7 @@ export class StreamAtWriter {
     this.check = opts.check;
     this.at = position;
     this.bufs = [pool.take()];
-    if (opts.lead) {
-      this.put(opts.lead, 0);
-      this.bodyFrom = this.used;
-    }
+    if (opts.lead) this.put(opts.lead, 0);
   }
 
   /** Takes a chunk of the body (copied at once: the caller may reuse it); a promise when the caller must wait before the next. */
@@ -182,18 +174,13 @@ export class StreamAtWriter {
     if (this.used === 0) return undefined;
     const n = this.used;
     const where = this.at;
-    const from = this.bodyFrom;
     this.at += n;
     this.inFlight = writeFully(this.fh, this.bufs[this.cur]!.subarray(0, n), where).then(
-      () => {
-        this.check?.written?.(where + from, n - from);
-        this.opts.onWritten?.(n);
-      },
+      () => this.opts.onWritten?.(n),
       (error: unknown) => void (this.failed ??= { error }),
     );
     this.cur ^= 1;
     this.used = 0;
-    this.bodyFrom = 0;
     return undefined;
   }
 

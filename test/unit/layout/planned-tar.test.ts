@@ -1,19 +1,15 @@
 /**
  * PlannedTar's blob writes (issue #22, save big): each blob is copied into reused 1 MiB buffers and
- * written with its header; a blob of a buffer or more is hashed on the hashing thread from what
- * the file holds, a smaller one inline. Judged by GNU tar (the archive's entries and bytes) and
+ * written with its header, each hashed chunk by chunk as it arrives. Judged by GNU tar (the archive's entries and bytes) and
  * by the digest errors: a wrong byte, a short body or a long one is refused and never counted
  * as stored, and the bundle cannot be finished without it.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createHash, randomBytes } from 'node:crypto';
-import { open, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VerifyingStream, sha256 } from '../../../src/digest/index.js';
-import { HashWorker } from '../../../src/digest/offload.js';
 import { PlannedTar } from '../../../src/layout/planned-tar.js';
 import { expectChangedByteRefused, randomBlob, tempDir } from './helpers.js';
 
@@ -37,7 +33,7 @@ const blob = randomBlob;
 const hex = (d: string): string => d.slice('sha256:'.length);
 
 describe('PlannedTar.write', () => {
-  // sizes around the buffer: smaller (inline hash), exactly one, several and a partial last one (hashing thread)
+  // sizes around the buffer: smaller, exactly one, several and a partial last one
   const blobs = [blob(1), blob(700_000), blob(MiB), blob(3 * MiB + 12_345), blob(0)];
 
   it('writes every blob at its place: GNU tar lists them and gives back their bytes', async () => {
@@ -70,8 +66,8 @@ describe('PlannedTar.write', () => {
   });
 
   for (const [label, size] of [
-    ['inline', 300_000],
-    ['on the hashing thread', 2 * MiB + 7],
+    ['within one buffer', 300_000],
+    ['over several buffers', 2 * MiB + 7],
   ] as const) {
     it(`refuses one changed byte (${label}): E_DIGEST_MISMATCH naming the blob, not stored, no bundle`, async () => {
       const b = blob(size);
@@ -102,55 +98,6 @@ describe('PlannedTar.write', () => {
       }
     });
   }
-});
-
-describe('HashWorker', () => {
-  it('hashes ranges of a file as written, in order, for several hashes at once', async () => {
-    const file = path.join(tmp.dir, 'ranges.bin');
-    const data = randomBytes(5 * MiB + 3);
-    const fh = await open(file, 'w+');
-    const w = new HashWorker();
-    try {
-      await fh.write(data, 0, data.length, 0);
-      const a = w.begin('sha256');
-      const b = w.begin('sha512');
-      for (let pos = 0; pos < data.length; pos += 777_777) {
-        const n = Math.min(777_777, data.length - pos);
-        w.range(a, fh.fd, pos, n);
-        w.range(b, fh.fd, pos, n);
-      }
-      expect(await w.digest(a)).toBe(createHash('sha256').update(data).digest('hex'));
-      expect(await w.digest(b)).toBe(createHash('sha512').update(data).digest('hex'));
-      // a range past the end of the file is an error, not a short hash
-      const c = w.begin('sha256');
-      w.range(c, fh.fd, data.length - 10, 20);
-      await expect(w.digest(c)).rejects.toThrow(/the file ends at/);
-    } finally {
-      await w.close();
-      await fh.close();
-    }
-  });
-
-  it('keeps the process alive while a digest is awaited, and only then (a save never exits before its last blob is checked)', async () => {
-    const file = path.join(tmp.dir, 'alive.bin');
-    await writeFile(file, 'abcd');
-    const offload = path.resolve(import.meta.dirname, '../../../src/digest/offload.ts');
-    const code = [
-      `import { open } from 'node:fs/promises';`,
-      `import { HashWorker } from ${JSON.stringify(offload)};`,
-      `const fh = await open(${JSON.stringify(file)}, 'r');`,
-      `const w = new HashWorker();`,
-      `const id = w.begin('sha256');`,
-      `w.range(id, fh.fd, 0, 4);`,
-      `w.digest(id).then((hex) => process.stdout.write(hex));`,
-      // a started thread that nobody waits for does not hold the process
-      `new HashWorker().begin('sha256');`,
-    ].join('\n');
-    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { encoding: 'utf8', timeout: 30_000 });
-    expect(r.stderr).toBe('');
-    expect(r.status).toBe(0);
-    expect(r.stdout).toBe(createHash('sha256').update('abcd').digest('hex'));
-  });
 });
 
 describe('PlannedTar.writeBytes (small blobs a save fetched whole, verified by the engine)', () => {
