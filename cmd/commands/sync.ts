@@ -17,6 +17,7 @@ import { withChartFetcher } from '../charts.js';
 import { readInputs } from '../inputs.js';
 import { printMirrorReport, withMirrorDeps } from '../mirror.js';
 import { addOptions } from '../options.js';
+import { deferOptimizer } from '../jit.js';
 
 interface SyncFlags extends ChartValueFlags, ImageListFlags, ChartRefFlags, ReferrersFlags {
   config?: string;
@@ -45,6 +46,8 @@ export function registerSync(program: Command, ctx: CommandContext): void {
     .option('--dry-run', 'print what would be copied to where, and copy nothing')
     .addOption(new Option('-o, --output <format>', 'report format on stdout').choices(['table', 'json']).default('table'));
   addOptions(cmd, PLATFORM_OPTION, referrerOptions()).action(async (charts: string[], flags: SyncFlags, command: Command) => {
+    // a no-op resync of a few hundred images ends before TurboFan's compiles pay for themselves (cmd/jit.ts)
+    deferOptimizer();
     const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
     let target!: Target;
     let mapping!: MappingMode;
