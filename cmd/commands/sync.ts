@@ -17,7 +17,7 @@ import { withChartFetcher } from '../charts.js';
 import { readInputs } from '../inputs.js';
 import { printMirrorReport, withMirrorDeps } from '../mirror.js';
 import { addOptions } from '../options.js';
-import { deferOptimizer, resumeOptimizer } from '../jit.js';
+import { SYNC_OPTIMIZE_AFTER_CPU_MS, deferOptimizer, resumeOptimizer } from '../jit.js';
 
 interface SyncFlags extends ChartValueFlags, ImageListFlags, ChartRefFlags, ReferrersFlags {
   config?: string;
@@ -47,10 +47,10 @@ export function registerSync(program: Command, ctx: CommandContext): void {
     .addOption(new Option('-o, --output <format>', 'report format on stdout').choices(['table', 'json']).default('table'));
   addOptions(cmd, PLATFORM_OPTION, referrerOptions()).action(async (charts: string[], flags: SyncFlags, command: Command) => {
     // A no-op resync of a few hundred images (0.2-0.3 CPU-s, 30-40 ms of it on TurboFan's thread) ends
-    // before TurboFan's compiles pay for themselves (cmd/jit.ts); a sync that copies turns it on as its
-    // first blob's bytes move (a sync of 200 small images deferred for its whole first 0.4-1 CPU-s
-    // used 0.05-0.13 CPU-s more: test/bench/README.md, p26-resync).
-    deferOptimizer();
+    // before TurboFan's compiles pay for themselves (cmd/jit.ts); a longer one gets it after its first
+    // SYNC_OPTIMIZE_AFTER_CPU_MS, and a sync that copies as its first blob's bytes move (a sync of 200
+    // small images deferred for its whole first 0.4-1 CPU-s used 0.05-0.13 CPU-s more: test/bench/README.md, p26-resync).
+    deferOptimizer(SYNC_OPTIMIZE_AFTER_CPU_MS);
     const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
     let target!: Target;
     let mapping!: MappingMode;
