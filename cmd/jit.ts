@@ -19,6 +19,12 @@ import { nodeFlagGiven } from '../src/cli/argv.js';
 
 /** CPU (user + system, every thread) after which TurboFan is turned on again. */
 export const OPTIMIZE_AFTER_CPU_MS = 1000;
+/**
+ * sync's CPU trigger: a no-op resync of 200 images (0.2-0.3 CPU-s) spent 30-40 ms of it on TurboFan's
+ * thread for nothing, while one of 2,000 with referrers (1.5 CPU-s) used 0.2 CPU-s more when TurboFan
+ * waited for the whole first second (test/bench/README.md, p26-resync).
+ */
+export const SYNC_OPTIMIZE_AFTER_CPU_MS = 300;
 /** Bytes read (network and files) after which TurboFan is turned on again, whatever the CPU. */
 export const OPTIMIZE_AFTER_BYTES = 32 * 1024 * 1024;
 /** How often the CPU used and the bytes read are looked at until then. */

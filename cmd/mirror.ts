@@ -19,17 +19,20 @@ export function endpointPool(ctx: CommandContext): EndpointPool {
 }
 
 /** Copies the jobs with progress on stderr. */
-function runJobs(ctx: CommandContext, jobs: CopyJob[], o: CopyRun): Promise<CopyResult[]> {
+function runJobs(ctx: CommandContext, jobs: CopyJob[], o: CopyRun, onCopying?: () => void): Promise<CopyResult[]> {
   const { stderr, stderrIsTTY: isTTY, signal } = ctx.io;
-  return runCopies({ ...ctx.globals(), logger: ctx.logger(), stderr, isTTY, ...(signal ? { signal } : {}) }, jobs, o);
+  return runCopies({ ...ctx.globals(), logger: ctx.logger(), stderr, isTTY, ...(signal ? { signal } : {}), ...(onCopying ? { onCopying } : {}) }, jobs, o);
 }
 
-/** Runs a mirror use-case with the run's endpoint pool, copy run and logger; closes the pool after. */
-export async function withMirrorDeps<T>(ctx: CommandContext, use: (deps: MirrorDeps) => Promise<T>): Promise<T> {
+/**
+ * Runs a mirror use-case with the run's endpoint pool, copy run and logger; closes the pool after.
+ * `onCopying`: called once, as the first bytes of a blob move.
+ */
+export async function withMirrorDeps<T>(ctx: CommandContext, use: (deps: MirrorDeps) => Promise<T>, o: { onCopying?: () => void } = {}): Promise<T> {
   boundHeapGrowth();
   const pool = endpointPool(ctx);
   try {
-    return await use({ pool, copy: (jobs, run) => runJobs(ctx, jobs, run), logger: ctx.logger(), stdout: ctx.io.stdout, cwd: ctx.io.cwd, ...(ctx.io.signal ? { signal: ctx.io.signal } : {}) });
+    return await use({ pool, copy: (jobs, run) => runJobs(ctx, jobs, run, o.onCopying), logger: ctx.logger(), stdout: ctx.io.stdout, cwd: ctx.io.cwd, ...(ctx.io.signal ? { signal: ctx.io.signal } : {}) });
   } finally {
     await pool.close();
   }

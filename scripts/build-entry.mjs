@@ -1,7 +1,8 @@
 // The second step of `npm run build`, after tsc: the CLI and its packages bundled by esbuild from the
 // sources into one file, dist/cmd/airlift.bundle.cjs, as release/airlift.mjs is (scripts/release.mjs), and
-// dist/cmd/airlift.js, the file `airlift` runs (package.json "bin"), replaced by a launcher that runs the
-// bundle with V8's code cache (cmd/code-cache.ts). The rest of dist/ stays as tsc wrote it (the tests
+// dist/cmd/airlift.cjs, the file `airlift` runs (package.json "bin"), a launcher that runs the bundle with
+// V8's code cache (cmd/code-cache.ts), and dist/cmd/airlift.js, tsc's file replaced by the same launcher as an
+// ES module. The rest of dist/ stays as tsc wrote it (the tests
 // import it).
 //
 // Why one file: start-up is most of a short run (a no-op sync of 200 images), and loading ~120 ES
@@ -26,6 +27,7 @@ import { bundleAirlift } from './bundle-airlift.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
 const bin = path.join(root, 'dist', 'cmd', 'airlift.js');
+const cjsBin = path.join(root, 'dist', 'cmd', 'airlift.cjs');
 const cjsFile = path.join(root, 'dist', 'cmd', 'airlift.bundle.cjs');
 const launcherFile = path.join(root, 'dist', 'cmd', 'code-cache.cjs');
 const WRAPPER = '(function (exports, require, module, __filename, __dirname) {';
@@ -78,14 +80,31 @@ await build({
   logLevel: 'warning',
 });
 
+const sha = createHash('sha256').update(ascii).digest('hex');
+// Two launchers of the same bundle and cache. dist/cmd/airlift.cjs is the one `airlift` runs (package.json
+// "bin"): a CommonJS main is loaded by Node's CommonJS loader alone, while an ES module main (this
+// package is "type": "module", so any .js here is one) first loads Node's ES module loader (a dozen of
+// node's own modules, the resolution of the file, createRequire): 8-10 ms of CPU to a no-op sync's
+// first request on Node 20 (test/bench/README.md, p26-resync). dist/cmd/airlift.js stays, the same
+// launcher as an ES module, for what runs `node dist/cmd/airlift.js`.
 writeFileSync(
   bin,
   `#!/usr/bin/env node
-// airlift's bin (scripts/build-entry.mjs): airlift, bundled, run with V8's code cache (cmd/code-cache.ts,
-// bundled as code-cache.cjs).
+// airlift as an ES module (scripts/build-entry.mjs): airlift, bundled, run with V8's code cache (cmd/code-cache.ts,
+// bundled as code-cache.cjs). The bin is airlift.cjs, the same launcher as CommonJS (it starts faster).
 import { createRequire } from 'node:module';
 
-createRequire(import.meta.url)('./code-cache.cjs').runWithCodeCache(\`\${import.meta.dirname}/airlift.bundle.cjs\`, process.env, '${createHash('sha256').update(ascii).digest('hex')}');
+createRequire(import.meta.url)('./code-cache.cjs').runWithCodeCache(\`\${import.meta.dirname}/airlift.bundle.cjs\`, process.env, '${sha}');
 `,
 );
 chmodSync(bin, 0o755);
+writeFileSync(
+  cjsBin,
+  `#!/usr/bin/env node
+// airlift's bin (scripts/build-entry.mjs): airlift, bundled, run with V8's code cache (cmd/code-cache.ts,
+// bundled as code-cache.cjs). CommonJS: node loads no ES module loader for it.
+'use strict';
+require('./code-cache.cjs').runWithCodeCache(\`\${__dirname}/airlift.bundle.cjs\`, process.env, '${sha}');
+`,
+);
+chmodSync(cjsBin, 0o755);

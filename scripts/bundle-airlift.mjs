@@ -49,6 +49,25 @@ export const lazyUndiciH2 = {
   },
 };
 
+/**
+ * commander requires node:child_process (and with it node:dgram) as it loads, for executable
+ * subcommands (`git-style` commands run as other programs), which airlift does not have. Here that
+ * require is made on the call instead (~2.5 ms of a no-op sync's start, test/bench/README.md,
+ * p26-resync). Fails when commander's source no longer has the line (an upgrade: look again).
+ */
+const COMMANDER_COMMAND = /[\\/]node_modules[\\/]commander[\\/]lib[\\/]command\.js$/;
+const CHILD_PROCESS_REQUIRE = "const childProcess = require('node:child_process');";
+export const lazyCommanderChildProcess = {
+  name: 'lazy-commander-child-process',
+  setup(b) {
+    b.onLoad({ filter: COMMANDER_COMMAND }, (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      if (!text.includes(CHILD_PROCESS_REQUIRE)) throw new Error(`${args.path}: no "${CHILD_PROCESS_REQUIRE}" to make lazy (scripts/bundle-airlift.mjs)`);
+      return { contents: text.replace(CHILD_PROCESS_REQUIRE, "const childProcess = { spawn: (...args) => require('node:child_process').spawn(...args) };"), loader: 'js' };
+    });
+  },
+};
+
 const builtins = new Set(builtinModules);
 const isBuiltin = (p) => p.startsWith('node:') || builtins.has(p) || builtins.has(p.split('/')[0]);
 
@@ -76,7 +95,7 @@ export async function bundleAirlift(root, { outfile, format, minify = false, sou
     supported,
     // the ESM file gets a `require` for the CommonJS packages' own requires of Node's built-ins
     banner: format === 'esm' ? { js: "import { createRequire as __airliftCreateRequire } from 'node:module';\nconst require = __airliftCreateRequire(import.meta.url);" } : {},
-    plugins: [followCreateRequire, lazyUndiciH2],
+    plugins: [followCreateRequire, lazyUndiciH2, lazyCommanderChildProcess],
   });
   const external = new Set();
   for (const o of Object.values(result.metafile.outputs)) for (const i of o.imports) if (i.external && !isBuiltin(i.path)) external.add(i.path);

@@ -17,6 +17,7 @@ import { withChartFetcher } from '../charts.js';
 import { readInputs } from '../inputs.js';
 import { printMirrorReport, withMirrorDeps } from '../mirror.js';
 import { addOptions } from '../options.js';
+import { SYNC_OPTIMIZE_AFTER_CPU_MS, deferOptimizer, resumeOptimizer } from '../jit.js';
 
 interface SyncFlags extends ChartValueFlags, ImageListFlags, ChartRefFlags, ReferrersFlags {
   config?: string;
@@ -45,6 +46,11 @@ export function registerSync(program: Command, ctx: CommandContext): void {
     .option('--dry-run', 'print what would be copied to where, and copy nothing')
     .addOption(new Option('-o, --output <format>', 'report format on stdout').choices(['table', 'json']).default('table'));
   addOptions(cmd, PLATFORM_OPTION, referrerOptions()).action(async (charts: string[], flags: SyncFlags, command: Command) => {
+    // A no-op resync of a few hundred images (0.2-0.3 CPU-s, 30-40 ms of it on TurboFan's thread) ends
+    // before TurboFan's compiles pay for themselves (cmd/jit.ts); a longer one gets it after its first
+    // SYNC_OPTIMIZE_AFTER_CPU_MS, and a sync that copies as its first blob's bytes move (a sync of 200
+    // small images deferred for its whole first 0.4-1 CPU-s used 0.05-0.13 CPU-s more: test/bench/README.md, p26-resync).
+    deferOptimizer(SYNC_OPTIMIZE_AFTER_CPU_MS);
     const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
     let target!: Target;
     let mapping!: MappingMode;
@@ -57,7 +63,7 @@ export function registerSync(program: Command, ctx: CommandContext): void {
       const { abs, platforms, concurrency, collected } = await readInputs(ctx, charts, flags, command, check, fetcher);
       const referrers = referrersFrom(flags);
       const input = { images: collected.images, charts: collected.charts, target, mapping, platforms, concurrency, ...(referrers ? { referrers } : {}), ...(shard ? { shard } : {}), ...(flags.lockOut ? { lockOut: abs(flags.lockOut) } : {}), dryRun: flags.dryRun === true, ...(flags.keepGoing ? { keepGoing: true } : {}) };
-      printMirrorReport(ctx, await withMirrorDeps(ctx, (deps) => sync(input, deps)), flags.output);
+      printMirrorReport(ctx, await withMirrorDeps(ctx, (deps) => sync(input, deps), { onCopying: resumeOptimizer }), flags.output);
     });
   });
 }

@@ -21,6 +21,8 @@ export interface ProgressEnv {
   minRate: number;
   minRateWindowMs: number;
   signal?: AbortSignal;
+  /** Called once, as the first bytes of a blob move (sync turns TurboFan on then: cmd/jit.ts). */
+  onCopying?: () => void;
 }
 
 /** Copies the jobs with progress on `env.stderr`; results in the jobs' order. */
@@ -28,11 +30,19 @@ export async function runCopies(env: ProgressEnv, jobs: CopyJob[], o: CopyRun): 
   const progress = createProgress(env.logger, { stderr: env.stderr, isTTY: env.isTTY, json: env.json, quiet: env.quiet, verb: o.verb });
   await progress.start(jobs.length);
   let results: CopyResult[];
+  let onCopying = env.onCopying;
   try {
     results = await copyImages(jobs, {
       concurrency: o.concurrency ?? env.concurrency,
       logger: progress.logger,
-      onBytes: (image, n, digest) => progress.onBytes(image, n, digest),
+      onBytes: (image, n, digest) => {
+        if (onCopying) {
+          const first = onCopying;
+          onCopying = undefined;
+          first();
+        }
+        progress.onBytes(image, n, digest);
+      },
       stall: { minRate: env.minRate, windowMs: env.minRateWindowMs },
       ...(o.platforms.length ? { platforms: o.platforms } : {}),
       ...(o.describeSkipped ? { describeSkipped: true } : {}),

@@ -12,13 +12,13 @@ import { measure, measureSteps, type Measured } from './proc.js';
 export const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
 /**
  * Which form of airlift runs (`--form`): the compiled `dist/` a checkout runs after `npm ci` (the
- * default), or a release form built by `npm run release` (README: `release/airlift.mjs`, one
+ * default; `dist/cmd/airlift.cjs`, the file package.json's "bin" names, which `airlift` runs), or a release form built by `npm run release` (README: `release/airlift.mjs`, one
  * bundled file for Node >= 20; `release/airlift-linux-x64`, the single executable with V8's code
  * cache). The forms run the same code; they differ in start-up (modules to load and compile).
  */
 export type Form = 'dist' | 'mjs' | 'exe';
 export const FORM_FILES: Record<Form, string> = {
-  dist: path.join(REPO_ROOT, 'dist', 'cmd', 'airlift.js'),
+  dist: path.join(REPO_ROOT, 'dist', 'cmd', 'airlift.cjs'),
   mjs: path.join(REPO_ROOT, 'release', 'airlift.mjs'),
   exe: path.join(REPO_ROOT, 'release', 'airlift-linux-x64'),
 };

@@ -1,5 +1,5 @@
 /** Runs `docker-credential-<name> get` (the docker credential helper protocol). */
-import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { AuthError, registerSecret } from '../../errors.js';
 import type { Credential } from './types.js';
 
@@ -19,6 +19,9 @@ export function runHelper(
   if (!HELPER_NAME.test(name)) {
     return Promise.reject(new AuthError(input, `invalid credential helper name ${JSON.stringify(name)}`));
   }
+  // node:child_process (and node:dgram, which it loads) on a helper's first run, not as every sync starts:
+  // most runs ask no helper (test/bench/README.md, p26-resync)
+  const { spawn } = createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
   return new Promise((resolve, reject) => {
     const child = spawn(`docker-credential-${name}`, [action], {
       env: opts.env,

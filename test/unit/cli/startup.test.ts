@@ -77,6 +77,31 @@ describe('what a command loads at start', () => {
     expect(esModulesLoadedBy(['images', 'fixtures/charts/example-shop', '-o', 'list'])).toEqual(bundled);
   });
 
+  it('the bin package.json names is dist/cmd/airlift.cjs, a CommonJS launcher of the same bundle: node runs no ES module job (resolve, translators, module job) for it', () => {
+    // an ES module main (dist/cmd/airlift.js: the package is "type": "module") goes through node's ES module
+    // loader (resolution, translators, a module job): 8-10 ms of CPU of a no-op sync's start on Node 20 (test/bench/README.md, p26-resync)
+    const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string> };
+    expect(pkg.bin).toEqual({ airlift: 'dist/cmd/airlift.cjs' });
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'airlift-startup-'));
+    const hook = path.join(dir, 'builtins.cjs');
+    writeFileSync(hook, `process.on('exit', () => require('node:fs').writeSync(2, 'BUILTINS ' + process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')).join(',') + '\\n'));`);
+    const esmJobOf = (bin: string) => {
+      const r = spawnSync(process.execPath, ['-r', hook, path.join(REPO_ROOT, 'dist', 'cmd', bin), '--version'], { cwd: REPO_ROOT, encoding: 'utf8' });
+      expect(r.status).toBe(0);
+      expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+      const line = r.stderr.split('\n').find((l) => l.startsWith('BUILTINS '));
+      expect(line).toBeDefined();
+      const loaded = line!.slice('BUILTINS '.length).split(',');
+      return ['resolve', 'translators', 'module_job'].filter((m) => loaded.includes(`NativeModule internal/modules/esm/${m}`));
+    };
+    try {
+      expect(esmJobOf('airlift.js')).toEqual(['resolve', 'translators', 'module_job']); // what the test looks for is there
+      expect(esmJobOf('airlift.cjs')).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('the bundle is ASCII (read as a one-byte string, not decoded from UTF-8), and a sync that reached the network loaded undici but not node:http2', () => {
     const bundle = readFileSync(path.join(REPO_ROOT, 'dist', 'cmd', 'airlift.bundle.cjs'));
     expect(isAscii(bundle)).toBe(true);
