@@ -6,7 +6,7 @@
  */
 import { Readable } from 'node:stream';
 import type { FileHandle } from 'node:fs/promises';
-import { BundleError, toAirliftError } from '../errors.js';
+import { BundleError, IoError, toAirliftError } from '../errors.js';
 
 export interface ByteSource {
   /** The path as given, for messages. */
@@ -32,6 +32,20 @@ export async function readFully(fh: FileHandle, buf: Buffer, off: number, len: n
     n += bytesRead;
   }
   return n;
+}
+
+/**
+ * Reads exactly `len` bytes of `what` from `pos`, or fails with E_IO naming it: for a file this
+ * run wrote and reads back whole (the tar that `save --compress` / `--split-size` packs), where
+ * fewer bytes mean another process shrank it under the run.
+ */
+export async function readExactly(fh: FileHandle, buf: Buffer, off: number, len: number, pos: number, what: string): Promise<void> {
+  const n = await readFully(fh, buf, off, len, pos);
+  if (n < len) {
+    throw new IoError(`${what} ended early: ${pos + n} bytes where this run wrote at least ${pos + len} (another process changed it)`, {
+      hint: 'let nothing else write to the output while airlift runs, then run again',
+    });
+  }
 }
 
 /** One file, through a held descriptor. */

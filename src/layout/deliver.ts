@@ -11,7 +11,7 @@ import { open, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Writable } from 'node:stream';
-import { readFully } from './byte-source.js';
+import { readExactly } from './byte-source.js';
 import { FRAME_BYTES, compressFrame, zstdSeekTable, type Compression } from './compression.js';
 import { STREAM_CHUNK } from './files.js';
 import { PARTS_SUFFIX, partName, type PartEntry, type PartsManifest } from './parts.js';
@@ -51,7 +51,7 @@ async function compressFile(from: string, to: FileHandle, kind: Compression, sig
       pending.push(
         (async () => {
           const buf = Buffer.allocUnsafe(size);
-          await readFully(src, buf, 0, size, at);
+          await readExactly(src, buf, 0, size, at, from);
           return { out: await compressFrame(kind, buf), size };
         })(),
       );
@@ -95,8 +95,8 @@ async function splitFile(from: string, output: string, size: number, signal?: Ab
       const hash = createHash('sha256');
       for (let done = 0; done < len; ) {
         signal?.throwIfAborted();
-        const n = await readFully(src, buf, 0, Math.min(buf.length, len - done), start + done);
-        if (n === 0) throw new Error(`${from} ended early`);
+        const n = Math.min(buf.length, len - done);
+        await readExactly(src, buf, 0, n, start + done, from);
         const chunk = buf.subarray(0, n);
         hash.update(chunk);
         if (out) await writeFully(out, chunk, done);
