@@ -15,17 +15,10 @@ import { AirliftError, BlobContentError, DigestMismatchError, toAirliftError, wi
 import type { Logger } from '../log.js';
 import type { Descriptor } from '../oci/types.js';
 import { Retries, fixedPauses, isTemporary } from '../registry/retry.js';
-import { transferPumped } from './pumped.js';
+import { transferPumped, type BlobRoute } from './pumped.js';
 import { TransferStalledError, type StallWatch } from './stall.js';
 
-export interface BlobRequest {
-  source: ImageSource;
-  srcRepo: string;
-  dest: ImageDestination;
-  destRepo: string;
-  desc: Descriptor;
-  /** The image asking, for messages and byte accounting. */
-  image: string;
+export interface BlobRequest extends BlobRoute {
   /** Keep the bytes in memory when uploaded (small configs, read for the lock). */
   capture?: boolean;
   /**

@@ -13,13 +13,14 @@ import type { Descriptor } from '../oci/types.js';
 import type { ImageDestination, ImageSource } from '../endpoint/types.js';
 import type { StallWatch } from './stall.js';
 
-/** What a transfer needs of the scheduler's request and options (BlobRequest, SchedulerOptions in blobs.ts). */
-interface PumpedRequest {
+/** One blob, where it comes from and where it goes: what a transfer needs of blobs.ts's BlobRequest, which extends it. */
+export interface BlobRoute {
   source: ImageSource;
   srcRepo: string;
   dest: ImageDestination;
   destRepo: string;
   desc: Descriptor;
+  /** The image asking, for messages and byte accounting. */
   image: string;
 }
 interface PumpedOptions {
@@ -91,7 +92,7 @@ export class PumpedBody extends Readable {
  * the destination reads, checked and counted on the way. The upload starts once the source has
  * answered with its first bytes (a GET that fails opens no upload).
  */
-export async function transferPumped(req: PumpedRequest, opts: PumpedOptions): Promise<void> {
+export async function transferPumped(req: BlobRoute, opts: PumpedOptions): Promise<void> {
   const { source, dest, desc, image } = req;
   const what = `blob ${desc.digest} of ${image} (from ${source.description})`;
   const onBytes = opts.onBytes;
