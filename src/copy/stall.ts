@@ -16,6 +16,7 @@
 import { NetworkError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { formatBytes, formatDuration } from '../progress/format.js';
+import { onAbortOf } from '../abort.js';
 
 export interface StallOptions {
   /** Bytes per second under which a transfer fails (0: never fails). Default 1 KiB/s. */
@@ -64,25 +65,6 @@ interface Live {
   failure: TransferStalledError | undefined;
 }
 
-/** The transfers' controllers running on each run signal, aborted together when it aborts (one listener per signal). */
-const onSignal = new WeakMap<AbortSignal, Set<AbortController>>();
-
-function runningOn(signal: AbortSignal): Set<AbortController> {
-  let set = onSignal.get(signal);
-  if (!set) {
-    const each = (set = new Set());
-    onSignal.set(signal, each);
-    signal.addEventListener(
-      'abort',
-      () => {
-        for (const c of [...each]) c.abort(signal.reason);
-        each.clear();
-      },
-      { once: true },
-    );
-  }
-  return set;
-}
 
 export class StallWatch {
   private readonly live = new Set<Live>();
@@ -116,11 +98,7 @@ export class StallWatch {
     // per blob cost more than the Set).
     let unlink: (() => void) | undefined;
     if (runSignal?.aborted) controller.abort(runSignal.reason);
-    else if (runSignal) {
-      const running = runningOn(runSignal);
-      running.add(controller);
-      unlink = () => void running.delete(controller);
-    }
+    else if (runSignal) unlink = onAbortOf(runSignal, (reason) => controller.abort(reason));
     return {
       signal: controller.signal,
       get failure() {

@@ -14,6 +14,7 @@
  */
 import type { Dispatcher } from 'undici';
 import type { Undici } from './undici.js';
+import { onAbortOf } from '../abort.js';
 
 export const SMALL_ANSWER_CAP = 256 * 1024;
 
@@ -73,33 +74,6 @@ export interface SmallRequestOptions {
   cap?: number;
   /** Told the size of each piece of a 200 or 206 answer's body as it arrives (a stall watch's progress). */
   progress?: (bytes: number) => void;
-}
-
-/**
- * The requests in flight on each signal, aborted together when it aborts: one 'abort' listener per
- * signal instead of an addEventListener and a removeEventListener per request (Node's EventTarget
- * does more work for these than the Set here; a sync of 200 small images sends ~3,000 requests on
- * a few signals).
- */
-const inflight = new WeakMap<AbortSignal, Set<(reason: Error) => void>>();
-
-function onAbortOf(signal: AbortSignal, abort: (reason: Error) => void): () => void {
-  let set = inflight.get(signal);
-  if (!set) {
-    const each = (set = new Set());
-    inflight.set(signal, each);
-    signal.addEventListener(
-      'abort',
-      () => {
-        for (const f of [...each]) f(signal.reason as Error);
-        each.clear();
-      },
-      { once: true },
-    );
-  }
-  const s = set;
-  s.add(abort);
-  return () => void s.delete(abort);
 }
 
 /** One request through `dispatcher.dispatch()`; resolves with the whole answer (rejects as request() does). */
