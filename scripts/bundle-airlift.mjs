@@ -36,18 +36,12 @@ export const followCreateRequire = {
  * ~5 ms of CPU loading node:http2 before its first request (test/bench/README.md). Fails when
  * undici's source no longer has the line (an undici upgrade: look again).
  */
-const UNDICI_CLIENT = /[\\/]node_modules[\\/]undici[\\/]lib[\\/]dispatcher[\\/]client\.js$/;
-const H2_REQUIRE = "const connectH2 = require('./client-h2.js')";
-export const lazyUndiciH2 = {
-  name: 'lazy-undici-h2',
-  setup(b) {
-    b.onLoad({ filter: UNDICI_CLIENT }, (args) => {
-      const text = readFileSync(args.path, 'utf8');
-      if (!text.includes(H2_REQUIRE)) throw new Error(`${args.path}: no "${H2_REQUIRE}" to make lazy (scripts/bundle-airlift.mjs)`);
-      return { contents: text.replace(H2_REQUIRE, "const connectH2 = (client, socket) => require('./client-h2.js')(client, socket)"), loader: 'js' };
-    });
-  },
-};
+export const lazyUndiciH2 = lazyRequire(
+  'lazy-undici-h2',
+  /[\\/]node_modules[\\/]undici[\\/]lib[\\/]dispatcher[\\/]client\.js$/,
+  "const connectH2 = require('./client-h2.js')",
+  "const connectH2 = (client, socket) => require('./client-h2.js')(client, socket)",
+);
 
 /**
  * commander requires node:child_process (and with it node:dgram) as it loads, for executable
@@ -55,18 +49,30 @@ export const lazyUndiciH2 = {
  * require is made on the call instead (~2.5 ms of a no-op sync's start, test/bench/README.md,
  * p26-resync). Fails when commander's source no longer has the line (an upgrade: look again).
  */
-const COMMANDER_COMMAND = /[\\/]node_modules[\\/]commander[\\/]lib[\\/]command\.js$/;
-const CHILD_PROCESS_REQUIRE = "const childProcess = require('node:child_process');";
-export const lazyCommanderChildProcess = {
-  name: 'lazy-commander-child-process',
-  setup(b) {
-    b.onLoad({ filter: COMMANDER_COMMAND }, (args) => {
-      const text = readFileSync(args.path, 'utf8');
-      if (!text.includes(CHILD_PROCESS_REQUIRE)) throw new Error(`${args.path}: no "${CHILD_PROCESS_REQUIRE}" to make lazy (scripts/bundle-airlift.mjs)`);
-      return { contents: text.replace(CHILD_PROCESS_REQUIRE, "const childProcess = { spawn: (...args) => require('node:child_process').spawn(...args) };"), loader: 'js' };
-    });
-  },
-};
+export const lazyCommanderChildProcess = lazyRequire(
+  'lazy-commander-child-process',
+  /[\\/]node_modules[\\/]commander[\\/]lib[\\/]command\.js$/,
+  "const childProcess = require('node:child_process');",
+  "const childProcess = { spawn: (...args) => require('node:child_process').spawn(...args) };",
+);
+
+/**
+ * An esbuild plugin that replaces the line `eager` of the files matching `file` with `lazy` (the
+ * same binding, required on its first call). Fails the build when a file no longer has the line
+ * (an upgrade of that package: look again).
+ */
+function lazyRequire(name, file, eager, lazy) {
+  return {
+    name,
+    setup(b) {
+      b.onLoad({ filter: file }, (args) => {
+        const text = readFileSync(args.path, 'utf8');
+        if (!text.includes(eager)) throw new Error(`${args.path}: no "${eager}" to make lazy (scripts/bundle-airlift.mjs)`);
+        return { contents: text.replace(eager, lazy), loader: 'js' };
+      });
+    },
+  };
+}
 
 const builtins = new Set(builtinModules);
 const isBuiltin = (p) => p.startsWith('node:') || builtins.has(p) || builtins.has(p.split('/')[0]);
