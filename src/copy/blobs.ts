@@ -15,7 +15,7 @@ import { AirliftError, BlobContentError, DigestMismatchError, toAirliftError, wi
 import type { Logger } from '../log.js';
 import type { Descriptor } from '../oci/types.js';
 import { Retries, fixedPauses, isTemporary } from '../registry/retry.js';
-import { transferPumped, type BlobRoute } from './pumped.js';
+import { transferFailure, transferPumped, type BlobRoute } from './pumped.js';
 import { TransferStalledError, type StallWatch } from './stall.js';
 
 export interface BlobRequest extends BlobRoute {
@@ -349,16 +349,7 @@ export class BlobScheduler {
     } catch (err) {
       body?.destroy();
       meter.destroy();
-      // Failed for moving too little data: that is the error to report, whatever the abort broke.
-      if (tracked?.failure) throw tracked.failure;
-      // The stream's own failure (a digest or size mismatch it found) names the cause best; else
-      // the destination's error when it explains itself (a full disk), else whatever broke the stream.
-      const streamErr = meter.errored;
-      let e = toAirliftError(streamErr instanceof AirliftError ? streamErr : err instanceof AirliftError ? err : (streamErr ?? err));
-      // the destination's own digest check names the blob only: named as the engine's would be
-      if (sizeOnly && e instanceof DigestMismatchError && !(e instanceof BlobContentError) && e.expected === desc.digest) e = new DigestMismatchError(what, e.expected, e.actual);
-      // Name the image and the blob in every failure.
-      throw e.message.includes(desc.digest) ? e : withPrefix(e, what);
+      throw transferFailure(err, meter.errored, { what, desc, sizeOnly, stalled: tracked?.failure });
     } finally {
       tracked?.done();
     }

@@ -141,17 +141,25 @@ export async function transferPumped(req: BlobRoute, opts: PumpedOptions): Promi
     await pumped;
   } catch (err) {
     body.destroy();
-    // Failed for moving too little data: that is the error to report, whatever the abort broke.
-    if (tracked?.failure) throw tracked.failure;
-    // The body's own failure (a digest or size mismatch, the source's error) names the cause best;
-    // else the destination's error when it explains itself (a full disk), else whatever broke it.
-    const bodyErr = pumpError?.error ?? body.errored;
-    let e = toAirliftError(bodyErr instanceof AirliftError ? bodyErr : err instanceof AirliftError ? err : (bodyErr ?? err));
-    // the destination's own digest check names the blob only: named as the engine's would be
-    if (sizeOnly && e instanceof DigestMismatchError && !(e instanceof BlobContentError) && e.expected === desc.digest) e = new DigestMismatchError(what, e.expected, e.actual);
-    // Name the image and the blob in every failure.
-    throw e.message.includes(desc.digest) ? e : withPrefix(e, what);
+    throw transferFailure(err, pumpError?.error ?? body.errored, { what, desc, sizeOnly, stalled: tracked?.failure });
   } finally {
     tracked?.done();
   }
+}
+
+/**
+ * The error a failed streaming transfer reports (the engine's stream path and transferPumped):
+ * `bodyErr` is the failure of the body the destination read (a digest or size mismatch, the
+ * source's error), `err` what the upload threw.
+ */
+export function transferFailure(err: unknown, bodyErr: unknown, o: { what: string; desc: Descriptor; sizeOnly: boolean; stalled?: Error }): Error {
+  // Failed for moving too little data: that is the error to report, whatever the abort broke.
+  if (o.stalled) return o.stalled;
+  // The body's own failure names the cause best; else the destination's error when it explains
+  // itself (a full disk), else whatever broke the body.
+  let e = toAirliftError(bodyErr instanceof AirliftError ? bodyErr : err instanceof AirliftError ? err : (bodyErr ?? err));
+  // the destination's own digest check names the blob only: named as the engine's would be
+  if (o.sizeOnly && e instanceof DigestMismatchError && !(e instanceof BlobContentError) && e.expected === o.desc.digest) e = new DigestMismatchError(o.what, e.expected, e.actual);
+  // Name the image and the blob in every failure.
+  return e.message.includes(o.desc.digest) ? e : withPrefix(e, o.what);
 }
