@@ -4,7 +4,7 @@
  * of a stream's bytes at consecutive positions of a file through reused buffers.
  */
 import { createHash } from 'node:crypto';
-import { readFile, rm, writeFile, type FileHandle } from 'node:fs/promises';
+import { link, readFile, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { parseDigest } from '../digest/index.js';
 import { UsageError } from '../errors.js';
@@ -22,16 +22,28 @@ export const LOCK = 'lock';
  */
 export async function takeLock(dir: string, name = LOCK, busy: (pid: number, file: string) => UsageError = bundleBusy): Promise<void> {
   const file = path.join(dir, name);
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      await writeFile(file, `${process.pid}\n`, { flag: 'wx' });
-      return;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  // The lock appears with its pid in it: written under a name of this process's first, then
+  // hard-linked to the lock's name (which fails if it exists). A lock created empty and written
+  // after ('wx') was read empty by a second run starting at the same moment, taken for a dead
+  // run's and removed: two writers in one directory.
+  const mine = `${file}.${process.pid}`;
+  await writeFile(mine, `${process.pid}\n`);
+  try {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        await link(mine, file);
+        return;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+      const pid = Number((await readFile(file, 'utf8').catch(() => '')).trim());
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid)) throw busy(pid, file);
+      await rm(file, { force: true });
+      // a dead run's own name for it, if it was killed between writing and linking
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid) await rm(`${file}.${pid}`, { force: true });
     }
-    const pid = Number((await readFile(file, 'utf8').catch(() => '')).trim());
-    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid)) throw busy(pid, file);
-    await rm(file, { force: true });
+  } finally {
+    await rm(mine, { force: true });
   }
   throw new UsageError(`could not take the lock ${file}`, { hint: `another run keeps taking it; run one at a time per ${name === LOCK ? 'bundle' : 'output'}` });
 }
