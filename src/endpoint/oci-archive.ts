@@ -98,7 +98,7 @@ export function stagingDirFor(out: string, stream = false): string {
 export class OciArchiveDestination implements ImageDestination {
   readonly kind = 'oci-archive' as const;
   readonly supportsMount = false;
-  /** PlannedTar hashes each blob in the buffers it writes, on its hashing thread. */
+  /** PlannedTar hashes each blob as its chunks arrive, before it counts as stored. */
   readonly hashesBlobs = true;
   private readonly extras = new Map<string, { data: Uint8Array | { text: string | (() => string) } | string; executable: boolean }>();
   /** index.json's entries (looked up per image: an array made a save of N images quadratic). */

@@ -148,9 +148,8 @@ export class PlannedTar {
 
   /**
    * Streams a blob to its place, its tar header in the same first write, verifying digest and
-   * size; it counts as stored only when both match. The bytes are hashed here unless the body
-   * verifies this very digest and size itself: a blob of a buffer or more on the hashing thread,
-   * read back from the file as each buffer is written, a smaller one inline.
+   * size; it counts as stored only when both match. The bytes are hashed here, chunk by chunk as
+   * they arrive, unless the body verifies this very digest and size itself.
    */
   async write(desc: { digest: string; size: number }, body: Readable, signal?: AbortSignal): Promise<void> {
     const keep = (): void => {};
