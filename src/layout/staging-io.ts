@@ -4,7 +4,7 @@
  * of a stream's bytes at consecutive positions of a file through reused buffers.
  */
 import { createHash } from 'node:crypto';
-import { link, readFile, rm, writeFile, type FileHandle } from 'node:fs/promises';
+import { link, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { parseDigest } from '../digest/index.js';
 import { UsageError } from '../errors.js';
@@ -36,11 +36,28 @@ export async function takeLock(dir: string, name = LOCK, busy: (pid: number, fil
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       }
-      const pid = Number((await readFile(file, 'utf8').catch(() => '')).trim());
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid)) throw busy(pid, file);
-      await rm(file, { force: true });
+      const pid = pidIn(await readFile(file, 'utf8').catch(() => ''));
+      if (pid !== undefined && pid !== process.pid && processAlive(pid)) throw busy(pid, file);
+      // A dead run's lock. Moved aside (one run can move a given file), not removed: two runs that
+      // both read the dead pid would otherwise both remove "it", the second removing the lock the
+      // first had just taken, and both write.
+      const aside = `${file}.stale.${process.pid}`;
+      try {
+        await rename(file, aside);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // another run moved it first
+        throw err;
+      }
+      const moved = pidIn(await readFile(aside, 'utf8').catch(() => ''));
+      if (moved !== undefined && moved !== pid && moved !== process.pid && processAlive(moved)) {
+        // a live run took it over between the read and the move: its lock goes back
+        await link(aside, file).catch(() => undefined);
+        await rm(aside, { force: true });
+        throw busy(moved, file);
+      }
+      await rm(aside, { force: true });
       // a dead run's own name for it, if it was killed between writing and linking
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid) await rm(`${file}.${pid}`, { force: true });
+      if (pid !== undefined && pid !== process.pid) await rm(`${file}.${pid}`, { force: true });
     }
   } finally {
     await rm(mine, { force: true });
@@ -52,6 +69,12 @@ function bundleBusy(pid: number, file: string): UsageError {
   return new UsageError(`another airlift (pid ${pid}) is writing this bundle: ${path.dirname(file)} is in use`, {
     hint: `wait for it to finish or stop it; if no such process runs, remove ${file}`,
   });
+}
+
+/** The pid a lock holds, if it holds one. */
+function pidIn(text: string): number | undefined {
+  const pid = Number(text.trim());
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
 }
 
 function processAlive(pid: number): boolean {
