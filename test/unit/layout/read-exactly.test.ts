@@ -1,21 +1,20 @@
 /** readExactly: the read-back of a file this run wrote is whole, or an E_IO that names the file. */
-import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { open, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from './helpers.js';
 import { IoError } from '../../../src/errors.js';
 import { readExactly } from '../../../src/layout/byte-source.js';
 
 let dir: string;
 let file: string;
+let cleanup: () => Promise<void>;
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'airlift-read-exactly-'));
+  ({ dir, cleanup } = await tempDir('airlift-read-exactly-'));
   file = path.join(dir, 'bundle.tar');
   await writeFile(file, Buffer.from('0123456789'));
 });
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => cleanup());
 
 describe('readExactly', () => {
   it('fills the whole range when the file holds it', async () => {

@@ -5,20 +5,19 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from './helpers.js';
 import { takeLock } from '../../../src/layout/staging-io.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 let dir: string;
+let cleanup: () => Promise<void>;
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'airlift-take-lock-'));
+  ({ dir, cleanup } = await tempDir('airlift-take-lock-'));
 });
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => cleanup());
 
 describe('takeLock', () => {
   it('the lock is never seen empty by a reader polling it while it is taken and released 400 times', async () => {
