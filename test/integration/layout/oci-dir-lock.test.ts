@@ -47,6 +47,14 @@ describe('copy … oci:DIR: one writer at a time', () => {
   const reg = useRegistry('plain');
   const slowed = useFaultProxy(() => ({ url: `http://${reg().host}` }));
 
+  /** A copy into `oci:DIR:TAG` whose blob GETs the proxy holds `ms`, once it has taken the directory's lock. */
+  async function holdingLock(dir: string, tag: string, ms: number) {
+    const held = slowed().addRule({ method: 'GET', path: /\/blobs\/sha256:/, times: Infinity, fault: { kind: 'stall', ms } });
+    const run = spawnAirlift(ws, ['--plain-http', slowed().host, 'copy', `docker://${slowed().host}/lock/team/app:1.0`, `oci:${dir}:${tag}`]);
+    await appears(path.join(dir, LAYOUT_LOCK));
+    return { run, held };
+  }
+
   beforeAll(async () => {
     const r = await airlift(ws, ['--plain-http', reg().host, 'load', bundle, '--to', `${reg().host}/lock`]);
     expect(r.code, r.stderr).toBe(0);
@@ -55,9 +63,7 @@ describe('copy … oci:DIR: one writer at a time', () => {
   it('a second run into the same new directory fails at its start (exit 2, the directory, the lock and the pid named) and the first completes', async () => {
     const dir = path.join(ws.dir, 'shared-layout');
     // the first run's blobs are held 4 s: it holds the directory while the second starts
-    const held = slowed().addRule({ method: 'GET', path: /\/blobs\/sha256:/, times: Infinity, fault: { kind: 'stall', ms: 4_000 } });
-    const first = spawnAirlift(ws, ['--plain-http', slowed().host, 'copy', `docker://${slowed().host}/lock/team/app:1.0`, `oci:${dir}:first`]);
-    await appears(path.join(dir, LAYOUT_LOCK));
+    const { run: first, held } = await holdingLock(dir, 'first', 4_000);
     expect((await readFile(path.join(dir, LAYOUT_LOCK), 'utf8')).trim()).toBe(String(first.child.pid));
     const second = spawnAirlift(ws, ['--plain-http', reg().host, 'copy', `docker://${reg().host}/lock/team/app:1.0`, `oci:${dir}:second`]);
     const s = await second.done;
@@ -81,9 +87,7 @@ describe('copy … oci:DIR: one writer at a time', () => {
 
   it('the lock of a killed run (its pid gone) is taken over: the next run copies and removes it', async () => {
     const dir = path.join(ws.dir, 'killed-layout');
-    const held = slowed().addRule({ method: 'GET', path: /\/blobs\/sha256:/, times: Infinity, fault: { kind: 'stall', ms: 30_000 } });
-    const killed = spawnAirlift(ws, ['--plain-http', slowed().host, 'copy', `docker://${slowed().host}/lock/team/app:1.0`, `oci:${dir}:one`]);
-    await appears(path.join(dir, LAYOUT_LOCK));
+    const { run: killed, held } = await holdingLock(dir, 'one', 30_000);
     killed.child.kill('SIGKILL');
     const k = await killed.done;
     held.remove();
